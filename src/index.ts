@@ -1,0 +1,8 @@
+/** mtgrad's public API: everything a user needs is exported from the package root. */
+export type { DType, TypedArray, Shape, Backend, BackendInfo, Storage, Activation } from './backends/kernels.js';
+export { Tensor, type NestedArray, type GradHook } from './tensor/tensor.js';
+export { manualSeed, memory, type MemoryInfo } from './tensor/engine.js';
+export { tidy, keep, dispose } from './tensor/scope.js';
+export { init, loadBackend, backendName, backendInfo, type BackendName, type InitResult } from './tensor/init.js';
+export * from './autograd/index.js';
+export * from './ops/index.js';

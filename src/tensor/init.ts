@@ -1,0 +1,78 @@
+/** Choosing and starting backends: init({ backend }) and moving tensors between backends. */
+import type { Backend, BackendInfo } from '../backends/kernels.js';
+import { engine } from './engine.js';
+import { Tensor } from './tensor.js';
+
+export type BackendName = 'auto' | 'js' | 'native' | 'webgpu';
+
+/** Each factory loads its backend lazily (the addon, Dawn) and throws an Error saying why when unavailable. */
+const FACTORIES: Record<Exclude<BackendName, 'auto'>, () => Promise<Backend>> = {
+  js: async () => (await import('../backends/js/index.js')).createJsBackend(),
+  native: async () => (await import('../backends/native/index.js')).createNativeBackend(),
+  webgpu: async () => (await import('../backends/webgpu/index.js')).createWebGpuBackend(),
+};
+
+/** Starts (once) and returns the named backend without making it current. */
+export async function loadBackend(name: Exclude<BackendName, 'auto'>): Promise<Backend> {
+  const existing = engine.backends.get(name);
+  if (existing) return existing;
+  const factory = FACTORIES[name];
+  if (!factory) throw new Error(`init: unknown backend '${name}' (expected auto, js, native or webgpu)`);
+  const b = await factory();
+  engine.register(b, false);
+  return b;
+}
+
+export interface InitResult { backend: string; info: BackendInfo; tried: Record<string, string> }
+
+/**
+ * Makes `backend` current for new tensors. 'auto' picks webgpu on a real GPU (not a software adapter), else native,
+ * else js; `tried` says why each skipped one was skipped.
+ */
+export async function init(opts: { backend?: BackendName } = {}): Promise<InitResult> {
+  const want = opts.backend ?? 'auto';
+  const tried: Record<string, string> = {};
+  if (want !== 'auto') {
+    const b = await loadBackend(want);
+    engine.setCurrent(b.name);
+    return { backend: b.name, info: b.info(), tried };
+  }
+  for (const name of ['webgpu', 'native'] as const) {
+    try {
+      const b = await loadBackend(name);
+      if (name === 'webgpu' && b.info().isSoftware) { tried[name] = `adapter '${b.info().description}' is a software renderer`; continue; }
+      engine.setCurrent(b.name);
+      return { backend: b.name, info: b.info(), tried };
+    } catch (e) {
+      tried[name] = (e as Error).message;
+    }
+  }
+  const js = await loadBackend('js');
+  engine.setCurrent('js');
+  return { backend: 'js', info: js.info(), tried };
+}
+
+export function backendName(): string { return engine.backend.name; }
+export function backendInfo(name?: string): BackendInfo {
+  const b = name ? engine.backends.get(name) : engine.backend;
+  if (!b) throw new Error(`backendInfo: backend '${name}' is not initialised`);
+  return b.info();
+}
+
+declare module './tensor.js' {
+  interface Tensor {
+    /** A copy of this tensor on another backend (a new leaf; requiresGrad is carried over). */
+    to(backend: Exclude<BackendName, 'auto'>): Promise<Tensor>;
+  }
+}
+
+Tensor.prototype.to = async function (this: Tensor, name: Exclude<BackendName, 'auto'>): Promise<Tensor> {
+  this.assertLive('to');
+  if (name === this.backendName) return this;
+  const target = await loadBackend(name);
+  if (!target.info().dtypes.includes(this.dtype)) throw new Error(`to: backend '${name}' does not support ${this.dtype}`);
+  const data = await this.data();
+  const t = new Tensor(target.upload(data, this.dtype), this.shape, this.dtype);
+  if (this.requiresGrad) t.requiresGrad = true;
+  return t;
+};
