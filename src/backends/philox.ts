@@ -20,7 +20,17 @@ export function mulhi32(a: number, b: number): number {
 
 /** Writes the block for counter (c0, c1, 0, 0) and key (k0, k1) into out[0..3]. */
 export function philox4x32(c0: number, c1: number, k0: number, k1: number, out: Uint32Array): void {
-  let x0 = c0 >>> 0, x1 = c1 >>> 0, x2 = 0, x3 = 0;
+  philox4x32Full(c0, c1, 0, 0, k0, k1, out);
+}
+
+/**
+ * The full four-word-counter block (counter (c0, c1, c2, c3), key (k0, k1)) into out[0..3]. The random stream
+ * only uses c2 = c3 = 0; the general form exists so the Random123 known-answer vectors can be checked.
+ */
+export function philox4x32Full(
+  c0: number, c1: number, c2: number, c3: number, k0: number, k1: number, out: Uint32Array,
+): void {
+  let x0 = c0 >>> 0, x1 = c1 >>> 0, x2 = c2 >>> 0, x3 = c3 >>> 0;
   let key0 = k0 >>> 0, key1 = k1 >>> 0;
   for (let r = 0; r < 10; r++) {
     const hi0 = mulhi32(M0, x0), lo0 = Math.imul(M0, x0) >>> 0;
