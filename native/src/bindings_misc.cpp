@@ -1,0 +1,138 @@
+// gather(x, idx, out, outer, n, inner), scatterAdd(src, idx, out, outer, n, inner), cast(x, out),
+// random(out, dist, seedLo, seedHi, offset, a, b), philox(c0, c1, k0, k1, out4),
+// gatedMixture(experts, logits, out, weights, e, b, d),
+// gatedMixtureBackward(gOut, experts, weights, gExperts, gLogits, e, b, d).
+#include <string>
+
+#include "bindings.h"
+#include "napi_util.h"
+#include "ops.h"
+
+namespace mtgrad {
+namespace {
+
+void check_index_range(const Napi::CallbackInfo& info, View<int32_t> idx, long n) {
+  long bad = check_indices(idx.data, static_cast<long>(idx.size), n);
+  if (bad >= 0)
+    throw_range(info.Env(), "index " + std::to_string(idx.data[bad]) + " at position " + std::to_string(bad) +
+                                " is out of range [0, " + std::to_string(n) + ")");
+}
+
+void gather_binding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int dt = dtype_of(info, 0, "x");
+  if (dtype_of(info, 2, "out") != dt) throw_type(env, "out must have the dtype of x");
+  auto idx = typed_arg<int32_t>(info, 1, "indices");
+  long outer = size_arg(info, 3, "outer"), n = size_arg(info, 4, "n"), inner = size_arg(info, 5, "inner");
+  size_t xs, os;
+  void* x = typed_data(info, 0, &xs);
+  void* out = typed_data(info, 2, &os);
+  const long m = static_cast<long>(idx.size);
+  expect_size(env, xs, checked_product(env, {outer, n, inner}), "x");
+  expect_size(env, os, checked_product(env, {outer, m, inner}), "out");
+  check_index_range(info, idx, n);
+  if (os) gather(x, idx.data, out, outer, n, inner, m, dt == 1 ? 8 : 4);
+}
+
+void scatter_add_binding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int dt = dtype_of(info, 0, "src");
+  if (dtype_of(info, 2, "out") != dt || dt == 2) throw_type(env, "scatterAdd takes float32 or float64 src and out");
+  auto idx = typed_arg<int32_t>(info, 1, "indices");
+  long outer = size_arg(info, 3, "outer"), n = size_arg(info, 4, "n"), inner = size_arg(info, 5, "inner");
+  size_t ss, os;
+  void* src = typed_data(info, 0, &ss);
+  void* out = typed_data(info, 2, &os);
+  const long m = static_cast<long>(idx.size);
+  expect_size(env, ss, checked_product(env, {outer, m, inner}), "src");
+  expect_size(env, os, checked_product(env, {outer, n, inner}), "out");
+  check_index_range(info, idx, n);
+  if (!os) return;
+  if (dt == 0) scatter_add_f32(static_cast<float*>(src), idx.data, static_cast<float*>(out), outer, n, inner, m);
+  else scatter_add_f64(static_cast<double*>(src), idx.data, static_cast<double*>(out), outer, n, inner, m);
+}
+
+void cast_binding(const Napi::CallbackInfo& info) {
+  int from = dtype_of(info, 0, "x"), to = dtype_of(info, 1, "out");
+  size_t xs, os;
+  void* x = typed_data(info, 0, &xs);
+  void* out = typed_data(info, 1, &os);
+  expect_size(info.Env(), os, xs, "out");
+  if (xs) cast(x, from, out, to, xs);
+}
+
+uint32_t u32_arg(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  double v = num_arg(info, i, what);
+  if (!(v >= 0 && v <= 4294967295.0) || static_cast<double>(static_cast<uint32_t>(v)) != v)
+    throw_range(info.Env(), std::string(what) + " must be a uint32");
+  return static_cast<uint32_t>(v);
+}
+
+void random_binding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int dt = dtype_of(info, 0, "out");
+  size_t n;
+  void* out = typed_data(info, 0, &n);
+  double dist = num_arg(info, 1, "dist");
+  if (dist != DIST_UNIFORM && dist != DIST_NORMAL && dist != DIST_RANDINT) throw_range(env, "unknown distribution");
+  uint32_t lo = u32_arg(info, 2, "seedLo"), hi = u32_arg(info, 3, "seedHi");
+  long offset = size_arg(info, 4, "offset");
+  if (static_cast<double>(offset) + static_cast<double>(n) > 9007199254740992.0)
+    throw_range(env, "offset + size must stay below 2^53");
+  double a = num_arg(info, 5, "a"), b = num_arg(info, 6, "b");
+  if (dist == DIST_RANDINT && !(b - a >= 0 && b - a <= 4294967295.0))
+    throw_range(env, "randint range must be in [0, 2^32)");
+  if (n) random_fill(out, dt, n, static_cast<int>(dist), lo, hi, static_cast<uint64_t>(offset), a, b);
+}
+
+void philox_binding(const Napi::CallbackInfo& info) {
+  auto out = typed_arg<uint32_t>(info, 4, "out");
+  expect_at_least(info.Env(), out.size, 4, "out");
+  philox4x32(u32_arg(info, 0, "c0"), u32_arg(info, 1, "c1"), u32_arg(info, 2, "k0"), u32_arg(info, 3, "k1"),
+             out.data);
+}
+
+void gated_mixture_binding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto ex = typed_arg<float>(info, 0, "experts");
+  auto lg = typed_arg<float>(info, 1, "gateLogits");
+  auto out = typed_arg<float>(info, 2, "out");
+  auto w = typed_arg<float>(info, 3, "weights");
+  long e = size_arg(info, 4, "e"), b = size_arg(info, 5, "b"), d = size_arg(info, 6, "d");
+  expect_size(env, ex.size, checked_product(env, {e, b, d}), "experts");
+  expect_size(env, lg.size, checked_product(env, {b, e}), "gateLogits");
+  expect_size(env, out.size, checked_product(env, {b, d}), "out");
+  expect_size(env, w.size, lg.size, "weights");
+  if (b) gated_mixture_f32(ex.data, lg.data, out.data, w.data, e, b, d);
+}
+
+void gated_mixture_backward_binding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto go = typed_arg<float>(info, 0, "gOut");
+  auto ex = typed_arg<float>(info, 1, "experts");
+  auto w = typed_arg<float>(info, 2, "weights");
+  auto ge = typed_arg<float>(info, 3, "gExperts");
+  auto gl = typed_arg<float>(info, 4, "gLogits");
+  long e = size_arg(info, 5, "e"), b = size_arg(info, 6, "b"), d = size_arg(info, 7, "d");
+  expect_size(env, go.size, checked_product(env, {b, d}), "gOut");
+  expect_size(env, ex.size, checked_product(env, {e, b, d}), "experts");
+  expect_size(env, w.size, checked_product(env, {b, e}), "weights");
+  expect_size(env, ge.size, ex.size, "gExperts");
+  expect_size(env, gl.size, w.size, "gLogits");
+  if (b) gated_mixture_backward_f32(go.data, ex.data, w.data, ge.data, gl.data, e, b, d);
+}
+
+}  // namespace
+
+void register_misc(Napi::Env env, Napi::Object exports) {
+  exports.Set("gather", Napi::Function::New(env, gather_binding, "gather"));
+  exports.Set("scatterAdd", Napi::Function::New(env, scatter_add_binding, "scatterAdd"));
+  exports.Set("cast", Napi::Function::New(env, cast_binding, "cast"));
+  exports.Set("random", Napi::Function::New(env, random_binding, "random"));
+  exports.Set("philox", Napi::Function::New(env, philox_binding, "philox"));
+  exports.Set("gatedMixture", Napi::Function::New(env, gated_mixture_binding, "gatedMixture"));
+  exports.Set("gatedMixtureBackward",
+              Napi::Function::New(env, gated_mixture_backward_binding, "gatedMixtureBackward"));
+}
+
+}  // namespace mtgrad

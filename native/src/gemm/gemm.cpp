@@ -1,0 +1,250 @@
+// The packed float32 GEMM driver (BLIS loop structure):
+//   for jc (NC columns of C)  for pc (KC of the shared dimension): pack B[pc.., jc..] into NR-wide panels (shared,
+//   packed cooperatively by all threads)  then each thread, for its rows ic (MC at a time): packs A[ic.., pc..]
+//   into MR-high panels (its own buffer) and runs the micro-kernel over every (NR panel, MR panel) pair.
+// Transposes only change how panels are packed. The B micro-panel (KC·NR floats) stays in L1 while the inner loop
+// walks the A panels from L2. bias + activation are applied to each C tile right after its last K block, while
+// the tile is still in cache (the fused epilogue).
+#include "gemm.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+#include "../cpu.h"
+#include "../thread_pool.h"
+#include "workspace.h"
+
+namespace mtgrad {
+namespace {
+
+struct Blocking {
+  long mc, kc, nc;
+};
+
+long env_long(const char* name, long fallback) {
+  const char* v = std::getenv(name);
+  long x = v ? std::atol(v) : 0;
+  return x > 0 ? x : fallback;
+}
+
+// Tuned on the development machine (AVX-512, 48 KiB L1d, 2 MiB L2): KC·NR·4 bytes of B fits L1 next to the A
+// stream, MC·KC·4 of A fits L2. MTGRAD_GEMM_MC/KC/NC override them for tuning on other CPUs.
+const Blocking& blocking() {
+  static const Blocking b = [] {
+    const KernelTable& kt = kernels();
+    long mc = env_long("MTGRAD_GEMM_MC", 192), kc = env_long("MTGRAD_GEMM_KC", 256), nc = env_long("MTGRAD_GEMM_NC", 4096);
+    mc = std::max<long>(kt.mr, mc / kt.mr * kt.mr);
+    nc = std::max<long>(kt.nr, nc / kt.nr * kt.nr);
+    return Blocking{mc, kc, nc};
+  }();
+  return b;
+}
+
+// Below this many flops per product, one thread is faster than waking the pool (measured: ~2·64³).
+const double kParallelFlops = 2.0 * 96 * 96 * 96;
+// Below this many flops per product, packing costs more than it saves.
+const double kSmallFlops = 2.0 * 40 * 40 * 40;
+
+struct Workspace {
+  std::mutex mu;  // one packed GEMM at a time per process (JS worker threads may share the addon)
+  AlignedBuffer b_panel;
+  std::vector<AlignedBuffer> a_panels = std::vector<AlignedBuffer>(256);
+};
+Workspace& workspace() {
+  static Workspace* w = new Workspace();  // leaked: outlives any call at exit
+  return *w;
+}
+
+struct Operand {
+  const float* p;
+  long rs, cs;  // element (r, c) at p[r*rs + c*cs]
+};
+
+// Packs rows [0, mc) x cols [0, kc) of A into MR-high panels: panel r holds, for each k, MR consecutive floats.
+void pack_a(const Operand& A, long mc, long kc, int MR, float* out) {
+  for (long ir = 0; ir < mc; ir += MR) {
+    long mr = std::min<long>(MR, mc - ir);
+    const float* base = A.p + ir * A.rs;
+    if (A.rs == 1) {  // transposed storage: the MR values of one k are contiguous
+      for (long p = 0; p < kc; ++p) {
+        const float* src = base + p * A.cs;
+        long i = 0;
+        for (; i < mr; ++i) out[i] = src[i];
+        for (; i < MR; ++i) out[i] = 0.0f;
+        out += MR;
+      }
+    } else {
+      for (long p = 0; p < kc; ++p) {
+        long i = 0;
+        for (; i < mr; ++i) out[i] = base[i * A.rs + p];
+        for (; i < MR; ++i) out[i] = 0.0f;
+        out += MR;
+      }
+    }
+  }
+}
+
+// Packs NR-wide panels [panel_begin, panel_end) of the kc x nc block of B: panel j holds NR consecutive floats per k.
+void pack_b(const Operand& B, long kc, long nc, int NR, long panel_begin, long panel_end, float* out) {
+  for (long jp = panel_begin; jp < panel_end; ++jp) {
+    long jr = jp * NR;
+    long nr = std::min<long>(NR, nc - jr);
+    float* dst = out + jp * NR * kc;
+    if (B.cs == 1) {  // row-major B: the NR values of one k are contiguous
+      for (long p = 0; p < kc; ++p) {
+        const float* src = B.p + p * B.rs + jr;
+        long j = 0;
+        for (; j < nr; ++j) dst[j] = src[j];
+        for (; j < NR; ++j) dst[j] = 0.0f;
+        dst += NR;
+      }
+    } else {  // transposed B: walk each column contiguously
+      if (nr < NR)
+        for (long p = 0; p < kc; ++p)
+          for (long j = nr; j < NR; ++j) dst[p * NR + j] = 0.0f;
+      for (long j = 0; j < nr; ++j) {
+        const float* src = B.p + (jr + j) * B.cs;
+        for (long p = 0; p < kc; ++p) dst[p * NR + j] = src[p];
+      }
+    }
+  }
+}
+
+struct Job {
+  Operand A, B;
+  float* c;
+  long m, k, n;
+  const float* bias;
+  int act;
+};
+
+// Runs micro-kernels for A panels [0, mc) (packed in ap) against B panels [jp0, jp1) (packed in bp).
+void compute_block(const Job& j, const float* ap, const float* bp, long ic, long mc, long jc, long nc, long kc,
+                   long jp0, long jp1, bool accumulate, bool last_k) {
+  const KernelTable& kt = kernels();
+  const int MR = kt.mr, NR = kt.nr;
+  alignas(64) float tile[16 * 64];  // >= MR*NR of every variant
+  for (long jp = jp0; jp < jp1; ++jp) {
+    long jr = jp * NR;
+    long nr = std::min<long>(NR, nc - jr);
+    const float* bpanel = bp + jp * NR * kc;
+    for (long ir = 0; ir < mc; ir += MR) {
+      long mr = std::min<long>(MR, mc - ir);
+      float* cptr = j.c + (ic + ir) * j.n + jc + jr;
+      const float* apanel = ap + ir * kc;
+      if (mr == MR && nr == NR) {
+        kt.microkernel(kc, apanel, bpanel, cptr, j.n, accumulate);
+      } else {
+        kt.microkernel(kc, apanel, bpanel, tile, NR, false);
+        for (long i = 0; i < mr; ++i)
+          for (long q = 0; q < nr; ++q)
+            cptr[i * j.n + q] = accumulate ? cptr[i * j.n + q] + tile[i * NR + q] : tile[i * NR + q];
+      }
+      if (last_k && (j.bias || j.act)) {
+        for (long i = 0; i < mr; ++i)
+          kt.bias_act(j.act, cptr + i * j.n, j.bias ? j.bias + jc + jr : nullptr, static_cast<size_t>(nr));
+      }
+    }
+  }
+}
+
+void packed_gemm(const Job& j, int nthreads) {
+  const KernelTable& kt = kernels();
+  const int MR = kt.mr, NR = kt.nr;
+  const Blocking& bl = blocking();
+  Workspace& ws = workspace();
+  std::lock_guard<std::mutex> lock(ws.mu);
+  long ncap = std::min(bl.nc, (j.n + NR - 1) / NR * NR);
+  long kcap = std::min(bl.kc, j.k);
+  float* bp = ws.b_panel.get(static_cast<size_t>(ncap * kcap));
+  long mcap = std::min(bl.mc, (j.m + MR - 1) / MR * MR);
+  // Split rows across threads when there are enough MR panels to go around; otherwise split the NR panels
+  // (each thread then packs the whole, small, A block itself).
+  bool split_m = (j.m + MR - 1) / MR >= 4L * nthreads;
+  if (!split_m) mcap = (j.m + MR - 1) / MR * MR;  // one A block covers every row
+  for (int t = 0; t < nthreads; ++t) ws.a_panels[static_cast<size_t>(t)].get(static_cast<size_t>(mcap * kcap));
+  Barrier barrier(nthreads);
+
+  parallel_run(nthreads, [&](int tid, int nt) {
+    float* ap = ws.a_panels[static_cast<size_t>(tid)].get(static_cast<size_t>(mcap * kcap));
+    for (long jc = 0; jc < j.n; jc += bl.nc) {
+      long nc = std::min(bl.nc, j.n - jc);
+      long npanels = (nc + NR - 1) / NR;
+      for (long pc = 0; pc < j.k; pc += bl.kc) {
+        long kc = std::min(bl.kc, j.k - pc);
+        bool accumulate = pc > 0, last_k = pc + kc >= j.k;
+        Operand Bblk{j.B.p + pc * j.B.rs + jc * j.B.cs, j.B.rs, j.B.cs};
+        pack_b(Bblk, kc, nc, NR, npanels * tid / nt, npanels * (tid + 1) / nt, bp);
+        barrier.wait();
+        if (split_m) {
+          // Contiguous row ranges in whole MR panels, one per thread, walked MC rows at a time.
+          long panels = (j.m + MR - 1) / MR;
+          long r0 = std::min(j.m, panels * tid / nt * MR), r1 = std::min(j.m, panels * (tid + 1) / nt * MR);
+          for (long ic = r0; ic < r1; ic += bl.mc) {
+            long mc = std::min(bl.mc, r1 - ic);
+            Operand Ablk{j.A.p + ic * j.A.rs + pc * j.A.cs, j.A.rs, j.A.cs};
+            pack_a(Ablk, mc, kc, MR, ap);
+            compute_block(j, ap, bp, ic, mc, jc, nc, kc, 0, npanels, accumulate, last_k);
+          }
+        } else {
+          Operand Ablk{j.A.p + pc * j.A.cs, j.A.rs, j.A.cs};
+          pack_a(Ablk, j.m, kc, MR, ap);
+          compute_block(j, ap, bp, 0, j.m, jc, nc, kc, npanels * tid / nt, npanels * (tid + 1) / nt, accumulate,
+                        last_k);
+        }
+        barrier.wait();  // B panel is repacked next
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void gemm_epilogue(float* c, long m, long n, long ldc, const float* bias, int act) {
+  if (!bias && !act) return;
+  const KernelTable& kt = kernels();
+  for (long i = 0; i < m; ++i) kt.bias_act(act, c + i * ldc, bias, static_cast<size_t>(n));
+}
+
+void sgemm(const float* a, const float* b, float* c, const float* bias, const GemmShape& s) {
+  const long m = s.m, k = s.k, n = s.n;
+  if (s.batch == 0 || m == 0 || n == 0) return;
+  if (k == 0) {  // empty sum: zeros, then the epilogue
+    std::memset(c, 0, sizeof(float) * static_cast<size_t>(s.batch * m * n));
+    for (long e = 0; e < s.batch; ++e) gemm_epilogue(c + e * m * n, m, n, n, bias, s.act);
+    return;
+  }
+  const double flops = 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+  const bool small = flops < kSmallFlops || m <= 2;
+  if (small) {
+    // Independent products: spread the batch over the pool when the total work is worth it.
+    int nt = flops * static_cast<double>(s.batch) >= kParallelFlops ? num_threads() : 1;
+    parallel_for(static_cast<size_t>(s.batch), nt > 1 ? 1 : static_cast<size_t>(s.batch), [&](size_t e0, size_t e1) {
+      for (size_t e = e0; e < e1; ++e) {
+        float* ce = c + static_cast<long>(e) * m * n;
+        sgemm_small(a + static_cast<long>(e) * s.a_stride, b + static_cast<long>(e) * s.b_stride, ce, m, k, n,
+                    s.trans_a, s.trans_b);
+        gemm_epilogue(ce, m, n, n, bias, s.act);
+      }
+    });
+    return;
+  }
+  int nt = flops >= kParallelFlops ? num_threads() : 1;
+  for (long e = 0; e < s.batch; ++e) {
+    Job j;
+    j.A = Operand{a + e * s.a_stride, s.trans_a ? 1 : k, s.trans_a ? m : 1};
+    j.B = Operand{b + e * s.b_stride, s.trans_b ? 1 : n, s.trans_b ? k : 1};
+    j.c = c + e * m * n;
+    j.m = m;
+    j.k = k;
+    j.n = n;
+    j.bias = bias;
+    j.act = s.act;
+    packed_gemm(j, nt);
+  }
+}
+
+}  // namespace mtgrad

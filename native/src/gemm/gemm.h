@@ -1,0 +1,24 @@
+// Batched GEMM entry points: out[b] = act(op(A[b]) · op(B[b]) + bias) for b < batch, row-major, with batch strides
+// (0 broadcasts one matrix). Arguments are validated by the caller (bindings_gemm.cpp).
+#pragma once
+
+namespace mtgrad {
+
+struct GemmShape {
+  long batch, m, k, n;
+  bool trans_a, trans_b;
+  long a_stride, b_stride;  // elements between batch entries (0 = broadcast)
+  int act;                  // Activation (kernel_table.h)
+};
+
+void sgemm(const float* a, const float* b, float* c, const float* bias, const GemmShape& s);
+void dgemm(const double* a, const double* b, double* c, const double* bias, const GemmShape& s);
+
+// Unpacked path for small products (also the per-entry path of many small batched products): c = A·B exactly
+// once through each operand, no temporaries. Epilogue not applied.
+void sgemm_small(const float* a, const float* b, float* c, long m, long k, long n, bool ta, bool tb);
+
+// Applies bias + activation to an [m, n] block of C rows (row stride ldc).
+void gemm_epilogue(float* c, long m, long n, long ldc, const float* bias, int act);
+
+}  // namespace mtgrad

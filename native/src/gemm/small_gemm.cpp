@@ -1,0 +1,38 @@
+// GEMM without packing, for products too small to amortise packing (or matrix-vector shapes where every operand
+// element is used once): loops ordered so the innermost one is unit-stride in memory and runs a vectorised kernel.
+#include <cstring>
+
+#include "../cpu.h"
+#include "gemm.h"
+
+namespace mtgrad {
+
+void sgemm_small(const float* a, const float* b, float* c, long m, long k, long n, bool ta, bool tb) {
+  const KernelTable& kt = kernels();
+  if (!tb) {
+    // c[i,:] = Σ_p A(i,p) · B[p,:]: axpy over contiguous rows of B.
+    for (long i = 0; i < m; ++i) {
+      float* ci = c + i * n;
+      std::memset(ci, 0, sizeof(float) * static_cast<size_t>(n));
+      for (long p = 0; p < k; ++p) {
+        float aip = ta ? a[p * m + i] : a[i * k + p];
+        kt.axpy(aip, b + p * n, ci, static_cast<size_t>(n));
+      }
+    }
+  } else if (!ta) {
+    // c[i,j] = ⟨A[i,:], B[j,:]⟩: both rows contiguous.
+    for (long i = 0; i < m; ++i)
+      for (long j = 0; j < n; ++j) c[i * n + j] = kt.dot(a + i * k, b + j * k, static_cast<size_t>(k));
+  } else {
+    // Both transposed: c[i,j] = Σ_p a[p,i]·b[j,p]. Walk p outermost so A reads are contiguous per p.
+    std::memset(c, 0, sizeof(float) * static_cast<size_t>(m * n));
+    for (long p = 0; p < k; ++p)
+      for (long i = 0; i < m; ++i) {
+        float aip = a[p * m + i];
+        float* ci = c + i * n;
+        for (long j = 0; j < n; ++j) ci[j] += aip * b[j * k + p];
+      }
+  }
+}
+
+}  // namespace mtgrad

@@ -1,0 +1,54 @@
+// The per-instruction-set kernel table. Every variant (src/variants/*.cpp) compiles the same kernel sources with
+// its own target flags and exports one of these; cpu.cpp selects the best table the CPU supports, once, at load.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace mtgrad {
+
+// Operation codes shared with src/backends/native/opcodes.ts (keep in the same order).
+enum UnaryOp : int {
+  U_NEG, U_EXP, U_EXPM1, U_LOG, U_LOG1P, U_SQRT, U_RSQRT, U_SQUARE, U_RECIPROCAL,
+  U_ABS, U_SIGN, U_FLOOR, U_CEIL, U_ROUND,
+  U_SIN, U_COS, U_TANH, U_SIGMOID, U_LOGSIGMOID, U_SOFTPLUS, U_ERF,
+  U_RELU, U_GELU, U_GELUTANH, U_ELU, U_LEAKYRELU, U_COUNT
+};
+enum BinaryOp : int {
+  B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MINIMUM, B_MAXIMUM, B_MOD,
+  B_EQ, B_NE, B_LT, B_LE, B_GT, B_GE, B_COUNT
+};
+enum Activation : int { ACT_NONE, ACT_RELU, ACT_SIGMOID, ACT_TANH, ACT_GELU, ACT_COUNT };
+
+struct KernelTable {
+  const char* name;
+  // ---- GEMM micro-kernel: C[MR x NR] (row stride ldc) = (accumulate ? C : 0) + Ap · Bp over kc steps.
+  // Ap holds MR floats per k step, Bp NR floats per k step (packed panels, 64-byte aligned).
+  int mr, nr;
+  void (*microkernel)(long kc, const float* ap, const float* bp, float* c, long ldc, bool accumulate);
+  // ---- elementwise, contiguous ----
+  void (*unary)(int op, const float* x, float* y, size_t n, float alpha);
+  // y = a op b, where a (or b) may be a scalar broadcast along the run: stride 0 or 1 per operand.
+  void (*binary)(int op, const float* a, size_t sa, const float* b, size_t sb, float* y, size_t n);
+  // In-place activation over a contiguous run (the fused GEMM epilogue), with an optional bias row added first.
+  void (*bias_act)(int act, float* y, const float* bias, size_t n);
+  // ---- reductions over a contiguous run ----
+  double (*sum)(const float* x, size_t n);
+  // max/min: NaN wins (propagates).
+  float (*max)(const float* x, size_t n);
+  float (*min)(const float* x, size_t n);
+  // y[j] += x[j] in double accumulators (column sums when the reduced axis is not innermost).
+  void (*accumulate)(double* acc, const float* x, size_t n);
+  // ---- softmax of one row ----
+  void (*softmax_row)(const float* x, float* y, size_t n, bool log);
+  // ---- fused ----
+  void (*bce)(const float* x, const float* t, float* y, size_t n, bool grad);
+  float (*dot)(const float* a, const float* b, size_t n);
+  // y += s * x
+  void (*axpy)(float s, const float* x, float* y, size_t n);
+};
+
+const KernelTable* table_generic();
+const KernelTable* table_avx2();
+const KernelTable* table_avx512();
+
+}  // namespace mtgrad

@@ -1,0 +1,34 @@
+// The addon's own thread pool (not libuv's). Workers sleep on a condition variable between jobs: never spin while
+// idle, because other thread pools (another backend, a second process) share the same few cores.
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <functional>
+
+namespace mtgrad {
+
+// Number of threads a parallel region uses: MTGRAD_NUM_THREADS if set, else the core count; setNumThreads changes it.
+int num_threads();
+void set_num_threads(int n);
+
+// Runs fn(tid, nthreads) on `nthreads` threads (the caller is tid 0) and returns when all are done.
+// nthreads is clamped to [1, num_threads()]. Not re-entrant: nested calls run serially on the caller.
+void parallel_run(int nthreads, const std::function<void(int tid, int nthreads)>& fn);
+
+// Splits [0, n) into contiguous chunks of at least `grain` items over the pool; fn(begin, end).
+void parallel_for(size_t n, size_t grain, const std::function<void(size_t begin, size_t end)>& fn);
+
+// A barrier for the threads of one parallel_run region. Waits spin briefly (all participants are running) and then
+// yield, so a descheduled participant does not burn its partner's core.
+class Barrier {
+ public:
+  explicit Barrier(int n) : n_(n) {}
+  void wait();
+
+ private:
+  int n_;
+  alignas(64) std::atomic<int> count_{0};
+  alignas(64) std::atomic<std::size_t> generation_{0};
+};
+
+}  // namespace mtgrad
