@@ -49,6 +49,7 @@ function flattenInto(op: string, data: NestedArray, shape: number[], out: TypedA
   const walk = (v: NestedArray, axis: number, path: number[]): void => {
     if (axis === shape.length) {
       if (typeof v !== 'number') throw new Error(`${op}: expected a number at [${path.join(',')}], got ${Array.isArray(v) ? 'an array' : typeof v}`);
+      if (out instanceof Int32Array && !Number.isInteger(v)) throw new Error(`${op}: int32 tensor given a non-integer value ${v} at [${path.join(',')}]`);
       out[pos++] = v;
       return;
     }
@@ -91,11 +92,6 @@ export function tensor(data: NestedArray | TypedArray, opts: CreateOptions & { s
     flat = typedArrayFor(dtype, sizeOf(shape));
     flattenInto(op, data, shape, flat);
     if (opts.shape) shape = checkShape(op, opts.shape);
-  }
-  if (dtype === 'int32') {
-    for (let i = 0; i < flat.length; i++) {
-      if (!isTypedArray(data) && !Number.isInteger(flat[i])) throw new Error(`${op}: int32 tensor given a non-integer value ${flat[i]}`);
-    }
   }
   checkDtype(op, b, dtype);
   return finish(op, wrap(b.upload(flat, dtype), shape), opts);
