@@ -33,7 +33,7 @@ void sgd_f32(float* p, const float* g, float* buf, size_t n, const RowSel& sel, 
              float dampening, bool nesterov, float wd, bool first_step) {
   for_ranges(n, sel, [&](size_t b, size_t e) {
     for (size_t i = b; i < e; ++i) {
-      float gi = g[i] + wd * p[i];
+      float gi = g[i] + (wd != 0.0f ? wd * p[i] : 0.0f);  // wd = 0 must not turn an infinite p into NaN
       if (buf) {
         float m = first_step ? gi : momentum * buf[i] + (1.0f - dampening) * gi;
         buf[i] = m;
@@ -53,7 +53,7 @@ void adam_f32(float* p, const float* g, float* m, float* v, size_t n, const RowS
   const float l2 = decoupled ? 0.0f : wd;
   for_ranges(n, sel, [&](size_t b, size_t e) {
     for (size_t i = b; i < e; ++i) {
-      float gi = g[i] + l2 * p[i];
+      float gi = g[i] + (l2 != 0.0f ? l2 * p[i] : 0.0f);
       float pi = p[i] * decay;
       float mi = beta1 * m[i] + (1.0f - beta1) * gi;
       float vi = beta2 * v[i] + (1.0f - beta2) * gi * gi;
@@ -69,7 +69,7 @@ void adagrad_f32(float* p, const float* g, float* sum, size_t n, const RowSel& s
   const float clr = static_cast<float>(lr / (1.0 + (step - 1.0) * lr_decay));
   for_ranges(n, sel, [&](size_t b, size_t e) {
     for (size_t i = b; i < e; ++i) {
-      float gi = g[i] + wd * p[i];
+      float gi = g[i] + (wd != 0.0f ? wd * p[i] : 0.0f);
       float s = sum[i] + gi * gi;
       sum[i] = s;
       p[i] -= clr * gi / (std::sqrt(s) + eps);

@@ -1,0 +1,234 @@
+/**
+ * NativeBackend: the js backend's storage (typed arrays) with its hot kernels replaced by C++ addon calls that
+ * read and write those typed arrays in place (zero copy). Each override handles the dtypes the addon implements
+ * (float32 everywhere; float64 for matmul/gather/scatterAdd/cast/random; every dtype for gather/cast/random) and
+ * defers everything else to the js implementation, so the backend is always complete.
+ */
+import type {
+  AdagradParams, AdamParams, BackendInfo, BinaryOp, DType, MatmulParams, RandomParams, ReduceOp, RowSelection,
+  SgdParams, Shape, Storage, UnaryArgs, UnaryOp,
+} from '../kernels.js';
+import { JsBackend } from '../js/backend.js';
+import { activationFunction } from '../js/scalar.js';
+import type { NativeAddon } from './addon.js';
+import { checkBroadcast, checkCount, checkIndices, checkLength, checkMatmul, checkRandom } from './checks.js';
+import { ACTIVATION_CODES, BINARY_CODES, DIST_CODES, REDUCE_CODES, UNARY_CODES } from './opcodes.js';
+
+type F32 = Float32Array;
+
+export class NativeBackend extends JsBackend {
+  readonly addon: NativeAddon;
+
+  constructor(addon: NativeAddon) {
+    super('native');
+    this.addon = addon;
+  }
+
+  override info(): BackendInfo {
+    const i = this.addon.info();
+    return {
+      ...super.info(),
+      description: `C++ addon, ${i.description}, ${i.threads} threads`,
+      isa: i.isa,
+      threads: i.threads,
+    };
+  }
+
+  /** Threads used by the addon's pool (MTGRAD_NUM_THREADS sets the initial value). */
+  setNumThreads(n: number): void {
+    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`native: setNumThreads(${n}) needs a positive integer`);
+    this.addon.setNumThreads(n);
+  }
+
+  #f32(s: Storage, kernel: string): F32 {
+    return this.dataOf(s, kernel) as F32;
+  }
+
+  // ---- elementwise ----
+
+  override unary(op: UnaryOp, x: Storage, args?: UnaryArgs): Storage {
+    if (x.dtype !== 'float32' || !Object.hasOwn(UNARY_CODES, op)) return super.unary(op, x, args);
+    const xd = this.#f32(x, 'unary');
+    const alpha = args?.alpha ?? (op === 'elu' ? 1 : 0.01);
+    const out = this.alloc('float32', xd.length);
+    this.addon.unary(UNARY_CODES[op], xd, out.data as F32, alpha);
+    return out;
+  }
+
+  override binary(op: BinaryOp, a: Storage, b: Storage, aShape: Shape, bShape: Shape, outShape: Shape): Storage {
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || !Object.hasOwn(BINARY_CODES, op)) {
+      return super.binary(op, a, b, aShape, bShape, outShape);
+    }
+    const ad = this.#f32(a, 'binary'), bd = this.#f32(b, 'binary');
+    checkBroadcast('binary', [{ what: 'a', shape: aShape, size: ad.length }, { what: 'b', shape: bShape, size: bd.length }], outShape);
+    const out = this.alloc('float32', outShape.reduce((s, d) => s * d, 1));
+    this.addon.binary(BINARY_CODES[op], ad, bd, out.data as F32, aShape, bShape, outShape);
+    return out;
+  }
+
+  override cast(x: Storage, dtype: DType): Storage {
+    const xd = this.dataOf(x, 'cast');
+    const out = this.alloc(dtype, xd.length);
+    this.addon.cast(xd, out.data);
+    return out;
+  }
+
+  // ---- reductions ----
+
+  override reduce(op: ReduceOp, x: Storage, outer: number, n: number, inner: number): Storage {
+    if (x.dtype !== 'float32' || !Object.hasOwn(REDUCE_CODES, op)) return super.reduce(op, x, outer, n, inner);
+    const xd = this.#f32(x, 'reduce');
+    checkCount('reduce', 'outer', outer); checkCount('reduce', 'n', n); checkCount('reduce', 'inner', inner);
+    checkLength('reduce', 'x', xd.length, outer * n * inner);
+    if (n === 0 && op !== 'sum' && op !== 'prod') throw new Error(`reduce: '${op}' over an empty axis (n = 0)`);
+    const out = this.alloc(op === 'argmax' || op === 'argmin' ? 'int32' : 'float32', outer * inner);
+    this.addon.reduce(REDUCE_CODES[op], xd, out.data as F32 | Int32Array, outer, n, inner);
+    return out;
+  }
+
+  override softmax(x: Storage, rows: number, n: number, log: boolean): Storage {
+    if (x.dtype !== 'float32') return super.softmax(x, rows, n, log);
+    const xd = this.#f32(x, 'softmax');
+    checkCount('softmax', 'rows', rows); checkCount('softmax', 'n', n);
+    checkLength('softmax', 'x', xd.length, rows * n);
+    const out = this.alloc('float32', rows * n);
+    this.addon.softmax(xd, out.data as F32, rows, n, log);
+    return out;
+  }
+
+  // ---- data movement ----
+
+  override gather(x: Storage, indices: Storage, outer: number, n: number, inner: number): Storage {
+    const xd = this.dataOf(x, 'gather');
+    const ix = this.indicesOf(indices, 'gather');
+    checkCount('gather', 'outer', outer); checkCount('gather', 'n', n); checkCount('gather', 'inner', inner);
+    checkLength('gather', `x (outer ${outer} × n ${n} × inner ${inner})`, xd.length, outer * n * inner);
+    checkIndices('gather', ix, n);
+    const out = this.alloc(x.dtype, outer * ix.length * inner);
+    this.addon.gather(xd, ix, out.data, outer, n, inner);
+    return out;
+  }
+
+  override scatterAdd(src: Storage, indices: Storage, outer: number, n: number, inner: number): Storage {
+    if (src.dtype === 'int32') return super.scatterAdd(src, indices, outer, n, inner);
+    const sd = this.dataOf(src, 'scatterAdd') as F32 | Float64Array;
+    const ix = this.indicesOf(indices, 'scatterAdd');
+    checkCount('scatterAdd', 'outer', outer); checkCount('scatterAdd', 'n', n); checkCount('scatterAdd', 'inner', inner);
+    checkLength('scatterAdd', `src (outer ${outer} × m ${ix.length} × inner ${inner})`, sd.length, outer * ix.length * inner);
+    checkIndices('scatterAdd', ix, n);
+    const out = this.alloc(src.dtype, outer * n * inner);
+    this.addon.scatterAdd(sd, ix, out.data as F32 | Float64Array, outer, n, inner);
+    return out;
+  }
+
+  // ---- linear algebra ----
+
+  override matmul(a: Storage, b: Storage, p: MatmulParams): Storage {
+    if (a.dtype === 'int32' || b.dtype === 'int32') return super.matmul(a, b, p);
+    const dtype = p.bias ? this.sameDtype('matmul', a, b, p.bias) : this.sameDtype('matmul', a, b);
+    const ad = this.dataOf(a, 'matmul'), bd = this.dataOf(b, 'matmul');
+    const bias = p.bias ? this.dataOf(p.bias, 'matmul') : null;
+    activationFunction(p.activation, dtype); // throws on an unknown activation
+    checkMatmul(ad.length, bd.length, p, bias ? bias.length : null);
+    const act = ACTIVATION_CODES[p.activation ?? 'none'];
+    const out = this.alloc(dtype, p.batch * p.m * p.n);
+    const call = dtype === 'float32' ? this.addon.sgemm : this.addon.dgemm;
+    (call as (...args: unknown[]) => void)(ad, bd, out.data, p.batch, p.m, p.k, p.n, !!p.transA, !!p.transB,
+      p.aBatchStride, p.bBatchStride, bias, act);
+    return out;
+  }
+
+  // ---- random ----
+
+  override random(size: number, dtype: DType, p: RandomParams): Storage {
+    // uniform/normal into int32 is an error the js kernel reports.
+    if (dtype === 'int32' && p.dist !== 'randint') return super.random(size, dtype, p);
+    checkCount('random', 'size', size);
+    checkRandom(size, p);
+    const out = this.alloc(dtype, size);
+    this.addon.random(out.data, DIST_CODES[p.dist], p.seedLo, p.seedHi, p.offset, p.a, p.b);
+    return out;
+  }
+
+  // ---- fused ----
+
+  override gatedMixture(experts: Storage, gateLogits: Storage, e: number, b: number, d: number): { out: Storage; weights: Storage } {
+    if (experts.dtype !== 'float32' || gateLogits.dtype !== 'float32') return super.gatedMixture(experts, gateLogits, e, b, d);
+    const ed = this.#f32(experts, 'gatedMixture'), gd = this.#f32(gateLogits, 'gatedMixture');
+    checkCount('gatedMixture', 'e', e); checkCount('gatedMixture', 'b', b); checkCount('gatedMixture', 'd', d);
+    checkLength('gatedMixture', 'experts', ed.length, e * b * d);
+    checkLength('gatedMixture', 'gateLogits', gd.length, b * e);
+    const out = this.alloc('float32', b * d), weights = this.alloc('float32', b * e);
+    this.addon.gatedMixture(ed, gd, out.data as F32, weights.data as F32, e, b, d);
+    return { out, weights };
+  }
+
+  override gatedMixtureBackward(gOut: Storage, experts: Storage, weights: Storage, e: number, b: number, d: number): { gExperts: Storage; gLogits: Storage } {
+    if (gOut.dtype !== 'float32' || experts.dtype !== 'float32' || weights.dtype !== 'float32') {
+      return super.gatedMixtureBackward(gOut, experts, weights, e, b, d);
+    }
+    const kernel = 'gatedMixtureBackward';
+    const god = this.#f32(gOut, kernel), ed = this.#f32(experts, kernel), wd = this.#f32(weights, kernel);
+    checkCount(kernel, 'e', e); checkCount(kernel, 'b', b); checkCount(kernel, 'd', d);
+    checkLength(kernel, 'gOut', god.length, b * d);
+    checkLength(kernel, 'experts', ed.length, e * b * d);
+    checkLength(kernel, 'weights', wd.length, b * e);
+    const gExperts = this.alloc('float32', e * b * d), gLogits = this.alloc('float32', b * e);
+    this.addon.gatedMixtureBackward(god, ed, wd, gExperts.data as F32, gLogits.data as F32, e, b, d);
+    return { gExperts, gLogits };
+  }
+
+  #bce(kernel: string, logits: Storage, targets: Storage, grad: boolean): Storage {
+    const ld = this.#f32(logits, kernel), td = this.#f32(targets, kernel);
+    checkLength(kernel, 'targets', td.length, ld.length);
+    const out = this.alloc('float32', ld.length);
+    this.addon.bce(ld, td, out.data as F32, grad);
+    return out;
+  }
+
+  override bceWithLogits(logits: Storage, targets: Storage): Storage {
+    if (logits.dtype !== 'float32' || targets.dtype !== 'float32') return super.bceWithLogits(logits, targets);
+    return this.#bce('bceWithLogits', logits, targets, false);
+  }
+
+  override bceWithLogitsGrad(logits: Storage, targets: Storage): Storage {
+    if (logits.dtype !== 'float32' || targets.dtype !== 'float32') return super.bceWithLogitsGrad(logits, targets);
+    return this.#bce('bceWithLogitsGrad', logits, targets, true);
+  }
+
+  // ---- optimizer updates (in place) ----
+
+  /** The selection's rows after the js backend's validation (bounds, rowSize divides size), or null. */
+  #rows(kernel: string, size: number, sel?: RowSelection): Int32Array | null {
+    if (!sel) return null;
+    this.rangesOf(kernel, size, sel);
+    return this.indicesOf(sel.rows, kernel);
+  }
+
+  override sgdUpdate(param: Storage, grad: Storage, momentumBuf: Storage | null, p: SgdParams, sel?: RowSelection): void {
+    if (param.dtype !== 'float32') return super.sgdUpdate(param, grad, momentumBuf, p, sel);
+    const [pd, gd, bd] = this.optimizerBuffers('sgdUpdate', param, momentumBuf ? [grad, momentumBuf] : [grad]);
+    if (p.momentum !== 0 && !bd) throw new Error(`sgdUpdate: momentum ${p.momentum} needs a momentum buffer`);
+    const rows = this.#rows('sgdUpdate', pd!.length, sel);
+    // Without momentum the buffer is never read (as in the reference).
+    this.addon.sgd(pd as F32, gd as F32, p.momentum !== 0 ? (bd as F32) : null, rows, sel?.rowSize ?? 0, p.lr,
+      p.momentum, p.dampening, p.nesterov, p.weightDecay, p.firstStep);
+  }
+
+  override adamUpdate(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams, sel?: RowSelection): void {
+    if (param.dtype !== 'float32') return super.adamUpdate(param, grad, m, v, p, sel);
+    const [pd, gd, md, vd] = this.optimizerBuffers('adamUpdate', param, [grad, m, v]);
+    if (!Number.isInteger(p.step) || p.step < 1) throw new Error(`adamUpdate: step ${p.step} must be a 1-based integer`);
+    const rows = this.#rows('adamUpdate', pd!.length, sel);
+    this.addon.adam(pd as F32, gd as F32, md as F32, vd as F32, rows, sel?.rowSize ?? 0, p.lr, p.beta1, p.beta2, p.eps,
+      p.weightDecay, p.decoupled, p.step);
+  }
+
+  override adagradUpdate(param: Storage, grad: Storage, sum: Storage, p: AdagradParams, sel?: RowSelection): void {
+    if (param.dtype !== 'float32') return super.adagradUpdate(param, grad, sum, p, sel);
+    const [pd, gd, sd] = this.optimizerBuffers('adagradUpdate', param, [grad, sum]);
+    if (!Number.isInteger(p.step) || p.step < 1) throw new Error(`adagradUpdate: step ${p.step} must be a 1-based integer`);
+    const rows = this.#rows('adagradUpdate', pd!.length, sel);
+    this.addon.adagrad(pd as F32, gd as F32, sd as F32, rows, sel?.rowSize ?? 0, p.lr, p.eps, p.weightDecay, p.lrDecay, p.step);
+  }
+}
