@@ -1,0 +1,34 @@
+// out[i] = cond[ic] != 0 ? a[ia] : b[ib], all broadcast to the output shape. Template: T (a, b, out), TC (cond),
+// BROADCAST. params: [0] count, [1] rank, [4..12) out shape, [12..20) cond strides, [20..28) a strides,
+// [28..36) b strides.
+@group(0) @binding(1) var<storage, read> cond: array<{{TC}}>;
+@group(0) @binding(2) var<storage, read> a: array<{{T}}>;
+@group(0) @binding(3) var<storage, read> b: array<{{T}}>;
+@group(0) @binding(4) var<storage, read_write> out: array<{{T}}>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = linearIndex(gid, nwg, 256u);
+  if (i >= P(0)) { return; }
+#if BROADCAST
+  var rem = i;
+  var ic = 0u;
+  var ia = 0u;
+  var ib = 0u;
+  for (var d = P(1); d > 0u; d--) {
+    let dim = d - 1u;
+    let size = P(4u + dim);
+    let c = rem % size;
+    rem = rem / size;
+    ic += c * P(12u + dim);
+    ia += c * P(20u + dim);
+    ib += c * P(28u + dim);
+  }
+#else
+  let ic = i;
+  let ia = i;
+  let ib = i;
+#endif
+  // A NaN condition is "not zero", as in the reference.
+  out[i] = select(b[ib], a[ia], cond[ic] != {{TC}}(0));
+}

@@ -1,0 +1,75 @@
+/// <reference types="@webgpu/types" />
+/**
+ * What every op module needs: allocation from the pool, buffer lookup, and "run kernel X specialised so, on these
+ * buffers, with these parameters" (recorded, not executed).
+ */
+import type { DType, Storage } from '../kernels.js';
+import { BufferPool, USAGE_STORAGE } from './buffer-pool.js';
+import { ErrorChecks } from './error-checks.js';
+import type { TemplateValues } from './kernel-files.js';
+import { Params } from './params.js';
+import { PipelineCache } from './pipelines.js';
+import { Recorder, type Bindings } from './recorder.js';
+import { GpuStorage } from './storage.js';
+
+export const WEBGPU_DTYPES: readonly DType[] = ['float32', 'int32'];
+
+export function wgslType(dtype: DType): 'f32' | 'i32' {
+  if (dtype === 'float32') return 'f32';
+  if (dtype === 'int32') return 'i32';
+  throw new Error(`webgpu: dtype ${dtype} is not supported (WGSL has no 64-bit floats); use float32`);
+}
+
+/** Released buffers kept for reuse beyond this are destroyed. */
+const MAX_POOLED_BYTES = 1024 * 1024 * 1024;
+
+export class WebGpuCore {
+  readonly pool: BufferPool;
+  readonly checks: ErrorChecks;
+  readonly recorder: Recorder;
+  readonly pipelines: PipelineCache;
+  /** Bound where a kernel variant declares a binding it does not use this time (one read-only, one writable). */
+  readonly dummyRead: GPUBuffer;
+  readonly dummyWrite: GPUBuffer;
+
+  constructor(readonly device: GPUDevice, debug: boolean) {
+    this.checks = new ErrorChecks(device, debug);
+    this.pool = new BufferPool(device, USAGE_STORAGE, MAX_POOLED_BYTES);
+    this.recorder = new Recorder(device, this.checks, this.pool);
+    this.pipelines = new PipelineCache(device, this.checks);
+    this.dummyRead = device.createBuffer({ size: 16, usage: USAGE_STORAGE, label: 'dummy read' });
+    this.dummyWrite = device.createBuffer({ size: 16, usage: USAGE_STORAGE, label: 'dummy write' });
+  }
+
+  alloc(dtype: DType, size: number): GpuStorage {
+    wgslType(dtype);
+    const { buffer, bucket } = this.pool.acquire(size * 4);
+    return new GpuStorage(dtype, size, buffer, bucket);
+  }
+
+  buf(s: Storage): GPUBuffer {
+    if (!(s instanceof GpuStorage)) throw new Error(`webgpu: storage from backend '${s.backend}' passed to webgpu`);
+    if (!s.buffer) throw new Error('webgpu: storage used after dispose');
+    return s.buffer;
+  }
+
+  release(s: Storage): void {
+    if (!(s instanceof GpuStorage) || !s.buffer) return;
+    this.pool.release(s.buffer, s.bucket, this.recorder.serial);
+    s.buffer = null;
+  }
+
+  /** Records kernel `file`:`entry`, specialised by `values`; bindings[i] → @binding(i). */
+  run(file: string, entry: string, values: TemplateValues, bindings: Bindings, params: Params,
+    groups: readonly [number, number, number]): void {
+    const pipeline = this.pipelines.get(file, entry, values);
+    this.recorder.dispatch(`${file.replace(/\.wgsl$/, '')}.${entry}`, pipeline, bindings, params.words, groups);
+  }
+
+  destroy(): void {
+    this.recorder.destroy();
+    this.pool.destroy();
+    this.dummyRead.destroy();
+    this.dummyWrite.destroy();
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The GEMM tuning table: which kernel and tile shape to use for a problem size. Larger tiles reuse each loaded
+ * value more (fewer memory reads per flop) but need enough tiles to fill the device; the first rule that
+ * matches wins. Every tile config keeps its loads evenly divided among the threads (checked in tileLoadsDivide).
+ */
+export interface TileConfig { wgX: number; wgY: number; tm: number; tn: number; tk: number }
+export type MatmulPlan = { kind: 'tiled'; tile: TileConfig } | { kind: 'splitK'; splits: number; chunk: number };
+
+export const TILE_128: TileConfig = { wgX: 16, wgY: 16, tm: 8, tn: 8, tk: 8 };
+export const TILE_64: TileConfig = { wgX: 16, wgY: 16, tm: 4, tn: 4, tk: 16 };
+export const TILE_32: TileConfig = { wgX: 8, wgY: 8, tm: 4, tn: 4, tk: 16 };
+
+/** Most output rows a split-K dispatch handles (its rows go to the z dimension of the grid). */
+const MAX_SPLITK_ROWS = 65535;
+
+export function planMatmul(batch: number, m: number, n: number, k: number): MatmulPlan {
+  const outputs = batch * m * n;
+  const smallOutputs = m === 1 || (outputs <= 16384 && k >= 256);
+  if (smallOutputs && batch * m <= MAX_SPLITK_ROWS) {
+    // Aim for chunks of ~256 along K, at most 64 of them.
+    const splits = Math.max(1, Math.min(64, Math.ceil(k / 256)));
+    const chunk = Math.ceil(k / splits);
+    return { kind: 'splitK', splits: Math.ceil(k / chunk), chunk };
+  }
+  if (outputs >= 1024 * 1024 && m >= 128 && n >= 128) return { kind: 'tiled', tile: TILE_128 };
+  if (outputs >= 128 * 128 && m >= 48 && n >= 48) return { kind: 'tiled', tile: TILE_64 };
+  return { kind: 'tiled', tile: TILE_32 };
+}
+
+/** The WGSL loops assume each tile load is an exact number of rounds over the workgroup's threads. */
+export function tileLoadsDivide(t: TileConfig): boolean {
+  const threads = t.wgX * t.wgY;
+  const bm = t.wgY * t.tm;
+  const bn = t.wgX * t.tn;
+  return [bm * t.tk, bn * t.tk, (bm / 4) * t.tk, (bn / 4) * t.tk, bm * (t.tk / 4), bn * (t.tk / 4)]
+    .every((x) => x % threads === 0) && t.tm % 4 === 0 && t.tn % 4 === 0 && t.tk % 4 === 0;
+}

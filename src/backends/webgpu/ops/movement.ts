@@ -1,0 +1,97 @@
+/**
+ * Data movement: permute, broadcastTo, slice, sliceWrite and concat are all one strided copy (kernels/copy.wgsl)
+ * with different stride sets; gather and scatterAdd have their own kernels.
+ */
+import type { Shape, Storage } from '../../kernels.js';
+import type { WebGpuCore } from '../core.js';
+import type { GpuStorage } from '../storage.js';
+import { Params, grid } from '../params.js';
+import { MAX_RANK, broadcastStrides, coalesce, contiguousStrides, sizeOf } from '../strides.js';
+
+const WG = 256;
+
+/** Records dst[dstBase + Σ c·dstStrides] = src[srcBase + Σ c·srcStrides] for every coordinate c of shape. */
+function stridedCopy(core: WebGpuCore, src: Storage, dst: Storage, shape: Shape, srcStrides: number[],
+  dstStrides: number[], srcBase: number, dstBase: number): void {
+  const count = sizeOf(shape);
+  if (count === 0) return;
+  const merged = coalesce(shape, [srcStrides, dstStrides]);
+  const p = new Params().u(count).u(merged.shape.length).u(srcBase).u(dstBase);
+  p.at(4).list(merged.shape).at(4 + MAX_RANK).list(merged.strides[0]!).at(4 + 2 * MAX_RANK).list(merged.strides[1]!);
+  core.run('copy.wgsl', 'main', {}, [undefined, core.buf(src), core.buf(dst)], p, grid(Math.ceil(count / WG)));
+}
+
+export function permute(core: WebGpuCore, x: Storage, shape: Shape, perm: readonly number[]): Storage {
+  const outShape = perm.map((p) => shape[p]!);
+  const out = core.alloc(x.dtype, x.size);
+  const inStrides = contiguousStrides(shape);
+  stridedCopy(core, x, out, outShape, perm.map((p) => inStrides[p]!), contiguousStrides(outShape), 0, 0);
+  return out;
+}
+
+export function broadcastTo(core: WebGpuCore, x: Storage, inShape: Shape, outShape: Shape): Storage {
+  const out = core.alloc(x.dtype, sizeOf(outShape));
+  stridedCopy(core, x, out, outShape, broadcastStrides(inShape, outShape), contiguousStrides(outShape), 0, 0);
+  return out;
+}
+
+export function slice(core: WebGpuCore, x: Storage, shape: Shape, begin: readonly number[], step: readonly number[],
+  outShape: Shape): Storage {
+  const out = core.alloc(x.dtype, sizeOf(outShape));
+  const inStrides = contiguousStrides(shape);
+  const base = begin.reduce((acc, b, d) => acc + b * inStrides[d]!, 0);
+  stridedCopy(core, x, out, outShape, inStrides.map((s, d) => s * step[d]!), contiguousStrides(outShape), base, 0);
+  return out;
+}
+
+export function sliceWrite(core: WebGpuCore, src: Storage, srcShape: Shape, fullShape: Shape,
+  begin: readonly number[], step: readonly number[]): Storage {
+  const out = core.alloc(src.dtype, sizeOf(fullShape)) as GpuStorage;
+  core.recorder.clear(core.buf(out), out.bucket);
+  const fullStrides = contiguousStrides(fullShape);
+  const base = begin.reduce((acc, b, d) => acc + b * fullStrides[d]!, 0);
+  stridedCopy(core, src, out, srcShape, contiguousStrides(srcShape), fullStrides.map((s, d) => s * step[d]!), 0, base);
+  return out;
+}
+
+export function concat(core: WebGpuCore, xs: readonly Storage[], outer: number, widths: readonly number[]): Storage {
+  const total = widths.reduce((a, w) => a + w, 0);
+  const out = core.alloc(xs[0]?.dtype ?? 'float32', outer * total);
+  let offset = 0;
+  xs.forEach((x, i) => {
+    const w = widths[i]!;
+    stridedCopy(core, x, out, [outer, w], [w, 1], [total, 1], 0, offset);
+    offset += w;
+  });
+  return out;
+}
+
+export function gather(core: WebGpuCore, x: Storage, indices: Storage, outer: number, n: number, inner: number): Storage {
+  const m = indices.size;
+  const count = outer * m * inner;
+  const out = core.alloc(x.dtype, count);
+  if (count === 0) return out;
+  core.run('gather.wgsl', 'main', {}, [undefined, core.buf(x), core.buf(indices), core.buf(out)],
+    new Params().u(count).u(m).u(n).u(inner), grid(Math.ceil(count / WG)));
+  return out;
+}
+
+export function scatterAdd(core: WebGpuCore, src: Storage, indices: Storage, outer: number, n: number,
+  inner: number): Storage {
+  const m = indices.size;
+  const out = core.alloc(src.dtype, outer * n * inner) as GpuStorage;
+  if (out.size === 0) return out;
+  core.recorder.clear(core.buf(out), out.bucket);
+  const count = outer * m * inner;
+  if (count === 0) return out;
+  const t = src.dtype === 'int32' ? 'i32' : 'f32';
+  const links = core.alloc('int32', 2 * m) as GpuStorage;
+  core.recorder.clear(core.buf(links), links.bucket);
+  core.run('scatter.wgsl', 'link', { T: t }, [undefined, core.buf(indices), core.buf(links)],
+    new Params().u(m).u(n).u(inner), grid(Math.ceil(m / WG)));
+  core.run('scatter.wgsl', 'accumulate', { T: t },
+    [undefined, core.buf(indices), undefined, core.buf(links), core.buf(src), core.buf(out)],
+    new Params().u(m).u(n).u(inner).u(count), grid(Math.ceil(count / WG)));
+  core.release(links);
+  return out;
+}

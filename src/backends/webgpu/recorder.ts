@@ -1,0 +1,119 @@
+/// <reference types="@webgpu/types" />
+/**
+ * Records work instead of running it: every op appends a dispatch (or a copy/clear) to one open command encoder,
+ * submitted at sync points — a read, an explicit flush, or once the encoder holds MAX_DISPATCHES dispatches, so
+ * a long graph streams to the GPU instead of piling up. One submission per batch keeps the driver overhead (and,
+ * under Dawn for Node, the awaits that spin the main thread) out of the hot loop.
+ *
+ * Uniforms: each dispatch gets a 256-byte slot in a CPU-side arena; the arena is uploaded with one writeBuffer
+ * right before the submit, so a batch of N dispatches costs one upload instead of N buffer creations.
+ */
+import { BufferPool, USAGE_UNIFORM } from './buffer-pool.js';
+import type { ErrorChecks } from './error-checks.js';
+
+export const PARAM_WORDS = 64; // 256 bytes: the uniform slot (and the minimum uniform offset alignment)
+const SLOT_BYTES = PARAM_WORDS * 4;
+const MAX_DISPATCHES = 256;
+
+export type Bindings = (GPUBuffer | undefined)[];
+
+export class Recorder {
+  /** Serial of the encoder being recorded; serials up to `submittedSerial` are on the queue. */
+  serial = 1;
+  submittedSerial = 0;
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private dispatches = 0;
+  private readonly arena = new Uint32Array(MAX_DISPATCHES * PARAM_WORDS);
+  private arenaBuffer: { buffer: GPUBuffer; bucket: number } | null = null;
+  private readonly uniformPool: BufferPool;
+
+  constructor(private readonly device: GPUDevice, private readonly checks: ErrorChecks,
+    private readonly storagePool: BufferPool) {
+    this.uniformPool = new BufferPool(device, USAGE_UNIFORM, 8 * MAX_DISPATCHES * SLOT_BYTES);
+  }
+
+  private open(): GPUCommandEncoder {
+    if (!this.encoder) {
+      this.encoder = this.device.createCommandEncoder({ label: `mtgrad batch ${this.serial}` });
+      this.arenaBuffer = null;
+    }
+    return this.encoder;
+  }
+
+  private endPass(): void {
+    if (this.pass) { this.pass.end(); this.pass = null; }
+  }
+
+  /**
+   * Records one dispatch. bindings[i] goes to @binding(i) (holes are skipped: a kernel variant may not use every
+   * binding); @binding(0) is always the uniform parameter slot filled from `params`.
+   */
+  dispatch(label: string, pipeline: GPUComputePipeline, bindings: Bindings, params: Uint32Array,
+    groups: readonly [number, number, number]): void {
+    this.checks.throwIfFailed();
+    if (groups[0] === 0 || groups[1] === 0 || groups[2] === 0) return;
+    if (this.checks.debug) this.checks.begin();
+    const encoder = this.open();
+    if (!this.arenaBuffer) this.arenaBuffer = this.uniformPool.acquire(MAX_DISPATCHES * SLOT_BYTES);
+    const slot = this.dispatches++;
+    this.arena.set(params.subarray(0, Math.min(params.length, PARAM_WORDS)), slot * PARAM_WORDS);
+    const entries: GPUBindGroupEntry[] = [
+      { binding: 0, resource: { buffer: this.arenaBuffer.buffer, offset: slot * SLOT_BYTES, size: SLOT_BYTES } },
+    ];
+    for (let i = 1; i < bindings.length; i++) {
+      const buffer = bindings[i];
+      if (buffer) entries.push({ binding: i, resource: { buffer } });
+    }
+    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label });
+    if (!this.pass) this.pass = encoder.beginComputePass({ label });
+    this.pass.setPipeline(pipeline);
+    this.pass.setBindGroup(0, bindGroup);
+    this.pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
+    if (this.checks.debug) {
+      this.submit();
+      this.checks.end(`kernel ${label}`);
+    } else if (this.dispatches >= MAX_DISPATCHES) {
+      this.submit();
+    }
+  }
+
+  copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+    this.checks.throwIfFailed();
+    if (bytes === 0) return;
+    this.endPass();
+    this.open().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+  }
+
+  clear(buffer: GPUBuffer, bytes: number): void {
+    this.checks.throwIfFailed();
+    if (bytes === 0) return;
+    this.endPass();
+    this.open().clearBuffer(buffer, 0, bytes);
+  }
+
+  /** Whether anything is recorded and not yet submitted. */
+  get pending(): boolean { return this.encoder !== null; }
+
+  submit(): void {
+    if (!this.encoder) return;
+    this.endPass();
+    if (this.arenaBuffer) {
+      this.device.queue.writeBuffer(this.arenaBuffer.buffer, 0, this.arena, 0, this.dispatches * PARAM_WORDS);
+      this.uniformPool.release(this.arenaBuffer.buffer, this.arenaBuffer.bucket, this.serial);
+      this.arenaBuffer = null;
+    }
+    this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    this.dispatches = 0;
+    this.submittedSerial = this.serial++;
+    this.storagePool.submitted(this.submittedSerial);
+    this.uniformPool.submitted(this.submittedSerial);
+  }
+
+  destroy(): void {
+    this.encoder = null;
+    this.pass = null;
+    this.uniformPool.destroy();
+  }
+}

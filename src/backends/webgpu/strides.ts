@@ -1,0 +1,49 @@
+/** Shape arithmetic for the strided kernels: contiguous strides, broadcast strides, and dimension merging. */
+import type { Shape } from '../kernels.js';
+
+export const MAX_RANK = 8;
+
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function contiguousStrides(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let d = shape.length - 1; d >= 0; d--) { strides[d] = s; s *= shape[d]!; }
+  return strides;
+}
+
+/** Strides of an operand of `inShape` read at the coordinates of `outShape` (0 where it is broadcast). */
+export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
+  const strides = contiguousStrides(inShape);
+  return outShape.map((d, i) => (inShape[i] === 1 && d !== 1 ? 0 : strides[i]!));
+}
+
+/**
+ * Drops size-1 dimensions and merges neighbours that are contiguous for every operand (stride[i] equal to
+ * stride[i+1]·shape[i+1] in each stride set), so most strided kernels run with rank 1–3 and any rank that
+ * collapses to MAX_RANK or less is supported.
+ */
+export function coalesce(shape: Shape, strideSets: readonly number[][]): { shape: number[]; strides: number[][] } {
+  const outShape: number[] = [];
+  const outStrides: number[][] = strideSets.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    const size = shape[d]!;
+    if (size === 1) continue;
+    const last = outShape.length - 1;
+    if (last >= 0 && strideSets.every((s, k) => outStrides[k]![last] === s[d]! * size)) {
+      outShape[last]! *= size;
+      strideSets.forEach((s, k) => { outStrides[k]![last] = s[d]!; });
+    } else {
+      outShape.push(size);
+      strideSets.forEach((s, k) => outStrides[k]!.push(s[d]!));
+    }
+  }
+  if (outShape.length > MAX_RANK) {
+    throw new Error(`webgpu: strided kernels support up to ${MAX_RANK} non-mergeable dimensions, got shape [${shape.join(',')}]`);
+  }
+  return { shape: outShape, strides: outStrides };
+}
