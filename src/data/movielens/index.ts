@@ -1,0 +1,2 @@
+export { loadMovieLens100k, MOVIELENS_GENRES, type MovieLens100k, type Ratings, type MovieLensUsers, type MovieLensItems } from './loadMovieLens.js';
+export { movieLensCandidates, ageBucket, type CandidateOptions, type CandidateTable } from './candidates.js';
