@@ -18,7 +18,8 @@ export function rocAuc(labels: NumberArray, scores: NumberArray, mask?: NumberAr
   const sortedScores = new Float64Array(m);
   const sortedLabels = new Uint8Array(m);
   const order = Array.from(kept);
-  order.sort((a, b) => scores[a] - scores[b]);
+  // Comparisons, not subtraction: Infinity − Infinity is NaN and would corrupt the sort.
+  order.sort((a, b) => (scores[a] < scores[b] ? -1 : scores[a] > scores[b] ? 1 : 0));
   for (let k = 0; k < m; k++) {
     sortedScores[k] = scores[order[k]];
     sortedLabels[k] = labels[order[k]];

@@ -45,7 +45,9 @@ function rankingsByUser(
     if (!(r >= 0)) throw new RangeError(`${metric}: relevance[${kept[j]}] = ${r}, expected a value >= 0`);
   }
   const order = Array.from(kept);
-  order.sort((a, b) => userIds[a] - userIds[b] || scores[b] - scores[a]);
+  // Comparisons, not subtraction: Infinity − Infinity is NaN and would corrupt the sort.
+  const compare = (x: number, y: number) => (x < y ? -1 : x > y ? 1 : 0);
+  order.sort((a, b) => compare(userIds[a], userIds[b]) || compare(scores[b], scores[a]));
 
   const users: UserRanking[] = [];
   let start = 0;

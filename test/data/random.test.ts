@@ -28,12 +28,14 @@ describe('SeededRandom', () => {
     const rng = new SeededRandom(3);
     const counts = new Array(7).fill(0);
     let sum = 0;
+    let outside = 0;
     for (let i = 0; i < 70_000; i++) {
       const u = rng.nextFloat();
-      expect(u >= 0 && u < 1).toBe(true);
+      if (!(u >= 0 && u < 1)) outside++;
       sum += u;
       counts[rng.nextInt(7)]++;
     }
+    expect(outside).toBe(0);
     expect(sum / 70_000).toBeCloseTo(0.5, 2);
     for (const count of counts) expect(Math.abs(count - 10_000)).toBeLessThan(400);
   });

@@ -48,6 +48,11 @@ describe('rocAuc', () => {
     }
   });
 
+  it('handles infinite scores (e.g. logits that overflowed) like any other ordered values', () => {
+    const inf = Number.POSITIVE_INFINITY;
+    expect(rocAuc([1, 0, 1, 0, 0], [inf, -inf, inf, 0, inf])).toBeCloseTo(pairCountingAuc([1, 0, 1, 0, 0], [inf, -inf, inf, 0, inf]), 12);
+  });
+
   it('is invariant to monotone transforms of the scores', () => {
     const labels = [0, 1, 1, 0, 1, 0, 0, 1];
     const scores = [-2, 0.5, 3, 0.1, -0.3, -1, 0.5, 2];

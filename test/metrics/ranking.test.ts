@@ -105,6 +105,12 @@ describe('ndcgAtK and hitRateAtK', () => {
     }
   });
 
+  it('orders infinite scores correctly', () => {
+    const inf = Number.POSITIVE_INFINITY;
+    expect(hitRateAtK([1, 1, 1], [inf, -inf, inf], [0, 0, 1], 1)).toBeCloseTo(0.5, 12);
+    expect(hitRateAtK([1, 1, 1], [inf, -inf, 0], [0, 0, 1], 1)).toBe(0);
+  });
+
   it('rejects invalid k and negative relevance', () => {
     expect(() => ndcgAtK([1], [1], [1], 0)).toThrow(/k must be/);
     expect(() => hitRateAtK([1], [1], [-1], 3)).toThrow(/relevance\[0\]/);
