@@ -1,0 +1,115 @@
+/**
+ * FeatureEncoder: one dense input row per example from mixed features, the input every model takes.
+ *  - categorical fields: int32 ids [B, nCat] (column f is field f) → one Embedding per field, each with its own
+ *    vocabulary size and dim. Id 0 is the out-of-vocabulary row (the data loaders map unseen values there); ids
+ *    outside [0, vocabularySize) are mapped to 0 as well rather than failing mid-training.
+ *  - numeric fields: float [B, nNum] → optionally standardised by a given (mean, std) per field.
+ * Output: [B, Σ dims + nNum], embeddings first in field order, then the numeric columns.
+ */
+import type { Tensor } from '../tensor/tensor.js';
+import { fmt } from '../tensor/shape.js';
+import { div, ge, lt, maximum, sub, where } from '../ops/elementwise.js';
+import { tensor } from '../ops/creation.js';
+import { concat, reshape, slice } from '../ops/shape.js';
+import { Module } from './module.js';
+import { ModuleDict } from './containers.js';
+import { Embedding } from './embedding.js';
+import { createBuffer, type TensorPlacement } from './parameter.js';
+
+export interface CategoricalField {
+  name: string;
+  /** Embedding rows, including the OOV row 0. */
+  vocabularySize: number;
+  /** Embedding width (default: the encoder's embeddingDim). */
+  dim?: number;
+}
+
+export interface NumericField {
+  name: string;
+  /** Standardise as (x − mean) / std when both are given (leave out for already standardised data). */
+  mean?: number;
+  std?: number;
+}
+
+export interface FeatureEncoderOptions extends TensorPlacement {
+  categorical?: readonly CategoricalField[];
+  numeric?: readonly NumericField[];
+  embeddingDim?: number;
+  /** Lazy embedding updates (default true). */
+  sparse?: boolean;
+}
+
+export interface FeatureBatch {
+  /** int32 [B, nCat]. */
+  cat?: Tensor;
+  /** float [B, nNum]. */
+  num?: Tensor;
+}
+
+export class FeatureEncoder extends Module {
+  readonly categorical: readonly CategoricalField[];
+  readonly numeric: readonly NumericField[];
+  readonly embeddings: ModuleDict<Embedding>;
+  readonly outputDim: number;
+  private readonly numShift: Tensor | null;
+  private readonly numScale: Tensor | null;
+
+  constructor(opts: FeatureEncoderOptions) {
+    super();
+    this.categorical = [...(opts.categorical ?? [])];
+    this.numeric = [...(opts.numeric ?? [])];
+    if (this.categorical.length + this.numeric.length === 0) throw new Error('FeatureEncoder: needs at least one categorical or numeric field');
+    const names = [...this.categorical, ...this.numeric].map((f) => f.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup) throw new Error(`FeatureEncoder: field '${dup}' is declared twice`);
+    const place: TensorPlacement = { dtype: opts.dtype, backend: opts.backend };
+    this.embeddings = this.registerModule('embeddings', new ModuleDict<Embedding>());
+    let width = 0;
+    for (const f of this.categorical) {
+      const dim = f.dim ?? opts.embeddingDim;
+      if (dim === undefined) throw new Error(`FeatureEncoder: field '${f.name}' has no dim and no embeddingDim default was given`);
+      if (!Number.isInteger(f.vocabularySize) || f.vocabularySize < 1) {
+        throw new Error(`FeatureEncoder: field '${f.name}' needs vocabularySize >= 1 (row 0 is OOV), got ${f.vocabularySize}`);
+      }
+      this.embeddings.set(f.name, new Embedding(f.vocabularySize, dim, { ...place, sparse: opts.sparse }));
+      width += dim;
+    }
+    const standardise = this.numeric.some((f) => f.mean !== undefined && f.std !== undefined);
+    for (const f of this.numeric) {
+      if (f.std !== undefined && !(f.std > 0)) throw new Error(`FeatureEncoder: numeric field '${f.name}' needs std > 0, got ${f.std}`);
+    }
+    // Fields without both statistics pass through: shift 0, scale 1.
+    const stats = this.numeric.map((f) => (f.mean !== undefined && f.std !== undefined ? [f.mean, f.std] : [0, 1]));
+    this.numShift = standardise ? createBuffer(() => tensor(stats.map(([m]) => m), place)) : null;
+    this.numScale = standardise ? createBuffer(() => tensor(stats.map(([, s]) => s), place)) : null;
+    if (this.numShift && this.numScale) { this.registerBuffer('num_mean', this.numShift); this.registerBuffer('num_std', this.numScale); }
+    this.outputDim = width + this.numeric.length;
+  }
+
+  forward(batch: FeatureBatch): Tensor {
+    const parts: Tensor[] = [];
+    const nCat = this.categorical.length, nNum = this.numeric.length;
+    if (nCat > 0) {
+      const cat = batch.cat;
+      if (!cat || cat.dtype !== 'int32' || cat.ndim !== 2 || cat.shape[1] !== nCat) {
+        throw new Error(`FeatureEncoder: expected cat int32 [B, ${nCat}], got ${cat ? `${fmt(cat.shape)} ${cat.dtype}` : 'none'}`);
+      }
+      this.categorical.forEach((f, i) => {
+        const ids = reshape(slice(cat, [null, [i, i + 1]]), [cat.shape[0]]);
+        const outOfVocab = maximum(lt(ids, 0), ge(ids, f.vocabularySize));
+        parts.push(this.embeddings.get(f.name).forward(where(outOfVocab, 0, ids)));
+      });
+    }
+    if (nNum > 0) {
+      const num = batch.num;
+      if (!num || num.ndim !== 2 || num.shape[1] !== nNum || num.dtype === 'int32') {
+        throw new Error(`FeatureEncoder: expected num float [B, ${nNum}], got ${num ? `${fmt(num.shape)} ${num.dtype}` : 'none'}`);
+      }
+      parts.push(this.numShift && this.numScale ? div(sub(num, this.numShift), this.numScale) : num);
+    }
+    if (parts.length > 1 && parts.some((p) => p.shape[0] !== parts[0].shape[0])) {
+      throw new Error(`FeatureEncoder: cat and num disagree on the batch size (${parts.map((p) => p.shape[0]).join(' vs ')})`);
+    }
+    return parts.length === 1 ? parts[0] : concat(parts, 1);
+  }
+}
