@@ -2,7 +2,7 @@
 // Builds the native addon (native/ -> native/build/Release/mtgrad_native.node) with cmake-js. Run by `npm install`
 // (the package's own install script) and `npm run build:native`. A failed build must not fail the install: the
 // engine then falls back to the `js` backend, so this prints one line saying why and exits 0.
-// Flags: --sanitize builds an ASan/UBSan variant into native/build-asan/ (see `npm run test:asan`);
+// Flags: --sanitize builds an ASan/UBSan variant into native/build/asan/ (see `npm run test:asan`);
 //        --strict exits 1 on failure (for CI and development).
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
@@ -13,7 +13,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
 const sanitize = args.has('--sanitize');
 const strict = args.has('--strict');
-const out = join(root, 'native', sanitize ? 'build-asan' : 'build');
+// The sanitized build lives inside native/build/ too (already git-ignored), in its own CMake tree.
+const out = join(root, 'native', 'build', ...(sanitize ? ['asan'] : []));
 
 function fail(reason) {
   console.log(`mtgrad: native addon not built (${reason}); the js backend will be used instead.`);

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface NativeInfo { isa: string; description: string; threads: number; mr: number; nr: number }
@@ -61,7 +61,8 @@ export function packageRoot(): string {
 }
 
 export function addonPath(): string {
-  return process.env.MTGRAD_NATIVE_ADDON || join(packageRoot(), 'native', 'build', 'Release', 'mtgrad_native.node');
+  const override = process.env.MTGRAD_NATIVE_ADDON;
+  return override ? resolve(override) : join(packageRoot(), 'native', 'build', 'Release', 'mtgrad_native.node');
 }
 
 let cached: NativeAddon | null = null;
