@@ -6,3 +6,6 @@ export { tidy, keep, dispose } from './tensor/scope.js';
 export { init, loadBackend, backendName, backendInfo, type BackendName, type InitResult } from './tensor/init.js';
 export * from './autograd/index.js';
 export * from './ops/index.js';
+export * as data from './data/index.js';
+export * as metrics from './metrics/index.js';
+export * as io from './io/index.js';
