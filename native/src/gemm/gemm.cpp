@@ -35,7 +35,7 @@ long env_long(const char* name, long fallback) {
 const Blocking& blocking() {
   static const Blocking b = [] {
     const KernelTable& kt = kernels();
-    long mc = env_long("MTGRAD_GEMM_MC", 192), kc = env_long("MTGRAD_GEMM_KC", 256), nc = env_long("MTGRAD_GEMM_NC", 4096);
+    long mc = env_long("MTGRAD_GEMM_MC", 196), kc = env_long("MTGRAD_GEMM_KC", 256), nc = env_long("MTGRAD_GEMM_NC", 4096);
     mc = std::max<long>(kt.mr, mc / kt.mr * kt.mr);
     nc = std::max<long>(kt.nr, nc / kt.nr * kt.nr);
     return Blocking{mc, kc, nc};
@@ -43,8 +43,9 @@ const Blocking& blocking() {
   return b;
 }
 
-// Below this many flops per product, one thread is faster than waking the pool (measured: ~2·64³).
-const double kParallelFlops = 2.0 * 96 * 96 * 96;
+// Below this many flops per product, one thread is faster than waking the pool. Measured on the 2-core
+// development VM (waking a sleeping worker costs ~25 µs there): 1 vs 2 threads cross over near 176³.
+const double kParallelFlops = 2.0 * 176 * 176 * 176;
 // Below this many flops per product, packing costs more than it saves.
 const double kSmallFlops = 2.0 * 40 * 40 * 40;
 
