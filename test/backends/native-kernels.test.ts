@@ -127,6 +127,8 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
           }
         }
         check('float32', 64, 8, 8, 8, false, true);
+        // Mid-sized products, many of them: one thread per product, each with its own packed buffers.
+        for (const [ta, tb] of TRANS) check('float32', 12, 65, 129, 70, ta, tb, { bStride: 0, bias: true, activation: 'relu' });
       }
     });
 

@@ -49,9 +49,11 @@ const double kParallelFlops = 2.0 * 176 * 176 * 176;
 // Below this many flops per product, packing costs more than it saves.
 const double kSmallFlops = 2.0 * 40 * 40 * 40;
 
+// Packed panels: one B block per slot (slot 0 is shared by the threads of one product; a batch of independent
+// single-threaded products uses one slot per thread) and one A block per thread.
 struct Workspace {
-  std::mutex mu;  // one packed GEMM at a time per process (JS worker threads may share the addon)
-  AlignedBuffer b_panel;
+  std::mutex mu;  // one packed GEMM call at a time per process (JS worker threads may share the addon)
+  std::vector<AlignedBuffer> b_panels = std::vector<AlignedBuffer>(256);
   std::vector<AlignedBuffer> a_panels = std::vector<AlignedBuffer>(256);
 };
 Workspace& workspace() {
@@ -152,25 +154,26 @@ void compute_block(const Job& j, const float* ap, const float* bp, long ic, long
   }
 }
 
-void packed_gemm(const Job& j, int nthreads) {
+// One product on `nthreads` threads; with nthreads = 1 it uses the buffers of `slot` (the caller's thread id when
+// a batch of products runs one per thread). The caller holds the workspace lock.
+void packed_gemm(const Job& j, int nthreads, int slot) {
   const KernelTable& kt = kernels();
   const int MR = kt.mr, NR = kt.nr;
   const Blocking& bl = blocking();
   Workspace& ws = workspace();
-  std::lock_guard<std::mutex> lock(ws.mu);
   long ncap = std::min(bl.nc, (j.n + NR - 1) / NR * NR);
   long kcap = std::min(bl.kc, j.k);
-  float* bp = ws.b_panel.get(static_cast<size_t>(ncap * kcap));
+  float* bp = ws.b_panels[static_cast<size_t>(slot)].get(static_cast<size_t>(ncap * kcap));
   long mcap = std::min(bl.mc, (j.m + MR - 1) / MR * MR);
   // Split rows across threads when there are enough MR panels to go around; otherwise split the NR panels
   // (each thread then packs the whole, small, A block itself).
   bool split_m = (j.m + MR - 1) / MR >= 4L * nthreads;
   if (!split_m) mcap = (j.m + MR - 1) / MR * MR;  // one A block covers every row
-  for (int t = 0; t < nthreads; ++t) ws.a_panels[static_cast<size_t>(t)].get(static_cast<size_t>(mcap * kcap));
+  for (int t = 0; t < nthreads; ++t) ws.a_panels[static_cast<size_t>(slot + t)].get(static_cast<size_t>(mcap * kcap));
   Barrier barrier(nthreads);
 
   parallel_run(nthreads, [&](int tid, int nt) {
-    float* ap = ws.a_panels[static_cast<size_t>(tid)].get(static_cast<size_t>(mcap * kcap));
+    float* ap = ws.a_panels[static_cast<size_t>(slot + tid)].get(static_cast<size_t>(mcap * kcap));
     for (long jc = 0; jc < j.n; jc += bl.nc) {
       long nc = std::min(bl.nc, j.n - jc);
       long npanels = (nc + NR - 1) / NR;
@@ -233,8 +236,7 @@ void sgemm(const float* a, const float* b, float* c, const float* bias, const Ge
     });
     return;
   }
-  int nt = flops >= kParallelFlops ? num_threads() : 1;
-  for (long e = 0; e < s.batch; ++e) {
+  auto job = [&](long e) {
     Job j;
     j.A = Operand{a + e * s.a_stride, s.trans_a ? 1 : k, s.trans_a ? m : 1};
     j.B = Operand{b + e * s.b_stride, s.trans_b ? 1 : n, s.trans_b ? k : 1};
@@ -244,7 +246,18 @@ void sgemm(const float* a, const float* b, float* c, const float* bias, const Ge
     j.n = n;
     j.bias = bias;
     j.act = s.act;
-    packed_gemm(j, nt);
+    return j;
+  };
+  std::lock_guard<std::mutex> lock(workspace().mu);
+  if (flops >= kParallelFlops || s.batch == 1 || flops * static_cast<double>(s.batch) < kParallelFlops) {
+    // Each product big enough to share (or nothing to share): products in turn, each on the whole pool.
+    int nt = flops >= kParallelFlops ? num_threads() : 1;
+    for (long e = 0; e < s.batch; ++e) packed_gemm(job(e), nt, 0);
+  } else {
+    // Many mid-sized products: one thread per product, each with its own buffers.
+    parallel_run(num_threads(), [&](int tid, int nt) {
+      for (long e = tid; e < s.batch; e += nt) packed_gemm(job(e), 1, tid);
+    });
   }
 }
 
