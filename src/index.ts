@@ -9,3 +9,7 @@ export * from './ops/index.js';
 export * as data from './data/index.js';
 export * as metrics from './metrics/index.js';
 export * as io from './io/index.js';
+// Layers, optimizers and the multi-task toolkit live in namespaces, as in PyTorch: nn.Linear, nn.init.xavierUniform,
+// optim.Adam, optim.StepLR, mtl.PCGrad. (Namespaces also keep nn.init apart from the engine's init().)
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
