@@ -13,3 +13,4 @@ export * as io from './io/index.js';
 // optim.Adam, optim.StepLR, mtl.PCGrad. (Namespaces also keep nn.init apart from the engine's init().)
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
+export * as mtl from './mtl/index.js';
