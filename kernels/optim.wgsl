@@ -51,8 +51,11 @@ fn adam(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var p = param[k];
   var g = grad[k];
   if (P(9) != 0u) { p = p * (1.0 - lr * wd); } else { g = g + wd * p; }
-  let m = PF(5) * state1[k] + (1.0 - PF(5)) * g;
-  let v = PF(6) * state2[k] + (1.0 - PF(6)) * g * g;
+  // m = lerp(m, g, 1 − beta1) in torch's two-sided form (more accurate near weight 1).
+  let w = 1.0 - PF(5);
+  let m0 = state1[k];
+  let m = select(g - (g - m0) * (1.0 - w), m0 + w * (g - m0), w < 0.5);
+  let v = state2[k] * PF(6) + (1.0 - PF(6)) * g * g;
   state1[k] = m;
   state2[k] = v;
   let denom = sqrt(v) / PF(11) + PF(7);
@@ -69,5 +72,5 @@ fn adagrad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
   let g = grad[k] + PF(6) * p;
   let s = state1[k] + g * g;
   state1[k] = s;
-  param[k] = p - PF(4) * g / (sqrt(s) + PF(5));
+  param[k] = p - PF(4) * (g / (sqrt(s) + PF(5)));
 }

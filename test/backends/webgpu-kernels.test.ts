@@ -13,7 +13,7 @@ import type { Backend, DType, MatmulParams, Storage, TypedArray, UnaryOp, Binary
 import { JsBackend } from '../../src/backends/js/index.js';
 import { philoxFill } from '../../src/backends/philox.js';
 import { createWebGpuBackend, type WebGpuBackend } from '../../src/backends/webgpu/index.js';
-import { TILE_128, TILE_64, TILE_32 } from '../../src/backends/webgpu/ops/matmul-tuning.js';
+import { TILE_128, TILE_64, type TileConfig } from '../../src/backends/webgpu/ops/matmul-tuning.js';
 import { matmul as gpuMatmul } from '../../src/backends/webgpu/ops/matmul.js';
 
 const required = (process.env.MTGRAD_REQUIRE ?? '').split(',').map((s) => s.trim()).includes('webgpu');
@@ -222,7 +222,7 @@ describe.skipIf(!gpu)(`webgpu kernels${gpu ? ` on ${gpu.info().description}` : '
   const mm = (m: number, k: number, n: number, o: Partial<MatmulParams> = {}): MatmulParams => ({
     batch: 1, m, k, n, transA: false, transB: false, aBatchStride: m * k, bBatchStride: k * n, ...o,
   });
-  async function sameMatmul(what: string, p: MatmulParams, bias = false, tile?: typeof TILE_32): Promise<void> {
+  async function sameMatmul(what: string, p: MatmulParams, bias = false, tile?: TileConfig): Promise<void> {
     const aSize = p.aBatchStride === 0 ? p.m * p.k : p.batch * p.m * p.k;
     const bSize = p.bBatchStride === 0 ? p.k * p.n : p.batch * p.k * p.n;
     const inputs = [data(aSize, p.m * 3 + p.k), data(bSize, p.n * 5 + p.k), data(p.n, 99)];
@@ -234,41 +234,43 @@ describe.skipIf(!gpu)(`webgpu kernels${gpu ? ` on ${gpu.info().description}` : '
     }, tol, tol * 4);
   }
 
+  // Each tiled-GEMM specialisation costs lavapipe 1-3 s to compile (cold shader cache), so the cases below are
+  // chosen to cover every template switch (transposes, vec4/scalar loads and stores, bounds checks on/off, each tile
+  // config, bias, activation) with few distinct pipelines; the activations themselves are shared with split-K.
   it('matmul on odd shapes, all transposes, every tile config (rtol 2e-6·√k)', async () => {
-    const shapes: [number, number, number][] = [[1, 1, 1], [3, 7, 5], [17, 33, 65], [64, 64, 64], [33, 17, 257], [65, 3, 7], [7, 0, 5]];
-    for (const [m, k, n] of shapes) {
-      for (const transA of [false, true]) {
-        for (const transB of [false, true]) {
-          await sameMatmul(`matmul ${m}x${k}x${n} tA=${transA} tB=${transB}`, mm(m, k, n, { transA, transB }));
-        }
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        await sameMatmul(`matmul 17x33x65 tA=${transA} tB=${transB}`, mm(17, 33, 65, { transA, transB }));
       }
     }
-    for (const tile of [TILE_32, TILE_64, TILE_128]) {
-      const name = `${tile.wgY * tile.tm}`;
-      await sameMatmul(`matmul tile ${name} aligned`, mm(128, 32, 128), false, tile);
-      await sameMatmul(`matmul tile ${name} ragged`, mm(130, 19, 67), false, tile);
-      await sameMatmul(`matmul tile ${name} tA tB vec`, mm(132, 20, 68, { transA: true, transB: true }), true, tile);
+    // Same specialisation as 17x33x65 (scalar, checked) or split-K: odd sizes for free.
+    for (const [m, k, n] of [[1, 1, 1], [3, 7, 5], [33, 17, 257], [65, 3, 7], [7, 1, 1]] as const) {
+      await sameMatmul(`matmul ${m}x${k}x${n}`, mm(m, k, n));
     }
+    await sameMatmul('matmul 64x64x64 (vec4, no bounds checks)', mm(64, 64, 64));
+    await sameMatmul('matmul tile 64 ragged', mm(130, 19, 67), false, TILE_64);
+    await sameMatmul('matmul tile 128 ragged', mm(130, 19, 67), false, TILE_128);
+    await sameMatmul('matmul tile 128 aligned, tA tB vec4', mm(128, 32, 128, { transA: true, transB: true }), false, TILE_128);
   });
 
   it('matmul batched (incl. broadcast batch stride 0) and fused bias + activation epilogues', async () => {
     await sameMatmul('batched', mm(5, 9, 7, { batch: 3, aBatchStride: 45, bBatchStride: 63 }));
     await sameMatmul('batched b broadcast', mm(5, 8, 12, { batch: 4, aBatchStride: 40, bBatchStride: 0 }));
-    await sameMatmul('batched a broadcast tB', mm(6, 8, 3, { batch: 3, aBatchStride: 0, bBatchStride: 24, transB: true }));
-    for (const activation of ['none', 'relu', 'sigmoid', 'tanh', 'gelu'] as const) {
-      await sameMatmul(`bias+${activation} vec`, mm(9, 13, 16, { activation }), true);
-      await sameMatmul(`bias+${activation} scalar`, mm(9, 13, 7, { activation }), true);
-    }
-    await sameMatmul('bias k=0', mm(3, 0, 5, { activation: 'relu' }), true);
+    await sameMatmul('batched a broadcast tB', mm(6, 9, 3, { batch: 3, aBatchStride: 0, bBatchStride: 27, transB: true }));
+    await sameMatmul('bias+relu vec4', mm(9, 12, 16, { activation: 'relu' }), true);
+    await sameMatmul('bias+gelu scalar', mm(9, 13, 7, { activation: 'gelu' }), true);
+    await sameMatmul('bias k=0', mm(3, 0, 5, { activation: 'gelu' }), true);
   });
 
-  it('matmul split-K path: M=1 and small outputs with long K', async () => {
+  it('matmul split-K path: M=1 and small outputs with long K, every activation', async () => {
     for (const [m, k, n] of [[1, 1024, 33], [1, 300, 1], [1, 7, 65], [3, 700, 9], [2, 513, 4]] as const) {
       for (const transB of [false, true]) {
         await sameMatmul(`splitK ${m}x${k}x${n} tB=${transB}`, mm(m, k, n, { transB }));
       }
     }
-    await sameMatmul('splitK tA bias gelu batched', mm(2, 600, 5, { transA: true, batch: 2, aBatchStride: 1200, bBatchStride: 0, activation: 'gelu' }), true);
+    for (const activation of ['none', 'relu', 'sigmoid', 'tanh', 'gelu'] as const) {
+      await sameMatmul(`splitK tA bias ${activation} batched`, mm(2, 600, 5, { transA: true, batch: 2, aBatchStride: 1200, bBatchStride: 0, activation }), true);
+    }
   });
 
   // ---- random ----

@@ -55,7 +55,7 @@ export class WebGpuBackend implements Backend {
   // ---- storage ----
   upload(data: TypedArray, dtype: DType): Storage {
     wgslType(dtype);
-    const out = this.core.alloc(dtype, data.length);
+    const out = this.core.alloc(dtype, data.length, true);
     if (data.length) {
       // Convert only when the array's element type is not the storage dtype (e.g. float64 data for float32).
       const matches = dtype === 'int32' ? data instanceof Int32Array : data instanceof Float32Array;

@@ -3,11 +3,14 @@
  * Recycles GPU buffers. Creating and destroying buffers is slow and fragments memory, and training loops allocate
  * the same sizes every step, so released buffers go back to a pool bucketed by size and are handed out again.
  *
- * When is reuse safe? The WebGPU queue executes submissions in order, so a buffer may be rewritten by anything
- * enqueued after the last submission that read it. What is not safe is reusing it while a command that reads it
- * is still only *recorded* in the open encoder: `queue.writeBuffer` (uploads, uniforms) takes effect before that
- * encoder is submitted. So a released buffer carries the serial of the encoder open at release time and becomes
- * reusable once that serial has been submitted (no need to wait for completion, which would cost a promise).
+ * When is reuse safe? Commands run in order — the dispatches of an encoder in recording order, submissions in
+ * queue order — and Dawn inserts the barriers between dispatches, so a buffer released while the open encoder
+ * still reads it may at once become the *output* of a later recorded command (the write lands after the read).
+ * What is not safe is `queue.writeBuffer` (uploads) into it: a queue write takes effect before the open encoder
+ * is submitted, i.e. before that read. So buffers released since the last submit are `recent`: kernel outputs
+ * may take them, uploads only take buffers from `free`, whose last use has been submitted. (Completion does not
+ * matter, which saves an onSubmittedWorkDone promise per submit.) Reusing within an encoder also keeps memory
+ * flat while a long graph is recorded.
  */
 
 export const USAGE_STORAGE = 0x80 | 0x04 | 0x08; // STORAGE | COPY_SRC | COPY_DST
@@ -26,11 +29,10 @@ export function bucketBytes(bytes: number): number {
   return p;
 }
 
-interface Released { buffer: GPUBuffer; bucket: number; serial: number }
-
 export class BufferPool {
   private readonly free = new Map<number, GPUBuffer[]>();
-  private pending: Released[] = [];
+  /** Released since the last submit: reusable as kernel outputs, not for uploads. */
+  private readonly recent = new Map<number, GPUBuffer[]>();
   liveBuffers = 0;
   liveBytes = 0;
   pooledBuffers = 0;
@@ -43,10 +45,11 @@ export class BufferPool {
     private readonly maxPooledBytes: number,
   ) {}
 
-  acquire(bytes: number): { buffer: GPUBuffer; bucket: number } {
+  /** `forQueueWrite`: the buffer will be filled with queue.writeBuffer, so it must not be a `recent` one. */
+  acquire(bytes: number, forQueueWrite: boolean): { buffer: GPUBuffer; bucket: number } {
     const bucket = bucketBytes(bytes);
-    const list = this.free.get(bucket);
-    let buffer = list?.pop();
+    let buffer = this.free.get(bucket)?.pop();
+    if (!buffer && !forQueueWrite) buffer = this.recent.get(bucket)?.pop();
     if (buffer) {
       this.pooledBuffers--;
       this.pooledBytes -= bucket;
@@ -58,39 +61,39 @@ export class BufferPool {
     return { buffer, bucket };
   }
 
-  /** `serial`: the encoder open now; the buffer is reusable once that encoder has been submitted. */
-  release(buffer: GPUBuffer, bucket: number, serial: number): void {
+  release(buffer: GPUBuffer, bucket: number): void {
     this.liveBuffers--;
     this.liveBytes -= bucket;
-    this.pending.push({ buffer, bucket, serial });
+    let list = this.recent.get(bucket);
+    if (!list) { list = []; this.recent.set(bucket, list); }
+    list.push(buffer);
     this.pooledBuffers++;
     this.pooledBytes += bucket;
   }
 
-  /** Moves the buffers whose last encoder has been submitted to the free lists. */
-  submitted(serial: number): void {
-    if (this.pending.length === 0) return;
-    const still: Released[] = [];
-    for (const r of this.pending) {
-      if (r.serial > serial) { still.push(r); continue; }
-      if (this.pooledBytes > this.maxPooledBytes) {
-        r.buffer.destroy();
-        this.pooledBuffers--;
-        this.pooledBytes -= r.bucket;
-        continue;
+  /** The open encoder was submitted: recent buffers become free (or are destroyed beyond the pool's cap). */
+  submitted(): void {
+    for (const [bucket, buffers] of this.recent) {
+      for (const buffer of buffers) {
+        if (this.pooledBytes > this.maxPooledBytes) {
+          buffer.destroy();
+          this.pooledBuffers--;
+          this.pooledBytes -= bucket;
+          continue;
+        }
+        let list = this.free.get(bucket);
+        if (!list) { list = []; this.free.set(bucket, list); }
+        list.push(buffer);
       }
-      let list = this.free.get(r.bucket);
-      if (!list) { list = []; this.free.set(r.bucket, list); }
-      list.push(r.buffer);
     }
-    this.pending = still;
+    this.recent.clear();
   }
 
   destroy(): void {
     for (const list of this.free.values()) for (const b of list) b.destroy();
-    for (const r of this.pending) r.buffer.destroy();
+    for (const list of this.recent.values()) for (const b of list) b.destroy();
     this.free.clear();
-    this.pending = [];
+    this.recent.clear();
     this.pooledBuffers = 0;
     this.pooledBytes = 0;
   }

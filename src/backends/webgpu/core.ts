@@ -41,9 +41,10 @@ export class WebGpuCore {
     this.dummyWrite = device.createBuffer({ size: 16, usage: USAGE_STORAGE, label: 'dummy write' });
   }
 
-  alloc(dtype: DType, size: number): GpuStorage {
+  /** `forQueueWrite`: for uploads (see BufferPool.acquire); kernel outputs leave it false. */
+  alloc(dtype: DType, size: number, forQueueWrite = false): GpuStorage {
     wgslType(dtype);
-    const { buffer, bucket } = this.pool.acquire(size * 4);
+    const { buffer, bucket } = this.pool.acquire(size * 4, forQueueWrite);
     return new GpuStorage(dtype, size, buffer, bucket);
   }
 
@@ -55,7 +56,7 @@ export class WebGpuCore {
 
   release(s: Storage): void {
     if (!(s instanceof GpuStorage) || !s.buffer) return;
-    this.pool.release(s.buffer, s.bucket, this.recorder.serial);
+    this.pool.release(s.buffer, s.bucket);
     s.buffer = null;
   }
 

@@ -55,7 +55,7 @@ export class Recorder {
     if (groups[0] === 0 || groups[1] === 0 || groups[2] === 0) return;
     if (this.checks.debug) this.checks.begin();
     const encoder = this.open();
-    if (!this.arenaBuffer) this.arenaBuffer = this.uniformPool.acquire(MAX_DISPATCHES * SLOT_BYTES);
+    if (!this.arenaBuffer) this.arenaBuffer = this.uniformPool.acquire(MAX_DISPATCHES * SLOT_BYTES, true);
     const slot = this.dispatches++;
     this.arena.set(params.subarray(0, Math.min(params.length, PARAM_WORDS)), slot * PARAM_WORDS);
     const entries: GPUBindGroupEntry[] = [
@@ -100,15 +100,15 @@ export class Recorder {
     this.endPass();
     if (this.arenaBuffer) {
       this.device.queue.writeBuffer(this.arenaBuffer.buffer, 0, this.arena, 0, this.dispatches * PARAM_WORDS);
-      this.uniformPool.release(this.arenaBuffer.buffer, this.arenaBuffer.bucket, this.serial);
+      this.uniformPool.release(this.arenaBuffer.buffer, this.arenaBuffer.bucket);
       this.arenaBuffer = null;
     }
     this.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;
     this.dispatches = 0;
     this.submittedSerial = this.serial++;
-    this.storagePool.submitted(this.submittedSerial);
-    this.uniformPool.submitted(this.submittedSerial);
+    this.storagePool.submitted();
+    this.uniformPool.submitted();
   }
 
   destroy(): void {
