@@ -3,10 +3,13 @@
  * NaN/Inf guard, gradient-conflict probe), task metrics, and checkpoints.
  */
 export { Trainer, type TrainerOptions, type EvaluationResult } from './trainer.js';
-export type { TrainableModel, TensorBatch, OptimizerLike, LossStrategy, TaskKind } from './types.js';
+export type { TrainableModel, TensorBatch, OptimizerLike, LossStrategy, GradientRouting, TaskKind } from './types.js';
 export type { TrainerEvent, StartEvent, StepEvent, EpochEvent, EndEvent, GradientProbeEvent, EpochRecord, TrainingHistory, StopReason } from './events.js';
 export { EarlyStopping, type EarlyStoppingOptions } from './earlyStopping.js';
 export { NonFiniteLossError } from './nonFinite.js';
 export { computeTaskMetrics, higherIsBetter, METRICS_BY_KIND, type MetricName, type TaskMetrics, type MetricsByTask } from './taskMetrics.js';
 export { toTensorBatch } from './batchTensors.js';
-export { taskGradientCosines } from './gradientProbe.js';
+export {
+  saveCheckpoint, checkpointBytes, readCheckpoint, parseCheckpoint, restoreWeights, CheckpointError,
+  type SaveCheckpointOptions, type Checkpoint, type CheckpointMeta, type ModelSpec, type StatefulModel,
+} from './checkpoint.js';

@@ -16,17 +16,23 @@ import { clipGradNorm } from '../optim/clip.js';
 import { scoreRows } from '../infer/score.js';
 import { toTensorBatch } from './batchTensors.js';
 import { EarlyStopping, type EarlyStoppingOptions } from './earlyStopping.js';
-import { taskGradientCosines } from './gradientProbe.js';
+import { gradientConflict } from '../mtl/gradient-conflict.js';
+import { taskGradients } from '../mtl/task-gradients.js';
 import { assertFiniteLosses, NonFiniteLossError } from './nonFinite.js';
 import { computeTaskMetrics, type MetricsByTask } from './taskMetrics.js';
 import type { EpochRecord, StopReason, TrainerEvent, TrainingHistory } from './events.js';
-import type { LossStrategy, OptimizerLike, TaskKind, TrainableModel } from './types.js';
+import type { GradientRouting, LossStrategy, OptimizerLike, TaskKind, TrainableModel } from './types.js';
 
 export interface TrainerOptions {
   model: TrainableModel;
   optimizer: OptimizerLike;
   /** How task losses combine (default: their plain sum). Its own parameters must be in the optimizer. */
   weighting?: LossStrategy;
+  /**
+   * Route task gradients instead of differentiating one combined loss (e.g. keep the CVR loss out of the CTR
+   * tower). Exclusive with `weighting`; the model's regularization, if any, reaches every parameter.
+   */
+  routing?: GradientRouting;
   /** Default 1. */
   epochs?: number;
   /** Stop after this many steps in total, even mid-epoch. */
@@ -80,6 +86,7 @@ export class Trainer {
     const every = options.gradientProbeEvery ?? 0;
     if (!Number.isInteger(every) || every < 0) throw new RangeError(`Trainer: gradientProbeEvery must be a non-negative integer, got ${every}`);
     if (every > 0 && !this.model.sharedParameters) throw new Error('Trainer: gradientProbeEvery needs a model with sharedParameters()');
+    if (options.routing && options.weighting) throw new Error('Trainer: give either a weighting strategy or gradient routing, not both');
   }
 
   /** Metrics over a whole split (and mean gate weights), with recording off. */
@@ -104,7 +111,8 @@ export class Trainer {
     const stepsPerEpoch = Math.ceil(train.size / batchSize);
     const totalSteps = Math.min(epochs * stepsPerEpoch, this.options.maxSteps ?? Infinity);
     const trainable = [...model.parameters(), ...(weighting?.parameters() ?? [])];
-    const shared = probeEvery > 0 ? model.sharedParameters!() : [];
+    // Gradient-based strategies (GradNorm, PCGrad, MGDA) and the probe work on the shared parameters.
+    const shared = model.sharedParameters?.() ?? [];
     const history: TrainingHistory = { tasks: [...this.tasks], steps: [], epochs: [], gradientCosines: [], stopReason: 'completed', bestEpoch: null, trainSeconds: 0 };
     let best: Record<string, Tensor> | null = null;
 
@@ -131,12 +139,22 @@ export class Trainer {
             const outputs = model.forward(tensors.inputs);
             const losses = model.loss(outputs, tensors);
             for (const task of this.tasks) if (!losses[task]) throw new Error(`model.loss returned no loss for task '${task}'`);
-            const cosines = probe ? taskGradientCosines(this.tasks, losses, shared) : null;
-            const total = weighting
-              ? weighting.combine(losses, { step, epoch, sharedParams: shared })
-              : this.tasks.map((t) => losses[t]).reduce((a, b) => add(a, b));
-            total.backward();
-            return { losses, total, cosines };
+            // Task gradients for the conflict probe are taken before the step's backward (the graph is retained).
+            const probeGrads = probe ? taskGradients(losses, shared) : null;
+            const regularization = model.regularization?.(outputs, tensors) ?? null;
+            let total: Tensor;
+            if (this.options.routing) {
+              this.options.routing.backward(regularization ? { ...losses, __regularization__: regularization } : losses);
+              total = this.tasks.map((t) => losses[t]).reduce((a, b) => add(a, b));
+              if (regularization) total = add(total, regularization);
+            } else {
+              total = weighting
+                ? weighting.combine(losses, { step, epoch, sharedParams: shared })
+                : this.tasks.map((t) => losses[t]).reduce((a, b) => add(a, b));
+              if (regularization) total = add(total, regularization);
+              total.backward();
+            }
+            return { losses, total, probeGrads };
           });
           let gradNorm: number | undefined;
           // Events go out after the step's tensors are released, so listeners see the steady state.
@@ -159,10 +177,8 @@ export class Trainer {
             epochSamples += batch.size;
             for (const task of this.tasks) lossSums[task] += values[task] * batch.size;
             history.steps.push({ step, epoch, losses: values, total });
-            if (result.cosines) {
-              const flat = Array.from(await result.cosines.data());
-              const T = this.tasks.length;
-              const cosines = Array.from({ length: T }, (_, i) => flat.slice(i * T, (i + 1) * T));
+            if (result.probeGrads) {
+              const { cosine: cosines } = await gradientConflict(result.probeGrads);
               history.gradientCosines.push({ step, epoch, cosines });
               pending.push({ type: 'gradient-probe', step, epoch, tasks: [...this.tasks], cosines });
             }

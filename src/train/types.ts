@@ -25,6 +25,8 @@ export interface TrainableModel {
   forward(inputs: TensorBatch['inputs']): Record<string, Tensor>;
   /** Task → scalar loss for this batch (masks applied). */
   loss(outputs: Record<string, Tensor>, batch: TensorBatch): Record<string, Tensor>;
+  /** The model's own extra loss term (AITM's calibrator, RnR's L2…), added to the combined loss; null for none. */
+  regularization?(outputs: Record<string, Tensor>, batch: TensorBatch): Tensor | null;
   parameters(): Tensor[];
   train(mode?: boolean): unknown;
   eval(): unknown;
@@ -59,4 +61,12 @@ export interface LossStrategy {
   ): Tensor;
   /** Parameters the strategy learns itself (uncertainty weighting's log-variances): optimised with the model. */
   parameters(): Tensor[];
+}
+
+/**
+ * Gradient routing (src/mtl's GradientRouter fits): accumulates into .grad each task's gradient on only the
+ * parameters that task may reach. Used instead of a weighting strategy's single backward.
+ */
+export interface GradientRouting {
+  backward(taskLosses: Readonly<Record<string, Tensor>>): void;
 }
