@@ -42,6 +42,8 @@ export interface FeatureEncoderOptions extends TensorPlacement {
 export interface FeatureBatch {
   /** int32 [B, nCat]. */
   cat?: Tensor;
+  /** The same ids on the host (the loader's Int32Array), for lazy embedding updates without a readback. */
+  catHost?: ArrayLike<number>;
   /** float [B, nNum]. */
   num?: Tensor;
 }
@@ -94,10 +96,17 @@ export class FeatureEncoder extends Module {
       if (!cat || cat.dtype !== 'int32' || cat.ndim !== 2 || cat.shape[1] !== nCat) {
         throw new Error(`FeatureEncoder: expected cat int32 [B, ${nCat}], got ${cat ? `${fmt(cat.shape)} ${cat.dtype}` : 'none'}`);
       }
+      const B = cat.shape[0];
+      const host = batch.catHost;
+      if (host && host.length !== B * nCat) throw new Error(`FeatureEncoder: catHost has ${host.length} ids, cat ${fmt(cat.shape)} needs ${B * nCat}`);
       this.categorical.forEach((f, i) => {
-        const ids = reshape(slice(cat, [null, [i, i + 1]]), [cat.shape[0]]);
+        const ids = reshape(slice(cat, [null, [i, i + 1]]), [B]);
         const outOfVocab = maximum(lt(ids, 0), ge(ids, f.vocabularySize));
-        parts.push(this.embeddings.get(f.name).forward(where(outOfVocab, 0, ids)));
+        const hostIds = host ? Int32Array.from({ length: B }, (_, b) => {
+          const id = host[b * nCat + i];
+          return id >= 0 && id < f.vocabularySize ? id : 0;
+        }) : undefined;
+        parts.push(this.embeddings.get(f.name).forward(where(outOfVocab, 0, ids), hostIds));
       });
     }
     if (nNum > 0) {
