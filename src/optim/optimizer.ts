@@ -14,7 +14,7 @@ import { describeParam, updateInPlace } from './kernel-call.js';
 import type { RowSelection } from '../backends/kernels.js';
 
 export type HyperValue = number | boolean | readonly number[];
-export interface BaseHyper { lr: number; [key: string]: HyperValue }
+export interface BaseHyper { lr: number }
 
 /** What a caller passes for a group: its parameters and any hyper-parameters that differ from the defaults. */
 export type GroupSpec<H extends BaseHyper> = Partial<H> & { params: Iterable<Tensor>; name?: string };
