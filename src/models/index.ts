@@ -1,0 +1,16 @@
+/** mtgrad.models — the multi-task model zoo, each model faithful to its paper (see each file's header). */
+export { createModel, MODEL_NAMES, type ModelName, type ModelOf } from './registry.js';
+export { MultiTaskModel, type ParamGroups, type TaskTensors, type ModelPlacement } from './multi-task-model.js';
+export type { ModelInput, FeaturesConfig } from './inputs.js';
+export type { TaskSpec, TaskType } from './tasks.js';
+export { SingleTask } from './single-task.js';
+export { SharedBottom } from './shared-bottom.js';
+export { MMoE } from './mmoe.js';
+export { OMoE } from './omoe.js';
+export { CGC } from './cgc.js';
+export { PLE, ExtractionLevel } from './ple.js';
+export { ESMM, productLogit } from './esmm.js';
+export { AITM, AdaptiveInformationTransfer } from './aitm.js';
+export { RankAndRate, rnrTrainingRows, type RnrInput, type RnrRows } from './rnr.js';
+export { MRAN } from './mran.js';
+export { Tower, Gate, mixExperts } from './blocks.js';

@@ -1,0 +1,139 @@
+/**
+ * What every model of the zoo is: a Module built from a validated JSON config that maps an input batch to one
+ * output per task, `{ [task]: [B] }`, and knows its own loss.
+ *
+ *  - forward(input): logits (binary tasks) or values (regression), each [B].
+ *  - predict(input): the same in no-grad and eval mode, as probabilities (σ of the logits) or values.
+ *  - taskLosses(outputs, labels, masks?): one scalar per task (what the MTL toolkit's weighting strategies combine);
+ *    regularization(outputs): the model's own extra term (AITM's calibrator, RnR's L2, MRAN's relation penalty) or
+ *    null; loss(...) = Σ_k weight_k·L_k + regularization, the paper's objective.
+ *  - lastGates(): per task [B, experts] gate weights of the last forward (MoE models), attention maps (MRAN), {}
+ *    otherwise. They are detached copies owned by the model, valid until the next forward.
+ *  - paramGroups(): { shared, tasks: { [task]: [...] }, gates } — every parameter exactly once, ready for
+ *    per-task learning rates and gradient routing.
+ */
+import type { Tensor } from '../tensor/tensor.js';
+import { fmt } from '../tensor/shape.js';
+import { keep } from '../tensor/scope.js';
+import { noGrad } from '../autograd/mode.js';
+import { stopGradient } from '../autograd/record.js';
+import { add, mul, sigmoid } from '../ops/elementwise.js';
+import { Module } from '../nn/module.js';
+import type { TensorPlacement } from '../nn/parameter.js';
+import { taskLoss, type TaskSpec } from './tasks.js';
+
+export interface ParamGroups {
+  shared: Tensor[];
+  tasks: Record<string, Tensor[]>;
+  gates: Tensor[];
+}
+
+export type TaskTensors = Record<string, Tensor>;
+
+/** Where a model creates its tensors (not part of the JSON config: a runtime choice). */
+export type ModelPlacement = TensorPlacement;
+
+export abstract class MultiTaskModel<Input = unknown> extends Module {
+  /** The registry name ('mmoe', 'ple', ...). */
+  abstract readonly modelName: string;
+  /** The config with every default filled in (JSON-able: saved next to checkpoints). */
+  abstract readonly config: Readonly<Record<string, unknown>>;
+  /** The output heads, in order. */
+  abstract readonly tasks: readonly TaskSpec[];
+
+  private recordedGates: TaskTensors = {};
+
+  abstract forward(input: Input): TaskTensors;
+
+  /** Parameters by role; every parameter of the model appears exactly once. */
+  abstract paramGroups(): ParamGroups;
+
+  get taskNames(): string[] { return this.tasks.map((t) => t.name); }
+
+  /** Probabilities (binary tasks) or values (regression), without recording and in eval mode. */
+  predict(input: Input): TaskTensors {
+    const wasTraining = this.training;
+    this.eval();
+    try {
+      return noGrad(() => {
+        const out = this.forward(input);
+        const res: TaskTensors = {};
+        for (const t of this.tasks) res[t.name] = t.type === 'binary' ? sigmoid(out[t.name]) : out[t.name];
+        return res;
+      });
+    } finally {
+      this.train(wasTraining);
+    }
+  }
+
+  /** One scalar loss per task (masked means where a mask is given). */
+  taskLosses(outputs: TaskTensors, labels: TaskTensors, masks: TaskTensors = {}): TaskTensors {
+    const out: TaskTensors = {};
+    for (const t of this.tasks) out[t.name] = taskLoss(t, this.outputOf(outputs, t.name), this.labelOf(labels, t.name, outputs[t.name]), masks[t.name]);
+    return out;
+  }
+
+  /** The model's extra loss term, if its paper has one. */
+  regularization(_outputs: TaskTensors, _labels: TaskTensors, _masks: TaskTensors = {}): Tensor | null {
+    return null;
+  }
+
+  /** The paper's objective: Σ_k weight_k · L_k (+ the model's regularization). */
+  loss(outputs: TaskTensors, labels: TaskTensors, masks: TaskTensors = {}): Tensor {
+    const losses = this.taskLosses(outputs, labels, masks);
+    let total: Tensor | null = null;
+    for (const t of this.tasks) {
+      const l = losses[t.name];
+      if (!l) continue;
+      const term = t.weight === 1 ? l : mul(l, t.weight);
+      total = total ? add(total, term) : term;
+    }
+    const reg = this.regularization(outputs, labels, masks);
+    if (reg) total = total ? add(total, reg) : reg;
+    if (!total) throw new Error(`${this.modelName}.loss: no task loss to sum`);
+    return total;
+  }
+
+  /** Gate weights / attention maps of the last forward (detached copies, valid until the next forward). */
+  lastGates(): TaskTensors {
+    return { ...this.recordedGates };
+  }
+
+  /** Replaces the recorded gates: detached copies kept out of every tidy, the previous ones disposed. */
+  protected recordGates(maps: TaskTensors): void {
+    const copies: TaskTensors = {};
+    noGrad(() => { for (const [k, v] of Object.entries(maps)) copies[k] = keep(mul(stopGradient(v), 1)); });
+    for (const v of Object.values(this.recordedGates)) v.dispose();
+    this.recordedGates = copies;
+  }
+
+  protected outputOf(outputs: TaskTensors, name: string): Tensor {
+    const o = outputs[name];
+    if (!o) throw new Error(`${this.modelName}.loss: outputs have no '${name}' (got ${Object.keys(outputs).join(', ') || 'none'})`);
+    return o;
+  }
+
+  protected labelOf(labels: TaskTensors, name: string, like?: Tensor): Tensor {
+    const l = labels[name];
+    if (!l) throw new Error(`${this.modelName}.loss: labels have no '${name}' (got ${Object.keys(labels).join(', ') || 'none'})`);
+    if (like && (l.ndim !== like.ndim || l.shape.some((d, i) => d !== like.shape[i]))) {
+      throw new Error(`${this.modelName}.loss: label '${name}' has shape ${fmt(l.shape)}, the output ${fmt(like.shape)}`);
+    }
+    return l;
+  }
+
+  /** Checks that paramGroups covers every parameter exactly once (used by tests; cheap). */
+  checkParamGroups(): void {
+    const g = this.paramGroups();
+    const listed = [...g.shared, ...Object.values(g.tasks).flat(), ...g.gates];
+    const names = new Map(this.namedParameters().map(([n, t]) => [t, n]));
+    const seen = new Set<Tensor>();
+    for (const t of listed) {
+      if (seen.has(t)) throw new Error(`${this.modelName}.paramGroups: '${names.get(t) ?? t.toString()}' is listed twice`);
+      seen.add(t);
+    }
+    const missing = [...names].filter(([t]) => !seen.has(t)).map(([, n]) => n);
+    if (missing.length) throw new Error(`${this.modelName}.paramGroups: parameters in no group: ${missing.join(', ')}`);
+    if (seen.size !== names.size) throw new Error(`${this.modelName}.paramGroups: lists tensors that are not parameters of the model`);
+  }
+}
