@@ -1,0 +1,54 @@
+/**
+ * The gatedMixture part of `npm run bench -- matmul`: batch 1024, 8 experts, d 256. The fused kernel (softmax of
+ * the gate logits and the weighted sum in one pass) against the same output composed from primitive kernels
+ * (softmax, permute, broadcast mul, sum over experts), on each backend; plus the fused backward.
+ */
+import b from 'benny';
+import type { Backend, Storage } from '../src/backends/kernels.js';
+
+const E = 8, B = 1024, D = 256;
+
+function values(n: number, seed: number): Float32Array {
+  const a = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    a[i] = (s / 4294967296 - 0.5) * 4;
+  }
+  return a;
+}
+
+function composed(be: Backend, experts: Storage, logits: Storage): Storage {
+  const w = be.softmax(logits, B, E, false);
+  const wT = be.permute(w, [B, E], [1, 0]);
+  const prod = be.binary('mul', experts, wT, [E, B, D], [E, B, 1], [E, B, D]);
+  const out = be.reduce('sum', prod, 1, E, B * D);
+  be.dispose(w); be.dispose(wT); be.dispose(prod);
+  return out;
+}
+
+export async function gatedMixtureBench(js: Backend, nat: Backend | null, quick: boolean): Promise<void> {
+  const ex = values(E * B * D, 1), lg = values(B * E, 2), go = values(B * D, 3);
+  const opts = { minSamples: quick ? 5 : 20, maxTime: quick ? 0.5 : 2 };
+  const cases = [];
+  for (const be of nat ? [js, nat] : [js]) {
+    const experts = be.upload(ex, 'float32'), logits = be.upload(lg, 'float32'), gOut = be.upload(go, 'float32');
+    const { weights } = be.gatedMixture(experts, logits, E, B, D);
+    cases.push(
+      b.add(`${be.name} fused`, () => { const r = be.gatedMixture(experts, logits, E, B, D); be.dispose(r.out); be.dispose(r.weights); }, opts),
+      b.add(`${be.name} composed`, () => be.dispose(composed(be, experts, logits)), opts),
+      b.add(`${be.name} fused backward`, () => {
+        const r = be.gatedMixtureBackward(gOut, experts, weights, E, B, D);
+        be.dispose(r.gExperts); be.dispose(r.gLogits);
+      }, opts),
+    );
+  }
+  const summary = await b.suite(`gatedMixture E=${E} B=${B} D=${D}`, ...cases, b.cycle(), b.complete());
+  console.log(`\ngatedMixture E=${E} B=${B} D=${D}: µs per call (best sample / median)`);
+  const us = (name: string) => summary.results.find((r) => r.name === name);
+  for (const be of nat ? [js, nat] : [js]) {
+    const f = us(`${be.name} fused`)!, c = us(`${be.name} composed`)!, bw = us(`${be.name} fused backward`)!;
+    const t = (r: typeof f) => `${(r.details.min * 1e6).toFixed(0)} / ${(r.details.median * 1e6).toFixed(0)}`;
+    console.log(`  ${be.name.padEnd(7)} fused ${t(f)}   composed ${t(c)}   (fused ${(c.details.median / f.details.median).toFixed(1)}x faster)   fused backward ${t(bw)}`);
+  }
+}
