@@ -104,7 +104,7 @@ export class ConfigReader {
 
   /** Throws on any key that was not read, listing the accepted ones. */
   done(): void {
-    const unknown = Object.keys(this.obj).filter((k) => !this.seen.has(k));
+    const unknown = Object.keys(this.obj).filter((k) => !this.seen.has(k) && this.obj[k] !== undefined);
     if (unknown.length) {
       throw new Error(`${this.where}: unknown config key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (accepted: ${[...this.seen].join(', ')})`);
     }
@@ -114,13 +114,13 @@ export class ConfigReader {
 /** A reader for an object nested at `path` (e.g. `tasks[0]`), with errors naming the full path. */
 export function nestedReader(parent: ConfigReader, path: string, value: unknown): ConfigReader {
   if (!isPlainObject(value)) parent.fail(path, 'an object', value);
-  return new PathReader(parent.where, path, value);
+  return new PathReader(parent.where, parent instanceof PathReader ? `${parent.path}.${path}` : path, value);
 }
 
 class PathReader extends ConfigReader {
-  constructor(where: string, private readonly path: string, value: JsonObject) { super(where, value); }
+  constructor(where: string, readonly path: string, value: JsonObject) { super(where, value); }
   override fail(key: string, expected: string, got: unknown): never {
-    return super.fail(`${this.path}.${key}`, expected, got);
+    return super.fail(key.startsWith(`${this.path}.`) ? key : `${this.path}.${key}`, expected, got);
   }
   override done(): void {
     try { super.done(); } catch (e) { throw new Error((e as Error).message.replace(`${this.where}:`, `${this.where}: in '${this.path}',`)); }
