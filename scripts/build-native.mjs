@@ -4,6 +4,7 @@
 // engine then falls back to the `js` backend, so this prints one line saying why and exits 0.
 // Flags: --sanitize builds an ASan/UBSan variant into native/build/asan/ (see `npm run test:asan`);
 //        --strict exits 1 on failure (for CI and development).
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -31,6 +32,8 @@ try {
   fail(`cmake-js is not installed: ${e.message}`);
 }
 if (!cmakeJs.CMake.isAvailable({})) fail('cmake was not found on PATH');
+const cxx = process.env.CXX || 'c++';
+if (spawnSync(cxx, ['--version'], { stdio: 'ignore' }).status !== 0) fail(`no C++ compiler: \`${cxx} --version\` failed`);
 
 const buildSystem = new cmakeJs.BuildSystem({
   directory: join(root, 'native'),
