@@ -19,5 +19,5 @@ export function record(op: string, inputs: readonly Tensor[], out: Tensor, backw
 /** A new tensor sharing x's storage, cut from the tape: same values, no gradient flows through it. */
 export function stopGradient(x: Tensor): Tensor {
   x.assertLive('stopGradient');
-  return new Tensor(x.storage, x.shape, x.dtype);
+  return new Tensor(x.storage, x.shape, x.dtype).shareVersionWith(x);
 }

@@ -20,7 +20,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   checkShape(op, s);
   if (sizeOf(s) !== x.size) throw new Error(`${op}: cannot reshape ${fmt(x.shape)} (${x.size} elements) to ${fmt(shape)} (${sizeOf(s)} elements)`);
   if (shapesEqual(s, x.shape)) return x;
-  const y = new Tensor(x.storage, s, x.dtype);
+  const y = new Tensor(x.storage, s, x.dtype).shareVersionWith(x);
   return record(op, [x], y, (g) => [reshape(g, x.shape)]);
 }
 

@@ -26,8 +26,11 @@ export class Tensor implements Tracked {
   node: GradNode | null = null;
   /** Accumulated by backward() on leaves that require grad. */
   grad: Tensor | null = null;
-  /** Incremented by in-place updates (optimizers); checked by backward against saved versions. */
-  version = 0;
+  /**
+   * Shared by every tensor aliasing the same storage through stopGradient/reshape, so that an in-place update seen
+   * through one alias invalidates graphs that saved another (as torch's views share one version counter).
+   */
+  private versionCounter = { value: 0 };
   kept = false;
   private disposed = false;
   private _requiresGrad = false;
@@ -42,6 +45,17 @@ export class Tensor implements Tracked {
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
     engine.track(this);
+  }
+
+  /** Incremented by in-place updates (optimizers); checked by backward against saved versions. */
+  get version(): number { return this.versionCounter.value; }
+  set version(v: number) { this.versionCounter.value = v; }
+
+  /** Makes this tensor, an alias of src's storage, share src's version counter (chainable). */
+  shareVersionWith(src: Tensor): this {
+    if (src.storage !== this.storage) throw new Error('shareVersionWith: only tensors aliasing the same storage share a version counter');
+    this.versionCounter = src.versionCounter;
+    return this;
   }
 
   get size(): number { return this.storage.size; }
