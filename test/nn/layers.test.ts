@@ -121,3 +121,26 @@ describe('Embedding and FeatureEncoder', () => {
     enc.dispose();
   });
 });
+
+describe('host ids and in-place copies', () => {
+  it('FeatureEncoder records lazy rows from catHost (OOV-mapped) without reading the ids back', () => {
+    const enc = new nn.FeatureEncoder({ categorical: [{ name: 'u', vocabularySize: 5, dim: 2 }, { name: 'i', vocabularySize: 3, dim: 2 }] });
+    const host = Int32Array.from([4, 2, 7, 1]);
+    mt.tidy(() => mt.sum(enc.forward({ cat: mt.tensor(host, { shape: [2, 2] }), catHost: host })).backward());
+    expect(Array.from(nn.touchedRows(enc.embeddings.get('u').weight)!)).toEqual([0, 4]);
+    expect(Array.from(nn.touchedRows(enc.embeddings.get('i').weight)!)).toEqual([1, 2]);
+    expect(() => enc.forward({ cat: mt.tensor(host, { shape: [2, 2] }), catHost: host.subarray(1) })).toThrow(/catHost has 3 ids/);
+    enc.dispose();
+  });
+
+  it('copyInto writes bit-exactly in place and bumps the version', () => {
+    const dst = mt.keep(mt.tensor([1, 2, 3], f64));
+    const src = mt.tensor([1e300, -0, 5e-324], f64);
+    nn.copyInto(dst, src);
+    expect(Array.from(dst.dataSync())).toEqual([1e300, -0, 5e-324]);
+    expect(Object.is(dst.dataSync()[1], -0)).toBe(true);
+    expect(dst.version).toBe(1);
+    expect(() => nn.copyInto(dst, mt.zeros([2], f64))).toThrow(/source \[2\] does not match destination \[3\]/);
+    mt.dispose([dst, src]);
+  });
+});
