@@ -184,7 +184,9 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
           const args = op === 'elu' ? { alpha: 0.7 } : op === 'leakyRelu' ? { alpha: 0.2 } : undefined;
           const want = read(js.unary(op, xj, args)), got = read(nat.unary(op, xn, args));
           // Trigonometric functions of huge arguments are ill-conditioned: compared with an absolute tolerance.
-          expectClose(got, want, 4e-6, op === 'sin' || op === 'cos' ? 1e-6 : 1e-30, `${op} n=${n}`);
+          // geluTanh's tail is x·sigmoid(2u) with |2u| up to ~40: float32 rounding of u is amplified ~40x there.
+          const rtol = op === 'geluTanh' ? 2e-5 : 4e-6;
+          expectClose(got, want, rtol, op === 'sin' || op === 'cos' ? 1e-6 : 1e-30, `${op} n=${n}`);
         }
       });
     }
