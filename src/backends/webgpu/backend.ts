@@ -29,7 +29,7 @@ export class WebGpuBackend implements Backend {
   private destroyed = false;
 
   constructor(private readonly ctx: GpuContext, debug: boolean) {
-    this.core = new WebGpuCore(ctx.device, debug);
+    this.core = new WebGpuCore(ctx.device, debug, ctx.isSoftware);
     void ctx.device.lost.then((info) => {
       if (!this.destroyed) this.core.checks.deviceLost(`${info.reason}: ${info.message}`);
     });

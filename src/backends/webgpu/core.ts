@@ -32,7 +32,7 @@ export class WebGpuCore {
   readonly dummyRead: GPUBuffer;
   readonly dummyWrite: GPUBuffer;
 
-  constructor(readonly device: GPUDevice, debug: boolean) {
+  constructor(readonly device: GPUDevice, debug: boolean, /** Software adapter: tune for CPU execution. */ readonly isSoftware = false) {
     this.checks = new ErrorChecks(device, debug);
     this.pool = new BufferPool(device, USAGE_STORAGE, MAX_POOLED_BYTES);
     this.recorder = new Recorder(device, this.checks, this.pool);
@@ -44,6 +44,11 @@ export class WebGpuCore {
   /** `forQueueWrite`: for uploads (see BufferPool.acquire); kernel outputs leave it false. */
   alloc(dtype: DType, size: number, forQueueWrite = false): GpuStorage {
     wgslType(dtype);
+    const limit = this.device.limits.maxStorageBufferBindingSize;
+    if (size * 4 > limit) {
+      throw new Error(`webgpu: a tensor of ${size} elements (${size * 4} bytes) exceeds this adapter's `
+        + `maxStorageBufferBindingSize (${limit} bytes)`);
+    }
     const { buffer, bucket } = this.pool.acquire(size * 4, forQueueWrite);
     return new GpuStorage(dtype, size, buffer, bucket);
   }

@@ -27,10 +27,13 @@ export class Recorder {
   private readonly arena = new Uint32Array(MAX_DISPATCHES * PARAM_WORDS);
   private arenaBuffer: { buffer: GPUBuffer; bucket: number } | null = null;
   private readonly uniformPool: BufferPool;
+  /** Pool buckets round sizes up, possibly past this limit; bindings are clamped to it (the data fits, see alloc). */
+  private readonly maxBinding: number;
 
   constructor(private readonly device: GPUDevice, private readonly checks: ErrorChecks,
     private readonly storagePool: BufferPool) {
     this.uniformPool = new BufferPool(device, USAGE_UNIFORM, 8 * MAX_DISPATCHES * SLOT_BYTES);
+    this.maxBinding = device.limits.maxStorageBufferBindingSize;
   }
 
   private open(): GPUCommandEncoder {
@@ -63,7 +66,7 @@ export class Recorder {
     ];
     for (let i = 1; i < bindings.length; i++) {
       const buffer = bindings[i];
-      if (buffer) entries.push({ binding: i, resource: { buffer } });
+      if (buffer) entries.push({ binding: i, resource: { buffer, size: Math.min(buffer.size, this.maxBinding) } });
     }
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label });
     if (!this.pass) this.pass = encoder.beginComputePass({ label });

@@ -9,11 +9,16 @@ export type MatmulPlan = { kind: 'tiled'; tile: TileConfig } | { kind: 'splitK';
 export const TILE_128: TileConfig = { wgX: 16, wgY: 16, tm: 8, tn: 8, tk: 8 };
 export const TILE_64: TileConfig = { wgX: 16, wgY: 16, tm: 4, tn: 4, tk: 16 };
 export const TILE_32: TileConfig = { wgX: 8, wgY: 8, tm: 4, tn: 4, tk: 16 };
+/**
+ * For software adapters (lavapipe/llvmpipe run a workgroup's invocations as SIMD lanes on one CPU thread, and
+ * every barrier switches between them): fewer threads doing more each — measured ~2× TILE_64 there.
+ */
+export const TILE_64_CPU: TileConfig = { wgX: 8, wgY: 8, tm: 8, tn: 8, tk: 8 };
 
 /** Most output rows a split-K dispatch handles (its rows go to the z dimension of the grid). */
 const MAX_SPLITK_ROWS = 65535;
 
-export function planMatmul(batch: number, m: number, n: number, k: number): MatmulPlan {
+export function planMatmul(batch: number, m: number, n: number, k: number, software = false): MatmulPlan {
   const outputs = batch * m * n;
   const smallOutputs = m === 1 || (outputs <= 16384 && k >= 256);
   if (smallOutputs && batch * m <= MAX_SPLITK_ROWS) {
@@ -22,6 +27,7 @@ export function planMatmul(batch: number, m: number, n: number, k: number): Matm
     const chunk = Math.ceil(k / splits);
     return { kind: 'splitK', splits: Math.ceil(k / chunk), chunk };
   }
+  if (software) return { kind: 'tiled', tile: outputs >= 64 * 64 && m >= 48 && n >= 48 ? TILE_64_CPU : TILE_32 };
   if (outputs >= 1024 * 1024 && m >= 128 && n >= 128) return { kind: 'tiled', tile: TILE_128 };
   if (outputs >= 128 * 128 && m >= 48 && n >= 48) return { kind: 'tiled', tile: TILE_64 };
   return { kind: 'tiled', tile: TILE_32 };

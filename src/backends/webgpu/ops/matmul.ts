@@ -13,7 +13,7 @@ export function matmul(core: WebGpuCore, a: Storage, b: Storage, p: MatmulParams
   const act = `act_${p.activation ?? 'none'}`;
   const hasBias = p.bias !== undefined;
   // k = 0 (an empty sum, out = act(bias)) goes to the tiled kernel, whose K loop then runs zero times.
-  const plan = forcePlan ? { kind: 'tiled' as const, tile: forcePlan } : planMatmul(batch, m, n, k);
+  const plan = forcePlan ? { kind: 'tiled' as const, tile: forcePlan } : planMatmul(batch, m, n, k, core.isSoftware);
   const strides = new Params().u(m).u(n).u(k).u(p.aBatchStride).u(p.bBatchStride);
   if (plan.kind === 'splitK' && k > 0) {
     const rows = batch * m;
