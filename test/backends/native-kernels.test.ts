@@ -84,6 +84,8 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
     const SHAPES: [number, number, number][] = [
       [1, 1, 1], [3, 7, 5], [7, 17, 33], [17, 33, 65], [33, 65, 7], [65, 257, 17], [257, 65, 33], [1, 257, 65],
       [65, 1, 257], [2, 300, 70], [100, 300, 200], [97, 513, 131], [300, 520, 300], [13, 20, 4100],
+      // More than one block of every GEMM loop (MC = 392, KC = 512, NC = 512 rows / depth / columns).
+      [400, 530, 520],
     ];
     const TRANS: [boolean, boolean][] = [[false, false], [true, false], [false, true], [true, true]];
     const tol = (k: number): [number, number] => [1e-5, 2e-6 * k + 1e-6];

@@ -1,10 +1,10 @@
 // The packed float32 GEMM driver (BLIS loop structure):
 //   for jc (NC columns of C)  for pc (KC of the shared dimension): pack B[pc.., jc..] into NR-wide panels (shared,
 //   packed cooperatively by all threads)  then each thread, for its rows ic (MC at a time): packs A[ic.., pc..]
-//   into MR-high panels (its own buffer) and runs the micro-kernel over every (NR panel, MR panel) pair.
-// Transposes only change how panels are packed. The B micro-panel (KC·NR floats) stays in L1 while the inner loop
-// walks the A panels from L2. bias + activation are applied to each C tile right after its last K block, while
-// the tile is still in cache (the fused epilogue).
+//   into MR-high panels (its own buffer) and runs the micro-kernel over every (MR panel, NR panel) pair.
+// Transposes only change how panels are packed. The A micro-panel (MR·KC floats) stays in L1 while the inner
+// loop streams the B micro-panels from the KC x NC block held in L2. bias + activation are applied to each C
+// tile right after its last K block, while the tile is still in cache (the fused epilogue).
 #include "gemm.h"
 
 #include <algorithm>
@@ -30,12 +30,14 @@ long env_long(const char* name, long fallback) {
   return x > 0 ? x : fallback;
 }
 
-// Tuned on the development machine (AVX-512, 48 KiB L1d, 2 MiB L2): KC·NR·4 bytes of B fits L1 next to the A
-// stream, MC·KC·4 of A fits L2. MTGRAD_GEMM_MC/KC/NC override them for tuning on other CPUs.
+// Tuned on the development machine (AVX-512, 48 KiB L1d, 2 MiB L2 per core; 14x32 tiles): the A micro-panel
+// (14·512·4 = 28 KiB) fits L1, the B block (512·512·4 = 1 MiB) fits L2, and KC = 512 halves the passes over C
+// compared with 256 (measured: equal or better at every size of bench/matmul.ts, clearly better at K >= 1024).
+// MTGRAD_GEMM_MC/KC/NC override them for tuning on other CPUs.
 const Blocking& blocking() {
   static const Blocking b = [] {
     const KernelTable& kt = kernels();
-    long mc = env_long("MTGRAD_GEMM_MC", 196), kc = env_long("MTGRAD_GEMM_KC", 256), nc = env_long("MTGRAD_GEMM_NC", 4096);
+    long mc = env_long("MTGRAD_GEMM_MC", 392), kc = env_long("MTGRAD_GEMM_KC", 512), nc = env_long("MTGRAD_GEMM_NC", 512);
     mc = std::max<long>(kt.mr, mc / kt.mr * kt.mr);
     nc = std::max<long>(kt.nr, nc / kt.nr * kt.nr);
     return Blocking{mc, kc, nc};
@@ -130,14 +132,15 @@ void compute_block(const Job& j, const float* ap, const float* bp, long ic, long
   const KernelTable& kt = kernels();
   const int MR = kt.mr, NR = kt.nr;
   alignas(64) float tile[16 * 64];  // >= MR*NR of every variant
-  for (long jp = jp0; jp < jp1; ++jp) {
-    long jr = jp * NR;
-    long nr = std::min<long>(NR, nc - jr);
-    const float* bpanel = bp + jp * NR * kc;
-    for (long ir = 0; ir < mc; ir += MR) {
-      long mr = std::min<long>(MR, mc - ir);
+  // ir outer, jr inner: the A micro-panel (MR x kc) stays in L1 while the B micro-panels stream from L2.
+  for (long ir = 0; ir < mc; ir += MR) {
+    long mr = std::min<long>(MR, mc - ir);
+    const float* apanel = ap + ir * kc;
+    for (long jp = jp0; jp < jp1; ++jp) {
+      long jr = jp * NR;
+      long nr = std::min<long>(NR, nc - jr);
+      const float* bpanel = bp + jp * NR * kc;
       float* cptr = j.c + (ic + ir) * j.n + jc + jr;
-      const float* apanel = ap + ir * kc;
       if (mr == MR && nr == NR) {
         kt.microkernel(kc, apanel, bpanel, cptr, j.n, accumulate);
       } else {
@@ -154,8 +157,6 @@ void compute_block(const Job& j, const float* ap, const float* bp, long ic, long
   }
 }
 
-// One product on `nthreads` threads; with nthreads = 1 it uses the buffers of `slot` (the caller's thread id when
-// a batch of products runs one per thread). The caller holds the workspace lock.
 void packed_gemm(const Job& j, int nthreads, int slot) {
   const KernelTable& kt = kernels();
   const int MR = kt.mr, NR = kt.nr;
