@@ -24,6 +24,7 @@ export interface ZooModel {
   stateDict(): Record<string, Tensor>;
   loadStateDict(state: Readonly<Record<string, Tensor>>, opts?: { strict?: boolean }): unknown;
   numParams(): number;
+  dispose(): void;
 }
 
 interface BatchLike {

@@ -11,6 +11,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { dispose, tidy } from '../tensor/scope.js';
 import { manualSeed } from '../tensor/engine.js';
 import { add } from '../ops/elementwise.js';
+import { backward } from '../autograd/backward.js';
 import type { EncodedTable } from '../data/table.js';
 import { clipGradNorm } from '../optim/clip.js';
 import { scoreRows } from '../infer/score.js';
@@ -152,7 +153,7 @@ export class Trainer {
                 ? weighting.combine(losses, { step, epoch, sharedParams: shared })
                 : this.tasks.map((t) => losses[t]).reduce((a, b) => add(a, b));
               if (regularization) total = add(total, regularization);
-              total.backward();
+              backward(total);
             }
             return { losses, total, probeGrads };
           });

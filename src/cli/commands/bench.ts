@@ -1,0 +1,137 @@
+/**
+ * `mtgrad bench`: short throughput measurements per backend.
+ *  - kernels: a 512×512×512 float32 matmul (GFLOP/s) and a 1M-element add (GB/s moved), each read back;
+ *  - end to end: MMoE training steps (forward + backward + Adam) on random census-shaped batches, in samples/s,
+ *    with the default `mtgrad train` model config.
+ * Each measurement warms up once, then repeats for about --seconds. Numbers include read-back (a real sync).
+ */
+import { loadBackend, init } from '../../tensor/init.js';
+import { manualSeed } from '../../tensor/engine.js';
+import { tidy, dispose } from '../../tensor/scope.js';
+import { randn, rand, tensor } from '../../ops/creation.js';
+import { SeededRandom } from '../../data/random.js';
+import { add } from '../../ops/elementwise.js';
+import { matmul } from '../../ops/linalg.js';
+import { backward } from '../../autograd/backward.js';
+import { createModel } from '../../models/registry.js';
+import { Adam } from '../../optim/adam.js';
+import { ZooModelAdapter, type ZooModel } from '../../infer/zooModel.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { Flags, parseCommand, UsageError, type CommandSpec } from '../args.js';
+import { formatRate, renderTable } from '../format.js';
+import { println, type CommandIO } from '../io.js';
+import { DEFAULT_SIZES } from '../modelConfig.js';
+
+export const benchSpec: CommandSpec = {
+  name: 'bench',
+  summary: 'Measure kernel and end-to-end MMoE training throughput on each available backend (a few seconds each).',
+  usage: 'mtgrad bench [--backend all] [--seconds 1]',
+  options: {
+    backend: { type: 'string', value: 'NAME', help: 'all, js, native or webgpu', default: 'all' },
+    seconds: { type: 'string', value: 'S', help: 'time per measurement', default: '1' },
+    'batch-size': { type: 'string', value: 'N', help: 'end-to-end batch size', default: '1024' },
+    json: { type: 'boolean', help: 'print the results as JSON' },
+  },
+};
+
+/** Census group 1's shape: vocabulary sizes of its 31 categorical columns and 7 numeric columns. */
+const CENSUS_VOCABULARIES = [10, 53, 48, 4, 25, 16, 6, 11, 3, 4, 7, 9, 7, 7, 52, 39, 9, 11, 10, 11, 4, 5, 6, 44, 44, 44, 6, 4, 4, 4, 3];
+const CENSUS_NUMERIC = 7;
+
+/** Runs fn until `seconds` have passed (at least twice after one warm-up); returns the mean seconds per call. */
+async function timeIt(seconds: number, fn: () => Promise<void>): Promise<number> {
+  await fn();
+  let calls = 0;
+  const start = performance.now();
+  while (calls < 2 || performance.now() - start < seconds * 1000) {
+    await fn();
+    calls++;
+  }
+  return (performance.now() - start) / 1000 / calls;
+}
+
+async function readAndDispose(t: Tensor): Promise<void> {
+  await t.data();
+  t.dispose();
+}
+
+interface Result { backend: string; matmulGflops: number; addGBs: number; mmoeSamplesPerSecond: number }
+
+async function benchBackend(name: 'js' | 'native' | 'webgpu', seconds: number, batch: number): Promise<Result> {
+  await init({ backend: name });
+  manualSeed(0);
+  const n = 512;
+  const [a, b] = [randn([n, n]), randn([n, n])];
+  const matmulSeconds = await timeIt(seconds, () => readAndDispose(tidy(() => matmul(a, b))));
+  const size = 1 << 20;
+  const [x, y] = [rand([size]), rand([size])];
+  const addSeconds = await timeIt(seconds, () => readAndDispose(tidy(() => add(x, y))));
+  dispose([a, b, x, y]);
+
+  const inner = createModel('mmoe', {
+    features: {
+      categorical: CENSUS_VOCABULARIES.map((v, i) => ({ name: `c${i}`, vocabularySize: v })),
+      numeric: Array.from({ length: CENSUS_NUMERIC }, (_, i) => ({ name: `n${i}` })),
+      embeddingDim: DEFAULT_SIZES.embeddingDim,
+    },
+    tasks: [{ name: 'a' }, { name: 'b' }],
+    numExperts: DEFAULT_SIZES.experts, expertDims: [...DEFAULT_SIZES.expertDims], towerDims: [...DEFAULT_SIZES.towerDims],
+  }) as unknown as ZooModel;
+  const model = new ZooModelAdapter(inner);
+  const optimizer = new Adam(inner.parameters(), { lr: 1e-3 });
+  // Random ids within each column's vocabulary, random labels: the throughput does not depend on the values.
+  const rng = new SeededRandom(0);
+  const ids = new Int32Array(batch * CENSUS_VOCABULARIES.length);
+  for (let i = 0; i < ids.length; i++) ids[i] = rng.nextInt(CENSUS_VOCABULARIES[i % CENSUS_VOCABULARIES.length]);
+  const coin = () => Float32Array.from({ length: batch }, () => rng.nextInt(2));
+  const cat = tensor(ids, { dtype: 'int32', shape: [batch, CENSUS_VOCABULARIES.length] });
+  const num = randn([batch, CENSUS_NUMERIC]);
+  const labels = { a: tensor(coin()), b: tensor(coin()) };
+  const ones = new Float32Array(batch).fill(1);
+  const masks = { a: tensor(ones), b: tensor(ones) };
+  const stepSeconds = await timeIt(seconds, async () => {
+    const loss = tidy(() => {
+      const out = model.forward({ cat, num });
+      const losses = model.loss(out, { labels, masks });
+      const total = add(losses.a, losses.b);
+      backward(total);
+      return total;
+    });
+    await readAndDispose(loss);
+    optimizer.step();
+    optimizer.zeroGrad();
+  });
+  inner.dispose();
+  dispose([cat, num, labels, masks]);
+  return { backend: name, matmulGflops: (2 * n ** 3) / matmulSeconds / 1e9, addGBs: (3 * 4 * size) / addSeconds / 1e9, mmoeSamplesPerSecond: batch / stepSeconds };
+}
+
+export async function benchCommand(argv: string[], io: CommandIO): Promise<number> {
+  const parsed = parseCommand(benchSpec, argv, (t) => io.stdout.write(t));
+  if (!parsed) return 0;
+  const f = new Flags('bench', parsed.values);
+  const which = f.oneOf('backend', ['all', 'js', 'native', 'webgpu'] as const)!;
+  const seconds = f.number('seconds', { positive: true })!;
+  const batch = f.int('batch-size')!;
+  const names = which === 'all' ? (['js', 'native', 'webgpu'] as const) : [which];
+  const results: Result[] = [];
+  for (const name of names) {
+    try {
+      await loadBackend(name);
+    } catch (error) {
+      if (which !== 'all') throw new UsageError(`backend '${name}' is not available: ${(error as Error).message.split('\n')[0]}`);
+      println(io.stderr, `bench: skipping ${name}: ${(error as Error).message.split('\n')[0]}`);
+      continue;
+    }
+    println(io.stderr, `bench: ${name}...`);
+    results.push(await benchBackend(name, seconds, batch));
+  }
+  if (f.boolean('json')) println(io.stdout, JSON.stringify(results));
+  else {
+    println(io.stdout, renderTable(
+      ['backend', 'matmul 512³ GFLOP/s', 'add 1M GB/s', `MMoE train samples/s (batch ${batch})`],
+      results.map((r) => [r.backend, r.matmulGflops.toFixed(1), r.addGBs.toFixed(2), formatRate(r.mmoeSamplesPerSecond)]),
+    ));
+  }
+  return 0;
+}

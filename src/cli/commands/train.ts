@@ -1,0 +1,171 @@
+/**
+ * `mtgrad train`: load a dataset, build a zoo model, train it with progress on stderr and a validation table per
+ * epoch on stdout, evaluate on the test split, and write the checkpoint, metrics and an HTML report to --out.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { manualSeed } from '../../tensor/engine.js';
+import { createModel, type ModelName } from '../../models/registry.js';
+import { ZooModelAdapter, type ZooModel } from '../../infer/zooModel.js';
+import { Trainer } from '../../train/trainer.js';
+import { saveCheckpoint } from '../../train/checkpoint.js';
+import type { MetricName } from '../../train/taskMetrics.js';
+import { Flags, parseCommand, UsageError, type CommandSpec } from '../args.js';
+import { BACKEND_CHOICES, startBackend } from '../backend.js';
+import { DATASET_NAMES, loadDataset } from '../datasets.js';
+import { formatDuration, metricsTable } from '../format.js';
+import { println, type CommandIO } from '../io.js';
+import { buildModelConfig, CLI_MODELS, DEFAULT_SIZES, parseModelConfigFlag } from '../modelConfig.js';
+import { buildOptimizer, OPTIMIZERS, parseGroupLrs, type OptimizerName } from '../optimizerSetup.js';
+import { ProgressReporter } from '../progress.js';
+import { renderReport } from '../report/html.js';
+import { buildWeighting, WEIGHTINGS } from '../weighting.js';
+
+/**
+ * Defaults: MMoE with 8 experts of one 16-unit ReLU layer, 8-unit towers, 4-dim embeddings, Adam at 2e-3, batch
+ * 1024, 4 epochs with early stopping on the first task's validation AUC. On 2 CPU cores that is about 1 minute on
+ * the native backend and about 4 minutes on the js backend for census group 1 (199,523 training rows).
+ */
+export const TRAIN_DEFAULTS = { model: 'mmoe', data: 'census', group: '1', epochs: '4', batchSize: '1024', lr: '0.002', seed: '0', probeEvery: '50', patience: '2' } as const;
+
+export const trainSpec: CommandSpec = {
+  name: 'train',
+  summary: 'Train a multi-task model; writes model.safetensors, metrics.json and report.html to --out.',
+  usage: 'mtgrad train [--model mmoe] [--data census] [options]',
+  options: {
+    model: { type: 'string', value: 'NAME', help: `model: ${CLI_MODELS.join(', ')}`, default: TRAIN_DEFAULTS.model },
+    data: { type: 'string', value: 'NAME', help: `dataset: ${DATASET_NAMES.join(', ')}`, default: TRAIN_DEFAULTS.data },
+    group: { type: 'string', value: 'N', help: 'census task group: 1 (income, never married) or 2 (education, never married)', default: TRAIN_DEFAULTS.group },
+    'data-dir': { type: 'string', value: 'DIR', help: 'census files folder (downloaded there once if missing; default: bundled copy, else ~/.cache/mtgrad)' },
+    'data-url': { type: 'string', value: 'URL', help: 'mirror to download census from' },
+    correlation: { type: 'string', value: 'P', help: 'synthetic data: task correlation in [-1, 1] (default 0.5)' },
+    backend: { type: 'string', value: 'NAME', help: `backend: ${BACKEND_CHOICES.join(', ')}`, default: 'auto' },
+    epochs: { type: 'string', value: 'N', help: 'training epochs', default: TRAIN_DEFAULTS.epochs },
+    'max-steps': { type: 'string', value: 'N', help: 'stop after N steps in total' },
+    'batch-size': { type: 'string', value: 'N', help: 'training batch size', default: TRAIN_DEFAULTS.batchSize },
+    lr: { type: 'string', value: 'LR', help: 'learning rate', default: TRAIN_DEFAULTS.lr },
+    'group-lr': { type: 'string', multiple: true, value: 'GROUP=LR', help: 'LR of one parameter group: shared, gates, task:<name>, weighting (repeatable)' },
+    optimizer: { type: 'string', value: 'NAME', help: `optimizer: ${OPTIMIZERS.join(', ')}`, default: 'adam' },
+    weighting: { type: 'string', value: 'NAME', help: `loss combination: ${WEIGHTINGS.join(', ')}`, default: 'sum' },
+    clip: { type: 'string', value: 'NORM', help: 'clip the global gradient norm to NORM' },
+    experts: { type: 'string', value: 'N', help: `experts (mmoe/omoe; shared experts for cgc/ple) (default: ${DEFAULT_SIZES.experts})` },
+    'expert-dims': { type: 'string', value: 'A,B', help: `expert hidden widths (bottom widths for sharedBottom) (default: ${DEFAULT_SIZES.expertDims.join(',')})` },
+    'tower-dims': { type: 'string', value: 'A,B', help: `tower hidden widths (default: ${DEFAULT_SIZES.towerDims.join(',')})` },
+    'embedding-dim': { type: 'string', value: 'N', help: `embedding width per categorical feature (default: ${DEFAULT_SIZES.embeddingDim})` },
+    'model-config': { type: 'string', value: 'JSON', help: 'extra model config keys, merged last' },
+    'early-stop': { type: 'string', value: 'TASK:METRIC', help: 'early-stopping metric (default: first task, auc or rmse); "none" turns it off' },
+    patience: { type: 'string', value: 'N', help: 'epochs without improvement before stopping', default: TRAIN_DEFAULTS.patience },
+    'probe-every': { type: 'string', value: 'N', help: 'sample task-gradient cosines every N steps (0: off)', default: TRAIN_DEFAULTS.probeEvery },
+    seed: { type: 'string', value: 'N', help: 'random seed (initialisation, shuffling, dropout)', default: TRAIN_DEFAULTS.seed },
+    out: { type: 'string', value: 'DIR', help: 'output folder', default: 'mtgrad-run' },
+    limit: { type: 'string' },
+  },
+  notes: [
+    'Defaults train MMoE (8 experts × [16], towers [8], embeddings 4) on census group 1 for 4 epochs at batch 1024:',
+    'about 1 minute on the native backend, about 4 on the js backend, with 2 CPU cores.',
+    '',
+    'Example: mtgrad train --model ple --data census --group 2 --weighting uncertainty --out runs/ple-g2',
+  ],
+};
+
+function earlyStopTarget(flag: string | undefined, tasks: string[], kinds: Record<string, string>): { task: string; metric: MetricName } | null {
+  if (flag === 'none') return null;
+  if (flag === undefined) return { task: tasks[0], metric: kinds[tasks[0]] === 'binary' ? 'auc' : 'rmse' };
+  const [task, metric] = flag.split(':');
+  if (!tasks.includes(task)) throw new UsageError(`--early-stop: unknown task '${task}' (tasks: ${tasks.join(', ')})`);
+  const allowed = kinds[task] === 'binary' ? ['auc', 'logloss', 'accuracy'] : ['rmse', 'mae'];
+  if (!allowed.includes(metric)) throw new UsageError(`--early-stop: metric for '${task}' must be one of ${allowed.join(', ')}, got '${metric ?? ''}'`);
+  return { task, metric: metric as MetricName };
+}
+
+export async function trainCommand(argv: string[], io: CommandIO): Promise<number> {
+  const parsed = parseCommand(trainSpec, argv, (t) => io.stdout.write(t));
+  if (!parsed) return 0;
+  if (parsed.positionals.length) throw new UsageError(`train: unexpected argument '${parsed.positionals[0]}' (see mtgrad train --help)`);
+  const f = new Flags('train', parsed.values);
+  const explicit = new Set(argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]));
+  const modelName = f.required('model');
+  const dataName = f.required('data');
+  const epochs = f.int('epochs')!;
+  const batchSize = f.int('batch-size')!;
+  const lr = f.number('lr', { positive: true })!;
+  const seed = f.int('seed', { min: 0 })!;
+  const patience = f.int('patience')!;
+  const probeEvery = f.int('probe-every', { min: 0 })!;
+  const optimizerName = f.oneOf('optimizer', OPTIMIZERS) as OptimizerName;
+  const weightingName = f.oneOf('weighting', WEIGHTINGS)!;
+  const clip = f.number('clip', { positive: true });
+  const groupLrs = parseGroupLrs(f.list('group-lr'));
+  const sizes = {
+    experts: f.int('experts'),
+    expertDims: f.intList('expert-dims'),
+    towerDims: f.intList('tower-dims'),
+    embeddingDim: f.int('embedding-dim'),
+    extra: parseModelConfigFlag(f.string('model-config')),
+  };
+  const outDir = resolve(f.string('out')!);
+  const wallStart = performance.now();
+
+  const backend = await startBackend(f.string('backend'), io);
+  const loadStart = performance.now();
+  const data = await loadDataset(dataName, {
+    group: f.int('group'), dir: f.string('data-dir'), url: f.string('data-url'), limit: f.int('limit'),
+    correlation: f.number('correlation'), seed,
+  });
+  println(io.stderr, `data: ${data.name}: ${data.train.size} train / ${data.validation.size} validation / ${data.test.size} test rows, tasks ${data.tasks.join(', ')} (${((performance.now() - loadStart) / 1000).toFixed(1)} s)`);
+
+  const config = buildModelConfig(modelName, data, sizes, explicit);
+  manualSeed(seed);
+  let inner: ZooModel;
+  try {
+    inner = createModel(modelName as ModelName, config) as unknown as ZooModel;
+  } catch (error) {
+    throw new UsageError(`model config: ${(error as Error).message}`);
+  }
+  const model = new ZooModelAdapter(inner);
+  const weighting = buildWeighting(weightingName, data.kinds, seed);
+  const optimizer = buildOptimizer(optimizerName, inner, weighting?.parameters() ?? [], lr, groupLrs);
+  const stopOn = earlyStopTarget(f.string('early-stop'), data.tasks, data.kinds);
+  println(io.stderr, `model: ${modelName}, ${inner.numParams().toLocaleString('en-US')} parameters; optimizer ${optimizerName} lr ${lr}; weighting ${weightingName}`);
+
+  const progress = new ProgressReporter({ stream: io.stderr });
+  const trainer = new Trainer({
+    model, optimizer, weighting, epochs, batchSize, seed,
+    maxSteps: f.int('max-steps'),
+    clipGradNorm: clip,
+    earlyStopping: stopOn ? { ...stopOn, patience } : undefined,
+    gradientProbeEvery: data.tasks.length > 1 ? probeEvery : 0,
+    onEvent: (event) => {
+      progress.handle(event);
+      if (event.type === 'epoch') {
+        progress.clear();
+        const marker = event.improved ? ' (best so far)' : '';
+        println(io.stdout, `\nepoch ${event.epoch + 1}: validation${marker}, train ${formatDuration(event.trainSeconds)}, eval ${formatDuration(event.evalSeconds)}`);
+        if (event.validation) println(io.stdout, metricsTable(event.validation));
+      }
+    },
+  });
+  const history = await trainer.fit(data.train, data.validation);
+  progress.clear();
+  const test = (await trainer.evaluate(data.test)).metrics;
+  println(io.stdout, `\ntest metrics${history.bestEpoch !== null ? ` (weights of epoch ${history.bestEpoch + 1})` : ''}:`);
+  println(io.stdout, metricsTable(test));
+
+  const settings = {
+    model: modelName, data: data.name, backend, epochs, 'epochs run': history.epochs.length, 'batch size': batchSize,
+    optimizer: optimizerName, lr, weighting: weightingName, seed, 'stopped': history.stopReason,
+    'training seconds': Number(history.trainSeconds.toFixed(1)), 'wall seconds': Number(((performance.now() - wallStart) / 1000).toFixed(1)),
+    parameters: inner.numParams(), ...(clip ? { clip } : {}),
+    ...Object.fromEntries(Object.entries(groupLrs).map(([g, v]) => [`lr ${g}`, v])),
+  };
+  await mkdir(outDir, { recursive: true });
+  const metrics = { test, validation: history.epochs.at(-1)?.validation ?? null, bestEpoch: history.bestEpoch, settings };
+  const checkpointPath = join(outDir, 'model.safetensors');
+  await saveCheckpoint(checkpointPath, { model, spec: { name: inner.modelName, config: { ...inner.config } }, tasks: data.tasks, schema: data.schema, metrics });
+  await writeFile(join(outDir, 'metrics.json'), `${JSON.stringify({ ...metrics, history }, null, 1)}\n`);
+  await writeFile(join(outDir, 'report.html'), renderReport({
+    title: `${modelName} on ${data.name}`, settings, modelConfig: inner.config, history, test,
+  }));
+  println(io.stderr, `wrote ${checkpointPath}, ${join(outDir, 'metrics.json')}, ${join(outDir, 'report.html')} (${formatDuration((performance.now() - wallStart) / 1000)} in all)`);
+  return 0;
+}

@@ -1,0 +1,21 @@
+/** `--weighting`: how task losses combine, as src/mtl's strategies (sum = plain sum, no strategy object). */
+import { createWeighting } from '../mtl/factory.js';
+import type { LossStrategy, TaskKind } from '../train/types.js';
+import { UsageError } from './args.js';
+
+export const WEIGHTINGS = ['sum', 'uncertainty', 'dwa', 'gradnorm', 'pcgrad', 'mgda'] as const;
+export type WeightingName = (typeof WEIGHTINGS)[number];
+
+export function buildWeighting(name: string, kinds: Record<string, TaskKind>, seed: number): LossStrategy | undefined {
+  const tasks = Object.keys(kinds);
+  switch (name) {
+    case 'sum': return undefined;
+    case 'uncertainty':
+      return createWeighting({ kind: 'uncertainty', tasks: Object.fromEntries(tasks.map((t) => [t, kinds[t] === 'binary' ? 'classification' : 'regression'])) });
+    case 'dwa': return createWeighting({ kind: 'dwa', tasks });
+    case 'gradnorm': return createWeighting({ kind: 'gradnorm', tasks });
+    case 'pcgrad': return createWeighting({ kind: 'pcgrad', tasks, seed });
+    case 'mgda': return createWeighting({ kind: 'mgda', tasks });
+    default: throw new UsageError(`--weighting must be one of ${WEIGHTINGS.join(', ')}, got '${name}'`);
+  }
+}
