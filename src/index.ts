@@ -14,3 +14,6 @@ export * as io from './io/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as mtl from './mtl/index.js';
+// The model zoo: models.MMoE, models.createModel('ple', config); the registry also at the root.
+export * as models from './models/index.js';
+export { createModel, MODEL_NAMES, type ModelName } from './models/index.js';

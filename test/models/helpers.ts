@@ -1,7 +1,7 @@
 /** Small configs, inputs and labels for every model, and a tiny training loop, shared by the model tests. */
 import * as mt from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
-import { createModel, type ModelName, type MultiTaskModel, type TaskTensors } from '../../src/models/index.js';
+import { createModel, type ModelName, type ModelOf, type MultiTaskModel, type TaskTensors } from '../../src/models/index.js';
 import { Adam } from '../../src/optim/index.js';
 
 export const IN = 6;
@@ -22,8 +22,8 @@ export const SMALL_CONFIGS: Record<ModelName, Record<string, unknown>> = {
 
 export type AnyModel = MultiTaskModel<any>;
 
-export function makeModel(name: ModelName, overrides: Record<string, unknown> = {}, place: { backend?: string; dtype?: 'float32' | 'float64' } = {}): AnyModel {
-  return createModel(name, { ...SMALL_CONFIGS[name], ...overrides }, place) as AnyModel;
+export function makeModel<N extends ModelName>(name: N, overrides: Record<string, unknown> = {}, place: { backend?: string; dtype?: 'float32' | 'float64' } = {}): ModelOf<N> {
+  return createModel(name, { ...SMALL_CONFIGS[name], ...overrides }, place);
 }
 
 /** A model's input for a batch of B rows (dense, or user/item ids for rnr). */

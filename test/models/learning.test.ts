@@ -77,7 +77,7 @@ describe('learning on the click → conversion cascade', () => {
   });
   const label = (k: string, start: number, size: number) => mt.tensor(t.labels[k].subarray(start, start + size));
 
-  function trainAndScore(model: AnyModel, steps: number, labelKeys: Record<string, string>): { losses: number[]; pred: Record<string, Float32Array | Float64Array> } {
+  function trainAndScore(model: AnyModel, steps: number, labelKeys: Record<string, string>): { losses: number[]; pred: Record<string, ArrayLike<number>> } {
     const losses = fit(model, steps, 0.01, (step) => {
       const start = (step * B) % nTrain;
       const lab = Object.fromEntries(Object.entries(labelKeys).map(([out, k]) => [out, label(k, start, B)]));
