@@ -22,6 +22,7 @@ import { reduceKernel } from './reduce.js';
 import { activationFunction } from './scalar.js';
 import { checkShape, sizeOf } from './shape.js';
 import { allocate, dtypeOfArray, JsStorage } from './storage.js';
+import { ArrayPool } from './pool.js';
 
 const ALL_DTYPES: readonly DType[] = ['float32', 'float64', 'int32'];
 
@@ -33,6 +34,8 @@ export class JsBackend implements Backend {
   readonly name: string;
   #liveBuffers = 0;
   #liveBytes = 0;
+  /** Disposed large buffers kept for reuse (see pool.ts). */
+  readonly #pool = new ArrayPool();
 
   constructor(name = 'js') {
     this.name = name;
@@ -58,10 +61,10 @@ export class JsBackend implements Backend {
     return s;
   }
 
-  /** Fresh zero-filled storage. */
+  /** Zero-filled storage, recycled from the pool of disposed buffers when one of this size is free. */
   alloc(dtype: DType, size: number): JsStorage {
     checkCount('alloc', 'size', size);
-    return this.wrap(allocate(dtype, size));
+    return this.wrap(this.#pool.take(dtype, size) ?? allocate(dtype, size));
   }
 
   /** The typed array behind a storage, after checking that this backend made it and that it is alive. */
@@ -122,12 +125,14 @@ export class JsBackend implements Backend {
       throw new Error(`${this.name}: dispose of storage from backend '${s?.backend}'`);
     }
     if (s.disposed) throw new Error(`${this.name}: storage already disposed`);
-    this.#liveBytes -= s.release();
+    const data = s.release();
+    this.#liveBytes -= data.byteLength;
     this.#liveBuffers--;
+    this.#pool.give(s.dtype, data);
   }
 
   memory(): BackendMemory {
-    return { buffers: this.#liveBuffers, bytes: this.#liveBytes };
+    return { buffers: this.#liveBuffers, bytes: this.#liveBytes, pooledBytes: this.#pool.bytes };
   }
 
   flush(): void {

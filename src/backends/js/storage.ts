@@ -29,12 +29,12 @@ export class JsStorage implements Storage {
     return this.#data === null;
   }
 
-  /** Drops the buffer; returns its byte length (for the backend's memory accounting). */
-  release(): number {
+  /** Drops the buffer and hands it back (for the backend's memory accounting and buffer pool). */
+  release(): TypedArray {
     if (this.#data === null) throw new Error(`${this.backend}: storage already disposed`);
-    const bytes = this.#data.byteLength;
+    const data = this.#data;
     this.#data = null;
-    return bytes;
+    return data;
   }
 }
 
