@@ -133,19 +133,19 @@ describe('storage', () => {
 
   it('tracks live buffers and bytes, and throws on double dispose and use after dispose', async () => {
     const b = new JsBackend();
-    expect(b.memory()).toEqual({ buffers: 0, bytes: 0 });
+    expect(b.memory()).toMatchObject({ buffers: 0, bytes: 0 });
     const x = b.fill(10, 0, 'float64');
     const y = b.fill(3, 0, 'float32');
     const z = b.unary('neg', x);
-    expect(b.memory()).toEqual({ buffers: 3, bytes: 80 + 12 + 80 });
+    expect(b.memory()).toMatchObject({ buffers: 3, bytes: 80 + 12 + 80 });
     b.dispose(x);
-    expect(b.memory()).toEqual({ buffers: 2, bytes: 92 });
+    expect(b.memory()).toMatchObject({ buffers: 2, bytes: 92 });
     expect(() => b.dispose(x)).toThrow('js: storage already disposed');
     expect(() => b.readSync(x)).toThrow(/disposed/);
     await expect(b.read(x)).rejects.toThrow(/disposed/);
     expect(() => b.unary('exp', x)).toThrow(/disposed/);
     b.dispose(y); b.dispose(z);
-    expect(b.memory()).toEqual({ buffers: 0, bytes: 0 });
+    expect(b.memory()).toMatchObject({ buffers: 0, bytes: 0 });
   });
 
   it('rejects storage from another backend', () => {
@@ -1123,5 +1123,22 @@ describe('lazy row updates (RowSelection)', () => {
     expect(() => be.sgdUpdate(up([1, 2]), up([1]), null, {
       lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, firstStep: true,
     })).toThrow(/buffer has 1 elements, param has 2/);
+  });
+});
+
+describe('buffer pool', () => {
+  it('recycles large disposed buffers zero-filled and leaves small ones to the GC', () => {
+    const b = new JsBackend();
+    const big = b.fill(1 << 16, 7, 'float32'); // 256 KiB: pooled
+    const bigData = b.dataOf(big);
+    b.dispose(big);
+    expect(b.memory()).toMatchObject({ buffers: 0, bytes: 0, pooledBytes: 1 << 18 });
+    const again = b.alloc('float32', 1 << 16);
+    expect(b.dataOf(again)).toBe(bigData); // the same memory, reused
+    expect(b.dataOf(again).every((v) => v === 0)).toBe(true);
+    expect(b.memory()).toMatchObject({ buffers: 1, pooledBytes: 0 });
+    const small = b.fill(100, 1, 'float32');
+    b.dispose(small);
+    expect(b.memory().pooledBytes).toBe(0);
   });
 });
