@@ -67,7 +67,7 @@ export interface MatmulParams {
 
 export type RandomDist = 'uniform' | 'normal' | 'randint';
 /**
- * The counter-based stream (identical on every backend; see src/tensor/philox.ts for the reference):
+ * The counter-based stream (identical on every backend; see src/backends/philox.ts for the reference):
  * element i uses the Philox4x32-10 block with key (seedLo, seedHi) and counter (offset+i mod 2^32,
  * floor((offset+i)/2^32), 0, 0), whose words are w0..w3.
  *  uniform: low + (high-low)·u with u = (w0 >>> 8)·2^-24 in [0,1).

@@ -40,7 +40,13 @@ export async function init(opts: { backend?: BackendName } = {}): Promise<InitRe
   for (const name of ['webgpu', 'native'] as const) {
     try {
       const b = await loadBackend(name);
-      if (name === 'webgpu' && b.info().isSoftware) { tried[name] = `adapter '${b.info().description}' is a software renderer`; continue; }
+      if (name === 'webgpu' && b.info().isSoftware) {
+        tried[name] = `adapter '${b.info().description}' is a software renderer`;
+        // Release Dawn's device now: a software adapter is never picked by 'auto' (init({backend:'webgpu'}) still can).
+        (b as { destroy?: () => void }).destroy?.();
+        engine.backends.delete(name);
+        continue;
+      }
       engine.setCurrent(b.name);
       return { backend: b.name, info: b.info(), tried };
     } catch (e) {
