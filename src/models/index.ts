@@ -14,4 +14,3 @@ export { AITM, AdaptiveInformationTransfer } from './aitm.js';
 export { RankAndRate, rnrTrainingRows, type RnrInput, type RnrRows } from './rnr.js';
 export { MRAN } from './mran.js';
 export { Tower, Gate, mixExperts } from './blocks.js';
-export { ExpertBank, StackedLinear, type ExpertBankOptions } from '../nn/expert-bank.js';
