@@ -65,7 +65,7 @@ export function parseCommand(spec: CommandSpec, argv: string[], out: (text: stri
   } catch (error) {
     // parseArgs' messages are clear but long; keep their first sentence and point at --help.
     const message = (error as Error).message.split('. ')[0].replace(/\.$/, '');
-    throw new UsageError(`${spec.name}: ${message} (see mtgrad ${spec.name} --help)`);
+    throw new UsageError(`${message} (see mtgrad ${spec.name} --help)`);
   }
   if (parsed.values.help) {
     out(helpText(spec));
@@ -87,7 +87,7 @@ export class Flags {
 
   required(name: string): string {
     const v = this.string(name);
-    if (v === undefined || v === '') throw new UsageError(`${this.command}: --${name} is required (see mtgrad ${this.command} --help)`);
+    if (v === undefined || v === '') throw new UsageError(`--${name} is required (see mtgrad ${this.command} --help)`);
     return v;
   }
 
@@ -105,7 +105,7 @@ export class Flags {
     if (v === undefined) return undefined;
     const n = Number(v);
     const min = opts.min ?? 1;
-    if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`${this.command}: --${name} must be an integer >= ${min}, got '${v}'`);
+    if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got '${v}'`);
     return n;
   }
 
@@ -114,7 +114,7 @@ export class Flags {
     if (v === undefined) return undefined;
     const n = Number(v);
     if (v.trim() === '' || !Number.isFinite(n) || (opts.positive && !(n > 0))) {
-      throw new UsageError(`${this.command}: --${name} must be a ${opts.positive ? 'positive ' : ''}number, got '${v}'`);
+      throw new UsageError(`--${name} must be a ${opts.positive ? 'positive ' : ''}number, got '${v}'`);
     }
     return n;
   }
@@ -122,7 +122,7 @@ export class Flags {
   oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {
     const v = this.string(name);
     if (v === undefined) return undefined;
-    if (!allowed.includes(v as T)) throw new UsageError(`${this.command}: --${name} must be one of ${allowed.join(', ')}, got '${v}'`);
+    if (!allowed.includes(v as T)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got '${v}'`);
     return v as T;
   }
 
@@ -131,7 +131,7 @@ export class Flags {
     const v = this.string(name);
     if (v === undefined) return undefined;
     const parts = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
-    if (!parts.every((p) => /^\d+$/.test(p) && Number(p) >= 1)) throw new UsageError(`${this.command}: --${name} must be comma-separated positive integers, got '${v}'`);
+    if (!parts.every((p) => /^\d+$/.test(p) && Number(p) >= 1)) throw new UsageError(`--${name} must be comma-separated positive integers, got '${v}'`);
     return parts.map(Number);
   }
 }

@@ -32,11 +32,16 @@ const SIZE_KEYS: Record<string, Partial<Record<'experts' | 'expertDims' | 'tower
   mran: { towerDims: 'towerDims' },
 };
 
-export function buildModelConfig(model: string, data: Dataset, flags: SizeFlags, explicit: Set<string>): Record<string, unknown> {
+/** Checked before any data is loaded, so a typo fails at once. */
+export function checkModelName(model: string): void {
   if (!(CLI_MODELS as readonly string[]).includes(model)) {
     const hint = model === 'esmm' || model === 'rnr' ? ` ('${model}' needs click/conversion or user–item data; use the library API)` : '';
     throw new UsageError(`--model must be one of ${CLI_MODELS.join(', ')}, got '${model}'${hint}`);
   }
+}
+
+export function buildModelConfig(model: string, data: Dataset, flags: SizeFlags, explicit: Set<string>): Record<string, unknown> {
+  checkModelName(model);
   const schema = data.schema;
   const config: Record<string, unknown> = {
     features: {

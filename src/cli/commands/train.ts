@@ -15,7 +15,7 @@ import { BACKEND_CHOICES, startBackend } from '../backend.js';
 import { DATASET_NAMES, loadDataset } from '../datasets.js';
 import { formatDuration, metricsTable } from '../format.js';
 import { println, type CommandIO } from '../io.js';
-import { buildModelConfig, CLI_MODELS, DEFAULT_SIZES, parseModelConfigFlag } from '../modelConfig.js';
+import { buildModelConfig, checkModelName, CLI_MODELS, DEFAULT_SIZES, parseModelConfigFlag } from '../modelConfig.js';
 import { buildOptimizer, OPTIMIZERS, parseGroupLrs, type OptimizerName } from '../optimizerSetup.js';
 import { ProgressReporter } from '../progress.js';
 import { renderReport } from '../report/html.js';
@@ -81,11 +81,13 @@ function earlyStopTarget(flag: string | undefined, tasks: string[], kinds: Recor
 export async function trainCommand(argv: string[], io: CommandIO): Promise<number> {
   const parsed = parseCommand(trainSpec, argv, (t) => io.stdout.write(t));
   if (!parsed) return 0;
-  if (parsed.positionals.length) throw new UsageError(`train: unexpected argument '${parsed.positionals[0]}' (see mtgrad train --help)`);
+  if (parsed.positionals.length) throw new UsageError(`unexpected argument '${parsed.positionals[0]}' (see mtgrad train --help)`);
   const f = new Flags('train', parsed.values);
   const explicit = new Set(argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]));
   const modelName = f.required('model');
+  checkModelName(modelName);
   const dataName = f.required('data');
+  if (!(DATASET_NAMES as readonly string[]).includes(dataName)) throw new UsageError(`--data must be one of ${DATASET_NAMES.join(', ')}, got '${dataName}'`);
   const epochs = f.int('epochs')!;
   const batchSize = f.int('batch-size')!;
   const lr = f.number('lr', { positive: true })!;
