@@ -17,3 +17,5 @@ export * as mtl from './mtl/index.js';
 // The model zoo: models.MMoE, models.createModel('ple', config); the registry also at the root.
 export * as models from './models/index.js';
 export { createModel, MODEL_NAMES, type ModelName } from './models/index.js';
+// Training (Trainer, metrics, checkpoints); scoring without training code is the 'mtgrad/infer' entry.
+export * as train from './train/index.js';
