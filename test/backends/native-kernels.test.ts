@@ -431,6 +431,29 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
     });
   });
 
+  it('reuses disposed buffers: zeroed for the js fallbacks, fully overwritten by native kernels', () => {
+    const size = 65 * 70;
+    const junk = nat.upload(Float32Array.from(values(size, 5)), 'float32');
+    nat.dispose(junk);
+    expect(nat.memory().cachedBytes).toBeGreaterThanOrEqual(size * 4);
+    const zeros = nat.fill(size, 0, 'float32');
+    expect(read(zeros).every((v) => v === 0)).toBe(true);
+    nat.dispose(zeros);
+    // A stale buffer of the right size is taken by the matmul output and by the gatedMixture outputs.
+    const [an, aj] = both('float32', values(65 * 33, 6)), [bn, bj] = both('float32', values(33 * 70, 7));
+    const p = { batch: 1, m: 65, k: 33, n: 70, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 };
+    for (let i = 0; i < 3; i++) {
+      const c = nat.matmul(an, bn, p);
+      expectClose(read(c), read(js.matmul(aj, bj, p)), 1e-5, 1e-4, `reused matmul output ${i}`);
+      nat.dispose(c);
+    }
+    const before = nat.memory().buffers;
+    const x = nat.upload(new Float32Array(8192), 'float32');
+    nat.dispose(x);
+    expect(nat.memory().buffers).toBe(before);
+    expect(() => nat.dispose(x)).toThrow(/disposed/);
+  });
+
   // ---------------- the C++ side's own checks ----------------
   it('the addon throws JavaScript errors on bad direct calls instead of crashing', () => {
     const f = new Float32Array(4);
