@@ -83,6 +83,9 @@ describe('mtgrad command', () => {
     const r = await mtgrad(['predict', '--checkpoint', join(out, 'model.safetensors'), '--backend', 'js'], `${JSON.stringify(ROWS[0])}\n{not json\n`);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^mtgrad predict: stdin line 2: not valid JSON/);
+    const badValue = await mtgrad(['predict', '--checkpoint', join(out, 'model.safetensors'), '--backend', 'js'], `${JSON.stringify(ROWS[0])}\n\n${JSON.stringify({ ...ROWS[1], age: 'old' })}\n`);
+    expect(badValue.code).toBe(1);
+    expect(badValue.stderr.trim().split('\n').at(-1)).toBe('mtgrad predict: stdin line 3: numeric feature "age" = "old" is not a number');
   });
 
   it('answers --help for the command and every subcommand', async () => {

@@ -12,14 +12,14 @@ import { println, type CommandIO } from '../io.js';
 export const evalSpec: CommandSpec = {
   name: 'eval',
   summary: 'Evaluate a checkpoint on a split of the dataset it was trained on (metrics over the whole split).',
-  usage: 'mtgrad eval --checkpoint FILE [--data census] [--group 1] [--split test]',
+  usage: 'mtgrad eval --checkpoint FILE [--split test] [--data NAME] [--group N]',
   options: {
     checkpoint: { type: 'string', value: 'FILE', help: 'model.safetensors written by mtgrad train' },
-    data: { type: 'string', value: 'NAME', help: `dataset: ${DATASET_NAMES.join(', ')}`, default: 'census' },
-    group: { type: 'string', value: 'N', help: 'census task group', default: '1' },
+    data: { type: 'string', value: 'NAME', help: `dataset: ${DATASET_NAMES.join(', ')} (default: the one it was trained on)` },
+    group: { type: 'string', value: 'N', help: 'census task group (default: the one it was trained on)' },
     'data-dir': { type: 'string', value: 'DIR', help: 'census files folder' },
     correlation: { type: 'string', value: 'P', help: 'synthetic data: task correlation' },
-    seed: { type: 'string', value: 'N', help: 'synthetic data: seed', default: '0' },
+    seed: { type: 'string', value: 'N', help: 'synthetic data: seed (default: the training seed)' },
     split: { type: 'string', value: 'NAME', help: 'train, validation or test', default: 'test' },
     backend: { type: 'string', value: 'NAME', help: `backend: ${BACKEND_CHOICES.join(', ')}`, default: 'auto' },
     'batch-size': { type: 'string', value: 'N', help: 'rows per forward pass', default: '8192' },
@@ -36,8 +36,13 @@ export async function evalCommand(argv: string[], io: CommandIO): Promise<number
   const split = f.oneOf('split', ['train', 'validation', 'test'] as const)!;
   const checkpoint = await readCheckpoint(path);
   await startBackend(f.string('backend'), io);
-  const data = await loadDataset(f.required('data'), {
-    group: f.int('group'), dir: f.string('data-dir'), limit: f.int('limit'), correlation: f.number('correlation'), seed: f.int('seed', { min: 0 }),
+  // Unless told otherwise, reload the data the checkpoint was trained on (mtgrad train records it).
+  const trained = ((checkpoint.metrics as { dataset?: { name?: string; group?: number; correlation?: number; seed?: number } } | null)?.dataset) ?? {};
+  const dataName = f.string('data') ?? trained.name;
+  if (!dataName) throw new UsageError(`--data is required: ${path} does not record the dataset it was trained on`);
+  const data = await loadDataset(dataName, {
+    group: f.int('group') ?? trained.group, dir: f.string('data-dir'), limit: f.int('limit'),
+    correlation: f.number('correlation') ?? trained.correlation, seed: f.int('seed', { min: 0 }) ?? trained.seed,
   });
   // The data must be encoded exactly as in training: same vocabularies, same standardisation.
   if (checkpoint.schema && JSON.stringify(checkpoint.schema) !== JSON.stringify(data.schema.toJSON())) {

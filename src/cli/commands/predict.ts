@@ -40,15 +40,26 @@ export async function predictCommand(argv: string[], io: CommandIO): Promise<num
   const output = outputName === '-' ? io.stdout : createWriteStream(outputName);
   const lines = createInterface({ input, crlfDelay: Infinity });
   let pending: Record<string, unknown>[] = [];
+  let pendingLines: number[] = [];
   let lineNumber = 0;
   let rows = 0;
+  const source = inputName === '-' ? 'stdin' : inputName;
   const flush = async () => {
     if (pending.length === 0) return;
-    const scores = await predictor.predict(pending);
+    let scores: Record<string, number>[];
+    try {
+      scores = await predictor.predict(pending);
+    } catch (error) {
+      // Encoding errors name the row within the batch; translate that to the input line.
+      const message = (error as Error).message;
+      const row = /^row (\d+): /.exec(message);
+      throw new Error(row ? `${source} line ${pendingLines[Number(row[1])]}: ${message.slice(row[0].length)}` : message);
+    }
     const text = scores.map((s, i) => JSON.stringify(idField !== undefined ? { [idField]: pending[i][idField] ?? null, ...s } : s)).join('\n');
     output.write(`${text}\n`);
     rows += pending.length;
     pending = [];
+    pendingLines = [];
   };
   try {
     for await (const line of lines) {
@@ -58,13 +69,14 @@ export async function predictCommand(argv: string[], io: CommandIO): Promise<num
       try {
         row = JSON.parse(line);
       } catch (error) {
-        throw new Error(`${inputName === '-' ? 'stdin' : inputName} line ${lineNumber}: not valid JSON (${(error as Error).message})`);
+        throw new Error(`${source} line ${lineNumber}: not valid JSON (${(error as Error).message})`);
       }
-      if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new Error(`${inputName === '-' ? 'stdin' : inputName} line ${lineNumber}: expected a JSON object of column values`);
+      if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new Error(`${source} line ${lineNumber}: expected a JSON object of column values`);
       pending.push(row as Record<string, unknown>);
-      if (pending.length >= batchSize) await flush().catch((e: Error) => { throw new Error(`rows up to line ${lineNumber}: ${e.message}`); });
+      pendingLines.push(lineNumber);
+      if (pending.length >= batchSize) await flush();
     }
-    await flush().catch((e: Error) => { throw new Error(`rows up to line ${lineNumber}: ${e.message}`); });
+    await flush();
   } finally {
     predictor.dispose();
     if (output !== io.stdout) await new Promise<void>((done) => (output as NodeJS.WritableStream).end(done));
