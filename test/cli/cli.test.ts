@@ -134,3 +134,32 @@ describe('mtgrad command', () => {
   });
 });
 
+
+describe('mtgrad train --data census without the bundled copy', () => {
+  it('downloads the files into --data-dir from --data-url and verifies them', async () => {
+    const { createServer } = await import('node:http');
+    const { createReadStream } = await import('node:fs');
+    const { readdir } = await import('node:fs/promises');
+    const requests: string[] = [];
+    const server = createServer((req, res) => {
+      requests.push(req.url ?? '');
+      const name = (req.url ?? '').split('/').pop() ?? '';
+      if (!/^census-income\.(data|test)\.gz$/.test(name)) { res.writeHead(404).end(); return; }
+      createReadStream(join('data', 'census-income', name)).pipe(res);
+    });
+    await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const cache = await mkdtemp(join(tmpdir(), 'mtgrad-census-cache-'));
+      const out = await mkdtemp(join(tmpdir(), 'mtgrad-cli-'));
+      const args = ['train', '--data', 'census', '--data-dir', cache, '--data-url', `http://127.0.0.1:${port}/mirror/`, '--limit', '300', '--max-steps', '1', '--backend', 'js', '--probe-every', '0', '--out', out];
+      const first = await mtgrad(args);
+      expect(first.stderr).not.toMatch(/mtgrad train:/);
+      expect(first.code).toBe(0);
+      expect((await readdir(cache)).sort()).toEqual(['census-income.data.gz', 'census-income.test.gz']);
+      expect(requests.sort()).toEqual(['/mirror/census-income.data.gz', '/mirror/census-income.test.gz']);
+    } finally {
+      server.close();
+    }
+  }, 120_000);
+});
