@@ -5,14 +5,12 @@
  * defers everything else to the js implementation, so the backend is always complete.
  */
 import type {
-  AdagradParams, AdamParams, BackendInfo, BackendMemory, BinaryOp, DType, MatmulParams, RandomParams, ReduceOp, RowSelection,
+  AdagradParams, AdamParams, BackendInfo, BinaryOp, DType, MatmulParams, RandomParams, ReduceOp, RowSelection,
   SgdParams, Shape, Storage, UnaryArgs, UnaryOp,
 } from '../kernels.js';
 import { JsBackend } from '../js/backend.js';
 import { activationFunction } from '../js/scalar.js';
-import { JsStorage } from '../js/storage.js';
 import type { NativeAddon } from './addon.js';
-import { BufferCache } from './buffer-cache.js';
 import { checkBroadcast, checkCount, checkIndices, checkLength, checkMatmul, checkRandom } from './checks.js';
 import { ACTIVATION_CODES, BINARY_CODES, DIST_CODES, REDUCE_CODES, UNARY_CODES } from './opcodes.js';
 
@@ -20,37 +18,10 @@ type F32 = Float32Array;
 
 export class NativeBackend extends JsBackend {
   readonly addon: NativeAddon;
-  readonly #cache = new BufferCache();
 
   constructor(addon: NativeAddon) {
     super('native');
     this.addon = addon;
-  }
-
-  // ---- storage: disposed buffers are reused by later allocations of the same dtype and size ----
-
-  /** Zero-filled storage (the js kernels this backend falls back to rely on that). */
-  override alloc(dtype: DType, size: number): JsStorage {
-    checkCount('alloc', 'size', size);
-    const { data, zeroed } = this.#cache.take(dtype, size);
-    if (!zeroed) data.fill(0);
-    return this.wrap(data);
-  }
-
-  /** Storage whose every element the caller overwrites (native kernel outputs): no zero fill needed. */
-  #output(dtype: DType, size: number): JsStorage {
-    checkCount('alloc', 'size', size);
-    return this.wrap(this.#cache.take(dtype, size).data);
-  }
-
-  override dispose(s: Storage): void {
-    const data = s instanceof JsStorage && s.backend === this.name && !s.disposed ? s.data : null;
-    super.dispose(s);
-    if (data) this.#cache.give(s.dtype, data);
-  }
-
-  override memory(): BackendMemory {
-    return { ...super.memory(), cachedBytes: this.#cache.bytes };
   }
 
   override info(): BackendInfo {
@@ -79,7 +50,7 @@ export class NativeBackend extends JsBackend {
     if (x.dtype !== 'float32' || !Object.hasOwn(UNARY_CODES, op)) return super.unary(op, x, args);
     const xd = this.#f32(x, 'unary');
     const alpha = args?.alpha ?? (op === 'elu' ? 1 : 0.01);
-    const out = this.#output('float32', xd.length);
+    const out = this.alloc('float32', xd.length);
     this.addon.unary(UNARY_CODES[op], xd, out.data as F32, alpha);
     return out;
   }
@@ -90,14 +61,14 @@ export class NativeBackend extends JsBackend {
     }
     const ad = this.#f32(a, 'binary'), bd = this.#f32(b, 'binary');
     checkBroadcast('binary', [{ what: 'a', shape: aShape, size: ad.length }, { what: 'b', shape: bShape, size: bd.length }], outShape);
-    const out = this.#output('float32', outShape.reduce((s, d) => s * d, 1));
+    const out = this.alloc('float32', outShape.reduce((s, d) => s * d, 1));
     this.addon.binary(BINARY_CODES[op], ad, bd, out.data as F32, aShape, bShape, outShape);
     return out;
   }
 
   override cast(x: Storage, dtype: DType): Storage {
     const xd = this.dataOf(x, 'cast');
-    const out = this.#output(dtype, xd.length);
+    const out = this.alloc(dtype, xd.length);
     this.addon.cast(xd, out.data);
     return out;
   }
@@ -110,7 +81,7 @@ export class NativeBackend extends JsBackend {
     checkCount('reduce', 'outer', outer); checkCount('reduce', 'n', n); checkCount('reduce', 'inner', inner);
     checkLength('reduce', 'x', xd.length, outer * n * inner);
     if (n === 0 && op !== 'sum' && op !== 'prod') throw new Error(`reduce: '${op}' over an empty axis (n = 0)`);
-    const out = this.#output(op === 'argmax' || op === 'argmin' ? 'int32' : 'float32', outer * inner);
+    const out = this.alloc(op === 'argmax' || op === 'argmin' ? 'int32' : 'float32', outer * inner);
     this.addon.reduce(REDUCE_CODES[op], xd, out.data as F32 | Int32Array, outer, n, inner);
     return out;
   }
@@ -120,7 +91,7 @@ export class NativeBackend extends JsBackend {
     const xd = this.#f32(x, 'softmax');
     checkCount('softmax', 'rows', rows); checkCount('softmax', 'n', n);
     checkLength('softmax', 'x', xd.length, rows * n);
-    const out = this.#output('float32', rows * n);
+    const out = this.alloc('float32', rows * n);
     this.addon.softmax(xd, out.data as F32, rows, n, log);
     return out;
   }
@@ -133,7 +104,7 @@ export class NativeBackend extends JsBackend {
     checkCount('gather', 'outer', outer); checkCount('gather', 'n', n); checkCount('gather', 'inner', inner);
     checkLength('gather', `x (outer ${outer} × n ${n} × inner ${inner})`, xd.length, outer * n * inner);
     checkIndices('gather', ix, n);
-    const out = this.#output(x.dtype, outer * ix.length * inner);
+    const out = this.alloc(x.dtype, outer * ix.length * inner);
     this.addon.gather(xd, ix, out.data, outer, n, inner);
     return out;
   }
@@ -145,7 +116,7 @@ export class NativeBackend extends JsBackend {
     checkCount('scatterAdd', 'outer', outer); checkCount('scatterAdd', 'n', n); checkCount('scatterAdd', 'inner', inner);
     checkLength('scatterAdd', `src (outer ${outer} × m ${ix.length} × inner ${inner})`, sd.length, outer * ix.length * inner);
     checkIndices('scatterAdd', ix, n);
-    const out = this.#output(src.dtype, outer * n * inner);
+    const out = this.alloc(src.dtype, outer * n * inner);
     this.addon.scatterAdd(sd, ix, out.data as F32 | Float64Array, outer, n, inner);
     return out;
   }
@@ -160,7 +131,7 @@ export class NativeBackend extends JsBackend {
     activationFunction(p.activation, dtype); // throws on an unknown activation
     checkMatmul(ad.length, bd.length, p, bias ? bias.length : null);
     const act = ACTIVATION_CODES[p.activation ?? 'none'];
-    const out = this.#output(dtype, p.batch * p.m * p.n);
+    const out = this.alloc(dtype, p.batch * p.m * p.n);
     const call = dtype === 'float32' ? this.addon.sgemm : this.addon.dgemm;
     (call as (...args: unknown[]) => void)(ad, bd, out.data, p.batch, p.m, p.k, p.n, !!p.transA, !!p.transB,
       p.aBatchStride, p.bBatchStride, bias, act);
@@ -174,7 +145,7 @@ export class NativeBackend extends JsBackend {
     if (dtype === 'int32' && p.dist !== 'randint') return super.random(size, dtype, p);
     checkCount('random', 'size', size);
     checkRandom(size, p);
-    const out = this.#output(dtype, size);
+    const out = this.alloc(dtype, size);
     this.addon.random(out.data, DIST_CODES[p.dist], p.seedLo, p.seedHi, p.offset, p.a, p.b);
     return out;
   }
@@ -187,7 +158,7 @@ export class NativeBackend extends JsBackend {
     checkCount('gatedMixture', 'e', e); checkCount('gatedMixture', 'b', b); checkCount('gatedMixture', 'd', d);
     checkLength('gatedMixture', 'experts', ed.length, e * b * d);
     checkLength('gatedMixture', 'gateLogits', gd.length, b * e);
-    const out = this.#output('float32', b * d), weights = this.#output('float32', b * e);
+    const out = this.alloc('float32', b * d), weights = this.alloc('float32', b * e);
     this.addon.gatedMixture(ed, gd, out.data as F32, weights.data as F32, e, b, d);
     return { out, weights };
   }
@@ -202,7 +173,7 @@ export class NativeBackend extends JsBackend {
     checkLength(kernel, 'gOut', god.length, b * d);
     checkLength(kernel, 'experts', ed.length, e * b * d);
     checkLength(kernel, 'weights', wd.length, b * e);
-    const gExperts = this.#output('float32', e * b * d), gLogits = this.#output('float32', b * e);
+    const gExperts = this.alloc('float32', e * b * d), gLogits = this.alloc('float32', b * e);
     this.addon.gatedMixtureBackward(god, ed, wd, gExperts.data as F32, gLogits.data as F32, e, b, d);
     return { gExperts, gLogits };
   }
@@ -210,7 +181,7 @@ export class NativeBackend extends JsBackend {
   #bce(kernel: string, logits: Storage, targets: Storage, grad: boolean): Storage {
     const ld = this.#f32(logits, kernel), td = this.#f32(targets, kernel);
     checkLength(kernel, 'targets', td.length, ld.length);
-    const out = this.#output('float32', ld.length);
+    const out = this.alloc('float32', ld.length);
     this.addon.bce(ld, td, out.data as F32, grad);
     return out;
   }
