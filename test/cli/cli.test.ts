@@ -125,6 +125,14 @@ describe('mtgrad command', () => {
     expect(Object.keys(info.backends)).toEqual(['js', 'native', 'webgpu']);
   });
 
+  it('benchmarks a backend briefly (bench --json)', async () => {
+    const r = await mtgrad(['bench', '--backend', 'js', '--seconds', '0.01', '--batch-size', '64', '--json']);
+    expect(r.code).toBe(0);
+    const [js] = JSON.parse(r.stdout);
+    expect(js.backend).toBe('js');
+    for (const key of ['matmulGflops', 'addGBs', 'census', 'peakRssMiB']) expect(js[key]).toBeGreaterThan(0);
+  });
+
   it('trains on synthetic regression data too (RMSE metrics)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mtgrad-cli-'));
     const r = await mtgrad(['train', '--data', 'synthetic', '--limit', '800', '--epochs', '1', '--batch-size', '200', '--backend', 'js', '--out', dir]);

@@ -2,7 +2,7 @@
  * `mtgrad bench`: short throughput measurements per backend.
  *  - kernels: a 512×512×512 float32 matmul (GFLOP/s) and a 1M-element add (GB/s moved), each read back;
  *  - end to end: MMoE training steps (forward + backward + Adam) on random census-shaped batches, in samples/s,
- *    with the default `mtgrad train` model config.
+ *    with the default `mtgrad train` model config ('census') and/or a wide dense config ('wide'), and peak RSS.
  * Each measurement warms up once, then repeats for about --seconds. Numbers include read-back (a real sync).
  */
 import { loadBackend, init } from '../../tensor/init.js';
@@ -25,11 +25,12 @@ import { DEFAULT_SIZES } from '../modelConfig.js';
 export const benchSpec: CommandSpec = {
   name: 'bench',
   summary: 'Measure kernel and end-to-end MMoE training throughput on each available backend (a few seconds each).',
-  usage: 'mtgrad bench [--backend all] [--seconds 1]',
+  usage: 'mtgrad bench [--backend all] [--config census|wide|all] [--seconds 1]',
   options: {
     backend: { type: 'string', value: 'NAME', help: 'all, js, native or webgpu', default: 'all' },
     seconds: { type: 'string', value: 'S', help: 'time per measurement', default: '1' },
     'batch-size': { type: 'string', value: 'N', help: 'end-to-end batch size', default: '1024' },
+    config: { type: 'string', value: 'NAME', help: 'end-to-end model: census (the default train config), wide (512 inputs, 8 experts 512→256, towers 256→64→1), all', default: 'census' },
     json: { type: 'boolean', help: 'print the results as JSON' },
   },
 };
@@ -55,9 +56,18 @@ async function readAndDispose(t: Tensor): Promise<void> {
   t.dispose();
 }
 
-interface Result { backend: string; matmulGflops: number; addGBs: number; mmoeSamplesPerSecond: number }
+interface Result {
+  backend: string;
+  matmulGflops: number;
+  addGBs: number;
+  /** Training samples/s per end-to-end config (absent when not run). */
+  census?: number;
+  wide?: number;
+  /** The process's peak resident set so far (it includes earlier backends' runs). */
+  peakRssMiB: number;
+}
 
-async function benchBackend(name: 'js' | 'native' | 'webgpu', seconds: number, batch: number): Promise<Result> {
+async function benchBackend(name: 'js' | 'native' | 'webgpu', seconds: number, batch: number, configs: readonly E2EConfig[]): Promise<Result> {
   await init({ backend: name });
   manualSeed(0);
   const n = 512;
@@ -68,31 +78,58 @@ async function benchBackend(name: 'js' | 'native' | 'webgpu', seconds: number, b
   const addSeconds = await timeIt(seconds, () => readAndDispose(tidy(() => add(x, y))));
   dispose([a, b, x, y]);
 
-  const inner = createModel('mmoe', {
-    features: {
-      categorical: CENSUS_VOCABULARIES.map((v, i) => ({ name: `c${i}`, vocabularySize: v })),
-      numeric: Array.from({ length: CENSUS_NUMERIC }, (_, i) => ({ name: `n${i}` })),
-      embeddingDim: DEFAULT_SIZES.embeddingDim,
-    },
-    tasks: [{ name: 'a' }, { name: 'b' }],
-    numExperts: DEFAULT_SIZES.experts, expertDims: [...DEFAULT_SIZES.expertDims], towerDims: [...DEFAULT_SIZES.towerDims],
-  }) as unknown as ZooModel;
+  const census = configs.includes('census') ? await endToEnd('census', seconds, batch) : undefined;
+  const wide = configs.includes('wide') ? await endToEnd('wide', seconds, batch) : undefined;
+  return {
+    backend: name,
+    matmulGflops: (2 * n ** 3) / matmulSeconds / 1e9,
+    addGBs: (3 * 4 * size) / addSeconds / 1e9,
+    census, wide,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+  };
+}
+
+export const E2E_CONFIGS = ['census', 'wide'] as const;
+type E2EConfig = (typeof E2E_CONFIGS)[number];
+
+/**
+ * MMoE training steps per second × batch. 'census': the default `mtgrad train` model on census-shaped random
+ * batches (31 categorical columns with census's vocabulary sizes, 7 numeric). 'wide': a dense input of 512,
+ * 8 experts 512→256 ReLU, 2 tasks, towers 256→64→1.
+ */
+async function endToEnd(config: E2EConfig, seconds: number, batch: number): Promise<number> {
+  manualSeed(0);
+  const tasks = [{ name: 'a' }, { name: 'b' }];
+  const inner = (config === 'census'
+    ? createModel('mmoe', {
+      features: {
+        categorical: CENSUS_VOCABULARIES.map((v, i) => ({ name: `c${i}`, vocabularySize: v })),
+        numeric: Array.from({ length: CENSUS_NUMERIC }, (_, i) => ({ name: `n${i}` })),
+        embeddingDim: DEFAULT_SIZES.embeddingDim,
+      },
+      tasks, numExperts: DEFAULT_SIZES.experts, expertDims: [...DEFAULT_SIZES.expertDims], towerDims: [...DEFAULT_SIZES.towerDims],
+    })
+    : createModel('mmoe', { inputDim: 512, tasks, numExperts: 8, expertDims: [256], towerDims: [64] })) as unknown as ZooModel;
   const model = new ZooModelAdapter(inner);
   const optimizer = new Adam(inner.parameters(), { lr: 1e-3 });
-  // Random ids within each column's vocabulary, random labels: the throughput does not depend on the values.
+  // Random inputs and labels: the throughput does not depend on the values.
   const rng = new SeededRandom(0);
-  const ids = new Int32Array(batch * CENSUS_VOCABULARIES.length);
-  for (let i = 0; i < ids.length; i++) ids[i] = rng.nextInt(CENSUS_VOCABULARIES[i % CENSUS_VOCABULARIES.length]);
   const coin = () => Float32Array.from({ length: batch }, () => rng.nextInt(2));
-  const cat = tensor(ids, { dtype: 'int32', shape: [batch, CENSUS_VOCABULARIES.length] });
-  const num = randn([batch, CENSUS_NUMERIC]);
+  let input: unknown;
+  if (config === 'census') {
+    const ids = new Int32Array(batch * CENSUS_VOCABULARIES.length);
+    for (let i = 0; i < ids.length; i++) ids[i] = rng.nextInt(CENSUS_VOCABULARIES[i % CENSUS_VOCABULARIES.length]);
+    input = { cat: tensor(ids, { dtype: 'int32', shape: [batch, CENSUS_VOCABULARIES.length] }), num: randn([batch, CENSUS_NUMERIC]) };
+  } else {
+    input = randn([batch, 512]);
+  }
   const labels = { a: tensor(coin()), b: tensor(coin()) };
   const ones = new Float32Array(batch).fill(1);
   const masks = { a: tensor(ones), b: tensor(ones) };
+  const forward = inner.forward.bind(inner) as (x: unknown) => Record<string, Tensor>;
   const stepSeconds = await timeIt(seconds, async () => {
     const loss = tidy(() => {
-      const out = model.forward({ cat, num });
-      const losses = model.loss(out, { labels, masks });
+      const losses = model.loss(forward(input), { labels, masks });
       const total = add(losses.a, losses.b);
       backward(total);
       return total;
@@ -102,8 +139,9 @@ async function benchBackend(name: 'js' | 'native' | 'webgpu', seconds: number, b
     optimizer.zeroGrad();
   });
   inner.dispose();
-  dispose([cat, num, labels, masks]);
-  return { backend: name, matmulGflops: (2 * n ** 3) / matmulSeconds / 1e9, addGBs: (3 * 4 * size) / addSeconds / 1e9, mmoeSamplesPerSecond: batch / stepSeconds };
+  optimizer.dispose();
+  dispose([input, labels, masks]);
+  return batch / stepSeconds;
 }
 
 export async function benchCommand(argv: string[], io: CommandIO): Promise<number> {
@@ -113,6 +151,8 @@ export async function benchCommand(argv: string[], io: CommandIO): Promise<numbe
   const which = f.oneOf('backend', ['all', 'js', 'native', 'webgpu'] as const)!;
   const seconds = f.number('seconds', { positive: true })!;
   const batch = f.int('batch-size')!;
+  const configChoice = f.oneOf('config', ['census', 'wide', 'all'] as const)!;
+  const configs: readonly E2EConfig[] = configChoice === 'all' ? E2E_CONFIGS : [configChoice];
   const names = which === 'all' ? (['js', 'native', 'webgpu'] as const) : [which];
   const results: Result[] = [];
   for (const name of names) {
@@ -124,14 +164,15 @@ export async function benchCommand(argv: string[], io: CommandIO): Promise<numbe
       continue;
     }
     println(io.stderr, `bench: ${name}...`);
-    results.push(await benchBackend(name, seconds, batch));
+    results.push(await benchBackend(name, seconds, batch, configs));
   }
   if (f.boolean('json')) println(io.stdout, JSON.stringify(results));
   else {
     println(io.stdout, renderTable(
-      ['backend', 'matmul 512³ GFLOP/s', 'add 1M GB/s', `MMoE train samples/s (batch ${batch})`],
-      results.map((r) => [r.backend, r.matmulGflops.toFixed(1), r.addGBs.toFixed(2), formatRate(r.mmoeSamplesPerSecond)]),
+      ['backend', 'matmul 512³ GFLOP/s', 'add 1M GB/s', ...configs.map((c) => `MMoE ${c} train samples/s`), 'peak RSS MiB'],
+      results.map((r) => [r.backend, r.matmulGflops.toFixed(1), r.addGBs.toFixed(2), ...configs.map((c) => formatRate(r[c] ?? NaN)), r.peakRssMiB.toFixed(0)]),
     ));
+    println(io.stdout, `(batch ${batch}; forward + backward + Adam; peak RSS is the process's, cumulative over the backends above)`);
   }
   return 0;
 }
