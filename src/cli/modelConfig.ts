@@ -51,6 +51,12 @@ export function buildModelConfig(model: string, data: Dataset, flags: SizeFlags,
     },
     tasks: data.tasks.map((name) => ({ name, type: data.kinds[name] })),
   };
+  if (model === 'mran' && schema.nCat > 0) {
+    // MRAN's feature tokens all have width tokenDim, so embeddings must have that width too.
+    const tokenDim = flags.embeddingDim ?? (flags.extra?.tokenDim as number | undefined) ?? 16;
+    (config.features as Record<string, unknown>).embeddingDim = tokenDim;
+    config.tokenDim = tokenDim;
+  }
   const keys = SIZE_KEYS[model];
   const sizes: Record<'experts' | 'expertDims' | 'towerDims', unknown> = {
     experts: flags.experts ?? DEFAULT_SIZES.experts,

@@ -39,7 +39,7 @@ export interface ScoreOptions {
 export interface Scores {
   /** Task → one value per row: a probability for binary tasks, the prediction for regression tasks. */
   outputs: Record<string, Float32Array>;
-  /** Gate → mean weight per expert (only when asked for and the model has gates). */
+  /** Gate → mean weight per expert (only when asked for and the model has [B, experts] gates). */
   gateMeans?: Record<string, number[]>;
 }
 
@@ -72,7 +72,8 @@ export async function scoreRows(model: ScoringModel, rows: EncodedRows, options:
           values[task] = kinds[task] === 'binary' ? sigmoid(o) : o;
         }
         const gates: Record<string, Tensor> = {};
-        if (options.gates) for (const [name, g] of Object.entries(model.lastGates?.() ?? {})) gates[name] = sum(g, 0);
+        // Expert gates are [B, experts]; other maps a model may record (MRAN's attention, [B, n, n]) are not utilisation.
+        if (options.gates) for (const [name, g] of Object.entries(model.lastGates?.() ?? {})) if (g.ndim === 2) gates[name] = sum(g, 0);
         return { values, gates };
       }));
       for (const task of model.tasks) {

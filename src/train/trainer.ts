@@ -134,7 +134,8 @@ export class Trainer {
         for (const batch of train.batches({ batchSize, shuffle: true, seed: seed * 1_000_003 + epoch })) {
           const t0 = performance.now();
           step++;
-          const probe = probeEvery > 0 && (step === 1 || step % probeEvery === 0);
+          // Without shared parameters (independent single-task networks) there is nothing to conflict over.
+          const probe = probeEvery > 0 && shared.length > 0 && (step === 1 || step % probeEvery === 0);
           const result = tidy(() => {
             const tensors = toTensorBatch(batch, this.tasks);
             const outputs = model.forward(tensors.inputs);

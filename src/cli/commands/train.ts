@@ -148,8 +148,13 @@ export async function trainCommand(argv: string[], io: CommandIO): Promise<numbe
       }
     },
   });
-  const history = await trainer.fit(data.train, data.validation);
-  progress.clear();
+  let history;
+  try {
+    history = await trainer.fit(data.train, data.validation);
+  } finally {
+    // Leave the terminal on a clean line, also when training stops with an error.
+    progress.clear();
+  }
   const test = (await trainer.evaluate(data.test)).metrics;
   println(io.stdout, `\ntest metrics${history.bestEpoch !== null ? ` (weights of epoch ${history.bestEpoch + 1})` : ''}:`);
   println(io.stdout, metricsTable(test));
