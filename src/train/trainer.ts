@@ -12,6 +12,8 @@ import { dispose, tidy } from '../tensor/scope.js';
 import { manualSeed } from '../tensor/engine.js';
 import { add } from '../ops/elementwise.js';
 import { backward } from '../autograd/backward.js';
+import { noGrad } from '../autograd/mode.js';
+import { concat, reshape } from '../ops/shape.js';
 import type { EncodedTable } from '../data/table.js';
 import { clipGradNorm } from '../optim/clip.js';
 import { scoreRows } from '../infer/score.js';
@@ -156,16 +158,18 @@ export class Trainer {
               if (regularization) total = add(total, regularization);
               backward(total);
             }
-            return { losses, total, probeGrads };
+            // Every task loss and the total in one small tensor: one read-back per step, not T + 1.
+            const readout = noGrad(() => concat([...this.tasks.map((t) => reshape(losses[t], [1])), reshape(total, [1])], 0));
+            return { readout, probeGrads };
           });
           let gradNorm: number | undefined;
           // Events go out after the step's tensors are released, so listeners see the steady state.
           const pending: TrainerEvent[] = [];
           try {
-            const values: Record<string, number> = {};
-            for (const task of this.tasks) values[task] = (await result.losses[task].data())[0];
+            const readout = await result.readout.data();
+            const values: Record<string, number> = Object.fromEntries(this.tasks.map((t, k) => [t, readout[k]]));
             assertFiniteLosses(step, values);
-            const total = (await result.total.data())[0];
+            const total = readout[this.tasks.length];
             if (!Number.isFinite(total)) throw new NonFiniteLossError(step, '(combined)', total);
             if (this.options.clipGradNorm !== undefined) {
               const norm = clipGradNorm(trainable, this.options.clipGradNorm);
