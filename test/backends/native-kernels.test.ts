@@ -294,6 +294,97 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
     expect(() => nat.gather(x, neg, 1, 3, 1)).toThrow(/out of range/);
   });
 
+  // ---------------- copies (permute, broadcastTo, slice, sliceWrite, concat) and where ----------------
+  describe('data movement and where', () => {
+    const DTYPES: DType[] = ['float32', 'float64', 'int32'];
+    const size = (s: readonly number[]) => s.reduce((x, y) => x * y, 1);
+    const ints = (n: number, seed: number) => values(n, seed, -1000, 1000).map(Math.round);
+    /** Runs `f` on both backends after leaving a junk buffer of `outSize` in the native pool (outputs must overwrite it). */
+    function same(what: string, outSize: number, f: (be: JsBackend, x: (v: number[], dtype: DType) => Storage) => Storage, dtype: DType): void {
+      nat.dispose(nat.fill(outSize, 12345, dtype));
+      const got = read(f(nat, (v, dt) => nat.upload(arrayOf(dt, v), dt)));
+      const want = read(f(js, (v, dt) => js.upload(arrayOf(dt, v), dt)));
+      expect(Array.from(got), what).toEqual(Array.from(want));
+    }
+    for (const threads of threadCounts) {
+      it(`permute, every dtype, odd shapes and transposes (${threads} thread(s))`, () => {
+        nat.setNumThreads(threads);
+        const CASES: [number[], number[]][] = [[[7], [0]], [[3, 5], [1, 0]], [[17, 33], [1, 0]], [[2, 3, 4], [2, 0, 1]],
+          [[9, 8, 33], [1, 0, 2]], [[5, 1, 7, 3], [3, 2, 1, 0]], [[0, 3], [1, 0]], [[], []], [[65, 257], [1, 0]],
+          [[33, 65, 17], [1, 0, 2]], [[33, 65, 17], [2, 1, 0]], [[8, 129, 64], [1, 0, 2]], [[3, 9, 11, 2], [0, 2, 1, 3]]];
+        for (const dtype of DTYPES) {
+          for (const [shape, perm] of CASES) {
+            const v = ints(size(shape), size(shape) + 3);
+            same(`permute ${dtype} [${shape}] (${perm})`, size(shape), (be, up) => be.permute(up(v, dtype), shape, perm), dtype);
+          }
+        }
+        nat.setNumThreads(addon!.info().threads);
+      });
+      it(`broadcastTo, slice, sliceWrite, concat, every dtype (${threads} thread(s))`, () => {
+        nat.setNumThreads(threads);
+        for (const dtype of DTYPES) {
+          const BCAST: [number[], number[]][] = [[[1], [7]], [[3, 1], [3, 5]], [[1, 4, 1], [3, 4, 5]], [[1, 1], [17, 65]],
+            [[], []], [[2, 1, 3], [2, 0, 3]], [[1, 300], [257, 300]], [[7, 1, 33], [7, 129, 33]]];
+          for (const [i, o] of BCAST) {
+            const v = ints(size(i), size(i) + 5);
+            same(`broadcastTo ${dtype} [${i}]->[${o}]`, size(o), (be, up) => be.broadcastTo(up(v, dtype), i, o), dtype);
+          }
+          const SLICES: [number[], number[], number[], number[]][] = [[[17, 33], [1, 2], [2, 3], [8, 10]], [[7], [6], [1], [1]],
+            [[4, 5, 6], [0, 1, 2], [1, 1, 1], [4, 3, 4]], [[3, 4], [0, 0], [1, 1], [0, 2]], [[257, 300], [3, 0], [1, 1], [250, 300]],
+            [[129, 65, 9], [1, 3, 0], [2, 1, 4], [64, 60, 3]], [[1024, 130], [0, 65], [1, 1], [1024, 65]]];
+          for (const [shape, begin, step, out] of SLICES) {
+            const v = ints(size(shape), size(shape) + 7);
+            same(`slice ${dtype} [${shape}] ${begin}/${step}`, size(out), (be, up) => be.slice(up(v, dtype), shape, begin, step, out), dtype);
+            const sv = ints(size(out), size(out) + 9);
+            same(`sliceWrite ${dtype} [${shape}] ${begin}/${step}`, size(shape), (be, up) => be.sliceWrite(up(sv, dtype), out, shape, begin, step), dtype);
+          }
+          const CONCATS: [number, number[]][] = [[3, [2, 0, 5]], [0, [3, 4]], [17, [33, 1, 65]], [1, [7]], [1000, [64, 1, 65]]];
+          for (const [outer, widths] of CONCATS) {
+            const total = widths.reduce((x, y) => x + y, 0);
+            same(`concat ${dtype} ${outer}x[${widths}]`, outer * total,
+              (be, up) => be.concat(widths.map((w, t) => up(ints(outer * w, w + t), dtype)), outer, widths), dtype);
+          }
+        }
+        nat.setNumThreads(addon!.info().threads);
+      });
+      it(`where: float32/int32/float64 conditions (NaN true, -0 false), broadcasting (${threads} thread(s))`, () => {
+        nat.setNumThreads(threads);
+        const CASES: [number[], number[], number[], number[]][] = [
+          [[7], [7], [7], [7]], [[1], [33], [1], [33]], [[33], [1], [33], [33]], [[3, 1, 5], [1, 4, 5], [3, 4, 1], [3, 4, 5]],
+          [[17, 65], [17, 65], [17, 65], [17, 65]], [[1, 65], [17, 1], [1, 1], [17, 65]], [[0, 3], [1, 3], [0, 3], [0, 3]],
+          [[], [], [], []], [[300, 257], [1, 257], [300, 257], [300, 257]], [[2, 1, 3, 1], [1, 4, 1, 5], [2, 4, 3, 5], [2, 4, 3, 5]]];
+        for (const cdt of DTYPES) {
+          for (const dtype of DTYPES) {
+            for (const [cs, as, bs, os] of CASES) {
+              const cv: number[] = values(size(cs), size(cs) + 1, -1, 1).map((x) => (x > 0.3 ? 1 : x < -0.3 ? 0 : x > 0 ? -0 : 2));
+              if (cdt !== 'int32' && cv.length >= 3) cv.splice(0, 3, NaN, -0, 0);
+              const av = ints(size(as), size(as) + 2), bv = ints(size(bs), size(bs) + 4);
+              same(`where cond ${cdt} ${dtype} ${JSON.stringify([cs, as, bs])}`, size(os),
+                (be, up) => be.where(up(cv, cdt), up(av, dtype), up(bv, dtype), cs, as, bs, os), dtype);
+            }
+          }
+        }
+        nat.setNumThreads(addon!.info().threads);
+      });
+    }
+    it('rejects bad geometry before reaching C++, and the addon re-checks its bounds', () => {
+      const [x] = both('float32', values(12, 1));
+      expect(() => nat.permute(x, [3, 4], [0, 0])).toThrow(/not a permutation/);
+      expect(() => nat.permute(x, [3, 5], [1, 0])).toThrow(/elements/);
+      expect(() => nat.broadcastTo(x, [3, 4], [3, 5])).toThrow(/broadcast/);
+      expect(() => nat.slice(x, [3, 4], [0, 2], [1, 2], [3, 2])).toThrow(/beyond its size/);
+      expect(() => nat.sliceWrite(x, [3, 4], [3, 4], [1, 0], [1, 1])).toThrow(/beyond its size/);
+      expect(() => nat.concat([x, x], 3, [4, 5])).toThrow(/elements/);
+      expect(() => nat.where(x, x, x, [12], [12], [12], [13])).toThrow(/broadcast/);
+      const f = new Float32Array(12);
+      expect(() => addon!.copyStrided(f, f, [3, 4], [4, 1], 1, null, 0)).toThrow(RangeError);
+      expect(() => addon!.copyStrided(f, f, [3, 4], [4, 1], 0, [4, 2], 0)).toThrow(RangeError);
+      expect(() => addon!.copyStrided(f, new Float64Array(12), [3, 4], [4, 1], 0, null, 0)).toThrow(TypeError);
+      expect(() => addon!.where(f, f, f, f, [12], [12], [12], [13])).toThrow(RangeError);
+      expect(() => addon!.where(f, f, f, new Float32Array(11), [12], [12], [12], [12])).toThrow(RangeError);
+    });
+  });
+
   it('scatterAdd sums duplicates (float32, float64; int32 via js)', () => {
     for (const dtype of ['float32', 'float64', 'int32'] as DType[]) {
       for (const [outer, n, inner, idx] of [[1, 5, 3, [4, 0, 4, 2]], [3, 7, 1, [6, 6, 0]], [2, 17, 33, [16, 3, 16]], [1, 4, 2, []]] as const) {
