@@ -9,6 +9,7 @@
  * steps) rather than benny's many-sample harness; it reports the median and best step. On webgpu each timed step
  * ends with a readback of the loss, so GPU work is included.
  */
+import { loadavg } from 'node:os';
 import * as mt from '../src/index.js';
 import { createModel } from '../src/models/index.js';
 
@@ -47,13 +48,18 @@ async function measure(backend: 'js' | 'native' | 'webgpu', configName: keyof ty
   for (let i = 0; i < 2; i++) await timeStep();
   const tensorsBefore = mt.memory().tensors;
   const times: number[] = [];
+  // CPU time (all threads of the process) per step: steadier than wall time when other processes share the cores.
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < steps; i++) times.push(await timeStep());
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000 / steps;
   const leaked = mt.memory().tensors - tensorsBefore;
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)];
   const best = times[0];
   return `${configName.padEnd(7)} ${backend.padEnd(7)} batch ${cfg.batch}: median ${median.toFixed(1)} ms/step = ${Math.round(cfg.batch / median * 1000)} samples/s ` +
-    `(best ${Math.round(cfg.batch / best * 1000)}), ${steps} steps, live tensors Δ ${leaked}`;
+    `(best ${Math.round(cfg.batch / best * 1000)} at ${best.toFixed(1)} ms), CPU ${cpuMs.toFixed(1)} ms/step, ${steps} steps, ` +
+    `live tensors Δ ${leaked}, load ${loadavg()[0]!.toFixed(2)}`;
 }
 
 export async function run(args: string[]): Promise<void> {

@@ -6,7 +6,7 @@ import { broadcastShapes, fmt, sizeOf } from '../tensor/shape.js';
 import { assertFloat, backendOf, wrap } from './util.js';
 import { broadcastTo, reshape } from './shape.js';
 import { sum } from './reduce.js';
-import { mul, sub, gt, gelu } from './elementwise.js';
+import { mul, sub, gelu, where } from './elementwise.js';
 
 /**
  * The differentiable core: a [Ba, ., .] @ b [Bb, ., .] with op(a) = aᵀ when transA (likewise b), where Ba and Bb are
@@ -87,7 +87,10 @@ export function linear(x: Tensor, w: Tensor, bias?: Tensor | null, activation: A
   }), [rows, outF]);
   const inputs = bias ? [x2, w, bias] : [x2, w];
   const out = record(op, inputs, y, (g) => {
-    const gz = activation === 'relu' ? mul(g, gt(y, 0))
+    // relu: y = relu(z) is never negative and never −0, so y ≠ 0 exactly where z > 0: one `where` pass over
+    // (y, g) instead of a comparison pass, a temporary and a product pass (the [B, experts·out] activations of
+    // an expert bank are the biggest tensors of an MMoE step). A NaN y passes g through.
+    const gz = activation === 'relu' ? where(y, g, 0)
       : activation === 'sigmoid' ? mul(g, mul(y, sub(1, y)))
       : activation === 'tanh' ? mul(g, sub(1, mul(y, y))) : g;
     const gz3 = reshape(gz, [1, rows, outF]);

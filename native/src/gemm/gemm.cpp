@@ -70,24 +70,29 @@ struct Operand {
 
 // Packs rows [0, mc) x cols [0, kc) of A into MR-high panels: panel r holds, for each k, MR consecutive floats.
 void pack_a(const Operand& A, long mc, long kc, int MR, float* out) {
+  if (A.rs == 1) {
+    // Transposed storage: the values of one k are contiguous across rows. Walk k outermost so each source row
+    // is read once as one run (column-wise panel walks touch a new page per k: TLB-bound).
+    for (long p = 0; p < kc; ++p) {
+      const float* src = A.p + p * A.cs;
+      for (long ir = 0; ir < mc; ir += MR) {
+        long mr = std::min<long>(MR, mc - ir);
+        float* o = out + ir * kc + p * MR;
+        long i = 0;
+        for (; i < mr; ++i) o[i] = src[ir + i];
+        for (; i < MR; ++i) o[i] = 0.0f;
+      }
+    }
+    return;
+  }
   for (long ir = 0; ir < mc; ir += MR) {
     long mr = std::min<long>(MR, mc - ir);
     const float* base = A.p + ir * A.rs;
-    if (A.rs == 1) {  // transposed storage: the MR values of one k are contiguous
-      for (long p = 0; p < kc; ++p) {
-        const float* src = base + p * A.cs;
-        long i = 0;
-        for (; i < mr; ++i) out[i] = src[i];
-        for (; i < MR; ++i) out[i] = 0.0f;
-        out += MR;
-      }
-    } else {
-      for (long p = 0; p < kc; ++p) {
-        long i = 0;
-        for (; i < mr; ++i) out[i] = base[i * A.rs + p];
-        for (; i < MR; ++i) out[i] = 0.0f;
-        out += MR;
-      }
+    for (long p = 0; p < kc; ++p) {
+      long i = 0;
+      for (; i < mr; ++i) out[i] = base[i * A.rs + p * A.cs];
+      for (; i < MR; ++i) out[i] = 0.0f;
+      out += MR;
     }
   }
 }
@@ -165,38 +170,41 @@ void packed_gemm(const Job& j, int nthreads, int slot) {
   long ncap = std::min(bl.nc, (j.n + NR - 1) / NR * NR);
   long kcap = std::min(bl.kc, j.k);
   float* bp = ws.b_panels[static_cast<size_t>(slot)].get(static_cast<size_t>(ncap * kcap));
-  long mcap = std::min(bl.mc, (j.m + MR - 1) / MR * MR);
+  const long panels = (j.m + MR - 1) / MR;
   // Split rows across threads when there are enough MR panels to go around; otherwise split the NR panels
   // (each thread then packs the whole, small, A block itself).
-  bool split_m = (j.m + MR - 1) / MR >= 4L * nthreads;
-  if (!split_m) mcap = (j.m + MR - 1) / MR * MR;  // one A block covers every row
-  for (int t = 0; t < nthreads; ++t) ws.a_panels[static_cast<size_t>(slot + t)].get(static_cast<size_t>(mcap * kcap));
+  const bool split_m = panels >= 4L * nthreads;
+  // Each thread packs all of its rows of A for one K block once and keeps them while every NC block of B goes
+  // by (K blocks outermost): A is packed once per K block instead of once per (NC block, K block).
+  const long rows_cap = split_m ? (panels + nthreads - 1) / nthreads * MR : panels * MR;
+  for (int t = 0; t < nthreads; ++t) ws.a_panels[static_cast<size_t>(slot + t)].get(static_cast<size_t>(rows_cap * kcap));
   Barrier barrier(nthreads);
 
   parallel_run(nthreads, [&](int tid, int nt) {
-    float* ap = ws.a_panels[static_cast<size_t>(slot + tid)].get(static_cast<size_t>(mcap * kcap));
-    for (long jc = 0; jc < j.n; jc += bl.nc) {
-      long nc = std::min(bl.nc, j.n - jc);
-      long npanels = (nc + NR - 1) / NR;
-      for (long pc = 0; pc < j.k; pc += bl.kc) {
-        long kc = std::min(bl.kc, j.k - pc);
-        bool accumulate = pc > 0, last_k = pc + kc >= j.k;
+    float* ap = ws.a_panels[static_cast<size_t>(slot + tid)].get(static_cast<size_t>(rows_cap * kcap));
+    // Contiguous row ranges in whole MR panels, one per thread (all rows when not splitting M).
+    const long r0 = split_m ? std::min(j.m, panels * tid / nt * MR) : 0;
+    const long r1 = split_m ? std::min(j.m, panels * (tid + 1) / nt * MR) : j.m;
+    for (long pc = 0; pc < j.k; pc += bl.kc) {
+      const long kc = std::min(bl.kc, j.k - pc);
+      const bool accumulate = pc > 0, last_k = pc + kc >= j.k;
+      for (long jc = 0; jc < j.n; jc += bl.nc) {
+        const long nc = std::min(bl.nc, j.n - jc);
+        const long npanels = (nc + NR - 1) / NR;
         Operand Bblk{j.B.p + pc * j.B.rs + jc * j.B.cs, j.B.rs, j.B.cs};
         pack_b(Bblk, kc, nc, NR, npanels * tid / nt, npanels * (tid + 1) / nt, bp);
+        if (jc == 0 && r1 > r0) {
+          Operand Ablk{j.A.p + r0 * j.A.rs + pc * j.A.cs, j.A.rs, j.A.cs};
+          pack_a(Ablk, r1 - r0, kc, MR, ap);
+        }
         barrier.wait();
         if (split_m) {
-          // Contiguous row ranges in whole MR panels, one per thread, walked MC rows at a time.
-          long panels = (j.m + MR - 1) / MR;
-          long r0 = std::min(j.m, panels * tid / nt * MR), r1 = std::min(j.m, panels * (tid + 1) / nt * MR);
+          // Walked MC rows at a time (A block + B block stay in L2).
           for (long ic = r0; ic < r1; ic += bl.mc) {
-            long mc = std::min(bl.mc, r1 - ic);
-            Operand Ablk{j.A.p + ic * j.A.rs + pc * j.A.cs, j.A.rs, j.A.cs};
-            pack_a(Ablk, mc, kc, MR, ap);
-            compute_block(j, ap, bp, ic, mc, jc, nc, kc, 0, npanels, accumulate, last_k);
+            const long mc = std::min(bl.mc, r1 - ic);
+            compute_block(j, ap + (ic - r0) * kc, bp, ic, mc, jc, nc, kc, 0, npanels, accumulate, last_k);
           }
         } else {
-          Operand Ablk{j.A.p + pc * j.A.cs, j.A.rs, j.A.cs};
-          pack_a(Ablk, j.m, kc, MR, ap);
           compute_block(j, ap, bp, 0, j.m, jc, nc, kc, npanels * tid / nt, npanels * (tid + 1) / nt, accumulate,
                         last_k);
         }
