@@ -148,6 +148,33 @@ void copy_typed(const T* src, T* dst, const std::vector<long>& dims, const std::
   });
 }
 
+// One output run of where: branch-free (a random mask would mispredict every other element) through an all-ones
+// / all-zeros bit mask per element, so each loop shape vectorises. NaN counts as true (NaN != 0), -0 as false.
+template <typename C, typename V>
+void where_run(const C* __restrict c, long ic, const V* __restrict a, long ia, const V* __restrict b, long ib,
+               V* __restrict o, long n) {
+  if (ic == 1 && ia == 1 && ib == 1) {
+    for (long j = 0; j < n; ++j) {
+      const V m = static_cast<V>(0) - static_cast<V>(c[j] != 0);
+      o[j] = (a[j] & m) | (b[j] & ~m);
+    }
+  } else if (ic == 1 && ia == 1 && ib == 0) {  // where(mask, x, scalar): e.g. the relu gradient
+    const V bv = *b;
+    for (long j = 0; j < n; ++j) {
+      const V m = static_cast<V>(0) - static_cast<V>(c[j] != 0);
+      o[j] = (a[j] & m) | (bv & ~m);
+    }
+  } else if (ic == 1 && ia == 0 && ib == 1) {
+    const V av = *a;
+    for (long j = 0; j < n; ++j) {
+      const V m = static_cast<V>(0) - static_cast<V>(c[j] != 0);
+      o[j] = (av & m) | (b[j] & ~m);
+    }
+  } else {
+    for (long j = 0; j < n; ++j) o[j] = c[j * ic] != 0 ? a[j * ia] : b[j * ib];
+  }
+}
+
 template <typename C, typename V>
 void where_typed(const C* cond, const V* a, const V* b, V* out, const std::vector<long>& dims,
                  const std::vector<std::vector<long>>& st) {
@@ -160,22 +187,7 @@ void where_typed(const C* cond, const V* a, const V* b, V* out, const std::vecto
   const long base[4] = {0, 0, 0, 0};
   parallel_for(rows, grain, [&](size_t r0, size_t r1) {
     walk_rows<4>(dims, st, base, r0, r1, [&](const long* off) {
-      const C* c = cond + off[0];
-      const V* pa = a + off[1];
-      const V* pb = b + off[2];
-      V* o = out + off[3];
-      // NaN counts as true (NaN != 0), -0 as false, like the reference.
-      if (ic == 1 && ia == 1 && ib == 1) {
-        for (long j = 0; j < inner; ++j) o[j] = c[j] != 0 ? pa[j] : pb[j];
-      } else if (ic == 1 && ia == 1 && ib == 0) {  // where(mask, x, scalar): e.g. the relu gradient
-        const V bv = *pb;
-        for (long j = 0; j < inner; ++j) o[j] = c[j] != 0 ? pa[j] : bv;
-      } else if (ic == 1 && ia == 0 && ib == 1) {
-        const V av = *pa;
-        for (long j = 0; j < inner; ++j) o[j] = c[j] != 0 ? av : pb[j];
-      } else {
-        for (long j = 0; j < inner; ++j) o[j] = c[j * ic] != 0 ? pa[j * ia] : pb[j * ib];
-      }
+      where_run(cond + off[0], ic, a + off[1], ia, b + off[2], ib, out + off[3], inner);
     });
   });
 }
