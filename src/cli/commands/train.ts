@@ -24,7 +24,7 @@ import { buildWeighting, WEIGHTINGS } from '../weighting.js';
 /**
  * Defaults: MMoE with 8 experts of one 16-unit ReLU layer, 8-unit towers, 4-dim embeddings, Adam at 2e-3, batch
  * 1024, 4 epochs with early stopping on the first task's validation AUC. Measured on 2 CPU cores (Xeon, AVX-512),
- * census group 1 (199,523 training rows): 35 s wall on the native backend, 2 min 10 s on the js backend, test AUC
+ * census group 1 (199,523 training rows): 23–35 s wall on the native backend, 2 min 10 s on the js backend, test AUC
  * income 0.9435 / never married 0.9942 (the MMoE paper reports 0.9359 mean / 0.9410 best, and 0.9927).
  */
 export const TRAIN_DEFAULTS = { model: 'mmoe', data: 'census', group: '1', epochs: '4', batchSize: '1024', lr: '0.002', seed: '0', probeEvery: '50', patience: '2' } as const;
@@ -63,7 +63,7 @@ export const trainSpec: CommandSpec = {
   },
   notes: [
     'Defaults train MMoE (8 experts × [16], towers [8], embeddings 4) on census group 1 for 4 epochs at batch 1024:',
-    'about 35 s on the native backend and 2 min on the js backend with 2 CPU cores (test AUC ≈ 0.943 income, 0.994 never married).',
+    'about 25 s on the native backend and 2 min on the js backend with 2 CPU cores (test AUC ≈ 0.943 income, 0.994 never married).',
     '',
     'Example: mtgrad train --model ple --data census --group 2 --weighting uncertainty --out runs/ple-g2',
   ],
