@@ -34,6 +34,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_elementwise(env, exports);
   register_misc(env, exports);
   register_optim(env, exports);
+  register_movement(env, exports);
   return exports;
 }
 

@@ -7,4 +7,5 @@ void register_gemm(Napi::Env env, Napi::Object exports);
 void register_elementwise(Napi::Env env, Napi::Object exports);
 void register_misc(Napi::Env env, Napi::Object exports);
 void register_optim(Napi::Env env, Napi::Object exports);
+void register_movement(Napi::Env env, Napi::Object exports);
 }  // namespace mtgrad

@@ -19,6 +19,11 @@ enum BinaryOp : int {
 };
 enum Activation : int { ACT_NONE, ACT_RELU, ACT_SIGMOID, ACT_TANH, ACT_GELU, ACT_COUNT };
 
+// Per-call constants of one Adam/AdamW update (see optim.cpp).
+struct AdamConsts {
+  float beta1, beta2, eps, step_size, bc2_sqrt, decay, l2;
+};
+
 struct KernelTable {
   const char* name;
   // ---- GEMM micro-kernel: C[MR x NR] (row stride ldc) = (accumulate ? C : 0) + Ap · Bp over kc steps.
@@ -45,6 +50,8 @@ struct KernelTable {
   float (*dot)(const float* a, const float* b, size_t n);
   // y += s * x
   void (*axpy)(float s, const float* x, float* y, size_t n);
+  // ---- optimizer: one Adam/AdamW update of n contiguous elements, in place ----
+  void (*adam)(float* p, const float* g, float* m, float* v, size_t n, const AdamConsts& c);
 };
 
 const KernelTable* table_generic();

@@ -30,6 +30,15 @@ long check_indices(const int32_t* idx, long m, long n);
 void gather(const void* x, const int32_t* idx, void* out, long outer, long n, long inner, long m, size_t elem);
 void scatter_add_f32(const float* src, const int32_t* idx, float* out, long outer, long n, long inner, long m);
 void scatter_add_f64(const double* src, const int32_t* idx, double* out, long outer, long n, long inner, long m);
+// Copies a strided view into another of the same shape: dst[dst_base + Σ j_d·dst_strides_d] =
+// src[src_base + Σ j_d·src_strides_d] for every index j of `shape` (nd <= 32 axes, elements of `elem` = 4 or 8 bytes).
+// Non-negative strides; bounds checked by the binding.
+void strided_copy(const void* src, void* dst, size_t elem, int nd, const long* shape, const long* src_strides,
+                  long src_base, const long* dst_strides, long dst_base);
+// out (dense, shape) = cond != 0 ? a : b, each input read through broadcast strides (0 on broadcast axes).
+// cond_dtype: 0 float32, 1 float64, 2 int32; a, b, out share one element size.
+void where_select(const void* cond, int cond_dtype, const void* a, const void* b, void* out, size_t elem, int nd,
+                  const long* shape, const long* cond_strides, const long* a_strides, const long* b_strides);
 // dtype codes: 0 float32, 1 float64, 2 int32. float -> int32 follows JavaScript's ToInt32 (truncate, wrap mod 2^32,
 // NaN/±inf -> 0), which is what storing into an Int32Array does.
 void cast(const void* x, int from, void* out, int to, size_t n);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <functional>
 
+#include "cpu.h"
 #include "ops.h"
 #include "thread_pool.h"
 
@@ -51,17 +52,9 @@ void adam_f32(float* p, const float* g, float* m, float* v, size_t n, const RowS
   const float step_size = lr / bc1;
   const float decay = decoupled ? 1.0f - lr * wd : 1.0f;
   const float l2 = decoupled ? 0.0f : wd;
-  for_ranges(n, sel, [&](size_t b, size_t e) {
-    for (size_t i = b; i < e; ++i) {
-      float gi = g[i] + (l2 != 0.0f ? l2 * p[i] : 0.0f);
-      float pi = p[i] * decay;
-      float mi = beta1 * m[i] + (1.0f - beta1) * gi;
-      float vi = beta2 * v[i] + (1.0f - beta2) * gi * gi;
-      m[i] = mi;
-      v[i] = vi;
-      p[i] = pi - step_size * mi / (std::sqrt(vi) / bc2_sqrt + eps);
-    }
-  });
+  const AdamConsts c{beta1, beta2, eps, step_size, bc2_sqrt, decay, l2};
+  const KernelTable& kt = kernels();
+  for_ranges(n, sel, [&](size_t b, size_t e) { kt.adam(p + b, g + b, m + b, v + b, e - b, c); });
 }
 
 void adagrad_f32(float* p, const float* g, float* sum, size_t n, const RowSel& sel, float lr, float eps, float wd,

@@ -95,7 +95,10 @@ void reduce_f32(int op, const float* x, void* out, long outer, long n, long inne
     return;
   }
   // Tasks: (outer row) x (chunk of inner columns), so outer = 1 (e.g. a bias gradient) still splits.
-  const long chunk = 2048;
+  // Column chunks of at most 2048 (the double accumulators stay in L1), and small enough that a single outer row
+  // (a bias gradient: outer 1, n = rows, inner = features) still gives every thread a share.
+  const long per_thread = (inner + num_threads() - 1) / num_threads();
+  const long chunk = std::min<long>(2048, std::max<long>(64, (per_thread + 15) / 16 * 16));
   const long chunks = (inner + chunk - 1) / chunk;
   const size_t tasks = static_cast<size_t>(outer * chunks);
   size_t per_task = static_cast<size_t>(n * std::min(inner, chunk));
