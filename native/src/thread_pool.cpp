@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdlib>
 #include <mutex>
 #include <thread>
@@ -48,6 +49,7 @@ class Pool {
       std::lock_guard<std::mutex> lk(mu_);
       job_ = &fn;
       job_threads_ = n;
+      job_dynamic_ = false;
       pending_ = n - 1;
       ++generation_;
     }
@@ -59,6 +61,38 @@ class Pool {
       job_ = nullptr;
     }
     busy_.store(false);
+  }
+
+  // Like run, for work-claiming jobs (fn takes work until none is left, so any subset of the threads finishes
+  // it): the caller does not wait for workers that have not started by the time it is done. On a loaded machine
+  // a sleeping worker can take milliseconds to be scheduled; the caller then simply does all the work.
+  bool run_dynamic(int n, const std::function<void(int, int)>& fn) {
+    n = std::max(1, std::min(n, threads()));
+    bool expected = false;
+    if (n == 1 || !busy_.compare_exchange_strong(expected, true)) return false;
+    ensure_workers(n - 1);
+    uint64_t gen;
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      job_ = &fn;
+      job_threads_ = n;
+      job_dynamic_ = true;
+      gen = ++generation_;
+      state_.store(static_cast<uint64_t>(gen) << 32, std::memory_order_release);  // open, nobody inside
+    }
+    cv_start_.notify_all();
+    fn(0, n);
+    uint64_t s = state_.fetch_or(kClosed, std::memory_order_acq_rel);
+    if (s & kCountMask) {
+      std::unique_lock<std::mutex> lk(mu_);
+      cv_done_.wait(lk, [&] { return (state_.load(std::memory_order_acquire) & kCountMask) == 0; });
+    }
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      job_ = nullptr;
+    }
+    busy_.store(false);
+    return true;
   }
 
  private:
@@ -75,6 +109,7 @@ class Pool {
     for (;;) {
       const std::function<void(int, int)>* job;
       int n;
+      bool dynamic;
       {
         std::unique_lock<std::mutex> lk(mu_);
         cv_start_.wait(lk, [&] { return stop_ || generation_ != seen; });
@@ -82,15 +117,37 @@ class Pool {
         seen = generation_;
         job = job_;
         n = job_threads_;
+        dynamic = job_dynamic_;
       }
       // Workers beyond this job's thread count sit it out but still wait for the next generation.
-      if (id < n) {
+      if (id >= n || !job) continue;
+      if (dynamic) {
+        // Join only while this generation's job is still open (its caller is then waiting for us).
+        uint64_t s = state_.load(std::memory_order_acquire);
+        bool joined = false;
+        while ((s >> 32) == static_cast<uint64_t>(seen & 0xffffffffu) && !(s & kClosed)) {
+          if (state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel)) {
+            joined = true;
+            break;
+          }
+        }
+        if (!joined) continue;
+        (*job)(id, n);
+        s = state_.fetch_sub(1, std::memory_order_acq_rel) - 1;
+        if ((s & kClosed) && (s & kCountMask) == 0) {
+          std::lock_guard<std::mutex> lk(mu_);
+          cv_done_.notify_one();
+        }
+      } else {
         (*job)(id, n);
         std::lock_guard<std::mutex> lk(mu_);
         if (--pending_ == 0) cv_done_.notify_one();
       }
     }
   }
+
+  static constexpr uint64_t kClosed = uint64_t(1) << 31;
+  static constexpr uint64_t kCountMask = kClosed - 1;
 
   std::atomic<int> wanted_;
   std::atomic<bool> busy_{false};
@@ -100,7 +157,10 @@ class Pool {
   const std::function<void(int, int)>* job_ = nullptr;
   int job_threads_ = 0;
   int pending_ = 0;
+  bool job_dynamic_ = false;
   std::size_t generation_ = 0;
+  // Dynamic jobs: (generation & 0xffffffff) << 32 | closed bit | number of workers inside the job.
+  std::atomic<uint64_t> state_{0};
   bool stop_ = false;
 };
 
@@ -120,16 +180,23 @@ void parallel_run(int nthreads, const std::function<void(int, int)>& fn) { pool(
 void parallel_for(size_t n, size_t grain, const std::function<void(size_t, size_t)>& fn) {
   if (n == 0) return;
   grain = std::max<size_t>(grain, 1);
-  size_t chunks = std::min<size_t>(static_cast<size_t>(num_threads()), (n + grain - 1) / grain);
-  if (chunks <= 1) {
+  const size_t nt = static_cast<size_t>(num_threads());
+  const size_t max_chunks = (n + grain - 1) / grain;
+  if (nt <= 1 || max_chunks <= 1) {
     fn(0, n);
     return;
   }
-  parallel_run(static_cast<int>(chunks), [&](int tid, int nt) {
-    size_t begin = n * static_cast<size_t>(tid) / static_cast<size_t>(nt);
-    size_t end = n * static_cast<size_t>(tid + 1) / static_cast<size_t>(nt);
-    if (begin < end) fn(begin, end);
-  });
+  // Work-claiming chunks (a few per thread, each at least `grain` items): whoever is running takes the next one,
+  // so a worker the OS has not scheduled yet leaves its share to the others instead of stalling them.
+  const size_t chunks = std::min(max_chunks, nt * 4);
+  std::atomic<size_t> next{0};
+  auto work = [&](int, int) {
+    for (size_t c; (c = next.fetch_add(1, std::memory_order_relaxed)) < chunks;) {
+      size_t begin = n * c / chunks, end = n * (c + 1) / chunks;
+      if (begin < end) fn(begin, end);
+    }
+  };
+  if (!pool().run_dynamic(static_cast<int>(std::min(nt, chunks)), work)) work(0, 1);
 }
 
 void Barrier::wait() {

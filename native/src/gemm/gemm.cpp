@@ -174,9 +174,12 @@ void packed_gemm(const Job& j, int nthreads, int slot) {
   // Split rows across threads when there are enough MR panels to go around; otherwise split the NR panels
   // (each thread then packs the whole, small, A block itself).
   const bool split_m = panels >= 4L * nthreads;
-  // Each thread packs all of its rows of A for one K block once and keeps them while every NC block of B goes
-  // by (K blocks outermost): A is packed once per K block instead of once per (NC block, K block).
-  const long rows_cap = split_m ? (panels + nthreads - 1) / nthreads * MR : panels * MR;
+  // With several NC blocks, each thread packs all of its rows of A for one K block once and keeps them while
+  // every NC block of B goes by (K blocks outermost): A is packed once per K block instead of once per (NC block,
+  // K block). With one NC block there is nothing to reuse, and MC-row blocks keep the packed A in L2.
+  const bool cache_a = j.n > bl.nc;
+  const long thread_rows = split_m ? (panels + nthreads - 1) / nthreads * MR : panels * MR;
+  const long rows_cap = cache_a || !split_m ? thread_rows : std::min(bl.mc, thread_rows);
   for (int t = 0; t < nthreads; ++t) ws.a_panels[static_cast<size_t>(slot + t)].get(static_cast<size_t>(rows_cap * kcap));
   Barrier barrier(nthreads);
 
@@ -193,7 +196,7 @@ void packed_gemm(const Job& j, int nthreads, int slot) {
         const long npanels = (nc + NR - 1) / NR;
         Operand Bblk{j.B.p + pc * j.B.rs + jc * j.B.cs, j.B.rs, j.B.cs};
         pack_b(Bblk, kc, nc, NR, npanels * tid / nt, npanels * (tid + 1) / nt, bp);
-        if (jc == 0 && r1 > r0) {
+        if (jc == 0 && r1 > r0 && (cache_a || !split_m)) {
           Operand Ablk{j.A.p + r0 * j.A.rs + pc * j.A.cs, j.A.rs, j.A.cs};
           pack_a(Ablk, r1 - r0, kc, MR, ap);
         }
@@ -202,7 +205,13 @@ void packed_gemm(const Job& j, int nthreads, int slot) {
           // Walked MC rows at a time (A block + B block stay in L2).
           for (long ic = r0; ic < r1; ic += bl.mc) {
             const long mc = std::min(bl.mc, r1 - ic);
-            compute_block(j, ap + (ic - r0) * kc, bp, ic, mc, jc, nc, kc, 0, npanels, accumulate, last_k);
+            const float* ablk = ap + (ic - r0) * kc;
+            if (!cache_a) {
+              Operand Ablk{j.A.p + ic * j.A.rs + pc * j.A.cs, j.A.rs, j.A.cs};
+              pack_a(Ablk, mc, kc, MR, ap);
+              ablk = ap;
+            }
+            compute_block(j, ablk, bp, ic, mc, jc, nc, kc, 0, npanels, accumulate, last_k);
           }
         } else {
           compute_block(j, ap, bp, 0, j.m, jc, nc, kc, npanels * tid / nt, npanels * (tid + 1) / nt, accumulate,
