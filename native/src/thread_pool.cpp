@@ -177,6 +177,8 @@ void set_num_threads(int n) { pool().set_threads(n); }
 
 void parallel_run(int nthreads, const std::function<void(int, int)>& fn) { pool().run(nthreads, fn); }
 
+bool run_dynamic(int nthreads, const std::function<void(int, int)>& fn) { return pool().run_dynamic(nthreads, fn); }
+
 void parallel_for(size_t n, size_t grain, const std::function<void(size_t, size_t)>& fn) {
   if (n == 0) return;
   grain = std::max<size_t>(grain, 1);
@@ -196,7 +198,7 @@ void parallel_for(size_t n, size_t grain, const std::function<void(size_t, size_
       if (begin < end) fn(begin, end);
     }
   };
-  if (!pool().run_dynamic(static_cast<int>(std::min(nt, chunks)), work)) work(0, 1);
+  if (!run_dynamic(static_cast<int>(std::min(nt, chunks)), work)) work(0, 1);
 }
 
 void Barrier::wait() {

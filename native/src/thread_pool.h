@@ -15,6 +15,12 @@ void set_num_threads(int n);
 // nthreads is clamped to [1, num_threads()]. Not re-entrant: nested calls run serially on the caller.
 void parallel_run(int nthreads, const std::function<void(int tid, int nthreads)>& fn);
 
+// Runs a work-claiming fn(tid, nthreads) (it takes work from a shared counter until none is left, so any subset
+// of the threads completes the job) on up to `nthreads` threads; returns once fn has returned on the caller and on
+// every worker that started it. Workers not yet running when the caller finishes skip the job. Returns false
+// (without running fn) when it cannot use the pool: one thread, or nested inside another region.
+bool run_dynamic(int nthreads, const std::function<void(int tid, int nthreads)>& fn);
+
 // Splits [0, n) into contiguous chunks of at least `grain` items over the pool; fn(begin, end).
 void parallel_for(size_t n, size_t grain, const std::function<void(size_t begin, size_t end)>& fn);
 

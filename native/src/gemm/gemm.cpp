@@ -10,7 +10,10 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <atomic>
+#include <memory>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "../cpu.h"
@@ -162,6 +165,92 @@ void compute_block(const Job& j, const float* ap, const float* bp, long ic, long
   }
 }
 
+void wait_until(const std::atomic<long>& v, long target) {
+  for (int spins = 0; v.load(std::memory_order_acquire) < target; ++spins) {
+    if (spins > 2000) std::this_thread::yield();
+  }
+}
+
+// The multi-threaded packed GEMM for products with enough rows, as work-claiming tasks: no thread owns a fixed
+// share, so one the OS has descheduled (these cores are shared) delays the others by at most one task instead
+// of stalling every barrier, and one that never starts leaves its work to the rest.
+//   Phases are the (K block, NC block) pairs, K blocks outermost. Each phase is `npack` tasks packing a slice of
+//   its B block (double-buffered: phase f packs into buffer f % 2) followed by `nchunk` compute tasks, one per
+//   chunk of MR-panel rows. In the first NC block of a K block, a chunk's compute task also packs that chunk's A
+//   rows (kept for the later NC blocks). Tickets are claimed in order from one
+//   counter and every wait is on a task with a smaller ticket, so there is no deadlock:
+//     - a compute task waits for its phase's B to be packed and for the same chunk's task of the previous phase
+//       (which packed its A rows or wrote the C tiles it accumulates into);
+//     - a pack task waits for every compute task of phase f - 2 (the last reader of its buffer).
+void packed_gemm_dynamic(const Job& j, int nthreads) {
+  const KernelTable& kt = kernels();
+  const int MR = kt.mr, NR = kt.nr;
+  const Blocking& bl = blocking();
+  Workspace& ws = workspace();
+  const long ncap = std::min(bl.nc, (j.n + NR - 1) / NR * NR);
+  const long kcap = std::min(bl.kc, j.k);
+  const long panels = (j.m + MR - 1) / MR;
+  // About four row chunks per thread, each at most MC rows (A chunk + B block in L2).
+  const long chunk_panels = std::max<long>(1, std::min(bl.mc / MR, (panels + 4L * nthreads - 1) / (4L * nthreads)));
+  const long nchunk = (panels + chunk_panels - 1) / chunk_panels;
+  const long nk = (j.k + bl.kc - 1) / bl.kc, nj = (j.n + bl.nc - 1) / bl.nc;
+  const long phases = nk * nj;
+  float* bbuf[2] = {ws.b_panels[0].get(static_cast<size_t>(ncap * kcap)), ws.b_panels[1].get(static_cast<size_t>(ncap * kcap))};
+  // Packed A for every row of the current K block (a chunk's rows are only ever touched by that chunk's tasks,
+  // which run in phase order, so one buffer serves every K block).
+  float* abuf = ws.a_panels[0].get(static_cast<size_t>(panels * MR * kcap));
+  std::vector<long> npack(static_cast<size_t>(phases)), first(static_cast<size_t>(phases + 1));
+  first[0] = 0;
+  for (long f = 0; f < phases; ++f) {
+    long jc = (f % nj) * bl.nc, nc = std::min(bl.nc, j.n - jc);
+    npack[static_cast<size_t>(f)] = std::min<long>((nc + NR - 1) / NR, 2L * nthreads);
+    first[static_cast<size_t>(f + 1)] = first[static_cast<size_t>(f)] + npack[static_cast<size_t>(f)] + nchunk;
+  }
+  const long total = first[static_cast<size_t>(phases)];
+  std::unique_ptr<std::atomic<long>[]> packed(new std::atomic<long>[static_cast<size_t>(phases)]);
+  std::unique_ptr<std::atomic<long>[]> computed(new std::atomic<long>[static_cast<size_t>(phases)]);
+  std::unique_ptr<std::atomic<long>[]> chunk_phase(new std::atomic<long>[static_cast<size_t>(nchunk)]);  // phases done + 1
+  for (long f = 0; f < phases; ++f) {
+    packed[f].store(0, std::memory_order_relaxed);
+    computed[f].store(0, std::memory_order_relaxed);
+  }
+  for (long c = 0; c < nchunk; ++c) chunk_phase[c].store(0, std::memory_order_relaxed);
+  std::atomic<long> next{0};
+
+  auto work = [&](int, int) {
+    long f = 0;
+    for (long t; (t = next.fetch_add(1, std::memory_order_relaxed)) < total;) {
+      while (t >= first[static_cast<size_t>(f + 1)]) ++f;
+      const long pc = (f / nj) * bl.kc, jc = (f % nj) * bl.nc;
+      const long kc = std::min(bl.kc, j.k - pc), nc = std::min(bl.nc, j.n - jc);
+      const long npanels = (nc + NR - 1) / NR;
+      float* bp = bbuf[f % 2];
+      const long np = npack[static_cast<size_t>(f)];
+      const long local = t - first[static_cast<size_t>(f)];
+      if (local < np) {
+        if (f >= 2) wait_until(computed[f - 2], nchunk);
+        Operand Bblk{j.B.p + pc * j.B.rs + jc * j.B.cs, j.B.rs, j.B.cs};
+        pack_b(Bblk, kc, nc, NR, npanels * local / np, npanels * (local + 1) / np, bp);
+        packed[f].fetch_add(1, std::memory_order_acq_rel);
+        continue;
+      }
+      const long c = local - np;
+      wait_until(packed[f], np);
+      wait_until(chunk_phase[c], f);
+      const long r0 = c * chunk_panels * MR, r1 = std::min(j.m, (c + 1) * chunk_panels * MR);
+      float* ap = abuf + r0 * kc;
+      if (jc == 0) {
+        Operand Ablk{j.A.p + r0 * j.A.rs + pc * j.A.cs, j.A.rs, j.A.cs};
+        pack_a(Ablk, r1 - r0, kc, MR, ap);
+      }
+      compute_block(j, ap, bp, r0, r1 - r0, jc, nc, kc, 0, npanels, pc > 0, pc + kc >= j.k);
+      chunk_phase[c].store(f + 1, std::memory_order_release);
+      computed[f].fetch_add(1, std::memory_order_acq_rel);
+    }
+  };
+  if (!run_dynamic(nthreads, work)) work(0, 1);
+}
+
 void packed_gemm(const Job& j, int nthreads, int slot) {
   const KernelTable& kt = kernels();
   const int MR = kt.mr, NR = kt.nr;
@@ -174,6 +263,10 @@ void packed_gemm(const Job& j, int nthreads, int slot) {
   // Split rows across threads when there are enough MR panels to go around; otherwise split the NR panels
   // (each thread then packs the whole, small, A block itself).
   const bool split_m = panels >= 4L * nthreads;
+  if (split_m && nthreads > 1 && slot == 0) {
+    packed_gemm_dynamic(j, nthreads);
+    return;
+  }
   // With several NC blocks, each thread packs all of its rows of A for one K block once and keeps them while
   // every NC block of B goes by (K blocks outermost): A is packed once per K block instead of once per (NC block,
   // K block). With one NC block there is nothing to reuse, and MC-row blocks keep the packed A in L2.
