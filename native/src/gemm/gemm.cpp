@@ -114,13 +114,16 @@ void pack_b(const Operand& B, long kc, long nc, int NR, long panel_begin, long p
         for (; j < NR; ++j) dst[j] = 0.0f;
         dst += NR;
       }
-    } else {  // transposed B: walk each column contiguously
+    } else {  // transposed B: walk each column contiguously, 64 k at a time so the panel rows written stay in L1
       if (nr < NR)
         for (long p = 0; p < kc; ++p)
           for (long j = nr; j < NR; ++j) dst[p * NR + j] = 0.0f;
-      for (long j = 0; j < nr; ++j) {
-        const float* src = B.p + (jr + j) * B.cs;
-        for (long p = 0; p < kc; ++p) dst[p * NR + j] = src[p];
+      for (long p0 = 0; p0 < kc; p0 += 64) {
+        const long p1 = std::min(kc, p0 + 64);
+        for (long j = 0; j < nr; ++j) {
+          const float* src = B.p + (jr + j) * B.cs;
+          for (long p = p0; p < p1; ++p) dst[p * NR + j] = src[p];
+        }
       }
     }
   }
@@ -238,7 +241,7 @@ void packed_gemm_dynamic(const Job& j, int nthreads) {
       wait_until(packed[f], np);
       wait_until(chunk_phase[c], f);
       const long r0 = c * chunk_panels * MR, r1 = std::min(j.m, (c + 1) * chunk_panels * MR);
-      float* ap = abuf + r0 * kc;
+      float* ap = abuf + r0 * kcap;  // fixed per chunk: K blocks differ in depth (the last one is shorter)
       if (jc == 0) {
         Operand Ablk{j.A.p + r0 * j.A.rs + pc * j.A.cs, j.A.rs, j.A.cs};
         pack_a(Ablk, r1 - r0, kc, MR, ap);
