@@ -336,7 +336,10 @@ void sgemm(const float* a, const float* b, float* c, const float* bias, const Ge
     return;
   }
   const double flops = 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
-  const bool small = flops < kSmallFlops || m <= 2;
+  // Also unpacked: outputs a few columns wide with B transposed (one dot product per output, e.g. an MMoE gate
+  // [B, in] x [experts, in]^T) and a few rows of long rows (its weight gradient, [experts, B] x [B, in]), where
+  // packing would pad to whole MR x NR tiles and copy the big operand for little arithmetic.
+  const bool small = flops < kSmallFlops || m <= 2 || (s.trans_b && n <= 8) || (!s.trans_b && m <= 8);
   if (small) {
     // Independent products: spread the batch over the pool when the total work is worth it.
     int nt = flops * static_cast<double>(s.batch) >= kParallelFlops ? num_threads() : 1;

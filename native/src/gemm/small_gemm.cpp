@@ -9,7 +9,14 @@ namespace mtgrad {
 
 void sgemm_small(const float* a, const float* b, float* c, long m, long k, long n, bool ta, bool tb) {
   const KernelTable& kt = kernels();
-  if (!tb) {
+  if (!tb && m * n <= 8192) {
+    // A few output rows (C fits L1): p outermost, so each row of B is read once for all rows of C.
+    std::memset(c, 0, sizeof(float) * static_cast<size_t>(m * n));
+    for (long p = 0; p < k; ++p) {
+      const float* bp = b + p * n;
+      for (long i = 0; i < m; ++i) kt.axpy(ta ? a[p * m + i] : a[i * k + p], bp, c + i * n, static_cast<size_t>(n));
+    }
+  } else if (!tb) {
     // c[i,:] = Σ_p A(i,p) · B[p,:]: axpy over contiguous rows of B.
     for (long i = 0; i < m; ++i) {
       float* ci = c + i * n;
