@@ -2,6 +2,7 @@
  * `npm run bench -- profile-step [--backend native] [--config wide]`: where one MMoE training step spends its time,
  * per kernel (wall time inside each backend method, call counts), to steer optimisation work.
  */
+import { loadavg } from 'node:os';
 import * as mt from '../src/index.js';
 import { createModel } from '../src/models/index.js';
 import type { Backend } from '../src/backends/kernels.js';
@@ -47,9 +48,12 @@ export async function run(args: string[]): Promise<void> {
   for (const s of stats.values()) { s.ms = 0; s.calls = 0; s.detail.clear(); }
   const N = 5;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < N; i++) { const l = step(); await l.data(); l.dispose(); }
   const total = (performance.now() - t0) / N;
-  console.log(`${backend} ${wide ? 'wide' : 'census'}: ${total.toFixed(1)} ms/step`);
+  const cpu = process.cpuUsage(cpu0);
+  // Wall times per kernel stretch when other processes share the cores: the load average says how much.
+  console.log(`${backend} ${wide ? 'wide' : 'census'}: ${total.toFixed(1)} ms/step wall, ${((cpu.user + cpu.system) / 1000 / N).toFixed(1)} ms/step CPU (all threads), load ${loadavg()[0]!.toFixed(2)}`);
   const rows = [...stats.entries()].filter(([, s]) => s.calls).sort((a, b) => b[1].ms - a[1].ms);
   for (const [name, s] of rows) {
     const det = [...s.detail.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `${k} ${(v / N).toFixed(1)}`).join(', ');
