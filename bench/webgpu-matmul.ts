@@ -4,10 +4,11 @@
  * compile) and a calibration run, then `iters` matmuls recorded into as few submissions as the recorder makes,
  * timed from the first record to queue.onSubmittedWorkDone() — no readback inside the timed region (one small
  * read at the end checks a value). Also the tile plan each size gets, and the adapter.
+ * With `--tfjs`: side by side with TensorFlow.js's WebGPU backend on the same adapter (bench/webgpu-vs-tfjs.ts).
  */
 import type { MatmulParams, Storage } from '../src/backends/kernels.js';
 import { createWebGpuBackend, type WebGpuBackend } from '../src/backends/webgpu/index.js';
-import { planMatmul } from '../src/backends/webgpu/ops/matmul-tuning.js';
+import { planMatmul, type MatmulPlan } from '../src/backends/webgpu/ops/matmul-tuning.js';
 import { SHAPES } from './matmul.js';
 
 const ALL_SIZES: (readonly [number, number, number])[] = [...SHAPES, [4096, 4096, 4096]];
@@ -22,6 +23,13 @@ function randomArray(n: number, seed: number): Float32Array {
   return a;
 }
 
+/** The kernel and block (rows × columns [× k-tile]) a plan uses. */
+export function planLabel(plan: MatmulPlan): string {
+  if (plan.kind === 'splitK') return `splitK ${plan.splits}`;
+  if (plan.kind === 'direct') return `direct ${plan.tile.wgY * plan.tile.tm}×${plan.tile.wgX * plan.tile.tn4 * 4}`;
+  return `tiled ${plan.tile.wgY * plan.tile.tm}×${plan.tile.wgX * plan.tile.tn}×${plan.tile.tk}`;
+}
+
 /** Records `iters` matmuls, waits for the queue, returns seconds. */
 async function timeMatmuls(gpu: WebGpuBackend, a: Storage, b: Storage, p: MatmulParams, iters: number): Promise<number> {
   gpu.flush();
@@ -34,6 +42,10 @@ async function timeMatmuls(gpu: WebGpuBackend, a: Storage, b: Storage, p: Matmul
 }
 
 export async function run(args: string[]): Promise<void> {
+  if (args.includes('--tfjs')) {
+    await (await import('./webgpu-vs-tfjs.js')).run(args);
+    return;
+  }
   const quick = args.includes('--quick');
   const sizesArg = args[args.indexOf('--sizes') + 1];
   const sizes = args.includes('--sizes') && sizesArg
@@ -64,7 +76,7 @@ export async function run(args: string[]): Promise<void> {
     rows.push({
       'm×k×n': `${m}×${k}×${n}`, 'GFLOP/s': gflops.toFixed(1), iters: String(timedIters),
       'ms/iter': ((seconds / timedIters) * 1000).toFixed(2),
-      plan: plan.kind === 'tiled' ? `tiled ${plan.tile.wgY * plan.tile.tm}×${plan.tile.wgX * plan.tile.tn}×${plan.tile.tk}` : `splitK ${plan.splits}`,
+      plan: planLabel(plan),
       'c[0,0] ok': String(Math.abs(first - expected) <= 1e-3 * Math.sqrt(k)),
     });
     gpu.dispose(a);

@@ -33,6 +33,13 @@ async function loadDawn(): Promise<GPU> {
   return dawnInstance;
 }
 
+/**
+ * The process-wide Dawn `GPU` object (created once, kept referenced for the process lifetime). Exported so other
+ * WebGPU users in the same process — e.g. the tfjs-webgpu comparison bench, through `navigator.gpu` — share the
+ * one Dawn instance instead of creating a second.
+ */
+export const dawnGpu = (): Promise<GPU> => loadDawn();
+
 const SOFTWARE_PATTERN = /llvmpipe|lavapipe|swiftshader|software|warp|basic render/i;
 
 export async function openGpu(): Promise<GpuContext> {

@@ -1,11 +1,15 @@
-/** matmul: the tiled GEMM (kernels/matmul.wgsl) or the split-K variant for small outputs (kernels/matmul_small.wgsl). */
+/**
+ * matmul: the tiled GEMM (kernels/matmul.wgsl), the split-K variant for small outputs (kernels/matmul_small.wgsl),
+ * or, on software adapters, the GEMM without workgroup memory (kernels/matmul_direct.wgsl).
+ */
 import type { MatmulParams, Storage } from '../../kernels.js';
 import type { WebGpuCore } from '../core.js';
 import { Params, grid } from '../params.js';
 import type { GpuStorage } from '../storage.js';
-import { TILE_32, planMatmul, tileLoadsDivide, type TileConfig } from './matmul-tuning.js';
+import { TILE_32, planMatmul, tileLoadsDivide, type MatmulPlan, type TileConfig } from './matmul-tuning.js';
 
-export function matmul(core: WebGpuCore, a: Storage, b: Storage, p: MatmulParams, forcePlan?: TileConfig): Storage {
+export function matmul(core: WebGpuCore, a: Storage, b: Storage, p: MatmulParams,
+  forcePlan?: TileConfig | MatmulPlan): Storage {
   if (a.dtype !== 'float32' || b.dtype !== 'float32') throw new Error('webgpu: matmul needs float32 inputs');
   const { batch, m, n, k } = p;
   const out = core.alloc('float32', batch * m * n) as GpuStorage;
@@ -13,7 +17,8 @@ export function matmul(core: WebGpuCore, a: Storage, b: Storage, p: MatmulParams
   const act = `act_${p.activation ?? 'none'}`;
   const hasBias = p.bias !== undefined;
   // k = 0 (an empty sum, out = act(bias)) goes to the tiled kernel, whose K loop then runs zero times.
-  const plan = forcePlan ? { kind: 'tiled' as const, tile: forcePlan } : planMatmul(batch, m, n, k, core.isSoftware);
+  const plan: MatmulPlan = !forcePlan ? planMatmul(batch, m, n, k, core.isSoftware, p.transA, p.transB)
+    : 'kind' in forcePlan ? forcePlan : { kind: 'tiled', tile: forcePlan };
   const strides = new Params().u(m).u(n).u(k).u(p.aBatchStride).u(p.bBatchStride);
   if (plan.kind === 'splitK' && k > 0) {
     const rows = batch * m;
@@ -28,6 +33,20 @@ export function matmul(core: WebGpuCore, a: Storage, b: Storage, p: MatmulParams
         core.buf(out)],
       strides, grid(Math.ceil((rows * n) / 256)));
     core.release(partials);
+    return out;
+  }
+  // A forced direct plan whose preconditions fail falls back to the tiled kernel.
+  if (plan.kind === 'direct' && !p.transA && !p.transB && k % 4 === 0 && n % 4 === 0 && k > 0) {
+    const t = plan.tile;
+    const bm = t.wgY * t.tm;
+    const bn = t.wgX * t.tn4 * 4;
+    const values = {
+      WG_X: t.wgX, WG_Y: t.wgY, TM: t.tm, TN4: t.tn4, CHECK: m % bm !== 0 || n % bn !== 0, HAS_BIAS: hasBias, ACT: act,
+    };
+    if (batch > 65535) throw new Error('webgpu: matmul batch above 65535 is not supported');
+    core.run('matmul_direct.wgsl', 'main', values,
+      [undefined, core.buf(a), core.buf(b), hasBias ? core.buf(p.bias!) : undefined, core.buf(out)],
+      strides, [Math.ceil(n / bn), Math.ceil(m / bm), batch]);
     return out;
   }
   const tile = plan.kind === 'tiled' ? plan.tile : TILE_32;
