@@ -13,7 +13,7 @@ import type { Backend, DType, MatmulParams, Storage, TypedArray, UnaryOp, Binary
 import { JsBackend } from '../../src/backends/js/index.js';
 import { philoxFill } from '../../src/backends/philox.js';
 import { createWebGpuBackend, type WebGpuBackend } from '../../src/backends/webgpu/index.js';
-import { TILE_128, TILE_64, type TileConfig } from '../../src/backends/webgpu/ops/matmul-tuning.js';
+import { TILE_128, TILE_64, directCpuTile, type MatmulPlan, type TileConfig } from '../../src/backends/webgpu/ops/matmul-tuning.js';
 import { matmul as gpuMatmul } from '../../src/backends/webgpu/ops/matmul.js';
 
 const required = (process.env.MTGRAD_REQUIRE ?? '').split(',').map((s) => s.trim()).includes('webgpu');
@@ -222,7 +222,7 @@ describe.skipIf(!gpu)(`webgpu kernels${gpu ? ` on ${gpu.info().description}` : '
   const mm = (m: number, k: number, n: number, o: Partial<MatmulParams> = {}): MatmulParams => ({
     batch: 1, m, k, n, transA: false, transB: false, aBatchStride: m * k, bBatchStride: k * n, ...o,
   });
-  async function sameMatmul(what: string, p: MatmulParams, bias = false, tile?: TileConfig): Promise<void> {
+  async function sameMatmul(what: string, p: MatmulParams, bias = false, tile?: TileConfig | MatmulPlan): Promise<void> {
     const aSize = p.aBatchStride === 0 ? p.m * p.k : p.batch * p.m * p.k;
     const bSize = p.bBatchStride === 0 ? p.k * p.n : p.batch * p.k * p.n;
     const inputs = [data(aSize, p.m * 3 + p.k), data(bSize, p.n * 5 + p.k), data(p.n, 99)];
@@ -251,6 +251,18 @@ describe.skipIf(!gpu)(`webgpu kernels${gpu ? ` on ${gpu.info().description}` : '
     await sameMatmul('matmul tile 64 ragged', mm(130, 19, 67), false, TILE_64);
     await sameMatmul('matmul tile 128 ragged', mm(130, 19, 67), false, TILE_128);
     await sameMatmul('matmul tile 128 aligned, tA tB vec4', mm(128, 32, 128, { transA: true, transB: true }), false, TILE_128);
+  });
+
+  // The software-adapter GEMM without workgroup memory (kernels/matmul_direct.wgsl), forced on every block width,
+  // ragged edges (bounds checks on), bias + activation and broadcast batches.
+  it('matmul direct kernel: ragged, every block width, epilogues, broadcast batch (rtol 2e-6·√k)', async () => {
+    const direct = (n: number): MatmulPlan => ({ kind: 'direct', tile: directCpuTile(n) });
+    await sameMatmul('direct 67x20x132 (tn4=4, ragged m and n)', mm(67, 20, 132), false, direct(132));
+    await sameMatmul('direct 70x8x68 (tn4=2) bias+relu', mm(70, 8, 68, { activation: 'relu' }), true, direct(68));
+    await sameMatmul('direct 33x12x36 (tn4=1) bias+gelu', mm(33, 12, 36, { activation: 'gelu' }), true, direct(36));
+    await sameMatmul('direct 64x16x128 aligned (no bounds checks)', mm(64, 16, 128), false, direct(128));
+    await sameMatmul('direct batched a broadcast', mm(40, 8, 36, { batch: 3, aBatchStride: 0, bBatchStride: 288 }), false, direct(36));
+    await sameMatmul('direct batched b broadcast sigmoid', mm(40, 8, 36, { batch: 2, aBatchStride: 320, bBatchStride: 0, activation: 'sigmoid' }), true, direct(36));
   });
 
   it('matmul batched (incl. broadcast batch stride 0) and fused bias + activation epilogues', async () => {
