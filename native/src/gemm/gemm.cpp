@@ -160,10 +160,14 @@ void compute_block(const Job& j, const float* ap, const float* bp, long ic, long
           for (long q = 0; q < nr; ++q)
             cptr[i * j.n + q] = accumulate ? cptr[i * j.n + q] + tile[i * NR + q] : tile[i * NR + q];
       }
-      if (last_k && (j.bias || j.act)) {
-        for (long i = 0; i < mr; ++i)
-          kt.bias_act(j.act, cptr + i * j.n, j.bias ? j.bias + jc + jr : nullptr, static_cast<size_t>(nr));
-      }
+    }
+    // The fused epilogue over this MR-row strip of every tile just computed (MR x up to NC floats, still in L1):
+    // one call per row instead of one per tile row.
+    if (last_k && (j.bias || j.act) && jp1 > jp0) {
+      const long c0 = jp0 * NR, c1 = std::min(nc, jp1 * NR);
+      for (long i = 0; i < mr; ++i)
+        kt.bias_act(j.act, j.c + (ic + ir + i) * j.n + jc + c0, j.bias ? j.bias + jc + c0 : nullptr,
+                    static_cast<size_t>(c1 - c0));
     }
   }
 }
