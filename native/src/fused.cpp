@@ -38,15 +38,19 @@ void gated_mixture_backward_f32(const float* g_out, const float* experts, const 
   const KernelTable& kt = kernels();
   size_t grain = std::max<size_t>(1, kParallelElements / static_cast<size_t>(std::max<long>(1, e * d)));
   parallel_for(static_cast<size_t>(b), grain, [&](size_t r0, size_t r1) {
-    std::vector<double> dots(static_cast<size_t>(e));
+    std::vector<float> dots(static_cast<size_t>(e));
+    const size_t dd = static_cast<size_t>(d);
     for (size_t r = r0; r < r1; ++r) {
-      const float* go = g_out + r * static_cast<size_t>(d);
+      const float* go = g_out + r * dd;
       const float* w = weights + r * static_cast<size_t>(e);
+      auto row = [&](long q) { return experts + static_cast<size_t>((q * b + static_cast<long>(r)) * d); };
+      long q4 = 0;  // four experts at a time share each load of gOut's row
+      for (; q4 + 4 <= e; q4 += 4) kt.dot4(go, row(q4), row(q4 + 1), row(q4 + 2), row(q4 + 3), dd, &dots[static_cast<size_t>(q4)]);
+      for (; q4 < e; ++q4) dots[static_cast<size_t>(q4)] = kt.dot(go, row(q4), dd);
       double mean = 0;
       for (long q = 0; q < e; ++q) {
         const size_t off = static_cast<size_t>((q * b + static_cast<long>(r)) * d);
-        dots[static_cast<size_t>(q)] = kt.dot(go, experts + off, static_cast<size_t>(d));
-        mean += static_cast<double>(w[q]) * dots[static_cast<size_t>(q)];
+        mean += static_cast<double>(w[q]) * static_cast<double>(dots[static_cast<size_t>(q)]);
         float* ge = g_experts + off;
         const float wq = w[q];
         for (long j = 0; j < d; ++j) ge[j] = wq * go[j];

@@ -48,6 +48,8 @@ struct KernelTable {
   // ---- fused ----
   void (*bce)(const float* x, const float* t, float* y, size_t n, bool grad);
   float (*dot)(const float* a, const float* b, size_t n);
+  // Four dot products sharing `a` (a is read once): out[j] = dot(a, b[j], n), each bit-identical to dot().
+  void (*dot4)(const float* a, const float* b0, const float* b1, const float* b2, const float* b3, size_t n, float* out);
   // y += s * x
   void (*axpy)(float s, const float* x, float* y, size_t n);
   // ---- optimizer: one Adam/AdamW update of n contiguous elements, in place ----

@@ -448,7 +448,7 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
 
   // ---------------- fused ----------------
   it('gatedMixture forward and backward', () => {
-    for (const [e, b, d] of [[1, 1, 1], [3, 7, 5], [8, 33, 65], [2, 0, 4], [4, 5, 0], [8, 64, 257]] as const) {
+    for (const [e, b, d] of [[1, 1, 1], [3, 7, 5], [8, 33, 65], [2, 0, 4], [4, 5, 0], [8, 64, 257], [6, 9, 33]] as const) {
       const [exn, exj] = both('float32', values(e * b * d, e + b + d));
       const [gn, gj] = both('float32', values(b * e, e * b + 1, -4, 4));
       const fn = nat.gatedMixture(exn, gn, e, b, d), fj = js.gatedMixture(exj, gj, e, b, d);

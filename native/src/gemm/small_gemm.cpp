@@ -28,8 +28,15 @@ void sgemm_small(const float* a, const float* b, float* c, long m, long k, long 
     }
   } else if (!ta) {
     // c[i,j] = ⟨A[i,:], B[j,:]⟩: both rows contiguous.
-    for (long i = 0; i < m; ++i)
-      for (long j = 0; j < n; ++j) c[i * n + j] = kt.dot(a + i * k, b + j * k, static_cast<size_t>(k));
+    // Four outputs at a time share each load of the A row.
+    const size_t kk = static_cast<size_t>(k);
+    for (long i = 0; i < m; ++i) {
+      const float* ai = a + i * k;
+      float* ci = c + i * n;
+      long j = 0;
+      for (; j + 4 <= n; j += 4) kt.dot4(ai, b + j * k, b + (j + 1) * k, b + (j + 2) * k, b + (j + 3) * k, kk, ci + j);
+      for (; j < n; ++j) ci[j] = kt.dot(ai, b + j * k, kk);
+    }
   } else {
     // Both transposed: c[i,j] = Σ_p a[p,i]·b[j,p]. Walk p outermost so A reads are contiguous per p.
     std::memset(c, 0, sizeof(float) * static_cast<size_t>(m * n));
