@@ -67,6 +67,15 @@ export class JsBackend implements Backend {
     return this.wrap(this.#pool.take(dtype, size) ?? allocate(dtype, size));
   }
 
+  /**
+   * Storage whose contents are unspecified (a recycled buffer is not cleared): only for kernels that write every
+   * element of their output before it is read. Fresh (non-pooled) arrays are still zero-filled by the engine.
+   */
+  allocUninit(dtype: DType, size: number): JsStorage {
+    checkCount('alloc', 'size', size);
+    return this.wrap(this.#pool.takeUninitialized(dtype, size) ?? allocate(dtype, size));
+  }
+
   /** The typed array behind a storage, after checking that this backend made it and that it is alive. */
   dataOf(s: Storage, kernel = 'kernel'): TypedArray {
     if (!(s instanceof JsStorage) || s.backend !== this.name) {
@@ -103,8 +112,9 @@ export class JsBackend implements Backend {
   }
 
   fill(size: number, value: number, dtype: DType): Storage {
-    const s = this.alloc(dtype, size);
-    if (value !== 0) s.data.fill(value);
+    if (value === 0) return this.alloc(dtype, size);
+    const s = this.allocUninit(dtype, size);
+    s.data.fill(value);
     return s;
   }
 

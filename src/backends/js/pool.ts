@@ -19,11 +19,22 @@ export class ArrayPool {
 
   /** A pooled, zero-filled array of this dtype and length, or null when none is free. */
   take(dtype: DType, size: number): TypedArray | null {
+    const arr = this.takeUninitialized(dtype, size);
+    if (arr) arr.fill(0);
+    return arr;
+  }
+
+  /**
+   * A pooled array of this dtype and length holding whatever its last user left in it, or null when none is
+   * free. Only for callers that overwrite every element before anyone reads it (saves the fill pass, which for
+   * the 8 MiB activations of a training step is a full memory-bandwidth sweep each).
+   */
+  takeUninitialized(dtype: DType, size: number): TypedArray | null {
+    if (size * (dtype === 'float64' ? 8 : 4) < MIN_POOLED_BYTES) return null; // never pooled: skip the lookup
     const list = this.free.get(`${dtype}:${size}`);
     const arr = list?.pop();
     if (!arr) return null;
     this.pooledBytes -= arr.byteLength;
-    arr.fill(0);
     return arr;
   }
 

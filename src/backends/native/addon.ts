@@ -30,6 +30,11 @@ export interface NativeAddon {
   gather(x: Arr, indices: Int32Array, out: Arr, outer: number, n: number, inner: number): void;
   scatterAdd(src: F32 | Float64Array, indices: Int32Array, out: F32 | Float64Array, outer: number, n: number, inner: number): void;
   cast(x: Arr, out: Arr): void;
+  /** dst[dstBase + Σ j·dstStrides] = src[srcBase + Σ j·srcStrides] over every index j of shape (dst dense when dstStrides is null). */
+  copyStrided(src: Arr, dst: Arr, shape: readonly number[], srcStrides: readonly number[], srcBase: number,
+    dstStrides: readonly number[] | null, dstBase: number): void;
+  where(cond: Arr, a: Arr, b: Arr, out: Arr, condShape: readonly number[], aShape: readonly number[],
+    bShape: readonly number[], outShape: readonly number[]): void;
   random(out: Arr, dist: number, seedLo: number, seedHi: number, offset: number, a: number, b: number): void;
   philox(c0: number, c1: number, k0: number, k1: number, out: Uint32Array): void;
   gatedMixture(experts: F32, logits: F32, out: F32, weights: F32, e: number, b: number, d: number): void;

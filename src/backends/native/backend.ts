@@ -11,10 +11,16 @@ import type {
 import { JsBackend } from '../js/backend.js';
 import { activationFunction } from '../js/scalar.js';
 import type { NativeAddon } from './addon.js';
-import { checkBroadcast, checkCount, checkIndices, checkLength, checkMatmul, checkRandom } from './checks.js';
+import { broadcastStrides, checkShape, checkSize, contiguousStrides, sizeOf } from '../js/shape.js';
+import {
+  checkBroadcast, checkCount, checkIndices, checkLength, checkMatmul, checkRandom, permuteView, sliceView,
+} from './checks.js';
 import { ACTIVATION_CODES, BINARY_CODES, DIST_CODES, REDUCE_CODES, UNARY_CODES } from './opcodes.js';
 
 type F32 = Float32Array;
+
+/** Most axes the addon's strided kernels take; higher ranks (never seen in practice) use the js kernels. */
+const MAX_RANK = 32;
 
 export class NativeBackend extends JsBackend {
   readonly addon: NativeAddon;
@@ -50,7 +56,7 @@ export class NativeBackend extends JsBackend {
     if (x.dtype !== 'float32' || !Object.hasOwn(UNARY_CODES, op)) return super.unary(op, x, args);
     const xd = this.#f32(x, 'unary');
     const alpha = args?.alpha ?? (op === 'elu' ? 1 : 0.01);
-    const out = this.alloc('float32', xd.length);
+    const out = this.allocUninit('float32', xd.length);
     this.addon.unary(UNARY_CODES[op], xd, out.data as F32, alpha);
     return out;
   }
@@ -61,14 +67,14 @@ export class NativeBackend extends JsBackend {
     }
     const ad = this.#f32(a, 'binary'), bd = this.#f32(b, 'binary');
     checkBroadcast('binary', [{ what: 'a', shape: aShape, size: ad.length }, { what: 'b', shape: bShape, size: bd.length }], outShape);
-    const out = this.alloc('float32', outShape.reduce((s, d) => s * d, 1));
+    const out = this.allocUninit('float32', outShape.reduce((s, d) => s * d, 1));
     this.addon.binary(BINARY_CODES[op], ad, bd, out.data as F32, aShape, bShape, outShape);
     return out;
   }
 
   override cast(x: Storage, dtype: DType): Storage {
     const xd = this.dataOf(x, 'cast');
-    const out = this.alloc(dtype, xd.length);
+    const out = this.allocUninit(dtype, xd.length);
     this.addon.cast(xd, out.data);
     return out;
   }
@@ -81,7 +87,7 @@ export class NativeBackend extends JsBackend {
     checkCount('reduce', 'outer', outer); checkCount('reduce', 'n', n); checkCount('reduce', 'inner', inner);
     checkLength('reduce', 'x', xd.length, outer * n * inner);
     if (n === 0 && op !== 'sum' && op !== 'prod') throw new Error(`reduce: '${op}' over an empty axis (n = 0)`);
-    const out = this.alloc(op === 'argmax' || op === 'argmin' ? 'int32' : 'float32', outer * inner);
+    const out = this.allocUninit(op === 'argmax' || op === 'argmin' ? 'int32' : 'float32', outer * inner);
     this.addon.reduce(REDUCE_CODES[op], xd, out.data as F32 | Int32Array, outer, n, inner);
     return out;
   }
@@ -91,12 +97,93 @@ export class NativeBackend extends JsBackend {
     const xd = this.#f32(x, 'softmax');
     checkCount('softmax', 'rows', rows); checkCount('softmax', 'n', n);
     checkLength('softmax', 'x', xd.length, rows * n);
-    const out = this.alloc('float32', rows * n);
+    const out = this.allocUninit('float32', rows * n);
     this.addon.softmax(xd, out.data as F32, rows, n, log);
     return out;
   }
 
-  // ---- data movement ----
+  // ---- data movement: every copy kernel is one strided copy in C++ (dtype-agnostic) ----
+
+  override where(cond: Storage, a: Storage, b: Storage, condShape: Shape, aShape: Shape, bShape: Shape, outShape: Shape): Storage {
+    if (outShape.length > MAX_RANK) return super.where(cond, a, b, condShape, aShape, bShape, outShape);
+    const cd = this.dataOf(cond, 'where'), ad = this.dataOf(a, 'where'), bd = this.dataOf(b, 'where');
+    const dtype = this.sameDtype('where', a, b);
+    checkShape(outShape, 'where', 'output');
+    checkSize(cd.length, sizeOf(condShape), 'where', `cond (shape [${condShape.join(',')}])`);
+    checkSize(ad.length, sizeOf(aShape), 'where', `a (shape [${aShape.join(',')}])`);
+    checkSize(bd.length, sizeOf(bShape), 'where', `b (shape [${bShape.join(',')}])`);
+    broadcastStrides(condShape, outShape, 'where', 'cond');
+    broadcastStrides(aShape, outShape, 'where', 'a');
+    broadcastStrides(bShape, outShape, 'where', 'b');
+    const out = this.allocUninit(dtype, sizeOf(outShape));
+    this.addon.where(cd, ad, bd, out.data, condShape, aShape, bShape, outShape);
+    return out;
+  }
+
+  override permute(x: Storage, shape: Shape, perm: readonly number[]): Storage {
+    if (shape.length > MAX_RANK) return super.permute(x, shape, perm);
+    const xd = this.dataOf(x, 'permute');
+    const { outShape, strides } = permuteView(xd.length, shape, perm);
+    const out = this.allocUninit(x.dtype, xd.length);
+    this.addon.copyStrided(xd, out.data, outShape, strides, 0, null, 0);
+    return out;
+  }
+
+  override broadcastTo(x: Storage, inShape: Shape, outShape: Shape): Storage {
+    if (outShape.length > MAX_RANK) return super.broadcastTo(x, inShape, outShape);
+    const xd = this.dataOf(x, 'broadcastTo');
+    checkShape(outShape, 'broadcastTo', 'output');
+    checkSize(xd.length, sizeOf(inShape), 'broadcastTo', `x (shape [${inShape.join(',')}])`);
+    const strides = broadcastStrides(inShape, outShape, 'broadcastTo', 'x');
+    const out = this.allocUninit(x.dtype, sizeOf(outShape));
+    this.addon.copyStrided(xd, out.data, outShape, strides, 0, null, 0);
+    return out;
+  }
+
+  override slice(x: Storage, shape: Shape, begin: readonly number[], step: readonly number[], outShape: Shape): Storage {
+    if (shape.length > MAX_RANK) return super.slice(x, shape, begin, step, outShape);
+    const xd = this.dataOf(x, 'slice');
+    checkShape(outShape, 'slice', 'output');
+    checkSize(xd.length, sizeOf(shape), 'slice', `x (shape [${shape.join(',')}])`);
+    const { strides, base } = sliceView('slice', shape, begin, step, outShape);
+    const out = this.allocUninit(x.dtype, sizeOf(outShape));
+    this.addon.copyStrided(xd, out.data, outShape, strides, base, null, 0);
+    return out;
+  }
+
+  override sliceWrite(src: Storage, srcShape: Shape, fullShape: Shape, begin: readonly number[], step: readonly number[]): Storage {
+    if (fullShape.length > MAX_RANK) return super.sliceWrite(src, srcShape, fullShape, begin, step);
+    const sd = this.dataOf(src, 'sliceWrite');
+    checkShape(fullShape, 'sliceWrite', 'full shape');
+    checkSize(sd.length, sizeOf(srcShape), 'sliceWrite', `src (shape [${srcShape.join(',')}])`);
+    const { strides, base } = sliceView('sliceWrite', fullShape, begin, step, srcShape);
+    const out = this.alloc(src.dtype, sizeOf(fullShape)); // zeros outside the written view
+    this.addon.copyStrided(sd, out.data, srcShape, contiguousStrides(srcShape), 0, strides, base);
+    return out;
+  }
+
+  override concat(xs: readonly Storage[], outer: number, widths: readonly number[]): Storage {
+    if (xs.length === 0) throw new Error(`${this.name}: concat of no inputs`);
+    const datas = xs.map((x) => this.dataOf(x, 'concat'));
+    const dtype = this.sameDtype('concat', xs[0]!, ...xs.slice(1));
+    checkCount('concat', 'outer', outer);
+    widths.forEach((w, i) => checkCount('concat', `widths[${i}]`, w));
+    if (xs.length !== widths.length) throw new Error(`concat: ${xs.length} inputs but ${widths.length} widths`);
+    let total = 0;
+    for (let t = 0; t < xs.length; t++) {
+      checkSize(datas[t]!.length, outer * widths[t]!, 'concat', `input ${t} (outer ${outer} × width ${widths[t]})`);
+      total += widths[t]!;
+    }
+    const out = this.allocUninit(dtype, outer * total);
+    let column = 0;
+    for (let t = 0; t < xs.length; t++) {
+      const w = widths[t]!;
+      if (outer * w > 0) this.addon.copyStrided(datas[t]!, out.data, [outer, w], [w, 1], 0, [total, 1], column);
+      column += w;
+    }
+    return out;
+  }
+
 
   override gather(x: Storage, indices: Storage, outer: number, n: number, inner: number): Storage {
     const xd = this.dataOf(x, 'gather');
@@ -104,7 +191,7 @@ export class NativeBackend extends JsBackend {
     checkCount('gather', 'outer', outer); checkCount('gather', 'n', n); checkCount('gather', 'inner', inner);
     checkLength('gather', `x (outer ${outer} × n ${n} × inner ${inner})`, xd.length, outer * n * inner);
     checkIndices('gather', ix, n);
-    const out = this.alloc(x.dtype, outer * ix.length * inner);
+    const out = this.allocUninit(x.dtype, outer * ix.length * inner);
     this.addon.gather(xd, ix, out.data, outer, n, inner);
     return out;
   }
@@ -116,7 +203,7 @@ export class NativeBackend extends JsBackend {
     checkCount('scatterAdd', 'outer', outer); checkCount('scatterAdd', 'n', n); checkCount('scatterAdd', 'inner', inner);
     checkLength('scatterAdd', `src (outer ${outer} × m ${ix.length} × inner ${inner})`, sd.length, outer * ix.length * inner);
     checkIndices('scatterAdd', ix, n);
-    const out = this.alloc(src.dtype, outer * n * inner);
+    const out = this.allocUninit(src.dtype, outer * n * inner);
     this.addon.scatterAdd(sd, ix, out.data as F32 | Float64Array, outer, n, inner);
     return out;
   }
@@ -131,7 +218,7 @@ export class NativeBackend extends JsBackend {
     activationFunction(p.activation, dtype); // throws on an unknown activation
     checkMatmul(ad.length, bd.length, p, bias ? bias.length : null);
     const act = ACTIVATION_CODES[p.activation ?? 'none'];
-    const out = this.alloc(dtype, p.batch * p.m * p.n);
+    const out = this.allocUninit(dtype, p.batch * p.m * p.n);
     const call = dtype === 'float32' ? this.addon.sgemm : this.addon.dgemm;
     (call as (...args: unknown[]) => void)(ad, bd, out.data, p.batch, p.m, p.k, p.n, !!p.transA, !!p.transB,
       p.aBatchStride, p.bBatchStride, bias, act);
@@ -145,7 +232,7 @@ export class NativeBackend extends JsBackend {
     if (dtype === 'int32' && p.dist !== 'randint') return super.random(size, dtype, p);
     checkCount('random', 'size', size);
     checkRandom(size, p);
-    const out = this.alloc(dtype, size);
+    const out = this.allocUninit(dtype, size);
     this.addon.random(out.data, DIST_CODES[p.dist], p.seedLo, p.seedHi, p.offset, p.a, p.b);
     return out;
   }
@@ -158,7 +245,7 @@ export class NativeBackend extends JsBackend {
     checkCount('gatedMixture', 'e', e); checkCount('gatedMixture', 'b', b); checkCount('gatedMixture', 'd', d);
     checkLength('gatedMixture', 'experts', ed.length, e * b * d);
     checkLength('gatedMixture', 'gateLogits', gd.length, b * e);
-    const out = this.alloc('float32', b * d), weights = this.alloc('float32', b * e);
+    const out = this.allocUninit('float32', b * d), weights = this.allocUninit('float32', b * e);
     this.addon.gatedMixture(ed, gd, out.data as F32, weights.data as F32, e, b, d);
     return { out, weights };
   }
@@ -173,7 +260,7 @@ export class NativeBackend extends JsBackend {
     checkLength(kernel, 'gOut', god.length, b * d);
     checkLength(kernel, 'experts', ed.length, e * b * d);
     checkLength(kernel, 'weights', wd.length, b * e);
-    const gExperts = this.alloc('float32', e * b * d), gLogits = this.alloc('float32', b * e);
+    const gExperts = this.allocUninit('float32', e * b * d), gLogits = this.allocUninit('float32', b * e);
     this.addon.gatedMixtureBackward(god, ed, wd, gExperts.data as F32, gLogits.data as F32, e, b, d);
     return { gExperts, gLogits };
   }
@@ -181,7 +268,7 @@ export class NativeBackend extends JsBackend {
   #bce(kernel: string, logits: Storage, targets: Storage, grad: boolean): Storage {
     const ld = this.#f32(logits, kernel), td = this.#f32(targets, kernel);
     checkLength(kernel, 'targets', td.length, ld.length);
-    const out = this.alloc('float32', ld.length);
+    const out = this.allocUninit('float32', ld.length);
     this.addon.bce(ld, td, out.data as F32, grad);
     return out;
   }

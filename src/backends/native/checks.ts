@@ -3,7 +3,7 @@
  * so a bad call throws a clear Error and never reaches C++ (which re-checks cheaply as a second line).
  */
 import type { RandomParams, Shape } from '../kernels.js';
-import { broadcastStrides, checkShape, sizeOf } from '../js/shape.js';
+import { broadcastStrides, checkShape, checkSize, contiguousStrides, sizeOf } from '../js/shape.js';
 
 export function checkCount(kernel: string, what: string, v: number): void {
   if (!Number.isSafeInteger(v) || v < 0) throw new Error(`${kernel}: ${what} = ${v} must be a non-negative integer`);
@@ -62,4 +62,49 @@ export function checkRandom(size: number, p: RandomParams): void {
   } else if (dist !== 'uniform' && dist !== 'normal') {
     throw new Error(`random: unknown distribution '${String(dist)}'`);
   }
+}
+
+/** The checks of the reference permute kernel; returns the output shape and the input strides it reads through. */
+export function permuteView(size: number, shape: Shape, perm: readonly number[]): { outShape: number[]; strides: number[] } {
+  checkShape(shape, 'permute', 'x');
+  checkSize(size, sizeOf(shape), 'permute', `x (shape [${shape.join(',')}])`);
+  const rank = shape.length;
+  const seen = new Array<boolean>(rank).fill(false);
+  if (perm.length !== rank) throw new Error(`permute: perm [${perm.join(',')}] has length ${perm.length}, x has rank ${rank}`);
+  for (const p of perm) {
+    if (!Number.isInteger(p) || p < 0 || p >= rank || seen[p]) throw new Error(`permute: [${perm.join(',')}] is not a permutation of 0..${rank - 1}`);
+    seen[p] = true;
+  }
+  const inStrides = contiguousStrides(shape);
+  return { outShape: perm.map((p) => shape[p]!), strides: perm.map((p) => inStrides[p]!) };
+}
+
+/**
+ * Strides and base offset of the view "begin + j·step" into a dense array of fullShape, validated as the reference
+ * slice/sliceWrite kernels do (the last selected index along every non-empty axis is inside the axis).
+ */
+export function sliceView(
+  kernel: string, fullShape: Shape, begin: readonly number[], step: readonly number[], viewShape: Shape,
+): { strides: number[]; base: number } {
+  const rank = fullShape.length;
+  if (begin.length !== rank || step.length !== rank || viewShape.length !== rank) {
+    throw new Error(`${kernel}: rank mismatch (shape ${rank}, begin ${begin.length}, step ${step.length}, slice shape ${viewShape.length})`);
+  }
+  checkShape(fullShape, kernel, 'full shape');
+  checkShape(viewShape, kernel, 'slice shape');
+  const dense = contiguousStrides(fullShape);
+  let base = 0;
+  const strides = new Array<number>(rank);
+  const empty = sizeOf(viewShape) === 0;
+  for (let d = 0; d < rank; d++) {
+    const b = begin[d]!, s = step[d]!, n = viewShape[d]!;
+    if (!Number.isInteger(s) || s < 1) throw new Error(`${kernel}: step ${s} on axis ${d} must be an integer >= 1`);
+    if (!Number.isInteger(b) || b < 0) throw new Error(`${kernel}: begin ${b} on axis ${d} must be a non-negative integer`);
+    if (!empty && b + (n - 1) * s >= fullShape[d]!) {
+      throw new Error(`${kernel}: axis ${d} selects up to index ${b + (n - 1) * s}, beyond its size ${fullShape[d]}`);
+    }
+    base += b * dense[d]!;
+    strides[d] = s * dense[d]!;
+  }
+  return { strides, base: empty ? 0 : base };
 }
