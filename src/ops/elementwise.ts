@@ -5,7 +5,7 @@ import type { BinaryOp, UnaryArgs, UnaryOp } from '../backends/kernels.js';
 import { record } from '../autograd/record.js';
 import { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, fmt, padShape } from '../tensor/shape.js';
-import { assertFloat, backendOf, operands, scalarOn, wrap, type TensorLike } from './util.js';
+import { backendOf, operands, scalarOn, wrap, type TensorLike } from './util.js';
 import { sumToShape } from './reduce.js';
 import { zerosLike } from './creation.js';
 

@@ -37,9 +37,9 @@ export function broadcastToKernel(x: TypedArray, inShape: Shape, outShape: Shape
 
 /**
  * Strides and base offset of the view "begin + j·step" into a dense array of fullShape, validated so that the
- * last selected index along every non-empty axis is inside the axis.
+ * last selected index along every non-empty axis is inside the axis. Shared with the native backend's checks.
  */
-function sliceView(
+export function sliceView(
   kernel: string, fullShape: Shape, begin: readonly number[], step: readonly number[], viewShape: Shape,
 ): { strides: number[]; base: number } {
   const rank = fullShape.length;

@@ -79,32 +79,4 @@ export function permuteView(size: number, shape: Shape, perm: readonly number[])
   return { outShape: perm.map((p) => shape[p]!), strides: perm.map((p) => inStrides[p]!) };
 }
 
-/**
- * Strides and base offset of the view "begin + j·step" into a dense array of fullShape, validated as the reference
- * slice/sliceWrite kernels do (the last selected index along every non-empty axis is inside the axis).
- */
-export function sliceView(
-  kernel: string, fullShape: Shape, begin: readonly number[], step: readonly number[], viewShape: Shape,
-): { strides: number[]; base: number } {
-  const rank = fullShape.length;
-  if (begin.length !== rank || step.length !== rank || viewShape.length !== rank) {
-    throw new Error(`${kernel}: rank mismatch (shape ${rank}, begin ${begin.length}, step ${step.length}, slice shape ${viewShape.length})`);
-  }
-  checkShape(fullShape, kernel, 'full shape');
-  checkShape(viewShape, kernel, 'slice shape');
-  const dense = contiguousStrides(fullShape);
-  let base = 0;
-  const strides = new Array<number>(rank);
-  const empty = sizeOf(viewShape) === 0;
-  for (let d = 0; d < rank; d++) {
-    const b = begin[d]!, s = step[d]!, n = viewShape[d]!;
-    if (!Number.isInteger(s) || s < 1) throw new Error(`${kernel}: step ${s} on axis ${d} must be an integer >= 1`);
-    if (!Number.isInteger(b) || b < 0) throw new Error(`${kernel}: begin ${b} on axis ${d} must be a non-negative integer`);
-    if (!empty && b + (n - 1) * s >= fullShape[d]!) {
-      throw new Error(`${kernel}: axis ${d} selects up to index ${b + (n - 1) * s}, beyond its size ${fullShape[d]}`);
-    }
-    base += b * dense[d]!;
-    strides[d] = s * dense[d]!;
-  }
-  return { strides, base: empty ? 0 : base };
-}
+export { sliceView } from '../js/movement.js';
