@@ -68,7 +68,7 @@ export function meanOf(xs: readonly number[]): number {
   return xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
 }
 
-/** Rows [start, start + size) of a flat row-major array as a tensor [size, width]. */
-export function rowsOf(data: Float32Array, width: number, start: number, size: number): Tensor {
-  return mt.tensor(data.subarray(start * width, (start + size) * width), { shape: [size, width] });
+/** Rows [start, start + size) of a flat row-major array as a tensor [size, width] (on `backend`, default js). */
+export function rowsOf(data: Float32Array, width: number, start: number, size: number, backend?: string): Tensor {
+  return mt.tensor(data.subarray(start * width, (start + size) * width), { shape: [size, width], backend });
 }
