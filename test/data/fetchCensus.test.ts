@@ -65,3 +65,11 @@ describe('fetchCensus', () => {
     await expect(fetchCensus(join(directory, 'missing-cache'), `${baseUrl}/good/nested/`)).rejects.toThrow(/GET http:\/\/127\.0\.0\.1:\d+\/good\/nested\/census-income\.data\.gz failed with HTTP 404/);
   });
 });
+
+describe('fetchCensus without a reachable server', () => {
+  it('says which file could not be downloaded, why, and where to put it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mtgrad-census-'));
+    // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    await expect(fetchCensus(dir, 'http://127.0.0.1:1/')).rejects.toThrow(/could not download http:\/\/127\.0\.0\.1:1\/census-income\.data\.gz \(.+\); put census-income\.data\.gz into/);
+  });
+});

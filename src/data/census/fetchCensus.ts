@@ -28,7 +28,11 @@ export interface FetchCensusOptions {
 async function downloadVerified(url: string, destination: string, file: CensusFile, timeoutMs: number): Promise<void> {
   const temporary = `${destination}.${process.pid}.${randomBytes(6).toString('hex')}.download`;
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) }).catch((error: Error) => {
+      // Node's fetch says only "fetch failed"; the reason (DNS, refused, timeout...) is in error.cause.
+      const cause = error.cause instanceof Error ? error.cause.message : String(error.cause ?? error.message);
+      throw new Error(`fetchCensus: could not download ${url} (${cause}); put ${file.name} into ${destination.slice(0, -file.name.length) || '.'} yourself, or use another mirror`);
+    });
     if (!response.ok || response.body === null) {
       throw new Error(`fetchCensus: GET ${url} failed with HTTP ${response.status} ${response.statusText}`);
     }
