@@ -56,6 +56,44 @@ describe.each(availableBackends)('layers on %s', (backend) => {
     });
   });
 
+  it('BatchNorm1d on [N, C, L] and LayerNorm: forward and input/affine gradients equal js float64', async () => {
+    const x0 = Array.from({ length: 3 * 2 * 4 }, (_, i) => Math.sin(1.7 * i) * 2 + (i % 5) * 0.3);
+    const w = x0.map((_, i) => Math.cos(i + 0.5));
+    const run = (p: { backend?: string; dtype: 'float32' | 'float64' }) => {
+      const bn = new nn.BatchNorm1d(2, p), ln = new nn.LayerNorm(4, p);
+      const r = mt.tidy(() => {
+        const x = mt.tensor(x0, { ...p, shape: [3, 2, 4], requiresGrad: true });
+        const y = ln.forward(bn.forward(x));
+        const g = mt.grad(mt.sum(mt.mul(y, mt.tensor(w, { ...p, shape: [3, 2, 4] }))), [x, ...bn.parameters(), ...ln.parameters()]);
+        return { y, g, rm: mt.mul(bn.runningMean, 1), rv: mt.mul(bn.runningVar, 1) };
+      });
+      bn.dispose(); ln.dispose();
+      return r;
+    };
+    const got = run(place), ref = run(f64);
+    expectClose(await values(got.y), await values(ref.y), 10 * tol, 'y');
+    expectClose(await values(got.rm), await values(ref.rm), tol, 'running mean');
+    expectClose(await values(got.rv), await values(ref.rv), tol, 'running var');
+    for (let i = 0; i < ref.g.length; i++) expectClose(await values(got.g[i]), await values(ref.g[i]), 10 * tol, `gradient ${i}`);
+    mt.dispose([got, ref]);
+  });
+
+  it('Dropout backward passes the gradient through the kept elements only, scaled by 1/(1−p)', async () => {
+    const d = new nn.Dropout(0.25);
+    const r = mt.tidy(() => {
+      const x = mt.tensor(Array.from({ length: 64 }, (_, i) => 1 + i), { ...place, requiresGrad: true });
+      const y = d.forward(x);
+      return { x, y, g: mt.grad(mt.sum(y), [x])[0] };
+    });
+    const [x, y, g] = [await values(r.x), await values(r.y), await values(r.g)];
+    y.forEach((v, i) => {
+      if (v === 0) expect(g[i]).toBe(0);
+      else { expectClose([v], [x[i] / 0.75], tol); expectClose([g[i]], [1 / 0.75], tol); }
+    });
+    expect(y.some((v) => v === 0) && y.some((v) => v !== 0)).toBe(true);
+    mt.dispose(r);
+  });
+
   describe('LayerNorm, Dropout, MLP', () => {
     it('LayerNorm normalises each row over the last axis', async () => {
       const ln = new nn.LayerNorm(3, place);
