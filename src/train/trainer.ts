@@ -130,7 +130,7 @@ export class Trainer {
     try {
       for (let epoch = 0; epoch < epochs && reason === 'completed'; epoch++) {
         const epochStart = performance.now();
-        const lossSums: Record<string, number> = Object.fromEntries(this.tasks.map((t) => [t, 0]));
+        const lossSums: Record<string, number> = {};
         let epochSamples = 0;
         // A different, seed-determined order every epoch.
         for (const batch of train.batches({ batchSize, shuffle: true, seed: seed * 1_000_003 + epoch })) {
@@ -142,34 +142,34 @@ export class Trainer {
             const tensors = toTensorBatch(batch, this.tasks);
             const outputs = model.forward(tensors.inputs);
             const losses = model.loss(outputs, tensors);
-            for (const task of this.tasks) if (!losses[task]) throw new Error(`model.loss returned no loss for task '${task}'`);
+            const lossTasks = this.lossTasksOf(losses);
             // Task gradients for the conflict probe are taken before the step's backward (the graph is retained).
             const probeGrads = probe ? taskGradients(losses, shared) : null;
             const regularization = model.regularization?.(outputs, tensors) ?? null;
             let total: Tensor;
             if (this.options.routing) {
               this.options.routing.backward(regularization ? { ...losses, __regularization__: regularization } : losses);
-              total = this.tasks.map((t) => losses[t]).reduce((a, b) => add(a, b));
+              total = lossTasks.map((t) => losses[t]).reduce((a, b) => add(a, b));
               if (regularization) total = add(total, regularization);
             } else {
               total = weighting
                 ? weighting.combine(losses, { step, epoch, sharedParams: shared })
-                : this.tasks.map((t) => losses[t]).reduce((a, b) => add(a, b));
+                : lossTasks.map((t) => losses[t]).reduce((a, b) => add(a, b));
               if (regularization) total = add(total, regularization);
               backward(total);
             }
             // Every task loss and the total in one small tensor: one read-back per step, not T + 1.
-            const readout = noGrad(() => concat([...this.tasks.map((t) => reshape(losses[t], [1])), reshape(total, [1])], 0));
-            return { readout, probeGrads };
+            const readout = noGrad(() => concat([...lossTasks.map((t) => reshape(losses[t], [1])), reshape(total, [1])], 0));
+            return { readout, probeGrads, lossTasks };
           });
           let gradNorm: number | undefined;
           // Events go out after the step's tensors are released, so listeners see the steady state.
           const pending: TrainerEvent[] = [];
           try {
             const readout = await result.readout.data();
-            const values: Record<string, number> = Object.fromEntries(this.tasks.map((t, k) => [t, readout[k]]));
+            const values: Record<string, number> = Object.fromEntries(result.lossTasks.map((t, k) => [t, readout[k]]));
             assertFiniteLosses(step, values);
-            const total = readout[this.tasks.length];
+            const total = readout[result.lossTasks.length];
             if (!Number.isFinite(total)) throw new NonFiniteLossError(step, '(combined)', total);
             if (this.options.clipGradNorm !== undefined) {
               const norm = clipGradNorm(trainable, this.options.clipGradNorm);
@@ -181,12 +181,12 @@ export class Trainer {
             trainMs += performance.now() - t0;
             samples += batch.size;
             epochSamples += batch.size;
-            for (const task of this.tasks) lossSums[task] += values[task] * batch.size;
+            for (const task of result.lossTasks) lossSums[task] = (lossSums[task] ?? 0) + values[task] * batch.size;
             history.steps.push({ step, epoch, losses: values, total });
             if (result.probeGrads) {
               const { cosine: cosines } = await gradientConflict(result.probeGrads);
               history.gradientCosines.push({ step, epoch, cosines });
-              pending.push({ type: 'gradient-probe', step, epoch, tasks: [...this.tasks], cosines });
+              pending.push({ type: 'gradient-probe', step, epoch, tasks: [...result.lossTasks], cosines });
             }
             pending.push({
               type: 'step', step, epoch, epochSamples, samples, losses: values, total, gradNorm,
@@ -216,7 +216,7 @@ export class Trainer {
         }
         const record: EpochRecord = {
           epoch,
-          trainLoss: Object.fromEntries(this.tasks.map((t) => [t, lossSums[t] / Math.max(epochSamples, 1)])),
+          trainLoss: Object.fromEntries(Object.keys(lossSums).map((t) => [t, lossSums[t] / Math.max(epochSamples, 1)])),
           validation: evaluation?.metrics ?? null,
           gates: evaluation?.gates ?? null,
           improved,
@@ -236,6 +236,19 @@ export class Trainer {
     history.trainSeconds = trainMs / 1000;
     emit({ type: 'end', reason, steps: step, bestEpoch: history.bestEpoch });
     return history;
+  }
+
+  /**
+   * The tasks the model returned a loss for, in task order. A task may have an output but no loss of its own (ESMM's
+   * CVR head is trained only through the CTCVR loss, as in the paper); a loss for an unknown task is an error.
+   */
+  private lossTasksOf(losses: Record<string, Tensor>): string[] {
+    for (const name of Object.keys(losses)) {
+      if (!this.tasks.includes(name)) throw new Error(`model.loss returned a loss for '${name}', which is not one of the tasks (${this.tasks.join(', ')})`);
+    }
+    const present = this.tasks.filter((t) => losses[t]);
+    if (present.length === 0) throw new Error(`model.loss returned no task loss (tasks: ${this.tasks.join(', ')})`);
+    return present;
   }
 
   private get optimizer(): OptimizerLike { return this.options.optimizer; }
