@@ -34,7 +34,8 @@ void sgd_f32(float* p, const float* g, float* buf, size_t n, const RowSel& sel, 
              float dampening, bool nesterov, float wd, bool first_step) {
   for_ranges(n, sel, [&](size_t b, size_t e) {
     for (size_t i = b; i < e; ++i) {
-      float gi = g[i] + (wd != 0.0f ? wd * p[i] : 0.0f);  // wd = 0 must not turn an infinite p into NaN
+      // wd = 0 leaves g untouched: no NaN from an infinite p, and -0 stays -0 (copyInto relies on exact copies).
+      float gi = wd != 0.0f ? g[i] + wd * p[i] : g[i];
       if (buf) {
         float m = first_step ? gi : momentum * buf[i] + (1.0f - dampening) * gi;
         buf[i] = m;
@@ -62,7 +63,7 @@ void adagrad_f32(float* p, const float* g, float* sum, size_t n, const RowSel& s
   const float clr = static_cast<float>(lr / (1.0 + (step - 1.0) * lr_decay));
   for_ranges(n, sel, [&](size_t b, size_t e) {
     for (size_t i = b; i < e; ++i) {
-      float gi = g[i] + (wd != 0.0f ? wd * p[i] : 0.0f);
+      float gi = wd != 0.0f ? g[i] + wd * p[i] : g[i];
       float s = sum[i] + gi * gi;
       sum[i] = s;
       p[i] -= clr * gi / (std::sqrt(s) + eps);
