@@ -4,7 +4,7 @@
  */
 import { loadavg } from 'node:os';
 import * as mt from '../src/index.js';
-import { createModel } from '../src/models/index.js';
+import { e2eStep, e2eWorkload } from '../src/cli/commands/bench.js';
 import type { Backend } from '../src/backends/kernels.js';
 
 function arg(args: string[], name: string, dflt: string): string {
@@ -37,13 +37,9 @@ export async function run(args: string[]): Promise<void> {
       return r;
     };
   }
-  mt.manualSeed(0);
-  const B = 1024, D = wide ? 512 : 499;
-  const model = createModel('mmoe', { inputDim: D, numExperts: 8, expertDims: [wide ? 256 : 16], towerDims: [wide ? 64 : 8], tasks: [{ name: 'a' }, { name: 'b' }] }, { backend });
-  const opt = new mt.optim.Adam(model.parameters(), { lr: 1e-3 });
-  const x = mt.keep(mt.randn([B, D]));
-  const labels = { a: mt.keep(mt.cast(mt.lt(mt.rand([B]), 0.3), 'float32')), b: mt.keep(mt.cast(mt.lt(mt.rand([B]), 0.6), 'float32')) };
-  const step = () => mt.tidy(() => { opt.zeroGrad(); const l = model.loss(model.forward(x), labels); l.backward(); opt.step(); return l; });
+  const w = e2eWorkload(wide ? 'wide' : 'census', 1024);
+  const opt = new mt.optim.Adam(w.inner.parameters(), { lr: 1e-3 });
+  const step = () => e2eStep(w, opt);
   for (let i = 0; i < 2; i++) (await step().data());
   for (const s of stats.values()) { s.ms = 0; s.calls = 0; s.detail.clear(); }
   const N = 5;

@@ -92,12 +92,22 @@ async function benchBackend(name: 'js' | 'native' | 'webgpu', seconds: number, b
 export const E2E_CONFIGS = ['census', 'wide'] as const;
 type E2EConfig = (typeof E2E_CONFIGS)[number];
 
+/** What an end-to-end measurement trains: the model, a fixed random batch (labels and masks), ready to step. */
+export interface E2EWorkload {
+  inner: ZooModel;
+  model: ZooModelAdapter;
+  input: unknown;
+  labels: Record<string, Tensor>;
+  masks: Record<string, Tensor>;
+  batch: number;
+}
+
 /**
- * MMoE training steps per second × batch. 'census': the default `mtgrad train` model on census-shaped random
- * batches (31 categorical columns with census's vocabulary sizes, 7 numeric). 'wide': a dense input of 512,
- * 8 experts 512→256 ReLU, 2 tasks, towers 256→64→1.
+ * The two end-to-end workloads (shared with bench/e2e-mmoe.ts, so every figure measures the same thing). 'census':
+ * the default `mtgrad train` model on census-shaped random batches (31 categorical columns with census's vocabulary
+ * sizes, 7 numeric). 'wide': a dense input of 512, 8 experts 512→256 ReLU, 2 tasks, towers 256→64→1.
  */
-async function endToEnd(config: E2EConfig, seconds: number, batch: number): Promise<number> {
+export function e2eWorkload(config: E2EConfig, batch: number): E2EWorkload {
   manualSeed(0);
   const tasks = [{ name: 'a' }, { name: 'b' }];
   const inner = (config === 'census'
@@ -110,8 +120,6 @@ async function endToEnd(config: E2EConfig, seconds: number, batch: number): Prom
       tasks, numExperts: DEFAULT_SIZES.experts, expertDims: [...DEFAULT_SIZES.expertDims], towerDims: [...DEFAULT_SIZES.towerDims],
     })
     : createModel('mmoe', { inputDim: 512, tasks, numExperts: 8, expertDims: [256], towerDims: [64] })) as unknown as ZooModel;
-  const model = new ZooModelAdapter(inner);
-  const optimizer = new Adam(inner.parameters(), { lr: 1e-3 });
   // Random inputs and labels: the throughput does not depend on the values.
   const rng = new SeededRandom(0);
   const coin = () => Float32Array.from({ length: batch }, () => rng.nextInt(2));
@@ -123,24 +131,35 @@ async function endToEnd(config: E2EConfig, seconds: number, batch: number): Prom
   } else {
     input = randn([batch, 512]);
   }
-  const labels = { a: tensor(coin()), b: tensor(coin()) };
   const ones = new Float32Array(batch).fill(1);
-  const masks = { a: tensor(ones), b: tensor(ones) };
-  const forward = inner.forward.bind(inner) as (x: unknown) => Record<string, Tensor>;
-  const stepSeconds = await timeIt(seconds, async () => {
-    const loss = tidy(() => {
-      const losses = model.loss(forward(input), { labels, masks });
-      const total = add(losses.a, losses.b);
-      backward(total);
-      return total;
-    });
-    await readAndDispose(loss);
-    optimizer.step();
-    optimizer.zeroGrad();
+  return {
+    inner, model: new ZooModelAdapter(inner), input, batch,
+    labels: { a: tensor(coin()), b: tensor(coin()) }, masks: { a: tensor(ones), b: tensor(ones) },
+  };
+}
+
+/** One training step (forward, backward, then the optimizer), returning the total loss (to read back and dispose). */
+export function e2eStep(w: E2EWorkload, optimizer: { step(): void; zeroGrad(): void }): Tensor {
+  const forward = w.inner.forward.bind(w.inner) as (x: unknown) => Record<string, Tensor>;
+  optimizer.zeroGrad();
+  const loss = tidy(() => {
+    const losses = w.model.loss(forward(w.input), { labels: w.labels, masks: w.masks });
+    const total = add(losses.a, losses.b);
+    backward(total);
+    return total;
   });
-  inner.dispose();
+  optimizer.step();
+  return loss;
+}
+
+/** MMoE training steps per second × batch. */
+async function endToEnd(config: E2EConfig, seconds: number, batch: number): Promise<number> {
+  const w = e2eWorkload(config, batch);
+  const optimizer = new Adam(w.inner.parameters(), { lr: 1e-3 });
+  const stepSeconds = await timeIt(seconds, () => readAndDispose(e2eStep(w, optimizer)));
+  w.inner.dispose();
   optimizer.dispose();
-  dispose([input, labels, masks]);
+  dispose([w.input, w.labels, w.masks]);
   return batch / stepSeconds;
 }
 
