@@ -54,6 +54,12 @@ struct KernelTable {
   void (*axpy)(float s, const float* x, float* y, size_t n);
   // ---- optimizer: one Adam/AdamW update of n contiguous elements, in place ----
   void (*adam)(float* p, const float* g, float* m, float* v, size_t n, const AdamConsts& c);
+  // ---- unpacked register-blocked GEMM for skinny products (kernels/skinny.inc); null where the ISA has none ----
+  // C[i*ldc + j] (+)= sum_p A(i,p) * b[p*ldb + j] for i < m, j < n, with A(i,p) = a[i*ars + p*acs].
+  void (*gemm_rowb)(long m, long n, long k, const float* a, long ars, long acs, const float* b, long ldb, float* c,
+                    long ldc, bool accumulate);
+  // C[i*ldc + j] = sum_p a[i*lda + p] * b[j*ldb + p] for i < m, j < n.
+  void (*gemm_dot)(long m, long n, long k, const float* a, long lda, const float* b, long ldb, float* c, long ldc);
 };
 
 const KernelTable* table_generic();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
@@ -21,6 +22,12 @@ int default_threads() {
   return hc ? static_cast<int>(std::min(hc, 256u)) : 1;
 }
 
+// How long an idle worker spins for the next job before sleeping (MTGRAD_SPIN_US, default 100 µs; 0 = never).
+long spin_ns() {
+  if (const char* env = std::getenv("MTGRAD_SPIN_US")) return std::max(0L, std::atol(env)) * 1000;
+  return 100000;
+}
+
 class Pool {
  public:
   Pool() : wanted_(default_threads()) {}
@@ -28,6 +35,7 @@ class Pool {
     {
       std::lock_guard<std::mutex> lk(mu_);
       stop_ = true;
+      published_.store(~std::size_t(0), std::memory_order_release);
     }
     cv_start_.notify_all();
     for (auto& t : workers_) t.join();
@@ -52,6 +60,7 @@ class Pool {
       job_dynamic_ = false;
       pending_ = n - 1;
       ++generation_;
+      published_.store(generation_, std::memory_order_release);
     }
     cv_start_.notify_all();
     fn(0, n);
@@ -78,6 +87,7 @@ class Pool {
       job_threads_ = n;
       job_dynamic_ = true;
       gen = ++generation_;
+      published_.store(generation_, std::memory_order_release);
       state_.store(static_cast<uint64_t>(gen) << 32, std::memory_order_release);  // open, nobody inside
     }
     cv_start_.notify_all();
@@ -107,6 +117,18 @@ class Pool {
 
   void loop(int id, std::size_t seen) {
     for (;;) {
+      // Spin a little before sleeping: kernels of one training step come back to back, and waking a sleeping
+      // worker costs far more than the kernel on a VM (the vCPU has to be woken too), so skinny GEMMs and
+      // elementwise ops would otherwise run on the caller alone.
+      if (spin_ns_ > 0) {
+        const auto t0 = std::chrono::steady_clock::now();
+        for (int i = 0; published_.load(std::memory_order_acquire) == seen; ++i) {
+#if defined(__x86_64__)
+          __builtin_ia32_pause();
+#endif
+          if ((i & 63) == 63 && std::chrono::steady_clock::now() - t0 > std::chrono::nanoseconds(spin_ns_)) break;
+        }
+      }
       const std::function<void(int, int)>* job;
       int n;
       bool dynamic;
@@ -159,6 +181,8 @@ class Pool {
   int pending_ = 0;
   bool job_dynamic_ = false;
   std::size_t generation_ = 0;
+  std::atomic<std::size_t> published_{0};  // generation_, readable without the lock (spinning workers)
+  const long spin_ns_ = spin_ns();
   // Dynamic jobs: (generation & 0xffffffff) << 32 | closed bit | number of workers inside the job.
   std::atomic<uint64_t> state_{0};
   bool stop_ = false;

@@ -171,6 +171,49 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
       nat.setNumThreads(threadCounts[1]!);
     });
 
+    // Skinny products (one side <= 64, e.g. MMoE gates, towers and their weight gradients) take the unpacked
+    // register-blocked kernels: short sides around their 7-row / 64-column / 3x8 blocks, long and odd depths.
+    for (const threads of threadCounts) {
+      it(`float32 skinny shapes x 4 transposes, with bias + activation (${threads} thread(s))`, () => {
+        nat.setNumThreads(threads);
+        const acts: Activation[] = ['none', 'relu', 'sigmoid', 'tanh', 'gelu'];
+        let q = 0;
+        for (const s of [1, 3, 7, 8, 17, 63, 64, 65]) {
+          for (const k of [1, 513, 1024]) {
+            for (const [ta, tb] of TRANS) {
+              const activation = acts[q++ % acts.length]!;
+              check('float32', 1, s, k, 300, ta, tb, { bias: q % 2 === 0, activation });
+              check('float32', 1, 300, k, s, ta, tb, { bias: q % 2 === 1, activation });
+            }
+          }
+        }
+        // The MMoE "wide" shapes themselves (gate, towers and their gradients).
+        for (const [m, k, n, ta, tb] of [[8, 1024, 512, true, false], [1024, 512, 8, false, true], [64, 1024, 256, true, false],
+          [1024, 256, 64, false, true], [1024, 64, 256, false, false], [1, 1024, 64, true, false], [1024, 64, 1, false, true],
+          [1024, 1, 64, false, false]] as const) {
+          check('float32', 1, m, k, n, ta, tb);
+          check('float32', 1, m, k, n, ta, tb, { bias: true, activation: 'relu' });
+        }
+        nat.setNumThreads(threadCounts[1]!);
+      });
+    }
+
+    it('skinny products: bit-identical whatever the thread count', () => {
+      for (const [m, k, n, ta, tb] of [[8, 1024, 512, true, false], [1024, 512, 8, false, true], [64, 1024, 256, true, false],
+        [1024, 256, 64, false, true], [65, 513, 300, false, false], [300, 513, 17, true, true]] as const) {
+        const [a] = both('float32', values(m * k, m + k)), [b] = both('float32', values(k * n, k + n));
+        const p = { batch: 1, m, k, n, transA: ta, transB: tb, aBatchStride: 0, bBatchStride: 0 };
+        nat.setNumThreads(1);
+        const ref = read(nat.matmul(a, b, p));
+        for (const t of [2, 3, 5, 2]) {
+          nat.setNumThreads(t);
+          const got = read(nat.matmul(a, b, p));
+          expect(Buffer.from(got.buffer).equals(Buffer.from(ref.buffer)), `${m}x${k}x${n} ${t} threads`).toBe(true);
+        }
+      }
+      nat.setNumThreads(threadCounts[1]!);
+    });
+
     it('float64 (blocked loop) matches the reference', () => {
       for (const [m, k, n] of [[1, 1, 1], [7, 17, 33], [65, 130, 33]] as const) {
         for (const [ta, tb] of TRANS) check('float64', 2, m, k, n, ta, tb, { bias: true, activation: 'tanh' });

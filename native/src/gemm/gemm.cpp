@@ -53,6 +53,10 @@ const Blocking& blocking() {
 const double kParallelFlops = 2.0 * 176 * 176 * 176;
 // Below this many flops per product, packing costs more than it saves.
 const double kSmallFlops = 2.0 * 40 * 40 * 40;
+// Skinny products: the short side up to which the unpacked kernels beat packing, and the work above which a
+// single skinny product is split over the pool (no packing phase to share, so the crossover is lower).
+const long kSkinnyMax = env_long("MTGRAD_GEMM_SKINNY_MAX", 64);
+const double kSkinnyParallelFlops = static_cast<double>(env_long("MTGRAD_GEMM_SKINNY_PAR", 3000000));
 
 // Packed panels: one B block per slot (slot 0 is shared by the threads of one product; a batch of independent
 // single-threaded products uses one slot per thread) and one A block per thread.
@@ -344,6 +348,22 @@ void sgemm(const float* a, const float* b, float* c, const float* bias, const Ge
   // [B, in] x [experts, in]^T) and a few rows of long rows (its weight gradient, [experts, B] x [B, in]), where
   // packing would pad to whole MR x NR tiles and copy the big operand for little arithmetic.
   const bool small = flops < kSmallFlops || m <= 2 || (s.trans_b && n <= 8) || (!s.trans_b && m <= 8);
+  // Skinny products (one side at most 64: expert gates, towers, their weight gradients) on the register-blocked
+  // unpacked kernels where the CPU has them: packing would copy the long operand for a few tiles of work.
+  if ((small || std::min(m, n) <= kSkinnyMax) && kernels().gemm_rowb) {
+    const double total = flops * static_cast<double>(s.batch);
+    if (s.batch == 1) {
+      sgemm_skinny(a, b, c, m, k, n, s.trans_a, s.trans_b, bias, s.act, total >= kSkinnyParallelFlops ? num_threads() : 1);
+      return;
+    }
+    int nt = total >= kParallelFlops ? num_threads() : 1;
+    parallel_for(static_cast<size_t>(s.batch), nt > 1 ? 1 : static_cast<size_t>(s.batch), [&](size_t e0, size_t e1) {
+      for (size_t e = e0; e < e1; ++e)
+        sgemm_skinny(a + static_cast<long>(e) * s.a_stride, b + static_cast<long>(e) * s.b_stride,
+                     c + static_cast<long>(e) * m * n, m, k, n, s.trans_a, s.trans_b, bias, s.act, 1);
+    });
+    return;
+  }
   if (small) {
     // Independent products: spread the batch over the pool when the total work is worth it.
     int nt = flops * static_cast<double>(s.batch) >= kParallelFlops ? num_threads() : 1;

@@ -18,6 +18,11 @@ void dgemm(const double* a, const double* b, double* c, const double* bias, cons
 // once through each operand, no temporaries. Epilogue not applied.
 void sgemm_small(const float* a, const float* b, float* c, long m, long k, long n, bool ta, bool tb);
 
+// Register-blocked unpacked path for skinny products (m or n <= 64) and small ones, bias + activation applied,
+// split over up to nthreads threads. Returns false (nothing done) where the CPU's kernel table has no such kernel.
+bool sgemm_skinny(const float* a, const float* b, float* c, long m, long k, long n, bool ta, bool tb,
+                  const float* bias, int act, int nthreads);
+
 // Applies bias + activation to an [m, n] block of C rows (row stride ldc).
 void gemm_epilogue(float* c, long m, long n, long ldc, const float* bias, int act);
 

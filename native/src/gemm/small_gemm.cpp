@@ -1,11 +1,58 @@
 // GEMM without packing, for products too small to amortise packing (or matrix-vector shapes where every operand
 // element is used once): loops ordered so the innermost one is unit-stride in memory and runs a vectorised kernel.
+#include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <memory>
 
 #include "../cpu.h"
+#include "../thread_pool.h"
 #include "gemm.h"
 
 namespace mtgrad {
+
+bool sgemm_skinny(const float* a, const float* b, float* c, long m, long k, long n, bool ta, bool tb,
+                  const float* bias, int act, int nthreads) {
+  const KernelTable& kt = kernels();
+  if (!kt.gemm_rowb || !kt.gemm_dot) return false;
+  // NT with a short side: dot products (both operands read along k). Otherwise B is used row-major: as is for NN
+  // and TN (a transposed A only changes its strides), through a transposed copy of the (short or small) B for
+  // NT and TT.
+  const bool dot = tb && !ta && (n < 16 || m <= 16);
+  std::unique_ptr<float[]> bt;
+  const float* bb = b;
+  if (tb && !dot) {
+    bt.reset(new float[static_cast<size_t>(k * n)]);
+    for (long j = 0; j < n; ++j)
+      for (long p = 0; p < k; ++p) bt[static_cast<size_t>(p * n + j)] = b[j * k + p];
+    bb = bt.get();
+  }
+  // C is cut into fixed units (row groups when C is taller than wide, else 64-column blocks) that the threads
+  // claim in turn: every element is computed by one thread in one fixed order, so the result does not depend on
+  // which thread takes which unit, and a worker that wakes late leaves its units to the caller.
+  const long colq = 64;
+  const bool by_rows = m >= n || n <= colq;
+  const long rows_per = std::max<long>(dot ? 3 : 7, (m + 7) / 8);
+  const long units = by_rows ? (m + rows_per - 1) / rows_per : (n + colq - 1) / colq;
+  auto unit = [&](long u) {
+    const long i0 = by_rows ? u * rows_per : 0, i1 = by_rows ? std::min(m, (u + 1) * rows_per) : m;
+    const long j0 = by_rows ? 0 : u * colq, j1 = by_rows ? n : std::min(n, (u + 1) * colq);
+    if (dot)
+      kt.gemm_dot(i1 - i0, j1 - j0, k, a + i0 * k, k, b + j0 * k, k, c + i0 * n + j0, n);
+    else
+      kt.gemm_rowb(i1 - i0, j1 - j0, k, a + (ta ? i0 : i0 * k), ta ? 1 : k, ta ? m : 1, bb + j0, n, c + i0 * n + j0, n,
+                   false);
+    if (bias || act)
+      for (long i = i0; i < i1; ++i)
+        kt.bias_act(act, c + i * n + j0, bias ? bias + j0 : nullptr, static_cast<size_t>(j1 - j0));
+  };
+  std::atomic<long> next{0};
+  auto work = [&](int, int) {
+    for (long u; (u = next.fetch_add(1, std::memory_order_relaxed)) < units;) unit(u);
+  };
+  if (nthreads <= 1 || units < 2 || !run_dynamic(nthreads, work)) work(0, 1);
+  return true;
+}
 
 void sgemm_small(const float* a, const float* b, float* c, long m, long k, long n, bool ta, bool tb) {
   const KernelTable& kt = kernels();
