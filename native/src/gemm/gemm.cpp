@@ -80,14 +80,23 @@ void pack_a(const Operand& A, long mc, long kc, int MR, float* out) {
   if (A.rs == 1) {
     // Transposed storage: the values of one k are contiguous across rows. Walk k outermost so each source row
     // is read once as one run (column-wise panel walks touch a new page per k: TLB-bound).
+    // Whole panels are fixed-size copies (inlined moves, not a loop of scalar copies with a runtime bound).
+    const long full = mc / MR * MR;
     for (long p = 0; p < kc; ++p) {
       const float* src = A.p + p * A.cs;
-      for (long ir = 0; ir < mc; ir += MR) {
-        long mr = std::min<long>(MR, mc - ir);
-        float* o = out + ir * kc + p * MR;
+      float* o = out + p * MR;
+      if (MR == 14) {
+        for (long ir = 0; ir < full; ir += 14) std::memcpy(o + ir * kc, src + ir, 14 * sizeof(float));
+      } else if (MR == 6) {
+        for (long ir = 0; ir < full; ir += 6) std::memcpy(o + ir * kc, src + ir, 6 * sizeof(float));
+      } else {
+        for (long ir = 0; ir < full; ir += MR) std::memcpy(o + ir * kc, src + ir, static_cast<size_t>(MR) * sizeof(float));
+      }
+      if (full < mc) {
+        float* t = o + full * kc;
         long i = 0;
-        for (; i < mr; ++i) o[i] = src[ir + i];
-        for (; i < MR; ++i) o[i] = 0.0f;
+        for (; i < mc - full; ++i) t[i] = src[full + i];
+        for (; i < MR; ++i) t[i] = 0.0f;
       }
     }
     return;
@@ -110,7 +119,9 @@ void pack_b(const Operand& B, long kc, long nc, int NR, long panel_begin, long p
     long jr = jp * NR;
     long nr = std::min<long>(NR, nc - jr);
     float* dst = out + jp * NR * kc;
-    if (B.cs == 1) {  // row-major B: the NR values of one k are contiguous
+    if (B.cs == 1 && nr == 32) {  // row-major B, a whole panel: fixed-size copies
+      for (long p = 0; p < kc; ++p) std::memcpy(dst + p * 32, B.p + p * B.rs + jr, 32 * sizeof(float));
+    } else if (B.cs == 1) {  // row-major B: the NR values of one k are contiguous
       for (long p = 0; p < kc; ++p) {
         const float* src = B.p + p * B.rs + jr;
         long j = 0;
