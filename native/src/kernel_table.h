@@ -60,6 +60,8 @@ struct KernelTable {
                     long ldc, bool accumulate);
   // C[i*ldc + j] = sum_p a[i*lda + p] * b[j*ldb + p] for i < m, j < n.
   void (*gemm_dot)(long m, long n, long k, const float* a, long lda, const float* b, long ldb, float* c, long ldc);
+  // dst[c*ldd + r] = src[r*lds + c] for r, c < 16 (null where the ISA has none).
+  void (*transpose16)(const float* src, long lds, float* dst, long ldd);
 };
 
 const KernelTable* table_generic();

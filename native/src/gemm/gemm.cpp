@@ -129,6 +129,16 @@ void pack_b(const Operand& B, long kc, long nc, int NR, long panel_begin, long p
         for (; j < NR; ++j) dst[j] = 0.0f;
         dst += NR;
       }
+    } else if (nr == NR && NR % 16 == 0 && kernels().transpose16) {
+      // Transposed B, a whole panel: 16 x 16 register transposes, the k tail copied element by element.
+      const KernelTable& kt = kernels();
+      long p = 0;
+      for (; p + 16 <= kc; p += 16)
+        for (long j = 0; j < NR; j += 16) kt.transpose16(B.p + (jr + j) * B.cs + p, B.cs, dst + p * NR + j, NR);
+      for (long j = 0; j < nr; ++j) {
+        const float* src = B.p + (jr + j) * B.cs;
+        for (long q = p; q < kc; ++q) dst[q * NR + j] = src[q];
+      }
     } else {  // transposed B: walk each column contiguously, 64 k at a time so the panel rows written stay in L1
       if (nr < NR)
         for (long p = 0; p < kc; ++p)
