@@ -84,7 +84,13 @@ export function tensor(data: NestedArray | TypedArray, opts: CreateOptions & { s
     shape = opts.shape ? checkShape(op, opts.shape) : [data.length];
     if (sizeOf(shape) !== data.length) throw new Error(`${op}: shape ${fmt(shape)} needs ${sizeOf(shape)} values, got a typed array of ${data.length}`);
     flat = dtypeOfArray(data) === dtype ? data : typedArrayFor(dtype, data.length);
-    if (flat !== data) flat.set(data);
+    if (flat !== data) {
+      if (dtype === 'int32') {
+        const bad = data.findIndex((v) => !Number.isInteger(v) || v < -2147483648 || v > 2147483647);
+        if (bad >= 0) throw new Error(`${op}: int32 tensor given ${data[bad]} at index ${bad} (not an int32 value; round it explicitly)`);
+      }
+      flat.set(data);
+    }
   } else {
     dtype = opts.dtype ?? 'float32';
     shape = inferShape(data);

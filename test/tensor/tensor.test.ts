@@ -30,6 +30,8 @@ describe('creation and readback', () => {
   it('rejects ragged or bad input with a clear error', () => {
     expect(() => mt.tensor([[1, 2], [3]])).toThrow(/ragged nested array at \[1\]: expected 2/);
     expect(() => mt.tensor([1.5], { dtype: 'int32' })).toThrow(/non-integer/);
+    expect(() => mt.tensor(new Float32Array([1, 2.5]), { dtype: 'int32' })).toThrow(/int32 tensor given 2.5 at index 1/);
+    expect(Array.from(mt.tensor(new Float64Array([1, -2]), { dtype: 'int32' }).dataSync())).toEqual([1, -2]);
     expect(() => mt.tensor(new Float32Array(5), { shape: [2, 2] })).toThrow(/needs 4 values/);
     expect(() => mt.zeros([2, -1])).toThrow(/non-negative/);
   });
