@@ -15,7 +15,7 @@ import { add, div, gt, minimum, mul, sub, where } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import { checkTaskNames, orderedLosses, type CombineContext, type LossWeighting } from './weighting.js';
 import { flattenGradients, taskGradients, unflattenLike } from './task-gradients.js';
-import { seededRandom, shuffled } from './random.js';
+import { SeededRandom } from '../data/random.js';
 
 /**
  * The projected task gradients (flat vectors), each against the others in the order `orderFor(i)` gives.
@@ -40,11 +40,11 @@ export function projectConflicting(grads: readonly Tensor[], orderFor: (i: numbe
 
 export class PCGrad implements LossWeighting {
   readonly name = 'pcgrad';
-  private readonly random: () => number;
+  private readonly random: SeededRandom;
 
   constructor(readonly tasks: readonly string[], opts: { seed?: number; reduction?: 'sum' | 'mean' } = {}) {
     checkTaskNames('PCGrad', tasks);
-    this.random = seededRandom(opts.seed ?? 0);
+    this.random = new SeededRandom(opts.seed ?? 0);
     this.reduction = opts.reduction ?? 'sum';
     if (this.reduction !== 'sum' && this.reduction !== 'mean') throw new Error(`PCGrad: reduction must be 'sum' or 'mean', got '${String(this.reduction)}'`);
   }
@@ -59,8 +59,7 @@ export class PCGrad implements LossWeighting {
     const scale = this.reduction === 'mean' ? 1 / K : 1;
     const grads = taskGradients(Object.fromEntries(this.tasks.map((t, k) => [t, losses[k]])), shared);
     const flat = noGrad(() => this.tasks.map((t) => flattenGradients(grads[t])));
-    const indices = this.tasks.map((_, i) => i);
-    const projected = projectConflicting(flat, () => shuffled(indices, this.random));
+    const projected = projectConflicting(flat, () => Array.from(this.random.permutation(K)));
     const correction = noGrad(() => mul(sub(projected.reduce((a, b) => add(a, b)), flat.reduce((a, b) => add(a, b))), scale));
     const pieces = noGrad(() => unflattenLike(correction, shared));
     const linear = shared.map((p, i) => sum(mul(p, pieces[i]))).reduce((a, b) => add(a, b));
