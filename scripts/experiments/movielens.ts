@@ -81,7 +81,6 @@ const rankingTable = (r: Ratings, seed: number) => {
   const c = rankingCandidates({ users: r.userIds, items: r.itemIds }, ratedAll, { nItems: data.nItems, negatives: NEGATIVES_RANK, seed });
   return { c, table: pairTable(c.user, c.item, c.relevance, new Float32Array(c.user.length), new Float32Array(c.user.length)) };
 };
-const validationRanking = rankingTable(validationRatings, PROTOCOL_SEED + 1);
 const testRanking = rankingTable(data.test, PROTOCOL_SEED);
 
 interface RnrRun { rmse: number; ndcg: number; hr: number; fit: FitResult }
