@@ -1,18 +1,7 @@
 /** Shape arithmetic shared by every op: sizes, strides, broadcasting, axis normalisation. */
 import type { Shape } from '../backends/kernels.js';
 
-export function sizeOf(shape: Shape): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
-export function stridesOf(shape: Shape): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]; }
-  return s;
-}
+export { sizeOf, contiguousStrides as stridesOf } from '../backends/shape.js';
 
 export function fmt(shape: Shape): string {
   return `[${shape.join(',')}]`;

@@ -3,18 +3,8 @@ import type { Shape } from '../kernels.js';
 
 export const MAX_RANK = 8;
 
-export function sizeOf(shape: Shape): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
-export function contiguousStrides(shape: Shape): number[] {
-  const strides = new Array<number>(shape.length);
-  let s = 1;
-  for (let d = shape.length - 1; d >= 0; d--) { strides[d] = s; s *= shape[d]!; }
-  return strides;
-}
+export { sizeOf, contiguousStrides } from '../shape.js';
+import { contiguousStrides } from '../shape.js';
 
 /** Strides of an operand of `inShape` read at the coordinates of `outShape` (0 where it is broadcast). */
 export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
