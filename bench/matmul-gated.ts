@@ -27,18 +27,20 @@ function composed(be: Backend, experts: Storage, logits: Storage): Storage {
   return out;
 }
 
+const MIX = { e: E, b: B, d: D, t: 1, layout: 'EBD' } as const;
+
 export async function gatedMixtureBench(js: Backend, nat: Backend | null, quick: boolean): Promise<void> {
   const ex = values(E * B * D, 1), lg = values(B * E, 2), go = values(B * D, 3);
   const opts = { minSamples: quick ? 5 : 20, maxTime: quick ? 0.5 : 2 };
   const cases = [];
   for (const be of nat ? [js, nat] : [js]) {
     const experts = be.upload(ex, 'float32'), logits = be.upload(lg, 'float32'), gOut = be.upload(go, 'float32');
-    const { weights } = be.gatedMixture(experts, logits, E, B, D);
+    const { weights } = be.gatedMixture(experts, logits, MIX);
     cases.push(
-      b.add(`${be.name} fused`, () => { const r = be.gatedMixture(experts, logits, E, B, D); be.dispose(r.out); be.dispose(r.weights); }, opts),
+      b.add(`${be.name} fused`, () => { const r = be.gatedMixture(experts, logits, MIX); be.dispose(r.out); be.dispose(r.weights); }, opts),
       b.add(`${be.name} composed`, () => be.dispose(composed(be, experts, logits)), opts),
       b.add(`${be.name} fused backward`, () => {
-        const r = be.gatedMixtureBackward(gOut, experts, weights, E, B, D);
+        const r = be.gatedMixtureBackward(gOut, experts, weights, MIX);
         be.dispose(r.gExperts); be.dispose(r.gLogits);
       }, opts),
     );

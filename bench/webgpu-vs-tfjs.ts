@@ -17,7 +17,7 @@
  * Then gatedMixture (batch 1024, 8 experts, d 256) on webgpu: mtgrad's fused kernel, the same result composed
  * from mtgrad's primitive kernels (softmax, permute, broadcast mul, sum over experts), and from tfjs's ops.
  */
-import type { Backend, MatmulParams, Storage } from '../src/backends/kernels.js';
+import type { Backend, MatmulParams, MixtureParams, Storage } from '../src/backends/kernels.js';
 import { createWebGpuBackend, type WebGpuBackend } from '../src/backends/webgpu/index.js';
 import { dawnGpu } from '../src/backends/webgpu/gpu-context.js';
 import { planMatmul } from '../src/backends/webgpu/ops/matmul-tuning.js';
@@ -217,15 +217,16 @@ export async function run(args: string[]): Promise<void> {
 
 async function gatedBench(gpu: WebGpuBackend, tf: Tf, tfb: TfWebGpuBackend, target: number, reps: number): Promise<void> {
   const E = 8, B = 1024, D = 256;
+  const mp: MixtureParams = { e: E, b: B, d: D, t: 1, layout: 'EBD' };
   const ex = randomArray(E * B * D, 1, 4), lg = randomArray(B * E, 2, 4), go = randomArray(B * D, 3, 4);
   const experts = gpu.upload(ex, 'float32'), logits = gpu.upload(lg, 'float32'), gOut = gpu.upload(go, 'float32');
-  const { weights } = gpu.gatedMixture(experts, logits, E, B, D);
+  const { weights } = gpu.gatedMixture(experts, logits, mp);
   const tEx = tf.tensor3d(ex, [E, B, D]), tLg = tf.tensor2d(lg, [B, E]);
   const tfComposed = (): TfTensor => tf.tidy(() =>
     tf.sum(tf.mul(tEx, tf.reshape(tf.transpose(tf.softmax(tLg)), [E, B, 1])), 0));
 
   // Same result from all three (max abs difference to the fused output).
-  const fusedOut = await gpu.read(gpu.gatedMixture(experts, logits, E, B, D).out);
+  const fusedOut = await gpu.read(gpu.gatedMixture(experts, logits, mp).out);
   const compOut = await gpu.read(composedGated(gpu, experts, logits, E, B, D));
   const tfOut = await tfComposed().data();
   let dComp = 0, dTf = 0;
@@ -237,12 +238,12 @@ async function gatedBench(gpu: WebGpuBackend, tf: Tf, tfb: TfWebGpuBackend, targ
   const mtSettleFn = () => mtSettle(gpu);
   const res = await sampleAlternating([
     { name: 'mtgrad fused', settle: mtSettleFn, record: () => {
-      const r = gpu.gatedMixture(experts, logits, E, B, D); gpu.dispose(r.out); gpu.dispose(r.weights);
+      const r = gpu.gatedMixture(experts, logits, mp); gpu.dispose(r.out); gpu.dispose(r.weights);
     } },
     { name: 'mtgrad composed', settle: mtSettleFn, record: () => gpu.dispose(composedGated(gpu, experts, logits, E, B, D)) },
     { name: 'tfjs composed', settle: () => tfSettle(tfb), record: () => tfComposed().dispose() },
     { name: 'mtgrad fused backward', settle: mtSettleFn, record: () => {
-      const r = gpu.gatedMixtureBackward(gOut, experts, weights, E, B, D); gpu.dispose(r.gExperts); gpu.dispose(r.gLogits);
+      const r = gpu.gatedMixtureBackward(gOut, experts, weights, mp); gpu.dispose(r.gExperts); gpu.dispose(r.gLogits);
     } },
   ], target, reps);
   const fused = res.get('mtgrad fused')!;

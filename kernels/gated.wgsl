@@ -1,61 +1,84 @@
-// gatedMixture, forward and backward, one kernel each. experts [E, B, D], gateLogits / weights [B, E].
-// Template: E (the expert count, a compile-time constant so per-expert values live in registers), WG.
+// gatedMixture, forward and backward, one kernel each. T gate sets (tasks) share E experts: gateLogits / weights
+// [T, B, E], out / gOut [T, B, D]; expert e's row for batch row b, x[e, b, :], starts at e · strideE + b · strideB
+// (layout 'EBD': strideE = B·D, strideB = D; 'BED': strideE = D, strideB = E·D), and gExperts has the same layout.
+// Template: E (experts) and T (tasks), compile-time constants so per-expert / per-task values live in registers;
+// WG (workgroup size); C (backward: how many of the T·E dot products one shared-memory reduction pass carries).
 
-// ---- forward: weights = softmax(gateLogits) per row; out[b, :] = Σ_e weights[b, e] · experts[e, b, :].
-// One thread per (b, d): each recomputes its row's softmax (E is small, and the weighted sum costs O(E) anyway),
-// so no shared memory and no second pass; the d = 0 thread also writes the row's weights.
-// params: [0] B, [1] D.
 @group(0) @binding(1) var<storage, read> experts: array<f32>;
+
+const E = {{E}}u;
+const T = {{T}}u;
+const K = T * E;
+const WG = {{WG}}u;
+const C = {{C}}u;
+
+// ---- forward: weights[t, b, :] = softmax(gateLogits[t, b, :]); out[t, b, :] = Σ_e weights[t, b, e] · x[e, b, :].
+// One thread per (b, d): it reads its E expert values x[·, b, d] once, then for each task recomputes the row's
+// softmax (E is small, and the weighted sum costs O(E) anyway) and writes out[t, b, d]: no shared memory, no
+// second pass, and the experts are read once however many tasks there are. The d = 0 thread also writes the
+// weights. With D = 0 the host runs one thread per row (DT = 1) so the weights are still written.
+// params: [0] B, [1] D, [2] DT = max(D, 1) (threads per row), [3] strideE, [4] strideB.
 @group(0) @binding(2) var<storage, read> logits: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 @group(0) @binding(4) var<storage, read_write> weightsOut: array<f32>;
 
-const E = {{E}}u;
-const WG = {{WG}}u;
-
 @compute @workgroup_size(WG)
 fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = linearIndex(gid, nwg, WG);
+  let i = linearIndex(gid, nwg, WG);
   let B = P(0);
   let D = P(1);
-  if (t >= B * D) { return; }
-  let b = t / D;
-  let d = t % D;
-  var w: array<f32, E>;
-  var m = -f32Inf();
-  for (var e = 0u; e < E; e++) {
-    w[e] = logits[b * E + e];
-    m = max(m, w[e]);
+  let DT = P(2);
+  if (i >= B * DT) { return; }
+  let b = i / DT;
+  let d = i % DT;
+  let hasOut = d < D;
+  var x: array<f32, E>;
+  if (hasOut) {
+    let base = b * P(4) + d;
+    let strideE = P(3);
+    for (var e = 0u; e < E; e++) { x[e] = experts[e * strideE + base]; }
   }
-  var sum = 0.0;
-  for (var e = 0u; e < E; e++) {
-    w[e] = exp(w[e] - m);
-    sum += w[e];
-  }
-  let inv = 1.0 / sum;
-  var acc = 0.0;
-  for (var e = 0u; e < E; e++) {
-    w[e] = w[e] * inv;
-    acc += w[e] * experts[(e * B + b) * D + d];
-  }
-  out[t] = acc;
-  if (d == 0u) {
-    for (var e = 0u; e < E; e++) { weightsOut[b * E + e] = w[e]; }
+  for (var t = 0u; t < T; t++) {
+    let row = t * B + b;
+    var w: array<f32, E>;
+    var m = -f32Inf();
+    for (var e = 0u; e < E; e++) {
+      w[e] = logits[row * E + e];
+      m = max(m, w[e]);
+    }
+    var sum = 0.0;
+    for (var e = 0u; e < E; e++) {
+      w[e] = exp(w[e] - m);
+      sum += w[e];
+    }
+    let inv = 1.0 / sum;
+    var acc = 0.0;
+    for (var e = 0u; e < E; e++) {
+      w[e] = w[e] * inv;
+      acc += w[e] * x[e];
+    }
+    if (hasOut) { out[row * D + d] = acc; }
+    if (d == 0u) {
+      for (var e = 0u; e < E; e++) { weightsOut[row * E + e] = w[e]; }
+    }
   }
 }
 
-// ---- backward: gExperts[e, b, :] = w[b, e] · gOut[b, :];
-// gLogits[b, e] = w[b, e] · (⟨gOut[b], experts[e, b]⟩ − Σ_e' w[b, e'] · ⟨gOut[b], experts[e', b]⟩).
-// One workgroup per row b: threads stride over d, write gExperts and accumulate the E dot products in
-// registers; one shared-memory tree reduction per expert; then the first threads write the row's gLogits.
-// params: [0] B, [1] D.
+// ---- backward: gExperts x[e, b, :] = Σ_t w[t, b, e] · gOut[t, b, :] (one gradient summed over the tasks);
+// gLogits[t, b, e] = w[t, b, e] · (⟨gOut[t, b], x[e, b]⟩ − Σ_e' w[t, b, e'] · ⟨gOut[t, b], x[e', b]⟩).
+// One workgroup per row b. The row's T·E weights go to shared memory; threads stride over d, read gOut[·, b, d]
+// for every task, accumulate the T·E dot products in registers and write gExperts. Then the partial dot products
+// are summed over the workgroup C at a time (C tree reductions side by side, one barrier per level), and the
+// threads write the row's T·E gLogits.
+// params: [0] B, [1] D, [2] strideE, [3] strideB.
 @group(0) @binding(5) var<storage, read> gOut: array<f32>;
 @group(0) @binding(6) var<storage, read> weights: array<f32>;
 @group(0) @binding(7) var<storage, read_write> gExperts: array<f32>;
 @group(0) @binding(8) var<storage, read_write> gLogits: array<f32>;
 
-var<workgroup> red: array<f32, WG>;
-var<workgroup> dots: array<f32, E>;
+var<workgroup> red: array<f32, C * WG>;
+var<workgroup> dots: array<f32, K>;
+var<workgroup> ws: array<f32, K>;
 
 @compute @workgroup_size(WG)
 fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -63,32 +86,51 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
   let b = linearGroup(wid, nwg);
   let B = P(0);
   let D = P(1);
+  let strideE = P(2);
+  let strideB = P(3);
   let inBounds = b < B;
-  var partial: array<f32, E>;
+  // ws[t·E + e] = weights[t, b, e]
   if (inBounds) {
-    var w: array<f32, E>;
-    for (var e = 0u; e < E; e++) { w[e] = weights[b * E + e]; partial[e] = 0.0; }
+    for (var k = lid; k < K; k += WG) { ws[k] = weights[((k / E) * B + b) * E + k % E]; }
+  }
+  workgroupBarrier();
+  var partial: array<f32, K>;
+  for (var k = 0u; k < K; k++) { partial[k] = 0.0; }
+  if (inBounds) {
     for (var d = lid; d < D; d += WG) {
-      let g = gOut[b * D + d];
+      var g: array<f32, T>;
+      for (var t = 0u; t < T; t++) { g[t] = gOut[(t * B + b) * D + d]; }
       for (var e = 0u; e < E; e++) {
-        let at = (e * B + b) * D + d;
-        partial[e] += g * experts[at];
-        gExperts[at] = w[e] * g;
+        let at = e * strideE + b * strideB + d;
+        let x = experts[at];
+        var acc = 0.0;
+        for (var t = 0u; t < T; t++) {
+          partial[t * E + e] += g[t] * x;
+          acc += ws[t * E + e] * g[t];
+        }
+        gExperts[at] = acc;
       }
     }
   }
-  for (var e = 0u; e < E; e++) {
-    red[lid] = partial[e];
+  for (var c0 = 0u; c0 < K; c0 += C) {
+    let cn = min(C, K - c0);
+    for (var k = 0u; k < cn; k++) { red[k * WG + lid] = partial[c0 + k]; }
     workgroupBarrier();
     for (var s = WG / 2u; s > 0u; s = s / 2u) {
-      if (lid < s) { red[lid] = red[lid] + red[lid + s]; }
+      for (var j = lid; j < cn * s; j += WG) {
+        let at = (j / s) * WG + j % s;
+        red[at] = red[at] + red[at + s];
+      }
       workgroupBarrier();
     }
-    if (lid == 0u) { dots[e] = red[0]; }
+    for (var k = lid; k < cn; k += WG) { dots[c0 + k] = red[k * WG]; }
     workgroupBarrier();
   }
   if (!inBounds) { return; }
-  var mean = 0.0;
-  for (var e = 0u; e < E; e++) { mean += weights[b * E + e] * dots[e]; }
-  for (var e = lid; e < E; e += WG) { gLogits[b * E + e] = weights[b * E + e] * (dots[e] - mean); }
+  for (var k = lid; k < K; k += WG) {
+    let t = k / E;
+    var mean = 0.0;
+    for (var e = 0u; e < E; e++) { mean += ws[t * E + e] * dots[t * E + e]; }
+    gLogits[(t * B + b) * E + k % E] = ws[k] * (dots[k] - mean);
+  }
 }

@@ -1,7 +1,7 @@
 // gather(x, idx, out, outer, n, inner), scatterAdd(src, idx, out, outer, n, inner), cast(x, out),
 // random(out, dist, seedLo, seedHi, offset, a, b), philox(c0, c1, k0, k1, out4),
-// gatedMixture(experts, logits, out, weights, e, b, d),
-// gatedMixtureBackward(gOut, experts, weights, gExperts, gLogits, e, b, d).
+// gatedMixture(experts, logits, out, weights, e, b, d, t, layout),
+// gatedMixtureBackward(gOut, experts, weights, gExperts, gLogits, e, b, d, t, layout).
 #include <string>
 
 #include "bindings.h"
@@ -92,18 +92,32 @@ void philox_binding(const Napi::CallbackInfo& info) {
              out.data);
 }
 
+// Trailing arguments of both gated-mixture bindings: e, b, d, t, layout (0 = [E, B, D], 1 = [B, E, D]).
+MixtureDims mixture_args(const Napi::CallbackInfo& info, size_t first) {
+  MixtureDims m{};
+  m.e = size_arg(info, first, "e");
+  m.b = size_arg(info, first + 1, "b");
+  m.d = size_arg(info, first + 2, "d");
+  m.t = size_arg(info, first + 3, "t");
+  const long layout = size_arg(info, first + 4, "layout");
+  if (layout > 1) throw_range(info.Env(), "gatedMixture: layout must be 0 (EBD) or 1 (BED)");
+  m.stride_e = layout == 0 ? m.b * m.d : m.d;
+  m.stride_b = layout == 0 ? m.d : m.e * m.d;
+  return m;
+}
+
 void gated_mixture_binding(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto ex = typed_arg<float>(info, 0, "experts");
   auto lg = typed_arg<float>(info, 1, "gateLogits");
   auto out = typed_arg<float>(info, 2, "out");
   auto w = typed_arg<float>(info, 3, "weights");
-  long e = size_arg(info, 4, "e"), b = size_arg(info, 5, "b"), d = size_arg(info, 6, "d");
-  expect_size(env, ex.size, checked_product(env, {e, b, d}), "experts");
-  expect_size(env, lg.size, checked_product(env, {b, e}), "gateLogits");
-  expect_size(env, out.size, checked_product(env, {b, d}), "out");
+  const MixtureDims m = mixture_args(info, 4);
+  expect_size(env, ex.size, checked_product(env, {m.e, m.b, m.d}), "experts");
+  expect_size(env, lg.size, checked_product(env, {m.t, m.b, m.e}), "gateLogits");
+  expect_size(env, out.size, checked_product(env, {m.t, m.b, m.d}), "out");
   expect_size(env, w.size, lg.size, "weights");
-  if (b) gated_mixture_f32(ex.data, lg.data, out.data, w.data, e, b, d);
+  if (m.b) gated_mixture_f32(ex.data, lg.data, out.data, w.data, m);
 }
 
 void gated_mixture_backward_binding(const Napi::CallbackInfo& info) {
@@ -113,13 +127,13 @@ void gated_mixture_backward_binding(const Napi::CallbackInfo& info) {
   auto w = typed_arg<float>(info, 2, "weights");
   auto ge = typed_arg<float>(info, 3, "gExperts");
   auto gl = typed_arg<float>(info, 4, "gLogits");
-  long e = size_arg(info, 5, "e"), b = size_arg(info, 6, "b"), d = size_arg(info, 7, "d");
-  expect_size(env, go.size, checked_product(env, {b, d}), "gOut");
-  expect_size(env, ex.size, checked_product(env, {e, b, d}), "experts");
-  expect_size(env, w.size, checked_product(env, {b, e}), "weights");
+  const MixtureDims m = mixture_args(info, 5);
+  expect_size(env, go.size, checked_product(env, {m.t, m.b, m.d}), "gOut");
+  expect_size(env, ex.size, checked_product(env, {m.e, m.b, m.d}), "experts");
+  expect_size(env, w.size, checked_product(env, {m.t, m.b, m.e}), "weights");
   expect_size(env, ge.size, ex.size, "gExperts");
   expect_size(env, gl.size, w.size, "gLogits");
-  if (b) gated_mixture_backward_f32(go.data, ex.data, w.data, ge.data, gl.data, e, b, d);
+  if (m.b) gated_mixture_backward_f32(go.data, ex.data, w.data, ge.data, gl.data, m);
 }
 
 }  // namespace

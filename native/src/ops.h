@@ -50,9 +50,14 @@ void random_fill(void* out, int dtype, size_t n, int dist, uint32_t seed_lo, uin
                  double a, double b);
 
 // ---- fused (fused.cpp) ----
-void gated_mixture_f32(const float* experts, const float* logits, float* out, float* weights, long e, long b, long d);
+// T gate sets over E experts of B rows of width D; expert q's row r starts at q*stride_e + r*stride_b.
+struct MixtureDims {
+  long e, b, d, t;
+  long stride_e, stride_b;
+};
+void gated_mixture_f32(const float* experts, const float* logits, float* out, float* weights, const MixtureDims& m);
 void gated_mixture_backward_f32(const float* g_out, const float* experts, const float* weights, float* g_experts,
-                                float* g_logits, long e, long b, long d);
+                                float* g_logits, const MixtureDims& m);
 
 // ---- optimizers (optim.cpp), in place; rows == nullptr updates everything ----
 struct RowSel {

@@ -65,6 +65,19 @@ export interface MatmulParams {
   activation?: Activation;
 }
 
+/**
+ * Where expert e's row b lives: 'EBD' = experts [E, B, D] (expert-major: a batched expert MLP's per-expert
+ * activations); 'BED' = experts [B, E, D] (batch-major: the output [B, E·D] of one GEMM of the input against all
+ * experts' stacked weights, used as is — no transpose in either direction).
+ */
+export type MixtureLayout = 'EBD' | 'BED';
+
+/** The sizes of a gated mixture: E experts, B rows, width D, T gate sets sharing the experts (T = 1: one gate). */
+export interface MixtureParams {
+  e: number; b: number; d: number; t: number;
+  layout: MixtureLayout;
+}
+
 export type RandomDist = 'uniform' | 'normal' | 'randint';
 /**
  * The counter-based stream (identical on every backend; see src/backends/philox.ts for the reference):
@@ -168,14 +181,17 @@ export interface Backend {
 
   // ---- fused kernels ----
   /**
-   * experts [E, B, D], gateLogits [B, E] → weights = softmax(gateLogits) [B, E], out[b,:] = Σ_e weights[b,e]·experts[e,b,:].
+   * T gate sets (tasks) over the same E experts: weights = softmax(gateLogits [T, B, E]) per row (same shape),
+   * out[t,b,:] = Σ_e weights[t,b,e]·x[e,b,:] → [T, B, D], where x[e,b,:] is experts[e,b,:] for layout 'EBD' and
+   * experts[b,e,:] for 'BED' (see MixtureParams).
    */
-  gatedMixture(experts: Storage, gateLogits: Storage, e: number, b: number, d: number): { out: Storage; weights: Storage };
+  gatedMixture(experts: Storage, gateLogits: Storage, p: MixtureParams): { out: Storage; weights: Storage };
   /**
-   * Given gOut [B, D], experts [E, B, D] and the forward's weights [B, E]:
-   * gExperts[e,b,:] = weights[b,e]·gOut[b,:]; gLogits[b,e] = weights[b,e]·(⟨gOut[b],experts[e,b]⟩ − Σ_e' weights[b,e']·⟨gOut[b],experts[e',b]⟩).
+   * Given gOut [T, B, D], experts (layout p.layout) and the forward's weights [T, B, E]:
+   * gExperts (same layout as experts) x[e,b,:] = Σ_t weights[t,b,e]·gOut[t,b,:] (one gradient, summed over the tasks);
+   * gLogits[t,b,e] = weights[t,b,e]·(⟨gOut[t,b],x[e,b]⟩ − Σ_e' weights[t,b,e']·⟨gOut[t,b],x[e',b]⟩) → [T, B, E].
    */
-  gatedMixtureBackward(gOut: Storage, experts: Storage, weights: Storage, e: number, b: number, d: number): { gExperts: Storage; gLogits: Storage };
+  gatedMixtureBackward(gOut: Storage, experts: Storage, weights: Storage, p: MixtureParams): { gExperts: Storage; gLogits: Storage };
   /** Elementwise max(x,0) − x·y + log1p(e^−|x|). */
   bceWithLogits(logits: Storage, targets: Storage): Storage;
   /** Elementwise sigmoid(x) − y (the gradient of bceWithLogits w.r.t. the logits). */

@@ -6,9 +6,10 @@ import type { Tensor } from '../tensor/tensor.js';
 import { stopGradient } from '../autograd/record.js';
 import { mul } from '../ops/elementwise.js';
 import { softmax, sum } from '../ops/reduce.js';
-import { reshape, transpose } from '../ops/shape.js';
+import { concat, reshape, split, squeeze, stack, transpose } from '../ops/shape.js';
 import { gatedMixture } from '../ops/nn.js';
 import { Module, type TensorModule } from '../nn/module.js';
+import { expertMajor, type ExpertOutputs } from '../nn/expert-bank.js';
 import { Linear } from '../nn/linear.js';
 import { MLP } from '../nn/mlp.js';
 import type { TensorPlacement } from '../nn/parameter.js';
@@ -43,21 +44,46 @@ export class Gate extends Module implements TensorModule {
 }
 
 export interface Mixture {
-  /** [B, D] = Σ_e softmax(logits)[:, e] · experts[e]. */
+  /** [B, D] = Σ_e softmax(logits)[:, e] · expert e. */
   out: Tensor;
   /** [B, E] gate weights (for lastGates). */
   weights: Tensor;
 }
 
 /**
- * Σ_i g_i(x) f_i(x) for experts [E, B, D] and gate logits [B, E]. `fused` runs the gatedMixture kernel (one pass
- * forward, one backward); otherwise softmax + broadcast multiply + sum over the expert axis, the reference the
- * fused kernel is tested against.
+ * Σ_i g_i(x) f_i(x) for one gate's logits [B, E] over the experts (either layout). `fused` runs the gatedMixture
+ * kernel (one pass forward, one backward); otherwise softmax + broadcast multiply + sum over the expert axis, the
+ * reference the fused kernel is tested against.
  */
-export function mixExperts(experts: Tensor, logits: Tensor, fused: boolean): Mixture {
-  if (fused) return gatedMixture(experts, logits);
-  const [E, B] = experts.shape;
+export function mixExperts(experts: ExpertOutputs, logits: Tensor, fused: boolean): Mixture {
+  return mixExpertsPerTask(experts, [logits], fused)[0]!;
+}
+
+/**
+ * One mixture per gate, all over the same experts (MMoE: a gate per task). Fused, the T gates run as ONE
+ * gatedMixture over logits [T, B, E]: the experts are read once and their gradient comes back already summed over
+ * the tasks (no [E, B, D] add per extra task); the [T, B, D] result is split into the per-task [B, D] mixtures.
+ */
+export function mixExpertsPerTask(experts: ExpertOutputs, logits: readonly Tensor[], fused: boolean): Mixture[] {
+  if (!fused) return logits.map((l) => composedMixture(experts, l));
+  if (logits.length === 1) return [gatedMixture(experts.tensor, logits[0]!, { layout: experts.layout })];
+  const r = gatedMixture(experts.tensor, stack(logits, 0), { layout: experts.layout });
+  const outs = split(r.out, logits.length, 0), weights = split(r.weights, logits.length, 0);
+  return outs.map((o, t) => ({ out: squeeze(o, 0), weights: squeeze(weights[t]!, 0) }));
+}
+
+/** Several banks' experts as one set (PLE: a task's own experts then the shared ones), in their common layout. */
+export function concatExperts(parts: readonly ExpertOutputs[]): ExpertOutputs {
+  const layout = parts.every((p) => p.layout === 'BED') ? 'BED' : 'EBD';
+  const tensors = parts.map((p) => (layout === 'EBD' ? expertMajor(p) : p.tensor));
+  return { tensor: concat(tensors, layout === 'EBD' ? 0 : 1), layout };
+}
+
+function composedMixture(experts: ExpertOutputs, logits: Tensor): Mixture {
   const weights = softmax(logits, -1);
-  const out = sum(mul(experts, reshape(transpose(weights, 0, 1), [E, B, 1])), 0);
+  const [B, E] = logits.shape;
+  const out = experts.layout === 'EBD'
+    ? sum(mul(experts.tensor, reshape(transpose(weights, 0, 1), [E, B, 1])), 0)
+    : sum(mul(experts.tensor, reshape(weights, [B, E, 1])), 1);
   return { out, weights: stopGradient(weights) };
 }

@@ -13,4 +13,4 @@ export { ESMM, productLogit } from './esmm.js';
 export { AITM, AdaptiveInformationTransfer } from './aitm.js';
 export { RankAndRate, rnrTrainingRows, type RnrInput, type RnrRows } from './rnr.js';
 export { MRAN } from './mran.js';
-export { Tower, Gate, mixExperts } from './blocks.js';
+export { Tower, Gate, mixExperts, mixExpertsPerTask, concatExperts } from './blocks.js';

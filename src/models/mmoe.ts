@@ -23,7 +23,7 @@ import { ExpertBank } from '../nn/expert-bank.js';
 import { ConfigReader } from './config.js';
 import { buildEncoder, encodeInput, inputConfig, inputWidth, readInput, type InputSpec, type ModelInput } from './inputs.js';
 import { readTasks, type TaskSpec } from './tasks.js';
-import { Gate, Tower, mixExperts } from './blocks.js';
+import { Gate, Tower, mixExpertsPerTask } from './blocks.js';
 import { MultiTaskModel, type ModelPlacement, type ParamGroups, type TaskTensors } from './multi-task-model.js';
 
 export interface MoeCommon {
@@ -91,14 +91,14 @@ export class MMoE extends MultiTaskModel<ModelInput> {
 
   forward(input: ModelInput): TaskTensors {
     const x = encodeInput('mmoe', this.spec.input, this.encoder, input);
-    const expertOut = this.experts.forward(x);
+    const experts = this.experts.forwardExperts(x);
+    const mixes = mixExpertsPerTask(experts, this.tasks.map((t) => this.gates.get(t.name).forward(x)), this.spec.fusedGating);
     const out: TaskTensors = {};
     const weights: Record<string, Tensor> = {};
-    for (const t of this.tasks) {
-      const mix = mixExperts(expertOut, this.gates.get(t.name).forward(x), this.spec.fusedGating);
-      weights[t.name] = mix.weights;
-      out[t.name] = this.towers.get(t.name).forward(mix.out);
-    }
+    this.tasks.forEach((t, i) => {
+      weights[t.name] = mixes[i]!.weights;
+      out[t.name] = this.towers.get(t.name).forward(mixes[i]!.out);
+    });
     this.recordGates(weights);
     return out;
   }

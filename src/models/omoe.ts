@@ -47,7 +47,7 @@ export class OMoE extends MultiTaskModel<ModelInput> {
 
   forward(input: ModelInput): TaskTensors {
     const x = encodeInput('omoe', this.spec.input, this.encoder, input);
-    const mix = mixExperts(this.experts.forward(x), this.gate.forward(x), this.spec.fusedGating);
+    const mix = mixExperts(this.experts.forwardExperts(x), this.gate.forward(x), this.spec.fusedGating);
     const out: TaskTensors = {};
     const weights: Record<string, Tensor> = {};
     for (const t of this.tasks) {

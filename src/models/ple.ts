@@ -25,15 +25,14 @@
  * gate (that is PLE's design: the shared branch of level j+1 reads every expert of level j).
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { concat } from '../ops/shape.js';
 import { Module } from '../nn/module.js';
 import { ModuleDict, ModuleList } from '../nn/containers.js';
 import type { FeatureEncoder } from '../nn/feature-encoder.js';
-import { ExpertBank } from '../nn/expert-bank.js';
+import { ExpertBank, type ExpertOutputs } from '../nn/expert-bank.js';
 import { ConfigReader } from './config.js';
 import { buildEncoder, encodeInput, inputConfig, inputWidth, readInput, type InputSpec, type ModelInput } from './inputs.js';
 import { readTasks, type TaskSpec } from './tasks.js';
-import { Gate, Tower, mixExperts } from './blocks.js';
+import { Gate, Tower, concatExperts, mixExperts } from './blocks.js';
 import { MultiTaskModel, type ModelPlacement, type ParamGroups, type TaskTensors } from './multi-task-model.js';
 
 interface PleSpec {
@@ -77,17 +76,17 @@ export class ExtractionLevel extends Module {
   }
 
   forward(taskInputs: Record<string, Tensor>, sharedInput: Tensor, fused: boolean): LevelOutput {
-    const shared = this.sharedExperts.forward(sharedInput);
-    const own: Record<string, Tensor> = {};
+    const shared = this.sharedExperts.forwardExperts(sharedInput);
+    const own: Record<string, ExpertOutputs> = {};
     const out: LevelOutput = { tasks: {}, shared: null, weights: {} };
     for (const k of this.taskNames) {
-      own[k] = this.taskExperts.get(k).forward(taskInputs[k]);
-      const mix = mixExperts(concat([own[k], shared], 0), this.taskGates.get(k).forward(taskInputs[k]), fused);
+      own[k] = this.taskExperts.get(k).forwardExperts(taskInputs[k]);
+      const mix = mixExperts(concatExperts([own[k], shared]), this.taskGates.get(k).forward(taskInputs[k]), fused);
       out.tasks[k] = mix.out;
       out.weights[k] = mix.weights;
     }
     if (this.sharedGate) {
-      const mix = mixExperts(concat([...this.taskNames.map((k) => own[k]), shared], 0), this.sharedGate.forward(sharedInput), fused);
+      const mix = mixExperts(concatExperts([...this.taskNames.map((k) => own[k]!), shared]), this.sharedGate.forward(sharedInput), fused);
       out.shared = mix.out;
       out.weights.shared = mix.weights;
     }

@@ -1,7 +1,9 @@
 /**
  * ExpertBank(numExperts, dims): E independent expert MLPs dims[0]→…→dims[n] evaluated together. Layer l holds the
  * weights of all experts stacked, `fc{l}.weight` [E, out, in] and `fc{l}.bias` [E, out] (expert e's slice is exactly
- * a torch.nn.Linear's weight/bias), and the output is [E, B, dims[n]]: the layout `gatedMixture` takes.
+ * a torch.nn.Linear's weight/bias). `forward` returns [E, B, dims[n]]; `forwardExperts` returns the output in the
+ * layout it was computed in ([B, E, out] for a one-layer bank, [E, B, out] otherwise), tagged for `gatedMixture`,
+ * which takes either: the mixture then needs no transpose in either direction.
  *
  * Why stacked: MMoE/PLE evaluate many experts on the same input. Looping over E Linear modules launches E small
  * GEMMs and E epilogues per layer (and E more of each in the backward); stacking makes each layer one product:
@@ -9,7 +11,7 @@
  *    stacked weight (a reshape, no copy) with bias and activation fused into its epilogue, then one transpose of
  *    the [B, E, out] result to [E, B, out]. This beats a broadcast batched matmul (x [B,in] against Wᵀ [E,in,out]):
  *    there the input gradient would be E products [B,in] summed over the expert axis, here it is one GEMM with
- *    K = E·out, and no weight transpose is copied in either direction;
+ *    K = E·out, and no weight transpose is copied in either direction. Its natural layout is [B, E, out];
  *  - deeper layers (input [E, B, in]: each expert its own activations) are one batched matmul
  *    [E,B,in] @ Wᵀ [E,in,out], then bias and activation.
  *
@@ -17,6 +19,7 @@
  * i.i.d. from the seeded stream (so experts start different, never constant: identical experts stay identical).
  */
 import type { Tensor } from '../tensor/tensor.js';
+import type { MixtureLayout } from '../backends/kernels.js';
 import { fmt } from '../tensor/shape.js';
 import { add } from '../ops/elementwise.js';
 import { linear, matmul } from '../ops/linalg.js';
@@ -51,20 +54,36 @@ export class StackedLinear extends Module {
 
   /** x [B, in] (shared by all experts) or [E, B, in] (per expert) → [E, B, out]. */
   forward(x: Tensor): Tensor {
+    return expertMajor(this.forwardExperts(x));
+  }
+
+  /** x [B, in] → [B, E, out] (layout 'BED', the GEMM's own output); x [E, B, in] → [E, B, out] ('EBD'). */
+  forwardExperts(x: Tensor): ExpertOutputs {
     const E = this.numExperts, out = this.outFeatures;
     if (x.ndim === 2 && x.shape[1] === this.inFeatures) {
       const B = x.shape[0];
       const fused = isFusedActivation(this.activation);
       const wide = linear(x, reshape(this.weight, [E * out, this.inFeatures]), reshape(this.bias, [E * out]), fused ? this.activation : 'none');
-      const y = permute(reshape(wide, [B, E, out]), [1, 0, 2]);
-      return fused ? y : applyActivation(y, this.activation);
+      const y = reshape(wide, [B, E, out]);
+      return { tensor: fused ? y : applyActivation(y, this.activation), layout: 'BED' };
     }
     if (x.ndim === 3 && x.shape[0] === E && x.shape[2] === this.inFeatures) {
       const y = add(matmul(x, transpose(this.weight, 1, 2)), reshape(this.bias, [E, 1, out]));
-      return applyActivation(y, this.activation);
+      return { tensor: applyActivation(y, this.activation), layout: 'EBD' };
     }
     throw new Error(`StackedLinear(${E} × ${this.inFeatures}→${out}): input must be [B, ${this.inFeatures}] or [${E}, B, ${this.inFeatures}], got ${fmt(x.shape)}`);
   }
+}
+
+/** Experts' outputs as a tensor and where expert e's row b lives in it (see MixtureLayout). */
+export interface ExpertOutputs {
+  tensor: Tensor;
+  layout: MixtureLayout;
+}
+
+/** The outputs as [E, B, D] (a transpose only when they are batch-major). */
+export function expertMajor(x: ExpertOutputs): Tensor {
+  return x.layout === 'EBD' ? x.tensor : permute(x.tensor, [1, 0, 2]);
 }
 
 export class ExpertBank extends Module {
@@ -89,6 +108,13 @@ export class ExpertBank extends Module {
 
   /** x [B, in] → every expert's output, [E, B, out]. */
   forward(x: Tensor): Tensor {
-    return this.layers.reduce((h, layer) => layer.forward(h), x);
+    return expertMajor(this.forwardExperts(x));
+  }
+
+  /** x [B, in] → every expert's output in the layout it was computed in (no transpose): what gatedMixture takes. */
+  forwardExperts(x: Tensor): ExpertOutputs {
+    let h: ExpertOutputs = this.layers[0]!.forwardExperts(x);
+    for (const layer of this.layers.slice(1)) h = layer.forwardExperts(expertMajor(h));
+    return h;
   }
 }

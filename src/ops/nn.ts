@@ -2,6 +2,7 @@
 import { record } from '../autograd/record.js';
 import { Tensor } from '../tensor/tensor.js';
 import { fmt } from '../tensor/shape.js';
+import type { MixtureLayout, MixtureParams } from '../backends/kernels.js';
 import { assertFloat, backendOf, wrap } from './util.js';
 import { rand } from './creation.js';
 import { cast, lt, mul } from './elementwise.js';
@@ -16,31 +17,47 @@ export function dropout(x: Tensor, p: number, opts: { training?: boolean } = {})
 }
 
 export interface GatedMixtureResult {
-  /** [B, D]: Σ_e softmax(gateLogits)[b,e] · experts[e,b,:]. */
+  /** [B, D] (gate logits [B, E]) or [T, B, D] (gate logits [T, B, E]): Σ_e softmax(gateLogits)[…, b, e] · expert e's row b. */
   out: Tensor;
-  /** [B, E] gate weights (softmax of the logits), detached: for analysis (expert utilisation), not for losses. */
+  /** Gate weights (softmax of the logits, the logits' shape), detached: for analysis (expert utilisation), not for losses. */
   weights: Tensor;
 }
 
+export interface GatedMixtureOptions {
+  /** 'EBD' (default): experts [E, B, D]; 'BED': experts [B, E, D] (a one-GEMM expert layer's [B, E·D] output, reshaped). */
+  layout?: MixtureLayout;
+}
+
 /**
- * The MMoE/PLE mixture in one fused kernel: experts [E, B, D], gate logits [B, E]. Gradients flow to both the
- * experts and the gate logits (also computed by one fused kernel).
+ * The MMoE/PLE mixture in one fused kernel: experts [E, B, D] (or [B, E, D] with layout 'BED') and gate logits
+ * [B, E], or [T, B, E] for T gates (tasks) sharing the experts, mixed in one pass that reads the experts once.
+ * Gradients flow to the experts (one gradient, already summed over the T gates) and the gate logits; the backward
+ * is one fused kernel too.
  */
-export function gatedMixture(experts: Tensor, gateLogits: Tensor): GatedMixtureResult {
+export function gatedMixture(experts: Tensor, gateLogits: Tensor, opts: GatedMixtureOptions = {}): GatedMixtureResult {
   const op = 'gatedMixture';
   const be = backendOf(op, experts, gateLogits);
   assertFloat(op, experts);
-  if (experts.ndim !== 3 || gateLogits.ndim !== 2 || gateLogits.shape[0] !== experts.shape[1] || gateLogits.shape[1] !== experts.shape[0]) {
-    throw new Error(`${op}: expected experts [E, B, D] and gate logits [B, E], got ${fmt(experts.shape)} and ${fmt(gateLogits.shape)}`);
+  const layout = opts.layout ?? 'EBD';
+  if (layout !== 'EBD' && layout !== 'BED') throw new Error(`${op}: layout must be 'EBD' or 'BED', got '${String(layout)}'`);
+  const eAxis = layout === 'EBD' ? 0 : 1;
+  const expectedShapes = `experts ${layout === 'EBD' ? '[E, B, D]' : '[B, E, D]'} and gate logits [B, E] or [T, B, E]`;
+  const [B, E] = [experts.shape[1 - eAxis], experts.shape[eAxis]];
+  const gb = gateLogits.shape[gateLogits.ndim - 2], ge = gateLogits.shape[gateLogits.ndim - 1];
+  if (experts.ndim !== 3 || (gateLogits.ndim !== 2 && gateLogits.ndim !== 3) || gb !== B || ge !== E || (gateLogits.ndim === 3 && gateLogits.shape[0] === 0)) {
+    throw new Error(`${op}: expected ${expectedShapes} (layout '${layout}'), got ${fmt(experts.shape)} and ${fmt(gateLogits.shape)}`);
   }
   if (experts.dtype !== gateLogits.dtype) throw new Error(`${op}: experts are ${experts.dtype} but gate logits are ${gateLogits.dtype}`);
-  const [E, B, D] = experts.shape;
-  const r = be.gatedMixture(experts.storage, gateLogits.storage, E, B, D);
-  const weights = wrap(r.weights, [B, E]);
-  const out = record(op, [experts, gateLogits], wrap(r.out, [B, D]), (g) => {
+  const D = experts.shape[2];
+  const T = gateLogits.ndim === 3 ? gateLogits.shape[0] : 1;
+  const p: MixtureParams = { e: E, b: B, d: D, t: T, layout };
+  const outShape = gateLogits.ndim === 3 ? [T, B, D] : [B, D];
+  const r = be.gatedMixture(experts.storage, gateLogits.storage, p);
+  const weights = wrap(r.weights, gateLogits.shape);
+  const out = record(op, [experts, gateLogits], wrap(r.out, outShape), (g) => {
     weights.assertLive(`${op} backward (the gate weights it saved must outlive the backward pass)`);
-    const gr = be.gatedMixtureBackward(g.storage, experts.storage, weights.storage, E, B, D);
-    return [wrap(gr.gExperts, [E, B, D]), wrap(gr.gLogits, [B, E])];
+    const gr = be.gatedMixtureBackward(g.storage, experts.storage, weights.storage, p);
+    return [wrap(gr.gExperts, experts.shape), wrap(gr.gLogits, gateLogits.shape)];
   });
   return { out, weights };
 }

@@ -4,7 +4,7 @@
  * dtype. The naive code shares nothing with the backend beyond the typed arrays.
  */
 import { describe, expect, it } from 'vitest';
-import type { DType, Shape, Storage, TypedArray, UnaryOp, BinaryOp, Activation } from '../../src/backends/kernels.js';
+import type { DType, Shape, Storage, TypedArray, UnaryOp, BinaryOp, Activation, MixtureLayout } from '../../src/backends/kernels.js';
 import { KERNEL_NAMES } from '../../src/backends/kernels.js';
 import { JsBackend, createJsBackend, erf, erfc } from '../../src/backends/js/index.js';
 import { mulhi32, philox4x32, philox4x32Full } from '../../src/backends/philox.js';
@@ -867,61 +867,77 @@ describe('random', () => {
 // ---------- fused ----------
 
 describe('gatedMixture', () => {
-  function naiveForward(experts: number[], logits: number[], E: number, B: number, D: number) {
+  type Sizes = { e: number; b: number; d: number; t: number; layout: MixtureLayout };
+  const at = (p: Sizes, e: number, b: number) => (p.layout === 'EBD' ? e * p.b + b : b * p.e + e) * p.d;
+  // Written from the formula, independently of the kernel: one softmax per (task, row), sums over experts.
+  function naiveForward(experts: number[], logits: number[], p: Sizes) {
     const weights: number[] = [], out: number[] = [];
-    for (let b = 0; b < B; b++) {
-      const row = logits.slice(b * E, (b + 1) * E);
-      const z = row.reduce((s, v) => s + Math.exp(v), 0);
-      weights.push(...row.map((v) => Math.exp(v) / z));
-      for (let d = 0; d < D; d++) {
-        let s = 0;
-        for (let e = 0; e < E; e++) s += weights[b * E + e]! * experts[(e * B + b) * D + d]!;
-        out.push(s);
+    for (let t = 0; t < p.t; t++) {
+      for (let b = 0; b < p.b; b++) {
+        const row = logits.slice((t * p.b + b) * p.e, (t * p.b + b + 1) * p.e);
+        const z = row.reduce((s, v) => s + Math.exp(v), 0);
+        const w = row.map((v) => Math.exp(v) / z);
+        weights.push(...w);
+        for (let d = 0; d < p.d; d++) out.push(w.reduce((s, we, e) => s + we * experts[at(p, e, b) + d]!, 0));
       }
     }
     return { weights, out };
   }
 
   for (const dtype of FLOATS) {
-    it(`forward matches softmax-weighted sums (${dtype})`, () => {
-      for (const [E, B, D] of [[1, 1, 1], [3, 5, 7], [4, 2, 17], [2, 0, 3], [3, 2, 0]]) {
-        const experts = randomValues(E! * B! * D!, dtype, 40), logits = randomValues(B! * E!, dtype, 41);
-        const { out, weights } = be.gatedMixture(up(experts, dtype), up(logits, dtype), E!, B!, D!);
-        const ref = naiveForward(experts, logits, E!, B!, D!);
-        expectClose(read(weights), ref.weights, tolerance(dtype));
-        expectClose(read(out), ref.out, tolerance(dtype));
+    it(`forward matches softmax-weighted sums for T gates and both layouts (${dtype})`, () => {
+      for (const [e, b, d] of [[1, 1, 1], [3, 5, 7], [4, 2, 17], [2, 0, 3], [3, 2, 0]] as const) {
+        for (const t of [1, 2, 3]) {
+          for (const layout of ['EBD', 'BED'] as const) {
+            const p = { e, b, d, t, layout };
+            const experts = randomValues(e * b * d, dtype, 40), logits = randomValues(t * b * e, dtype, 41);
+            const { out, weights } = be.gatedMixture(up(experts, dtype), up(logits, dtype), p);
+            const ref = naiveForward(experts, logits, p);
+            expectClose(read(weights), ref.weights, tolerance(dtype));
+            expectClose(read(out), ref.out, tolerance(dtype));
+          }
+        }
       }
     });
   }
 
-  it('backward matches central finite differences of ⟨gOut, out⟩ (float64)', () => {
-    const [E, B, D] = [3, 4, 5];
-    const experts = randomValues(E * B * D, 'float64', 50), logits = randomValues(B * E, 'float64', 51);
-    const gOut = randomValues(B * D, 'float64', 52);
-    const loss = (ex: number[], lg: number[]) => naiveForward(ex, lg, E, B, D).out.reduce((s, v, i) => s + v * gOut[i]!, 0);
-    const { weights } = be.gatedMixture(up(experts), up(logits), E, B, D);
-    const { gExperts, gLogits } = be.gatedMixtureBackward(up(gOut), up(experts), weights, E, B, D);
-    const h = 1e-6;
-    const numeric = (vals: number[], at: number, f: (v: number[]) => number) => {
-      const plus = vals.slice(), minus = vals.slice();
-      plus[at]! += h; minus[at]! -= h;
-      return (f(plus) - f(minus)) / (2 * h);
-    };
-    expectClose(read(gLogits), logits.map((_, i) => numeric(logits, i, (l) => loss(experts, l))), 1e-7);
-    expectClose(read(gExperts), experts.map((_, i) => numeric(experts, i, (x) => loss(x, logits))), 1e-7);
-  });
+  for (const [t, layout] of [[1, 'EBD'], [2, 'EBD'], [3, 'BED']] as const) {
+    it(`backward matches central finite differences of ⟨gOut, out⟩ (float64, T=${t}, ${layout})`, () => {
+      const p = { e: 3, b: 4, d: 5, t, layout };
+      const experts = randomValues(p.e * p.b * p.d, 'float64', 50), logits = randomValues(t * p.b * p.e, 'float64', 51);
+      const gOut = randomValues(t * p.b * p.d, 'float64', 52);
+      const loss = (ex: number[], lg: number[]) => naiveForward(ex, lg, p).out.reduce((s, v, i) => s + v * gOut[i]!, 0);
+      const { weights } = be.gatedMixture(up(experts), up(logits), p);
+      const { gExperts, gLogits } = be.gatedMixtureBackward(up(gOut), up(experts), weights, p);
+      const h = 1e-6;
+      const numeric = (vals: number[], i: number, f: (v: number[]) => number) => {
+        const plus = vals.slice(), minus = vals.slice();
+        plus[i]! += h; minus[i]! -= h;
+        return (f(plus) - f(minus)) / (2 * h);
+      };
+      expectClose(read(gLogits), logits.map((_, i) => numeric(logits, i, (l) => loss(experts, l))), 1e-7);
+      expectClose(read(gExperts), experts.map((_, i) => numeric(experts, i, (x) => loss(x, logits))), 1e-7);
+    });
+  }
 
   it('backward in float32 agrees with float64', () => {
-    const [E, B, D] = [2, 3, 7];
-    const experts = randomValues(E * B * D, 'float32', 60), logits = randomValues(B * E, 'float32', 61), gOut = randomValues(B * D, 'float32', 62);
+    const p = { e: 2, b: 3, d: 7, t: 2, layout: 'BED' as const };
+    const experts = randomValues(14 * 3, 'float32', 60), logits = randomValues(12, 'float32', 61), gOut = randomValues(42, 'float32', 62);
     const run = (dtype: DType) => {
-      const { weights } = be.gatedMixture(up(experts, dtype), up(logits, dtype), E, B, D);
-      const g = be.gatedMixtureBackward(up(gOut, dtype), up(experts, dtype), weights, E, B, D);
+      const { weights } = be.gatedMixture(up(experts, dtype), up(logits, dtype), p);
+      const g = be.gatedMixtureBackward(up(gOut, dtype), up(experts, dtype), weights, p);
       return [read(g.gExperts), read(g.gLogits)];
     };
     const [e32, l32] = run('float32'), [e64, l64] = run('float64');
     expectClose(e32!, e64!, 1e-6);
     expectClose(l32!, l64!, 1e-5);
+  });
+
+  it('rejects sizes that do not match the parameters, naming the kernel', () => {
+    const p = { e: 2, b: 3, d: 4, t: 2, layout: 'EBD' as const };
+    expect(() => be.gatedMixture(up(randomValues(24, 'float64', 1)), up(randomValues(6, 'float64', 2)), p)).toThrow(/gatedMixture: gateLogits has 6 elements, expected T·B·E/);
+    expect(() => be.gatedMixture(up(randomValues(23, 'float64', 1)), up(randomValues(12, 'float64', 2)), p)).toThrow(/gatedMixture: experts has 23 elements/);
+    expect(() => be.gatedMixture(up(randomValues(24, 'float64', 1)), up(randomValues(12, 'float64', 2)), { ...p, t: 0 })).toThrow(/t = 0 gate sets/);
   });
 });
 

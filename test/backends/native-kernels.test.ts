@@ -490,18 +490,23 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
   });
 
   // ---------------- fused ----------------
-  it('gatedMixture forward and backward', () => {
+  it('gatedMixture forward and backward, T gates, both layouts', () => {
     for (const [e, b, d] of [[1, 1, 1], [3, 7, 5], [8, 33, 65], [2, 0, 4], [4, 5, 0], [8, 64, 257], [6, 9, 33]] as const) {
-      const [exn, exj] = both('float32', values(e * b * d, e + b + d));
-      const [gn, gj] = both('float32', values(b * e, e * b + 1, -4, 4));
-      const fn = nat.gatedMixture(exn, gn, e, b, d), fj = js.gatedMixture(exj, gj, e, b, d);
-      expectClose(read(fn.out), read(fj.out), 1e-5, 1e-6, `gatedMixture out ${e},${b},${d}`);
-      expectClose(read(fn.weights), read(fj.weights), 1e-6, 1e-7, 'gatedMixture weights');
-      const [gon, goj] = both('float32', values(b * d, d + 5));
-      const bn = nat.gatedMixtureBackward(gon, exn, fn.weights, e, b, d), bj = js.gatedMixtureBackward(goj, exj, fj.weights, e, b, d);
-      expectClose(read(bn.gExperts), read(bj.gExperts), 1e-6, 1e-7, 'gExperts');
-      expectClose(read(bn.gLogits), read(bj.gLogits), 1e-5, 1e-5, 'gLogits');
+      for (const [t, layout] of [[1, 'EBD'], [2, 'BED'], [3, 'EBD'], [1, 'BED']] as const) {
+        const p = { e, b, d, t, layout }, what = `${e},${b},${d} T=${t} ${layout}`;
+        const [exn, exj] = both('float32', values(e * b * d, e + b + d));
+        const [gn, gj] = both('float32', values(t * b * e, e * b + 1, -4, 4));
+        const fn = nat.gatedMixture(exn, gn, p), fj = js.gatedMixture(exj, gj, p);
+        expectClose(read(fn.out), read(fj.out), 1e-5, 1e-6, `gatedMixture out ${what}`);
+        expectClose(read(fn.weights), read(fj.weights), 1e-6, 1e-7, `gatedMixture weights ${what}`);
+        const [gon, goj] = both('float32', values(t * b * d, d + 5));
+        const bn = nat.gatedMixtureBackward(gon, exn, fn.weights, p), bj = js.gatedMixtureBackward(goj, exj, fj.weights, p);
+        expectClose(read(bn.gExperts), read(bj.gExperts), 1e-5, 1e-6, `gExperts ${what}`);
+        expectClose(read(bn.gLogits), read(bj.gLogits), 1e-5, 1e-5, `gLogits ${what}`);
+      }
     }
+    const p = { e: 2, b: 3, d: 4, t: 2, layout: 'BED' as const };
+    expect(() => nat.gatedMixture(both('float32', values(24, 1))[0], both('float32', values(6, 2))[0], p)).toThrow(/gatedMixture: gateLogits has 6 elements, expected 12/);
   });
 
   it('bceWithLogits and its gradient, including extreme logits', () => {

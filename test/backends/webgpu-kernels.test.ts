@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Backend, DType, MatmulParams, Storage, TypedArray, UnaryOp, BinaryOp, ReduceOp } from '../../src/backends/kernels.js';
+import type { Backend, DType, MatmulParams, MixtureLayout, MixtureParams, Storage, TypedArray, UnaryOp, BinaryOp, ReduceOp } from '../../src/backends/kernels.js';
 import { JsBackend } from '../../src/backends/js/index.js';
 import { philoxFill } from '../../src/backends/philox.js';
 import { createWebGpuBackend, type WebGpuBackend } from '../../src/backends/webgpu/index.js';
@@ -301,23 +301,54 @@ describe.skipIf(!gpu)(`webgpu kernels${gpu ? ` on ${gpu.info().description}` : '
   });
 
   // ---- fused ----
-  it('gatedMixture forward and backward for E in {1,3,8}, B in {1,5,33}, D in {1,7,65,300} (rtol 1e-5)', async () => {
-    for (const [e, b, d] of [[1, 1, 1], [3, 5, 7], [8, 33, 65], [3, 2, 300], [2, 3, 0]] as const) {
-      const experts = data(e * b * d, e + b + d);
-      const logits = data(b * e, e * b, -4, 4);
-      const gOut = data(b * d, d + 1);
+  it('gatedMixture forward and backward for E in {1,3,8}, B in {1,5,33}, D in {1,7,65,300}, T in {1,2,3}, both layouts (rtol 1e-5)', async () => {
+    // A trimmed cross product: every value of each parameter with both layouts, plus D = 0 and T·E = 128
+    // (E = 16, T = 8: the backward's reductions then take several passes, for both workgroup sizes).
+    const cases: [number, number, number, number, MixtureLayout][] = [
+      [1, 1, 1, 1, 'EBD'], [1, 1, 1, 1, 'BED'], [3, 5, 7, 2, 'EBD'], [3, 5, 7, 2, 'BED'],
+      [8, 33, 65, 3, 'EBD'], [8, 33, 65, 3, 'BED'], [3, 2, 300, 3, 'BED'], [8, 5, 300, 2, 'EBD'],
+      [1, 33, 7, 3, 'BED'], [8, 1, 65, 1, 'BED'], [3, 33, 1, 1, 'EBD'], [1, 5, 300, 2, 'BED'],
+      [2, 3, 0, 2, 'EBD'], [16, 3, 260, 8, 'BED'], [16, 2, 9, 8, 'EBD'],
+    ];
+    for (const [e, b, d, t, layout] of cases) {
+      const p: MixtureParams = { e, b, d, t, layout };
+      const at = `E=${e},B=${b},D=${d},T=${t},${layout}`;
+      const experts = data(e * b * d, e + b + d + t);
+      const logits = data(t * b * e, e * b + t, -4, 4);
+      const gOut = data(t * b * d, d + t);
       const [xg, xr] = both(experts);
       const [lg, lr] = both(logits);
       const [gg, gr] = both(gOut);
-      const fg = gpu!.gatedMixture(xg, lg, e, b, d);
-      const fr = js.gatedMixture(xr, lr, e, b, d);
-      await check(fg.out, fr.out, 1e-5, 1e-6, `gatedMixture out ${e},${b},${d}`);
-      await check(fg.weights, fr.weights, 1e-5, 1e-7, `gatedMixture weights ${e},${b},${d}`);
-      const bg = gpu!.gatedMixtureBackward(gg, xg, fg.weights, e, b, d);
-      const br = js.gatedMixtureBackward(gr, xr, fr.weights, e, b, d);
-      await check(bg.gExperts, br.gExperts, 1e-5, 1e-7, `gatedMixtureBackward gExperts ${e},${b},${d}`);
-      await check(bg.gLogits, br.gLogits, 1e-4, 1e-5, `gatedMixtureBackward gLogits ${e},${b},${d}`);
+      const fg = gpu!.gatedMixture(xg, lg, p);
+      const fr = js.gatedMixture(xr, lr, p);
+      await check(fg.out, fr.out, 1e-5, 1e-6, `gatedMixture out ${at}`);
+      await check(fg.weights, fr.weights, 1e-5, 1e-7, `gatedMixture weights ${at}`);
+      const bg = gpu!.gatedMixtureBackward(gg, xg, fg.weights, p);
+      const br = js.gatedMixtureBackward(gr, xr, fr.weights, p);
+      await check(bg.gExperts, br.gExperts, 1e-5, 1e-6, `gatedMixtureBackward gExperts ${at}`);
+      await check(bg.gLogits, br.gLogits, 1e-4, 1e-5, `gatedMixtureBackward gLogits ${at}`);
+      for (const s of [xg, lg, gg, fg.out, fg.weights, bg.gExperts, bg.gLogits]) gpu!.dispose(s);
     }
+  });
+
+  it('gatedMixture: wrong sizes, a bad layout and too many dot products give clear errors', () => {
+    const p: MixtureParams = { e: 3, b: 5, d: 7, t: 2, layout: 'BED' };
+    const x = gpu!.upload(data(3 * 5 * 7, 1), 'float32');
+    const l = gpu!.upload(data(2 * 5 * 3, 2), 'float32');
+    const g = gpu!.upload(data(2 * 5 * 7, 3), 'float32');
+    const short = gpu!.upload(data(5 * 3, 4), 'float32');
+    expect(() => gpu!.gatedMixture(x, short, p)).toThrow(
+      'webgpu: gatedMixture: gateLogits (E=3, B=5, D=7, T=2, layout BED) has 15 elements, expected T·B·E = 2·5·3 = 30');
+    expect(() => gpu!.gatedMixture(l, l, p)).toThrow(/gatedMixture: experts .* has 30 elements, expected E·B·D = 3·5·7 = 105/);
+    expect(() => gpu!.gatedMixtureBackward(x, x, l, p)).toThrow(/gatedMixtureBackward: gOut .* has 105 elements, expected T·B·D = 2·5·7 = 70/);
+    expect(() => gpu!.gatedMixtureBackward(g, x, short, p)).toThrow(/gatedMixtureBackward: weights .* has 15 elements, expected T·B·E = 2·5·3 = 30/);
+    expect(() => gpu!.gatedMixture(x, l, { ...p, layout: 'DBE' as MixtureLayout })).toThrow(/gatedMixture.*layout/);
+    expect(() => gpu!.gatedMixture(x, l, { ...p, t: 0 })).toThrow(/gatedMixture.*t = 0/);
+    const big: MixtureParams = { e: 65, b: 1, d: 1, t: 8, layout: 'EBD' };
+    const bx = gpu!.upload(data(65, 5), 'float32'), bw = gpu!.upload(data(8 * 65, 6), 'float32');
+    const bg = gpu!.upload(data(8, 7), 'float32');
+    expect(() => gpu!.gatedMixtureBackward(bg, bx, bw, big)).toThrow(/gatedMixtureBackward: T·E = 8·65 = 520 dot products per row, at most 512/);
+    for (const s of [x, l, g, short, bx, bw, bg]) gpu!.dispose(s);
   });
 
   it('bceWithLogits and its gradient, incl. large |logits| (rtol 2e-6)', async () => {

@@ -145,6 +145,10 @@ export const CASES: OpCase[] = [
   { name: 'gatedMixture', inputs: [f(3, 5, 7), f(5, 3)], run: (e, g) => mt.gatedMixture(e, g).out },
   { name: 'gatedMixture one expert', inputs: [f(1, 4, 3), f(4, 1)], run: (e, g) => mt.gatedMixture(e, g).out },
   { name: 'gatedMixture weights', inputs: [f(4, 6, 2), f(6, 4)], run: (e, g) => mt.gatedMixture(e, g).weights, grad: false },
+  { name: 'gatedMixture 2 gates', inputs: [f(3, 5, 7), f(2, 5, 3)], run: (e, g) => mt.gatedMixture(e, g).out },
+  { name: 'gatedMixture batch-major', inputs: [f(5, 3, 7), f(5, 3)], run: (e, g) => mt.gatedMixture(e, g, { layout: 'BED' }).out },
+  { name: 'gatedMixture batch-major 3 gates', inputs: [f(4, 6, 9), f(3, 4, 6)], run: (e, g) => mt.gatedMixture(e, g, { layout: 'BED' }).out },
+  { name: 'gatedMixture 3 gates weights', inputs: [f(4, 2, 3), f(3, 2, 4)], run: (e, g) => mt.gatedMixture(e, g).weights, grad: false },
 ];
 
 /** Composite expressions for the gradient check: what the models are made of. */

@@ -76,6 +76,12 @@ describe('errors name the op, the shapes and what was expected', () => {
     expect(() => mt.tensor([1], { dtype: 'int32', requiresGrad: true })).toThrow(/int32/);
     expect(() => mt.exp(mt.tensor([1], { dtype: 'int32' }))).toThrow(/exp: expected a float tensor/);
   });
+  it('gatedMixture shapes, per layout', () => {
+    expect(() => mt.gatedMixture(mt.zeros([3, 5, 7]), mt.zeros([3, 5]))).toThrow(/gatedMixture: expected experts \[E, B, D\] and gate logits \[B, E\] or \[T, B, E\] \(layout 'EBD'\), got \[3,5,7\] and \[3,5\]/);
+    expect(() => mt.gatedMixture(mt.zeros([3, 5, 7]), mt.zeros([5, 3]), { layout: 'BED' })).toThrow(/experts \[B, E, D\].*got \[3,5,7\] and \[5,3\]/);
+    expect(() => mt.gatedMixture(mt.zeros([3, 5, 7]), mt.zeros([0, 5, 3]))).toThrow(/gatedMixture: expected/);
+    expect(mt.gatedMixture(mt.zeros([5, 3, 7]), mt.zeros([2, 5, 3]), { layout: 'BED' }).out.shape).toEqual([2, 5, 7]);
+  });
   it('using a disposed tensor', () => {
     const x = mt.tensor([1]);
     x.dispose();

@@ -5,7 +5,7 @@
  * storage and helpers, and overrides hot kernels.
  */
 import type {
-  AdagradParams, AdamParams, Backend, BackendInfo, BackendMemory, BinaryOp, DType, MatmulParams, RandomParams,
+  AdagradParams, AdamParams, Backend, BackendInfo, BackendMemory, BinaryOp, DType, MatmulParams, MixtureParams, RandomParams,
   ReduceOp, RowSelection, SgdParams, Shape, Storage, TypedArray, UnaryArgs, UnaryOp,
 } from '../kernels.js';
 import { castKernel, binaryKernel, unaryKernel, whereKernel } from './elementwise.js';
@@ -23,6 +23,7 @@ import { activationFunction } from './scalar.js';
 import { checkShape, sizeOf } from './shape.js';
 import { allocate, dtypeOfArray, JsStorage } from './storage.js';
 import { ArrayPool } from './pool.js';
+import { checkMixtureParams } from '../shape.js';
 
 const ALL_DTYPES: readonly DType[] = ['float32', 'float64', 'int32'];
 
@@ -287,25 +288,25 @@ export class JsBackend implements Backend {
 
   // ---- fused ----
 
-  gatedMixture(experts: Storage, gateLogits: Storage, e: number, b: number, d: number): { out: Storage; weights: Storage } {
+  gatedMixture(experts: Storage, gateLogits: Storage, p: MixtureParams): { out: Storage; weights: Storage } {
     const FLOATS: DType[] = ['float32', 'float64'];
     const ed = this.dataAs(experts, FLOATS, 'gatedMixture', 'experts');
     const gd = this.dataAs(gateLogits, FLOATS, 'gatedMixture', 'gateLogits');
     const dtype = this.sameDtype('gatedMixture', experts, gateLogits);
-    checkCount('gatedMixture', 'e', e); checkCount('gatedMixture', 'b', b); checkCount('gatedMixture', 'd', d);
-    const out = this.alloc(dtype, b * d), weights = this.alloc(dtype, b * e);
-    gatedMixtureKernel(ed, gd, e, b, d, out.data, weights.data);
+    checkMixtureParams('gatedMixture', p);
+    const out = this.alloc(dtype, p.t * p.b * p.d), weights = this.alloc(dtype, p.t * p.b * p.e);
+    gatedMixtureKernel(ed, gd, p, out.data, weights.data);
     return { out, weights };
   }
 
-  gatedMixtureBackward(gOut: Storage, experts: Storage, weights: Storage, e: number, b: number, d: number): { gExperts: Storage; gLogits: Storage } {
+  gatedMixtureBackward(gOut: Storage, experts: Storage, weights: Storage, p: MixtureParams): { gExperts: Storage; gLogits: Storage } {
     const FLOATS: DType[] = ['float32', 'float64'];
     const god = this.dataAs(gOut, FLOATS, 'gatedMixtureBackward', 'gOut');
     const ed = this.dataOf(experts, 'gatedMixtureBackward'), wd = this.dataOf(weights, 'gatedMixtureBackward');
     const dtype = this.sameDtype('gatedMixtureBackward', gOut, experts, weights);
-    checkCount('gatedMixtureBackward', 'e', e); checkCount('gatedMixtureBackward', 'b', b); checkCount('gatedMixtureBackward', 'd', d);
-    const gExperts = this.alloc(dtype, e * b * d), gLogits = this.alloc(dtype, b * e);
-    gatedMixtureBackwardKernel(god, ed, wd, e, b, d, gExperts.data, gLogits.data);
+    checkMixtureParams('gatedMixtureBackward', p);
+    const gExperts = this.alloc(dtype, p.e * p.b * p.d), gLogits = this.alloc(dtype, p.t * p.b * p.e);
+    gatedMixtureBackwardKernel(god, ed, wd, p, gExperts.data, gLogits.data);
     return { gExperts, gLogits };
   }
 

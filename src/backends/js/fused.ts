@@ -2,7 +2,7 @@
  * Fused kernels: (log-)softmax, the gated mixture of experts forward/backward, and binary cross-entropy with
  * logits. Fusing keeps the reference numerically stable (max subtraction, log1p forms) in one pass per row.
  */
-import type { TypedArray } from '../kernels.js';
+import type { MixtureParams, TypedArray } from '../kernels.js';
 import { sigmoid } from './scalar.js';
 
 /** Softmax (or log-softmax) of each row of x [rows, n], shifted by the row max so exp never overflows. */
@@ -24,59 +24,75 @@ function softmaxRow(x: ArrayLike<number>, from: number, n: number, log: boolean,
   }
 }
 
-function checkMixture(kernel: string, experts: TypedArray, e: number, b: number, d: number): void {
-  if (experts.length !== e * b * d) throw new Error(`${kernel}: experts has ${experts.length} elements, expected E·B·D = ${e}·${b}·${d}`);
+/** The element offset of expert e's row b for the layout (see MixtureParams). */
+export function expertRowOffset(p: MixtureParams, e: number, b: number): number {
+  return (p.layout === 'EBD' ? e * p.b + b : b * p.e + e) * p.d;
 }
 
-/** weights = softmax(gateLogits [B, E]); out[b, :] = Σ_e weights[b, e]·experts[e, b, :]. */
-export function gatedMixtureKernel(
-  experts: TypedArray, gateLogits: TypedArray, e: number, b: number, d: number, out: TypedArray, weights: TypedArray,
-): void {
-  checkMixture('gatedMixture', experts, e, b, d);
-  if (gateLogits.length !== b * e) throw new Error(`gatedMixture: gateLogits has ${gateLogits.length} elements, expected B·E = ${b}·${e}`);
+function checkMixture(kernel: string, what: string, data: TypedArray, expected: number, sizes: string): void {
+  if (data.length !== expected) throw new Error(`${kernel}: ${what} has ${data.length} elements, expected ${sizes} = ${expected}`);
+}
+
+/** weights[t, b, :] = softmax(gateLogits[t, b, :]); out[t, b, :] = Σ_e weights[t, b, e]·x[e, b, :]. */
+export function gatedMixtureKernel(experts: TypedArray, gateLogits: TypedArray, p: MixtureParams, out: TypedArray, weights: TypedArray): void {
+  const { e, b, d, t } = p;
+  checkMixture('gatedMixture', 'experts', experts, e * b * d, `E·B·D (${p.layout}) = ${e}·${b}·${d}`);
+  checkMixture('gatedMixture', 'gateLogits', gateLogits, t * b * e, `T·B·E = ${t}·${b}·${e}`);
   const w = new Float64Array(e);
   const acc = new Float64Array(d);
-  for (let r = 0; r < b; r++) {
-    // Weights are used at full double precision here, then rounded on store, as a float64 reference should.
-    softmaxRow(gateLogits, r * e, e, false, w, 0);
-    acc.fill(0);
-    for (let x = 0; x < e; x++) {
-      const wx = w[x]!;
-      const row = (x * b + r) * d;
-      for (let j = 0; j < d; j++) acc[j] += wx * experts[row + j]!;
-      weights[r * e + x] = wx;
+  for (let task = 0; task < t; task++) {
+    for (let r = 0; r < b; r++) {
+      const row = task * b + r;
+      // Weights are used at full double precision here, then rounded on store, as a float64 reference should.
+      softmaxRow(gateLogits, row * e, e, false, w, 0);
+      acc.fill(0);
+      for (let x = 0; x < e; x++) {
+        const wx = w[x]!;
+        const from = expertRowOffset(p, x, r);
+        for (let j = 0; j < d; j++) acc[j] += wx * experts[from + j]!;
+        weights[row * e + x] = wx;
+      }
+      for (let j = 0; j < d; j++) out[row * d + j] = acc[j]!;
     }
-    for (let j = 0; j < d; j++) out[r * d + j] = acc[j]!;
   }
 }
 
 /**
- * gExperts[e, b, :] = weights[b, e]·gOut[b, :];
- * gLogits[b, e] = weights[b, e]·(⟨gOut[b], experts[e, b]⟩ − Σ_e' weights[b, e']·⟨gOut[b], experts[e', b]⟩).
+ * gExperts x[e, b, :] = Σ_t weights[t, b, e]·gOut[t, b, :];
+ * gLogits[t, b, e] = weights[t, b, e]·(⟨gOut[t, b], x[e, b]⟩ − Σ_e' weights[t, b, e']·⟨gOut[t, b], x[e', b]⟩).
  */
 export function gatedMixtureBackwardKernel(
-  gOut: TypedArray, experts: TypedArray, weights: TypedArray, e: number, b: number, d: number,
-  gExperts: TypedArray, gLogits: TypedArray,
+  gOut: TypedArray, experts: TypedArray, weights: TypedArray, p: MixtureParams, gExperts: TypedArray, gLogits: TypedArray,
 ): void {
-  checkMixture('gatedMixtureBackward', experts, e, b, d);
-  if (gOut.length !== b * d) throw new Error(`gatedMixtureBackward: gOut has ${gOut.length} elements, expected B·D = ${b}·${d}`);
-  if (weights.length !== b * e) throw new Error(`gatedMixtureBackward: weights has ${weights.length} elements, expected B·E = ${b}·${e}`);
+  const { e, b, d, t } = p;
+  const kernel = 'gatedMixtureBackward';
+  checkMixture(kernel, 'experts', experts, e * b * d, `E·B·D (${p.layout}) = ${e}·${b}·${d}`);
+  checkMixture(kernel, 'gOut', gOut, t * b * d, `T·B·D = ${t}·${b}·${d}`);
+  checkMixture(kernel, 'weights', weights, t * b * e, `T·B·E = ${t}·${b}·${e}`);
   const dots = new Float64Array(e);
+  const acc = new Float64Array(d);
   for (let r = 0; r < b; r++) {
-    const g = r * d;
-    let mean = 0;
     for (let x = 0; x < e; x++) {
-      const wx = weights[r * e + x]!;
-      const row = (x * b + r) * d;
-      let dot = 0;
-      for (let j = 0; j < d; j++) {
-        dot += gOut[g + j]! * experts[row + j]!;
-        gExperts[row + j] = wx * gOut[g + j]!;
+      const from = expertRowOffset(p, x, r);
+      acc.fill(0);
+      for (let task = 0; task < t; task++) {
+        const wx = weights[(task * b + r) * e + x]!, g = (task * b + r) * d;
+        for (let j = 0; j < d; j++) acc[j] += wx * gOut[g + j]!;
       }
-      dots[x] = dot;
-      mean += wx * dot;
+      for (let j = 0; j < d; j++) gExperts[from + j] = acc[j]!;
     }
-    for (let x = 0; x < e; x++) gLogits[r * e + x] = weights[r * e + x]! * (dots[x]! - mean);
+    for (let task = 0; task < t; task++) {
+      const row = task * b + r, g = row * d;
+      let mean = 0;
+      for (let x = 0; x < e; x++) {
+        const from = expertRowOffset(p, x, r);
+        let dot = 0;
+        for (let j = 0; j < d; j++) dot += gOut[g + j]! * experts[from + j]!;
+        dots[x] = dot;
+        mean += weights[row * e + x]! * dot;
+      }
+      for (let x = 0; x < e; x++) gLogits[row * e + x] = weights[row * e + x]! * (dots[x]! - mean);
+    }
   }
 }
 

@@ -5,7 +5,7 @@
  * defers everything else to the js implementation, so the backend is always complete.
  */
 import type {
-  AdagradParams, AdamParams, BackendInfo, BinaryOp, DType, MatmulParams, RandomParams, ReduceOp, RowSelection,
+  AdagradParams, AdamParams, BackendInfo, BinaryOp, DType, MatmulParams, MixtureParams, RandomParams, ReduceOp, RowSelection,
   SgdParams, Shape, Storage, UnaryArgs, UnaryOp,
 } from '../kernels.js';
 import { JsBackend } from '../js/backend.js';
@@ -15,7 +15,8 @@ import { broadcastStrides, checkShape, checkSize, contiguousStrides, sizeOf } fr
 import {
   checkBroadcast, checkCount, checkIndices, checkLength, checkMatmul, checkRandom, permuteView, sliceView,
 } from './checks.js';
-import { ACTIVATION_CODES, BINARY_CODES, DIST_CODES, REDUCE_CODES, UNARY_CODES } from './opcodes.js';
+import { ACTIVATION_CODES, BINARY_CODES, DIST_CODES, LAYOUT_CODES, REDUCE_CODES, UNARY_CODES } from './opcodes.js';
+import { checkMixtureParams } from '../shape.js';
 
 type F32 = Float32Array;
 
@@ -239,29 +240,30 @@ export class NativeBackend extends JsBackend {
 
   // ---- fused ----
 
-  override gatedMixture(experts: Storage, gateLogits: Storage, e: number, b: number, d: number): { out: Storage; weights: Storage } {
-    if (experts.dtype !== 'float32' || gateLogits.dtype !== 'float32') return super.gatedMixture(experts, gateLogits, e, b, d);
-    const ed = this.#f32(experts, 'gatedMixture'), gd = this.#f32(gateLogits, 'gatedMixture');
-    checkCount('gatedMixture', 'e', e); checkCount('gatedMixture', 'b', b); checkCount('gatedMixture', 'd', d);
-    checkLength('gatedMixture', 'experts', ed.length, e * b * d);
-    checkLength('gatedMixture', 'gateLogits', gd.length, b * e);
-    const out = this.allocUninit('float32', b * d), weights = this.allocUninit('float32', b * e);
-    this.addon.gatedMixture(ed, gd, out.data as F32, weights.data as F32, e, b, d);
+  override gatedMixture(experts: Storage, gateLogits: Storage, p: MixtureParams): { out: Storage; weights: Storage } {
+    if (experts.dtype !== 'float32' || gateLogits.dtype !== 'float32') return super.gatedMixture(experts, gateLogits, p);
+    const kernel = 'gatedMixture';
+    const ed = this.#f32(experts, kernel), gd = this.#f32(gateLogits, kernel);
+    checkMixtureParams(kernel, p);
+    checkLength(kernel, 'experts', ed.length, p.e * p.b * p.d);
+    checkLength(kernel, 'gateLogits', gd.length, p.t * p.b * p.e);
+    const out = this.allocUninit('float32', p.t * p.b * p.d), weights = this.allocUninit('float32', p.t * p.b * p.e);
+    this.addon.gatedMixture(ed, gd, out.data as F32, weights.data as F32, p.e, p.b, p.d, p.t, LAYOUT_CODES[p.layout]);
     return { out, weights };
   }
 
-  override gatedMixtureBackward(gOut: Storage, experts: Storage, weights: Storage, e: number, b: number, d: number): { gExperts: Storage; gLogits: Storage } {
+  override gatedMixtureBackward(gOut: Storage, experts: Storage, weights: Storage, p: MixtureParams): { gExperts: Storage; gLogits: Storage } {
     if (gOut.dtype !== 'float32' || experts.dtype !== 'float32' || weights.dtype !== 'float32') {
-      return super.gatedMixtureBackward(gOut, experts, weights, e, b, d);
+      return super.gatedMixtureBackward(gOut, experts, weights, p);
     }
     const kernel = 'gatedMixtureBackward';
     const god = this.#f32(gOut, kernel), ed = this.#f32(experts, kernel), wd = this.#f32(weights, kernel);
-    checkCount(kernel, 'e', e); checkCount(kernel, 'b', b); checkCount(kernel, 'd', d);
-    checkLength(kernel, 'gOut', god.length, b * d);
-    checkLength(kernel, 'experts', ed.length, e * b * d);
-    checkLength(kernel, 'weights', wd.length, b * e);
-    const gExperts = this.allocUninit('float32', e * b * d), gLogits = this.allocUninit('float32', b * e);
-    this.addon.gatedMixtureBackward(god, ed, wd, gExperts.data as F32, gLogits.data as F32, e, b, d);
+    checkMixtureParams(kernel, p);
+    checkLength(kernel, 'gOut', god.length, p.t * p.b * p.d);
+    checkLength(kernel, 'experts', ed.length, p.e * p.b * p.d);
+    checkLength(kernel, 'weights', wd.length, p.t * p.b * p.e);
+    const gExperts = this.allocUninit('float32', p.e * p.b * p.d), gLogits = this.allocUninit('float32', p.t * p.b * p.e);
+    this.addon.gatedMixtureBackward(god, ed, wd, gExperts.data as F32, gLogits.data as F32, p.e, p.b, p.d, p.t, LAYOUT_CODES[p.layout]);
     return { gExperts, gLogits };
   }
 

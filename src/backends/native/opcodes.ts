@@ -1,5 +1,5 @@
 /** Operation codes passed to the addon; the orders match the enums in native/src/kernel_table.h and ops.h. */
-import type { Activation, BinaryOp, RandomDist, ReduceOp, UnaryOp } from '../kernels.js';
+import type { Activation, BinaryOp, MixtureLayout, RandomDist, ReduceOp, UnaryOp } from '../kernels.js';
 
 function codes<T extends string>(names: readonly T[]): Record<T, number> {
   return Object.fromEntries(names.map((n, i) => [n, i])) as Record<T, number>;
@@ -21,3 +21,6 @@ export const REDUCE_CODES = codes<ReduceOp>(['sum', 'prod', 'max', 'min', 'argma
 export const ACTIVATION_CODES = codes<Activation>(['none', 'relu', 'sigmoid', 'tanh', 'gelu']);
 
 export const DIST_CODES = codes<RandomDist>(['uniform', 'normal', 'randint']);
+
+/** The gated-mixture bindings' layout argument (native/src/bindings_misc.cpp, mixture_args). */
+export const LAYOUT_CODES = codes<MixtureLayout>(['EBD', 'BED']);

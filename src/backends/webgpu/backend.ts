@@ -5,8 +5,8 @@
  * dispatch them.
  */
 import type {
-  AdagradParams, AdamParams, Backend, BackendInfo, BackendMemory, BinaryOp, DType, MatmulParams, RandomParams,
-  ReduceOp, RowSelection, SgdParams, Shape, Storage, TypedArray, UnaryArgs, UnaryOp,
+  AdagradParams, AdamParams, Backend, BackendInfo, BackendMemory, BinaryOp, DType, MatmulParams, MixtureParams,
+  RandomParams, ReduceOp, RowSelection, SgdParams, Shape, Storage, TypedArray, UnaryArgs, UnaryOp,
 } from '../kernels.js';
 import { WEBGPU_DTYPES, WebGpuCore, wgslType } from './core.js';
 import type { GpuContext } from './gpu-context.js';
@@ -162,12 +162,12 @@ export class WebGpuBackend implements Backend {
   random(size: number, dtype: DType, p: RandomParams): Storage { return random.random(this.core, size, dtype, p); }
 
   // ---- fused ----
-  gatedMixture(experts: Storage, gateLogits: Storage, e: number, b: number, d: number): { out: Storage; weights: Storage } {
-    return fused.gatedMixture(this.core, experts, gateLogits, e, b, d);
+  gatedMixture(experts: Storage, gateLogits: Storage, p: MixtureParams): { out: Storage; weights: Storage } {
+    return fused.gatedMixture(this.core, experts, gateLogits, p);
   }
-  gatedMixtureBackward(gOut: Storage, experts: Storage, weights: Storage, e: number, b: number, d: number):
+  gatedMixtureBackward(gOut: Storage, experts: Storage, weights: Storage, p: MixtureParams):
     { gExperts: Storage; gLogits: Storage } {
-    return fused.gatedMixtureBackward(this.core, gOut, experts, weights, e, b, d);
+    return fused.gatedMixtureBackward(this.core, gOut, experts, weights, p);
   }
   bceWithLogits(logits: Storage, targets: Storage): Storage { return fused.bceWithLogits(this.core, logits, targets); }
   bceWithLogitsGrad(logits: Storage, targets: Storage): Storage {

@@ -1,5 +1,6 @@
 /** The fused kernels: gatedMixture forward/backward (kernels/gated.wgsl) and bceWithLogits (kernels/bce.wgsl). */
-import type { Storage } from '../../kernels.js';
+import type { MixtureParams, Storage } from '../../kernels.js';
+import { checkMixtureParams } from '../../shape.js';
 import type { WebGpuCore } from '../core.js';
 import { Params, grid } from '../params.js';
 import type { GpuStorage } from '../storage.js';
@@ -8,39 +9,67 @@ function requireFloat(name: string, ...xs: Storage[]): void {
   for (const x of xs) if (x.dtype !== 'float32') throw new Error(`webgpu: ${name} needs float32 inputs`);
 }
 
-export function gatedMixture(core: WebGpuCore, experts: Storage, gateLogits: Storage, e: number, b: number,
-  d: number): { out: Storage; weights: Storage } {
-  requireFloat('gatedMixture', experts, gateLogits);
-  const out = core.alloc('float32', b * d) as GpuStorage;
-  const weights = core.alloc('float32', b * e);
+/** The T·E dot products one backward thread keeps (registers) and its workgroup reduces (shared memory). */
+const MAX_MIXTURE_TE = 512;
+/** Floats of workgroup memory for the backward's side-by-side reductions (12 KiB; ws and dots take ≤ 4 KiB more). */
+const REDUCE_FLOATS = 3072;
+
+/** Checks the counts and layout (the check every backend shares); returns x[e, b, :]'s strides in elements. */
+function mixtureStrides(kernel: string, p: MixtureParams): { strideE: number; strideB: number } {
+  checkMixtureParams(`webgpu: ${kernel}`, p);
+  return p.layout === 'EBD' ? { strideE: p.b * p.d, strideB: p.d } : { strideE: p.d, strideB: p.e * p.d };
+}
+
+function requireSize(kernel: string, what: string, x: Storage, expected: number, formula: string): void {
+  if (x.size !== expected) {
+    throw new Error(`webgpu: ${kernel}: ${what} has ${x.size} elements, expected ${formula} = ${expected}`);
+  }
+}
+
+const sizes = (p: MixtureParams): string => `E=${p.e}, B=${p.b}, D=${p.d}, T=${p.t}, layout ${p.layout}`;
+
+export function gatedMixture(core: WebGpuCore, experts: Storage, gateLogits: Storage,
+  p: MixtureParams): { out: Storage; weights: Storage } {
+  const k = 'gatedMixture';
+  requireFloat(k, experts, gateLogits);
+  const { strideE, strideB } = mixtureStrides(k, p);
+  const { e, b, d, t } = p;
+  requireSize(k, `experts (${sizes(p)})`, experts, e * b * d, `E·B·D = ${e}·${b}·${d}`);
+  requireSize(k, `gateLogits (${sizes(p)})`, gateLogits, t * b * e, `T·B·E = ${t}·${b}·${e}`);
+  const out = core.alloc('float32', t * b * d) as GpuStorage;
+  const weights = core.alloc('float32', t * b * e);
   if (e === 0) core.recorder.clear(core.buf(out), out.bucket);
   if (b === 0 || e === 0) return { out, weights };
-  if (d === 0) {
-    // No output elements, but the weights are still defined: run one thread per row.
-    const scratch = core.alloc('float32', b);
-    core.run('gated.wgsl', 'forward', { E: e, WG: 64 },
-      [undefined, core.buf(experts), core.buf(gateLogits), core.buf(scratch), core.buf(weights)],
-      new Params().u(b).u(1), grid(Math.ceil(b / 64)));
-    core.release(scratch);
-    return { out, weights };
-  }
-  core.run('gated.wgsl', 'forward', { E: e, WG: 64 },
+  // With d = 0 there is no output, but the weights are still defined: one thread per row then (DT = 1).
+  const dt = Math.max(d, 1);
+  core.run('gated.wgsl', 'forward', { E: e, T: t, WG: 64, C: 1 },
     [undefined, core.buf(experts), core.buf(gateLogits), core.buf(out), core.buf(weights)],
-    new Params().u(b).u(d), grid(Math.ceil((b * d) / 64)));
+    new Params().u(b).u(d).u(dt).u(strideE).u(strideB), grid(Math.ceil((b * dt) / 64)));
   return { out, weights };
 }
 
-export function gatedMixtureBackward(core: WebGpuCore, gOut: Storage, experts: Storage, weights: Storage, e: number,
-  b: number, d: number): { gExperts: Storage; gLogits: Storage } {
-  requireFloat('gatedMixtureBackward', gOut, experts, weights);
+export function gatedMixtureBackward(core: WebGpuCore, gOut: Storage, experts: Storage, weights: Storage,
+  p: MixtureParams): { gExperts: Storage; gLogits: Storage } {
+  const k = 'gatedMixtureBackward';
+  requireFloat(k, gOut, experts, weights);
+  const { strideE, strideB } = mixtureStrides(k, p);
+  const { e, b, d, t } = p;
+  requireSize(k, `gOut (${sizes(p)})`, gOut, t * b * d, `T·B·D = ${t}·${b}·${d}`);
+  requireSize(k, `experts (${sizes(p)})`, experts, e * b * d, `E·B·D = ${e}·${b}·${d}`);
+  requireSize(k, `weights (${sizes(p)})`, weights, t * b * e, `T·B·E = ${t}·${b}·${e}`);
+  const te = t * e;
+  if (te > MAX_MIXTURE_TE) {
+    throw new Error(`webgpu: ${k}: T·E = ${t}·${e} = ${te} dot products per row, at most ${MAX_MIXTURE_TE} supported (${sizes(p)})`);
+  }
   const gExperts = core.alloc('float32', e * b * d);
-  const gLogits = core.alloc('float32', b * e) as GpuStorage;
+  const gLogits = core.alloc('float32', t * b * e);
   if (b === 0 || e === 0) return { gExperts, gLogits };
   const wg = d >= 256 ? 128 : 64;
-  core.run('gated.wgsl', 'backward', { E: e, WG: wg },
+  const c = Math.min(te, Math.floor(REDUCE_FLOATS / wg));
+  core.run('gated.wgsl', 'backward', { E: e, T: t, WG: wg, C: c },
     [undefined, core.buf(experts), undefined, undefined, undefined, core.buf(gOut), core.buf(weights),
       core.buf(gExperts), core.buf(gLogits)],
-    new Params().u(b).u(d), grid(b));
+    new Params().u(b).u(d).u(strideE).u(strideB), grid(b));
   return { gExperts, gLogits };
 }
 
