@@ -2,7 +2,7 @@
  * Reverse-mode differentiation over the tape: backward() accumulates into the .grad of leaves; grad() returns
  * gradients for chosen tensors without touching .grad (per-task gradients on shared parameters).
  */
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, type GradNode } from '../tensor/tensor.js';
 import { engine } from '../tensor/engine.js';
 import { fmt, shapesEqual } from '../tensor/shape.js';
 
@@ -95,22 +95,44 @@ function run(op: string, roots: readonly Tensor[], opts: BackwardOptions, sink: 
   }
   const grads = new Map<Tensor, Tensor>();
   roots.forEach((r, i) => { const prev = grads.get(r); grads.set(r, prev ? addInto(prev, seeds[i]) : seeds[i]); });
+  // A multi-output node runs once, when the last of its outputs in the walk has been visited: every output comes
+  // before every input of the node in this order, so all its gradients are known by then.
+  const groups = new Map<GradNode, { left: number; grads: (Tensor | null)[] }>();
+  for (const t of order) {
+    const node = t.node;
+    if (!node || node.outputs.length === 1) continue;
+    const group = groups.get(node) ?? { left: 0, grads: node.outputs.map(() => null) };
+    group.left++;
+    groups.set(node, group);
+  }
 
   for (let idx = order.length - 1; idx >= 0; idx--) {
     const t = order[idx];
+    const group = t.node && t.node.outputs.length > 1 ? groups.get(t.node)! : null;
     let g = grads.get(t);
-    if (!g) continue;
-    grads.delete(t);
-    g = applyHooks(t, g);
-    if (sink.wanted?.has(t)) sink.results.set(t, alias(g));
-    if (!sink.wanted && t.isLeaf) {
-      if (t.grad) { const sum = addInto(alias(t.grad), g); t.grad.dispose(); t.grad = sum; } else t.grad = g;
-      engine.keep(t.grad);
-      continue;
+    if (g) {
+      grads.delete(t);
+      g = applyHooks(t, g);
+      if (sink.wanted?.has(t)) sink.results.set(t, alias(g));
+      if (!sink.wanted && t.isLeaf) {
+        if (t.grad) { const sum = addInto(alias(t.grad), g); t.grad.dispose(); t.grad = sum; } else t.grad = g;
+        engine.keep(t.grad);
+        continue;
+      }
     }
+    let outGrads: (Tensor | null)[];
+    if (group) {
+      if (g) group.grads[t.node!.outputs.indexOf(t)] = g;
+      if (--group.left > 0) continue;
+      outGrads = group.grads;
+      if (outGrads.every((x) => x === null)) continue;
+    } else if (g) outGrads = [g];
+    else continue;
     const node = t.node;
-    if (!node || (needed && !node.inputs.some((i) => needed!.has(i)))) { g.dispose(); continue; }
+    const disposeAll = () => { for (const x of outGrads) x?.dispose(); };
+    if (!node || (needed && !node.inputs.some((i) => needed!.has(i)))) { disposeAll(); continue; }
     if (!node.backward) {
+      disposeAll();
       throw new Error(`${op}: the graph through '${node.op}' was already freed by an earlier backward/grad; pass { retainGraph: true } to the earlier call`);
     }
     node.inputs.forEach((inp, i) => {
@@ -119,8 +141,8 @@ function run(op: string, roots: readonly Tensor[], opts: BackwardOptions, sink: 
       }
       inp.assertLive(`${op} through '${node.op}'`);
     });
-    const inGrads = callNodeBackward(node.op, node.backward, g, node.inputs);
-    g.dispose();
+    const inGrads = callNodeBackward(node.op, node.backward, outGrads, node.inputs);
+    disposeAll();
     if (!opts.retainGraph) node.backward = null;
     node.inputs.forEach((inp, i) => {
       const gi = inGrads[i];
@@ -134,21 +156,21 @@ function run(op: string, roots: readonly Tensor[], opts: BackwardOptions, sink: 
 }
 
 /** Runs a node's gradient in its own scope; every returned gradient becomes a tensor owned by the tape. */
-function callNodeBackward(op: string, fn: (g: Tensor) => (Tensor | null)[], g: Tensor, inputs: readonly Tensor[]): (Tensor | null)[] {
+function callNodeBackward(op: string, fn: NonNullable<GradNode['backward']>, gs: readonly (Tensor | null)[], inputs: readonly Tensor[]): (Tensor | null)[] {
   engine.startScope();
   const owned = new Set<Tensor>();
   let out: (Tensor | null)[] = [];
   const prev = engine.gradEnabled;
   engine.gradEnabled = false;
   try {
-    out = fn(g);
+    out = fn(gs);
     if (out.length !== inputs.length) throw new Error(`internal: gradient of '${op}' returned ${out.length} values for ${inputs.length} inputs`);
     out = out.map((r, i) => {
       if (!r) return null;
       if (!shapesEqual(r.shape, inputs[i].shape)) {
         throw new Error(`internal: gradient of '${op}' for input ${i} has shape ${fmt(r.shape)}, expected ${fmt(inputs[i].shape)}`);
       }
-      const mine = owned.has(r) || r === g || !engine.inCurrentScope(r) ? alias(r) : r;
+      const mine = owned.has(r) || gs.includes(r) || !engine.inCurrentScope(r) ? alias(r) : r;
       owned.add(mine);
       return mine;
     });

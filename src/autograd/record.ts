@@ -3,17 +3,29 @@ import { Tensor } from '../tensor/tensor.js';
 import { engine } from '../tensor/engine.js';
 
 export type BackwardFn = (g: Tensor) => (Tensor | null)[];
+export type MultiBackwardFn = (gs: readonly (Tensor | null)[]) => (Tensor | null)[];
 
 /**
  * Attaches `backward` to `out` when recording is on and some input requires grad. The backward function returns
  * one gradient per input, of that input's shape (null where none flows); it runs with recording off.
  */
 export function record(op: string, inputs: readonly Tensor[], out: Tensor, backward: BackwardFn): Tensor {
-  if (!engine.gradEnabled || !inputs.some((t) => t.requiresGrad)) return out;
-  if (out.dtype === 'int32') return out; // integer outputs (argmax, comparisons on ints) are not differentiable
-  out.requiresGrad = true;
-  out.node = { op, inputs, inputVersions: inputs.map((t) => t.version), backward };
+  recordMulti(op, inputs, [out], (gs) => backward(gs[0]!));
   return out;
+}
+
+/**
+ * A multi-output op (split): every output shares one node, whose backward runs ONCE with all the outputs'
+ * gradients (null for outputs no gradient reached), after the last of them has been computed. So split's backward
+ * is one concat instead of a zero-filled full-size gradient per piece summed piece by piece.
+ */
+export function recordMulti(op: string, inputs: readonly Tensor[], outs: readonly Tensor[], backward: MultiBackwardFn): readonly Tensor[] {
+  if (!engine.gradEnabled || !inputs.some((t) => t.requiresGrad)) return outs;
+  const differentiable = outs.filter((o) => o.dtype !== 'int32'); // integer outputs (argmax, comparisons on ints) are not
+  if (differentiable.length === 0) return outs;
+  const node = { op, inputs, inputVersions: inputs.map((t) => t.version), outputs: outs, backward };
+  for (const o of differentiable) { o.requiresGrad = true; o.node = node; }
+  return outs;
 }
 
 /** A new tensor sharing x's storage, cut from the tape: same values, no gradient flows through it. */

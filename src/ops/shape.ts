@@ -1,9 +1,10 @@
 /** Shape and data-movement ops: views (reshape), copies (permute, slice, concat) and indexing (gather). */
-import { record } from '../autograd/record.js';
+import { record, recordMulti } from '../autograd/record.js';
 import { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, checkShape, fmt, normAxis, padShape, shapesEqual, sizeOf } from '../tensor/shape.js';
 import { assertDtype, backendOf, wrap } from './util.js';
 import { sumToShape } from './reduce.js';
+import { zeros } from './creation.js';
 
 /** Same data, new shape (one dimension may be -1). Shares storage: no copy. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -154,26 +155,36 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   return concat(xs.map((t) => unsqueeze(t, a)), a);
 }
 
-/** Splits along an axis into pieces of the given sizes, or into `n` equal pieces when a number is given. */
+/**
+ * Splits along an axis into pieces of the given sizes, or into `n` equal pieces when a number is given. One node
+ * for all the pieces: the backward is a single concat of their gradients (zeros for pieces no gradient reached).
+ */
 export function split(x: Tensor, sizes: number | readonly number[], axis = 0): Tensor[] {
-  const a = normAxis('split', axis, x.ndim);
+  const op = 'split';
+  const be = backendOf(op, x);
+  const a = normAxis(op, axis, x.ndim);
   const d = x.shape[a];
   let parts: number[];
   if (typeof sizes === 'number') {
-    if (!Number.isInteger(sizes) || sizes < 1 || d % sizes !== 0) throw new Error(`split: axis ${a} of size ${d} does not split into ${sizes} equal parts`);
+    if (!Number.isInteger(sizes) || sizes < 1 || d % sizes !== 0) throw new Error(`${op}: axis ${a} of size ${d} does not split into ${sizes} equal parts`);
     parts = new Array<number>(sizes).fill(d / sizes);
   } else parts = [...sizes];
   if (parts.some((p) => !Number.isInteger(p) || p < 0) || parts.reduce((s, p) => s + p, 0) !== d) {
-    throw new Error(`split: sizes ${JSON.stringify(parts)} must be non-negative integers summing to ${d} (axis ${a} of ${fmt(x.shape)})`);
+    throw new Error(`${op}: sizes ${JSON.stringify(parts)} must be non-negative integers summing to ${d} (axis ${a} of ${fmt(x.shape)})`);
   }
+  if (parts.length === 1) return [reshape(x, x.shape)];
   let start = 0;
-  return parts.map((p) => {
-    const r: SliceRange[] = x.shape.map(() => null);
-    r[a] = [start, start + p];
+  const pieces = parts.map((p) => {
+    const begin = x.shape.map(() => 0), shape = [...x.shape];
+    begin[a] = start; shape[a] = p;
     start += p;
-    const piece = slice(x, r);
-    return piece === x ? reshape(x, x.shape) : piece;
+    return wrap(be.slice(x.storage, x.shape, begin, x.shape.map(() => 1), shape), shape);
   });
+  recordMulti(op, [x], pieces, (gs) => {
+    const full = gs.map((g, i) => g ?? zeros(pieces[i]!.shape, { backend: x.backendName, dtype: x.dtype }));
+    return [concat(full, a)];
+  });
+  return pieces;
 }
 
 /**

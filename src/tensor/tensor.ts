@@ -5,14 +5,19 @@ import { fmt, sizeOf } from './shape.js';
 
 export type NestedArray = number | NestedArray[];
 
-/** A recorded operation: how to map the output's gradient to its inputs' gradients. */
+/** A recorded operation: how to map its outputs' gradients to its inputs' gradients. */
 export interface GradNode {
   readonly op: string;
   readonly inputs: readonly Tensor[];
   /** The version of each input when it was saved; a mismatch at backward time means in-place modification. */
   readonly inputVersions: readonly number[];
-  /** Returns one gradient per input (null: no gradient flows to that input). Set to null once released. */
-  backward: ((g: Tensor) => (Tensor | null)[]) | null;
+  /** The op's outputs: one for most ops; the outputs of a multi-output op (split) all share one node. */
+  readonly outputs: readonly Tensor[];
+  /**
+   * Given one gradient per output (null where none flowed; never all null), returns one per input (null: no
+   * gradient flows to that input). Set to null once released.
+   */
+  backward: ((gs: readonly (Tensor | null)[]) => (Tensor | null)[]) | null;
 }
 
 export type GradHook = (grad: Tensor) => Tensor | void;

@@ -151,6 +151,37 @@ describe('gradient hooks', () => {
   });
 });
 
+describe('multi-output ops (split): one node for all pieces', () => {
+  it('the backward runs once with every piece\'s gradient, zeros for an unused piece', () => {
+    const x = mt.tensor([1, 2, 3, 4, 5, 6], { requiresGrad: true });
+    const [a, b, c] = mt.split(x, 3);
+    expect(a!.node).toBe(c!.node);
+    void b;
+    mt.sum(mt.add(mt.mul(a!, 2), mt.mul(c!, c!))).backward();
+    expect(arr(x.grad!)).toEqual([2, 2, 0, 0, 10, 12]);
+  });
+
+  it('grad() of a piece, of the input, and hooks on a piece', () => {
+    const x = mt.tensor([1, 2, 3, 4], { requiresGrad: true });
+    const [a, b] = mt.split(x, 2);
+    b!.registerHook((g) => mt.mul(g, 10));
+    const loss = mt.sum(mt.mul(mt.mul(a!, b!), 1));
+    const [ga, gx] = mt.grad(loss, [a!, x], { retainGraph: true });
+    expect(arr(ga!)).toEqual([3, 4]);
+    expect(arr(gx!)).toEqual([3, 4, 10, 20]);
+    // retained: a second pass through the same multi-output node gives the same result
+    expect(arr(mt.grad(loss, [x])[0]!)).toEqual([3, 4, 10, 20]);
+    expect(() => mt.grad(loss, [x])).toThrow(/already freed/);
+  });
+
+  it('a piece used by two losses and a piece that is a root', () => {
+    const x = mt.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    const [top, bottom] = mt.split(x, 2, 0);
+    const gx = mt.grad([mt.sum(top!), bottom!], [x], { gradOutputs: [mt.tensor(2), mt.tensor([[5, 7]])] })[0]!;
+    expect(arr(gx)).toEqual([2, 2, 5, 7]);
+  });
+});
+
 describe('memory', () => {
   it('a training-like loop inside tidy keeps the live tensor count flat', () => {
     const w = mt.keep(mt.randn([4, 3], { requiresGrad: true }));

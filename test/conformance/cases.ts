@@ -108,6 +108,8 @@ export const CASES: OpCase[] = [
   { name: 'concat 3', inputs: [f(3, 2), f(3, 5), f(3, 1)], run: (a, b, c) => mt.concat([a, b, c], 1) },
   { name: 'concat axis0', inputs: [f(2, 3), f(5, 3)], run: (a, b) => mt.concat([a, b], 0) },
   { name: 'stack', inputs: [f(3, 4), f(3, 4)], run: (a, b) => mt.stack([a, b], 1) },
+  { name: 'split, a piece unused', inputs: [f(2, 9, 3)], run: (x) => { const [a, , c] = mt.split(x, 3, 1); return mt.mul(a, c); } },
+  { name: 'split, pieces reused and empty', inputs: [f(5, 4)], run: (x) => { const [a, e, b] = mt.split(x, [2, 0, 3], 0); return mt.add(mt.mul(mt.sum(a, 0), mt.sum(b, 0)), mt.sum(mt.concat([b, e], 0), 0)); } },
   { name: 'split', inputs: [f(7, 3)], run: (x) => { const [a, b] = mt.split(x, [4, 3], 0); return mt.sub(mt.sum(a, 0), mt.mul(mt.sum(b, 0), 2)); } },
   { name: 'gather rows', inputs: [f(11, 5), idx(11, 7)], run: (x, i) => mt.gather(x, i, 0) },
   { name: 'gather repeated rows 2d index', inputs: [f(3, 4), { shape: [2, 5], int: true, low: 0, high: 3 }], run: (x, i) => mt.gather(x, i, 0) },
