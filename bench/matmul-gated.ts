@@ -27,7 +27,7 @@ function composed(be: Backend, experts: Storage, logits: Storage): Storage {
   return out;
 }
 
-const MIX = { e: E, b: B, d: D, t: 1, layout: 'EBD' } as const;
+const MIX = { e: E, b: B, d: D, t: 1, layout: 'EBD', activation: 'none' } as const;
 
 export async function gatedMixtureBench(js: Backend, nat: Backend | null, quick: boolean): Promise<void> {
   const ex = values(E * B * D, 1), lg = values(B * E, 2), go = values(B * D, 3);

@@ -217,7 +217,7 @@ export async function run(args: string[]): Promise<void> {
 
 async function gatedBench(gpu: WebGpuBackend, tf: Tf, tfb: TfWebGpuBackend, target: number, reps: number): Promise<void> {
   const E = 8, B = 1024, D = 256;
-  const mp: MixtureParams = { e: E, b: B, d: D, t: 1, layout: 'EBD' };
+  const mp: MixtureParams = { e: E, b: B, d: D, t: 1, layout: 'EBD', activation: 'none' };
   const ex = randomArray(E * B * D, 1, 4), lg = randomArray(B * E, 2, 4), go = randomArray(B * D, 3, 4);
   const experts = gpu.upload(ex, 'float32'), logits = gpu.upload(lg, 'float32'), gOut = gpu.upload(go, 'float32');
   const { weights } = gpu.gatedMixture(experts, logits, mp);

@@ -2,7 +2,9 @@
 // [T, B, E], out / gOut [T, B, D]; expert e's row for batch row b, x[e, b, :], starts at e · strideE + b · strideB
 // (layout 'EBD': strideE = B·D, strideB = D; 'BED': strideE = D, strideB = E·D), and gExperts has the same layout.
 // Template: E (experts) and T (tasks), compile-time constants so per-expert / per-task values live in registers;
-// WG (workgroup size); C (backward: how many of the T·E dot products one shared-memory reduction pass carries).
+// WG (workgroup size); C (backward: how many of the T·E dot products one shared-memory reduction pass carries);
+// RELU (MixtureParams.activation 'relu'): x = relu(experts) as the values are read, and the backward's gExperts
+// is masked to where experts > 0 (the gradient with respect to the pre-activation experts).
 
 @group(0) @binding(1) var<storage, read> experts: array<f32>;
 
@@ -11,6 +13,17 @@ const T = {{T}}u;
 const K = T * E;
 const WG = {{WG}}u;
 const C = {{C}}u;
+
+// x = act(v): the experts' fused activation. 'relu' is written as select(v, 0, v <= 0) so a NaN passes through
+// where the comparison is IEEE (as in the js reference; not guaranteed on every GPU). actMask(v, g): g where the
+// activation's derivative at v is 1 (v > 0, or NaN) and 0 elsewhere; g itself for 'none'.
+#if RELU
+fn act(v: f32) -> f32 { return select(v, 0.0, v <= 0.0); }
+fn actMask(v: f32, g: f32) -> f32 { return select(g, 0.0, v <= 0.0); }
+#else
+fn act(v: f32) -> f32 { return v; }
+fn actMask(v: f32, g: f32) -> f32 { return g; }
+#endif
 
 // ---- forward: weights[t, b, :] = softmax(gateLogits[t, b, :]); out[t, b, :] = Σ_e weights[t, b, e] · x[e, b, :].
 // One thread per (b, d): it reads its E expert values x[·, b, d] once, then for each task recomputes the row's
@@ -36,7 +49,7 @@ fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
   if (hasOut) {
     let base = b * P(4) + d;
     let strideE = P(3);
-    for (var e = 0u; e < E; e++) { x[e] = experts[e * strideE + base]; }
+    for (var e = 0u; e < E; e++) { x[e] = act(experts[e * strideE + base]); }
   }
   for (var t = 0u; t < T; t++) {
     let row = t * B + b;
@@ -64,7 +77,8 @@ fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
   }
 }
 
-// ---- backward: gExperts x[e, b, :] = Σ_t w[t, b, e] · gOut[t, b, :] (one gradient summed over the tasks);
+// ---- backward: gExperts x[e, b, :] = Σ_t w[t, b, e] · gOut[t, b, :] (one gradient summed over the tasks; with
+// RELU, zero where experts[e, b, :] ≤ 0);
 // gLogits[t, b, e] = w[t, b, e] · (⟨gOut[t, b], x[e, b]⟩ − Σ_e' w[t, b, e'] · ⟨gOut[t, b], x[e', b]⟩).
 // One workgroup per row b. The row's T·E weights go to shared memory; threads stride over d, read gOut[·, b, d]
 // for every task, accumulate the T·E dot products in registers and write gExperts. Then the partial dot products
@@ -102,13 +116,14 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
       for (var t = 0u; t < T; t++) { g[t] = gOut[(t * B + b) * D + d]; }
       for (var e = 0u; e < E; e++) {
         let at = e * strideE + b * strideB + d;
-        let x = experts[at];
+        let v = experts[at];
+        let x = act(v);
         var acc = 0.0;
         for (var t = 0u; t < T; t++) {
           partial[t * E + e] += g[t] * x;
           acc += ws[t * E + e] * g[t];
         }
-        gExperts[at] = acc;
+        gExperts[at] = actMask(v, acc);
       }
     }
   }

@@ -1,7 +1,7 @@
 // gather(x, idx, out, outer, n, inner), scatterAdd(src, idx, out, outer, n, inner), cast(x, out),
 // random(out, dist, seedLo, seedHi, offset, a, b), philox(c0, c1, k0, k1, out4),
-// gatedMixture(experts, logits, out, weights, e, b, d, t, layout),
-// gatedMixtureBackward(gOut, experts, weights, gExperts, gLogits, e, b, d, t, layout).
+// gatedMixture(experts, logits, out, weights, e, b, d, t, layout, relu),
+// gatedMixtureBackward(gOut, experts, weights, gExperts, gLogits, e, b, d, t, layout, relu).
 #include <string>
 
 #include "bindings.h"
@@ -92,7 +92,7 @@ void philox_binding(const Napi::CallbackInfo& info) {
              out.data);
 }
 
-// Trailing arguments of both gated-mixture bindings: e, b, d, t, layout (0 = [E, B, D], 1 = [B, E, D]).
+// Trailing arguments of both gated-mixture bindings: e, b, d, t, layout (0 = [E, B, D], 1 = [B, E, D]), relu.
 MixtureDims mixture_args(const Napi::CallbackInfo& info, size_t first) {
   MixtureDims m{};
   m.e = size_arg(info, first, "e");
@@ -103,6 +103,7 @@ MixtureDims mixture_args(const Napi::CallbackInfo& info, size_t first) {
   if (layout > 1) throw_range(info.Env(), "gatedMixture: layout must be 0 (EBD) or 1 (BED)");
   m.stride_e = layout == 0 ? m.b * m.d : m.d;
   m.stride_b = layout == 0 ? m.d : m.e * m.d;
+  m.relu = bool_arg(info, first + 5, "relu");
   return m;
 }
 

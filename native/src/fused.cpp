@@ -23,6 +23,7 @@ size_t row_grain(const MixtureDims& m) {
 
 void gated_mixture_f32(const float* experts, const float* logits, float* out, float* weights, const MixtureDims& m) {
   const KernelTable& kt = kernels();
+  const auto axpy = m.relu ? kt.axpy_relu : kt.axpy;
   const long e = m.e, b = m.b, d = m.d;
   parallel_for(static_cast<size_t>(b), row_grain(m), [&](size_t r0, size_t r1) {
     for (size_t r = r0; r < r1; ++r) {
@@ -41,8 +42,7 @@ void gated_mixture_f32(const float* experts, const float* logits, float* out, fl
         float* o = out + row * static_cast<size_t>(d);
         std::fill(o, o + d, 0.0f);
         // The E expert rows of batch row r are re-read per task from L1/L2 (E·D floats), never from memory twice.
-        for (long q = 0; q < e; ++q)
-          kt.axpy(w[q], experts + q * m.stride_e + static_cast<long>(r) * m.stride_b, o, static_cast<size_t>(d));
+        for (long q = 0; q < e; ++q) axpy(w[q], experts + q * m.stride_e + static_cast<long>(r) * m.stride_b, o, static_cast<size_t>(d));
       }
     }
   });
@@ -51,6 +51,8 @@ void gated_mixture_f32(const float* experts, const float* logits, float* out, fl
 void gated_mixture_backward_f32(const float* g_out, const float* experts, const float* weights, float* g_experts,
                                 float* g_logits, const MixtureDims& m) {
   const KernelTable& kt = kernels();
+  const auto dot = m.relu ? kt.dot_relu : kt.dot;
+  const auto dot4 = m.relu ? kt.dot4_relu : kt.dot4;
   const long e = m.e, b = m.b, d = m.d;
   parallel_for(static_cast<size_t>(b), row_grain(m), [&](size_t r0, size_t r1) {
     std::vector<float> dots(static_cast<size_t>(e));
@@ -64,8 +66,8 @@ void gated_mixture_backward_f32(const float* g_out, const float* experts, const 
         const float* go = g_out + row * dd;
         const float* w = weights + row * static_cast<size_t>(e);
         long q4 = 0;  // four experts at a time share each load of gOut's row
-        for (; q4 + 4 <= e; q4 += 4) kt.dot4(go, x(q4), x(q4 + 1), x(q4 + 2), x(q4 + 3), dd, &dots[static_cast<size_t>(q4)]);
-        for (; q4 < e; ++q4) dots[static_cast<size_t>(q4)] = kt.dot(go, x(q4), dd);
+        for (; q4 + 4 <= e; q4 += 4) dot4(go, x(q4), x(q4 + 1), x(q4 + 2), x(q4 + 3), dd, &dots[static_cast<size_t>(q4)]);
+        for (; q4 < e; ++q4) dots[static_cast<size_t>(q4)] = dot(go, x(q4), dd);
         double mean = 0;
         for (long q = 0; q < e; ++q) {
           mean += static_cast<double>(w[q]) * static_cast<double>(dots[static_cast<size_t>(q)]);
@@ -75,6 +77,9 @@ void gated_mixture_backward_f32(const float* g_out, const float* experts, const 
           g_logits[row * static_cast<size_t>(e) + static_cast<size_t>(q)] =
               static_cast<float>(static_cast<double>(w[q]) * (dots[static_cast<size_t>(q)] - mean));
       }
+      // The gradient with respect to the pre-activation experts: the row is still in L1.
+      if (m.relu)
+        for (long q = 0; q < e; ++q) kt.relu_mask(x(q), gx(q), dd);
     }
   });
 }

@@ -52,6 +52,13 @@ struct KernelTable {
   void (*dot4)(const float* a, const float* b0, const float* b1, const float* b2, const float* b3, size_t n, float* out);
   // y += s * x
   void (*axpy)(float s, const float* x, float* y, size_t n);
+  // dot / dot4 / axpy reading b (or x) through relu (keeps NaN): the gated mixture's fused expert activation.
+  float (*dot_relu)(const float* a, const float* b, size_t n);
+  void (*dot4_relu)(const float* a, const float* b0, const float* b1, const float* b2, const float* b3, size_t n,
+                    float* out);
+  void (*axpy_relu)(float s, const float* x, float* y, size_t n);
+  // g = 0 where x <= 0: relu's gradient mask.
+  void (*relu_mask)(const float* x, float* g, size_t n);
   // ---- optimizer: one Adam/AdamW update of n contiguous elements, in place ----
   void (*adam)(float* p, const float* g, float* m, float* v, size_t n, const AdamConsts& c);
   // ---- unpacked register-blocked GEMM for skinny products (kernels/skinny.inc); null where the ISA has none ----

@@ -54,6 +54,7 @@ void random_fill(void* out, int dtype, size_t n, int dist, uint32_t seed_lo, uin
 struct MixtureDims {
   long e, b, d, t;
   long stride_e, stride_b;
+  bool relu;  // the experts are read through relu; gExperts is masked by experts > 0 (MixtureParams.activation)
 };
 void gated_mixture_f32(const float* experts, const float* logits, float* out, float* weights, const MixtureDims& m);
 void gated_mixture_backward_f32(const float* g_out, const float* experts, const float* weights, float* g_experts,

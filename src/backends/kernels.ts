@@ -76,6 +76,12 @@ export type MixtureLayout = 'EBD' | 'BED';
 export interface MixtureParams {
   e: number; b: number; d: number; t: number;
   layout: MixtureLayout;
+  /**
+   * Applied to the experts as they are read: x = relu(experts) for 'relu' (the experts' own last activation,
+   * fused here so that relu(z) is never written and its gradient mask costs no pass of its own). gExperts is
+   * then the gradient with respect to the pre-activation experts: Σ_t w·gOut where experts > 0, else 0.
+   */
+  activation: 'none' | 'relu';
 }
 
 export type RandomDist = 'uniform' | 'normal' | 'randint';
@@ -183,12 +189,13 @@ export interface Backend {
   /**
    * T gate sets (tasks) over the same E experts: weights = softmax(gateLogits [T, B, E]) per row (same shape),
    * out[t,b,:] = Σ_e weights[t,b,e]·x[e,b,:] → [T, B, D], where x[e,b,:] is experts[e,b,:] for layout 'EBD' and
-   * experts[b,e,:] for 'BED' (see MixtureParams).
+   * experts[b,e,:] for 'BED', after p.activation (see MixtureParams).
    */
   gatedMixture(experts: Storage, gateLogits: Storage, p: MixtureParams): { out: Storage; weights: Storage };
   /**
    * Given gOut [T, B, D], experts (layout p.layout) and the forward's weights [T, B, E]:
-   * gExperts (same layout as experts) x[e,b,:] = Σ_t weights[t,b,e]·gOut[t,b,:] (one gradient, summed over the tasks);
+   * gExperts (same layout as experts) x[e,b,:] = Σ_t weights[t,b,e]·gOut[t,b,:] (one gradient, summed over the tasks;
+   * zero where experts ≤ 0 under activation 'relu');
    * gLogits[t,b,e] = weights[t,b,e]·(⟨gOut[t,b],x[e,b]⟩ − Σ_e' weights[t,b,e']·⟨gOut[t,b],x[e',b]⟩) → [T, B, E].
    */
   gatedMixtureBackward(gOut: Storage, experts: Storage, weights: Storage, p: MixtureParams): { gExperts: Storage; gLogits: Storage };

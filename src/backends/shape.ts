@@ -26,4 +26,5 @@ export function checkMixtureParams(kernel: string, p: MixtureParams): void {
   }
   if (p.t < 1) throw new Error(`${kernel}: t = ${p.t} gate sets, expected at least 1`);
   if (p.layout !== 'EBD' && p.layout !== 'BED') throw new Error(`${kernel}: layout '${String(p.layout)}' must be 'EBD' or 'BED'`);
+  if (p.activation !== 'none' && p.activation !== 'relu') throw new Error(`${kernel}: activation '${String(p.activation)}' must be 'none' or 'relu'`);
 }

@@ -9,7 +9,7 @@ import { softmax, sum } from '../ops/reduce.js';
 import { concat, reshape, split, squeeze, stack, transpose } from '../ops/shape.js';
 import { gatedMixture } from '../ops/nn.js';
 import { Module, type TensorModule } from '../nn/module.js';
-import { expertMajor, type ExpertOutputs } from '../nn/expert-bank.js';
+import { asExpertMajor, materialize, type ExpertOutputs } from '../nn/expert-bank.js';
 import { Linear } from '../nn/linear.js';
 import { MLP } from '../nn/mlp.js';
 import type { TensorPlacement } from '../nn/parameter.js';
@@ -66,8 +66,9 @@ export function mixExperts(experts: ExpertOutputs, logits: Tensor, fused: boolea
  */
 export function mixExpertsPerTask(experts: ExpertOutputs, logits: readonly Tensor[], fused: boolean): Mixture[] {
   if (!fused) return logits.map((l) => composedMixture(experts, l));
-  if (logits.length === 1) return [gatedMixture(experts.tensor, logits[0]!, { layout: experts.layout })];
-  const r = gatedMixture(experts.tensor, stack(logits, 0), { layout: experts.layout });
+  const opts = { layout: experts.layout, activation: experts.activation };
+  if (logits.length === 1) return [gatedMixture(experts.tensor, logits[0]!, opts)];
+  const r = gatedMixture(experts.tensor, stack(logits, 0), opts);
   const outs = split(r.out, logits.length, 0), weights = split(r.weights, logits.length, 0);
   return outs.map((o, t) => ({ out: squeeze(o, 0), weights: squeeze(weights[t]!, 0) }));
 }
@@ -75,11 +76,16 @@ export function mixExpertsPerTask(experts: ExpertOutputs, logits: readonly Tenso
 /** Several banks' experts as one set (PLE: a task's own experts then the shared ones), in their common layout. */
 export function concatExperts(parts: readonly ExpertOutputs[]): ExpertOutputs {
   const layout = parts.every((p) => p.layout === 'BED') ? 'BED' : 'EBD';
-  const tensors = parts.map((p) => (layout === 'EBD' ? expertMajor(p) : p.tensor));
-  return { tensor: concat(tensors, layout === 'EBD' ? 0 : 1), layout };
+  const activation = parts.every((p) => p.activation === parts[0]!.activation) ? parts[0]!.activation : 'none';
+  const tensors = parts.map((p) => {
+    const q = activation === 'none' ? materialize(p) : p;
+    return (layout === 'EBD' ? asExpertMajor(q) : q).tensor;
+  });
+  return { tensor: concat(tensors, layout === 'EBD' ? 0 : 1), layout, activation };
 }
 
-function composedMixture(experts: ExpertOutputs, logits: Tensor): Mixture {
+function composedMixture(pending: ExpertOutputs, logits: Tensor): Mixture {
+  const experts = materialize(pending);
   const weights = softmax(logits, -1);
   const [B, E] = logits.shape;
   const out = experts.layout === 'EBD'

@@ -21,7 +21,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import type { MixtureLayout } from '../backends/kernels.js';
 import { fmt } from '../tensor/shape.js';
-import { add } from '../ops/elementwise.js';
+import { add, relu } from '../ops/elementwise.js';
 import { linear, matmul } from '../ops/linalg.js';
 import { permute, reshape, transpose } from '../ops/shape.js';
 import { Module } from './module.js';
@@ -57,33 +57,53 @@ export class StackedLinear extends Module {
     return expertMajor(this.forwardExperts(x));
   }
 
-  /** x [B, in] → [B, E, out] (layout 'BED', the GEMM's own output); x [E, B, in] → [E, B, out] ('EBD'). */
+  /**
+   * x [B, in] → [B, E, out] (layout 'BED', the GEMM's own output); x [E, B, in] → [E, B, out] ('EBD'). A relu
+   * activation is left pending (`activation: 'relu'` on pre-activations) for gatedMixture to fuse; `materialize`
+   * applies it for any other consumer.
+   */
   forwardExperts(x: Tensor): ExpertOutputs {
     const E = this.numExperts, out = this.outFeatures;
+    const pending = this.activation === 'relu';
+    const finish = (y: Tensor, layout: MixtureLayout): ExpertOutputs =>
+      (pending ? { tensor: y, layout, activation: 'relu' } : { tensor: applyActivation(y, this.activation), layout, activation: 'none' });
     if (x.ndim === 2 && x.shape[1] === this.inFeatures) {
       const B = x.shape[0];
-      const fused = isFusedActivation(this.activation);
+      const fused = !pending && isFusedActivation(this.activation);
       const wide = linear(x, reshape(this.weight, [E * out, this.inFeatures]), reshape(this.bias, [E * out]), fused ? this.activation : 'none');
       const y = reshape(wide, [B, E, out]);
-      return { tensor: fused ? y : applyActivation(y, this.activation), layout: 'BED' };
+      return fused ? { tensor: y, layout: 'BED', activation: 'none' } : finish(y, 'BED');
     }
     if (x.ndim === 3 && x.shape[0] === E && x.shape[2] === this.inFeatures) {
-      const y = add(matmul(x, transpose(this.weight, 1, 2)), reshape(this.bias, [E, 1, out]));
-      return { tensor: applyActivation(y, this.activation), layout: 'EBD' };
+      return finish(add(matmul(x, transpose(this.weight, 1, 2)), reshape(this.bias, [E, 1, out])), 'EBD');
     }
     throw new Error(`StackedLinear(${E} × ${this.inFeatures}→${out}): input must be [B, ${this.inFeatures}] or [${E}, B, ${this.inFeatures}], got ${fmt(x.shape)}`);
   }
 }
 
-/** Experts' outputs as a tensor and where expert e's row b lives in it (see MixtureLayout). */
+/**
+ * Experts' outputs: expert e's row b of activation(tensor), located by `layout` (see MixtureLayout). activation
+ * 'relu' means the tensor holds pre-activations whose relu is still to be applied (gatedMixture fuses it).
+ */
 export interface ExpertOutputs {
   tensor: Tensor;
   layout: MixtureLayout;
+  activation: 'none' | 'relu';
 }
 
-/** The outputs as [E, B, D] (a transpose only when they are batch-major). */
+/** The outputs with any pending activation applied, in the same layout. */
+export function materialize(x: ExpertOutputs): ExpertOutputs {
+  return x.activation === 'none' ? x : { tensor: relu(x.tensor), layout: x.layout, activation: 'none' };
+}
+
+/** The same outputs in the expert-major layout [E, B, D] (a transpose only when batch-major); activation still pending. */
+export function asExpertMajor(x: ExpertOutputs): ExpertOutputs {
+  return x.layout === 'EBD' ? x : { tensor: permute(x.tensor, [1, 0, 2]), layout: 'EBD', activation: x.activation };
+}
+
+/** The outputs as an [E, B, D] tensor, activation applied. */
 export function expertMajor(x: ExpertOutputs): Tensor {
-  return x.layout === 'EBD' ? x.tensor : permute(x.tensor, [1, 0, 2]);
+  return materialize(asExpertMajor(x)).tensor;
 }
 
 export class ExpertBank extends Module {

@@ -26,6 +26,11 @@ export interface GatedMixtureResult {
 export interface GatedMixtureOptions {
   /** 'EBD' (default): experts [E, B, D]; 'BED': experts [B, E, D] (a one-GEMM expert layer's [B, E·D] output, reshaped). */
   layout?: MixtureLayout;
+  /**
+   * 'relu': the experts are pre-activations and the mixture reads relu(experts), fused (relu(experts) is never
+   * materialised, and its gradient mask costs no extra pass); the gradient is with respect to the pre-activations.
+   */
+  activation?: 'none' | 'relu';
 }
 
 /**
@@ -39,6 +44,8 @@ export function gatedMixture(experts: Tensor, gateLogits: Tensor, opts: GatedMix
   const be = backendOf(op, experts, gateLogits);
   assertFloat(op, experts);
   const layout = opts.layout ?? 'EBD';
+  const activation = opts.activation ?? 'none';
+  if (activation !== 'none' && activation !== 'relu') throw new Error(`${op}: activation must be 'none' or 'relu', got '${String(activation)}'`);
   if (layout !== 'EBD' && layout !== 'BED') throw new Error(`${op}: layout must be 'EBD' or 'BED', got '${String(layout)}'`);
   const eAxis = layout === 'EBD' ? 0 : 1;
   const expectedShapes = `experts ${layout === 'EBD' ? '[E, B, D]' : '[B, E, D]'} and gate logits [B, E] or [T, B, E]`;
@@ -50,7 +57,7 @@ export function gatedMixture(experts: Tensor, gateLogits: Tensor, opts: GatedMix
   if (experts.dtype !== gateLogits.dtype) throw new Error(`${op}: experts are ${experts.dtype} but gate logits are ${gateLogits.dtype}`);
   const D = experts.shape[2];
   const T = gateLogits.ndim === 3 ? gateLogits.shape[0] : 1;
-  const p: MixtureParams = { e: E, b: B, d: D, t: T, layout };
+  const p: MixtureParams = { e: E, b: B, d: D, t: T, layout, activation };
   const outShape = gateLogits.ndim === 3 ? [T, B, D] : [B, D];
   const r = be.gatedMixture(experts.storage, gateLogits.storage, p);
   const weights = wrap(r.weights, gateLogits.shape);

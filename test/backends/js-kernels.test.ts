@@ -867,7 +867,8 @@ describe('random', () => {
 // ---------- fused ----------
 
 describe('gatedMixture', () => {
-  type Sizes = { e: number; b: number; d: number; t: number; layout: MixtureLayout };
+  type Sizes = { e: number; b: number; d: number; t: number; layout: MixtureLayout; activation: 'none' | 'relu' };
+  const act = (p: Sizes, v: number) => (p.activation === 'relu' ? Math.max(v, 0) : v);
   const at = (p: Sizes, e: number, b: number) => (p.layout === 'EBD' ? e * p.b + b : b * p.e + e) * p.d;
   // Written from the formula, independently of the kernel: one softmax per (task, row), sums over experts.
   function naiveForward(experts: number[], logits: number[], p: Sizes) {
@@ -878,18 +879,18 @@ describe('gatedMixture', () => {
         const z = row.reduce((s, v) => s + Math.exp(v), 0);
         const w = row.map((v) => Math.exp(v) / z);
         weights.push(...w);
-        for (let d = 0; d < p.d; d++) out.push(w.reduce((s, we, e) => s + we * experts[at(p, e, b) + d]!, 0));
+        for (let d = 0; d < p.d; d++) out.push(w.reduce((s, we, e) => s + we * act(p, experts[at(p, e, b) + d]!), 0));
       }
     }
     return { weights, out };
   }
 
   for (const dtype of FLOATS) {
-    it(`forward matches softmax-weighted sums for T gates and both layouts (${dtype})`, () => {
+    it(`forward matches softmax-weighted sums for T gates, both layouts, with and without relu (${dtype})`, () => {
       for (const [e, b, d] of [[1, 1, 1], [3, 5, 7], [4, 2, 17], [2, 0, 3], [3, 2, 0]] as const) {
         for (const t of [1, 2, 3]) {
-          for (const layout of ['EBD', 'BED'] as const) {
-            const p = { e, b, d, t, layout };
+          for (const [layout, activation] of [['EBD', 'none'], ['BED', 'none'], ['EBD', 'relu'], ['BED', 'relu']] as const) {
+            const p = { e, b, d, t, layout, activation };
             const experts = randomValues(e * b * d, dtype, 40), logits = randomValues(t * b * e, dtype, 41);
             const { out, weights } = be.gatedMixture(up(experts, dtype), up(logits, dtype), p);
             const ref = naiveForward(experts, logits, p);
@@ -901,9 +902,9 @@ describe('gatedMixture', () => {
     });
   }
 
-  for (const [t, layout] of [[1, 'EBD'], [2, 'EBD'], [3, 'BED']] as const) {
-    it(`backward matches central finite differences of ⟨gOut, out⟩ (float64, T=${t}, ${layout})`, () => {
-      const p = { e: 3, b: 4, d: 5, t, layout };
+  for (const [t, layout, activation] of [[1, 'EBD', 'none'], [2, 'EBD', 'none'], [3, 'BED', 'none'], [2, 'BED', 'relu'], [1, 'EBD', 'relu']] as const) {
+    it(`backward matches central finite differences of ⟨gOut, out⟩ (float64, T=${t}, ${layout}, ${activation})`, () => {
+      const p = { e: 3, b: 4, d: 5, t, layout, activation };
       const experts = randomValues(p.e * p.b * p.d, 'float64', 50), logits = randomValues(t * p.b * p.e, 'float64', 51);
       const gOut = randomValues(t * p.b * p.d, 'float64', 52);
       const loss = (ex: number[], lg: number[]) => naiveForward(ex, lg, p).out.reduce((s, v, i) => s + v * gOut[i]!, 0);
@@ -921,7 +922,7 @@ describe('gatedMixture', () => {
   }
 
   it('backward in float32 agrees with float64', () => {
-    const p = { e: 2, b: 3, d: 7, t: 2, layout: 'BED' as const };
+    const p = { e: 2, b: 3, d: 7, t: 2, layout: 'BED' as const, activation: 'relu' as const };
     const experts = randomValues(14 * 3, 'float32', 60), logits = randomValues(12, 'float32', 61), gOut = randomValues(42, 'float32', 62);
     const run = (dtype: DType) => {
       const { weights } = be.gatedMixture(up(experts, dtype), up(logits, dtype), p);
@@ -934,10 +935,11 @@ describe('gatedMixture', () => {
   });
 
   it('rejects sizes that do not match the parameters, naming the kernel', () => {
-    const p = { e: 2, b: 3, d: 4, t: 2, layout: 'EBD' as const };
+    const p = { e: 2, b: 3, d: 4, t: 2, layout: 'EBD' as const, activation: 'none' as const };
     expect(() => be.gatedMixture(up(randomValues(24, 'float64', 1)), up(randomValues(6, 'float64', 2)), p)).toThrow(/gatedMixture: gateLogits has 6 elements, expected T·B·E/);
     expect(() => be.gatedMixture(up(randomValues(23, 'float64', 1)), up(randomValues(12, 'float64', 2)), p)).toThrow(/gatedMixture: experts has 23 elements/);
     expect(() => be.gatedMixture(up(randomValues(24, 'float64', 1)), up(randomValues(12, 'float64', 2)), { ...p, t: 0 })).toThrow(/t = 0 gate sets/);
+    expect(() => be.gatedMixture(up(randomValues(24, 'float64', 1)), up(randomValues(12, 'float64', 2)), { ...p, activation: 'tanh' as 'relu' })).toThrow(/activation 'tanh' must be 'none' or 'relu'/);
   });
 });
 

@@ -490,10 +490,10 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
   });
 
   // ---------------- fused ----------------
-  it('gatedMixture forward and backward, T gates, both layouts', () => {
+  it('gatedMixture forward and backward, T gates, both layouts, fused relu', () => {
     for (const [e, b, d] of [[1, 1, 1], [3, 7, 5], [8, 33, 65], [2, 0, 4], [4, 5, 0], [8, 64, 257], [6, 9, 33]] as const) {
-      for (const [t, layout] of [[1, 'EBD'], [2, 'BED'], [3, 'EBD'], [1, 'BED']] as const) {
-        const p = { e, b, d, t, layout }, what = `${e},${b},${d} T=${t} ${layout}`;
+      for (const [t, layout, activation] of [[1, 'EBD', 'none'], [2, 'BED', 'none'], [3, 'EBD', 'relu'], [1, 'BED', 'relu'], [2, 'BED', 'relu']] as const) {
+        const p = { e, b, d, t, layout, activation }, what = `${e},${b},${d} T=${t} ${layout} ${activation}`;
         const [exn, exj] = both('float32', values(e * b * d, e + b + d));
         const [gn, gj] = both('float32', values(t * b * e, e * b + 1, -4, 4));
         const fn = nat.gatedMixture(exn, gn, p), fj = js.gatedMixture(exj, gj, p);
@@ -505,7 +505,7 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
         expectClose(read(bn.gLogits), read(bj.gLogits), 1e-5, 1e-5, `gLogits ${what}`);
       }
     }
-    const p = { e: 2, b: 3, d: 4, t: 2, layout: 'BED' as const };
+    const p = { e: 2, b: 3, d: 4, t: 2, layout: 'BED' as const, activation: 'none' as const };
     expect(() => nat.gatedMixture(both('float32', values(24, 1))[0], both('float32', values(6, 2))[0], p)).toThrow(/gatedMixture: gateLogits has 6 elements, expected 12/);
   });
 

@@ -301,7 +301,7 @@ describe.skipIf(!gpu)(`webgpu kernels${gpu ? ` on ${gpu.info().description}` : '
   });
 
   // ---- fused ----
-  it('gatedMixture forward and backward for E in {1,3,8}, B in {1,5,33}, D in {1,7,65,300}, T in {1,2,3}, both layouts (rtol 1e-5)', async () => {
+  it('gatedMixture forward and backward for E in {1,3,8}, B in {1,5,33}, D in {1,7,65,300}, T in {1,2,3}, both layouts, activation none and relu (rtol 1e-5)', async () => {
     // A trimmed cross product: every value of each parameter with both layouts, plus D = 0 and T·E = 128
     // (E = 16, T = 8: the backward's reductions then take several passes, for both workgroup sizes).
     const cases: [number, number, number, number, MixtureLayout][] = [
@@ -310,10 +310,21 @@ describe.skipIf(!gpu)(`webgpu kernels${gpu ? ` on ${gpu.info().description}` : '
       [1, 33, 7, 3, 'BED'], [8, 1, 65, 1, 'BED'], [3, 33, 1, 1, 'EBD'], [1, 5, 300, 2, 'BED'],
       [2, 3, 0, 2, 'EBD'], [16, 3, 260, 8, 'BED'], [16, 2, 9, 8, 'EBD'],
     ];
-    for (const [e, b, d, t, layout] of cases) {
-      const p: MixtureParams = { e, b, d, t, layout };
-      const at = `E=${e},B=${b},D=${d},T=${t},${layout}`;
+    // Activation 'relu' (fused into the expert reads, gExperts masked to experts > 0): the experts are in [-2, 2),
+    // about half of them ≤ 0, and exact zeros are added below so the mask's boundary (0 → masked) is covered.
+    const reluCases: [number, number, number, number, MixtureLayout][] = [
+      [1, 1, 1, 1, 'EBD'], [3, 5, 7, 1, 'BED'], [3, 5, 7, 2, 'EBD'], [8, 33, 65, 3, 'BED'], [8, 5, 300, 2, 'EBD'],
+      [1, 33, 7, 3, 'EBD'], [3, 2, 300, 3, 'BED'], [2, 3, 0, 2, 'BED'], [16, 3, 260, 8, 'EBD'], [16, 2, 9, 8, 'BED'],
+    ];
+    const all = [
+      ...cases.map((c) => [...c, 'none'] as const),
+      ...reluCases.map((c) => [...c, 'relu'] as const),
+    ];
+    for (const [e, b, d, t, layout, activation] of all) {
+      const p: MixtureParams = { e, b, d, t, layout, activation };
+      const at = `E=${e},B=${b},D=${d},T=${t},${layout},${activation}`;
       const experts = data(e * b * d, e + b + d + t);
+      if (activation === 'relu') for (let i = 0; i < experts.length; i += 7) experts[i] = 0;
       const logits = data(t * b * e, e * b + t, -4, 4);
       const gOut = data(t * b * d, d + t);
       const [xg, xr] = both(experts);
@@ -332,7 +343,7 @@ describe.skipIf(!gpu)(`webgpu kernels${gpu ? ` on ${gpu.info().description}` : '
   });
 
   it('gatedMixture: wrong sizes, a bad layout and too many dot products give clear errors', () => {
-    const p: MixtureParams = { e: 3, b: 5, d: 7, t: 2, layout: 'BED' };
+    const p: MixtureParams = { e: 3, b: 5, d: 7, t: 2, layout: 'BED', activation: 'none' };
     const x = gpu!.upload(data(3 * 5 * 7, 1), 'float32');
     const l = gpu!.upload(data(2 * 5 * 3, 2), 'float32');
     const g = gpu!.upload(data(2 * 5 * 7, 3), 'float32');
@@ -344,7 +355,10 @@ describe.skipIf(!gpu)(`webgpu kernels${gpu ? ` on ${gpu.info().description}` : '
     expect(() => gpu!.gatedMixtureBackward(g, x, short, p)).toThrow(/gatedMixtureBackward: weights .* has 15 elements, expected T·B·E = 2·5·3 = 30/);
     expect(() => gpu!.gatedMixture(x, l, { ...p, layout: 'DBE' as MixtureLayout })).toThrow(/gatedMixture.*layout/);
     expect(() => gpu!.gatedMixture(x, l, { ...p, t: 0 })).toThrow(/gatedMixture.*t = 0/);
-    const big: MixtureParams = { e: 65, b: 1, d: 1, t: 8, layout: 'EBD' };
+    expect(() => gpu!.gatedMixture(x, l, { ...p, activation: 'gelu' as MixtureParams['activation'] })).toThrow(/gatedMixture.*activation/);
+    expect(() => gpu!.gatedMixtureBackward(g, x, l, { ...p, activation: 'gelu' as MixtureParams['activation'] }))
+      .toThrow(/gatedMixtureBackward.*activation/);
+    const big: MixtureParams = { e: 65, b: 1, d: 1, t: 8, layout: 'EBD', activation: 'none' };
     const bx = gpu!.upload(data(65, 5), 'float32'), bw = gpu!.upload(data(8 * 65, 6), 'float32');
     const bg = gpu!.upload(data(8, 7), 'float32');
     expect(() => gpu!.gatedMixtureBackward(bg, bx, bw, big)).toThrow(/gatedMixtureBackward: T·E = 8·65 = 520 dot products per row, at most 512/);

@@ -150,6 +150,8 @@ export const CASES: OpCase[] = [
   { name: 'gatedMixture 2 gates', inputs: [f(3, 5, 7), f(2, 5, 3)], run: (e, g) => mt.gatedMixture(e, g).out },
   { name: 'gatedMixture batch-major', inputs: [f(5, 3, 7), f(5, 3)], run: (e, g) => mt.gatedMixture(e, g, { layout: 'BED' }).out },
   { name: 'gatedMixture batch-major 3 gates', inputs: [f(4, 6, 9), f(3, 4, 6)], run: (e, g) => mt.gatedMixture(e, g, { layout: 'BED' }).out },
+  { name: 'gatedMixture fused relu', inputs: [f(3, 5, 7), f(5, 3)], run: (e, g) => mt.gatedMixture(e, g, { activation: 'relu' }).out },
+  { name: 'gatedMixture fused relu, batch-major, 2 gates', inputs: [f(5, 4, 6), f(2, 5, 4)], run: (e, g) => mt.gatedMixture(e, g, { layout: 'BED', activation: 'relu' }).out },
   { name: 'gatedMixture 3 gates weights', inputs: [f(4, 2, 3), f(3, 2, 4)], run: (e, g) => mt.gatedMixture(e, g).weights, grad: false },
 ];
 

@@ -3,7 +3,7 @@
  * logits. Fusing keeps the reference numerically stable (max subtraction, log1p forms) in one pass per row.
  */
 import type { MixtureParams, TypedArray } from '../kernels.js';
-import { sigmoid } from './scalar.js';
+import { relu, sigmoid } from './scalar.js';
 
 /** Softmax (or log-softmax) of each row of x [rows, n], shifted by the row max so exp never overflows. */
 export function softmaxKernel(x: TypedArray, rows: number, n: number, log: boolean, out: TypedArray): void {
@@ -29,6 +29,11 @@ export function expertRowOffset(p: MixtureParams, e: number, b: number): number 
   return (p.layout === 'EBD' ? e * p.b + b : b * p.e + e) * p.d;
 }
 
+/** What the mixture reads an expert value as (MixtureParams.activation). */
+function expertActivation(p: MixtureParams): (v: number) => number {
+  return p.activation === 'relu' ? relu : (v) => v;
+}
+
 function checkMixture(kernel: string, what: string, data: TypedArray, expected: number, sizes: string): void {
   if (data.length !== expected) throw new Error(`${kernel}: ${what} has ${data.length} elements, expected ${sizes} = ${expected}`);
 }
@@ -36,6 +41,7 @@ function checkMixture(kernel: string, what: string, data: TypedArray, expected: 
 /** weights[t, b, :] = softmax(gateLogits[t, b, :]); out[t, b, :] = Σ_e weights[t, b, e]·x[e, b, :]. */
 export function gatedMixtureKernel(experts: TypedArray, gateLogits: TypedArray, p: MixtureParams, out: TypedArray, weights: TypedArray): void {
   const { e, b, d, t } = p;
+  const act = expertActivation(p);
   checkMixture('gatedMixture', 'experts', experts, e * b * d, `E·B·D (${p.layout}) = ${e}·${b}·${d}`);
   checkMixture('gatedMixture', 'gateLogits', gateLogits, t * b * e, `T·B·E = ${t}·${b}·${e}`);
   const w = new Float64Array(e);
@@ -49,7 +55,7 @@ export function gatedMixtureKernel(experts: TypedArray, gateLogits: TypedArray, 
       for (let x = 0; x < e; x++) {
         const wx = w[x]!;
         const from = expertRowOffset(p, x, r);
-        for (let j = 0; j < d; j++) acc[j] += wx * experts[from + j]!;
+        for (let j = 0; j < d; j++) acc[j] += wx * act(experts[from + j]!);
         weights[row * e + x] = wx;
       }
       for (let j = 0; j < d; j++) out[row * d + j] = acc[j]!;
@@ -69,6 +75,7 @@ export function gatedMixtureBackwardKernel(
   checkMixture(kernel, 'experts', experts, e * b * d, `E·B·D (${p.layout}) = ${e}·${b}·${d}`);
   checkMixture(kernel, 'gOut', gOut, t * b * d, `T·B·D = ${t}·${b}·${d}`);
   checkMixture(kernel, 'weights', weights, t * b * e, `T·B·E = ${t}·${b}·${e}`);
+  const act = expertActivation(p), relu = p.activation === 'relu';
   const dots = new Float64Array(e);
   const acc = new Float64Array(d);
   for (let r = 0; r < b; r++) {
@@ -79,7 +86,8 @@ export function gatedMixtureBackwardKernel(
         const wx = weights[(task * b + r) * e + x]!, g = (task * b + r) * d;
         for (let j = 0; j < d; j++) acc[j] += wx * gOut[g + j]!;
       }
-      for (let j = 0; j < d; j++) gExperts[from + j] = acc[j]!;
+      // relu'(v) = 1 for v > 0 (and NaN passes, as through the relu op), 0 for v ≤ 0.
+      for (let j = 0; j < d; j++) gExperts[from + j] = relu && experts[from + j]! <= 0 ? 0 : acc[j]!;
     }
     for (let task = 0; task < t; task++) {
       const row = task * b + r, g = row * d;
@@ -87,7 +95,7 @@ export function gatedMixtureBackwardKernel(
       for (let x = 0; x < e; x++) {
         const from = expertRowOffset(p, x, r);
         let dot = 0;
-        for (let j = 0; j < d; j++) dot += gOut[g + j]! * experts[from + j]!;
+        for (let j = 0; j < d; j++) dot += gOut[g + j]! * act(experts[from + j]!);
         dots[x] = dot;
         mean += weights[row * e + x]! * dot;
       }

@@ -37,9 +37,9 @@ export interface NativeAddon {
     bShape: readonly number[], outShape: readonly number[]): void;
   random(out: Arr, dist: number, seedLo: number, seedHi: number, offset: number, a: number, b: number): void;
   philox(c0: number, c1: number, k0: number, k1: number, out: Uint32Array): void;
-  /** layout: 0 = experts [E, B, D], 1 = [B, E, D]; gate logits/weights [T, B, E], out/gOut [T, B, D]. */
-  gatedMixture(experts: F32, logits: F32, out: F32, weights: F32, e: number, b: number, d: number, t: number, layout: number): void;
-  gatedMixtureBackward(gOut: F32, experts: F32, weights: F32, gExperts: F32, gLogits: F32, e: number, b: number, d: number, t: number, layout: number): void;
+  /** layout: 0 = experts [E, B, D], 1 = [B, E, D]; gate logits/weights [T, B, E], out/gOut [T, B, D]; relu: read relu(experts). */
+  gatedMixture(experts: F32, logits: F32, out: F32, weights: F32, e: number, b: number, d: number, t: number, layout: number, relu: boolean): void;
+  gatedMixtureBackward(gOut: F32, experts: F32, weights: F32, gExperts: F32, gLogits: F32, e: number, b: number, d: number, t: number, layout: number, relu: boolean): void;
   sgd(param: F32, grad: F32, buf: F32 | null, rows: Int32Array | null, rowSize: number, lr: number, momentum: number,
     dampening: number, nesterov: boolean, weightDecay: number, firstStep: boolean): void;
   adam(param: F32, grad: F32, m: F32, v: F32, rows: Int32Array | null, rowSize: number, lr: number, beta1: number,

@@ -248,7 +248,7 @@ export class NativeBackend extends JsBackend {
     checkLength(kernel, 'experts', ed.length, p.e * p.b * p.d);
     checkLength(kernel, 'gateLogits', gd.length, p.t * p.b * p.e);
     const out = this.allocUninit('float32', p.t * p.b * p.d), weights = this.allocUninit('float32', p.t * p.b * p.e);
-    this.addon.gatedMixture(ed, gd, out.data as F32, weights.data as F32, p.e, p.b, p.d, p.t, LAYOUT_CODES[p.layout]);
+    this.addon.gatedMixture(ed, gd, out.data as F32, weights.data as F32, p.e, p.b, p.d, p.t, LAYOUT_CODES[p.layout], p.activation === 'relu');
     return { out, weights };
   }
 
@@ -263,7 +263,7 @@ export class NativeBackend extends JsBackend {
     checkLength(kernel, 'experts', ed.length, p.e * p.b * p.d);
     checkLength(kernel, 'weights', wd.length, p.t * p.b * p.e);
     const gExperts = this.allocUninit('float32', p.e * p.b * p.d), gLogits = this.allocUninit('float32', p.t * p.b * p.e);
-    this.addon.gatedMixtureBackward(god, ed, wd, gExperts.data as F32, gLogits.data as F32, p.e, p.b, p.d, p.t, LAYOUT_CODES[p.layout]);
+    this.addon.gatedMixtureBackward(god, ed, wd, gExperts.data as F32, gLogits.data as F32, p.e, p.b, p.d, p.t, LAYOUT_CODES[p.layout], p.activation === 'relu');
     return { gExperts, gLogits };
   }
 

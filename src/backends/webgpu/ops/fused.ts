@@ -26,6 +26,9 @@ function requireSize(kernel: string, what: string, x: Storage, expected: number,
   }
 }
 
+/** The shader's RELU template value (p.activation, checked by mixtureStrides); template values key the pipeline cache. */
+const relu = (p: MixtureParams): boolean => p.activation === 'relu';
+
 const sizes = (p: MixtureParams): string => `E=${p.e}, B=${p.b}, D=${p.d}, T=${p.t}, layout ${p.layout}`;
 
 export function gatedMixture(core: WebGpuCore, experts: Storage, gateLogits: Storage,
@@ -42,7 +45,7 @@ export function gatedMixture(core: WebGpuCore, experts: Storage, gateLogits: Sto
   if (b === 0 || e === 0) return { out, weights };
   // With d = 0 there is no output, but the weights are still defined: one thread per row then (DT = 1).
   const dt = Math.max(d, 1);
-  core.run('gated.wgsl', 'forward', { E: e, T: t, WG: 64, C: 1 },
+  core.run('gated.wgsl', 'forward', { E: e, T: t, WG: 64, C: 1, RELU: relu(p) },
     [undefined, core.buf(experts), core.buf(gateLogits), core.buf(out), core.buf(weights)],
     new Params().u(b).u(d).u(dt).u(strideE).u(strideB), grid(Math.ceil((b * dt) / 64)));
   return { out, weights };
@@ -66,7 +69,7 @@ export function gatedMixtureBackward(core: WebGpuCore, gOut: Storage, experts: S
   if (b === 0 || e === 0) return { gExperts, gLogits };
   const wg = d >= 256 ? 128 : 64;
   const c = Math.min(te, Math.floor(REDUCE_FLOATS / wg));
-  core.run('gated.wgsl', 'backward', { E: e, T: t, WG: wg, C: c },
+  core.run('gated.wgsl', 'backward', { E: e, T: t, WG: wg, C: c, RELU: relu(p) },
     [undefined, core.buf(experts), undefined, undefined, undefined, core.buf(gOut), core.buf(weights),
       core.buf(gExperts), core.buf(gLogits)],
     new Params().u(b).u(d).u(strideE).u(strideB), grid(b));
