@@ -69,6 +69,9 @@ struct KernelTable {
   void (*gemm_dot)(long m, long n, long k, const float* a, long lda, const float* b, long ldb, float* c, long ldc);
   // dst[c*ldd + r] = src[r*lds + c] for r, c < 16 (null where the ISA has none).
   void (*transpose16)(const float* src, long lds, float* dst, long ldd);
+  // dst[c*ldd + r] = src[r*lds + c] for r < rows, c < cols (<= 16); lanes r in [rows, lanes) written as zeros;
+  // reads nothing outside the rows x cols block (null where the ISA has none).
+  void (*transpose16_masked)(const float* src, long lds, int rows, int cols, float* dst, long ldd, int lanes);
 };
 
 const KernelTable* table_generic();

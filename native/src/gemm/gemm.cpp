@@ -82,22 +82,44 @@ void pack_a(const Operand& A, long mc, long kc, int MR, float* out) {
     // is read once as one run (column-wise panel walks touch a new page per k: TLB-bound).
     // Whole panels are fixed-size copies (inlined moves, not a loop of scalar copies with a runtime bound).
     const long full = mc / MR * MR;
+    // 16 source rows (k) at a time, panel by panel: those rows' pages and lines stay in the L1 TLB and cache while
+    // every panel takes its MR floats of them, and each panel is written as one contiguous run of 16·MR floats.
+    for (long p0 = 0; p0 < kc; p0 += 16) {
+      const long p1 = std::min(kc, p0 + 16);
+      for (long ir = 0; ir < full; ir += MR) {
+        float* o = out + ir * kc + p0 * MR;
+        const float* src = A.p + p0 * A.cs + ir;
+        if (MR == 14) {
+          for (long p = p0; p < p1; ++p, o += 14, src += A.cs) std::memcpy(o, src, 14 * sizeof(float));
+        } else if (MR == 6) {
+          for (long p = p0; p < p1; ++p, o += 6, src += A.cs) std::memcpy(o, src, 6 * sizeof(float));
+        } else {
+          for (long p = p0; p < p1; ++p, o += MR, src += A.cs) std::memcpy(o, src, static_cast<size_t>(MR) * sizeof(float));
+        }
+      }
+    }
     for (long p = 0; p < kc; ++p) {
       const float* src = A.p + p * A.cs;
       float* o = out + p * MR;
-      if (MR == 14) {
-        for (long ir = 0; ir < full; ir += 14) std::memcpy(o + ir * kc, src + ir, 14 * sizeof(float));
-      } else if (MR == 6) {
-        for (long ir = 0; ir < full; ir += 6) std::memcpy(o + ir * kc, src + ir, 6 * sizeof(float));
-      } else {
-        for (long ir = 0; ir < full; ir += MR) std::memcpy(o + ir * kc, src + ir, static_cast<size_t>(MR) * sizeof(float));
-      }
       if (full < mc) {
         float* t = o + full * kc;
         long i = 0;
         for (; i < mc - full; ++i) t[i] = src[full + i];
         for (; i < MR; ++i) t[i] = 0.0f;
       }
+    }
+    return;
+  }
+  const KernelTable& kt = kernels();
+  if (A.cs == 1 && MR <= 16 && kt.transpose16_masked) {
+    // Row-major A: each strip of MR rows is transposed 16 k at a time in registers (masked at the edges, the
+    // missing rows of the last strip as zeros), instead of MR scalar loads and stores per k.
+    for (long ir = 0; ir < mc; ir += MR) {
+      const int mr = static_cast<int>(std::min<long>(MR, mc - ir));
+      const float* base = A.p + ir * A.rs;
+      for (long p = 0; p < kc; p += 16)
+        kt.transpose16_masked(base + p, A.rs, mr, static_cast<int>(std::min<long>(16, kc - p)), out + p * MR, MR, MR);
+      out += MR * kc;
     }
     return;
   }
@@ -223,7 +245,10 @@ void packed_gemm_dynamic(const Job& j, int nthreads) {
   const long kcap = std::min(bl.kc, j.k);
   const long panels = (j.m + MR - 1) / MR;
   // About four row chunks per thread, each at most MC rows (A chunk + B block in L2).
-  const long chunk_panels = std::max<long>(1, std::min(bl.mc / MR, (panels + 4L * nthreads - 1) / (4L * nthreads)));
+  // Row chunks per thread: 2 measured best at 1024x256x128 … 4096x512x512 on 2 cores (fewer tasks to order and
+  // wait on; imbalance at the end stays under one chunk). MTGRAD_GEMM_CPT overrides it for tuning.
+  static const long cpt = env_long("MTGRAD_GEMM_CPT", 2);
+  const long chunk_panels = std::max<long>(1, std::min(bl.mc / MR, (panels + cpt * nthreads - 1) / (cpt * nthreads)));
   const long nchunk = (panels + chunk_panels - 1) / chunk_panels;
   const long nk = (j.k + bl.kc - 1) / bl.kc, nj = (j.n + bl.nc - 1) / bl.nc;
   const long phases = nk * nj;
