@@ -60,7 +60,7 @@ void gated_mixture_backward_f32(const float* g_out, const float* experts, const 
     for (size_t r = r0; r < r1; ++r) {
       auto x = [&](long q) { return experts + q * m.stride_e + static_cast<long>(r) * m.stride_b; };
       auto gx = [&](long q) { return g_experts + q * m.stride_e + static_cast<long>(r) * m.stride_b; };
-      for (long q = 0; q < e; ++q) std::memset(gx(q), 0, dd * sizeof(float));
+      if (dd) for (long q = 0; q < e; ++q) std::memset(gx(q), 0, dd * sizeof(float));  // (D = 0: no rows at all)
       for (long t = 0; t < m.t; ++t) {
         const size_t row = static_cast<size_t>(t * b) + r;
         const float* go = g_out + row * dd;
