@@ -54,6 +54,8 @@ async function measure(backend: 'js' | 'native' | 'webgpu', config: Config, step
 export async function run(args: string[]): Promise<void> {
   const backends = arg(args, 'backend', 'js,native,webgpu').split(',') as ('js' | 'native' | 'webgpu')[];
   const configs = arg(args, 'config', 'census,wide').split(',') as Config[];
+  const unknown = configs.filter((c) => !(E2E_CONFIGS as readonly string[]).includes(c));
+  if (unknown.length) throw new Error(`e2e-mmoe: unknown --config ${unknown.join(',')}; expected a comma-separated list of ${E2E_CONFIGS.join(', ')}`);
   const stepsArg = Number(arg(args, 'steps', '0'));
   for (const c of configs) {
     for (const b of backends) {
