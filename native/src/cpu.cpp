@@ -25,16 +25,19 @@ Choice choose() {
   features = std::string("x86-64") + (avx2 ? " avx2 fma" : "") + (avx512 ? " avx512f/dq/vl/bw" : "");
   if (avx512) best = table_avx512();
   else if (avx2) best = table_avx2();
+  std::string note;
   if (forced) {
-    // Only honour a request the CPU can run; anything else keeps the best choice.
+    // Only honour a request the CPU can run; anything else keeps the best choice, and the description says so.
     if (!std::strcmp(forced, "generic")) best = table_generic();
     else if (!std::strcmp(forced, "avx2") && avx2) best = table_avx2();
+    else if (!(!std::strcmp(forced, "avx512") && avx512))
+      note = std::string(", MTGRAD_ISA='") + forced + "' ignored: expected generic, avx2 or avx512, one this CPU runs";
   }
 #else
   features = "portable";
-  (void)forced;
+  std::string note = forced ? std::string(", MTGRAD_ISA ignored on this CPU") : std::string();
 #endif
-  return {best, std::string("kernels=") + best->name + " (cpu: " + features + ")"};
+  return {best, std::string("kernels=") + best->name + " (cpu: " + features + note + ")"};
 }
 
 const Choice& choice() {
