@@ -255,7 +255,15 @@ void packed_gemm_dynamic(const Job& j, int nthreads) {
   float* bbuf[2] = {ws.b_panels[0].get(static_cast<size_t>(ncap * kcap)), ws.b_panels[1].get(static_cast<size_t>(ncap * kcap))};
   // Packed A for every row of the current K block (a chunk's rows are only ever touched by that chunk's tasks,
   // which run in phase order, so one buffer serves every K block).
-  float* abuf = ws.a_panels[0].get(static_cast<size_t>(panels * MR * kcap));
+  // With one NC block a chunk's packed A is used by that task alone: each thread then packs into its own
+  // chunk-sized buffer, reused chunk after chunk while it is still in that core's L2 (one buffer for all rows
+  // would be written afresh every call: ~10% of a small product's time in write misses).
+  const bool a_per_thread = nj == 1;
+  float* abuf = a_per_thread ? nullptr : ws.a_panels[0].get(static_cast<size_t>(panels * MR * kcap));
+  std::vector<float*> athread(static_cast<size_t>(nthreads), nullptr);
+  if (a_per_thread)
+    for (int t = 0; t < nthreads; ++t)
+      athread[static_cast<size_t>(t)] = ws.a_panels[static_cast<size_t>(1 + t)].get(static_cast<size_t>(chunk_panels * MR * kcap));
   std::vector<long> npack(static_cast<size_t>(phases)), first(static_cast<size_t>(phases + 1));
   first[0] = 0;
   for (long f = 0; f < phases; ++f) {
@@ -274,7 +282,7 @@ void packed_gemm_dynamic(const Job& j, int nthreads) {
   for (long c = 0; c < nchunk; ++c) chunk_phase[c].store(0, std::memory_order_relaxed);
   std::atomic<long> next{0};
 
-  auto work = [&](int, int) {
+  auto work = [&](int tid, int) {
     long f = 0;
     for (long t; (t = next.fetch_add(1, std::memory_order_relaxed)) < total;) {
       while (t >= first[static_cast<size_t>(f + 1)]) ++f;
@@ -295,7 +303,8 @@ void packed_gemm_dynamic(const Job& j, int nthreads) {
       wait_until(packed[f], np);
       wait_until(chunk_phase[c], f);
       const long r0 = c * chunk_panels * MR, r1 = std::min(j.m, (c + 1) * chunk_panels * MR);
-      float* ap = abuf + r0 * kcap;  // fixed per chunk: K blocks differ in depth (the last one is shorter)
+      // Several NC blocks: fixed per chunk (K blocks differ in depth: the last one is shorter).
+      float* ap = a_per_thread ? athread[static_cast<size_t>(tid)] : abuf + r0 * kcap;
       if (jc == 0) {
         Operand Ablk{j.A.p + r0 * j.A.rs + pc * j.A.cs, j.A.rs, j.A.cs};
         pack_a(Ablk, r1 - r0, kc, MR, ap);
