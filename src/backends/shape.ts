@@ -1,5 +1,5 @@
 /** Dense row-major shape arithmetic shared by every backend and by the engine above them. */
-import type { MixtureParams, Shape } from './kernels.js';
+import type { Shape } from './kernels.js';
 
 export function sizeOf(shape: Shape): number {
   let n = 1;
@@ -16,15 +16,4 @@ export function contiguousStrides(shape: Shape): number[] {
     s *= shape[d]!;
   }
   return strides;
-}
-
-/** Validates MixtureParams (every backend's gatedMixture kernels): counts are non-negative integers, T ≥ 1. */
-export function checkMixtureParams(kernel: string, p: MixtureParams): void {
-  for (const what of ['e', 'b', 'd', 't'] as const) {
-    const v = p[what];
-    if (!Number.isSafeInteger(v) || v < 0) throw new Error(`${kernel}: ${what} = ${v} must be a non-negative integer`);
-  }
-  if (p.t < 1) throw new Error(`${kernel}: t = ${p.t} gate sets, expected at least 1`);
-  if (p.layout !== 'EBD' && p.layout !== 'BED') throw new Error(`${kernel}: layout '${String(p.layout)}' must be 'EBD' or 'BED'`);
-  if (p.activation !== 'none' && p.activation !== 'relu') throw new Error(`${kernel}: activation '${String(p.activation)}' must be 'none' or 'relu'`);
 }

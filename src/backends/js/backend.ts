@@ -23,13 +23,9 @@ import { activationFunction } from './scalar.js';
 import { checkShape, sizeOf } from './shape.js';
 import { allocate, dtypeOfArray, JsStorage } from './storage.js';
 import { ArrayPool } from './pool.js';
-import { checkMixtureParams } from '../shape.js';
+import { checkCount, checkMixtureParams } from '../checks.js';
 
 const ALL_DTYPES: readonly DType[] = ['float32', 'float64', 'int32'];
-
-function checkCount(kernel: string, what: string, v: number): void {
-  if (!Number.isSafeInteger(v) || v < 0) throw new Error(`${kernel}: ${what} = ${v} must be a non-negative integer`);
-}
 
 export class JsBackend implements Backend {
   readonly name: string;

@@ -6,6 +6,7 @@
  * one, which keeps that innermost loop contiguous and monomorphic in every layout and dtype.
  */
 import type { TypedArray } from '../kernels.js';
+import { checkMatmul } from '../checks.js';
 
 export interface MatmulGeometry {
   batch: number; m: number; k: number; n: number;
@@ -16,19 +17,6 @@ export interface MatmulGeometry {
 /** Panel sizes: a [BLOCK_K, BLOCK_N] float64 panel of b is 256 KiB. */
 const BLOCK_K = 64;
 const BLOCK_N = 512;
-
-function checkGeometry(a: TypedArray, b: TypedArray, g: MatmulGeometry, bias: TypedArray | null): void {
-  const { batch, m, k, n, aBatchStride, bBatchStride } = g;
-  for (const [name, v] of [['batch', batch], ['m', m], ['k', k], ['n', n], ['aBatchStride', aBatchStride], ['bBatchStride', bBatchStride]] as const) {
-    if (!Number.isSafeInteger(v) || v < 0) throw new Error(`matmul: ${name} = ${v} must be a non-negative integer`);
-  }
-  if (batch < 1) throw new Error(`matmul: batch = ${batch} must be >= 1`);
-  const aNeeded = m * k === 0 ? 0 : (batch - 1) * aBatchStride + m * k;
-  const bNeeded = k * n === 0 ? 0 : (batch - 1) * bBatchStride + k * n;
-  if (a.length < aNeeded) throw new Error(`matmul: a has ${a.length} elements, the batch geometry reads ${aNeeded}`);
-  if (b.length < bNeeded) throw new Error(`matmul: b has ${b.length} elements, the batch geometry reads ${bNeeded}`);
-  if (bias && bias.length !== n) throw new Error(`matmul: bias has ${bias.length} elements, expected n = ${n}`);
-}
 
 /** Copies b's batch entry at `offset` into dst as row-major [k, n] (transposing a stored [n, k]). */
 function packB(src: TypedArray, offset: number, k: number, n: number, transB: boolean, dst: Float64Array | Int32Array): void {
@@ -109,7 +97,7 @@ export function matmulKernel(
   a: TypedArray, b: TypedArray, g: MatmulGeometry, bias: TypedArray | null,
   activation: ((x: number) => number) | null, out: TypedArray, integer: boolean,
 ): void {
-  checkGeometry(a, b, g, bias);
+  checkMatmul(a.length, b.length, g, bias?.length ?? null);
   const { batch, m, k, n, transA, transB, aBatchStride, bBatchStride } = g;
   const mn = m * n;
   if (mn === 0) return;

@@ -15,9 +15,10 @@ function gatherStrided(x: TypedArray, shape: Shape, strides: readonly number[], 
   });
 }
 
-export function permuteKernel(x: TypedArray, shape: Shape, perm: readonly number[], out: TypedArray): void {
+/** The checks of a permute (shape, size, perm); returns the output shape and the input strides it reads through. */
+export function permuteView(size: number, shape: Shape, perm: readonly number[]): { outShape: number[]; strides: number[] } {
   checkShape(shape, 'permute', 'x');
-  checkSize(x.length, sizeOf(shape), 'permute', `x (shape [${shape.join(',')}])`);
+  checkSize(size, sizeOf(shape), 'permute', `x (shape [${shape.join(',')}])`);
   const rank = shape.length;
   const seen = new Array<boolean>(rank).fill(false);
   if (perm.length !== rank) throw new Error(`permute: perm [${perm.join(',')}] has length ${perm.length}, x has rank ${rank}`);
@@ -26,7 +27,12 @@ export function permuteKernel(x: TypedArray, shape: Shape, perm: readonly number
     seen[p] = true;
   }
   const inStrides = contiguousStrides(shape);
-  gatherStrided(x, perm.map((p) => shape[p]!), perm.map((p) => inStrides[p]!), 0, out);
+  return { outShape: perm.map((p) => shape[p]!), strides: perm.map((p) => inStrides[p]!) };
+}
+
+export function permuteKernel(x: TypedArray, shape: Shape, perm: readonly number[], out: TypedArray): void {
+  const { outShape, strides } = permuteView(x.length, shape, perm);
+  gatherStrided(x, outShape, strides, 0, out);
 }
 
 export function broadcastToKernel(x: TypedArray, inShape: Shape, outShape: Shape, out: TypedArray): void {
@@ -102,7 +108,8 @@ export function concatKernel(xs: readonly TypedArray[], outer: number, widths: r
   }
 }
 
-function checkIndices(kernel: string, indices: Int32Array, n: number): void {
+/** Every index in [0, n): checked before a gather/scatter reads or writes through it. */
+export function checkIndices(kernel: string, indices: Int32Array, n: number): void {
   for (let j = 0; j < indices.length; j++) {
     const ix = indices[j]!;
     if (ix < 0 || ix >= n) throw new Error(`${kernel}: index ${ix} (at position ${j}) out of range [0, ${n})`);

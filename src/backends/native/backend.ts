@@ -16,7 +16,7 @@ import {
   checkBroadcast, checkCount, checkIndices, checkLength, checkMatmul, checkRandom, permuteView, sliceView,
 } from './checks.js';
 import { ACTIVATION_CODES, BINARY_CODES, DIST_CODES, LAYOUT_CODES, REDUCE_CODES, UNARY_CODES } from './opcodes.js';
-import { checkMixtureParams } from '../shape.js';
+import { checkMixtureParams } from '../checks.js';
 
 type F32 = Float32Array;
 
@@ -232,7 +232,7 @@ export class NativeBackend extends JsBackend {
     // uniform/normal into int32 is an error the js kernel reports.
     if (dtype === 'int32' && p.dist !== 'randint') return super.random(size, dtype, p);
     checkCount('random', 'size', size);
-    checkRandom(size, p);
+    checkRandom(size, dtype, p);
     const out = this.allocUninit(dtype, size);
     this.addon.random(out.data, DIST_CODES[p.dist], p.seedLo, p.seedHi, p.offset, p.a, p.b);
     return out;

@@ -1,6 +1,6 @@
 /** The fused kernels: gatedMixture forward/backward (kernels/gated.wgsl) and bceWithLogits (kernels/bce.wgsl). */
 import type { MixtureParams, Storage } from '../../kernels.js';
-import { checkMixtureParams } from '../../shape.js';
+import { checkMixtureParams } from '../../checks.js';
 import type { WebGpuCore } from '../core.js';
 import { Params, grid } from '../params.js';
 import type { GpuStorage } from '../storage.js';
