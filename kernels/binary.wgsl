@@ -70,18 +70,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let i = linearIndex(gid, nwg, 256u);
   if (i >= P(0)) { return; }
 #if BROADCAST
-  var rem = i;
-  var ia = 0u;
-  var ib = 0u;
-  for (var d = P(1); d > 0u; d--) {
-    let dim = d - 1u;
-    let size = P(4u + dim);
-    let c = rem % size;
-    rem = rem / size;
-    ia += c * P(12u + dim);
-    ib += c * P(20u + dim);
-  }
-  out[i] = {{OP}}(a[ia], b[ib]);
+  let o = stridedOffsets(i, vec3<u32>(0u));
+  out[i] = {{OP}}(a[o.x], b[o.y]);
 #else
   out[i] = {{OP}}(a[i], b[i]);
 #endif

@@ -13,3 +13,19 @@ fn linearIndex(gid: vec3<u32>, nwg: vec3<u32>, wgSize: u32) -> u32 {
 fn linearGroup(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
   return wid.x + wid.y * nwg.x;
 }
+
+// Where output element i reads (or writes) in up to three strided operands: i's coordinates in the shape
+// P(4 .. 4 + rank) (rank P(1), at most 8) dotted with the operands' strides at P(12 ..), P(20 ..) and P(28 ..),
+// plus `base`. Kernels with fewer operands ignore the extra components.
+fn stridedOffsets(i: u32, base: vec3<u32>) -> vec3<u32> {
+  var rem = i;
+  var o = base;
+  for (var d = P(1); d > 0u; d--) {
+    let dim = d - 1u;
+    let size = P(4u + dim);
+    let c = rem % size;
+    rem = rem / size;
+    o += c * vec3<u32>(P(12u + dim), P(20u + dim), P(28u + dim));
+  }
+  return o;
+}

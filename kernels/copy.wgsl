@@ -8,16 +8,6 @@
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = linearIndex(gid, nwg, 256u);
   if (i >= P(0)) { return; }
-  var rem = i;
-  var s = P(2);
-  var d = P(3);
-  for (var k = P(1); k > 0u; k--) {
-    let dim = k - 1u;
-    let size = P(4u + dim);
-    let c = rem % size;
-    rem = rem / size;
-    s += c * P(12u + dim);
-    d += c * P(20u + dim);
-  }
-  dst[d] = src[s];
+  let o = stridedOffsets(i, vec3<u32>(P(2), P(3), 0u));
+  dst[o.y] = src[o.x];
 }

@@ -11,19 +11,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let i = linearIndex(gid, nwg, 256u);
   if (i >= P(0)) { return; }
 #if BROADCAST
-  var rem = i;
-  var ic = 0u;
-  var ia = 0u;
-  var ib = 0u;
-  for (var d = P(1); d > 0u; d--) {
-    let dim = d - 1u;
-    let size = P(4u + dim);
-    let c = rem % size;
-    rem = rem / size;
-    ic += c * P(12u + dim);
-    ia += c * P(20u + dim);
-    ib += c * P(28u + dim);
-  }
+  let o = stridedOffsets(i, vec3<u32>(0u));
+  let ic = o.x;
+  let ia = o.y;
+  let ib = o.z;
 #else
   let ic = i;
   let ia = i;
