@@ -8,24 +8,13 @@ import type { DType, Shape, Storage, TypedArray, UnaryOp, BinaryOp, Activation, 
 import { KERNEL_NAMES } from '../../src/backends/kernels.js';
 import { JsBackend, createJsBackend, erf, erfc } from '../../src/backends/js/index.js';
 import { mulhi32, philox4x32, philox4x32Full } from '../../src/backends/philox.js';
+import { prng as rng } from '../conformance/harness.js';
 
 const be = new JsBackend();
 const FLOATS: DType[] = ['float32', 'float64'];
 const ALL: DType[] = ['float32', 'float64', 'int32'];
 
 // ---------- helpers ----------
-
-/** Deterministic pseudo-random numbers (mulberry32), independent of the Philox code under test. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function arrayOf(dtype: DType, values: ArrayLike<number>): TypedArray {
   if (dtype === 'float32') return Float32Array.from(values);

@@ -10,6 +10,7 @@ import type { Activation, BinaryOp, DType, ReduceOp, Storage, TypedArray, UnaryO
 import { JsBackend } from '../../src/backends/js/index.js';
 import { addonPath, loadAddon, NativeBackend, type NativeAddon } from '../../src/backends/native/index.js';
 import { philox4x32 } from '../../src/backends/philox.js';
+import { prng as rng } from '../conformance/harness.js';
 
 const required = (process.env.MTGRAD_REQUIRE ?? '').split(',').map((s) => s.trim()).includes('native');
 
@@ -27,18 +28,6 @@ it('native addon is available (required when MTGRAD_REQUIRE includes native)', (
 });
 
 const js = new JsBackend();
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function values(n: number, seed: number, lo = -2, hi = 2): number[] {
   const r = rng(seed);
