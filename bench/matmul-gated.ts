@@ -4,33 +4,15 @@
  * (softmax, permute, broadcast mul, sum over experts), on each backend; plus the fused backward.
  */
 import b from 'benny';
-import type { Backend, Storage } from '../src/backends/kernels.js';
+import type { Backend } from '../src/backends/kernels.js';
+import { composedGatedMixture, randomArray } from './inputs.js';
 
 const E = 8, B = 1024, D = 256;
-
-function values(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = (s / 4294967296 - 0.5) * 4;
-  }
-  return a;
-}
-
-function composed(be: Backend, experts: Storage, logits: Storage): Storage {
-  const w = be.softmax(logits, B, E, false);
-  const wT = be.permute(w, [B, E], [1, 0]);
-  const prod = be.binary('mul', experts, wT, [E, B, D], [E, B, 1], [E, B, D]);
-  const out = be.reduce('sum', prod, 1, E, B * D);
-  be.dispose(w); be.dispose(wT); be.dispose(prod);
-  return out;
-}
 
 const MIX = { e: E, b: B, d: D, t: 1, layout: 'EBD', activation: 'none' } as const;
 
 export async function gatedMixtureBench(js: Backend, nat: Backend | null, quick: boolean): Promise<void> {
-  const ex = values(E * B * D, 1), lg = values(B * E, 2), go = values(B * D, 3);
+  const ex = randomArray(E * B * D, 1, 4), lg = randomArray(B * E, 2, 4), go = randomArray(B * D, 3, 4);
   const opts = { minSamples: quick ? 5 : 20, maxTime: quick ? 0.5 : 2 };
   const cases = [];
   for (const be of nat ? [js, nat] : [js]) {
@@ -38,7 +20,7 @@ export async function gatedMixtureBench(js: Backend, nat: Backend | null, quick:
     const { weights } = be.gatedMixture(experts, logits, MIX);
     cases.push(
       b.add(`${be.name} fused`, () => { const r = be.gatedMixture(experts, logits, MIX); be.dispose(r.out); be.dispose(r.weights); }, opts),
-      b.add(`${be.name} composed`, () => be.dispose(composed(be, experts, logits)), opts),
+      b.add(`${be.name} composed`, () => be.dispose(composedGatedMixture(be, experts, logits, E, B, D)), opts),
       b.add(`${be.name} fused backward`, () => {
         const r = be.gatedMixtureBackward(gOut, experts, weights, MIX);
         be.dispose(r.gExperts); be.dispose(r.gLogits);

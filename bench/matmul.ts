@@ -11,18 +11,9 @@ import { JsBackend } from '../src/backends/js/index.js';
 import { loadAddon, NativeBackend } from '../src/backends/native/index.js';
 import { numpyMatmul } from './matmul-numpy.js';
 import { gatedMixtureBench } from './matmul-gated.js';
+import { randomArray } from './inputs.js';
 
 export const SHAPES = [[1024, 512, 256], [1024, 256, 128], [4096, 512, 512], [512, 512, 512], [2048, 2048, 2048]] as const;
-
-function randomArray(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 4294967296 - 0.5;
-  }
-  return a;
-}
 
 interface Row { shape: string; cells: Record<string, { best: number; median: number } | string> }
 

@@ -10,18 +10,9 @@ import type { MatmulParams, Storage } from '../src/backends/kernels.js';
 import { createWebGpuBackend, type WebGpuBackend } from '../src/backends/webgpu/index.js';
 import { planMatmul, type MatmulPlan } from '../src/backends/webgpu/ops/matmul-tuning.js';
 import { SHAPES } from './matmul.js';
+import { randomArray } from './inputs.js';
 
 const ALL_SIZES: (readonly [number, number, number])[] = [...SHAPES, [4096, 4096, 4096]];
-
-function randomArray(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 4294967296 - 0.5;
-  }
-  return a;
-}
 
 /** The kernel and block (rows × columns [× k-tile]) a plan uses. */
 export function planLabel(plan: MatmulPlan): string {

@@ -17,12 +17,13 @@
  * Then gatedMixture (batch 1024, 8 experts, d 256) on webgpu: mtgrad's fused kernel, the same result composed
  * from mtgrad's primitive kernels (softmax, permute, broadcast mul, sum over experts), and from tfjs's ops.
  */
-import type { Backend, MatmulParams, MixtureParams, Storage } from '../src/backends/kernels.js';
+import type { MatmulParams, MixtureParams } from '../src/backends/kernels.js';
 import { createWebGpuBackend, type WebGpuBackend } from '../src/backends/webgpu/index.js';
 import { dawnGpu } from '../src/backends/webgpu/gpu-context.js';
 import { planMatmul } from '../src/backends/webgpu/ops/matmul-tuning.js';
 import { SHAPES } from './matmul.js';
 import { planLabel } from './webgpu-matmul.js';
+import { composedGatedMixture, randomArray } from './inputs.js';
 
 type Size = readonly [number, number, number];
 type Tf = typeof import('@tensorflow/tfjs-core');
@@ -30,16 +31,6 @@ type TfTensor = import('@tensorflow/tfjs-core').Tensor;
 /** The parts of tfjs-webgpu's backend object used here: its device, and flushing its pending command encoder. */
 interface TfWebGpuBackend {
   device: GPUDevice; commandEncoder: GPUCommandEncoder | null; endComputePassEncoder(): void; submitQueue(): void;
-}
-
-function randomArray(n: number, seed: number, scale = 1): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = (s / 4294967296 - 0.5) * scale;
-  }
-  return a;
 }
 
 const median = (xs: number[]): number => {
@@ -139,16 +130,6 @@ function maxRow0Error(got: ArrayLike<number>, want: Float32Array): number {
   return e;
 }
 
-/** mtgrad composed from primitives, as in bench/matmul-gated.ts. */
-function composedGated(be: Backend, experts: Storage, logits: Storage, E: number, B: number, D: number): Storage {
-  const w = be.softmax(logits, B, E, false);
-  const wT = be.permute(w, [B, E], [1, 0]);
-  const prod = be.binary('mul', experts, wT, [E, B, D], [E, B, 1], [E, B, D]);
-  const out = be.reduce('sum', prod, 1, E, B * D);
-  be.dispose(w); be.dispose(wT); be.dispose(prod);
-  return out;
-}
-
 export async function run(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
   const big = args.includes('--big');
@@ -227,7 +208,7 @@ async function gatedBench(gpu: WebGpuBackend, tf: Tf, tfb: TfWebGpuBackend, targ
 
   // Same result from all three (max abs difference to the fused output).
   const fusedOut = await gpu.read(gpu.gatedMixture(experts, logits, mp).out);
-  const compOut = await gpu.read(composedGated(gpu, experts, logits, E, B, D));
+  const compOut = await gpu.read(composedGatedMixture(gpu, experts, logits, E, B, D));
   const tfOut = await tfComposed().data();
   let dComp = 0, dTf = 0;
   for (let i = 0; i < fusedOut.length; i++) {
@@ -240,7 +221,7 @@ async function gatedBench(gpu: WebGpuBackend, tf: Tf, tfb: TfWebGpuBackend, targ
     { name: 'mtgrad fused', settle: mtSettleFn, record: () => {
       const r = gpu.gatedMixture(experts, logits, mp); gpu.dispose(r.out); gpu.dispose(r.weights);
     } },
-    { name: 'mtgrad composed', settle: mtSettleFn, record: () => gpu.dispose(composedGated(gpu, experts, logits, E, B, D)) },
+    { name: 'mtgrad composed', settle: mtSettleFn, record: () => gpu.dispose(composedGatedMixture(gpu, experts, logits, E, B, D)) },
     { name: 'tfjs composed', settle: () => tfSettle(tfb), record: () => tfComposed().dispose() },
     { name: 'mtgrad fused backward', settle: mtSettleFn, record: () => {
       const r = gpu.gatedMixtureBackward(gOut, experts, weights, mp); gpu.dispose(r.gExperts); gpu.dispose(r.gLogits);
