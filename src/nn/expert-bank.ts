@@ -58,13 +58,13 @@ export class StackedLinear extends Module {
   }
 
   /**
-   * x [B, in] → [B, E, out] (layout 'BED', the GEMM's own output); x [E, B, in] → [E, B, out] ('EBD'). A relu
-   * activation is left pending (`activation: 'relu'` on pre-activations) for gatedMixture to fuse; `materialize`
-   * applies it for any other consumer.
+   * x [B, in] → [B, E, out] (layout 'BED', the GEMM's own output); x [E, B, in] → [E, B, out] ('EBD'). With
+   * `deferRelu`, a relu activation is left pending (`activation: 'relu'` on pre-activations) for gatedMixture to
+   * fuse; otherwise it is applied here (in the GEMM's epilogue where it can be).
    */
-  forwardExperts(x: Tensor): ExpertOutputs {
+  forwardExperts(x: Tensor, opts: { deferRelu?: boolean } = {}): ExpertOutputs {
     const E = this.numExperts, out = this.outFeatures;
-    const pending = this.activation === 'relu';
+    const pending = opts.deferRelu === true && this.activation === 'relu';
     const finish = (y: Tensor, layout: MixtureLayout): ExpertOutputs =>
       (pending ? { tensor: y, layout, activation: 'relu' } : { tensor: applyActivation(y, this.activation), layout, activation: 'none' });
     if (x.ndim === 2 && x.shape[1] === this.inFeatures) {
@@ -128,13 +128,21 @@ export class ExpertBank extends Module {
 
   /** x [B, in] → every expert's output, [E, B, out]. */
   forward(x: Tensor): Tensor {
-    return expertMajor(this.forwardExperts(x));
+    return expertMajor(this.run(x, false));
   }
 
-  /** x [B, in] → every expert's output in the layout it was computed in (no transpose): what gatedMixture takes. */
+  /**
+   * x [B, in] → every expert's output in the layout it was computed in (no transpose), the last layer's relu left
+   * pending: what gatedMixture takes.
+   */
   forwardExperts(x: Tensor): ExpertOutputs {
-    let h: ExpertOutputs = this.layers[0]!.forwardExperts(x);
-    for (const layer of this.layers.slice(1)) h = layer.forwardExperts(expertMajor(h));
+    return this.run(x, true);
+  }
+
+  private run(x: Tensor, deferLastRelu: boolean): ExpertOutputs {
+    const last = this.layers.length - 1;
+    let h: ExpertOutputs = this.layers[0]!.forwardExperts(x, { deferRelu: deferLastRelu && last === 0 });
+    for (let i = 1; i <= last; i++) h = this.layers[i]!.forwardExperts(expertMajor(h), { deferRelu: deferLastRelu && i === last });
     return h;
   }
 }

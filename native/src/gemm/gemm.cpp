@@ -244,7 +244,6 @@ void packed_gemm_dynamic(const Job& j, int nthreads) {
   const long ncap = std::min(bl.nc, (j.n + NR - 1) / NR * NR);
   const long kcap = std::min(bl.kc, j.k);
   const long panels = (j.m + MR - 1) / MR;
-  // About four row chunks per thread, each at most MC rows (A chunk + B block in L2).
   // Row chunks per thread: 2 measured best at 1024x256x128 … 4096x512x512 on 2 cores (fewer tasks to order and
   // wait on; imbalance at the end stays under one chunk). MTGRAD_GEMM_CPT overrides it for tuning.
   static const long cpt = env_long("MTGRAD_GEMM_CPT", 2);
