@@ -13,6 +13,28 @@ import { asExpertMajor, materialize, type ExpertOutputs } from '../nn/expert-ban
 import { Linear } from '../nn/linear.js';
 import { MLP } from '../nn/mlp.js';
 import type { TensorPlacement } from '../nn/parameter.js';
+import type { ConfigReader } from './config.js';
+
+/** The keys every gated-experts model (MMoE, OMoE, CGC/PLE) reads, with one set of defaults. */
+export interface ExpertModelKeys {
+  expertDims: number[];
+  towerDims: number[];
+  gateHiddenDims: number[];
+  gateBias: boolean;
+  fusedGating: boolean;
+  towerDropout: number;
+}
+
+export function readExpertModelKeys(r: ConfigReader): ExpertModelKeys {
+  return {
+    expertDims: r.intArray('expertDims', [16], { minLength: 1 }),
+    towerDims: r.intArray('towerDims', [8]),
+    gateHiddenDims: r.intArray('gateHiddenDims', []),
+    gateBias: r.boolean('gateBias', false),
+    fusedGating: r.boolean('fusedGating', true),
+    towerDropout: r.number('towerDropout', 0, { min: 0, max: 0.99 }),
+  };
+}
 
 /** A task tower: MLP in → hidden… → 1 (ReLU hidden layers, linear output), returning [B]. */
 export class Tower extends Module implements TensorModule {

@@ -23,19 +23,13 @@ import { ExpertBank } from '../nn/expert-bank.js';
 import { ConfigReader } from './config.js';
 import { buildEncoder, encodeInput, inputConfig, inputWidth, readInput, type InputSpec, type ModelInput } from './inputs.js';
 import { readTasks, type TaskSpec } from './tasks.js';
-import { Gate, Tower, mixExpertsPerTask } from './blocks.js';
+import { Gate, Tower, mixExpertsPerTask, readExpertModelKeys, type ExpertModelKeys } from './blocks.js';
 import { MultiTaskModel, type ModelPlacement, type ParamGroups, type TaskTensors } from './multi-task-model.js';
 
-export interface MoeCommon {
+export interface MoeCommon extends ExpertModelKeys {
   input: InputSpec;
   tasks: TaskSpec[];
   numExperts: number;
-  expertDims: number[];
-  towerDims: number[];
-  gateHiddenDims: number[];
-  gateBias: boolean;
-  fusedGating: boolean;
-  towerDropout: number;
 }
 
 /** The keys MMoE and OMoE share. */
@@ -44,12 +38,7 @@ export function readMoeCommon(r: ConfigReader): MoeCommon {
     input: readInput(r),
     tasks: readTasks(r),
     numExperts: r.int('numExperts', 8, { min: 1 }),
-    expertDims: r.intArray('expertDims', [16], { minLength: 1 }),
-    towerDims: r.intArray('towerDims', [8]),
-    gateHiddenDims: r.intArray('gateHiddenDims', []),
-    gateBias: r.boolean('gateBias', false),
-    fusedGating: r.boolean('fusedGating', true),
-    towerDropout: r.number('towerDropout', 0, { min: 0, max: 0.99 }),
+    ...readExpertModelKeys(r),
   };
 }
 

@@ -32,21 +32,15 @@ import { ExpertBank, type ExpertOutputs } from '../nn/expert-bank.js';
 import { ConfigReader } from './config.js';
 import { buildEncoder, encodeInput, inputConfig, inputWidth, readInput, type InputSpec, type ModelInput } from './inputs.js';
 import { readTasks, type TaskSpec } from './tasks.js';
-import { Gate, Tower, concatExperts, mixExperts } from './blocks.js';
+import { Gate, Tower, concatExperts, mixExperts, readExpertModelKeys, type ExpertModelKeys } from './blocks.js';
 import { MultiTaskModel, type ModelPlacement, type ParamGroups, type TaskTensors } from './multi-task-model.js';
 
-interface PleSpec {
+interface PleSpec extends ExpertModelKeys {
   input: InputSpec;
   tasks: TaskSpec[];
   levels: number;
   specificExperts: number;
   sharedExperts: number;
-  expertDims: number[];
-  towerDims: number[];
-  gateHiddenDims: number[];
-  gateBias: boolean;
-  fusedGating: boolean;
-  towerDropout: number;
 }
 
 interface LevelOutput {
@@ -114,12 +108,7 @@ export class PLE extends MultiTaskModel<ModelInput> {
       levels: variant === 'cgc' ? 1 : r.int('levels', 2, { min: 1 }),
       specificExperts: r.int('specificExperts', 1, { min: 1 }),
       sharedExperts: r.int('sharedExperts', 1, { min: 1 }),
-      expertDims: r.intArray('expertDims', [16], { minLength: 1 }),
-      towerDims: r.intArray('towerDims', [8]),
-      gateHiddenDims: r.intArray('gateHiddenDims', []),
-      gateBias: r.boolean('gateBias', false),
-      fusedGating: r.boolean('fusedGating', true),
-      towerDropout: r.number('towerDropout', 0, { min: 0, max: 0.99 }),
+      ...readExpertModelKeys(r),
     };
     r.done();
     this.spec = spec;
