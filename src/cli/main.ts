@@ -17,6 +17,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   train: { summary: 'train a model, write checkpoint + report', load: async () => (await import('./commands/train.js')).trainCommand },
   eval: { summary: 'evaluate a checkpoint on a dataset split', load: async () => (await import('./commands/eval.js')).evalCommand },
   predict: { summary: 'score JSONL rows with a checkpoint (JSONL out)', load: async () => (await import('./commands/predict.js')).predictCommand },
+  export: { summary: 'export a checkpoint to ONNX (+ a JSON of its inputs/outputs)', load: async () => (await import('./commands/export.js')).exportCommand },
   info: { summary: 'backends available, CPU features, GPU adapter', load: async () => (await import('./commands/info.js')).infoCommand },
   bench: { summary: 'kernel and end-to-end training throughput per backend', load: async () => (await import('./commands/bench.js')).benchCommand },
 };

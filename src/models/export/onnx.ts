@@ -14,6 +14,7 @@
 import { encodeModel } from '../../io/onnx/model.js';
 import { GraphBuilder } from '../../io/onnx/graph-builder.js';
 import type { ValueInfo } from '../../io/onnx/model.js';
+import { dispose } from '../../tensor/scope.js';
 import { createModel, MODEL_NAMES, type ModelName } from '../registry.js';
 import type { TaskSpec } from '../tasks.js';
 import { WeightReader, type StoredTensor } from './weights.js';
@@ -108,6 +109,19 @@ function declareInputs(g: GraphBuilder, name: string, config: Readonly<Record<st
   return { values, infos };
 }
 
+function checkWeightsFit(name: string, expected: Record<string, number[]>, tensors: Readonly<Record<string, StoredTensor>>): void {
+  const problems: string[] = [];
+  const missing = Object.keys(expected).filter((k) => !(k in tensors));
+  const unexpected = Object.keys(tensors).filter((k) => !(k in expected));
+  for (const [k, shape] of Object.entries(expected)) {
+    const t = tensors[k];
+    if (t && (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))) problems.push(`'${k}' is [${t.shape.join(', ')}], the model's [${shape.join(', ')}]`);
+  }
+  if (missing.length) problems.push(`missing ${missing.map((k) => `'${k}'`).join(', ')}`);
+  if (unexpected.length) problems.push(`not in the model: ${unexpected.map((k) => `'${k}'`).join(', ')}`);
+  if (problems.length) throw new Error(`ONNX export of ${name}: the checkpoint's weights do not fit the model its config builds: ${problems.join('; ')}`);
+}
+
 /** Lowers a checkpoint's model to an ONNX model (bytes) and describes its inputs and outputs. */
 export function exportOnnx(source: ExportSource, options: { producerVersion?: string } = {}): OnnxExport {
   const name = source.model.name;
@@ -117,7 +131,12 @@ export function exportOnnx(source: ExportSource, options: { producerVersion?: st
   const built = createModel(name as ModelName, source.model.config);
   const config = built.config;
   const tasks: TaskSpec[] = built.tasks.map((t) => ({ ...t }));
+  // The lowering reads optional weights (biases) by presence, so the checkpoint must hold exactly the model's.
+  const own = built.stateDict();
+  const shapes = Object.fromEntries(Object.entries(own).map(([k, t]) => [k, [...t.shape]]));
+  dispose(own);
   built.dispose();
+  checkWeightsFit(name, shapes, source.tensors);
 
   const g = new GraphBuilder(`mtgrad_${name}`);
   const fields = name === 'rnr' ? null : readFields(config);

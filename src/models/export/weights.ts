@@ -9,7 +9,12 @@ import type { GraphBuilder } from '../../io/onnx/graph-builder.js';
 export interface StoredTensor {
   dtype: string;
   shape: readonly number[];
-  data: ArrayLike<number>;
+  data: ArrayLike<number | bigint>;
+}
+
+interface FloatTensor {
+  shape: readonly number[];
+  data: Float32Array | Float64Array;
 }
 
 /** State-dict entries that are bookkeeping, not part of the function the model computes. */
@@ -24,15 +29,16 @@ export class WeightReader {
 
   has(name: string): boolean { return name in this.tensors; }
 
-  private get(name: string): StoredTensor {
+  private get(name: string): FloatTensor {
     const t = this.tensors[name];
     if (!t) {
       const near = Object.keys(this.tensors).filter((k) => k.startsWith(name.split('.')[0]!)).slice(0, 8);
       throw new Error(`${this.where}: the checkpoint has no weight '${name}'${near.length ? ` (it has ${near.join(', ')}${near.length === 8 ? ', …' : ''})` : ''}`);
     }
-    if (t.dtype !== 'F32' && t.dtype !== 'F64') throw new Error(`${this.where}: weight '${name}' is ${t.dtype}, expected a float tensor (F32 or F64)`);
+    const data = t.data;
+    if (!(data instanceof Float32Array || data instanceof Float64Array)) throw new Error(`${this.where}: weight '${name}' is ${t.dtype}, expected a float tensor (F32 or F64)`);
     this.used.add(name);
-    return t;
+    return { shape: t.shape, data };
   }
 
   shape(name: string): number[] { return [...this.get(name).shape]; }
