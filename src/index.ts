@@ -17,5 +17,7 @@ export * as mtl from './mtl/index.js';
 // The model zoo: models.MMoE, models.createModel('ple', config); the registry also at the root.
 export * as models from './models/index.js';
 export { createModel, MODEL_NAMES, type ModelName } from './models/index.js';
+// ONNX export of a checkpoint's model (what `mtgrad export` runs).
+export { exportOnnx, ONNX_EXPORT_MODELS, type OnnxExport, type OnnxExportDescription } from './models/export/onnx.js';
 // Training (Trainer, metrics, checkpoints); scoring without training code is the 'mtgrad/infer' entry.
 export * as train from './train/index.js';

@@ -21,7 +21,7 @@ import { Adam } from '../../src/optim/index.js';
 import { readCheckpoint, restoreWeights, saveCheckpoint } from '../../src/train/checkpoint.js';
 import { ZooModelAdapter, type ZooModel } from '../../src/infer/zooModel.js';
 import { run } from '../../src/cli/main.js';
-import { exportOnnx, ONNX_EXPORT_MODELS, type OnnxExportDescription } from '../../src/models/export/onnx.js';
+import { exportOnnx, ONNX_EXPORT_MODELS, type OnnxExportDescription } from '../../src/index.js';
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -230,6 +230,16 @@ describe('ONNX export errors', () => {
     expect(() => exportOnnx({ model: { name: 'wideAndDeep', config }, tensors: rest })).toThrow(/unknown model 'wideAndDeep' \(exportable: singleTask, /);
     const named = { ...config, tasks: [{ name: 'x' }] };
     expect(() => exportOnnx({ model: { name: 'sharedBottom', config: named }, tensors: stateOf(named) })).toThrow(/task 'x' has the name of a graph input/);
+  });
+
+  it('mtgrad export is listed in the help and answers --help with the supported models', async () => {
+    const main = capture();
+    expect(await run(['--help'], main.io)).toBe(0);
+    expect(main.text().stdout).toMatch(/^\s+export\s+export a checkpoint to ONNX/m);
+    const help = capture();
+    expect(await run(['export', '--help'], help.io)).toBe(0);
+    expect(help.text().stdout).toMatch(/^Usage: mtgrad export --checkpoint FILE --out FILE\.onnx/);
+    expect(help.text().stdout).toContain(`Models: ${mt.MODEL_NAMES.join(', ')}.`);
   });
 
   it('mtgrad export rejects another format and a missing --out with usage errors', async () => {
