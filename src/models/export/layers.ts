@@ -10,7 +10,8 @@
  *   Gate          Linear (bias optional) or MLP → logits [B, E]
  *   gatedMixture  Softmax over the experts, then Σ_e w_e · f_e as a [B, 1, E] × [B, E, D] MatMul
  *   LayerNorm     LayerNormalization over the last axis (biased variance, eps inside the root, as mtgrad's)
- *   FeatureEncoder  per categorical field: ids → 0 where outside [0, vocabularySize) → Gather on its table;
+ *   FeatureEncoder  ids → 0 where outside [0, vocabularySize of their field) (one Where over cat), then per field
+ *                 its column → Gather on its table;
  *                 numeric: (x − num_mean) / num_std when the encoder has those buffers; Concat on axis 1
  */
 import { attr, type GraphBuilder } from '../../io/onnx/graph-builder.js';
@@ -104,13 +105,18 @@ export interface EncoderFields {
 /** One part per field before the Concat: [B, d] embeddings in field order, then the numeric block [B, nNum]. */
 export function encoderParts(l: Lowering, inputs: { cat: string | null; num: string | null }, prefix: string, fields: EncoderFields): { embeddings: string[]; numeric: string | null } {
   const { g, w } = l;
-  const embeddings = fields.categorical.map((f, i) => {
+  const embeddings: string[] = [];
+  if (fields.categorical.length > 0) {
     if (!inputs.cat) throw new Error('ONNX export: categorical fields without a cat input');
-    const ids = g.op('Gather', [inputs.cat, g.constant('int64', [], [i])], { axis: attr.int(1) });
-    const outside = g.op('Or', [g.op('Less', [ids, g.int32Scalar(0)]), g.op('GreaterOrEqual', [ids, g.int32Scalar(f.vocabularySize)])]);
-    const safe = g.op('Where', [outside, g.int32Scalar(0), ids]);
-    return g.op('Gather', [w.float(`${prefix}.embeddings.${f.name}.weight`, 2).value, safe], { axis: attr.int(0) });
-  });
+    // Every column at once: ids outside [0, vocabularySize of its field) become 0.
+    const sizes = g.constant('int32', [fields.categorical.length], fields.categorical.map((f) => f.vocabularySize));
+    const outside = g.op('Or', [g.op('Less', [inputs.cat, g.int32Scalar(0)]), g.op('GreaterOrEqual', [inputs.cat, sizes])]);
+    const safe = g.op('Where', [outside, g.int32Scalar(0), inputs.cat]);
+    fields.categorical.forEach((f, i) => {
+      const ids = g.op('Gather', [safe, g.constant('int64', [], [i])], { axis: attr.int(1) });
+      embeddings.push(g.op('Gather', [w.float(`${prefix}.embeddings.${f.name}.weight`, 2).value, ids], { axis: attr.int(0) }));
+    });
+  }
   let numeric: string | null = null;
   if (fields.numeric.length > 0) {
     if (!inputs.num) throw new Error('ONNX export: numeric fields without a num input');
