@@ -207,6 +207,29 @@ describe.skipIf(!ort)('ONNX export, checked in ONNX Runtime on census rows', () 
   }, 120_000);
 });
 
+describe.skipIf(!ort)('ONNX export of float64 weights', () => {
+  it('exports a float64 model in float32 and matches its predictions to 1e-5', async () => {
+    mt.manualSeed(11);
+    const config = { inputDim: 5, tasks: [{ name: 'a' }, { name: 'b', type: 'regression' }], numExperts: 3, expertDims: [6], towerDims: [3] };
+    const model = createModel('mmoe', config, { dtype: 'float64' });
+    const state = model.stateDict();
+    const tensors = Object.fromEntries(Object.entries(state).map(([k, t]) => [k, { dtype: t.dtype === 'float64' ? 'F64' : 'F32', shape: [...t.shape], data: t.dataSync().slice() }]));
+    mt.dispose(state);
+    expect(Object.values(tensors).every((t) => t.data instanceof Float64Array)).toBe(true);
+    const { bytes } = exportOnnx({ model: { name: 'mmoe', config }, tensors });
+    const x = Float64Array.from({ length: 9 * 5 }, (_, i) => Math.cos(i * 1.3) * 2);
+    const session = await ort!.InferenceSession.create(bytes);
+    const got = await session.run({ x: new ort!.Tensor('float32', Float32Array.from(x), [9, 5]) });
+    const want = mt.tidy(() => Object.fromEntries(Object.entries(model.predict(mt.tensor(x, { shape: [9, 5], dtype: 'float64' }))).map(([k, v]) => [k, v.dataSync().slice()])));
+    for (const task of ['a', 'b']) {
+      const a = got[task]!.data as Float32Array;
+      for (let i = 0; i < 9; i++) expect(Math.abs(a[i]! - want[task]![i]!)).toBeLessThanOrEqual(TOLERANCE);
+    }
+    model.dispose();
+    await session.release();
+  });
+});
+
 describe('ONNX export errors', () => {
   const config = { inputDim: 3, tasks: [{ name: 'a' }], bottomDims: [4], towerDims: [2] };
   const stateOf = (cfg: Record<string, unknown> = config) => {
