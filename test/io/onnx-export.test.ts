@@ -21,6 +21,7 @@ import { Adam } from '../../src/optim/index.js';
 import { readCheckpoint, restoreWeights, saveCheckpoint } from '../../src/train/checkpoint.js';
 import { ZooModelAdapter, type ZooModel } from '../../src/infer/zooModel.js';
 import { run } from '../../src/cli/main.js';
+import { encodeModel } from '../../src/io/onnx/model.js';
 import { exportOnnx, ONNX_EXPORT_MODELS, type OnnxExportDescription } from '../../src/index.js';
 
 type Ort = typeof import('onnxruntime-node');
@@ -29,7 +30,14 @@ const required = /^(1|true)$/i.test(process.env.CI ?? '') || (process.env.MTGRAD
 let ort: Ort | null = null;
 let ortProblem = '';
 try {
-  ort = await import('onnxruntime-node');
+  const loaded = await import('onnxruntime-node');
+  // The native binding loads on the first session: open a one-node model so a broken binary counts as unavailable.
+  const probe = encodeModel({
+    graph: { name: 'probe', nodes: [{ opType: 'Identity', inputs: ['x'], outputs: ['y'], name: 'n' }], initializers: [], inputs: [{ name: 'x', dtype: 'float32', dims: [1] }], outputs: [{ name: 'y', dtype: 'float32', dims: [1] }] },
+    opset: 17, producerName: 'probe', producerVersion: '0',
+  });
+  await (await loaded.InferenceSession.create(probe)).release();
+  ort = loaded;
 } catch (error) {
   ortProblem = (error as Error).message.split('\n')[0]!;
 }
