@@ -61,6 +61,10 @@ export interface OnnxExport {
   description: OnnxExportDescription;
 }
 
+function isModelName(name: string): name is ModelName {
+  return (MODEL_NAMES as readonly string[]).includes(name);
+}
+
 function isFieldList(v: unknown): v is { name: string; vocabularySize?: number }[] {
   return Array.isArray(v) && v.every((f) => typeof f === 'object' && f !== null && typeof (f as { name?: unknown }).name === 'string');
 }
@@ -126,9 +130,9 @@ function checkWeightsFit(name: string, expected: Record<string, number[]>, tenso
 export function exportOnnx(source: ExportSource, options: { producerVersion?: string } = {}): OnnxExport {
   const name = source.model.name;
   const lower = LOWERINGS[name];
-  if (!lower) throw new Error(`ONNX export: unknown model '${name}' (exportable: ${ONNX_EXPORT_MODELS.join(', ')})`);
+  if (!lower || !isModelName(name)) throw new Error(`ONNX export: unknown model '${name}' (exportable: ${ONNX_EXPORT_MODELS.join(', ')})`);
   // Building the model normalises the config exactly as training did (defaults, validation); its weights are unused.
-  const built = createModel(name as ModelName, source.model.config);
+  const built = createModel(name, source.model.config);
   const config = built.config;
   const tasks: TaskSpec[] = built.tasks.map((t) => ({ ...t }));
   // The lowering reads optional weights (biases) by presence, so the checkpoint must hold exactly the model's.
