@@ -25,7 +25,13 @@ import type { PageCase } from './conformance-page.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const chromium = findChromium();
-if (!chromium) console.warn('[mtgrad browser] SKIPPING the browser tests: no chromium here (apt-get install chromium, or set CHROMIUM_PATH)');
+if (!chromium) {
+  // CI installs chromium and sets MTGRAD_REQUIRE=...,browser: there a missing browser fails the run instead.
+  if ((process.env.MTGRAD_REQUIRE ?? '').split(',').map((s) => s.trim()).includes('browser')) {
+    throw new Error('MTGRAD_REQUIRE includes \'browser\' but no chromium was found (apt-get install chromium, or set CHROMIUM_PATH)');
+  }
+  console.warn('[mtgrad browser] SKIPPING the browser tests: no chromium here (apt-get install chromium, or set CHROMIUM_PATH)');
+}
 
 /** Raw rows as a page would send them, drawn from the checkpoint's own schema: known and unseen categories, numbers around each mean. */
 function rowsFromSchema(schema: { spec: { columns: { column: string; role: string }[] }; vocabularies: { tokens: string[] }[]; numericStats: { mean: number; std: number }[] }, n: number) {
