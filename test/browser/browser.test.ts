@@ -7,7 +7,7 @@
  * The scoring times (median of 3 after a warm-up) are printed: they are a record, not an assertion.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -146,6 +146,37 @@ describe.skipIf(!chromium)('in headless Chromium', () => {
     }
     console.log(`[mtgrad browser] ${rows.length} rows scored in Chromium: webgpu (${page.describe.webgpu}) ${page.ms.webgpu.toFixed(1)} ms, `
       + `js ${page.ms.js.toFixed(1)} ms (median of 3 after a warm-up)`);
+  }, 300_000);
+
+  it('serves examples/browser with one command, and its page scores typed rows as Node does', async () => {
+    const server = spawn(process.execPath, ['examples/browser/serve.mjs', join(work, 'model.safetensors'), '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((done, fail) => {
+        let out = '';
+        server.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(out); if (m) done(m[0]); });
+        server.on('exit', (code) => fail(new Error(`examples/browser/serve.mjs exited ${code} before listening: ${out}`)));
+      });
+      const node = await loadPredictor(join(work, 'model.safetensors'), { backend: 'js' });
+      const rows = rowsFromSchema(node.checkpoint.schema as unknown as Parameters<typeof rowsFromSchema>[0], 3);
+      const expected = (await node.predict(rows)).map((s) => node.tasks.map((t) => s[t]));
+      node.dispose();
+      // What a user does: wait for the checkpoint to load, type rows (JSON lines), press Score, read the table.
+      const table = await browser.evaluateOnPage<string[][]>(url, `(async () => {
+        const $ = (id) => document.getElementById(id);
+        for (let i = 0; i < 600 && $('score').disabled; i++) await new Promise((r) => setTimeout(r, 100));
+        if ($('score').disabled) throw new Error('the example never loaded its checkpoint: ' + $('status').textContent);
+        $('rows').value = ${JSON.stringify(rows.map((r) => JSON.stringify(r)).join('\n'))};
+        $('score').click();
+        for (let i = 0; i < 600 && !$('out').querySelector('table'); i++) await new Promise((r) => setTimeout(r, 100));
+        if (!$('out').querySelector('table')) throw new Error('no scores: ' + $('status').textContent);
+        return [...$('out').querySelectorAll('tr')].slice(1).map((tr) => [...tr.querySelectorAll('td')].slice(1).map((td) => td.textContent));
+      })()`);
+      expect(table.map((r) => r.length)).toEqual(expected.map((r) => r.length));
+      // The page shows 4 decimals: equal to Node's scores up to that rounding.
+      assertClose(table.flat().map(Number), expected.flat(), { atol: 5e-5 + 1e-6, rtol: 0 }, 'example page scores vs Node');
+    } finally {
+      server.kill();
+    }
   }, 300_000);
 
   it('runs the conformance forward cases on webgpu in the page, against Node\'s float64 reference', async () => {
