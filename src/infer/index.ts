@@ -26,7 +26,7 @@ export { ZooModelAdapter, type ZooModel } from './zooModel.js';
 export { mtgradVersion } from './version.js';
 // What a page or app needs beside the predictor: the row encoder, backend start-up and memory accounting.
 export { FittedSchema, type FittedSchemaJSON } from '../data/fittedSchema.js';
-export { init, backendName, backendInfo, type BackendName, type BackendOptions, type InitResult } from '../tensor/init.js';
+export { init, backendName, backendInfo, type BackendName, type BackendOptions, type GpuEntry, type InitResult } from '../tensor/init.js';
 export { memory, manualSeed, type MemoryInfo } from '../tensor/engine.js';
 
 export interface PredictorOptions extends BackendOptions {

@@ -1,4 +1,3 @@
-/// <reference types="@webgpu/types" />
 /** Choosing and starting backends: init({ backend }) and moving tensors between backends. */
 import type { Backend, BackendInfo } from '../backends/kernels.js';
 import { platform } from '../platform/index.js';
@@ -7,9 +6,17 @@ import { Tensor } from './tensor.js';
 
 export type BackendName = 'auto' | 'js' | 'native' | 'webgpu';
 
+/**
+ * A WebGPU entry object: `navigator.gpu` in a browser, Dawn's `create()` result in Node. Typed by the one method
+ * mtgrad calls on it, so the public types need no @webgpu/types (the optional `webgpu` package brings those).
+ */
+export interface GpuEntry {
+  requestAdapter(options?: { powerPreference?: 'low-power' | 'high-performance' }): Promise<unknown>;
+}
+
 export interface BackendOptions {
-  /** The WebGPU entry object for the webgpu backend (`navigator.gpu`, Dawn's `create()`); default: the platform's. */
-  gpu?: GPU;
+  /** The WebGPU entry object for the webgpu backend; default: the platform's (Dawn in Node, navigator.gpu in a browser). */
+  gpu?: GpuEntry;
 }
 
 /**
@@ -19,7 +26,8 @@ export interface BackendOptions {
 const FACTORIES: Record<Exclude<BackendName, 'auto'>, (options: BackendOptions) => Promise<Backend>> = {
   js: async () => (await import('../backends/js/index.js')).createJsBackend(),
   native: () => platform.createNativeBackend(),
-  webgpu: async (options) => (await import('../backends/webgpu/index.js')).createWebGpuBackend({ gpu: options.gpu }),
+  // GpuEntry is the structural view of GPU that the public types expose; the backend uses the full WebGPU type.
+  webgpu: async (options) => (await import('../backends/webgpu/index.js')).createWebGpuBackend({ gpu: options.gpu as GPU | undefined }),
 };
 
 /** Starts (once) and returns the named backend without making it current. */
