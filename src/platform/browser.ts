@@ -8,7 +8,11 @@ declare const MTGRAD_BUNDLE_VERSION: string | undefined;
 /** A URL made absolute against the page (or worker) address, so relative checkpoint paths work. */
 function absolute(location: string | URL): URL {
   const base = (globalThis as { location?: { href: string } }).location?.href;
-  return base ? new URL(String(location), base) : new URL(String(location));
+  try {
+    return base ? new URL(String(location), base) : new URL(String(location));
+  } catch {
+    throw new Error(`'${String(location)}' is not a URL${base ? '' : ' (and this context has no page address to resolve a relative one against: pass an absolute URL or the bytes)'}`);
+  }
 }
 
 export const platform: Platform = {
