@@ -1,4 +1,8 @@
 import { defineConfig } from 'vitest/config';
+import { generateWgslModule } from './scripts/generate-wgsl.mjs';
+
+// The webgpu backend imports its kernels as bundled strings: regenerate them from kernels/*.wgsl before any test.
+generateWgslModule();
 
 export default defineConfig({
   test: {

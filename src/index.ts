@@ -3,7 +3,7 @@ export type { DType, TypedArray, Shape, Backend, BackendInfo, Storage, Activatio
 export { Tensor, type NestedArray, type GradHook } from './tensor/tensor.js';
 export { manualSeed, memory, type MemoryInfo } from './tensor/engine.js';
 export { tidy, keep, dispose } from './tensor/scope.js';
-export { init, loadBackend, backendName, backendInfo, type BackendName, type InitResult } from './tensor/init.js';
+export { init, loadBackend, backendName, backendInfo, type BackendName, type BackendOptions, type GpuEntry, type InitResult } from './tensor/init.js';
 export * from './autograd/index.js';
 export * from './ops/index.js';
 export * as data from './data/index.js';

@@ -11,9 +11,11 @@
  *   mtgrad.metrics    any JSON (validation/test metrics, training settings)
  *
  * A single file keeps the write atomic (temp file + rename) and the weights and their encoding inseparable.
- * This module only reads and validates, so the inference entry can use it without the training code.
+ * This module only reads and validates, so the inference entry can use it without the training code (and, reading
+ * through the platform layer, in a browser: a path there is an address fetched relative to the page).
  */
-import { parseSafetensors, readSafetensors, type SafetensorsFile, type SafetensorsTensor } from '../io/safetensors.js';
+import { parseSafetensors, type SafetensorsFile, type SafetensorsTensor } from '../io/safetensorsFormat.js';
+import { platform } from '../platform/index.js';
 import type { FittedSchemaJSON } from '../data/fittedSchema.js';
 import type { DType } from '../backends/kernels.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -101,8 +103,10 @@ export function checkpointFromFile(path: string, file: SafetensorsFile): Checkpo
   };
 }
 
-export async function readCheckpoint(path: string): Promise<Checkpoint> {
-  return checkpointFromFile(path, await readSafetensors(path));
+/** A file path or file: URL (Node), or an http(s)/blob:/data: address (fetched; in a browser, relative to the page). */
+export async function readCheckpoint(location: string | URL): Promise<Checkpoint> {
+  const name = String(location);
+  return checkpointFromFile(name, parseSafetensors(await platform.readBytes(location), name));
 }
 
 export function parseCheckpoint(bytes: Uint8Array, path = 'checkpoint'): Checkpoint {

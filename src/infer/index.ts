@@ -6,17 +6,17 @@
  * imports no training code (no optimizers, loss weighting, trainer or command line).
  *
  *   import { loadPredictor } from 'mtgrad/infer';
- *   const predictor = await loadPredictor('run/model.safetensors');
+ *   const predictor = await loadPredictor('run/model.safetensors');   // or a URL, or the file's bytes
  *   const [scores] = await predictor.predict([{ age: 37, class_worker: 'Private', ... }]);
  *   // scores = { income: 0.08, never_married: 0.31 }
  */
 // Installs the Tensor methods (x.mul(...), x.backward()) that model code may use.
 import '../ops/index.js';
 import '../autograd/index.js';
-import { init, type BackendName } from '../tensor/init.js';
+import { init, type BackendName, type BackendOptions } from '../tensor/init.js';
 import { FittedSchema } from '../data/fittedSchema.js';
 import { createModel, type ModelName } from '../models/registry.js';
-import { readCheckpoint, restoreWeights, CheckpointError, type Checkpoint } from './checkpointFormat.js';
+import { parseCheckpoint, readCheckpoint, restoreWeights, CheckpointError, type Checkpoint } from './checkpointFormat.js';
 import { scoreRows, type OutputKind } from './score.js';
 import { ZooModelAdapter, type ZooModel } from './zooModel.js';
 
@@ -24,8 +24,12 @@ export { readCheckpoint, parseCheckpoint, restoreWeights, CheckpointError, type 
 export { scoreRows, type ScoringModel, type EncodedRows, type Scores, type OutputKind } from './score.js';
 export { ZooModelAdapter, type ZooModel } from './zooModel.js';
 export { mtgradVersion } from './version.js';
+// What a page or app needs beside the predictor: the row encoder, backend start-up and memory accounting.
+export { FittedSchema, type FittedSchemaJSON } from '../data/fittedSchema.js';
+export { init, backendName, backendInfo, type BackendName, type BackendOptions, type GpuEntry, type InitResult } from '../tensor/init.js';
+export { memory, manualSeed, type MemoryInfo } from '../tensor/engine.js';
 
-export interface PredictorOptions {
+export interface PredictorOptions extends BackendOptions {
   /** Default 'auto'. */
   backend?: BackendName;
   /** Rows per forward pass. Default 4096. */
@@ -58,11 +62,23 @@ export function modelFromCheckpoint(checkpoint: Checkpoint): ZooModelAdapter {
   return model;
 }
 
-export async function loadPredictor(path: string, options: PredictorOptions = {}): Promise<Predictor> {
-  const checkpoint = await readCheckpoint(path);
-  if (!checkpoint.schema) throw new CheckpointError(path, 'the checkpoint has no data schema, so raw rows cannot be encoded');
+/** Where a checkpoint comes from: a file path or URL (fetched where it is not a file), or the file's bytes. */
+export type CheckpointSource = string | URL | ArrayBuffer | ArrayBufferView;
+
+async function checkpointFrom(source: CheckpointSource): Promise<Checkpoint> {
+  if (source instanceof ArrayBuffer) return parseCheckpoint(new Uint8Array(source), 'checkpoint bytes');
+  if (ArrayBuffer.isView(source)) return parseCheckpoint(new Uint8Array(source.buffer, source.byteOffset, source.byteLength), 'checkpoint bytes');
+  if (typeof source !== 'string' && !(source instanceof URL)) {
+    throw new TypeError(`loadPredictor: expected a path, URL, ArrayBuffer or Uint8Array, got ${source === null ? 'null' : typeof source}`);
+  }
+  return readCheckpoint(source);
+}
+
+export async function loadPredictor(source: CheckpointSource, options: PredictorOptions = {}): Promise<Predictor> {
+  const checkpoint = await checkpointFrom(source);
+  if (!checkpoint.schema) throw new CheckpointError(checkpoint.path, 'the checkpoint has no data schema, so raw rows cannot be encoded');
   const schema = FittedSchema.fromJSON(checkpoint.schema);
-  const started = await init({ backend: options.backend ?? 'auto' });
+  const started = await init({ backend: options.backend ?? 'auto', gpu: options.gpu });
   const model = modelFromCheckpoint(checkpoint);
   const { tensors: _weights, ...meta } = checkpoint;
   const kinds = model.taskKinds();

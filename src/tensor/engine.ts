@@ -5,7 +5,6 @@
 import type { Backend, BackendMemory, Storage } from '../backends/kernels.js';
 import { bytesPerElement } from '../backends/kernels.js';
 import { JsBackend } from '../backends/js/index.js';
-import { randomBytes } from 'node:crypto';
 
 /** What the engine needs of a tensor (the class lives in tensor.ts, which imports this file). */
 export interface Tracked {
@@ -38,9 +37,10 @@ class Engine {
   randomOffset = 0;
 
   constructor() {
-    const seed = randomBytes(8);
-    this.seedLo = seed.readUInt32LE(0);
-    this.seedHi = seed.readUInt32LE(4);
+    // Web Crypto: a global in browsers, workers and Node >= 19, so the engine needs no node: import.
+    const seed = globalThis.crypto.getRandomValues(new Uint32Array(2));
+    this.seedLo = seed[0];
+    this.seedHi = seed[1];
   }
 
   get backend(): Backend {

@@ -1,24 +1,42 @@
 /** Choosing and starting backends: init({ backend }) and moving tensors between backends. */
 import type { Backend, BackendInfo } from '../backends/kernels.js';
+import { platform } from '../platform/index.js';
 import { engine } from './engine.js';
 import { Tensor } from './tensor.js';
 
 export type BackendName = 'auto' | 'js' | 'native' | 'webgpu';
 
-/** Each factory loads its backend lazily (the addon, Dawn) and throws an Error saying why when unavailable. */
-const FACTORIES: Record<Exclude<BackendName, 'auto'>, () => Promise<Backend>> = {
+/**
+ * A WebGPU entry object: `navigator.gpu` in a browser, Dawn's `create()` result in Node. Typed by the one method
+ * mtgrad calls on it, so the public types need no @webgpu/types (the optional `webgpu` package brings those).
+ */
+export interface GpuEntry {
+  requestAdapter(options?: { powerPreference?: 'low-power' | 'high-performance' }): Promise<unknown>;
+}
+
+export interface BackendOptions {
+  /** The WebGPU entry object for the webgpu backend; default: the platform's (Dawn in Node, navigator.gpu in a browser). */
+  gpu?: GpuEntry;
+}
+
+/**
+ * Each factory loads its backend lazily (the addon and Dawn through the platform layer, so a browser build has
+ * neither) and throws an Error saying why when unavailable.
+ */
+const FACTORIES: Record<Exclude<BackendName, 'auto'>, (options: BackendOptions) => Promise<Backend>> = {
   js: async () => (await import('../backends/js/index.js')).createJsBackend(),
-  native: async () => (await import('../backends/native/index.js')).createNativeBackend(),
-  webgpu: async () => (await import('../backends/webgpu/index.js')).createWebGpuBackend(),
+  native: () => platform.createNativeBackend(),
+  // GpuEntry is the structural view of GPU that the public types expose; the backend uses the full WebGPU type.
+  webgpu: async (options) => (await import('../backends/webgpu/index.js')).createWebGpuBackend({ gpu: options.gpu as GPU | undefined }),
 };
 
 /** Starts (once) and returns the named backend without making it current. */
-export async function loadBackend(name: Exclude<BackendName, 'auto'>): Promise<Backend> {
+export async function loadBackend(name: Exclude<BackendName, 'auto'>, options: BackendOptions = {}): Promise<Backend> {
   const existing = engine.backends.get(name);
   if (existing) return existing;
   const factory = FACTORIES[name];
   if (!factory) throw new Error(`init: unknown backend '${name}' (expected auto, js, native or webgpu)`);
-  const b = await factory();
+  const b = await factory(options);
   engine.register(b, false);
   return b;
 }
@@ -29,17 +47,22 @@ export interface InitResult { backend: string; info: BackendInfo; tried: Record<
  * Makes `backend` current for new tensors. 'auto' picks webgpu on a real GPU (not a software adapter), else native,
  * else js; `tried` says why each skipped one was skipped.
  */
-export async function init(opts: { backend?: BackendName } = {}): Promise<InitResult> {
+export async function init(opts: { backend?: BackendName } & BackendOptions = {}): Promise<InitResult> {
   const want = opts.backend ?? 'auto';
   const tried: Record<string, string> = {};
   if (want !== 'auto') {
-    const b = await loadBackend(want);
+    const b = await loadBackend(want, opts);
     engine.setCurrent(b.name);
     return { backend: b.name, info: b.info(), tried };
   }
   for (const name of ['webgpu', 'native'] as const) {
+    const skip = name === 'webgpu' && !opts.gpu && !engine.backends.has(name) ? platform.autoWebGpuSkipReason() : null;
+    if (skip) {
+      tried[name] = skip;
+      continue;
+    }
     try {
-      const b = await loadBackend(name);
+      const b = await loadBackend(name, opts);
       if (name === 'webgpu' && b.info().isSoftware) {
         tried[name] = `adapter '${b.info().description}' is a software renderer`;
         // Release Dawn's device now: a software adapter is never picked by 'auto' (init({backend:'webgpu'}) still can).

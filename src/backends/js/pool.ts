@@ -9,6 +9,7 @@
  * most `capBytes` (MTGRAD_POOL_MB, default 512 MiB); beyond that disposed arrays are simply dropped for the GC.
  */
 import type { DType, TypedArray } from '../kernels.js';
+import { readEnv } from '../../platform/env.js';
 
 const MIN_POOLED_BYTES = 4 * 1024;
 
@@ -16,7 +17,7 @@ export class ArrayPool {
   private readonly free = new Map<string, TypedArray[]>();
   private pooledBytes = 0;
 
-  constructor(private readonly capBytes = Number(process.env.MTGRAD_POOL_MB ?? 512) * 1024 * 1024) {}
+  constructor(private readonly capBytes = Number(readEnv('MTGRAD_POOL_MB') ?? 512) * 1024 * 1024) {}
 
   /** A pooled, zero-filled array of this dtype and length, or null when none is free. */
   take(dtype: DType, size: number): TypedArray | null {

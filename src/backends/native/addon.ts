@@ -71,15 +71,24 @@ export function addonPath(): string {
   return override ? resolve(override) : join(packageRoot(), 'native', 'build', 'Release', 'mtgrad_native.node');
 }
 
+/**
+ * Why the addon at `path` is missing: the reason scripts/build-native.mjs wrote beside the build when it failed
+ * (npm hides a dependency's install output), else how to build it.
+ */
+function notBuiltReason(path: string): string {
+  const note = join(dirname(dirname(path)), 'NOT_BUILT.txt');
+  if (existsSync(note)) return readFileSync(note, 'utf8').trim();
+  const inNodeModules = packageRoot().split(/[\\/]/).includes('node_modules');
+  return `${path} is missing; install cmake and a C++17 compiler, then run \`${inNodeModules ? 'npm rebuild mtgrad' : 'npm run build:native'}\``;
+}
+
 let cached: NativeAddon | null = null;
 
 /** Loads the addon once; throws an Error saying why it is unavailable (so init('auto') can fall back to js). */
 export function loadAddon(): NativeAddon {
   if (cached) return cached;
   const path = addonPath();
-  if (!existsSync(path)) {
-    throw new Error(`native addon not built: ${path} is missing (run \`npm run build:native\`; needs cmake and a C++17 compiler)`);
-  }
+  if (!existsSync(path)) throw new Error(`native addon not built: ${notBuiltReason(path)}`);
   try {
     cached = createRequire(import.meta.url)(path) as NativeAddon;
   } catch (e) {

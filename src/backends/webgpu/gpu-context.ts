@@ -1,8 +1,10 @@
 /// <reference types="@webgpu/types" />
 /**
- * Opens Dawn (npm `webgpu`, an optional dependency loaded lazily so mtgrad works where it is absent), picks an
- * adapter and creates a device with the adapter's maximum limits.
+ * Opens a WebGPU adapter and creates a device with the adapter's maximum limits, from any `GPU` object:
+ * `navigator.gpu` in a browser, Dawn's `create()` result in Node (the platform's default, loaded lazily so mtgrad
+ * works where the optional npm `webgpu` package is absent).
  */
+import { platform } from '../../platform/index.js';
 
 export interface GpuContext {
   device: GPUDevice;
@@ -12,39 +14,16 @@ export interface GpuContext {
 }
 
 /**
- * Dawn's entry object must stay referenced for the life of the process: once it is garbage-collected, Dawn
- * tears down its instance under live devices and crashes later at random. Module scope keeps it alive.
+ * The platform's default `GPU` object (in Node: the process-wide Dawn instance, created once and kept referenced).
+ * Exported so other WebGPU users in the same process — e.g. the tfjs-webgpu comparison bench, through
+ * `navigator.gpu` — share the one Dawn instance instead of creating a second.
  */
-let dawnInstance: GPU | null = null;
-
-async function loadDawn(): Promise<GPU> {
-  if (dawnInstance) return dawnInstance;
-  let mod: { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
-  try {
-    // A variable specifier keeps bundlers and tsc from requiring the optional package to exist.
-    const name = 'webgpu';
-    mod = (await import(name)) as typeof mod;
-  } catch (e) {
-    throw new Error(`webgpu backend unavailable: the optional npm package 'webgpu' (Dawn for Node) could not be loaded `
-      + `(${(e as Error).message}); install it with 'npm install webgpu'`);
-  }
-  Object.assign(globalThis, mod.globals);
-  dawnInstance = mod.create([]);
-  return dawnInstance;
-}
-
-/**
- * The process-wide Dawn `GPU` object (created once, kept referenced for the process lifetime). Exported so other
- * WebGPU users in the same process — e.g. the tfjs-webgpu comparison bench, through `navigator.gpu` — share the
- * one Dawn instance instead of creating a second.
- */
-export const dawnGpu = (): Promise<GPU> => loadDawn();
+export const dawnGpu = (): Promise<GPU> => platform.defaultGpu();
 
 const SOFTWARE_PATTERN = /llvmpipe|lavapipe|swiftshader|software|warp|basic render/i;
 
-export async function openGpu(): Promise<GpuContext> {
-  const gpu = await loadDawn();
-  if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = '/tmp'; // Vulkan loaders warn (or fail) without it
+export async function openGpu(gpuObject?: GPU): Promise<GpuContext> {
+  const gpu = gpuObject ?? await platform.defaultGpu();
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) {
     throw new Error('webgpu backend unavailable: no WebGPU adapter found (no GPU driver; on Linux without a GPU install '

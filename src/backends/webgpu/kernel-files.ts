@@ -1,40 +1,18 @@
 /**
- * Finds the WGSL sources in the package's `kernels/` folder and specialises them. Sources are plain WGSL plus a
+ * The WGSL sources of the package's `kernels/` folder, specialised. The text is bundled at build time
+ * (scripts/generate-wgsl.mjs writes wgsl.generated.ts from kernels/*.wgsl), so nothing is read from disk and the
+ * backend runs in a browser too. Sources are plain WGSL plus a
  * small preprocessor: `{{NAME}}` is replaced by a template value, and `#if NAME` / `#if !NAME` / `#else` /
  * `#endif` lines keep or drop blocks (WGSL type-checks dead functions too, so a vec4 and a scalar variant of the
  * same binding cannot both be written out).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { WGSL_SOURCES } from './wgsl.generated.js';
 
 export type TemplateValues = Record<string, string | number | boolean>;
 
-let kernelsDir: string | null = null;
-
-/** The `kernels` folder next to package.json, searched upward so both src/ and dist/src/ layouts work. */
-export function findKernelsDir(): string {
-  if (kernelsDir) return kernelsDir;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'kernels', 'common.wgsl'))) {
-      kernelsDir = join(dir, 'kernels');
-      return kernelsDir;
-    }
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('webgpu: cannot find the kernels/ folder (WGSL sources) above ' + fileURLToPath(import.meta.url));
-    dir = parent;
-  }
-}
-
-const sources = new Map<string, string>();
-
 function readKernel(file: string): string {
-  let text = sources.get(file);
-  if (text === undefined) {
-    text = readFileSync(join(findKernelsDir(), file), 'utf8');
-    sources.set(file, text);
-  }
+  const text = WGSL_SOURCES[file];
+  if (text === undefined) throw new Error(`webgpu: no WGSL source '${file}' in kernels/ (bundled sources: ${Object.keys(WGSL_SOURCES).join(', ')})`);
   return text;
 }
 
