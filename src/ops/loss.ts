@@ -12,6 +12,7 @@ import { logSoftmax, sum } from './reduce.js';
 import { arange } from './creation.js';
 import { reshape } from './shape.js';
 import { stopGradient } from '../autograd/record.js';
+import { opScope } from '../tensor/scope.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -65,7 +66,7 @@ function ne0(m: Tensor): Tensor { return cast(lt(0, abs(m)), m.dtype); }
 function ones(like: Tensor): Tensor { return add(mul(like, 0), 1); }
 
 /** Binary cross-entropy on logits: max(x,0) − x·y + log1p(e^−|x|), never overflowing. */
-export function bceWithLogits(logits: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
+export const bceWithLogits = opScope(function bceWithLogits(logits: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
   const op = 'bceWithLogits';
   checkSameShape(op, logits, target);
   assertFloat(op, logits);
@@ -76,10 +77,10 @@ export function bceWithLogits(logits: Tensor, target: Tensor, opts: LossOptions 
     y.requiresGrad ? mul(g, neg(logits)) : null,
   ]);
   return reduceLoss(op, per, opts);
-}
+});
 
 /** Binary cross-entropy on probabilities; each log is clamped at −100 like PyTorch, so p = 0 or 1 stays finite. */
-export function bce(prob: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
+export const bce = opScope(function bce(prob: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
   const op = 'bce';
   checkSameShape(op, prob, target);
   assertFloat(op, prob);
@@ -89,16 +90,16 @@ export function bce(prob: Tensor, target: Tensor, opts: LossOptions = {}): Tenso
   const log1mP = maximum(log(sub(1, p)), -100);
   const per = neg(add(mul(y, logP), mul(sub(1, y), log1mP)));
   return reduceLoss(op, per, opts);
-}
+});
 
-export function mse(pred: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
+export const mse = opScope(function mse(pred: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
   checkSameShape('mse', pred, target);
   assertFloat('mse', pred);
   return reduceLoss('mse', square(sub(pred, maskTargets(target, opts.mask))), opts);
-}
+});
 
 /** Huber: ½d² where |d| ≤ δ, else δ(|d| − ½δ). */
-export function huber(pred: Tensor, target: Tensor, opts: LossOptions & { delta?: number } = {}): Tensor {
+export const huber = opScope(function huber(pred: Tensor, target: Tensor, opts: LossOptions & { delta?: number } = {}): Tensor {
   const op = 'huber';
   checkSameShape(op, pred, target);
   assertFloat(op, pred);
@@ -108,17 +109,17 @@ export function huber(pred: Tensor, target: Tensor, opts: LossOptions & { delta?
   const ad = abs(d);
   const per = where(lt(ad, delta), mul(square(d), 0.5), mul(sub(ad, 0.5 * delta), delta));
   return reduceLoss(op, per, opts);
-}
+});
 
 /** One-hot rows of width `classes` for int32 labels, in the given float dtype. */
-export function oneHot(labels: Tensor, classes: number, dtype: Tensor['dtype'] = 'float32'): Tensor {
+export const oneHot = opScope(function oneHot(labels: Tensor, classes: number, dtype: Tensor['dtype'] = 'float32'): Tensor {
   assertDtype('oneHot', labels, 'int32', 'labels');
   const cls = arange(0, classes, 1, { dtype: 'int32', backend: labels.backendName });
   return cast(eq(reshape(labels, [...labels.shape, 1]), cls), dtype);
-}
+});
 
 /** Softmax cross-entropy for logits [N, C] and int32 labels [N] in [0, C). */
-export function crossEntropy(logits: Tensor, labels: Tensor, opts: LossOptions = {}): Tensor {
+export const crossEntropy = opScope(function crossEntropy(logits: Tensor, labels: Tensor, opts: LossOptions = {}): Tensor {
   const op = 'crossEntropy';
   assertFloat(op, logits);
   assertDtype(op, labels, 'int32', 'labels');
@@ -138,4 +139,4 @@ export function crossEntropy(logits: Tensor, labels: Tensor, opts: LossOptions =
   }
   const per = neg(sum(mul(logSoftmax(logits, -1), oneHot(labels, C, logits.dtype)), -1));
   return reduceLoss(op, per, opts);
-}
+});
