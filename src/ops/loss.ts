@@ -11,6 +11,7 @@ import { abs, cast, eq, log, maximum, mul, neg, sub, where, add, lt, div, square
 import { logSoftmax, sum } from './reduce.js';
 import { arange } from './creation.js';
 import { reshape } from './shape.js';
+import { knownValues } from './index-check.js';
 import { stopGradient } from '../autograd/record.js';
 import { opScope } from '../tensor/scope.js';
 
@@ -127,10 +128,11 @@ export const crossEntropy = opScope(function crossEntropy(logits: Tensor, labels
     throw new Error(`${op}: expected logits [N, C] and labels [N], got ${fmt(logits.shape)} and ${fmt(labels.shape)}`);
   }
   const C = logits.shape[1];
-  const be = backendOf(op, logits, labels);
-  if (be.info().syncReadback && labels.size > 0) {
-    const lab = labels.dataSync();
-    const maskData = opts.mask?.dataSync();
+  backendOf(op, logits, labels);
+  const lab = labels.size > 0 ? knownValues(labels) : undefined;
+  const maskData = opts.mask ? knownValues(opts.mask) : undefined;
+  // With a mask the host cannot see (computed on the GPU), out-of-range labels may be masked-out ones: not checked.
+  if (lab && (!opts.mask || maskData)) {
     for (let i = 0; i < lab.length; i++) {
       if ((lab[i] < 0 || lab[i] >= C) && (!maskData || maskData[i] !== 0)) {
         throw new Error(`${op}: label ${lab[i]} at row ${i} is outside [0, ${C})`);

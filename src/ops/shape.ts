@@ -5,6 +5,7 @@ import { broadcastShapes, checkShape, fmt, normAxis, padShape, shapesEqual, size
 import { assertDtype, backendOf, wrap } from './util.js';
 import { sumToShape } from './reduce.js';
 import { zeros } from './creation.js';
+import { checkIndexRange } from './index-check.js';
 import { opScope } from '../tensor/scope.js';
 
 /** Same data, new shape (one dimension may be -1). Shares storage: no copy. */
@@ -201,6 +202,7 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
   const n = x.shape[a];
   const inner = sizeOf(x.shape.slice(a + 1));
   const outShape = [...x.shape.slice(0, a), ...indices.shape, ...x.shape.slice(a + 1)];
+  checkIndexRange(op, indices, n);
   const y = wrap(be.gather(x.storage, indices.storage, outer, n, inner), outShape);
   return record(op, [x], y, (g) => [wrap(be.scatterAdd(g.storage, indices.storage, outer, n, inner), x.shape)], [indices]);
 }
