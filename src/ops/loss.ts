@@ -7,10 +7,10 @@ import { record } from '../autograd/record.js';
 import { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, fmt, shapesEqual } from '../tensor/shape.js';
 import { assertDtype, assertFloat, backendOf, wrap } from './util.js';
-import { abs, cast, eq, log, maximum, mul, neg, sub, where, add, lt, div, square } from './elementwise.js';
+import { abs, cast, eq, gt, le, log, maximum, mul, neg, sub, where, add, lt, div, square } from './elementwise.js';
 import { logSoftmax, sum } from './reduce.js';
 import { arange } from './creation.js';
-import { reshape } from './shape.js';
+import { broadcastTo, reshape } from './shape.js';
 import { knownValues } from './index-check.js';
 import { stopGradient } from '../autograd/record.js';
 import { opScope } from '../tensor/scope.js';
@@ -42,16 +42,40 @@ function checkAux(op: string, what: string, t: Tensor | undefined, like: Tensor)
   if (t.dtype !== like.dtype) throw new Error(`${op}: ${what} must be ${like.dtype}, got ${t.dtype}`);
 }
 
-/** Where masked out, targets are replaced by 0 so that an undefined label (NaN, -1...) never reaches a gradient. */
-function maskTargets(target: Tensor, mask?: Tensor): Tensor {
-  return mask ? where(mask, target, 0) : target;
+/**
+ * Where masked out, a value (target, prediction, logit, weight) is replaced by `fill` with `where` — not multiplied by
+ * 0 — so that an undefined label or a NaN/∞ prediction in a masked row never reaches the loss or any gradient.
+ */
+function maskOut(t: Tensor, mask: Tensor | undefined, fill = 0): Tensor {
+  return mask ? where(mask, t, fill) : t;
+}
+
+/** Checks weight and mask against the per-element loss shape before anything uses them. */
+function checkOpts(op: string, like: Tensor, opts: LossOptions): void {
+  checkAux(op, 'weight', opts.weight, like);
+  checkAux(op, 'mask', opts.mask, like);
+}
+
+/**
+ * log(t) clamped at −100 like PyTorch, with a finite gradient at t = 0 (no 0·∞): comparisons and `where` only, so a
+ * NaN stays NaN (max/min may drop NaN on some backends).
+ */
+function clampedLog(t: Tensor): Tensor {
+  const nonPositive = le(t, 0);
+  const l = log(where(nonPositive, 1, t));
+  return where(nonPositive, -100, where(lt(l, -100), -100, l));
+}
+
+/** ±∞ logits become ±FLOAT32_MAX (NaN stays NaN): the stable BCE formula then gives 0 or a huge finite loss, not ∞−∞. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+function finiteLogits(x: Tensor): Tensor {
+  return where(gt(x, FLOAT32_MAX), FLOAT32_MAX, where(lt(x, -FLOAT32_MAX), -FLOAT32_MAX, x));
 }
 
 function reduceLoss(op: string, per: Tensor, opts: LossOptions): Tensor {
-  checkAux(op, 'weight', opts.weight, per);
-  checkAux(op, 'mask', opts.mask, per);
+  checkOpts(op, per, opts);
   let l = per;
-  if (opts.weight) l = mul(l, opts.weight);
+  if (opts.weight) l = mul(l, maskOut(opts.weight, opts.mask));
   if (opts.mask) l = where(opts.mask, l, 0);
   const reduction = opts.reduction ?? 'mean';
   if (reduction === 'none') return l;
@@ -59,12 +83,12 @@ function reduceLoss(op: string, per: Tensor, opts: LossOptions): Tensor {
   if (reduction === 'sum') return total;
   if (reduction !== 'mean') throw new Error(`${op}: reduction must be 'mean', 'sum' or 'none', got '${String(reduction)}'`);
   if (!opts.mask) return div(total, Math.max(per.size, 1));
-  const counted = stopGradient(sum(mul(ne0(opts.mask), ones(per))));
+  // Counts the mask's non-zeros over the loss's shape (the mask may broadcast); never reads the loss's values.
+  const counted = stopGradient(sum(broadcastTo(ne0(opts.mask), per.shape)));
   return div(total, maximum(counted, 1));
 }
 
 function ne0(m: Tensor): Tensor { return cast(lt(0, abs(m)), m.dtype); }
-function ones(like: Tensor): Tensor { return add(mul(like, 0), 1); }
 
 /** Binary cross-entropy on logits: max(x,0) − x·y + log1p(e^−|x|), never overflowing. */
 export const bceWithLogits = opScope(function bceWithLogits(logits: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
@@ -72,10 +96,12 @@ export const bceWithLogits = opScope(function bceWithLogits(logits: Tensor, targ
   checkSameShape(op, logits, target);
   assertFloat(op, logits);
   const be = backendOf(op, logits, target);
-  const y = maskTargets(target, opts.mask);
-  const per = record(op, [logits, y], wrap(be.bceWithLogits(logits.storage, y.storage), logits.shape), (g) => [
-    logits.requiresGrad ? mul(g, wrap(be.bceWithLogitsGrad(logits.storage, y.storage), logits.shape)) : null,
-    y.requiresGrad ? mul(g, neg(logits)) : null,
+  checkOpts(op, logits, opts);
+  const y = maskOut(target, opts.mask);
+  const x = finiteLogits(maskOut(logits, opts.mask));
+  const per = record(op, [x, y], wrap(be.bceWithLogits(x.storage, y.storage), x.shape), (g) => [
+    x.requiresGrad ? mul(g, wrap(be.bceWithLogitsGrad(x.storage, y.storage), x.shape)) : null,
+    y.requiresGrad ? mul(g, neg(x)) : null,
   ]);
   return reduceLoss(op, per, opts);
 });
@@ -85,10 +111,11 @@ export const bce = opScope(function bce(prob: Tensor, target: Tensor, opts: Loss
   const op = 'bce';
   checkSameShape(op, prob, target);
   assertFloat(op, prob);
-  const y = maskTargets(target, opts.mask);
-  const p = maskTargets(prob, opts.mask);
-  const logP = maximum(log(p), -100);
-  const log1mP = maximum(log(sub(1, p)), -100);
+  checkOpts(op, prob, opts);
+  const y = maskOut(target, opts.mask);
+  const p = maskOut(prob, opts.mask);
+  const logP = clampedLog(p);
+  const log1mP = clampedLog(sub(1, p));
   const per = neg(add(mul(y, logP), mul(sub(1, y), log1mP)));
   return reduceLoss(op, per, opts);
 });
@@ -96,7 +123,8 @@ export const bce = opScope(function bce(prob: Tensor, target: Tensor, opts: Loss
 export const mse = opScope(function mse(pred: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
   checkSameShape('mse', pred, target);
   assertFloat('mse', pred);
-  return reduceLoss('mse', square(sub(pred, maskTargets(target, opts.mask))), opts);
+  checkOpts('mse', pred, opts);
+  return reduceLoss('mse', square(sub(maskOut(pred, opts.mask), maskOut(target, opts.mask))), opts);
 });
 
 /** Huber: ½d² where |d| ≤ δ, else δ(|d| − ½δ). */
@@ -106,7 +134,8 @@ export const huber = opScope(function huber(pred: Tensor, target: Tensor, opts: 
   assertFloat(op, pred);
   const delta = opts.delta ?? 1;
   if (!(delta > 0)) throw new Error(`${op}: delta must be positive, got ${delta}`);
-  const d = sub(pred, maskTargets(target, opts.mask));
+  checkOpts(op, pred, opts);
+  const d = sub(maskOut(pred, opts.mask), maskOut(target, opts.mask));
   const ad = abs(d);
   const per = where(lt(ad, delta), mul(square(d), 0.5), mul(sub(ad, 0.5 * delta), delta));
   return reduceLoss(op, per, opts);
@@ -139,6 +168,14 @@ export const crossEntropy = opScope(function crossEntropy(logits: Tensor, labels
       }
     }
   }
-  const per = neg(sum(mul(logSoftmax(logits, -1), oneHot(labels, C, logits.dtype)), -1));
+  const m = opts.mask;
+  if (m && (m.ndim > 1 || (m.ndim === 1 && m.shape[0] !== labels.shape[0] && m.shape[0] !== 1))) {
+    throw new Error(`${op}: mask ${fmt(m.shape)} must broadcast to the loss shape ${fmt(labels.shape)} without enlarging it`);
+  }
+  // Masked rows: logits 0 and label 0, so that their NaN/∞ logits or undefined labels reach no gradient.
+  const x = opts.mask ? maskOut(logits, reshape(opts.mask, [...opts.mask.shape, 1])) : logits;
+  const safeLabels = opts.mask ? maskOut(labels, opts.mask) : labels;
+  // where, not mul: a −∞ logit (a class masked out by the caller) has log-probability −∞, and −∞·0 would be NaN.
+  const per = neg(sum(where(oneHot(safeLabels, C, logits.dtype), logSoftmax(x, -1), 0), -1));
   return reduceLoss(op, per, opts);
 });

@@ -5,7 +5,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { fmt, normAxes, normAxis, shapesEqual, sizeOf } from '../tensor/shape.js';
 import { assertFloat, backendOf, wrap } from './util.js';
 import { broadcastTo, reshape } from './shape.js';
-import { add, div, eq, exp, log, mul, sub } from './elementwise.js';
+import { add, div, eq, exp, log, mul, sub, where } from './elementwise.js';
 import { opScope } from '../tensor/scope.js';
 
 export type Axes = number | readonly number[] | undefined;
@@ -101,12 +101,25 @@ export const variance = opScope(function variance(x: Tensor, axes?: Axes, opts: 
   return div(sum(mul(centered, centered), ax, opts.keepdim ?? false), dof);
 });
 
-/** log Σ exp(x), stable: the max is subtracted first (and treated as a constant; the gradient is exact). */
+/**
+ * log Σ exp(x), stable: the max is subtracted first (and treated as a constant; the gradient is exact). A row whose
+ * max is not finite gives that max (all −∞ or empty: −∞; any +∞: +∞) with a zero gradient, never NaN: those rows are
+ * computed on zeros and replaced with `where`.
+ */
 export const logsumexp = opScope(function logsumexp(x: Tensor, axes?: Axes, keepdim = false): Tensor {
   assertFloat('logsumexp', x);
   const ax = normAxes('logsumexp', axes, x.ndim);
+  const keepShape = reducedShape(x.shape, ax, true);
+  if (sizeOf(ax.map((a) => x.shape[a])) === 0) {
+    // log of an empty sum: −∞ (and no gradient reaches x, which has no elements along the axes).
+    const empty = wrap(backendOf('logsumexp', x).fill(sizeOf(keepShape), -Infinity, x.dtype), keepShape);
+    return finishShape(empty, x.shape, ax, keepdim);
+  }
   const m = stopGradient(extreme('max', x, ax, true));
-  const y = add(log(sum(exp(sub(x, m)), ax, true)), m);
+  const finite = eq(sub(m, m), 0); // ±∞ - ±∞ and NaN - NaN are NaN
+  const xs = where(broadcastTo(finite, x.shape), x, 0);
+  const ms = where(finite, m, 0);
+  const y = where(finite, add(log(sum(exp(sub(xs, ms)), ax, true)), ms), m);
   return finishShape(y, x.shape, ax, keepdim);
 });
 
