@@ -68,6 +68,23 @@ describe(`bad input: same error on ${backends.join(', ')}`, () => {
     });
   }
 
+  it('indices computed on the device: same error (on WebGPU at the next readback, from the shader\'s flag)', async () => {
+    const outcomes: unknown[] = [];
+    for (const b of backends) {
+      let got: unknown = 'no error';
+      try {
+        const idx = mt.add(i32(b, [0, 5, 1]), 2); // [2, 7, 3]: not known on the host
+        const y = mt.gather(f32(b, [5, 3]), idx);
+        await y.data();
+      } catch (e) { got = { cls: (e as Error).constructor.name, message: (e as Error).message }; }
+      outcomes.push(got);
+    }
+    expect(outcomes[0]).toEqual({ cls: 'Error', message: 'gather: index 7 (at position 1) out of range [0, 5)' });
+    for (const [i, o] of outcomes.entries()) expect(o, `on ${backends[i]}`).toEqual(outcomes[0]);
+    // The flag is cleared once reported: the backend keeps working.
+    for (const b of backends) expect(Array.from(await mt.gather(f32(b, [5, 1], 2), i32(b, [4])).data())).toEqual([2]);
+  });
+
   it('a masked-out label outside the classes is accepted on every backend (the row does not count)', async () => {
     for (const b of backends) {
       const loss = mt.crossEntropy(mt.tensor([[1, 2, 3], [0, 0, 0]], { backend: b }), i32(b, [2, 7]), { mask: mt.tensor([1, 0], { backend: b }) });
