@@ -12,6 +12,7 @@ import { loadAddon, NativeBackend } from '../src/backends/native/index.js';
 import { numpyMatmul } from './matmul-numpy.js';
 import { gatedMixtureBench } from './matmul-gated.js';
 import { randomArray } from './inputs.js';
+import { matmulDisposeBench } from './matmul-dispose.js';
 
 export const SHAPES = [[1024, 512, 256], [1024, 256, 128], [4096, 512, 512], [512, 512, 512], [2048, 2048, 2048]] as const;
 
@@ -94,6 +95,7 @@ export async function run(args: string[]): Promise<void> {
   }
 
   await gatedMixtureBench(js, nat, quick);
+  await matmulDisposeBench(quick);
 
   const rss = process.resourceUsage().maxRSS; // KiB on Linux
   console.log(`\npeak RSS of this process: ${(rss / 1024).toFixed(0)} MiB`);

@@ -84,6 +84,12 @@ interface Sink {
 
 function run(op: string, roots: readonly Tensor[], opts: BackwardOptions, sink: Sink): void {
   const seeds = seedGrads(op, roots, opts);
+  // Nodes consumed by this pass release what they saved when the pass ends, not while the walk still reads them.
+  engine.beginBackward();
+  try { walk(op, roots, seeds, opts, sink); } finally { engine.endBackward(); }
+}
+
+function walk(op: string, roots: readonly Tensor[], seeds: Tensor[], opts: BackwardOptions, sink: Sink): void {
   const order = topoOrder(roots);
   // In grad mode, only walk nodes from which a wanted tensor can be reached.
   let needed: Set<Tensor> | null = null;
@@ -143,7 +149,7 @@ function run(op: string, roots: readonly Tensor[], opts: BackwardOptions, sink: 
     });
     const inGrads = callNodeBackward(node.op, node.backward, outGrads, node.inputs);
     disposeAll();
-    if (!opts.retainGraph) node.backward = null;
+    if (!opts.retainGraph) { node.backward = null; if (node.grip) engine.releaseConsumed(node.grip); }
     node.inputs.forEach((inp, i) => {
       const gi = inGrads[i];
       if (!gi) return;
@@ -157,8 +163,8 @@ function run(op: string, roots: readonly Tensor[], opts: BackwardOptions, sink: 
 
 /** Runs a node's gradient in its own scope; every returned gradient becomes a tensor owned by the tape. */
 function callNodeBackward(op: string, fn: NonNullable<GradNode['backward']>, gs: readonly (Tensor | null)[], inputs: readonly Tensor[]): (Tensor | null)[] {
-  engine.startScope();
-  const owned = new Set<Tensor>();
+  const depth = engine.startScope();
+  const owned = engine.newMark();
   let out: (Tensor | null)[] = [];
   const prev = engine.gradEnabled;
   engine.gradEnabled = false;
@@ -170,31 +176,37 @@ function callNodeBackward(op: string, fn: NonNullable<GradNode['backward']>, gs:
       if (!shapesEqual(r.shape, inputs[i].shape)) {
         throw new Error(`internal: gradient of '${op}' for input ${i} has shape ${fmt(r.shape)}, expected ${fmt(inputs[i].shape)}`);
       }
-      const mine = owned.has(r) || gs.includes(r) || !engine.inCurrentScope(r) ? alias(r) : r;
-      owned.add(mine);
+      const mine = r.mark === owned || gs.includes(r) || !engine.inCurrentScope(r) ? alias(r) : r;
+      mine.mark = owned;
       return mine;
     });
-  } finally {
+  } catch (e) {
     engine.gradEnabled = prev;
-    engine.endScope(owned);
+    engine.endScope(depth);
+    throw e;
   }
+  engine.gradEnabled = prev;
+  engine.endScope(depth, owned);
   return out;
 }
 
 function applyHooks(t: Tensor, g: Tensor): Tensor {
   if (!t.hasHooks) return g;
-  engine.startScope();
+  const depth = engine.startScope();
   const prev = engine.gradEnabled;
   engine.gradEnabled = false;
   let r = g;
-  const keepSet = new Set<Tensor>();
+  const survivor = engine.newMark();
   try {
     r = t.runHooks(g);
-    if (r !== g) { r = engine.inCurrentScope(r) ? r : alias(r); keepSet.add(r); }
-  } finally {
+    if (r !== g) { r = engine.inCurrentScope(r) ? r : alias(r); r.mark = survivor; }
+  } catch (e) {
     engine.gradEnabled = prev;
-    engine.endScope(keepSet);
+    engine.endScope(depth);
+    throw e;
   }
+  engine.gradEnabled = prev;
+  engine.endScope(depth, survivor);
   if (r !== g) g.dispose();
   return r;
 }

@@ -113,7 +113,8 @@ export class Flags {
     const v = this.string(name);
     if (v === undefined) return undefined;
     const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || (opts.positive && !(n > 0))) {
+    // Decimal notation only: Number() would also take 0x10, 0b1 and 1_000-free oddities as numbers.
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v.trim()) || !Number.isFinite(n) || (opts.positive && !(n > 0))) {
       throw new UsageError(`--${name} must be a ${opts.positive ? 'positive ' : ''}number, got '${v}'`);
     }
     return n;

@@ -8,6 +8,9 @@ import { featureName, type TableSpec } from './schema.js';
 import { type NumericStatsJSON } from './numericStats.js';
 import { Vocabulary, type VocabularyJSON } from './vocabulary.js';
 
+/** A plain decimal number (optional sign, fraction, exponent), as JSON or a CSV cell writes one. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 export const SCHEMA_FORMAT = 'mtgrad.table-schema';
 export const SCHEMA_VERSION = 1;
 
@@ -114,10 +117,14 @@ export class FittedSchema {
           if (declaredMissing.length === 0) throw new Error(`row ${i}: numeric feature "${numNames[k]}" is missing`);
           raw = Number.NaN;
         } else {
-          raw = typeof value === 'number' ? value : String(value).trim() === '' ? Number.NaN : Number(value);
+          // Numbers, or strings written as decimal numbers: not true, [37], "0x10" (which Number() would accept).
+          raw = typeof value === 'number' ? value : typeof value === 'string' && DECIMAL.test(value.trim()) ? Number(value) : Number.NaN;
           if (!Number.isFinite(raw)) throw new Error(`row ${i}: numeric feature "${numNames[k]}" = ${JSON.stringify(value)} is not a number`);
         }
         num[i * nNum + k] = this.encodeNumeric(k, raw);
+        if (!Number.isFinite(num[i * nNum + k])) {
+          throw new Error(`row ${i}: numeric feature "${numNames[k]}" = ${JSON.stringify(value)} is out of range (standardised, it overflows float32)`);
+        }
       }
     });
     return { size: rows.length, cat, num };

@@ -61,6 +61,11 @@ export async function* readLines(path: string, options: LineReaderOptions = {}):
       lineNumber++;
       yield { text, lineNumber };
     }
+  } catch (error) {
+    // zlib and fs errors do not say which file: name it (and the line reached).
+    const message = (error as Error).message;
+    if (message.includes(path)) throw error;
+    throw new Error(`${path}: ${message} (after line ${lineNumber})`, { cause: error });
   } finally {
     lines.close();
     source.destroy();

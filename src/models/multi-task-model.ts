@@ -14,7 +14,7 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { fmt } from '../tensor/shape.js';
-import { keep } from '../tensor/scope.js';
+import { keep, tidy } from '../tensor/scope.js';
 import { noGrad } from '../autograd/mode.js';
 import { stopGradient } from '../autograd/record.js';
 import { add, mul, sigmoid } from '../ops/elementwise.js';
@@ -55,12 +55,13 @@ export abstract class MultiTaskModel<Input = unknown> extends Module {
     const wasTraining = this.training;
     this.eval();
     try {
-      return noGrad(() => {
+      // tidy: the forward's intermediates go now (only the returned tensors live on), inside a caller's tidy or not.
+      return tidy(() => noGrad(() => {
         const out = this.forward(input);
         const res: TaskTensors = {};
         for (const t of this.tasks) res[t.name] = t.type === 'binary' ? sigmoid(out[t.name]) : out[t.name];
         return res;
-      });
+      }));
     } finally {
       this.train(wasTraining);
     }

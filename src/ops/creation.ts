@@ -4,6 +4,7 @@ import { engine } from '../tensor/engine.js';
 import { Tensor, type NestedArray } from '../tensor/tensor.js';
 import { checkShape, fmt, sizeOf } from '../tensor/shape.js';
 import { wrap } from './util.js';
+import { rememberHost } from './index-check.js';
 
 export interface CreateOptions {
   dtype?: DType;
@@ -100,7 +101,9 @@ export function tensor(data: NestedArray | TypedArray, opts: CreateOptions & { s
     if (opts.shape) shape = checkShape(op, opts.shape);
   }
   checkDtype(op, b, dtype);
-  return finish(op, wrap(b.upload(flat, dtype), shape), opts);
+  const s = b.upload(flat, dtype);
+  rememberHost(s, flat, flat === data);
+  return finish(op, wrap(s, shape), opts);
 }
 
 export function full(shape: readonly number[], value: number, opts: CreateOptions = {}): Tensor {

@@ -8,6 +8,7 @@ import { broadcastShapes, fmt, padShape } from '../tensor/shape.js';
 import { backendOf, operands, scalarOn, wrap, type TensorLike } from './util.js';
 import { sumToShape } from './reduce.js';
 import { zerosLike } from './creation.js';
+import { opScope } from '../tensor/scope.js';
 
 // ---------------------------------------------------------------- unary
 
@@ -117,7 +118,7 @@ const BINARY_GRADS: Partial<Record<BinaryOp, BinaryGrad>> = {
 
 const COMPARISONS: ReadonlySet<BinaryOp> = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 
-export function binary(op: BinaryOp, aIn: TensorLike, bIn: TensorLike): Tensor {
+export const binary = opScope(function binary(op: BinaryOp, aIn: TensorLike, bIn: TensorLike): Tensor {
   const [a, b] = operands(op, aIn, bIn);
   const be = backendOf(op, a, b);
   if (op === 'pow' && a.dtype === 'int32') throw new Error(`pow: expected float tensors, got int32 (cast with .cast('float32'))`);
@@ -130,7 +131,7 @@ export function binary(op: BinaryOp, aIn: TensorLike, bIn: TensorLike): Tensor {
     const [ga, gb] = rule(g, a, b, y);
     return [ga && a.requiresGrad ? sumToShape(ga, a.shape) : null, gb && b.requiresGrad ? sumToShape(gb, b.shape) : null];
   });
-}
+});
 
 export function add(a: TensorLike, b: TensorLike): Tensor { return binary('add', a, b); }
 export function sub(a: TensorLike, b: TensorLike): Tensor { return binary('sub', a, b); }
@@ -149,18 +150,18 @@ export function gt(a: TensorLike, b: TensorLike): Tensor { return binary('gt', a
 export function ge(a: TensorLike, b: TensorLike): Tensor { return binary('ge', a, b); }
 
 /** min(max(x, lo), hi); the gradient flows where lo <= x <= hi. */
-export function clamp(x: Tensor, lo?: number, hi?: number): Tensor {
+export const clamp = opScope(function clamp(x: Tensor, lo?: number, hi?: number): Tensor {
   if (lo !== undefined && hi !== undefined && lo > hi) throw new Error(`clamp: min ${lo} is greater than max ${hi}`);
   let y = x;
   if (lo !== undefined) y = maximum(y, lo);
   if (hi !== undefined) y = minimum(y, hi);
   return y;
-}
+});
 
 // ---------------------------------------------------------------- where
 
 /** cond ? a : b elementwise, all three broadcast together; cond is any dtype (non-zero = true). */
-export function where(cond: Tensor, aIn: TensorLike, bIn: TensorLike): Tensor {
+export const where = opScope(function where(cond: Tensor, aIn: TensorLike, bIn: TensorLike): Tensor {
   const op = 'where';
   const like = aIn instanceof Tensor ? aIn : bIn instanceof Tensor ? bIn : undefined;
   const a = aIn instanceof Tensor ? aIn : scalarOn(backendOf(op, cond), aIn, like?.dtype ?? (cond.dtype === 'int32' ? 'float32' : cond.dtype));
@@ -176,8 +177,8 @@ export function where(cond: Tensor, aIn: TensorLike, bIn: TensorLike): Tensor {
       a.requiresGrad ? sumToShape(where(cond, g, zero), a.shape) : null,
       b.requiresGrad ? sumToShape(where(cond, zero, g), b.shape) : null,
     ];
-  });
-}
+  }, [cond]);
+});
 
 /** Converts to another dtype; the gradient is cast back (float to float only). */
 export function cast(x: Tensor, dtype: Tensor['dtype']): Tensor {

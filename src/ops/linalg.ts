@@ -7,6 +7,7 @@ import { assertFloat, backendOf, wrap } from './util.js';
 import { broadcastTo, reshape } from './shape.js';
 import { sum } from './reduce.js';
 import { mul, sub, gelu, where } from './elementwise.js';
+import { opScope } from '../tensor/scope.js';
 
 /**
  * The differentiable core: a [Ba, ., .] @ b [Bb, ., .] with op(a) = aᵀ when transA (likewise b), where Ba and Bb are
@@ -42,7 +43,7 @@ function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
  * Matrix product with NumPy/PyTorch semantics: 1-D operands are promoted (and the added axis removed), batch axes
  * broadcast.
  */
-export function matmul(a: Tensor, b: Tensor): Tensor {
+export const matmul = opScope(function matmul(a: Tensor, b: Tensor): Tensor {
   const op = 'matmul';
   backendOf(op, a, b);
   assertFloat(op, a); assertFloat(op, b);
@@ -63,13 +64,13 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const y = bmm(to3(a2, m, k), to3(b2, k, n), false, false);
   const outShape = [...batchShape, ...(a.ndim === 1 ? [] : [m]), ...(b.ndim === 1 ? [] : [n])];
   return reshape(y, outShape);
-}
+});
 
 /**
  * y = act(x Wᵀ + b) with W [out, in] (PyTorch's layout) and x [..., in], computed by one GEMM with a fused epilogue
  * where the activation's gradient can be formed from y alone (none, relu, sigmoid, tanh); gelu runs unfused.
  */
-export function linear(x: Tensor, w: Tensor, bias?: Tensor | null, activation: Activation = 'none'): Tensor {
+export const linear = opScope(function linear(x: Tensor, w: Tensor, bias?: Tensor | null, activation: Activation = 'none'): Tensor {
   const op = 'linear';
   const be = backendOf(op, x, w, ...(bias ? [bias] : []));
   assertFloat(op, x);
@@ -100,4 +101,4 @@ export function linear(x: Tensor, w: Tensor, bias?: Tensor | null, activation: A
     return bias ? [gx, gw, gb] : [gx, gw];
   });
   return reshape(out, [...x.shape.slice(0, -1), outF]);
-}
+});

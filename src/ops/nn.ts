@@ -6,15 +6,16 @@ import type { MixtureLayout, MixtureParams } from '../backends/kernels.js';
 import { assertFloat, backendOf, wrap } from './util.js';
 import { rand } from './creation.js';
 import { cast, lt, mul } from './elementwise.js';
+import { opScope } from '../tensor/scope.js';
 
 /** Inverted dropout: zeroes each element with probability p and scales the rest by 1/(1−p); identity when not training. */
-export function dropout(x: Tensor, p: number, opts: { training?: boolean } = {}): Tensor {
+export const dropout = opScope(function dropout(x: Tensor, p: number, opts: { training?: boolean } = {}): Tensor {
   if (!(p >= 0 && p <= 1)) throw new Error(`dropout: p must be in [0, 1], got ${p}`);
   if (opts.training === false || p === 0) return x;
   assertFloat('dropout', x);
   const keep = cast(lt(rand(x.shape, { backend: x.backendName, dtype: x.dtype }), 1 - p), x.dtype);
   return p === 1 ? mul(x, 0) : mul(x, mul(keep, 1 / (1 - p)));
-}
+});
 
 export interface GatedMixtureResult {
   /** [B, D] (gate logits [B, E]) or [T, B, D] (gate logits [T, B, E]): Σ_e softmax(gateLogits)[…, b, e] · expert e's row b. */
@@ -62,9 +63,8 @@ export function gatedMixture(experts: Tensor, gateLogits: Tensor, opts: GatedMix
   const r = be.gatedMixture(experts.storage, gateLogits.storage, p);
   const weights = wrap(r.weights, gateLogits.shape);
   const out = record(op, [experts, gateLogits], wrap(r.out, outShape), (g) => {
-    weights.assertLive(`${op} backward (the gate weights it saved must outlive the backward pass)`);
     const gr = be.gatedMixtureBackward(g.storage, experts.storage, weights.storage, p);
     return [wrap(gr.gExperts, experts.shape), wrap(gr.gLogits, gateLogits.shape)];
-  });
+  }, [weights]);
   return { out, weights };
 }

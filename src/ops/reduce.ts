@@ -5,7 +5,8 @@ import { Tensor } from '../tensor/tensor.js';
 import { fmt, normAxes, normAxis, shapesEqual, sizeOf } from '../tensor/shape.js';
 import { assertFloat, backendOf, wrap } from './util.js';
 import { broadcastTo, reshape } from './shape.js';
-import { add, div, eq, exp, log, mul, sub } from './elementwise.js';
+import { add, div, eq, exp, log, mul, sub, where } from './elementwise.js';
+import { opScope } from '../tensor/scope.js';
 
 export type Axes = number | readonly number[] | undefined;
 
@@ -52,22 +53,22 @@ function finishShape(t: Tensor, shape: readonly number[], axes: number[], keepdi
   return keepdim ? t : reshape(t, reducedShape(shape, axes, false));
 }
 
-export function sum(x: Tensor, axes?: Axes, keepdim = false): Tensor {
+export const sum = opScope(function sum(x: Tensor, axes?: Axes, keepdim = false): Tensor {
   const ax = normAxes('sum', axes, x.ndim);
   const y = record('sum', [x], reduceKernel('sum', x, ax), (g) => [broadcastTo(g, x.shape)]);
   return finishShape(y, x.shape, ax, keepdim);
-}
+});
 
-export function mean(x: Tensor, axes?: Axes, keepdim = false): Tensor {
+export const mean = opScope(function mean(x: Tensor, axes?: Axes, keepdim = false): Tensor {
   assertFloat('mean', x);
   const ax = normAxes('mean', axes, x.ndim);
   const n = sizeOf(ax.map((a) => x.shape[a]));
   if (n === 0) throw new Error(`mean: cannot average over an empty axis (input shape ${fmt(x.shape)})`);
   return div(sum(x, ax, keepdim), n);
-}
+});
 
 /** max/min: the gradient is shared equally among tied extremes (like torch.amax). */
-function extreme(op: 'max' | 'min', x: Tensor, axes: Axes, keepdim: boolean): Tensor {
+const extreme = opScope(function extreme(op: 'max' | 'min', x: Tensor, axes: Axes, keepdim: boolean): Tensor {
   const ax = normAxes(op, axes, x.ndim);
   const y = reduceKernel(op, x, ax);
   const r = record(op, [x], y, (g) => {
@@ -76,21 +77,21 @@ function extreme(op: 'max' | 'min', x: Tensor, axes: Axes, keepdim: boolean): Te
     return [mul(broadcastTo(div(g, count), x.shape), mask)];
   });
   return finishShape(r, x.shape, ax, keepdim);
-}
+});
 export function max(x: Tensor, axes?: Axes, keepdim = false): Tensor { return extreme('max', x, axes, keepdim); }
 export function min(x: Tensor, axes?: Axes, keepdim = false): Tensor { return extreme('min', x, axes, keepdim); }
 
 /** Index of the first extreme along one axis (int32). */
-function argExtreme(op: 'argmax' | 'argmin', x: Tensor, axis: number | undefined, keepdim: boolean): Tensor {
+const argExtreme = opScope(function argExtreme(op: 'argmax' | 'argmin', x: Tensor, axis: number | undefined, keepdim: boolean): Tensor {
   if (axis === undefined) return argExtreme(op, reshape(x, [x.size]), 0, false);
   const a = normAxis(op, axis, x.ndim);
   return finishShape(reduceKernel(op, x, [a]), x.shape, [a], keepdim);
-}
+});
 export function argmax(x: Tensor, axis?: number, keepdim = false): Tensor { return argExtreme('argmax', x, axis, keepdim); }
 export function argmin(x: Tensor, axis?: number, keepdim = false): Tensor { return argExtreme('argmin', x, axis, keepdim); }
 
 /** Variance with Bessel's correction by default (correction = 1, like torch.var). */
-export function variance(x: Tensor, axes?: Axes, opts: { keepdim?: boolean; correction?: number } = {}): Tensor {
+export const variance = opScope(function variance(x: Tensor, axes?: Axes, opts: { keepdim?: boolean; correction?: number } = {}): Tensor {
   assertFloat('var', x);
   const ax = normAxes('var', axes, x.ndim);
   const n = sizeOf(ax.map((a) => x.shape[a]));
@@ -98,16 +99,29 @@ export function variance(x: Tensor, axes?: Axes, opts: { keepdim?: boolean; corr
   if (dof <= 0) throw new Error(`var: ${n} elements with correction ${opts.correction ?? 1} leave no degrees of freedom (shape ${fmt(x.shape)})`);
   const centered = sub(x, mean(x, ax, true));
   return div(sum(mul(centered, centered), ax, opts.keepdim ?? false), dof);
-}
+});
 
-/** log Σ exp(x), stable: the max is subtracted first (and treated as a constant; the gradient is exact). */
-export function logsumexp(x: Tensor, axes?: Axes, keepdim = false): Tensor {
+/**
+ * log Σ exp(x), stable: the max is subtracted first (and treated as a constant; the gradient is exact). A row whose
+ * max is not finite gives that max (all −∞ or empty: −∞; any +∞: +∞) with a zero gradient, never NaN: those rows are
+ * computed on zeros and replaced with `where`.
+ */
+export const logsumexp = opScope(function logsumexp(x: Tensor, axes?: Axes, keepdim = false): Tensor {
   assertFloat('logsumexp', x);
   const ax = normAxes('logsumexp', axes, x.ndim);
+  const keepShape = reducedShape(x.shape, ax, true);
+  if (sizeOf(ax.map((a) => x.shape[a])) === 0) {
+    // log of an empty sum: −∞ (and no gradient reaches x, which has no elements along the axes).
+    const empty = wrap(backendOf('logsumexp', x).fill(sizeOf(keepShape), -Infinity, x.dtype), keepShape);
+    return finishShape(empty, x.shape, ax, keepdim);
+  }
   const m = stopGradient(extreme('max', x, ax, true));
-  const y = add(log(sum(exp(sub(x, m)), ax, true)), m);
+  const finite = eq(sub(m, m), 0); // ±∞ - ±∞ and NaN - NaN are NaN
+  const xs = where(broadcastTo(finite, x.shape), x, 0);
+  const ms = where(finite, m, 0);
+  const y = where(finite, add(log(sum(exp(sub(xs, ms)), ax, true)), ms), m);
   return finishShape(y, x.shape, ax, keepdim);
-}
+});
 
 /** Runs the row-softmax kernel along `axis` (moving it last when it is not). */
 function softmaxAlong(x: Tensor, axis: number, logForm: boolean): Tensor {
@@ -142,11 +156,11 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
 }
 
 /** Sums g down to `shape` (the adjoint of broadcasting): leading axes and axes where shape has 1. */
-export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
+export const sumToShape = opScope(function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
   if (shapesEqual(g.shape, shape)) return g;
   const lead = g.ndim - shape.length;
   const axes: number[] = [];
   for (let i = 0; i < g.ndim; i++) if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
   const s = sum(g, axes, true);
   return reshape(s, shape);
-}
+});

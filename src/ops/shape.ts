@@ -5,6 +5,8 @@ import { broadcastShapes, checkShape, fmt, normAxis, padShape, shapesEqual, size
 import { assertDtype, backendOf, wrap } from './util.js';
 import { sumToShape } from './reduce.js';
 import { zeros } from './creation.js';
+import { checkIndexRange } from './index-check.js';
+import { opScope } from '../tensor/scope.js';
 
 /** Same data, new shape (one dimension may be -1). Shares storage: no copy. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -146,14 +148,14 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   });
 }
 
-export function stack(xs: readonly Tensor[], axis = 0): Tensor {
+export const stack = opScope(function stack(xs: readonly Tensor[], axis = 0): Tensor {
   if (xs.length === 0) throw new Error('stack: needs at least one tensor');
   const a = normAxis('stack', axis, xs[0].ndim + 1);
   for (const [i, t] of xs.entries()) {
     if (!shapesEqual(t.shape, xs[0].shape)) throw new Error(`stack: tensor ${i} has shape ${fmt(t.shape)}, tensor 0 has ${fmt(xs[0].shape)}`);
   }
   return concat(xs.map((t) => unsqueeze(t, a)), a);
-}
+});
 
 /**
  * Splits along an axis into pieces of the given sizes, or into `n` equal pieces when a number is given. One node
@@ -200,8 +202,9 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
   const n = x.shape[a];
   const inner = sizeOf(x.shape.slice(a + 1));
   const outShape = [...x.shape.slice(0, a), ...indices.shape, ...x.shape.slice(a + 1)];
+  checkIndexRange(op, indices, n);
   const y = wrap(be.gather(x.storage, indices.storage, outer, n, inner), outShape);
-  return record(op, [x], y, (g) => [wrap(be.scatterAdd(g.storage, indices.storage, outer, n, inner), x.shape)]);
+  return record(op, [x], y, (g) => [wrap(be.scatterAdd(g.storage, indices.storage, outer, n, inner), x.shape)], [indices]);
 }
 
 /** gather with a 1-D index (torch.index_select). */

@@ -1,6 +1,6 @@
 /** The Tensor: a shape, a dtype and a backend storage, plus the autograd fields the tape fills in. */
 import type { DType, Storage, TypedArray } from '../backends/kernels.js';
-import { engine, type Tracked } from './engine.js';
+import { engine, type Grip, type TensorCell, type Tracked } from './engine.js';
 import { fmt, sizeOf } from './shape.js';
 
 export type NestedArray = number | NestedArray[];
@@ -13,6 +13,8 @@ export interface GradNode {
   readonly inputVersions: readonly number[];
   /** The op's outputs: one for most ops; the outputs of a multi-output op (split) all share one node. */
   readonly outputs: readonly Tensor[];
+  /** The op's hold on the tensors its backward reads (inputs and saved tensors); released with the graph. */
+  readonly grip: Grip | null;
   /**
    * Given one gradient per output (null where none flowed; never all null), returns one per input (null: no
    * gradient flows to that input). Set to null once released.
@@ -37,6 +39,11 @@ export class Tensor implements Tracked {
    */
   private versionCounter = { value: 0 };
   kept = false;
+  /** Engine bookkeeping (see engine.ts): the collectable part, graph references, scope membership. */
+  readonly cell: TensorCell;
+  graphRefs = 0;
+  scopeId = 0;
+  mark = 0;
   private disposed = false;
   private _requiresGrad = false;
   private readonly hooks: GradHook[] = [];
@@ -47,6 +54,7 @@ export class Tensor implements Tracked {
     }
     this.id = engine.newId();
     this.storage = storage;
+    this.cell = { storage, freed: false, grip: null };
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
     engine.track(this);
@@ -103,8 +111,12 @@ export class Tensor implements Tracked {
     return cur;
   }
 
+  /**
+   * Throws when the tensor cannot be used: disposed (during a backward pass, a disposed tensor that the graph still
+   * holds is usable: the op's backward reads what it saved).
+   */
   assertLive(op: string): void {
-    if (this.disposed) throw new Error(`${op}: tensor #${this.id} ${fmt(this.shape)} was disposed (by dispose() or at the end of a tidy)`);
+    if (this.cell.freed || (this.disposed && !engine.inBackward)) throw new Error(`${op}: tensor #${this.id} ${fmt(this.shape)} was disposed (by dispose() or at the end of a tidy)`);
   }
 
   async data(): Promise<TypedArray> {
@@ -130,10 +142,13 @@ export class Tensor implements Tracked {
     return this.dataSync()[0];
   }
 
+  /**
+   * Gives up this tensor: its storage reference goes when no recorded graph needs it any more (at once for a tensor
+   * that no backward can reach), and with the last reference the storage itself.
+   */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.node = null;
     if (this.grad) { this.grad.dispose(); this.grad = null; }
     engine.untrack(this);
   }

@@ -78,6 +78,7 @@ export class WebGpuBackend implements Backend {
     }
     const staging = this.core.device.createBuffer({ size: bytes, usage: MAP_READ_USAGE, label: 'readback' });
     this.core.recorder.copy(src, 0, staging, 0, bytes);
+    const errors = this.core.indexErrors.stage((from, to) => this.core.recorder.copy(from, 0, to, 0, 16));
     this.core.recorder.submit();
     try {
       await staging.mapAsync(MAP_MODE_READ);
@@ -86,6 +87,7 @@ export class WebGpuBackend implements Backend {
     } finally {
       staging.destroy();
     }
+    await this.core.indexErrors.check(errors);
     await this.core.checks.settle();
     return result;
   }

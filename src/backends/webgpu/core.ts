@@ -11,6 +11,7 @@ import { Params } from './params.js';
 import { PipelineCache } from './pipelines.js';
 import { Recorder, type Bindings } from './recorder.js';
 import { GpuStorage } from './storage.js';
+import { IndexErrors } from './index-errors.js';
 
 export const WEBGPU_DTYPES: readonly DType[] = ['float32', 'int32'];
 
@@ -28,6 +29,7 @@ export class WebGpuCore {
   readonly checks: ErrorChecks;
   readonly recorder: Recorder;
   readonly pipelines: PipelineCache;
+  readonly indexErrors: IndexErrors;
   /** Bound where a kernel variant declares a binding it does not use this time (one read-only, one writable). */
   readonly dummyRead: GPUBuffer;
   readonly dummyWrite: GPUBuffer;
@@ -37,6 +39,7 @@ export class WebGpuCore {
     this.pool = new BufferPool(device, USAGE_STORAGE, MAX_POOLED_BYTES);
     this.recorder = new Recorder(device, this.checks, this.pool);
     this.pipelines = new PipelineCache(device, this.checks);
+    this.indexErrors = new IndexErrors(device);
     this.dummyRead = device.createBuffer({ size: 16, usage: USAGE_STORAGE, label: 'dummy read' });
     this.dummyWrite = device.createBuffer({ size: 16, usage: USAGE_STORAGE, label: 'dummy write' });
   }
@@ -77,5 +80,6 @@ export class WebGpuCore {
     this.pool.destroy();
     this.dummyRead.destroy();
     this.dummyWrite.destroy();
+    this.indexErrors.buffer.destroy();
   }
 }

@@ -2,8 +2,7 @@
  * `mtgrad train`: load a dataset, build a zoo model, train it with progress on stderr and a validation table per
  * epoch on stdout, evaluate on the test split, and write the checkpoint, metrics and an HTML report to --out.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { manualSeed } from '../../tensor/engine.js';
 import { createModel, type ModelName } from '../../models/registry.js';
 import { ZooModelAdapter, type ZooModel } from '../../infer/zooModel.js';
@@ -20,6 +19,9 @@ import { buildOptimizer, OPTIMIZERS, parseGroupLrs, type OptimizerName } from '.
 import { ProgressReporter } from '../progress.js';
 import { renderReport } from '../report/html.js';
 import { buildWeighting, WEIGHTINGS } from '../weighting.js';
+import { prepareOutDir } from '../outDir.js';
+import { writeRunFiles } from '../runFiles.js';
+import { assertConverged } from '../divergence.js';
 
 /**
  * Defaults: MMoE with 8 experts of one 16-unit ReLU layer, 8-unit towers, 4-dim embeddings, Adam at 2e-3, batch
@@ -106,7 +108,7 @@ export async function trainCommand(argv: string[], io: CommandIO): Promise<numbe
     embeddingDim: f.int('embedding-dim'),
     extra: parseModelConfigFlag(f.string('model-config')),
   };
-  const outDir = resolve(f.string('out')!);
+  const outDir = await prepareOutDir('out', f.string('out')!);
   const wallStart = performance.now();
 
   const backend = await startBackend(f.string('backend'), io);
@@ -166,16 +168,15 @@ export async function trainCommand(argv: string[], io: CommandIO): Promise<numbe
     parameters: inner.numParams(), ...(clip ? { clip } : {}),
     ...Object.fromEntries(Object.entries(groupLrs).map(([g, v]) => [`lr ${g}`, v])),
   };
-  await mkdir(outDir, { recursive: true });
   // `dataset` lets `mtgrad eval` reload the same data without being told again.
   const dataset = { name: dataName, group: f.int('group'), correlation: f.number('correlation'), seed };
   const metrics = { test, validation: history.epochs.at(-1)?.validation ?? null, bestEpoch: history.bestEpoch, dataset, settings };
-  const checkpointPath = join(outDir, 'model.safetensors');
-  await saveCheckpoint(checkpointPath, { model, spec: { name: inner.modelName, config: { ...inner.config } }, tasks: data.tasks, schema: data.schema, metrics });
-  await writeFile(join(outDir, 'metrics.json'), `${JSON.stringify({ ...metrics, history }, null, 1)}\n`);
-  await writeFile(join(outDir, 'report.html'), renderReport({
-    title: `${modelName} on ${data.name}`, settings, modelConfig: inner.config, history, test,
-  }));
-  println(io.stderr, `wrote ${checkpointPath}, ${join(outDir, 'metrics.json')}, ${join(outDir, 'report.html')} (${formatDuration((performance.now() - wallStart) / 1000)} in all)`);
+  const written = await writeRunFiles(outDir, [
+    { name: 'model.safetensors', write: (path) => saveCheckpoint(path, { model, spec: { name: inner.modelName, config: { ...inner.config } }, tasks: data.tasks, schema: data.schema, metrics }) },
+    { name: 'metrics.json', write: (path) => writeFile(path, `${JSON.stringify({ ...metrics, history }, null, 1)}\n`) },
+    { name: 'report.html', write: (path) => writeFile(path, renderReport({ title: `${modelName} on ${data.name}`, settings, modelConfig: inner.config, history, test })) },
+  ]);
+  println(io.stderr, `wrote ${written.join(', ')} (${formatDuration((performance.now() - wallStart) / 1000)} in all)`);
+  assertConverged(history, outDir);
   return 0;
 }

@@ -71,8 +71,9 @@ export function gather(core: WebGpuCore, x: Storage, indices: Storage, outer: nu
   const count = outer * m * inner;
   const out = core.alloc(x.dtype, count);
   if (count === 0) return out;
-  core.run('gather.wgsl', 'main', {}, [undefined, core.buf(x), core.buf(indices), core.buf(out)],
-    new Params().u(count).u(m).u(n).u(inner), grid(Math.ceil(count / WG)));
+  const tag = core.indexErrors.tag('gather', n);
+  core.run('gather.wgsl', 'main', {}, [undefined, core.buf(x), core.buf(indices), core.buf(out), core.indexErrors.buffer],
+    new Params().u(count).u(m).u(n).u(inner).u(tag), grid(Math.ceil(count / WG)));
   return out;
 }
 
