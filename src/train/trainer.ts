@@ -166,6 +166,8 @@ export class Trainer {
           // Events go out after the step's tensors are released, so listeners see the steady state.
           const pending: TrainerEvent[] = [];
           try {
+            // Host-solved strategies read their K×K numbers asynchronously here and rewrite the shared gradients.
+            if (!this.options.routing) await weighting?.finishBackward?.();
             const readout = await result.readout.data();
             const values: Record<string, number> = Object.fromEntries(result.lossTasks.map((t, k) => [t, readout[k]]));
             assertFiniteLosses(step, values);
