@@ -27,4 +27,5 @@ export { taskGradients, flattenGradients, unflattenLike } from './task-gradients
 export { gradientConflict, type GradientConflict } from './gradient-conflict.js';
 export { routeGradients, GradientRouter, type RouteRule, type ParamSource } from './routing.js';
 export { feedPrediction } from './feed.js';
+export { routeGradient, routeExperts, routeParameters, type RouteOptions } from './example-routing.js';
 export { labelMask, maskedMean } from './masks.js';
