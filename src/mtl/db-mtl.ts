@@ -61,6 +61,16 @@ export class DBMTL implements LossWeighting {
     return add(logs.reduce((a, b) => add(a, b)), sub(linear, stopGradient(linear)));
   }
 
+  /** max_j ‖ĝ_j‖ / ‖ĝ_k‖, the scale on each EMA gradient. */
+  async appliedWeights(): Promise<number[] | null> {
+    if (!this.buffer) return null;
+    const K = this.tasks.length, P = this.buffer.shape[1];
+    const g = await this.buffer.data();
+    const norms = Array.from({ length: K }, (_, k) => { let s = 0; for (let i = 0; i < P; i++) s += g[k * P + i] ** 2; return Math.sqrt(s); });
+    const top = Math.max(...norms);
+    return norms.map((n) => (n > 0 ? top / n : 0));
+  }
+
   parameters(): Tensor[] { return []; }
   dispose(): void { this.buffer?.dispose(); this.buffer = null; }
 }

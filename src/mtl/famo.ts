@@ -97,6 +97,13 @@ export class FAMO implements LossWeighting {
     return div(sum(mul(log(D), z)), c);
   }
 
+  async appliedWeights(): Promise<number[]> {
+    const z = this.weights();
+    const out = Array.from(await z.data());
+    z.dispose();
+    return out;
+  }
+
   parameters(): Tensor[] { return []; }
   dispose(): void { dispose([this.logits, this.m, this.v, this.previous]); this.previous = null; }
 }

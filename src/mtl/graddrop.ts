@@ -62,6 +62,8 @@ export class GradDrop implements LossWeighting {
     return add(losses.reduce((a, b) => add(a, b)), sub(linear, stopGradient(linear)));
   }
 
+  /** A per-element sign selection, not a weighting. */
+  async appliedWeights(): Promise<null> { return null; }
   parameters(): Tensor[] { return []; }
   dispose(): void {}
 }

@@ -113,6 +113,8 @@ export abstract class HostSolvedWeighting implements LossWeighting {
     }
   }
 
+  async appliedWeights(): Promise<number[] | null> { return this.lastCoefficients; }
+
   parameters(): Tensor[] { return []; }
 
   dispose(): void {

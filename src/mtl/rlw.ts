@@ -34,6 +34,7 @@ export class RandomLossWeighting implements LossWeighting {
     return weightedSum(losses, this.lastWeights);
   }
 
+  async appliedWeights(): Promise<number[] | null> { return this.lastWeights; }
   parameters(): Tensor[] { return []; }
   dispose(): void {}
 }

@@ -186,9 +186,10 @@ export class Trainer {
             for (const task of result.lossTasks) lossSums[task] = (lossSums[task] ?? 0) + values[task] * batch.size;
             history.steps.push({ step, epoch, losses: values, total });
             if (result.probeGrads) {
-              const { cosine: cosines } = await gradientConflict(result.probeGrads);
-              history.gradientCosines.push({ step, epoch, cosines });
-              pending.push({ type: 'gradient-probe', step, epoch, tasks: [...result.lossTasks], cosines });
+              const { cosine: cosines, norms } = await gradientConflict(result.probeGrads);
+              const weights = (await weighting?.appliedWeights?.()) ?? undefined;
+              history.gradientCosines.push({ step, epoch, cosines, norms, weights });
+              pending.push({ type: 'gradient-probe', step, epoch, tasks: [...result.lossTasks], cosines, norms, weights });
             }
             pending.push({
               type: 'step', step, epoch, epochSamples, samples, losses: values, total, gradNorm,

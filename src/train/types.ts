@@ -63,6 +63,8 @@ export interface LossStrategy {
   parameters(): Tensor[];
   /** Host-solved strategies (MGDA, CAGrad, Nash-MTL…): awaited after backward, before clipping and the step. */
   finishBackward?(): Promise<void>;
+  /** Per-task weights of the latest step (for diagnostics); null when the method has none. */
+  appliedWeights?(): Promise<number[] | null>;
 }
 
 /**

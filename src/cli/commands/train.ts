@@ -19,6 +19,7 @@ import { buildModelConfig, checkModelName, CLI_MODELS, DEFAULT_SIZES, parseModel
 import { buildOptimizer, OPTIMIZERS, parseGroupLrs, type OptimizerName } from '../optimizerSetup.js';
 import { ProgressReporter } from '../progress.js';
 import { renderReport } from '../report/html.js';
+import { trainingDiagnostics } from '../../train/diagnostics.js';
 import { buildWeighting, WEIGHTINGS } from '../weighting.js';
 
 /**
@@ -172,7 +173,9 @@ export async function trainCommand(argv: string[], io: CommandIO): Promise<numbe
   const metrics = { test, validation: history.epochs.at(-1)?.validation ?? null, bestEpoch: history.bestEpoch, dataset, settings };
   const checkpointPath = join(outDir, 'model.safetensors');
   await saveCheckpoint(checkpointPath, { model, spec: { name: inner.modelName, config: { ...inner.config } }, tasks: data.tasks, schema: data.schema, metrics });
-  await writeFile(join(outDir, 'metrics.json'), `${JSON.stringify({ ...metrics, history }, null, 1)}\n`);
+  const diagnostics = trainingDiagnostics(history);
+  for (const w of diagnostics.warnings) println(io.stderr, `warning: ${w}`);
+  await writeFile(join(outDir, 'metrics.json'), `${JSON.stringify({ ...metrics, history, diagnostics }, null, 1)}\n`);
   await writeFile(join(outDir, 'report.html'), renderReport({
     title: `${modelName} on ${data.name}`, settings, modelConfig: inner.config, history, test,
   }));
