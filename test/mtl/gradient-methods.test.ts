@@ -216,7 +216,32 @@ describe.each(availableBackends)('gradient methods on %s', (backend) => {
     // P = ½(1 + 2/4) = 0.75 at the conflicting elements: ~75 of 100 keep the positive gradient.
     expect(kept3).toBeGreaterThan(55);
     expect(kept3).toBeLessThan(92);
+    // On a representation (the paper's GradDrop layer): one mask per unit from Σ_batch sign(Z)·∇_k, shared by the
+    // batch, and the kept gradient flows on into θ. Z = x ⊙ θ with x > 0: unit 0 agrees (both kept: ∂/∂Z = 1 + 2),
+    // unit 1 conflicts (stats 2 and −6: P = 0.25, keeps either task a's +1 or task b's −3 for every row).
+    const theta = leaf([1, 1]);
+    const x = vec([1, 2, 3, 4]).reshape([2, 2]);
+    mt.tidy(() => {
+      const z = mt.mul(x, theta);
+      const la = mt.sum(z), lb = mt.sum(mt.mul(z, vec([2, -3])));
+      gd.combine({ a: la, b: lb }, { sharedRepresentation: z, sharedParams: [theta] }).backward();
+    });
+    const [t0, t1] = await values(theta.grad!);
+    expect(t0).toBeCloseTo((1 + 3) * 3, 5);
+    expect([6, -18]).toContain(Math.round(t1));
+    theta.dispose(); x.dispose();
     // With leak 1 nothing is dropped.
     expectClose((await step(new mtl.GradDrop(['a', 'b'], { leak: 1 }), [3, 2], [-1, 1])).grad, [2, 3], tol);
+  });
+
+  it('a long run does not grow memory: host-solved (CAGrad), device-state (FAMO, DB-MTL) and GradDrop strategies', async () => {
+    for (const kind of ['cagrad', 'famo', 'dbmtl', 'graddrop'] as const) {
+      const w = kind === 'famo' ? mtl.createWeighting({ kind, tasks: ['a', 'b'], placement: place }) : mtl.createWeighting({ kind, tasks: ['a', 'b'] });
+      await step(w, [1, 2], [-1, 1]);
+      const before = mt.memory().tensors;
+      for (let i = 0; i < 5; i++) await step(w, [1, 2], [-1, 1]);
+      expect(mt.memory().tensors, kind).toBe(before);
+      w.dispose();
+    }
   });
 });
