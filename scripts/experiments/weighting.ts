@@ -49,7 +49,7 @@ const jobs = intList(f.jobs as string)[0];
 const runsDir = f.runs as string;
 
 interface Setting { data: string; group: number | null; model: string; method: string }
-interface RunResult { auc: Record<string, number>; msPerStep: number; steps: number; backend: string }
+interface RunResult { auc: Record<string, number>; msPerStep: number; steps: number; backend: string; idle: string; warnings: number }
 
 const settings: Setting[] = datasets.flatMap((data) => (data === 'census' ? groups : [null]).flatMap((group) =>
   models.flatMap((model) => methods.map((method) => ({ data, group, model, method })))));
@@ -86,12 +86,17 @@ async function runOnce(s: Setting, seed: number): Promise<RunResult> {
   }
   const m = JSON.parse(readFileSync(metricsPath, 'utf8')) as {
     test: Record<string, { auc?: number; rmse?: number }>; settings: { backend: string }; history: { steps: unknown[]; trainSeconds: number };
+    diagnostics?: { warnings: string[]; experts: { idle: number[] | null; gates: { experts: number }[] } | null };
   };
+  const experts = m.diagnostics?.experts;
   return {
     auc: Object.fromEntries(Object.entries(m.test).map(([t, v]) => [t, v.auc ?? NaN])),
     msPerStep: (1000 * m.history.trainSeconds) / Math.max(m.history.steps.length, 1),
     steps: m.history.steps.length,
     backend: m.settings.backend,
+    // Idle experts (no gate gives them half the uniform share) after the last epoch; — where gates mix different sets.
+    idle: experts?.idle ? `${experts.idle.length}/${experts.gates[0].experts}` : '—',
+    warnings: m.diagnostics?.warnings.length ?? 0,
   };
 }
 
@@ -121,10 +126,10 @@ for (const data of datasets) {
       for (const method of methods) {
         const s = { data, group, model, method };
         const list = results.get(tag(s, 'all'))!;
-        rows.push([model, method, ...tasks.map((t) => meanStd(list.map((r) => r.auc[t]))), `${mean(list.map((r) => r.msPerStep)).toFixed(1)}`, String(list[0].steps), `\`${commandText(s)}\``]);
+        rows.push([model, method, ...tasks.map((t) => meanStd(list.map((r) => r.auc[t]))), `${mean(list.map((r) => r.msPerStep)).toFixed(1)}`, String(list[0].steps), list.map((r) => r.idle).join(', '), `\`${commandText(s)}\``]);
       }
     }
-    sections.push([`### ${data}${group ? ` group ${group}` : ''}`, '', markdownTable(['model', 'weighting', ...tasks.map((t) => `${t} AUC`), 'ms / step', 'steps', 'command (one run per seed)'], rows)].join('\n'));
+    sections.push([`### ${data}${group ? ` group ${group}` : ''}`, '', markdownTable(['model', 'weighting', ...tasks.map((t) => `${t} AUC`), 'ms / step', 'steps', 'idle experts, per seed', 'command (one run per seed)'], rows)].join('\n'));
   }
 }
 
@@ -138,7 +143,8 @@ const markdown = [
   '',
   `Protocol: \`mtgrad train\` with its defaults (Adam lr 0.002, batch 1024, the CLI's model sizes, early stopping on the first task's validation AUC with patience 2 and the best epoch's weights restored) except --epochs ${epochs}${maxSteps ? ` and --max-steps ${maxSteps}` : ''}; only --weighting changes between rows of a model. ` +
     `Each method uses its defaults (src/mtl: each file's header states them). Test AUC over the dataset's whole test split, mean ± sample std (n − 1) over seeds ${seeds.join(', ')}${seeds.length === 1 ? ' (one seed: no spread)' : ''}. ` +
-    '"ms / step" is the training time per step measured inside each run (evaluation excluded), mean over seeds: the host-solved methods (MGDA, CAGrad, Nash-MTL, IMTL, Aligned-MTL, GradVac) and the gradient methods (GradNorm, PCGrad, DB-MTL, GradDrop) take one extra backward per task to the shared parameters.',
+    '"ms / step" is the training time per step measured inside each run (evaluation excluded), mean over seeds: the host-solved methods (MGDA, CAGrad, Nash-MTL, IMTL, Aligned-MTL, GradVac) and the gradient methods (GradNorm, PCGrad, DB-MTL, GradDrop) take one extra backward per task to the shared parameters. ' +
+    '"idle experts" comes from each run\'s diagnostics (metrics.json): experts that no gate gives at least half the uniform share on the validation split after the last epoch (MMoE; — for PLE, whose gates mix different expert sets).',
   '',
   ...sections.flatMap((s) => [s, '']),
 ].join('\n');
