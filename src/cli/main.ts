@@ -20,6 +20,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   export: { summary: 'export a checkpoint to ONNX (+ a JSON of its inputs/outputs)', load: async () => (await import('./commands/export.js')).exportCommand },
   info: { summary: 'backends available, CPU features, GPU adapter', load: async () => (await import('./commands/info.js')).infoCommand },
   bench: { summary: 'kernel and end-to-end training throughput per backend', load: async () => (await import('./commands/bench.js')).benchCommand },
+  compare: { summary: 'put training runs side by side (settings, test metrics, curves)', load: async () => (await import('./commands/compare.js')).compareCommand },
 };
 
 export function mainHelp(): string {

@@ -3,7 +3,7 @@ import { createWeighting } from '../mtl/factory.js';
 import type { LossStrategy, TaskKind } from '../train/types.js';
 import { UsageError } from './args.js';
 
-export const WEIGHTINGS = ['sum', 'uncertainty', 'dwa', 'gradnorm', 'pcgrad', 'mgda'] as const;
+export const WEIGHTINGS = ['sum', 'uncertainty', 'dwa', 'gradnorm', 'pcgrad', 'mgda', 'cagrad', 'nashmtl', 'imtl', 'gradvac', 'alignedmtl', 'rlw', 'dbmtl', 'famo', 'graddrop'] as const;
 export type WeightingName = (typeof WEIGHTINGS)[number];
 
 export function buildWeighting(name: string, kinds: Record<string, TaskKind>, seed: number): LossStrategy | undefined {
@@ -16,6 +16,9 @@ export function buildWeighting(name: string, kinds: Record<string, TaskKind>, se
     case 'gradnorm': return createWeighting({ kind: 'gradnorm', tasks });
     case 'pcgrad': return createWeighting({ kind: 'pcgrad', tasks, seed });
     case 'mgda': return createWeighting({ kind: 'mgda', tasks });
+    case 'gradvac': case 'rlw': return createWeighting({ kind: name, tasks, seed });
+    case 'cagrad': case 'nashmtl': case 'imtl': case 'alignedmtl': case 'dbmtl': case 'famo': case 'graddrop':
+      return createWeighting({ kind: name, tasks });
     default: throw new UsageError(`--weighting must be one of ${WEIGHTINGS.join(', ')}, got '${name}'`);
   }
 }

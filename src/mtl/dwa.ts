@@ -64,6 +64,7 @@ export class DynamicWeightAverage implements LossWeighting {
     this.epochCount = 0;
   }
 
+  async appliedWeights(): Promise<number[] | null> { return this.lastWeights ? Array.from(await this.lastWeights.data()) : null; }
   parameters(): Tensor[] { return []; }
   dispose(): void {
     for (const t of [this.epochSum, this.lastWeights, ...this.history]) t?.dispose();

@@ -18,6 +18,7 @@ export class FixedWeighting implements LossWeighting {
     return weightedSum(orderedLosses('FixedWeighting', this.tasks, taskLosses), this.tasks.map((t) => this.weights[t]));
   }
 
+  async appliedWeights(): Promise<number[]> { return this.tasks.map((t) => this.weights[t]); }
   parameters(): Tensor[] { return []; }
   dispose(): void {}
 }

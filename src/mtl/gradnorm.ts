@@ -59,6 +59,13 @@ export class GradNorm implements LossWeighting {
     return add(weighted, sub(lGrad, stopGradient(lGrad)));
   }
 
+  /** w renormalised to sum to K: the weights the next combine uses. */
+  async appliedWeights(): Promise<number[]> {
+    const w = Array.from(await this.taskWeights.data());
+    const s = w.reduce((a, b) => a + b, 0);
+    return w.map((v) => (v * w.length) / s);
+  }
+
   parameters(): Tensor[] { return [this.taskWeights]; }
   dispose(): void { this.taskWeights.dispose(); this.initialLosses?.dispose(); this.initialLosses = null; }
 }

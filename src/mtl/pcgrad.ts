@@ -67,6 +67,8 @@ export class PCGrad implements LossWeighting {
     return add(plain, sub(linear, stopGradient(linear)));
   }
 
+  /** A projection, not a weighting. */
+  async appliedWeights(): Promise<null> { return null; }
   parameters(): Tensor[] { return []; }
   dispose(): void {}
 }

@@ -29,10 +29,17 @@ export class PLEDecayWeighting implements LossWeighting {
     if (ctx.epoch === undefined || !Number.isInteger(ctx.epoch) || ctx.epoch < 0) {
       throw new Error(`PLEDecayWeighting.combine: ctx.epoch must be the epoch count (integer >= 0), got ${String(ctx.epoch)}`);
     }
+    this.lastEpoch = ctx.epoch;
     const w = this.weightsAt(ctx.epoch);
     return weightedSum(orderedLosses('PLEDecayWeighting', this.tasks, taskLosses), this.tasks.map((t) => w[t]));
   }
 
+  private lastEpoch: number | null = null;
+  async appliedWeights(): Promise<number[] | null> {
+    if (this.lastEpoch === null) return null;
+    const w = this.weightsAt(this.lastEpoch);
+    return this.tasks.map((t) => w[t]);
+  }
   parameters(): Tensor[] { return []; }
   dispose(): void {}
 }

@@ -43,6 +43,11 @@ export class UncertaintyWeighting implements LossWeighting {
     return total!;
   }
 
+  /** e^{−s_k}·c_k, the weight on L_k. */
+  async appliedWeights(): Promise<number[]> {
+    return Promise.all(this.tasks.map(async (t) => Math.exp(-(await this.logVars[t].item())) * (this.kinds[t] === 'regression' ? 0.5 : 1)));
+  }
+
   parameters(): Tensor[] { return this.tasks.map((t) => this.logVars[t]); }
   dispose(): void { for (const p of this.parameters()) p.dispose(); }
 }

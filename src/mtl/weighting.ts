@@ -27,6 +27,18 @@ export interface LossWeighting {
   parameters(): Tensor[];
   /** Releases kept tensors (learnable parameters, running statistics). */
   dispose(): void;
+  /**
+   * Present on the strategies that solve a small problem on the host (MGDA, CAGrad, Nash-MTL, IMTL, Aligned-MTL,
+   * GradVac; see host-solved.ts): after backward(combine(...)), await it to read their K×K numbers asynchronously
+   * (so webgpu works) and rewrite the shared parameters' .grad. The Trainer does.
+   */
+  finishBackward?(): Promise<void>;
+  /**
+   * The per-task weights (or, for the gradient methods, the coefficients of Σ c_k g_k on the shared parameters)
+   * the latest step applied, in `tasks` order; null when the method has none (PCGrad, GradDrop) or before a step.
+   * Read at the Trainer's probe steps for the diagnostics.
+   */
+  appliedWeights?(): Promise<number[] | null>;
 }
 
 /** The losses in `tasks` order, checking that exactly the configured tasks are present and scalar. */

@@ -36,6 +36,10 @@ export interface GradientProbeEvent {
   tasks: string[];
   /** cosines[i][j] = cos(∇L_i, ∇L_j) on the shared parameters. */
   cosines: number[][];
+  /** ‖∇L_k‖ on the shared parameters. */
+  norms?: number[];
+  /** The weighting strategy's per-task weights (or gradient coefficients) at this step, when it has any. */
+  weights?: number[];
 }
 
 export interface EpochRecord {
@@ -70,7 +74,8 @@ export interface TrainingHistory {
   tasks: string[];
   steps: { step: number; epoch: number; losses: Record<string, number>; total: number }[];
   epochs: EpochRecord[];
-  gradientCosines: { step: number; epoch: number; cosines: number[][] }[];
+  /** Sampled every gradientProbeEvery steps: cosines, gradient norms and the strategy's weights (see GradientProbeEvent). */
+  gradientCosines: { step: number; epoch: number; cosines: number[][]; norms?: number[]; weights?: number[] }[];
   stopReason: StopReason;
   bestEpoch: number | null;
   trainSeconds: number;

@@ -166,6 +166,8 @@ export class Trainer {
           // Events go out after the step's tensors are released, so listeners see the steady state.
           const pending: TrainerEvent[] = [];
           try {
+            // Host-solved strategies read their K×K numbers asynchronously here and rewrite the shared gradients.
+            if (!this.options.routing) await weighting?.finishBackward?.();
             const readout = await result.readout.data();
             const values: Record<string, number> = Object.fromEntries(result.lossTasks.map((t, k) => [t, readout[k]]));
             assertFiniteLosses(step, values);
@@ -184,9 +186,10 @@ export class Trainer {
             for (const task of result.lossTasks) lossSums[task] = (lossSums[task] ?? 0) + values[task] * batch.size;
             history.steps.push({ step, epoch, losses: values, total });
             if (result.probeGrads) {
-              const { cosine: cosines } = await gradientConflict(result.probeGrads);
-              history.gradientCosines.push({ step, epoch, cosines });
-              pending.push({ type: 'gradient-probe', step, epoch, tasks: [...result.lossTasks], cosines });
+              const { cosine: cosines, norms } = await gradientConflict(result.probeGrads);
+              const weights = (await weighting?.appliedWeights?.()) ?? undefined;
+              history.gradientCosines.push({ step, epoch, cosines, norms, weights });
+              pending.push({ type: 'gradient-probe', step, epoch, tasks: [...result.lossTasks], cosines, norms, weights });
             }
             pending.push({
               type: 'step', step, epoch, epochSamples, samples, losses: values, total, gradNorm,

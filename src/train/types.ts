@@ -61,6 +61,10 @@ export interface LossStrategy {
   ): Tensor;
   /** Parameters the strategy learns itself (uncertainty weighting's log-variances): optimised with the model. */
   parameters(): Tensor[];
+  /** Host-solved strategies (MGDA, CAGrad, Nash-MTL…): awaited after backward, before clipping and the step. */
+  finishBackward?(): Promise<void>;
+  /** Per-task weights of the latest step (for diagnostics); null when the method has none. */
+  appliedWeights?(): Promise<number[] | null>;
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * Every loss-weighting strategy on every available backend (float64 on js, float32 with looser tolerances
  * elsewhere): a test pinning its formula on a tiny problem, and a test that it trains a tiny two-task model.
- * MGDA's K×K min-norm solve reads the Gram matrix back synchronously, which webgpu cannot do: there the tests
- * assert the clear error instead.
+ * The host-solved strategies (MGDA here; CAGrad, Nash-MTL… in gradient-methods.test.ts) read their K×K Gram
+ * matrix asynchronously in finishBackward(), so they run on webgpu too.
  */
 import { describe, expect, it } from 'vitest';
 import * as mt from '../../src/index.js';
@@ -32,7 +32,6 @@ describe.each(availableBackends)('loss weighting on %s', (backend) => {
   const leaf = (vals: number[]): mt.Tensor => mt.keep(mt.tensor(vals, { ...place, requiresGrad: true }));
   const vec = (vals: number[]): mt.Tensor => mt.tensor(vals, place);
   const item = async (t: mt.Tensor): Promise<number> => { const v = await t.item(); t.dispose(); return v; };
-  const syncReadback = mt.backendInfo(backend).syncReadback;
 
   describe('fixed, uncertainty and PLE decay', () => {
     it('fixed weights: Σ w_k L_k, and mismatched task names are an error listing them', async () => {
@@ -127,26 +126,22 @@ describe.each(availableBackends)('loss weighting on %s', (backend) => {
     });
   });
 
-  it(syncReadback ? 'MGDA-UB weights the losses by α from gradients on the shared representation'
-    : 'MGDA needs synchronous readback for its K×K solve: a clear error on this backend', async () => {
+  it('MGDA-UB: α from gradients on the shared representation, applied to the shared parameters after an async read', async () => {
     const theta = leaf([1, 1]);
     const m = new mtl.MGDA(['a', 'b']);
-    const run = (): mt.Tensor => mt.tidy(() => {
+    const total = mt.tidy(() => {
       const z = mt.mul(theta, 1);
       // ∇_z L_a = (1, 0), ∇_z L_b = (0, 2): α = (0.8, 0.2).
-      const total = m.combine({ a: mt.sum(mt.mul(z, vec([1, 0]))), b: mt.sum(mt.mul(z, vec([0, 2]))) }, { sharedRepresentation: z });
-      total.backward();
-      return total;
+      const t = m.combine({ a: mt.sum(mt.mul(z, vec([1, 0]))), b: mt.sum(mt.mul(z, vec([0, 2]))) }, { sharedRepresentation: z, sharedParams: [theta] });
+      t.backward();
+      return t;
     });
-    if (!syncReadback) {
-      expect(run).toThrow(new RegExp(`MGDA\\.combine: backend '${backend}' cannot read back synchronously`));
-      theta.dispose();
-      return;
-    }
-    expectClose([await item(run())], [0.8 * 1 + 0.2 * 2], tol);
+    expect(() => mt.tidy(() => m.combine({ a: mt.sum(theta), b: mt.sum(theta) }, { sharedParams: [theta] }))).toThrow(/never finished; call `await mgda\.finishBackward\(\)`/);
+    await m.finishBackward();
+    expectClose([await item(total)], [1 + 2], tol);
     expectClose(m.lastAlpha!, [0.8, 0.2], tol);
     expectClose(await values(theta.grad!), [0.8, 0.4], tol);
-    theta.dispose();
+    theta.dispose(); m.dispose();
   });
 
   describe('every strategy trains a tiny two-task model', () => {
@@ -158,10 +153,11 @@ describe.each(availableBackends)('loss weighting on %s', (backend) => {
       ['pcgrad', () => new mtl.PCGrad(['a', 'b'], { seed: 3 })],
       ['mgda', () => new mtl.MGDA(['a', 'b'], 'l2')],
       ['pleDecay', () => new mtl.PLEDecayWeighting({ a: 1, b: 1 }, { b: 0.9 })],
+      ...(['cagrad', 'nashmtl', 'imtl', 'gradvac', 'alignedmtl', 'rlw', 'dbmtl', 'famo', 'graddrop'] as const).map((kind): [string, () => mtl.LossWeighting] =>
+        [kind, () => (kind === 'imtl' || kind === 'famo' ? mtl.createWeighting({ kind, tasks: ['a', 'b'], placement: place }) : mtl.createWeighting({ kind, tasks: ['a', 'b'] }))]),
     ];
     for (const [name, make] of strategies) {
-      const unsupported = name === 'mgda' && !syncReadback;
-      it(unsupported ? `${name} (a clear error: no synchronous readback)` : name, async () => {
+      it(name, async () => {
         mt.manualSeed(9);
         const shared = new nn.Linear(3, 8, { ...place, activation: 'tanh' });
         const headA = new nn.Linear(8, 1, place), headB = new nn.Linear(8, 1, place);
@@ -173,24 +169,22 @@ describe.each(availableBackends)('loss weighting on %s', (backend) => {
         const opt = new optim.Adam([{ params, lr: 0.03 }, ...(strat.parameters().length ? [{ params: strat.parameters(), lr: 0.01 }] : [])]);
         const steps = 60;
         const plain: mt.Tensor[] = [];
-        const step = (s: number): void => {
+        const step = async (s: number): Promise<void> => {
           const l = mt.tidy(() => {
             opt.zeroGrad();
             const h = shared.forward(x);
             const la = mt.mse(headA.forward(h), ya), lb = mt.bceWithLogits(headB.forward(h), yb);
             const ctx = { step: s, epoch: Math.floor(s / 10), sharedParams: shared.parameters(), sharedRepresentation: h };
             strat.combine({ a: la, b: lb }, ctx).backward();
-            opt.step();
             return mt.add(la, lb);
           });
+          // Host-solved strategies read their Gram matrix asynchronously (every backend, webgpu included).
+          await strat.finishBackward?.();
+          opt.step();
           if (s === 0 || s === steps - 1) plain.push(l); else l.dispose();
         };
         try {
-          if (unsupported) {
-            expect(() => step(0)).toThrow(/MGDA\.combine: backend 'webgpu' cannot read back synchronously, which the min-norm solver needs/);
-            return;
-          }
-          for (let s = 0; s < steps; s++) step(s);
+          for (let s = 0; s < steps; s++) await step(s);
           const [first, last] = [await plain[0].item(), await plain[1].item()];
           expect(last, `${name}: ${first} → ${last}`).toBeLessThan(0.7 * first);
         } finally {

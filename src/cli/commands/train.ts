@@ -18,6 +18,7 @@ import { buildModelConfig, checkModelName, CLI_MODELS, DEFAULT_SIZES, parseModel
 import { buildOptimizer, OPTIMIZERS, parseGroupLrs, type OptimizerName } from '../optimizerSetup.js';
 import { ProgressReporter } from '../progress.js';
 import { renderReport } from '../report/html.js';
+import { trainingDiagnostics } from '../../train/diagnostics.js';
 import { buildWeighting, WEIGHTINGS } from '../weighting.js';
 import { prepareOutDir } from '../outDir.js';
 import { writeRunFiles } from '../runFiles.js';
@@ -171,9 +172,11 @@ export async function trainCommand(argv: string[], io: CommandIO): Promise<numbe
   // `dataset` lets `mtgrad eval` reload the same data without being told again.
   const dataset = { name: dataName, group: f.int('group'), correlation: f.number('correlation'), seed };
   const metrics = { test, validation: history.epochs.at(-1)?.validation ?? null, bestEpoch: history.bestEpoch, dataset, settings };
+  const diagnostics = trainingDiagnostics(history);
+  for (const w of diagnostics.warnings) println(io.stderr, `warning: ${w}`);
   const written = await writeRunFiles(outDir, [
     { name: 'model.safetensors', write: (path) => saveCheckpoint(path, { model, spec: { name: inner.modelName, config: { ...inner.config } }, tasks: data.tasks, schema: data.schema, metrics }) },
-    { name: 'metrics.json', write: (path) => writeFile(path, `${JSON.stringify({ ...metrics, history }, null, 1)}\n`) },
+    { name: 'metrics.json', write: (path) => writeFile(path, `${JSON.stringify({ ...metrics, history, diagnostics }, null, 1)}\n`) },
     { name: 'report.html', write: (path) => writeFile(path, renderReport({ title: `${modelName} on ${data.name}`, settings, modelConfig: inner.config, history, test })) },
   ]);
   println(io.stderr, `wrote ${written.join(', ')} (${formatDuration((performance.now() - wallStart) / 1000)} in all)`);

@@ -7,6 +7,8 @@
 import type { TrainingHistory } from '../../train/events.js';
 import type { MetricName, MetricsByTask } from '../../train/taskMetrics.js';
 import { escapeXml, heatmap, lineChart, type Series } from './svg.js';
+import { trainingDiagnostics } from '../../train/diagnostics.js';
+import { diagnosticsSection, diagnosticsWarnings } from './diagnostics.js';
 
 export interface ReportInput {
   title: string;
@@ -117,11 +119,13 @@ h1{font-size:22px;margin-bottom:4px}h2{font-size:17px;margin-top:28px;border-bot
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}
 th{background:#f4f4f4}.muted{color:#777}pre{background:#f7f7f7;padding:8px;overflow:auto;font-size:12px}
 svg{margin:6px 12px 6px 0;vertical-align:top}svg .title{font-size:13px;font-weight:600}svg .tick,svg .legend,svg .axis{font-size:11px;fill:#444}
+.warning{background:#fff4e5;border:1px solid #f0b429;padding:6px 12px;margin:12px 0}
 svg .cell{font-size:10px}svg .grid{stroke:#eee}svg .frame{fill:none;stroke:#999}svg .reference{stroke:#999;stroke-dasharray:4 3}svg .muted{fill:#777}
 `;
 
 export function renderReport(input: ReportInput): string {
   const { history } = input;
+  const diagnostics = trainingDiagnostics(history);
   const settings = Object.entries(input.settings).map(([k, v]) => `<tr><td>${escapeXml(k)}</td><td>${escapeXml(String(v))}</td></tr>`).join('');
   const epochs = history.epochs.map((e) => {
     const validation = e.validation ? metricsTableHtml(e.validation) : '<p class="muted">no validation</p>';
@@ -132,12 +136,14 @@ export function renderReport(input: ReportInput): string {
 <body>
 <h1>${escapeXml(input.title)}</h1>
 <p class="muted">Stopped: ${escapeXml(history.stopReason)} after ${history.steps.length} steps; training time ${history.trainSeconds.toFixed(1)} s${history.bestEpoch !== null ? `; best epoch ${history.bestEpoch + 1}` : ''}.</p>
+${diagnosticsWarnings(diagnostics)}
 <h2>Settings</h2><table>${settings}</table>
 <h2>Test metrics</h2>${input.test ? metricsTableHtml(input.test) : '<p class="muted">not evaluated</p>'}
 <h2>Loss curves</h2>${lossCharts(history)}
 <h2>Validation metrics</h2>${metricCharts(history)}
 <h2>Expert utilisation</h2>${gateHeatmaps(history)}
 <h2>Task-gradient conflict</h2>${conflictChart(history)}
+<h2>Gradient diagnostics</h2>${diagnosticsSection(diagnostics)}
 <h2>Validation by epoch</h2>${epochs}
 <h2>Model config</h2><pre>${escapeXml(JSON.stringify(input.modelConfig, null, 2))}</pre>
 </body></html>
