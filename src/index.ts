@@ -19,3 +19,4 @@ export * as models from './models/index.js';
 export { createModel, MODEL_NAMES, type ModelName } from './models/index.js';
 // Training (Trainer, metrics, checkpoints); scoring without training code is the 'mtgrad/infer' entry.
 export * as train from './train/index.js';
+export { compile, CaptureError, type CompileOptions, type CompiledFunction, type CompileStats } from './compile/index.js';
