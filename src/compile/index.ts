@@ -17,7 +17,7 @@ import { fmt } from '../tensor/shape.js';
 import { buildProgram, CaptureError, type OutputSpec, type Program } from './plan.js';
 import { replayProgram } from './replay.js';
 import { recordRun, type Recorder, type Trace } from './trace.js';
-import { NativePlan, nativePlanFor } from './native-plan.js';
+import { lastNativePlanRefusal, type NativePlan, nativePlanFor } from './native-plan.js';
 
 export { CaptureError } from './plan.js';
 
@@ -33,7 +33,9 @@ export interface CompileOptions {
   nativePlan?: boolean;
 }
 
-export interface CompileStats { eagerCalls: number; capturedCalls: number; replays: number; nativeReplays: number; signatures: number; fallbacks: string[] }
+export interface CompileStats { eagerCalls: number; capturedCalls: number; replays: number; nativeReplays: number; signatures: number; fallbacks: string[];
+  /** Why a program on the native backend replays kernel by kernel instead of in one addon call. */
+  nativeRefusals: string[] }
 
 export interface CompiledFunction<A extends Tensor[], R extends CompiledOutput> {
   (...inputs: A): R;
@@ -82,7 +84,7 @@ export function compile<A extends Tensor[], R extends CompiledOutput>(fn: (...in
   const fallback = opts.fallback ?? 'error';
   if (fallback !== 'error' && fallback !== 'eager') throw new Error(`compile(${name}): fallback must be 'error' or 'eager', got ${String(fallback)}`);
   const entries = new Map<string, Entry>();
-  const stats: CompileStats = { eagerCalls: 0, capturedCalls: 0, replays: 0, nativeReplays: 0, signatures: 0, fallbacks: [] };
+  const stats: CompileStats = { eagerCalls: 0, capturedCalls: 0, replays: 0, nativeReplays: 0, signatures: 0, fallbacks: [], nativeRefusals: [] };
 
   const giveUp = (e: Entry, why: string, outs: Tensor[]): void => {
     if (fallback === 'eager') { e.eager = why; stats.fallbacks.push(why); return; }
@@ -140,7 +142,10 @@ export function compile<A extends Tensor[], R extends CompiledOutput>(fn: (...in
     if (e.traces.length === TRACED_RUNS) {
       try {
         e.program = buildProgram(name, e.traces, e.outputs);
-        if (opts.nativePlan !== false) e.native = nativePlanFor(e.program, engine.backends);
+        if (opts.nativePlan !== false) {
+          e.native = nativePlanFor(e.program, engine.backends, storages);
+          if (!e.native && engine.backends.has('native') && storages.some((s) => s.backend === 'native')) stats.nativeRefusals.push(lastNativePlanRefusal ?? 'unknown');
+        }
       } catch (err) {
         e.traces = []; e.outputs = [];
         if (!(err instanceof CaptureError)) throw err;
@@ -151,7 +156,7 @@ export function compile<A extends Tensor[], R extends CompiledOutput>(fn: (...in
     return result;
   };
   const out = compiled as CompiledFunction<A, R>;
-  out.stats = () => ({ ...stats, fallbacks: [...stats.fallbacks] });
+  out.stats = () => ({ ...stats, fallbacks: [...stats.fallbacks], nativeRefusals: [...stats.nativeRefusals] });
   out.dispose = () => { for (const e of entries.values()) e.native?.dispose(); entries.clear(); };
   return out;
 }

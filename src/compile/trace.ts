@@ -24,7 +24,7 @@ export function isRef(v: unknown): v is Ref {
   return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === RefProto;
 }
 const RefProto = {};
-function makeRef(r: Ref): Ref { return Object.assign(Object.create(RefProto) as object, r) as Ref; }
+export function makeRef(r: Ref): Ref { return Object.assign(Object.create(RefProto) as object, r) as Ref; }
 
 export interface TracedCall {
   readonly backend: string;

@@ -66,7 +66,7 @@ describe.each(backends)('compile on %s', (backend) => {
     }
     const st = step.stats();
     expect(st.replays).toBe(STEPS - 4);
-    if (backend === 'native') expect(st.nativeReplays).toBe(st.replays);
+    if (backend === 'native') { expect(st.nativeRefusals).toEqual([]); expect(st.nativeReplays).toBe(st.replays); }
     // Replays do not leak: live tensors stay flat over further steps.
     const inp = batch(99, backend);
     mt.dispose(step(inp.x, inp.ya, inp.yb));
@@ -89,6 +89,7 @@ describe.each(backends)('compile on %s', (backend) => {
     }
     expect(predict.stats().signatures).toBe(2);
     expect(predict.stats().replays).toBe(4);
+    if (backend === 'native') { expect(predict.stats().nativeRefusals).toEqual([]); expect(predict.stats().nativeReplays).toBe(4); }
   });
 
   it('advances the random stream as eager does (random ops replay with fresh offsets)', () => {
@@ -102,6 +103,7 @@ describe.each(backends)('compile on %s', (backend) => {
     const comp = Array.from({ length: 6 }, () => { const t = g(x); const d = Array.from(t.dataSync()); t.dispose(); return d; });
     expect(comp).toEqual(eager);
     expect(g.stats().replays).toBe(2);
+    if (backend === 'native') expect(g.stats().nativeReplays).toBe(2);
     x.dispose();
   });
 });
