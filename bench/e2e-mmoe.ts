@@ -134,15 +134,23 @@ const lastRates = new Map<string, number>();
 function againstTorch(configs: readonly Config[], steps: number): string[] {
   const dense = configs.filter((c) => c !== 'census');
   if (dense.length === 0) return ['torch: only the dense configs (wide, paper-small) have a PyTorch twin'];
-  const probe = spawnSync('python3', ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
-  if (probe.status !== 0) {
-    return [`torch: unavailable (python3 -c "import torch" failed: ${(probe.stderr || probe.error?.message || '').trim().split('\n').pop()}); on Debian: apt-get install python3-torch libopenblas0-pthread`];
+  // OpenBLAS is left to pick its own kernels (the machine's OPENBLAS_CORETYPE/L2 overrides are for other tools).
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE; delete env.OPENBLAS_L2_SIZE;
+  // Debian's python3-torch lives in /usr/bin/python3, which a pyenv python3 earlier on PATH does not see.
+  const candidates = [process.env.MTGRAD_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p);
+  let python: string | null = null, why = '';
+  for (const p of candidates) {
+    const probe = spawnSync(p, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', env });
+    if (probe.status === 0) { python = p; break; }
+    why = `${p}: ${(probe.stderr || probe.error?.message || '').trim().split('\n').pop()}`;
   }
+  if (!python) return [`torch: unavailable (${why}); on Debian: apt-get install python3-torch libopenblas0-pthread, or set MTGRAD_PYTHON`];
   const script = join(dirname(fileURLToPath(import.meta.url)), 'against', 'torch_mmoe.py');
   const out: string[] = [];
   for (const c of dense) {
     const spec = c === 'wide' ? { inputDim: 512, experts: 8, expertDim: 256, towerDim: 64 } : { inputDim: 500, experts: 8, expertDim: 4, towerDim: 8 };
-    const r = spawnSync('python3', [script, JSON.stringify({ ...spec, batch: BATCH, steps, threads: Number(process.env.MTGRAD_NUM_THREADS ?? 2) })], { encoding: 'utf8' });
+    const r = spawnSync(python, [script, JSON.stringify({ ...spec, batch: BATCH, steps, threads: Number(process.env.MTGRAD_NUM_THREADS ?? 2) })], { encoding: 'utf8', env });
     if (r.status !== 0) { out.push(`torch ${c}: failed: ${r.stderr.trim().split('\n').pop()}`); continue; }
     const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as { train: number; infer: number; version: string };
     out.push(`${c.padEnd(11)} torch ${res.version}: train ${Math.round(res.train)} samples/s, inference ${Math.round(res.infer)} samples/s`);

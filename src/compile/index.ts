@@ -75,8 +75,10 @@ function unflatten(s: Structure, ts: Tensor[]): CompiledOutput {
   return Object.fromEntries(s.keys.map((k, i) => [k, ts[i]!]));
 }
 
+/** Grad mode, each input's backend, dtype and shape, and which inputs share a storage (a program binds storages). */
 function signature(inputs: readonly Tensor[]): string {
-  return `${engine.gradEnabled ? 'g' : 'n'}|${inputs.map((t) => `${t.backendName}:${t.dtype}${fmt(t.shape)}`).join('|')}`;
+  const alias = (t: Tensor, i: number) => { const j = inputs.findIndex((u) => u.storage === t.storage); return j < i ? `=${j}` : ''; };
+  return `${engine.gradEnabled ? 'g' : 'n'}|${inputs.map((t, i) => `${t.backendName}:${t.dtype}${fmt(t.shape)}${alias(t, i)}`).join('|')}`;
 }
 
 export function compile<A extends Tensor[], R extends CompiledOutput>(fn: (...inputs: A) => R, opts: CompileOptions = {}): CompiledFunction<A, R> {

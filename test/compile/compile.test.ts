@@ -142,6 +142,16 @@ describe('compile: what a capture cannot hold', () => {
     x.dispose();
   });
 
+  it('keys programs by which inputs alias one storage', () => {
+    const g = mt.compile((x: Tensor, y: Tensor) => mt.sub(x, y));
+    const x = mt.tensor([5, 7]), y = mt.tensor([1, 2]);
+    for (let i = 0; i < 5; i++) g(x, x).dispose();
+    const r = g(x, y);
+    expect(Array.from(r.dataSync())).toEqual([4, 5]);
+    expect(g.stats().signatures).toBe(2);
+    mt.dispose([r, x, y]);
+  });
+
   it('rejects non-tensor arguments and results by name', () => {
     const g = mt.compile((x: Tensor): Tensor => JSON.parse(JSON.stringify(x.shape)), { name: 'shapeOf' });
     const x = mt.ones([2]);
