@@ -159,3 +159,29 @@ describe('compile: what a capture cannot hold', () => {
     x.dispose();
   });
 });
+
+describe('compile on webgpu (kernel-by-kernel replay; no one-submit encoding yet)', () => {
+  it('replays an MMoE train step bit-identically to eager', async () => {
+    try { await mt.init({ backend: 'webgpu' }); } catch (e) {
+      console.warn(`compile on webgpu not run: ${(e as Error).message.split('\n')[0]}`);
+      return;
+    }
+    try {
+      const eager = makeTrainer('webgpu');
+      const captured = makeTrainer('webgpu');
+      const step = mt.compile(captured.step);
+      for (let s = 0; s < 6; s++) {
+        const inp = batch(s, 'webgpu');
+        const le = eager.step(inp.x, inp.ya, inp.yb);
+        const lc = step(inp.x, inp.ya, inp.yb);
+        expect(Array.from(await lc.data()), `loss at step ${s}`).toEqual(Array.from(await le.data()));
+        const pe = eager.model.parameters(), pc = captured.model.parameters();
+        for (let i = 0; i < pe.length; i++) expect(Array.from(await pc[i]!.data()), `parameter ${i} after step ${s}`).toEqual(Array.from(await pe[i]!.data()));
+        mt.dispose([le, lc, inp.x, inp.ya, inp.yb]);
+      }
+      expect(step.stats().replays).toBe(2);
+    } finally {
+      await mt.init({ backend: 'js' });
+    }
+  });
+});
