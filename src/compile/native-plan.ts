@@ -144,9 +144,10 @@ class OneCallPlan implements NativePlan {
       const emit = (...vals: number[]) => { codeOut.push(...vals); };
       const ptr = (r: unknown) => { operands.push({ pos: codeOut.length, op: operandOf(r) }); codeOut.push(0, 0); };
       // A number that may be extrapolated per replay (Adam's step, a random offset).
+      let dynUsed = 0;
       const num = (obj: unknown, key: string | number, v: number) => {
         const d = dynAt.get(obj)?.get(key);
-        if (d) this.dyn.push({ pos: codeOut.length, base: d.base, delta: d.delta });
+        if (d) { this.dyn.push({ pos: codeOut.length, base: d.base, delta: d.delta }); dynUsed++; }
         codeOut.push(v);
       };
       // Allocate this instruction's results before encoding (they must not alias its inputs).
@@ -323,6 +324,9 @@ class OneCallPlan implements NativePlan {
         default:
           throw new Unsupported(`kernel '${m}' has no one-call native form`);
       }
+      // Only Adam's step and random offsets are encoded as per-replay numbers; any other changing value (a fill
+      // value stepping each call, made a constant here) must take the generic replay.
+      if (dynUsed !== instr.patches.filter((p) => p.kind === 'dyn').length) throw new Unsupported(`${m}: a value that changes per call`);
       // Temporaries whose last reader this was go back to the arena's free list.
       for (const id of instr.frees) { const off = offsets.get(id); if (off !== undefined) release(off, program.tmpInfo[id]!.size * elemSize(program.tmpInfo[id]!.dtype)); }
 

@@ -142,6 +142,21 @@ describe('compile: what a capture cannot hold', () => {
     x.dispose();
   });
 
+  it('replays a host scalar that steps by a constant each call (on native: kernel by kernel)', async () => {
+    for (const backend of ['js', 'native'] as const) {
+      try { await mt.init({ backend }); } catch { continue; }
+      let calls = 0;
+      const g = mt.compile((x: Tensor) => mt.mul(x, ++calls));
+      const x = mt.ones([3], { backend });
+      const got: number[] = [];
+      for (let i = 0; i < 7; i++) { const r = g(x); got.push(r.dataSync()[0]!); r.dispose(); }
+      expect(got, backend).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      if (backend === 'native') expect(g.stats().nativeRefusals).toEqual(['fill: a value that changes per call']);
+      x.dispose();
+    }
+    await mt.init({ backend: 'js' });
+  });
+
   it('keys programs by which inputs alias one storage', () => {
     const g = mt.compile((x: Tensor, y: Tensor) => mt.sub(x, y));
     const x = mt.tensor([5, 7]), y = mt.tensor([1, 2]);
