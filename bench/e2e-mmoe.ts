@@ -102,10 +102,14 @@ async function measure(backend: 'js' | 'native' | 'webgpu', config: Config, step
       opt.step();
       return loss;
     };
-    const compiledStep = mode === 'compiled' ? mt.compile(step, { name: 'trainStep' }) : null;
+    // Eager fallback so that an uncapturable step (census: sparse embeddings read their ids on the host to pick
+    // the rows Adam updates) still gets its row, marked with the reason.
+    const compiledStep = mode === 'compiled' ? mt.compile(step, { name: 'trainStep', fallback: 'eager' }) : null;
     note(`train ${mode}`, await time(steps, compiledStep ? 5 : 2, () => (compiledStep ?? step)(...data)));
     const refusals = compiledStep?.stats().nativeRefusals ?? [];
     if (refusals.length) out.push(`  (replayed kernel by kernel: ${refusals[0]})`);
+    const fellBack = compiledStep?.stats().fallbacks ?? [];
+    if (fellBack.length) out.push(`  (NOT captured, ran eagerly: ${fellBack[0]})`);
     compiledStep?.dispose();
     if (infer) {
       // Every zoo model has predict (MultiTaskModel); the ZooModel interface the workloads are typed with omits it.
