@@ -31,6 +31,11 @@ export interface CompileOptions {
   name?: string;
   /** Use the native backend's one-call executor where the program allows (default true). */
   nativePlan?: boolean;
+  /**
+   * Called after each replay, for JavaScript-side bookkeeping a replay skips, e.g. `() => opt.advanceSteps(1)` so
+   * that an optimizer's step count stays right for later eager steps or checkpoints.
+   */
+  afterReplay?: () => void;
 }
 
 export interface CompileStats { eagerCalls: number; capturedCalls: number; replays: number; nativeReplays: number; signatures: number; fallbacks: string[];
@@ -114,6 +119,7 @@ export function compile<A extends Tensor[], R extends CompiledOutput>(fn: (...in
       let outs: Storage[];
       if (e.native) { outs = e.native.run(storages, e.replays); stats.nativeReplays++; }
       else outs = replayProgram(e.program, engine.backends, storages, e.replays);
+      opts.afterReplay?.();
       return unflatten(e.structure!, outs.map((s, i) => new Tensor(s, e!.program!.outputs[i]!.shape))) as R;
     }
     e.calls++;

@@ -77,6 +77,24 @@ describe.each(backends)('compile on %s', (backend) => {
     step.dispose();
   });
 
+  it('hands over to eager steps seamlessly when afterReplay advances the optimizer step count', () => {
+    if (!available) return;
+    const eager = makeTrainer(backend);
+    const captured = makeTrainer(backend);
+    const step = mt.compile(captured.step, { afterReplay: () => captured.opt.advanceSteps(1) });
+    for (let s = 0; s < 9; s++) {
+      const inp = batch(s, backend);
+      const le = eager.step(inp.x, inp.ya, inp.yb);
+      const lc = s < 6 ? step(inp.x, inp.ya, inp.yb) : captured.step(inp.x, inp.ya, inp.yb); // eager from step 6 on
+      expect(Array.from(lc.dataSync()), `loss at step ${s}`).toEqual(Array.from(le.dataSync()));
+      mt.dispose([le, lc, inp.x, inp.ya, inp.yb]);
+    }
+    const pe = eager.model.parameters(), pc = captured.model.parameters();
+    pe.forEach((p, i) => expect(Array.from(pc[i]!.dataSync()), `parameter ${i}`).toEqual(Array.from(p.dataSync())));
+    expect(step.stats().replays).toBe(2);
+    step.dispose();
+  });
+
   it('replays predict bit-identically and recaptures on a new batch size', () => {
     if (!available) return;
     const { model } = makeTrainer(backend);
