@@ -137,7 +137,6 @@ const lastRates = new Map<string, number>();
 /** PyTorch on the dense configs in this run (bench/against/torch_mmoe.py), or the reason it is unavailable. */
 function againstTorch(configs: readonly Config[], steps: number): string[] {
   const dense = configs.filter((c) => c !== 'census');
-  if (dense.length === 0) return ['torch: only the dense configs (wide, paper-small) have a PyTorch twin'];
   // OpenBLAS is left to pick its own kernels (the machine's OPENBLAS_CORETYPE/L2 overrides are for other tools).
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE; delete env.OPENBLAS_L2_SIZE;
@@ -189,8 +188,10 @@ export async function run(args: string[]): Promise<void> {
         console.log(`${c.padEnd(11)} ${b.padEnd(7)} unavailable: ${(e as Error).message.split('\n')[0]}`);
       }
     }
+    // Right after this config's mtgrad rows, so both sides see the same machine load.
+    if (against.includes('torch') && c !== 'census') for (const line of againstTorch([c], stepsArg || 10)) console.log(line);
   }
-  if (against.includes('torch')) for (const line of againstTorch(configs, stepsArg || 10)) console.log(line);
+  if (against.includes('torch') && configs.includes('census')) console.log('torch: census has no PyTorch twin here (embeddings); only wide and paper-small are compared');
   if (against.includes('onnxruntime')) {
     console.log('onnxruntime: not measured — it needs the ONNX export of the same model (issue 14b), which this branch does not have');
   }
