@@ -175,6 +175,23 @@ describe('compile: what a capture cannot hold', () => {
     await mt.init({ backend: 'js' });
   });
 
+  it('checks data-dependent indices on every replay (an out-of-range id is an error, not a wild read)', async () => {
+    for (const backend of ['js', 'native'] as const) {
+      try { await mt.init({ backend }); } catch { continue; }
+      const table = mt.randn([5, 3], { backend });
+      const g = mt.compile((ids: Tensor) => mt.mul(mt.gather(table, ids, 0), 2));
+      const ok = mt.tensor(new Int32Array([0, 4, 2]), { dtype: 'int32', backend });
+      for (let i = 0; i < 5; i++) g(ok).dispose();
+      const live = mt.memory().tensors;
+      const bad = mt.tensor(new Int32Array([0, 5, 2]), { dtype: 'int32', backend });
+      expect(() => g(bad), backend).toThrow(/index 5 .*out of range/);
+      expect(mt.memory().tensors, backend).toBe(live + 1);
+      expect(g.stats().replays, backend).toBe(2);
+      mt.dispose([table, ok, bad]);
+    }
+    await mt.init({ backend: 'js' });
+  });
+
   it('keys programs by which inputs alias one storage', () => {
     const g = mt.compile((x: Tensor, y: Tensor) => mt.sub(x, y));
     const x = mt.tensor([5, 7]), y = mt.tensor([1, 2]);
