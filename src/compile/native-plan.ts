@@ -183,7 +183,7 @@ class OneCallPlan implements NativePlan {
         }
         case 'unary': {
           const op = a[0] as keyof typeof UNARY_CODES;
-          if (!f32(args[1]) || !Object.hasOwn(UNARY_CODES, op)) throw new Unsupported(`unary '${op}' not on the addon`);
+          if (!f32(args[1]) || !Object.hasOwn(UNARY_CODES, op)) throw new Unsupported(`unary '${op}' on ${info(args[1]).dtype} (served by the js fallback)`);
           placeResults();
           const alpha = (a[2] as { alpha?: number } | undefined)?.alpha ?? (op === 'elu' ? 1 : 0.01);
           emit(OP.UNARY, UNARY_CODES[op]); ptr(args[1]); ptr(res(0)); emit(info(args[1]).size, alpha);
@@ -191,7 +191,7 @@ class OneCallPlan implements NativePlan {
         }
         case 'binary': {
           const op = a[0] as keyof typeof BINARY_CODES;
-          if (!f32(args[1], args[2]) || !Object.hasOwn(BINARY_CODES, op)) throw new Unsupported(`binary '${op}' not on the addon`);
+          if (!f32(args[1], args[2]) || !Object.hasOwn(BINARY_CODES, op)) throw new Unsupported(`binary '${op}' on ${info(args[1]).dtype} (served by the js fallback)`);
           const [as, bs, os] = [a[3], a[4], a[5]] as number[][];
           placeResults();
           if (sizeOf(os!) === 0) break; // an empty output: nothing to run
@@ -207,7 +207,7 @@ class OneCallPlan implements NativePlan {
         }
         case 'reduce': {
           const op = a[0] as keyof typeof REDUCE_CODES;
-          if (!f32(args[1]) || !Object.hasOwn(REDUCE_CODES, op)) throw new Unsupported(`reduce '${op}' not on the addon`);
+          if (!f32(args[1]) || !Object.hasOwn(REDUCE_CODES, op)) throw new Unsupported(`reduce '${op}' on ${info(args[1]).dtype} (served by the js fallback)`);
           placeResults();
           emit(OP.REDUCE, REDUCE_CODES[op]); ptr(args[1]); ptr(res(0)); emit(a[2] as number, a[3] as number, a[4] as number);
           break;
