@@ -18,7 +18,7 @@ namespace {
 
 enum PlanOp : int {
   P_END, P_SGEMM, P_UNARY, P_BINARY, P_BCE, P_REDUCE, P_SOFTMAX, P_COPY, P_MIXTURE, P_MIXTURE_BWD, P_ADAM, P_SGD,
-  P_GATHER, P_SCATTER_ADD, P_CAST, P_RANDOM, P_WHERE,
+  P_GATHER, P_SCATTER_ADD, P_CAST, P_RANDOM, P_WHERE, P_COMPARE_I32,
 };
 
 struct Reader {
@@ -47,6 +47,43 @@ struct Reader {
     return v;
   }
 };
+
+// int32 comparisons and minimum/maximum with broadcasting (the native backend serves int32 binary ops with the js
+// kernels; these are the exact ones: results 1/0 or an operand, so both agree bit for bit). Codes: BINARY_CODES.
+enum I32Op : int { I_MIN = 5, I_MAX = 6, I_EQ = 8, I_NE = 9, I_LT = 10, I_LE = 11, I_GT = 12, I_GE = 13 };
+void compare_i32(int op, const int32_t* a, const int32_t* b, int32_t* y, const std::vector<long>& as,
+                 const std::vector<long>& bs, const std::vector<long>& os) {
+  const size_t nd = os.size();
+  std::vector<long> sa(nd), sb(nd), idx(nd, 0);
+  long ka = 1, kb = 1, total = 1;
+  for (size_t d = nd; d-- > 0;) {
+    sa[d] = as[d] == 1 ? 0 : ka;
+    sb[d] = bs[d] == 1 ? 0 : kb;
+    ka *= as[d]; kb *= bs[d]; total *= os[d];
+  }
+  long ia = 0, ib = 0;
+  for (long i = 0; i < total; ++i) {
+    const int32_t x = a[ia], z = b[ib];
+    int32_t r = 0;
+    switch (op) {
+      case I_MIN: r = x < z ? x : z; break;
+      case I_MAX: r = x > z ? x : z; break;
+      case I_EQ: r = x == z; break;
+      case I_NE: r = x != z; break;
+      case I_LT: r = x < z; break;
+      case I_LE: r = x <= z; break;
+      case I_GT: r = x > z; break;
+      default: r = x >= z; break;
+    }
+    y[i] = r;
+    for (size_t d = nd; d-- > 0;) {  // odometer over the output index, moving both input offsets
+      ia += sa[d]; ib += sb[d];
+      if (++idx[d] < os[d]) break;
+      ia -= sa[d] * os[d]; ib -= sb[d] * os[d];
+      idx[d] = 0;
+    }
+  }
+}
 
 MixtureDims mixture(Reader& r) {
   MixtureDims m{};
@@ -235,6 +272,16 @@ void run_plan_binding(const Napi::CallbackInfo& info) {
         long nd = r.i();
         auto shape = r.longs(nd), sc = r.longs(nd), sa = r.longs(nd), sb = r.longs(nd);
         where_select(c, ct, a, b, out, elem, static_cast<int>(nd), shape.data(), sc.data(), sa.data(), sb.data());
+        break;
+      }
+      case P_COMPARE_I32: {
+        int code_ = static_cast<int>(r.i());
+        const int32_t* a = r.ptr<int32_t>();
+        const int32_t* b = r.ptr<int32_t>();
+        int32_t* y = r.ptr<int32_t>();
+        long nd = r.i();
+        auto as = r.longs(nd), bs = r.longs(nd), os = r.longs(nd);
+        compare_i32(code_, a, b, y, as, bs, os);
         break;
       }
       default:

@@ -25,8 +25,10 @@ type RunPlan = (buffers: TypedArray[], code: Float64Array) => void;
 
 const OP = {
   END: 0, SGEMM: 1, UNARY: 2, BINARY: 3, BCE: 4, REDUCE: 5, SOFTMAX: 6, COPY: 7, MIXTURE: 8, MIXTURE_BWD: 9, ADAM: 10, SGD: 11,
-  GATHER: 12, SCATTER_ADD: 13, CAST: 14, RANDOM: 15, WHERE: 16,
+  GATHER: 12, SCATTER_ADD: 13, CAST: 14, RANDOM: 15, WHERE: 16, COMPARE_I32: 17,
 } as const;
+/** int32 binary ops the plan runs itself (results 0/1 or an operand: exact in every implementation). */
+const INT32_EXACT: ReadonlySet<string> = new Set(['minimum', 'maximum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 const DTYPE_CODE: Record<DType, number> = { float32: 0, float64: 1, int32: 2 };
 const elemSize = (d: DType) => (d === 'float64' ? 8 : 4);
 const ALIGN = 64;
@@ -191,6 +193,15 @@ class OneCallPlan implements NativePlan {
         }
         case 'binary': {
           const op = a[0] as keyof typeof BINARY_CODES;
+          if (INT32_EXACT.has(op) && info(args[1]).dtype === 'int32' && info(args[2]).dtype === 'int32') {
+            // The js kernel's int32 comparisons/min/max, exact, so the plan's C++ loop agrees bit for bit.
+            const [as, bs, os] = [a[3], a[4], a[5]] as number[][];
+            placeResults();
+            if (sizeOf(os!) === 0) break;
+            emit(OP.COMPARE_I32, BINARY_CODES[op]); ptr(args[1]); ptr(args[2]); ptr(res(0));
+            emit(os!.length, ...as!, ...bs!, ...os!);
+            break;
+          }
           if (!f32(args[1], args[2]) || !Object.hasOwn(BINARY_CODES, op)) throw new Unsupported(`binary '${op}' on ${info(args[1]).dtype} (served by the js fallback)`);
           const [as, bs, os] = [a[3], a[4], a[5]] as number[][];
           placeResults();

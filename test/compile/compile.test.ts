@@ -192,6 +192,28 @@ describe('compile: what a capture cannot hold', () => {
     await mt.init({ backend: 'js' });
   });
 
+  it('runs int32 comparisons in the one-call native plan (the feature encoder\'s out-of-vocabulary mask), equal to eager', async () => {
+    for (const backend of ['js', 'native'] as const) {
+      try { await mt.init({ backend }); } catch { continue; }
+      const table = mt.randn([6, 3], { backend });
+      const f = (ids: Tensor) => {
+        const oov = mt.maximum(mt.lt(ids, 0), mt.ge(ids, 6));
+        const clean = mt.where(oov, 0, ids);
+        return [mt.gather(table, clean, 0), mt.eq(ids, mt.minimum(ids, 3)), mt.ne(ids, 2), mt.le(ids, 1), mt.gt(ids, 4)];
+      };
+      const g = mt.compile(f);
+      for (let i = 0; i < 7; i++) {
+        const ids = mt.tensor(Int32Array.from([-1, 0, 7, 5, 2, 3, 6, i - 1]), { dtype: 'int32', backend });
+        const e = f(ids), c = g(ids);
+        e.forEach((t, k) => expect(Array.from(c[k]!.dataSync()), `${backend} output ${k} call ${i}`).toEqual(Array.from(t.dataSync())));
+        mt.dispose([ids, e, c]);
+      }
+      if (backend === 'native') { expect(g.stats().nativeRefusals).toEqual([]); expect(g.stats().nativeReplays).toBe(3); }
+      table.dispose();
+    }
+    await mt.init({ backend: 'js' });
+  });
+
   it('keys programs by which inputs alias one storage', () => {
     const g = mt.compile((x: Tensor, y: Tensor) => mt.sub(x, y));
     const x = mt.tensor([5, 7]), y = mt.tensor([1, 2]);
