@@ -117,7 +117,7 @@ class OneCallPlan implements NativePlan {
     type Operand = { kind: 'arena'; id: number } | { kind: 'const'; id: number } | { kind: 'ext'; s: Storage } | { kind: 'in'; i: number } | { kind: 'out'; j: number } | { kind: 'none' };
     const operands: { pos: number; op: Operand }[] = [];
 
-    // Resolve an argument (a patched-in ref or an external storage) to an operand.
+    // Lower each instruction: check it is one the addon runs eagerly too, place its results, encode it.
     for (let k = 0; k < ins.length; k++) {
       const instr = ins[k]!;
       const args = instr.traced.args; // the refs, as recorded (last run)
