@@ -1,71 +1,210 @@
 /**
- * `npm run bench -- e2e-mmoe [--backend js,native,webgpu] [--steps N] [--config census,wide]`: MMoE training
- * throughput (forward + backward + Adam, samples/s) per backend, with CPU time per step and peak RSS.
+ * `npm run bench -- e2e-mmoe [--backend js,native,webgpu] [--steps N] [--config census,census-dense,wide,paper-small]
+ *  [--mode eager,compiled] [--infer] [--against torch]`: MMoE training throughput (forward + backward + Adam,
+ * samples/s) per backend, eager and captured (mt.compile), with CPU time per step and peak RSS; --infer adds
+ * inference rows (predict with its outputs disposed, eager inside tidy and compiled); --against torch measures
+ * the same dense models in PyTorch (python3 + torch, bench/against/torch_mmoe.py) in the same run.
  *
- * The workloads are `mtgrad bench`'s (src/cli/commands/bench.ts): "census" = the default `mtgrad train` model on
- * census-shaped batches (31 categorical fields → embeddings, 7 numeric, 8 experts →16, towers 16→8→1); "wide" =
- * issue 7's anchor (input 512, 8 experts 512→256 ReLU, 2 tasks, towers 256→64→1; PyTorch on this CPU ≈ 37,000
- * samples/s). Batch 1024. A step takes milliseconds to seconds, so this times whole steps with a plain loop after
- * warm-up steps (not benny's many-sample harness) and reports the median and the best; each timed step ends with a
- * readback of the loss, so on webgpu the GPU work is included.
+ * The workloads: "census" = the default `mtgrad train` model on census-shaped batches (31 categorical fields →
+ * embeddings, 7 numeric, 8 experts →16, towers 16→8→1); "wide" = input 512, 8 experts 512→256 ReLU, 2 tasks,
+ * towers 256→64→1; "census-dense" = census with dense embedding gradients (the sparse/lazy rows of "census" read ids on
+ * the host, which a capture cannot hold, so its compiled row runs eagerly and says so); "paper-small" = the MMoE paper's census size: input 500, 8 experts of 4, towers of 8. Batch
+ * 1024. A step takes milliseconds, so this times whole steps with a plain loop after warm-up (the compiled rows
+ * warm up past the capture: 1 eager + 3 traced calls) and reports the median and the best; each timed step ends
+ * with a readback of the loss, so on webgpu the GPU work is included. Ratios are only meaningful within one run.
  */
+import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as mt from '../src/index.js';
-import { e2eStep, e2eWorkload, E2E_CONFIGS } from '../src/cli/commands/bench.js';
+import type { Tensor } from '../src/index.js';
+import { e2eWorkload, E2E_CONFIGS, type E2EWorkload } from '../src/cli/commands/bench.js';
+import { ZooModelAdapter, type ZooModel } from '../src/infer/zooModel.js';
 
-type Config = (typeof E2E_CONFIGS)[number];
+const CONFIGS = [...E2E_CONFIGS, 'census-dense', 'paper-small'] as const;
+type Config = (typeof CONFIGS)[number];
+type Mode = 'eager' | 'compiled';
 const BATCH = 1024;
+const PAPER_SMALL = { inputDim: 500, numExperts: 8, expertDims: [4], towerDims: [8] };
 
 function arg(args: string[], name: string, dflt: string): string {
   const i = args.indexOf(`--${name}`);
   return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
 }
 
-async function measure(backend: 'js' | 'native' | 'webgpu', config: Config, steps: number): Promise<string> {
-  await mt.init({ backend });
-  const w = e2eWorkload(config, BATCH);
-  const opt = new mt.optim.Adam(w.inner.parameters(), { lr: 1e-3 });
-  const timeStep = async (): Promise<number> => {
+function workload(config: Config): E2EWorkload {
+  if (config === 'census-dense') {
+    // The census model with dense embedding gradients: its step reads no ids on the host, so it can be captured.
+    const w = e2eWorkload('census', BATCH);
+    const cfg = Reflect.get(w.inner, 'config') as Record<string, unknown> & { features: Record<string, unknown> };
+    w.inner.dispose();
+    mt.manualSeed(0);
+    const inner = mt.createModel('mmoe', { ...cfg, features: { ...cfg.features, sparse: false } }) as unknown as ZooModel;
+    return { ...w, inner, model: new ZooModelAdapter(inner) };
+  }
+  if (config !== 'paper-small') return e2eWorkload(config, BATCH);
+  mt.manualSeed(0);
+  const tasks = [{ name: 'a' }, { name: 'b' }];
+  const inner = mt.createModel('mmoe', { ...PAPER_SMALL, tasks }) as unknown as ZooModel;
+  const coin = (seed: number) => Float32Array.from({ length: BATCH }, (_, i) => ((i * 7 + seed) % 3 === 0 ? 1 : 0));
+  const ones = new Float32Array(BATCH).fill(1);
+  return {
+    inner, model: new ZooModelAdapter(inner), input: mt.randn([BATCH, PAPER_SMALL.inputDim]), batch: BATCH,
+    labels: { a: mt.tensor(coin(1)), b: mt.tensor(coin(2)) }, masks: { a: mt.tensor(ones), b: mt.tensor(ones) },
+  };
+}
+
+/** The workload's input as a flat tensor list and back (compiled functions take tensors only). */
+function inputTensors(input: unknown): { tensors: Tensor[]; rebuild: (ts: Tensor[]) => unknown } {
+  if (input instanceof mt.Tensor) return { tensors: [input], rebuild: (ts) => ts[0] };
+  const keys = Object.keys(input as object);
+  return { tensors: keys.map((k) => (input as Record<string, Tensor>)[k]!), rebuild: (ts) => Object.fromEntries(keys.map((k, i) => [k, ts[i]])) };
+}
+
+interface Timing { median: number; best: number; cpuMs: number; leaked: number }
+
+async function time(steps: number, warmup: number, body: () => Tensor | Record<string, Tensor>): Promise<Timing> {
+  const once = async (): Promise<number> => {
     const t0 = performance.now();
-    const loss = e2eStep(w, opt);
-    await loss.data();
-    loss.dispose();
+    const r = body();
+    const ts = r instanceof mt.Tensor ? [r] : Object.values(r);
+    await ts[0]!.data();
+    mt.dispose(ts);
     return performance.now() - t0;
   };
-  for (let i = 0; i < 2; i++) await timeStep();
+  for (let i = 0; i < warmup; i++) await once();
   const tensorsBefore = mt.memory().tensors;
   const times: number[] = [];
   // CPU time (all threads of the process) per step: steadier than wall time when other processes share the cores.
   const cpu0 = process.cpuUsage();
-  for (let i = 0; i < steps; i++) times.push(await timeStep());
+  for (let i = 0; i < steps; i++) times.push(await once());
   const cpu = process.cpuUsage(cpu0);
-  const cpuMs = (cpu.user + cpu.system) / 1000 / steps;
-  const leaked = mt.memory().tensors - tensorsBefore;
-  w.inner.dispose();
-  mt.dispose([w.input, w.labels, w.masks]);
   times.sort((a, b) => a - b);
-  const median = times[Math.floor(times.length / 2)];
-  const best = times[0];
-  return `${config.padEnd(7)} ${backend.padEnd(7)} batch ${BATCH}: median ${median.toFixed(1)} ms/step = ${Math.round(BATCH / median * 1000)} samples/s ` +
-    `(best ${Math.round(BATCH / best * 1000)} at ${best.toFixed(1)} ms), CPU ${cpuMs.toFixed(1)} ms/step, ${steps} steps, ` +
-    `live tensors Δ ${leaked}, load ${loadavg()[0]!.toFixed(2)}`;
+  return { median: times[Math.floor(times.length / 2)]!, best: times[0]!, cpuMs: (cpu.user + cpu.system) / 1000 / steps, leaked: mt.memory().tensors - tensorsBefore };
+}
+
+function row(what: string, config: Config, backend: string, t: Timing, steps: number): string {
+  return `${config.padEnd(11)} ${backend.padEnd(7)} ${what.padEnd(15)} batch ${BATCH}: median ${t.median.toFixed(2)} ms = ${Math.round(BATCH / t.median * 1000)} samples/s ` +
+    `(best ${Math.round(BATCH / t.best * 1000)}), CPU ${t.cpuMs.toFixed(2)} ms/step, ${steps} steps, live tensors Δ ${t.leaked}, load ${loadavg()[0]!.toFixed(2)}`;
+}
+
+async function measure(backend: 'js' | 'native' | 'webgpu', config: Config, steps: number, modes: readonly Mode[], infer: boolean): Promise<string[]> {
+  await mt.init({ backend });
+  const out: string[] = [];
+  const rates = new Map<string, number>();
+  const note = (what: string, t: Timing, ratio = true) => { out.push(row(what, config, backend, t, steps)); if (ratio) rates.set(what, BATCH / t.median * 1000); };
+  for (const mode of modes) {
+    const w = workload(config);
+    const opt = new mt.optim.Adam(w.inner.parameters(), { lr: 1e-3 });
+    const forward = w.inner.forward.bind(w.inner) as (x: unknown) => Record<string, Tensor>;
+    const { tensors, rebuild } = inputTensors(w.input);
+    const data = [...tensors, w.labels.a!, w.labels.b!, w.masks.a!, w.masks.b!];
+    const k = tensors.length;
+    const step = (...ts: Tensor[]): Tensor => {
+      opt.zeroGrad();
+      const loss = mt.tidy(() => {
+        const losses = w.model.loss(forward(rebuild(ts.slice(0, k))), { labels: { a: ts[k]!, b: ts[k + 1]! }, masks: { a: ts[k + 2]!, b: ts[k + 3]! } });
+        const total = mt.add(losses.a!, losses.b!);
+        mt.backward(total);
+        return total;
+      });
+      opt.step();
+      return loss;
+    };
+    // Eager fallback so that an uncapturable step (census: sparse embeddings read their ids on the host to pick
+    // the rows Adam updates) still gets its row, marked with the reason.
+    const compiledStep = mode === 'compiled' ? mt.compile(step, { name: 'trainStep', fallback: 'eager' }) : null;
+    const trainTiming = await time(steps, compiledStep ? 5 : 2, () => (compiledStep ?? step)(...data));
+    const refusals = compiledStep?.stats().nativeRefusals ?? [];
+    const fellBack = compiledStep?.stats().fallbacks ?? [];
+    note(`train ${mode}`, trainTiming, fellBack.length === 0); // no compiled/eager ratio for a step that ran eagerly
+    if (refusals.length) out.push(`  (replayed kernel by kernel: ${refusals[0]})`);
+    if (fellBack.length) out.push(`  (NOT captured, ran eagerly: ${fellBack[0]})`);
+    compiledStep?.dispose();
+    if (infer) {
+      // Every zoo model has predict (MultiTaskModel); the ZooModel interface the workloads are typed with omits it.
+      const predictOf = Reflect.get(w.inner, 'predict') as (x: unknown) => Record<string, Tensor>;
+      const predict = (...ts: Tensor[]) => predictOf.call(w.inner, rebuild(ts));
+      const compiledPredict = mode === 'compiled' ? mt.compile(predict, { name: 'predict' }) : null;
+      note(`predict ${mode}`, await time(steps * 3, compiledPredict ? 5 : 2,
+        () => (compiledPredict ? compiledPredict(...tensors) : mt.tidy(() => predict(...tensors)))));
+      compiledPredict?.dispose();
+    }
+    w.inner.dispose();
+    opt.dispose();
+    mt.dispose([w.input as Tensor, w.labels, w.masks]);
+  }
+  for (const what of ['train', 'predict']) {
+    const e = rates.get(`${what} eager`), c = rates.get(`${what} compiled`);
+    if (e && c) out.push(`${config.padEnd(11)} ${backend.padEnd(7)} ${what}: compiled / eager = ${(c / e).toFixed(2)}×`);
+  }
+  for (const [k, v] of rates) lastRates.set(`${config}|${backend}|${k}`, v);
+  return out;
+}
+
+const lastRates = new Map<string, number>();
+
+/** PyTorch on the dense configs in this run (bench/against/torch_mmoe.py), or the reason it is unavailable. */
+function againstTorch(configs: readonly Config[], steps: number): string[] {
+  const dense = configs.filter((c) => !c.startsWith('census'));
+  // OpenBLAS is left to pick its own kernels (the machine's OPENBLAS_CORETYPE/L2 overrides are for other tools).
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE; delete env.OPENBLAS_L2_SIZE;
+  // Debian's python3-torch lives in /usr/bin/python3, which a pyenv python3 earlier on PATH does not see.
+  const candidates = [process.env.MTGRAD_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p);
+  let python: string | null = null, why = '';
+  for (const p of candidates) {
+    const probe = spawnSync(p, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', env });
+    if (probe.status === 0) { python = p; break; }
+    why = `${p}: ${(probe.stderr || probe.error?.message || '').trim().split('\n').pop()}`;
+  }
+  if (!python) return [`torch: unavailable (${why}); on Debian: apt-get install python3-torch libopenblas0-pthread, or set MTGRAD_PYTHON`];
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'against', 'torch_mmoe.py');
+  const out: string[] = [];
+  for (const c of dense) {
+    const spec = c === 'wide' ? { inputDim: 512, experts: 8, expertDim: 256, towerDim: 64 } : { inputDim: 500, experts: 8, expertDim: 4, towerDim: 8 };
+    const r = spawnSync(python, [script, JSON.stringify({ ...spec, batch: BATCH, steps, threads: Number(process.env.MTGRAD_NUM_THREADS ?? 2) })], { encoding: 'utf8', env });
+    if (r.status !== 0) { out.push(`torch ${c}: failed: ${r.stderr.trim().split('\n').pop()}`); continue; }
+    const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as { train: number; infer: number; version: string };
+    out.push(`${c.padEnd(11)} torch ${res.version}: train ${Math.round(res.train)} samples/s, inference ${Math.round(res.infer)} samples/s`);
+    for (const [key, v] of lastRates) {
+      const [config, backend, what] = key.split('|');
+      if (config !== c) continue;
+      const ref = what!.startsWith('train') ? res.train : res.infer;
+      out.push(`${c.padEnd(11)} ${backend!.padEnd(7)} ${what!.padEnd(17)} / torch = ${(v / ref).toFixed(2)}×`);
+    }
+  }
+  return out;
 }
 
 export async function run(args: string[]): Promise<void> {
   const backends = arg(args, 'backend', 'js,native,webgpu').split(',') as ('js' | 'native' | 'webgpu')[];
-  const configs = arg(args, 'config', 'census,wide').split(',') as Config[];
-  const unknown = configs.filter((c) => !(E2E_CONFIGS as readonly string[]).includes(c));
-  if (unknown.length) throw new Error(`e2e-mmoe: unknown --config ${unknown.join(',')}; expected a comma-separated list of ${E2E_CONFIGS.join(', ')}`);
+  const configs = arg(args, 'config', 'census,census-dense,wide,paper-small').split(',') as Config[];
+  const unknown = configs.filter((c) => !(CONFIGS as readonly string[]).includes(c));
+  if (unknown.length) throw new Error(`e2e-mmoe: unknown --config ${unknown.join(',')}; expected a comma-separated list of ${CONFIGS.join(', ')}`);
+  const modes = arg(args, 'mode', 'eager,compiled').split(',') as Mode[];
+  if (modes.some((m) => m !== 'eager' && m !== 'compiled')) throw new Error(`e2e-mmoe: --mode takes eager and/or compiled, got ${modes.join(',')}`);
+  const infer = args.includes('--infer');
+  const against = arg(args, 'against', '').split(',').filter(Boolean);
+  const bad = against.filter((a) => a !== 'torch' && a !== 'onnxruntime');
+  if (bad.length) throw new Error(`e2e-mmoe: --against takes torch and/or onnxruntime, got ${bad.join(',')}`);
   const stepsArg = Number(arg(args, 'steps', '0'));
   for (const c of configs) {
     for (const b of backends) {
       const steps = stepsArg || (b === 'js' ? 3 : 10);
       try {
-        console.log(await measure(b, c, steps));
+        for (const line of await measure(b, c, steps, modes, infer)) console.log(line);
       } catch (e) {
-        console.log(`${c.padEnd(7)} ${b.padEnd(7)} unavailable: ${(e as Error).message.split('\n')[0]}`);
+        console.log(`${c.padEnd(11)} ${b.padEnd(7)} unavailable: ${(e as Error).message.split('\n')[0]}`);
       }
     }
+    // Right after this config's mtgrad rows, so both sides see the same machine load.
+    if (against.includes('torch') && !c.startsWith('census')) for (const line of againstTorch([c], stepsArg || 10)) console.log(line);
+  }
+  if (against.includes('torch') && configs.some((c) => c.startsWith('census'))) console.log('torch: census has no PyTorch twin here (embeddings); only wide and paper-small are compared');
+  if (against.includes('onnxruntime')) {
+    console.log('onnxruntime: not measured — it needs the ONNX export of the same model (issue 14b), which this branch does not have');
   }
   console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 }

@@ -21,3 +21,4 @@ export { createModel, MODEL_NAMES, type ModelName } from './models/index.js';
 export { exportOnnx, ONNX_EXPORT_MODELS, type OnnxExport, type OnnxExportDescription } from './models/export/onnx.js';
 // Training (Trainer, metrics, checkpoints); scoring without training code is the 'mtgrad/infer' entry.
 export * as train from './train/index.js';
+export { compile, CaptureError, type CompileOptions, type CompiledFunction, type CompileStats } from './compile/index.js';

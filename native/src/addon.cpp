@@ -35,6 +35,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_misc(env, exports);
   register_optim(env, exports);
   register_movement(env, exports);
+  register_plan(env, exports);
   return exports;
 }
 

@@ -20,9 +20,14 @@ function targetBackend(op: string, opts: CreateOptions): Backend {
   return b;
 }
 
+/** Each backend's dtypes, asked once: info() is not free (the native addon describes the CPU on every call). */
+const backendDtypes = new WeakMap<Backend, readonly DType[]>();
+
 function checkDtype(op: string, b: Backend, dtype: DType): void {
-  if (!b.info().dtypes.includes(dtype)) {
-    throw new Error(`${op}: backend '${b.name}' does not support ${dtype} (supported: ${b.info().dtypes.join(', ')})`);
+  let dtypes = backendDtypes.get(b);
+  if (!dtypes) { dtypes = b.info().dtypes; backendDtypes.set(b, dtypes); }
+  if (!dtypes.includes(dtype)) {
+    throw new Error(`${op}: backend '${b.name}' does not support ${dtype} (supported: ${dtypes.join(', ')})`);
   }
 }
 

@@ -115,6 +115,16 @@ export abstract class Optimizer<H extends BaseHyper> {
     }));
   }
 
+  /**
+   * Counts n more steps for every parameter that has state, touching no buffer: for replays of a captured step
+   * (mt.compile's afterReplay), which run the update kernels with the step count extrapolated but not this
+   * JavaScript bookkeeping, so that eager steps after replays continue the count.
+   */
+  advanceSteps(n = 1): void {
+    if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${this.name}: advanceSteps(${n}) needs a non-negative integer`);
+    for (const st of this.state.values()) if (typeof st.step === 'number') st.step += n;
+  }
+
   /** Zero-filled state buffer like p, kept across steps. */
   protected stateBuffer(p: Tensor, value = 0): Tensor {
     return createBuffer(() => full(p.shape, value, { dtype: p.dtype, backend: p.backendName }));
