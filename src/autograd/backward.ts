@@ -5,6 +5,7 @@
 import { Tensor, type GradNode } from '../tensor/tensor.js';
 import { engine } from '../tensor/engine.js';
 import { fmt, shapesEqual } from '../tensor/shape.js';
+import { sumToInputShape } from './unbroadcast.js';
 
 export interface BackwardOptions {
   /** Gradients of the outputs (required for non-scalar outputs). */
@@ -155,7 +156,10 @@ function run(op: string, roots: readonly Tensor[], opts: BackwardOptions, sink: 
   for (const g of grads.values()) g.dispose();
 }
 
-/** Runs a node's gradient in its own scope; every returned gradient becomes a tensor owned by the tape. */
+/**
+ * Runs a node's gradient in its own scope; every returned gradient, summed to its input's shape where the op gave
+ * it at the broadcast shape, becomes a tensor owned by the tape.
+ */
 function callNodeBackward(op: string, fn: NonNullable<GradNode['backward']>, gs: readonly (Tensor | null)[], inputs: readonly Tensor[]): (Tensor | null)[] {
   engine.startScope();
   const owned = new Set<Tensor>();
@@ -165,11 +169,9 @@ function callNodeBackward(op: string, fn: NonNullable<GradNode['backward']>, gs:
   try {
     out = fn(gs);
     if (out.length !== inputs.length) throw new Error(`internal: gradient of '${op}' returned ${out.length} values for ${inputs.length} inputs`);
-    out = out.map((r, i) => {
-      if (!r) return null;
-      if (!shapesEqual(r.shape, inputs[i].shape)) {
-        throw new Error(`internal: gradient of '${op}' for input ${i} has shape ${fmt(r.shape)}, expected ${fmt(inputs[i].shape)}`);
-      }
+    out = out.map((given, i) => {
+      if (!given || !inputs[i].requiresGrad) return null;
+      const r = sumToInputShape(op, i, given, inputs[i].shape);
       const mine = owned.has(r) || gs.includes(r) || !engine.inCurrentScope(r) ? alias(r) : r;
       owned.add(mine);
       return mine;
