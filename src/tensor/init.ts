@@ -18,9 +18,7 @@ export async function loadBackend(name: Exclude<BackendName, 'auto'>): Promise<B
   if (existing) return existing;
   const factory = FACTORIES[name];
   if (!factory) throw new Error(`init: unknown backend '${name}' (expected auto, js, native or webgpu)`);
-  const b = await factory();
-  engine.register(b, false);
-  return b;
+  return engine.register(await factory(), false);
 }
 
 export interface InitResult { backend: string; info: BackendInfo; tried: Record<string, string> }

@@ -9,8 +9,10 @@ import { KERNEL_NAMES } from '../../src/backends/kernels.js';
 import { JsBackend, createJsBackend, erf, erfc } from '../../src/backends/js/index.js';
 import { mulhi32, philox4x32, philox4x32Full } from '../../src/backends/philox.js';
 import { prng as rng } from '../conformance/harness.js';
+import { checked } from '../../src/backends/checked.js';
 
-const be = new JsBackend();
+/** The reference backend behind the validating layer, as the engine registers it. */
+const be = checked(new JsBackend());
 const FLOATS: DType[] = ['float32', 'float64'];
 const ALL: DType[] = ['float32', 'float64', 'int32'];
 
@@ -1129,7 +1131,7 @@ describe('lazy row updates (RowSelection)', () => {
     })).toThrow(/different dtypes/);
     expect(() => be.sgdUpdate(up([1, 2]), up([1]), null, {
       lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, firstStep: true,
-    })).toThrow(/buffer has 1 elements, param has 2/);
+    })).toThrow(/sgdUpdate: grad has 1 elements, expected the size of param = 2/);
   });
 });
 

@@ -6,11 +6,12 @@
  * unless MTGRAD_REQUIRE names `native`, in which case it fails.
  */
 import { describe, expect, it } from 'vitest';
-import type { Activation, BinaryOp, DType, ReduceOp, Storage, TypedArray, UnaryOp } from '../../src/backends/kernels.js';
+import type { Activation, Backend, BinaryOp, DType, ReduceOp, Storage, TypedArray, UnaryOp } from '../../src/backends/kernels.js';
 import { JsBackend } from '../../src/backends/js/index.js';
 import { addonPath, loadAddon, NativeBackend, type NativeAddon } from '../../src/backends/native/index.js';
 import { philox4x32 } from '../../src/backends/philox.js';
 import { prng as rng } from '../conformance/harness.js';
+import { checked } from '../../src/backends/checked.js';
 
 const required = (process.env.MTGRAD_REQUIRE ?? '').split(',').map((s) => s.trim()).includes('native');
 
@@ -27,7 +28,7 @@ it('native addon is available (required when MTGRAD_REQUIRE includes native)', (
   if (required) expect(addon, `MTGRAD_REQUIRE includes 'native' but: ${reason}`).not.toBeNull();
 });
 
-const js = new JsBackend();
+const js = checked(new JsBackend());
 
 function values(n: number, seed: number, lo = -2, hi = 2): number[] {
   const r = rng(seed);
@@ -52,7 +53,7 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rto
 }
 
 describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason})`, () => {
-  const nat = new NativeBackend(addon!);
+  const nat = checked(new NativeBackend(addon!));
   // The callback still runs (to collect skipped tests) when the addon is missing: nothing here may touch it.
   const threadCounts = addon ? [1, Math.max(2, addon.info().threads)] : [1];
 
@@ -99,7 +100,7 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
 
     for (const threads of threadCounts) {
       it(`float32, odd shapes x 4 transposes (${threads} thread(s))`, () => {
-        nat.setNumThreads(threads);
+        nat.inner.setNumThreads(threads);
         for (const [m, k, n] of SHAPES) for (const [ta, tb] of TRANS) check('float32', 1, m, k, n, ta, tb);
       });
     }
@@ -113,7 +114,7 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
 
     it('batched, with broadcast (stride 0) a or b, small and packed paths', () => {
       for (const threads of threadCounts) {
-        nat.setNumThreads(threads);
+        nat.inner.setNumThreads(threads);
         for (const [m, k, n] of [[4, 5, 6], [3, 7, 1], [65, 129, 70], [130, 40, 50]] as const) {
           for (const [ta, tb] of TRANS) {
             check('float32', 3, m, k, n, ta, tb);
@@ -140,9 +141,9 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
       const [a] = both('float32', values(300 * 400, 7));
       const [b] = both('float32', values(400 * 500, 8));
       const p = { batch: 1, m: 300, k: 400, n: 500, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 };
-      nat.setNumThreads(1);
+      nat.inner.setNumThreads(1);
       const one = read(nat.matmul(a, b, p));
-      nat.setNumThreads(threadCounts[1]!);
+      nat.inner.setNumThreads(threadCounts[1]!);
       const all = read(nat.matmul(a, b, p));
       expect(Buffer.from(all.buffer).equals(Buffer.from(one.buffer))).toBe(true);
       // Several K and NC blocks (the last K block shorter), fused epilogue, transposes, and more threads than cores (the work-claiming
@@ -151,23 +152,23 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
       const [bias] = both('float32', values(1050, 11));
       for (const [transA, transB] of [[false, false], [true, true]] as const) {
         const p2 = { batch: 1, m: 400, k: 1100, n: 1050, transA, transB, aBatchStride: 0, bBatchStride: 0, bias, activation: 'relu' as const };
-        nat.setNumThreads(1);
+        nat.inner.setNumThreads(1);
         const ref = read(nat.matmul(a2, b2, p2));
         // Repeated: a race between tasks (e.g. on the shared packed buffers) shows up only now and then.
         for (const t of [2, 3, 5, 2, 3, 5, 2, 3]) {
-          nat.setNumThreads(t);
+          nat.inner.setNumThreads(t);
           const got = read(nat.matmul(a2, b2, p2));
           expect(Buffer.from(got.buffer).equals(Buffer.from(ref.buffer)), `${t} threads tA=${transA}`).toBe(true);
         }
       }
-      nat.setNumThreads(threadCounts[1]!);
+      nat.inner.setNumThreads(threadCounts[1]!);
     });
 
     // Skinny products (one side <= 64, e.g. MMoE gates, towers and their weight gradients) take the unpacked
     // register-blocked kernels: short sides around their 7-row / 64-column / 3x8 blocks, long and odd depths.
     for (const threads of threadCounts) {
       it(`float32 skinny shapes x 4 transposes, with bias + activation (${threads} thread(s))`, () => {
-        nat.setNumThreads(threads);
+        nat.inner.setNumThreads(threads);
         const acts: Activation[] = ['none', 'relu', 'sigmoid', 'tanh', 'gelu'];
         let q = 0;
         for (const s of [1, 3, 7, 8, 17, 63, 64, 65]) {
@@ -186,7 +187,7 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
           check('float32', 1, m, k, n, ta, tb);
           check('float32', 1, m, k, n, ta, tb, { bias: true, activation: 'relu' });
         }
-        nat.setNumThreads(threadCounts[1]!);
+        nat.inner.setNumThreads(threadCounts[1]!);
       });
     }
 
@@ -195,15 +196,15 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
         [1024, 256, 64, false, true], [65, 513, 300, false, false], [300, 513, 17, true, true]] as const) {
         const [a] = both('float32', values(m * k, m + k)), [b] = both('float32', values(k * n, k + n));
         const p = { batch: 1, m, k, n, transA: ta, transB: tb, aBatchStride: 0, bBatchStride: 0 };
-        nat.setNumThreads(1);
+        nat.inner.setNumThreads(1);
         const ref = read(nat.matmul(a, b, p));
         for (const t of [2, 3, 5, 2]) {
-          nat.setNumThreads(t);
+          nat.inner.setNumThreads(t);
           const got = read(nat.matmul(a, b, p));
           expect(Buffer.from(got.buffer).equals(Buffer.from(ref.buffer)), `${m}x${k}x${n} ${t} threads`).toBe(true);
         }
       }
-      nat.setNumThreads(threadCounts[1]!);
+      nat.inner.setNumThreads(threadCounts[1]!);
     });
 
     it('float64 (blocked loop) matches the reference', () => {
@@ -351,7 +352,7 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
     const size = (s: readonly number[]) => s.reduce((x, y) => x * y, 1);
     const ints = (n: number, seed: number) => values(n, seed, -1000, 1000).map(Math.round);
     /** Runs `f` on both backends after leaving a junk buffer of `outSize` in the native pool (outputs must overwrite it). */
-    function same(what: string, outSize: number, f: (be: JsBackend, x: (v: number[], dtype: DType) => Storage) => Storage, dtype: DType): void {
+    function same(what: string, outSize: number, f: (be: Backend, x: (v: number[], dtype: DType) => Storage) => Storage, dtype: DType): void {
       nat.dispose(nat.fill(outSize, 12345, dtype));
       const got = read(f(nat, (v, dt) => nat.upload(arrayOf(dt, v), dt)));
       const want = read(f(js, (v, dt) => js.upload(arrayOf(dt, v), dt)));
@@ -359,7 +360,7 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
     }
     for (const threads of threadCounts) {
       it(`permute, every dtype, odd shapes and transposes (${threads} thread(s))`, () => {
-        nat.setNumThreads(threads);
+        nat.inner.setNumThreads(threads);
         const CASES: [number[], number[]][] = [[[7], [0]], [[3, 5], [1, 0]], [[17, 33], [1, 0]], [[2, 3, 4], [2, 0, 1]],
           [[9, 8, 33], [1, 0, 2]], [[5, 1, 7, 3], [3, 2, 1, 0]], [[0, 3], [1, 0]], [[], []], [[65, 257], [1, 0]],
           [[33, 65, 17], [1, 0, 2]], [[33, 65, 17], [2, 1, 0]], [[8, 129, 64], [1, 0, 2]], [[3, 9, 11, 2], [0, 2, 1, 3]]];
@@ -369,10 +370,10 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
             same(`permute ${dtype} [${shape}] (${perm})`, size(shape), (be, up) => be.permute(up(v, dtype), shape, perm), dtype);
           }
         }
-        nat.setNumThreads(addon!.info().threads);
+        nat.inner.setNumThreads(addon!.info().threads);
       });
       it(`broadcastTo, slice, sliceWrite, concat, every dtype (${threads} thread(s))`, () => {
-        nat.setNumThreads(threads);
+        nat.inner.setNumThreads(threads);
         for (const dtype of DTYPES) {
           const BCAST: [number[], number[]][] = [[[1], [7]], [[3, 1], [3, 5]], [[1, 4, 1], [3, 4, 5]], [[1, 1], [17, 65]],
             [[], []], [[2, 1, 3], [2, 0, 3]], [[1, 300], [257, 300]], [[7, 1, 33], [7, 129, 33]]];
@@ -396,10 +397,10 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
               (be, up) => be.concat(widths.map((w, t) => up(ints(outer * w, w + t), dtype)), outer, widths), dtype);
           }
         }
-        nat.setNumThreads(addon!.info().threads);
+        nat.inner.setNumThreads(addon!.info().threads);
       });
       it(`where: float32/int32/float64 conditions (NaN true, -0 false), broadcasting (${threads} thread(s))`, () => {
-        nat.setNumThreads(threads);
+        nat.inner.setNumThreads(threads);
         const CASES: [number[], number[], number[], number[]][] = [
           [[7], [7], [7], [7]], [[1], [33], [1], [33]], [[33], [1], [33], [33]], [[3, 1, 5], [1, 4, 5], [3, 4, 1], [3, 4, 5]],
           [[17, 65], [17, 65], [17, 65], [17, 65]], [[1, 65], [17, 1], [1, 1], [17, 65]], [[0, 3], [1, 3], [0, 3], [0, 3]],
@@ -415,7 +416,7 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
             }
           }
         }
-        nat.setNumThreads(addon!.info().threads);
+        nat.inner.setNumThreads(addon!.info().threads);
       });
     }
     it('rejects bad geometry before reaching C++, and the addon re-checks its bounds', () => {
@@ -498,7 +499,7 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
       }
     }
     const p = { e: 2, b: 3, d: 4, t: 2, layout: 'BED' as const, activation: 'none' as const };
-    expect(() => nat.gatedMixture(both('float32', values(24, 1))[0], both('float32', values(6, 2))[0], p)).toThrow(/gatedMixture: gateLogits has 6 elements, expected 12/);
+    expect(() => nat.gatedMixture(both('float32', values(24, 1))[0], both('float32', values(6, 2))[0], p)).toThrow(/gatedMixture: gateLogits has 6 elements, expected T·B·E = 2·3·2 = 12/);
   });
 
   it('bceWithLogits and its gradient, including extreme logits', () => {
@@ -517,7 +518,7 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
     const SIZE = 7 * 33;
     const selections = [undefined, { rows: [0, 6, 3], rowSize: 33 }, { rows: [], rowSize: 33 }];
 
-    function run(fn: (be: JsBackend, bufs: Storage[], rows?: Storage) => void, nBufs: number, seed: number, sel?: { rows: number[]; rowSize: number }): void {
+    function run(fn: (be: Backend, bufs: Storage[], rows?: Storage) => void, nBufs: number, seed: number, sel?: { rows: number[]; rowSize: number }): void {
       const init = Array.from({ length: nBufs }, (_, i) => values(SIZE, seed + i, i === 3 ? 0 : -1, 1).map((v) => (i >= 2 ? Math.abs(v) : v)));
       const bn = init.map((v) => nat.upload(Float32Array.from(v), 'float32'));
       const bj = init.map((v) => js.upload(Float32Array.from(v), 'float32'));

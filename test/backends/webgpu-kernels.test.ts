@@ -15,6 +15,7 @@ import { philoxFill } from '../../src/backends/philox.js';
 import { createWebGpuBackend, type WebGpuBackend } from '../../src/backends/webgpu/index.js';
 import { TILE_128, TILE_64, directCpuTile, type MatmulPlan, type TileConfig } from '../../src/backends/webgpu/ops/matmul-tuning.js';
 import { matmul as gpuMatmul } from '../../src/backends/webgpu/ops/matmul.js';
+import { checked } from '../../src/backends/checked.js';
 
 const required = (process.env.MTGRAD_REQUIRE ?? '').split(',').map((s) => s.trim()).includes('webgpu');
 let gpu: WebGpuBackend | null = null;
@@ -348,15 +349,16 @@ describe.skipIf(!gpu)(`webgpu kernels${gpu ? ` on ${gpu.info().description}` : '
     const l = gpu!.upload(data(2 * 5 * 3, 2), 'float32');
     const g = gpu!.upload(data(2 * 5 * 7, 3), 'float32');
     const short = gpu!.upload(data(5 * 3, 4), 'float32');
-    expect(() => gpu!.gatedMixture(x, short, p)).toThrow(
-      'webgpu: gatedMixture: gateLogits (E=3, B=5, D=7, T=2, layout BED) has 15 elements, expected T·B·E = 2·5·3 = 30');
-    expect(() => gpu!.gatedMixture(l, l, p)).toThrow(/gatedMixture: experts .* has 30 elements, expected E·B·D = 3·5·7 = 105/);
-    expect(() => gpu!.gatedMixtureBackward(x, x, l, p)).toThrow(/gatedMixtureBackward: gOut .* has 105 elements, expected T·B·D = 2·5·7 = 70/);
-    expect(() => gpu!.gatedMixtureBackward(g, x, short, p)).toThrow(/gatedMixtureBackward: weights .* has 15 elements, expected T·B·E = 2·5·3 = 30/);
-    expect(() => gpu!.gatedMixture(x, l, { ...p, layout: 'DBE' as MixtureLayout })).toThrow(/gatedMixture.*layout/);
-    expect(() => gpu!.gatedMixture(x, l, { ...p, t: 0 })).toThrow(/gatedMixture.*t = 0/);
-    expect(() => gpu!.gatedMixture(x, l, { ...p, activation: 'gelu' as MixtureParams['activation'] })).toThrow(/gatedMixture.*activation/);
-    expect(() => gpu!.gatedMixtureBackward(g, x, l, { ...p, activation: 'gelu' as MixtureParams['activation'] }))
+    const cg = checked(gpu!); // sizes, layout, t and activation are checked before dispatch, as for every backend
+    expect(() => cg.gatedMixture(x, short, p)).toThrow(
+      'gatedMixture: gateLogits has 15 elements, expected T·B·E = 2·5·3 = 30');
+    expect(() => cg.gatedMixture(l, l, p)).toThrow(/gatedMixture: experts has 30 elements, expected E·B·D \(BED\) = 3·5·7 = 105/);
+    expect(() => cg.gatedMixtureBackward(x, x, l, p)).toThrow(/gatedMixtureBackward: gOut has 105 elements, expected T·B·D = 2·5·7 = 70/);
+    expect(() => cg.gatedMixtureBackward(g, x, short, p)).toThrow(/gatedMixtureBackward: weights has 15 elements, expected T·B·E = 2·5·3 = 30/);
+    expect(() => cg.gatedMixture(x, l, { ...p, layout: 'DBE' as MixtureLayout })).toThrow(/gatedMixture.*layout/);
+    expect(() => cg.gatedMixture(x, l, { ...p, t: 0 })).toThrow(/gatedMixture.*t = 0/);
+    expect(() => cg.gatedMixture(x, l, { ...p, activation: 'gelu' as MixtureParams['activation'] })).toThrow(/gatedMixture.*activation/);
+    expect(() => cg.gatedMixtureBackward(g, x, l, { ...p, activation: 'gelu' as MixtureParams['activation'] }))
       .toThrow(/gatedMixtureBackward.*activation/);
     const big: MixtureParams = { e: 65, b: 1, d: 1, t: 8, layout: 'EBD', activation: 'none' };
     const bx = gpu!.upload(data(65, 5), 'float32'), bw = gpu!.upload(data(8 * 65, 6), 'float32');
