@@ -8,12 +8,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Activation, Backend, BinaryOp, DType, ReduceOp, Storage, TypedArray, UnaryOp } from '../../src/backends/kernels.js';
 import { JsBackend } from '../../src/backends/js/index.js';
-import { addonPath, loadAddon, NativeBackend, type NativeAddon } from '../../src/backends/native/index.js';
+import { addonPath, loadAddon, missingFromAddon, NativeBackend, NEEDED_OPS, type NativeAddon } from '../../src/backends/native/index.js';
 import { philox4x32 } from '../../src/backends/philox.js';
 import { prng as rng } from '../conformance/harness.js';
 import { checked } from '../../src/backends/checked.js';
+import { expectClose } from '../conformance/compare.js';
+import { requiredBackends } from '../conformance/required.js';
 
-const required = (process.env.MTGRAD_REQUIRE ?? '').split(',').map((s) => s.trim()).includes('native');
+const required = requiredBackends.has('native');
 
 let addon: NativeAddon | null = null;
 let reason = '';
@@ -39,18 +41,6 @@ function arrayOf(dtype: DType, v: ArrayLike<number>): TypedArray {
   return dtype === 'float32' ? Float32Array.from(v) : dtype === 'float64' ? Float64Array.from(v) : Int32Array.from(v);
 }
 
-/** |a − b| <= atol + rtol·|b| elementwise, NaN matching NaN, ±inf matching exactly; reports the first mismatch. */
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number, what: string): void {
-  expect(actual.length, `${what}: length`).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!, e = expected[i]!;
-    if (Number.isNaN(e) || !Number.isFinite(e)) {
-      if (!Object.is(a, e) && !(Number.isNaN(a) && Number.isNaN(e))) expect.fail(`${what}[${i}]: got ${a}, expected ${e}`);
-      continue;
-    }
-    if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) expect.fail(`${what}[${i}]: got ${a}, expected ${e} (diff ${Math.abs(a - e)})`);
-  }
-}
 
 describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason})`, () => {
   const nat = checked(new NativeBackend(addon!));
@@ -599,14 +589,32 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
   // ---------------- the C++ side's own checks ----------------
   it('the addon throws JavaScript errors on bad direct calls instead of crashing', () => {
     const f = new Float32Array(4);
-    expect(() => addon!.sgemm(f, f, f, 1, 3, 3, 3, false, false, 9, 9, null, 0)).toThrow(/mtgrad native/);
-    expect(() => addon!.sgemm(f, f, new Float32Array(9), 1, 3, 3, 3, false, false, 9, 9, null, 0)).toThrow(RangeError);
+    const g = { batch: 1, m: 3, k: 3, n: 3, transA: false, transB: false, aBatchStride: 9, bBatchStride: 9 };
+    expect(() => addon!.sgemm(f, f, f, null, g)).toThrow(/mtgrad native/);
+    expect(() => addon!.sgemm(f, f, new Float32Array(9), null, g)).toThrow(RangeError);
+    // Parameter structs are read by field name: a missing or mistyped field is named.
+    const { m: _m, ...noM } = g;
+    expect(() => (addon!.sgemm as (...a: unknown[]) => void)(f, f, f, null, noM)).toThrow(/field 'm' must be a number/);
+    expect(() => addon!.sgemm(f, f, new Float32Array(9), null, { ...g, activation: 'swish' as 'relu' })).toThrow(/field 'activation' has unknown value 'swish'/);
+    expect(() => addon!.gatedMixture(f, f, f, f, { e: 1, b: 1, d: 1, t: 1, layout: 'DBE' as 'EBD', activation: 'none' })).toThrow(/field 'layout'/);
+    expect(() => addon!.random(f, { dist: 'cauchy' as 'normal', seedLo: 0, seedHi: 0, offset: 0, a: 0, b: 1 })).toThrow(/field 'dist'/);
     expect(() => addon!.unary(99, f, f, 0)).toThrow(/op code/);
     expect(() => addon!.unary(0, f, new Float32Array(3), 0)).toThrow(RangeError);
     expect(() => addon!.binary(0, f, f, f, [4], [2], [4])).toThrow(RangeError);
     expect(() => addon!.gather(f, Int32Array.from([7]), new Float32Array(1), 1, 4, 1)).toThrow(/out of range/);
     expect(() => addon!.reduce(0, f, f, 1, 4, -1)).toThrow(RangeError);
     expect(() => (addon!.unary as (...a: unknown[]) => void)(0, new Float64Array(4), f, 0)).toThrow(TypeError);
-    expect(() => addon!.adam(f, f, f, f, Int32Array.from([5]), 2, 0.1, 0.9, 0.99, 1e-8, 0, false, 1)).toThrow(/out of range/);
+    const adam = { lr: 0.1, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, decoupled: false, step: 1 };
+    expect(() => addon!.adam(f, f, f, f, Int32Array.from([5]), 2, adam)).toThrow(/out of range/);
+    expect(() => addon!.adam(f, f, f, f, null, 0, { ...adam, step: 0 })).toThrow(/step must be >= 1/);
+  });
+
+  it('the addon exports its op names, and loading checks they cover every op the backend dispatches', () => {
+    expect(addon!.opNames.unary).toEqual(expect.arrayContaining([...NEEDED_OPS.unary]));
+    expect(addon!.opNames.binary).toEqual(expect.arrayContaining([...NEEDED_OPS.binary]));
+    expect(addon!.opNames.reduce).toEqual(expect.arrayContaining([...NEEDED_OPS.reduce]));
+    expect(missingFromAddon(addon!, NEEDED_OPS)).toBeNull();
+    const stale = { ...addon!, adam: undefined, opNames: { ...addon!.opNames, unary: addon!.opNames.unary.filter((n) => n !== 'gelu') } };
+    expect(missingFromAddon(stale, NEEDED_OPS)).toBe("adam, unary op 'gelu'");
   });
 });

@@ -10,11 +10,10 @@ import type {
 } from '../kernels.js';
 import { JsBackend } from '../js/backend.js';
 import { checkIndices } from '../js/movement.js';
-import type { NativeAddon } from './addon.js';
+import { opCodes, type NativeAddon } from './addon.js';
 import {
   NATIVE_MAX_RANK, broadcastView, concatViews, denseView, permuteView, sizeOf, sliceView, type StridedView,
 } from '../strided-view.js';
-import { ACTIVATION_CODES, BINARY_CODES, DIST_CODES, LAYOUT_CODES, REDUCE_CODES, UNARY_CODES } from './opcodes.js';
 
 type F32 = Float32Array;
 
@@ -40,10 +39,17 @@ function runsNative(kernel: keyof typeof NATIVE_DTYPES, dtypes: readonly DType[]
 
 export class NativeBackend extends JsBackend {
   readonly addon: NativeAddon;
+  /** Op name → code, from the addon's own op names (checked at load to cover NEEDED_OPS). */
+  readonly #codes: { unary: Record<UnaryOp, number>; binary: Record<BinaryOp, number>; reduce: Record<ReduceOp, number> };
 
   constructor(addon: NativeAddon) {
     super('native');
     this.addon = addon;
+    this.#codes = {
+      unary: opCodes<UnaryOp>(addon.opNames.unary),
+      binary: opCodes<BinaryOp>(addon.opNames.binary),
+      reduce: opCodes<ReduceOp>(addon.opNames.reduce),
+    };
   }
 
   override info(): BackendInfo {
@@ -72,14 +78,14 @@ export class NativeBackend extends JsBackend {
   override unary(op: UnaryOp, x: Storage, args?: UnaryArgs): Storage {
     if (!runsNative('unary', [x.dtype])) return super.unary(op, x, args);
     const out = this.allocUninit('float32', x.size);
-    this.addon.unary(UNARY_CODES[op], this.#f32('unary', x), out.data as F32, args?.alpha ?? (op === 'elu' ? 1 : 0.01));
+    this.addon.unary(this.#codes.unary[op], this.#f32('unary', x), out.data as F32, args?.alpha ?? (op === 'elu' ? 1 : 0.01));
     return out;
   }
 
   override binary(op: BinaryOp, a: Storage, b: Storage, aShape: Shape, bShape: Shape, outShape: Shape): Storage {
     if (!runsNative('binary', [a.dtype, b.dtype])) return super.binary(op, a, b, aShape, bShape, outShape);
     const out = this.allocUninit('float32', sizeOf(outShape));
-    this.addon.binary(BINARY_CODES[op], this.#f32('binary', a), this.#f32('binary', b), out.data as F32, aShape, bShape, outShape);
+    this.addon.binary(this.#codes.binary[op], this.#f32('binary', a), this.#f32('binary', b), out.data as F32, aShape, bShape, outShape);
     return out;
   }
 
@@ -102,7 +108,7 @@ export class NativeBackend extends JsBackend {
   override reduce(op: ReduceOp, x: Storage, outer: number, n: number, inner: number): Storage {
     if (!runsNative('reduce', [x.dtype])) return super.reduce(op, x, outer, n, inner);
     const out = this.allocUninit(op === 'argmax' || op === 'argmin' ? 'int32' : 'float32', outer * inner);
-    this.addon.reduce(REDUCE_CODES[op], this.#f32('reduce', x), out.data as F32 | Int32Array, outer, n, inner);
+    this.addon.reduce(this.#codes.reduce[op], this.#f32('reduce', x), out.data as F32 | Int32Array, outer, n, inner);
     return out;
   }
 
@@ -180,15 +186,11 @@ export class NativeBackend extends JsBackend {
     if (!runsNative('matmul', [a.dtype])) return super.matmul(a, b, p);
     const ad = this.dataOf(a, 'matmul'), bd = this.dataOf(b, 'matmul');
     const bias = p.bias ? this.dataOf(p.bias, 'matmul') : null;
-    const act = ACTIVATION_CODES[p.activation ?? 'none'];
     const out = this.allocUninit(a.dtype, p.batch * p.m * p.n);
-    const { batch, m, k, n, transA, transB, aBatchStride, bBatchStride } = p;
-    if (a.dtype === 'float32') {
-      this.addon.sgemm(ad as F32, bd as F32, out.data as F32, batch, m, k, n, !!transA, !!transB, aBatchStride, bBatchStride, bias as F32 | null, act);
-    } else {
-      this.addon.dgemm(ad as Float64Array, bd as Float64Array, out.data as Float64Array, batch, m, k, n, !!transA, !!transB,
-        aBatchStride, bBatchStride, bias as Float64Array | null, act);
-    }
+    // The addon reads MatmulParams by field name; booleans must be booleans there (transA/transB may be omitted here).
+    const params = { ...p, bias: undefined, transA: !!p.transA, transB: !!p.transB };
+    if (a.dtype === 'float32') this.addon.sgemm(ad as F32, bd as F32, out.data as F32, bias as F32 | null, params);
+    else this.addon.dgemm(ad as Float64Array, bd as Float64Array, out.data as Float64Array, bias as Float64Array | null, params);
     return out;
   }
 
@@ -196,7 +198,7 @@ export class NativeBackend extends JsBackend {
 
   override random(size: number, dtype: DType, p: RandomParams): Storage {
     const out = this.allocUninit(dtype, size);
-    this.addon.random(out.data, DIST_CODES[p.dist], p.seedLo, p.seedHi, p.offset, p.a, p.b);
+    this.addon.random(out.data, p);
     return out;
   }
 
@@ -205,16 +207,14 @@ export class NativeBackend extends JsBackend {
   override gatedMixture(experts: Storage, gateLogits: Storage, p: MixtureParams): { out: Storage; weights: Storage } {
     if (!runsNative('gatedMixture', [experts.dtype])) return super.gatedMixture(experts, gateLogits, p);
     const out = this.allocUninit('float32', p.t * p.b * p.d), weights = this.allocUninit('float32', p.t * p.b * p.e);
-    this.addon.gatedMixture(this.#f32('gatedMixture', experts), this.#f32('gatedMixture', gateLogits), out.data as F32, weights.data as F32, p.e, p.b, p.d, p.t,
-      LAYOUT_CODES[p.layout], p.activation === 'relu');
+    this.addon.gatedMixture(this.#f32('gatedMixture', experts), this.#f32('gatedMixture', gateLogits), out.data as F32, weights.data as F32, p);
     return { out, weights };
   }
 
   override gatedMixtureBackward(gOut: Storage, experts: Storage, weights: Storage, p: MixtureParams): { gExperts: Storage; gLogits: Storage } {
     if (!runsNative('gatedMixtureBackward', [gOut.dtype])) return super.gatedMixtureBackward(gOut, experts, weights, p);
     const gExperts = this.allocUninit('float32', p.e * p.b * p.d), gLogits = this.allocUninit('float32', p.t * p.b * p.e);
-    this.addon.gatedMixtureBackward(this.#f32('gatedMixtureBackward', gOut), this.#f32('gatedMixtureBackward', experts), this.#f32('gatedMixtureBackward', weights), gExperts.data as F32, gLogits.data as F32,
-      p.e, p.b, p.d, p.t, LAYOUT_CODES[p.layout], p.activation === 'relu');
+    this.addon.gatedMixtureBackward(this.#f32('gatedMixtureBackward', gOut), this.#f32('gatedMixtureBackward', experts), this.#f32('gatedMixtureBackward', weights), gExperts.data as F32, gLogits.data as F32, p);
     return { gExperts, gLogits };
   }
 
@@ -248,20 +248,18 @@ export class NativeBackend extends JsBackend {
     const rows = this.#rows('sgdUpdate', param.size, sel);
     // Without momentum the buffer is never read (as in the reference).
     const buf = p.momentum !== 0 && momentumBuf ? this.#f32('sgdUpdate', momentumBuf) : null;
-    this.addon.sgd(this.#f32('sgdUpdate', param), this.#f32('sgdUpdate', grad), buf, rows, sel?.rowSize ?? 0, p.lr,
-      p.momentum, p.dampening, p.nesterov, p.weightDecay, p.firstStep);
+    this.addon.sgd(this.#f32('sgdUpdate', param), this.#f32('sgdUpdate', grad), buf, rows, sel?.rowSize ?? 0, p);
   }
 
   override adamUpdate(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams, sel?: RowSelection): void {
     if (!runsNative('adamUpdate', [param.dtype])) return super.adamUpdate(param, grad, m, v, p, sel);
     const rows = this.#rows('adamUpdate', param.size, sel);
-    this.addon.adam(this.#f32('adamUpdate', param), this.#f32('adamUpdate', grad), this.#f32('adamUpdate', m), this.#f32('adamUpdate', v), rows, sel?.rowSize ?? 0, p.lr, p.beta1, p.beta2, p.eps,
-      p.weightDecay, p.decoupled, p.step);
+    this.addon.adam(this.#f32('adamUpdate', param), this.#f32('adamUpdate', grad), this.#f32('adamUpdate', m), this.#f32('adamUpdate', v), rows, sel?.rowSize ?? 0, p);
   }
 
   override adagradUpdate(param: Storage, grad: Storage, sum: Storage, p: AdagradParams, sel?: RowSelection): void {
     if (!runsNative('adagradUpdate', [param.dtype])) return super.adagradUpdate(param, grad, sum, p, sel);
     const rows = this.#rows('adagradUpdate', param.size, sel);
-    this.addon.adagrad(this.#f32('adagradUpdate', param), this.#f32('adagradUpdate', grad), this.#f32('adagradUpdate', sum), rows, sel?.rowSize ?? 0, p.lr, p.eps, p.weightDecay, p.lrDecay, p.step);
+    this.addon.adagrad(this.#f32('adagradUpdate', param), this.#f32('adagradUpdate', grad), this.#f32('adagradUpdate', sum), rows, sel?.rowSize ?? 0, p);
   }
 }
