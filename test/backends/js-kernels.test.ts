@@ -10,6 +10,7 @@ import { JsBackend, createJsBackend, erf, erfc } from '../../src/backends/js/ind
 import { mulhi32, philox4x32, philox4x32Full } from '../../src/backends/philox.js';
 import { prng as rng } from '../conformance/harness.js';
 import { checked } from '../../src/backends/checked.js';
+import { expectClose } from '../conformance/compare.js';
 
 /** The reference backend behind the validating layer, as the engine registers it. */
 const be = checked(new JsBackend());
@@ -67,19 +68,6 @@ function stored(v: number, dtype: DType): number {
   return arrayOf(dtype, [v])[0]!;
 }
 
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol = rtol): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!, e = expected[i]!;
-    if (Number.isNaN(e)) {
-      expect(Number.isNaN(a), `index ${i}: expected NaN, got ${a}`).toBe(true);
-    } else if (!Number.isFinite(e)) {
-      expect(a, `index ${i}`).toBe(e);
-    } else if (Math.abs(a - e) > atol + rtol * Math.abs(e)) {
-      expect.fail(`index ${i}: ${a} vs expected ${e} (diff ${Math.abs(a - e)})`);
-    }
-  }
-}
 
 const tolerance = (dtype: DType): number => (dtype === 'float32' ? 2e-6 : 1e-12);
 

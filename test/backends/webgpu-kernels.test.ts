@@ -16,8 +16,10 @@ import { createWebGpuBackend, type WebGpuBackend } from '../../src/backends/webg
 import { TILE_128, TILE_64, directCpuTile, type MatmulPlan, type TileConfig } from '../../src/backends/webgpu/ops/matmul-tuning.js';
 import { matmul as gpuMatmul } from '../../src/backends/webgpu/ops/matmul.js';
 import { checked } from '../../src/backends/checked.js';
+import { expectClose } from '../conformance/compare.js';
+import { requiredBackends } from '../conformance/required.js';
 
-const required = (process.env.MTGRAD_REQUIRE ?? '').split(',').map((s) => s.trim()).includes('webgpu');
+const required = requiredBackends.has('webgpu');
 let gpu: WebGpuBackend | null = null;
 let unavailable = '';
 try {
@@ -48,17 +50,6 @@ function both(values: TypedArray, dtype: DType = values instanceof Int32Array ? 
   return [gpu!.upload(values, dtype), js.upload(values, dtype)];
 }
 
-function expectClose(actual: TypedArray, expected: TypedArray, rtol: number, atol: number, what: string): void {
-  expect(actual.length, `${what}: length`).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!, e = expected[i]!;
-    if (Number.isNaN(e)) { if (!Number.isNaN(a)) expect.fail(`${what}[${i}]: expected NaN, got ${a}`); continue; }
-    if (a === e) continue;
-    if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
-      expect.fail(`${what}[${i}]: got ${a}, expected ${e} (rtol ${rtol}, atol ${atol})`);
-    }
-  }
-}
 
 async function check(g: Storage, r: Storage, rtol: number, atol: number, what: string): Promise<void> {
   expect(g.dtype, `${what}: dtype`).toBe(r.dtype);
