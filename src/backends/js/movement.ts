@@ -7,49 +7,40 @@ import type { Shape, TypedArray } from '../kernels.js';
 import { broadcastView, concatViews, permuteView, sliceView, type StridedView } from '../strided-view.js';
 import { walkRows } from './shape.js';
 
-/** Dense copy of a strided view: out[dense j...] = x[offset + Σ j_d·strides_d]. */
-function readView(x: TypedArray, view: StridedView, out: TypedArray): void {
+/** A strided copy: out[dense j...] = x[view j...] (read), or its adjoint out[view j...] = x[dense j...] (write). */
+function copyView(x: TypedArray, view: StridedView, out: TypedArray, write: boolean): void {
   const last = view.shape.length - 1;
   const step = last >= 0 ? view.strides[last]! : 0;
   walkRows(view.shape, [view.strides], [view.offset], (o, len, [p]) => {
     let q = p!;
-    for (let j = 0; j < len; j++, q += step) out[o + j] = x[q]!;
-  });
-}
-
-/** The adjoint: out[offset + Σ j_d·strides_d] = src[dense j...]. */
-function writeView(src: TypedArray, view: StridedView, out: TypedArray): void {
-  const last = view.shape.length - 1;
-  const step = last >= 0 ? view.strides[last]! : 0;
-  walkRows(view.shape, [view.strides], [view.offset], (o, len, [p]) => {
-    let q = p!;
-    for (let j = 0; j < len; j++, q += step) out[q] = src[o + j]!;
+    if (write) for (let j = 0; j < len; j++, q += step) out[q] = x[o + j]!;
+    else for (let j = 0; j < len; j++, q += step) out[o + j] = x[q]!;
   });
 }
 
 export function permuteKernel(x: TypedArray, shape: Shape, perm: readonly number[], out: TypedArray): void {
-  readView(x, permuteView(shape, perm), out);
+  copyView(x, permuteView(shape, perm), out, false);
 }
 
 export function broadcastToKernel(x: TypedArray, inShape: Shape, outShape: Shape, out: TypedArray): void {
-  readView(x, broadcastView(inShape, outShape), out);
+  copyView(x, broadcastView(inShape, outShape), out, false);
 }
 
 export function sliceKernel(
   x: TypedArray, shape: Shape, begin: readonly number[], step: readonly number[], outShape: Shape, out: TypedArray,
 ): void {
-  readView(x, sliceView(shape, begin, step, outShape), out);
+  copyView(x, sliceView(shape, begin, step, outShape), out, false);
 }
 
 /** out (zeros of fullShape, already zero-filled by the caller) receives src at begin + j·step. */
 export function sliceWriteKernel(
   src: TypedArray, srcShape: Shape, fullShape: Shape, begin: readonly number[], step: readonly number[], out: TypedArray,
 ): void {
-  writeView(src, sliceView(fullShape, begin, step, srcShape), out);
+  copyView(src, sliceView(fullShape, begin, step, srcShape), out, true);
 }
 
 export function concatKernel(xs: readonly TypedArray[], outer: number, widths: readonly number[], out: TypedArray): void {
-  concatViews(outer, widths).forEach((view, t) => writeView(xs[t]!, view, out));
+  concatViews(outer, widths).forEach((view, t) => copyView(xs[t]!, view, out, true));
 }
 
 /** Every index in [0, n): checked before a gather/scatter reads or writes through it. */
