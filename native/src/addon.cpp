@@ -5,6 +5,7 @@
 #include "cpu.h"
 #include "thread_pool.h"
 #include "napi_util.h"
+#include "op_names.h"
 
 namespace mtgrad {
 namespace {
@@ -25,6 +26,23 @@ void set_threads_binding(const Napi::CallbackInfo& info) {
   set_num_threads(static_cast<int>(n > 256 ? 256 : n));
 }
 
+template <size_t N>
+Napi::Array names_array(Napi::Env env, const char* const (&names)[N]) {
+  Napi::Array a = Napi::Array::New(env, N);
+  for (size_t i = 0; i < N; ++i) a.Set(static_cast<uint32_t>(i), names[i]);
+  return a;
+}
+
+// The op names behind each code argument, in code order (op_names.h): the TypeScript side derives its codes from
+// these and names any op it needs that the addon lacks.
+Napi::Object op_names(Napi::Env env) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("unary", names_array(env, UNARY_NAMES));
+  o.Set("binary", names_array(env, BINARY_NAMES));
+  o.Set("reduce", names_array(env, REDUCE_NAMES));
+  return o;
+}
+
 }  // namespace
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {
@@ -36,6 +54,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_optim(env, exports);
   register_movement(env, exports);
   register_plan(env, exports);
+  exports.Set("opNames", op_names(env));
   return exports;
 }
 

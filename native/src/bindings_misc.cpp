@@ -1,11 +1,13 @@
 // gather(x, idx, out, outer, n, inner), scatterAdd(src, idx, out, outer, n, inner), cast(x, out),
-// random(out, dist, seedLo, seedHi, offset, a, b), philox(c0, c1, k0, k1, out4),
-// gatedMixture(experts, logits, out, weights, e, b, d, t, layout, relu),
-// gatedMixtureBackward(gOut, experts, weights, gExperts, gLogits, e, b, d, t, layout, relu).
+// random(out, params: RandomParams), philox(c0, c1, k0, k1, out4),
+// gatedMixture(experts, logits, out, weights, params: MixtureParams),
+// gatedMixtureBackward(gOut, experts, weights, gExperts, gLogits, params: MixtureParams).
+// Params objects are the kernel interface's structs, read by field name.
 #include <string>
 
 #include "bindings.h"
 #include "napi_util.h"
+#include "op_names.h"
 #include "ops.h"
 
 namespace mtgrad {
@@ -61,11 +63,14 @@ void cast_binding(const Napi::CallbackInfo& info) {
   if (xs) cast(x, from, out, to, xs);
 }
 
-uint32_t u32_arg(const Napi::CallbackInfo& info, size_t i, const char* what) {
-  double v = num_arg(info, i, what);
+uint32_t to_u32(Napi::Env env, double v, const char* what) {
   if (!(v >= 0 && v <= 4294967295.0) || static_cast<double>(static_cast<uint32_t>(v)) != v)
-    throw_range(info.Env(), std::string(what) + " must be a uint32");
+    throw_range(env, std::string(what) + " must be a uint32");
   return static_cast<uint32_t>(v);
+}
+
+uint32_t u32_arg(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  return to_u32(info.Env(), num_arg(info, i, what), what);
 }
 
 void random_binding(const Napi::CallbackInfo& info) {
@@ -73,16 +78,16 @@ void random_binding(const Napi::CallbackInfo& info) {
   int dt = dtype_of(info, 0, "out");
   size_t n;
   void* out = typed_data(info, 0, &n);
-  double dist = num_arg(info, 1, "dist");
-  if (dist != DIST_UNIFORM && dist != DIST_NORMAL && dist != DIST_RANDINT) throw_range(env, "unknown distribution");
-  uint32_t lo = u32_arg(info, 2, "seedLo"), hi = u32_arg(info, 3, "seedHi");
-  long offset = size_arg(info, 4, "offset");
+  Napi::Object p = params_arg(info, 1, "params");
+  const int dist = name_field(env, p, "dist", DIST_NAMES, count_of(DIST_NAMES));
+  uint32_t lo = to_u32(env, num_field(env, p, "seedLo"), "seedLo"), hi = to_u32(env, num_field(env, p, "seedHi"), "seedHi");
+  long offset = size_field(env, p, "offset");
   if (static_cast<double>(offset) + static_cast<double>(n) > 9007199254740992.0)
     throw_range(env, "offset + size must stay below 2^53");
-  double a = num_arg(info, 5, "a"), b = num_arg(info, 6, "b");
+  double a = num_field(env, p, "a"), b = num_field(env, p, "b");
   if (dist == DIST_RANDINT && !(b - a >= 0 && b - a <= 4294967295.0))
     throw_range(env, "randint range must be in [0, 2^32)");
-  if (n) random_fill(out, dt, n, static_cast<int>(dist), lo, hi, static_cast<uint64_t>(offset), a, b);
+  if (n) random_fill(out, dt, n, dist, lo, hi, static_cast<uint64_t>(offset), a, b);
 }
 
 void philox_binding(const Napi::CallbackInfo& info) {
@@ -92,18 +97,20 @@ void philox_binding(const Napi::CallbackInfo& info) {
              out.data);
 }
 
-// Trailing arguments of both gated-mixture bindings: e, b, d, t, layout (0 = [E, B, D], 1 = [B, E, D]), relu.
-MixtureDims mixture_args(const Napi::CallbackInfo& info, size_t first) {
+// The last argument of both gated-mixture bindings: the kernel interface's MixtureParams, read by field name
+// (e, b, d, t, layout 'EBD' = experts [E, B, D] or 'BED' = [B, E, D], activation 'none' or 'relu').
+MixtureDims mixture_args(const Napi::CallbackInfo& info, size_t i) {
+  Napi::Env env = info.Env();
+  Napi::Object p = params_arg(info, i, "params");
   MixtureDims m{};
-  m.e = size_arg(info, first, "e");
-  m.b = size_arg(info, first + 1, "b");
-  m.d = size_arg(info, first + 2, "d");
-  m.t = size_arg(info, first + 3, "t");
-  const long layout = size_arg(info, first + 4, "layout");
-  if (layout > 1) throw_range(info.Env(), "gatedMixture: layout must be 0 (EBD) or 1 (BED)");
+  m.e = size_field(env, p, "e");
+  m.b = size_field(env, p, "b");
+  m.d = size_field(env, p, "d");
+  m.t = size_field(env, p, "t");
+  const int layout = name_field(env, p, "layout", LAYOUT_NAMES, count_of(LAYOUT_NAMES));
   m.stride_e = layout == 0 ? m.b * m.d : m.d;
   m.stride_b = layout == 0 ? m.d : m.e * m.d;
-  m.relu = bool_arg(info, first + 5, "relu");
+  m.relu = name_field(env, p, "activation", MIXTURE_ACTIVATION_NAMES, count_of(MIXTURE_ACTIVATION_NAMES)) == 1;
   return m;
 }
 

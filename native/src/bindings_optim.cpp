@@ -1,7 +1,8 @@
-// In-place optimizer updates over float32 buffers:
-// sgd(param, grad, momentumBuf | null, rows | null, rowSize, lr, momentum, dampening, nesterov, weightDecay, firstStep)
-// adam(param, grad, m, v, rows | null, rowSize, lr, beta1, beta2, eps, weightDecay, decoupled, step)
-// adagrad(param, grad, sum, rows | null, rowSize, lr, eps, weightDecay, lrDecay, step)
+// In-place optimizer updates over float32 buffers; the hyperparameters are the kernel interface's params objects
+// (SgdParams, AdamParams, AdagradParams), read by field name:
+// sgd(param, grad, momentumBuf | null, rows | null, rowSize, params)
+// adam(param, grad, m, v, rows | null, rowSize, params)
+// adagrad(param, grad, sum, rows | null, rowSize, params)
 #include <string>
 
 #include "bindings.h"
@@ -24,8 +25,12 @@ RowSel row_sel(const Napi::CallbackInfo& info, size_t i, size_t size) {
   return RowSel{true, rows.data, static_cast<long>(rows.size), row_size};
 }
 
-float f(const Napi::CallbackInfo& info, size_t i, const char* what) {
-  return static_cast<float>(num_arg(info, i, what));
+float f(Napi::Env env, const Napi::Object& p, const char* name) { return static_cast<float>(num_field(env, p, name)); }
+
+double step_field(Napi::Env env, const Napi::Object& p) {
+  double step = num_field(env, p, "step");
+  if (!(step >= 1)) throw_range(env, "step must be >= 1");
+  return step;
 }
 
 void sgd_binding(const Napi::CallbackInfo& info) {
@@ -36,10 +41,13 @@ void sgd_binding(const Napi::CallbackInfo& info) {
   expect_size(env, g.size, p.size, "grad");
   if (info[2].IsTypedArray()) expect_size(env, buf.size, p.size, "momentumBuf");
   RowSel sel = row_sel(info, 3, p.size);
+  Napi::Object o = params_arg(info, 5, "params");
+  const float lr = f(env, o, "lr"), momentum = f(env, o, "momentum"), dampening = f(env, o, "dampening");
+  const float weight_decay = f(env, o, "weightDecay");
+  const bool nesterov = bool_field(env, o, "nesterov"), first_step = bool_field(env, o, "firstStep");
   if (!p.size) return;
-  sgd_f32(p.data, g.data, info[2].IsTypedArray() ? buf.data : nullptr, p.size, sel, f(info, 5, "lr"),
-          f(info, 6, "momentum"), f(info, 7, "dampening"), bool_arg(info, 8, "nesterov"), f(info, 9, "weightDecay"),
-          bool_arg(info, 10, "firstStep"));
+  sgd_f32(p.data, g.data, info[2].IsTypedArray() ? buf.data : nullptr, p.size, sel, lr, momentum, dampening, nesterov,
+          weight_decay, first_step);
 }
 
 void adam_binding(const Napi::CallbackInfo& info) {
@@ -52,11 +60,13 @@ void adam_binding(const Napi::CallbackInfo& info) {
   expect_size(env, m.size, p.size, "m");
   expect_size(env, v.size, p.size, "v");
   RowSel sel = row_sel(info, 4, p.size);
-  double step = num_arg(info, 12, "step");
-  if (!(step >= 1)) throw_range(env, "step must be >= 1");
+  Napi::Object o = params_arg(info, 6, "params");
+  const double step = step_field(env, o);
+  const float lr = f(env, o, "lr"), beta1 = f(env, o, "beta1"), beta2 = f(env, o, "beta2"), eps = f(env, o, "eps");
+  const float weight_decay = f(env, o, "weightDecay");
+  const bool decoupled = bool_field(env, o, "decoupled");
   if (!p.size) return;
-  adam_f32(p.data, g.data, m.data, v.data, p.size, sel, f(info, 6, "lr"), f(info, 7, "beta1"), f(info, 8, "beta2"),
-           f(info, 9, "eps"), f(info, 10, "weightDecay"), bool_arg(info, 11, "decoupled"), step);
+  adam_f32(p.data, g.data, m.data, v.data, p.size, sel, lr, beta1, beta2, eps, weight_decay, decoupled, step);
 }
 
 void adagrad_binding(const Napi::CallbackInfo& info) {
@@ -67,11 +77,12 @@ void adagrad_binding(const Napi::CallbackInfo& info) {
   expect_size(env, g.size, p.size, "grad");
   expect_size(env, s.size, p.size, "sum");
   RowSel sel = row_sel(info, 3, p.size);
-  double step = num_arg(info, 9, "step");
-  if (!(step >= 1)) throw_range(env, "step must be >= 1");
+  Napi::Object o = params_arg(info, 5, "params");
+  const double step = step_field(env, o);
+  const float lr = f(env, o, "lr"), eps = f(env, o, "eps"), weight_decay = f(env, o, "weightDecay");
+  const float lr_decay = f(env, o, "lrDecay");
   if (!p.size) return;
-  adagrad_f32(p.data, g.data, s.data, p.size, sel, f(info, 5, "lr"), f(info, 6, "eps"), f(info, 7, "weightDecay"),
-              f(info, 8, "lrDecay"), step);
+  adagrad_f32(p.data, g.data, s.data, p.size, sel, lr, eps, weight_decay, lr_decay, step);
 }
 
 }  // namespace

@@ -124,4 +124,45 @@ inline void expect_at_least(Napi::Env env, size_t actual, size_t expected, const
                          std::to_string(expected));
 }
 
+// ---- parameter structs: the kernel interface's params objects (MatmulParams, AdamParams, ...) read by field name ----
+
+// The object at argument i (a params struct).
+inline Napi::Object params_arg(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  if (!info[i].IsObject()) throw_type(info.Env(), std::string(what) + " must be an object");
+  return info[i].As<Napi::Object>();
+}
+
+inline double num_field(Napi::Env env, const Napi::Object& o, const char* name) {
+  Napi::Value v = o.Get(name);
+  if (!v.IsNumber()) throw_type(env, std::string("field '") + name + "' must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+inline long size_field(Napi::Env env, const Napi::Object& o, const char* name) {
+  double d = num_field(env, o, name);
+  if (!(d >= 0) || d > 9007199254740991.0 || std::floor(d) != d)
+    throw_range(env, std::string("field '") + name + "' must be a non-negative safe integer");
+  return static_cast<long>(d);
+}
+
+inline bool bool_field(Napi::Env env, const Napi::Object& o, const char* name) {
+  Napi::Value v = o.Get(name);
+  if (!v.IsBoolean()) throw_type(env, std::string("field '") + name + "' must be a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+
+// The index of string field `name` in names[0..count); `fallback` (or an error when < 0) where the field is absent.
+inline int name_field(Napi::Env env, const Napi::Object& o, const char* name, const char* const* names, int count,
+                      int fallback = -1) {
+  Napi::Value v = o.Get(name);
+  if (v.IsUndefined() && fallback >= 0) return fallback;
+  if (v.IsString()) {
+    std::string s = v.As<Napi::String>().Utf8Value();
+    for (int i = 0; i < count; ++i)
+      if (s == names[i]) return i;
+    throw_range(env, std::string("field '") + name + "' has unknown value '" + s + "'");
+  }
+  throw_type(env, std::string("field '") + name + "' must be a string");
+}
+
 }  // namespace mtgrad

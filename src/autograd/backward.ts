@@ -5,6 +5,7 @@
 import { Tensor, type GradNode } from '../tensor/tensor.js';
 import { engine } from '../tensor/engine.js';
 import { fmt, shapesEqual } from '../tensor/shape.js';
+import { sumToInputShape } from './unbroadcast.js';
 
 export interface BackwardOptions {
   /** Gradients of the outputs (required for non-scalar outputs). */
@@ -161,7 +162,10 @@ function walk(op: string, roots: readonly Tensor[], seeds: Tensor[], opts: Backw
   for (const g of grads.values()) g.dispose();
 }
 
-/** Runs a node's gradient in its own scope; every returned gradient becomes a tensor owned by the tape. */
+/**
+ * Runs a node's gradient in its own scope; every returned gradient, summed to its input's shape where the op gave
+ * it at the broadcast shape, becomes a tensor owned by the tape.
+ */
 function callNodeBackward(op: string, fn: NonNullable<GradNode['backward']>, gs: readonly (Tensor | null)[], inputs: readonly Tensor[]): (Tensor | null)[] {
   const depth = engine.startScope();
   const owned = engine.newMark();
@@ -171,11 +175,9 @@ function callNodeBackward(op: string, fn: NonNullable<GradNode['backward']>, gs:
   try {
     out = fn(gs);
     if (out.length !== inputs.length) throw new Error(`internal: gradient of '${op}' returned ${out.length} values for ${inputs.length} inputs`);
-    out = out.map((r, i) => {
-      if (!r) return null;
-      if (!shapesEqual(r.shape, inputs[i].shape)) {
-        throw new Error(`internal: gradient of '${op}' for input ${i} has shape ${fmt(r.shape)}, expected ${fmt(inputs[i].shape)}`);
-      }
+    out = out.map((given, i) => {
+      if (!given || !inputs[i].requiresGrad) return null;
+      const r = sumToInputShape(op, i, given, inputs[i].shape);
       const mine = r.mark === owned || gs.includes(r) || !engine.inCurrentScope(r) ? alias(r) : r;
       mine.mark = owned;
       return mine;

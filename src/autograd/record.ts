@@ -7,7 +7,8 @@ export type MultiBackwardFn = (gs: readonly (Tensor | null)[]) => (Tensor | null
 
 /**
  * Attaches `backward` to `out` when recording is on and some input requires grad. The backward function returns
- * one gradient per input, of that input's shape (null where none flows); it runs with recording off.
+ * one gradient per input (null where none flows), of that input's shape or of a shape it broadcasts to (the tape
+ * sums such a gradient down to the input's shape); it runs with recording off.
  */
 export function record(op: string, inputs: readonly Tensor[], out: Tensor, backward: BackwardFn, saved?: readonly Tensor[]): Tensor {
   recordMulti(op, inputs, [out], (gs) => backward(gs[0]!), saved);

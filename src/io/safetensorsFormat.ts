@@ -6,8 +6,8 @@
  *
  * The header maps each tensor name to { dtype, shape, data_offsets: [begin, end] } (offsets relative to the start
  * of the data section) plus an optional "__metadata__" map of string to string. We pad the header with spaces to a
- * multiple of 8 bytes and order tensors by decreasing element size, then by name, so every tensor starts
- * 8-byte aligned (as the reference Rust writer does). Loading checks everything a corrupt or hostile file could
+ * multiple of 8 bytes and order tensors by decreasing element size, then by name, so every tensor starts aligned
+ * to its own element size (float64 at 8 bytes, 4-byte dtypes at 4; as the reference Rust writer does). Loading checks everything a corrupt or hostile file could
  * get wrong and names the tensor at fault. Data is little-endian; this module refuses to run on a big-endian host
  * rather than write byte-swapped files.
  *

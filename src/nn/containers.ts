@@ -22,7 +22,7 @@ export class Sequential extends Module implements TensorModule {
   }
 }
 
-/** Modules addressed by index; parameter names are `<index>.<name>` (e.g. `experts.3.fc1.weight`). */
+/** Modules addressed by index; parameter names are `<index>.<name>` (e.g. `0.fc1.weight` under the list's own name). */
 export class ModuleList<M extends Module = Module> extends Module implements Iterable<M> {
   private readonly items: M[] = [];
 

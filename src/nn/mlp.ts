@@ -1,8 +1,9 @@
 /**
  * MLP(dims, opts): Linear layers dims[0]→dims[1]→…→dims[n]. Each hidden layer is Linear → (BatchNorm1d) →
  * activation → (Dropout), the usual order in recommender towers; the last layer is Linear → outputActivation
- * (default none, i.e. logits). Layers are named fc1…fcN and bn1…, so an expert's weights read
- * `experts.3.fc1.weight`. Without batch norm the hidden activation runs fused in the GEMM epilogue.
+ * (default none, i.e. logits). Layers are named fc1…fcN and bn1…, so a tower's weights read
+ * `towers.ctr.net.fc1.weight` (experts are stacked in an ExpertBank instead: `experts.fc1.weight`, [E, out, in]).
+ * Without batch norm the hidden activation runs fused in the GEMM epilogue.
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { Module, type TensorModule } from './module.js';

@@ -3,7 +3,8 @@
  * (registerParameter / registerBuffer / registerModule return what they register, for assignment to a field);
  * iteration follows registration order and yields each shared tensor once.
  *
- * State-dict keys are the dotted paths (`experts.3.fc1.weight`) and buffer names follow PyTorch's
+ * State-dict keys are the dotted paths (`towers.ctr.net.fc1.weight`; an ExpertBank's stacked experts read
+ * `experts.fc1.weight`, [E, out, in]) and buffer names follow PyTorch's
  * (`running_mean`, `running_var`, `num_batches_tracked`) so checkpoints line up with torch's naming.
  */
 import { Tensor } from '../tensor/tensor.js';
@@ -20,7 +21,7 @@ const tensorOwners = new WeakMap<Tensor, Owner>();
 
 /**
  * The dotted path of a parameter or buffer from the outermost module that (transitively) registered it, e.g.
- * 'towers.ctr.fc1.weight'; undefined for a tensor no module registered. Used by optimizers' error messages.
+ * 'towers.ctr.net.fc1.weight'; undefined for a tensor no module registered. Used by optimizers' error messages.
  */
 export function parameterName(t: Tensor): string | undefined {
   const owner = tensorOwners.get(t);

@@ -6,7 +6,6 @@ import { record } from '../autograd/record.js';
 import { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, fmt, padShape } from '../tensor/shape.js';
 import { backendOf, operands, scalarOn, wrap, type TensorLike } from './util.js';
-import { sumToShape } from './reduce.js';
 import { zerosLike } from './creation.js';
 import { opScope } from '../tensor/scope.js';
 
@@ -101,7 +100,11 @@ function pickGrad(g: Tensor, chosenA: Tensor, tie: Tensor): [Tensor, Tensor] {
   return [mul(g, wa), mul(g, sub(1, wa))];
 }
 
-const BINARY_GRADS: Partial<Record<BinaryOp, BinaryGrad>> = {
+/**
+ * Gradients at the broadcast (output) shape: the tape sums each down to its input's shape. 'none': comparisons, whose
+ * 1/0 output is not differentiable.
+ */
+const BINARY_GRADS: Record<BinaryOp, BinaryGrad | 'none'> = {
   add: (g) => [g, g],
   sub: (g) => [g, neg(g)],
   mul: (g, a, b) => [mul(g, b), mul(g, a)],
@@ -114,9 +117,8 @@ const BINARY_GRADS: Partial<Record<BinaryOp, BinaryGrad>> = {
   minimum: (g, a, b) => pickGrad(g, lt(a, b), eq(a, b)),
   maximum: (g, a, b) => pickGrad(g, gt(a, b), eq(a, b)),
   mod: (g, a, b) => [g, neg(mul(g, floor(div(a, b))))],
+  eq: 'none', ne: 'none', lt: 'none', le: 'none', gt: 'none', ge: 'none',
 };
-
-const COMPARISONS: ReadonlySet<BinaryOp> = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 
 export const binary = opScope(function binary(op: BinaryOp, aIn: TensorLike, bIn: TensorLike): Tensor {
   const [a, b] = operands(op, aIn, bIn);
@@ -125,12 +127,9 @@ export const binary = opScope(function binary(op: BinaryOp, aIn: TensorLike, bIn
   const outShape = broadcastShapes(op, a.shape, b.shape);
   const nd = outShape.length;
   const y = wrap(be.binary(op, a.storage, b.storage, padShape(a.shape, nd), padShape(b.shape, nd), outShape), outShape);
-  if (COMPARISONS.has(op)) return y;
-  const rule = BINARY_GRADS[op]!;
-  return record(op, [a, b], y, (g) => {
-    const [ga, gb] = rule(g, a, b, y);
-    return [ga && a.requiresGrad ? sumToShape(ga, a.shape) : null, gb && b.requiresGrad ? sumToShape(gb, b.shape) : null];
-  });
+  const rule = BINARY_GRADS[op];
+  if (rule === 'none') return y;
+  return record(op, [a, b], y, (g) => rule(g, a, b, y));
 });
 
 export function add(a: TensorLike, b: TensorLike): Tensor { return binary('add', a, b); }
@@ -173,10 +172,7 @@ export const where = opScope(function where(cond: Tensor, aIn: TensorLike, bIn: 
   const y = wrap(be.where(cond.storage, a.storage, b.storage, padShape(cond.shape, nd), padShape(a.shape, nd), padShape(b.shape, nd), outShape), outShape);
   return record(op, [a, b], y, (g) => {
     const zero = scalarOn(be, 0, g.dtype);
-    return [
-      a.requiresGrad ? sumToShape(where(cond, g, zero), a.shape) : null,
-      b.requiresGrad ? sumToShape(where(cond, zero, g), b.shape) : null,
-    ];
+    return [a.requiresGrad ? where(cond, g, zero) : null, b.requiresGrad ? where(cond, zero, g) : null];
   }, [cond]);
 });
 

@@ -3,7 +3,6 @@ import { record, recordMulti } from '../autograd/record.js';
 import { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, checkShape, fmt, normAxis, padShape, shapesEqual, sizeOf } from '../tensor/shape.js';
 import { assertDtype, backendOf, wrap } from './util.js';
-import { sumToShape } from './reduce.js';
 import { zeros } from './creation.js';
 import { checkIndexRange } from './index-check.js';
 import { opScope } from '../tensor/scope.js';
@@ -67,7 +66,7 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   if (!shapesEqual(out, target)) throw new Error(`${op}: cannot broadcast ${fmt(x.shape)} to ${fmt(shape)}`);
   if (shapesEqual(x.shape, target)) return x;
   const y = wrap(be.broadcastTo(x.storage, padShape(x.shape, target.length), target), target);
-  return record(op, [x], y, (g) => [sumToShape(g, x.shape)]);
+  return record(op, [x], y, (g) => [g]); // the tape sums g back to x's shape
 }
 
 /** Like broadcastTo, with -1 meaning "keep this size" (torch.expand). */

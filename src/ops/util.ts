@@ -1,4 +1,4 @@
-/** Shared plumbing for ops: operand checks, scalar promotion, kernel dispatch, gradient un-broadcasting. */
+/** Shared plumbing for ops: operand checks, scalar promotion, kernel dispatch. */
 import type { Backend, DType, Storage } from '../backends/kernels.js';
 import { engine } from '../tensor/engine.js';
 import { Tensor } from '../tensor/tensor.js';

@@ -5,6 +5,7 @@
 import type { Backend, BackendMemory, Storage } from '../backends/kernels.js';
 import { bytesPerElement } from '../backends/kernels.js';
 import { JsBackend } from '../backends/js/index.js';
+import { checked } from '../backends/checked.js';
 
 /**
  * What a collected tensor leaves behind for the FinalizationRegistry: its storage, whether it was already freed, and
@@ -99,16 +100,19 @@ class Engine {
   get backend(): Backend {
     let b = this.backends.get(this.currentName);
     if (!b && this.currentName === 'js') {
-      b = new JsBackend('js');
+      b = checked(new JsBackend('js'));
       this.backends.set('js', b);
     }
     if (!b) throw new Error(`mtgrad: backend '${this.currentName}' is not initialised; call await init({ backend: '${this.currentName}' })`);
     return b;
   }
 
-  register(b: Backend, makeCurrent: boolean): void {
-    this.backends.set(b.name, b);
+  /** Registers b behind the validating layer (every kernel call checked once, backends/checked.ts); returns it. */
+  register(b: Backend, makeCurrent: boolean): Backend {
+    const wrapped = checked(b);
+    this.backends.set(b.name, wrapped);
     if (makeCurrent) this.currentName = b.name;
+    return wrapped;
   }
 
   setCurrent(name: string): void {

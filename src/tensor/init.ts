@@ -36,9 +36,7 @@ export async function loadBackend(name: Exclude<BackendName, 'auto'>, options: B
   if (existing) return existing;
   const factory = FACTORIES[name];
   if (!factory) throw new Error(`init: unknown backend '${name}' (expected auto, js, native or webgpu)`);
-  const b = await factory(options);
-  engine.register(b, false);
-  return b;
+  return engine.register(await factory(options), false);
 }
 
 export interface InitResult { backend: string; info: BackendInfo; tried: Record<string, string> }

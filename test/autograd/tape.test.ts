@@ -207,3 +207,30 @@ describe('memory', () => {
     expect(mt.memory().tensors).toBe(before);
   });
 });
+
+describe('the tape un-broadcasts gradients', () => {
+  it('sums a gradient given at the broadcast shape down to the input shape (leading and size-1 axes)', () => {
+    const x = mt.tensor([[1], [2]], { requiresGrad: true }); // [2,1]
+    // A custom op whose backward hands back its gradient at the output shape [3,2,4].
+    const y = mt.record('spread', [x], mt.zeros([3, 2, 4]), (g) => [g]);
+    y.backward({ gradOutputs: mt.ones([3, 2, 4]) });
+    expect(x.grad!.shape).toEqual([2, 1]);
+    expect(arr(x.grad!)).toEqual([12, 12]);
+  });
+
+  it('a gradient that is not the input shape broadcast is an internal error naming the op', () => {
+    const x = mt.tensor([1, 2, 3], { requiresGrad: true });
+    const y = mt.record('badGrad', [x], mt.zeros([3]), () => [mt.zeros([2])]);
+    expect(() => y.backward({ gradOutputs: mt.ones([3]) })).toThrow(/gradient of 'badGrad' for input 0 has shape \[2\], expected \[3\]/);
+  });
+
+  it('a broadcast binary op leaves no tensor behind after backward', () => {
+    const a = mt.tensor([[1, 2, 3], [4, 5, 6]], { requiresGrad: true });
+    const b = mt.tensor([10, 20, 30], { requiresGrad: true });
+    const before = mt.memory().tensors;
+    mt.tidy(() => mt.sum(mt.mul(a, b)).backward());
+    expect(arr(b.grad!)).toEqual([5, 7, 9]);
+    expect(arr(a.grad!)).toEqual([10, 20, 30, 10, 20, 30]);
+    expect(mt.memory().tensors).toBe(before + 2); // the two .grad tensors
+  });
+});

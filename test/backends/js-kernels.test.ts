@@ -9,8 +9,11 @@ import { KERNEL_NAMES } from '../../src/backends/kernels.js';
 import { JsBackend, createJsBackend, erf, erfc } from '../../src/backends/js/index.js';
 import { mulhi32, philox4x32, philox4x32Full } from '../../src/backends/philox.js';
 import { prng as rng } from '../conformance/harness.js';
+import { checked } from '../../src/backends/checked.js';
+import { expectClose } from '../conformance/compare.js';
 
-const be = new JsBackend();
+/** The reference backend behind the validating layer, as the engine registers it. */
+const be = checked(new JsBackend());
 const FLOATS: DType[] = ['float32', 'float64'];
 const ALL: DType[] = ['float32', 'float64', 'int32'];
 
@@ -65,19 +68,6 @@ function stored(v: number, dtype: DType): number {
   return arrayOf(dtype, [v])[0]!;
 }
 
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol = rtol): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!, e = expected[i]!;
-    if (Number.isNaN(e)) {
-      expect(Number.isNaN(a), `index ${i}: expected NaN, got ${a}`).toBe(true);
-    } else if (!Number.isFinite(e)) {
-      expect(a, `index ${i}`).toBe(e);
-    } else if (Math.abs(a - e) > atol + rtol * Math.abs(e)) {
-      expect.fail(`index ${i}: ${a} vs expected ${e} (diff ${Math.abs(a - e)})`);
-    }
-  }
-}
 
 const tolerance = (dtype: DType): number => (dtype === 'float32' ? 2e-6 : 1e-12);
 
@@ -1129,7 +1119,7 @@ describe('lazy row updates (RowSelection)', () => {
     })).toThrow(/different dtypes/);
     expect(() => be.sgdUpdate(up([1, 2]), up([1]), null, {
       lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, firstStep: true,
-    })).toThrow(/buffer has 1 elements, param has 2/);
+    })).toThrow(/sgdUpdate: grad has 1 elements, expected the size of param = 2/);
   });
 });
 

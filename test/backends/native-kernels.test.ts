@@ -6,13 +6,16 @@
  * unless MTGRAD_REQUIRE names `native`, in which case it fails.
  */
 import { describe, expect, it } from 'vitest';
-import type { Activation, BinaryOp, DType, ReduceOp, Storage, TypedArray, UnaryOp } from '../../src/backends/kernels.js';
+import type { Activation, Backend, BinaryOp, DType, ReduceOp, Storage, TypedArray, UnaryOp } from '../../src/backends/kernels.js';
 import { JsBackend } from '../../src/backends/js/index.js';
-import { addonPath, loadAddon, NativeBackend, type NativeAddon } from '../../src/backends/native/index.js';
+import { addonPath, loadAddon, missingFromAddon, NativeBackend, NEEDED_OPS, type NativeAddon } from '../../src/backends/native/index.js';
 import { philox4x32 } from '../../src/backends/philox.js';
 import { prng as rng } from '../conformance/harness.js';
+import { checked } from '../../src/backends/checked.js';
+import { expectClose } from '../conformance/compare.js';
+import { requiredBackends } from '../conformance/required.js';
 
-const required = (process.env.MTGRAD_REQUIRE ?? '').split(',').map((s) => s.trim()).includes('native');
+const required = requiredBackends.has('native');
 
 let addon: NativeAddon | null = null;
 let reason = '';
@@ -27,7 +30,7 @@ it('native addon is available (required when MTGRAD_REQUIRE includes native)', (
   if (required) expect(addon, `MTGRAD_REQUIRE includes 'native' but: ${reason}`).not.toBeNull();
 });
 
-const js = new JsBackend();
+const js = checked(new JsBackend());
 
 function values(n: number, seed: number, lo = -2, hi = 2): number[] {
   const r = rng(seed);
@@ -38,21 +41,9 @@ function arrayOf(dtype: DType, v: ArrayLike<number>): TypedArray {
   return dtype === 'float32' ? Float32Array.from(v) : dtype === 'float64' ? Float64Array.from(v) : Int32Array.from(v);
 }
 
-/** |a − b| <= atol + rtol·|b| elementwise, NaN matching NaN, ±inf matching exactly; reports the first mismatch. */
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number, what: string): void {
-  expect(actual.length, `${what}: length`).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!, e = expected[i]!;
-    if (Number.isNaN(e) || !Number.isFinite(e)) {
-      if (!Object.is(a, e) && !(Number.isNaN(a) && Number.isNaN(e))) expect.fail(`${what}[${i}]: got ${a}, expected ${e}`);
-      continue;
-    }
-    if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) expect.fail(`${what}[${i}]: got ${a}, expected ${e} (diff ${Math.abs(a - e)})`);
-  }
-}
 
 describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason})`, () => {
-  const nat = new NativeBackend(addon!);
+  const nat = checked(new NativeBackend(addon!));
   // The callback still runs (to collect skipped tests) when the addon is missing: nothing here may touch it.
   const threadCounts = addon ? [1, Math.max(2, addon.info().threads)] : [1];
 
@@ -99,7 +90,7 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
 
     for (const threads of threadCounts) {
       it(`float32, odd shapes x 4 transposes (${threads} thread(s))`, () => {
-        nat.setNumThreads(threads);
+        nat.inner.setNumThreads(threads);
         for (const [m, k, n] of SHAPES) for (const [ta, tb] of TRANS) check('float32', 1, m, k, n, ta, tb);
       });
     }
@@ -113,7 +104,7 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
 
     it('batched, with broadcast (stride 0) a or b, small and packed paths', () => {
       for (const threads of threadCounts) {
-        nat.setNumThreads(threads);
+        nat.inner.setNumThreads(threads);
         for (const [m, k, n] of [[4, 5, 6], [3, 7, 1], [65, 129, 70], [130, 40, 50]] as const) {
           for (const [ta, tb] of TRANS) {
             check('float32', 3, m, k, n, ta, tb);
@@ -140,9 +131,9 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
       const [a] = both('float32', values(300 * 400, 7));
       const [b] = both('float32', values(400 * 500, 8));
       const p = { batch: 1, m: 300, k: 400, n: 500, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 };
-      nat.setNumThreads(1);
+      nat.inner.setNumThreads(1);
       const one = read(nat.matmul(a, b, p));
-      nat.setNumThreads(threadCounts[1]!);
+      nat.inner.setNumThreads(threadCounts[1]!);
       const all = read(nat.matmul(a, b, p));
       expect(Buffer.from(all.buffer).equals(Buffer.from(one.buffer))).toBe(true);
       // Several K and NC blocks (the last K block shorter), fused epilogue, transposes, and more threads than cores (the work-claiming
@@ -151,23 +142,23 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
       const [bias] = both('float32', values(1050, 11));
       for (const [transA, transB] of [[false, false], [true, true]] as const) {
         const p2 = { batch: 1, m: 400, k: 1100, n: 1050, transA, transB, aBatchStride: 0, bBatchStride: 0, bias, activation: 'relu' as const };
-        nat.setNumThreads(1);
+        nat.inner.setNumThreads(1);
         const ref = read(nat.matmul(a2, b2, p2));
         // Repeated: a race between tasks (e.g. on the shared packed buffers) shows up only now and then.
         for (const t of [2, 3, 5, 2, 3, 5, 2, 3]) {
-          nat.setNumThreads(t);
+          nat.inner.setNumThreads(t);
           const got = read(nat.matmul(a2, b2, p2));
           expect(Buffer.from(got.buffer).equals(Buffer.from(ref.buffer)), `${t} threads tA=${transA}`).toBe(true);
         }
       }
-      nat.setNumThreads(threadCounts[1]!);
+      nat.inner.setNumThreads(threadCounts[1]!);
     });
 
     // Skinny products (one side <= 64, e.g. MMoE gates, towers and their weight gradients) take the unpacked
     // register-blocked kernels: short sides around their 7-row / 64-column / 3x8 blocks, long and odd depths.
     for (const threads of threadCounts) {
       it(`float32 skinny shapes x 4 transposes, with bias + activation (${threads} thread(s))`, () => {
-        nat.setNumThreads(threads);
+        nat.inner.setNumThreads(threads);
         const acts: Activation[] = ['none', 'relu', 'sigmoid', 'tanh', 'gelu'];
         let q = 0;
         for (const s of [1, 3, 7, 8, 17, 63, 64, 65]) {
@@ -186,7 +177,7 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
           check('float32', 1, m, k, n, ta, tb);
           check('float32', 1, m, k, n, ta, tb, { bias: true, activation: 'relu' });
         }
-        nat.setNumThreads(threadCounts[1]!);
+        nat.inner.setNumThreads(threadCounts[1]!);
       });
     }
 
@@ -195,15 +186,15 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
         [1024, 256, 64, false, true], [65, 513, 300, false, false], [300, 513, 17, true, true]] as const) {
         const [a] = both('float32', values(m * k, m + k)), [b] = both('float32', values(k * n, k + n));
         const p = { batch: 1, m, k, n, transA: ta, transB: tb, aBatchStride: 0, bBatchStride: 0 };
-        nat.setNumThreads(1);
+        nat.inner.setNumThreads(1);
         const ref = read(nat.matmul(a, b, p));
         for (const t of [2, 3, 5, 2]) {
-          nat.setNumThreads(t);
+          nat.inner.setNumThreads(t);
           const got = read(nat.matmul(a, b, p));
           expect(Buffer.from(got.buffer).equals(Buffer.from(ref.buffer)), `${m}x${k}x${n} ${t} threads`).toBe(true);
         }
       }
-      nat.setNumThreads(threadCounts[1]!);
+      nat.inner.setNumThreads(threadCounts[1]!);
     });
 
     it('float64 (blocked loop) matches the reference', () => {
@@ -351,7 +342,7 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
     const size = (s: readonly number[]) => s.reduce((x, y) => x * y, 1);
     const ints = (n: number, seed: number) => values(n, seed, -1000, 1000).map(Math.round);
     /** Runs `f` on both backends after leaving a junk buffer of `outSize` in the native pool (outputs must overwrite it). */
-    function same(what: string, outSize: number, f: (be: JsBackend, x: (v: number[], dtype: DType) => Storage) => Storage, dtype: DType): void {
+    function same(what: string, outSize: number, f: (be: Backend, x: (v: number[], dtype: DType) => Storage) => Storage, dtype: DType): void {
       nat.dispose(nat.fill(outSize, 12345, dtype));
       const got = read(f(nat, (v, dt) => nat.upload(arrayOf(dt, v), dt)));
       const want = read(f(js, (v, dt) => js.upload(arrayOf(dt, v), dt)));
@@ -359,7 +350,7 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
     }
     for (const threads of threadCounts) {
       it(`permute, every dtype, odd shapes and transposes (${threads} thread(s))`, () => {
-        nat.setNumThreads(threads);
+        nat.inner.setNumThreads(threads);
         const CASES: [number[], number[]][] = [[[7], [0]], [[3, 5], [1, 0]], [[17, 33], [1, 0]], [[2, 3, 4], [2, 0, 1]],
           [[9, 8, 33], [1, 0, 2]], [[5, 1, 7, 3], [3, 2, 1, 0]], [[0, 3], [1, 0]], [[], []], [[65, 257], [1, 0]],
           [[33, 65, 17], [1, 0, 2]], [[33, 65, 17], [2, 1, 0]], [[8, 129, 64], [1, 0, 2]], [[3, 9, 11, 2], [0, 2, 1, 3]]];
@@ -369,10 +360,10 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
             same(`permute ${dtype} [${shape}] (${perm})`, size(shape), (be, up) => be.permute(up(v, dtype), shape, perm), dtype);
           }
         }
-        nat.setNumThreads(addon!.info().threads);
+        nat.inner.setNumThreads(addon!.info().threads);
       });
       it(`broadcastTo, slice, sliceWrite, concat, every dtype (${threads} thread(s))`, () => {
-        nat.setNumThreads(threads);
+        nat.inner.setNumThreads(threads);
         for (const dtype of DTYPES) {
           const BCAST: [number[], number[]][] = [[[1], [7]], [[3, 1], [3, 5]], [[1, 4, 1], [3, 4, 5]], [[1, 1], [17, 65]],
             [[], []], [[2, 1, 3], [2, 0, 3]], [[1, 300], [257, 300]], [[7, 1, 33], [7, 129, 33]]];
@@ -396,10 +387,10 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
               (be, up) => be.concat(widths.map((w, t) => up(ints(outer * w, w + t), dtype)), outer, widths), dtype);
           }
         }
-        nat.setNumThreads(addon!.info().threads);
+        nat.inner.setNumThreads(addon!.info().threads);
       });
       it(`where: float32/int32/float64 conditions (NaN true, -0 false), broadcasting (${threads} thread(s))`, () => {
-        nat.setNumThreads(threads);
+        nat.inner.setNumThreads(threads);
         const CASES: [number[], number[], number[], number[]][] = [
           [[7], [7], [7], [7]], [[1], [33], [1], [33]], [[33], [1], [33], [33]], [[3, 1, 5], [1, 4, 5], [3, 4, 1], [3, 4, 5]],
           [[17, 65], [17, 65], [17, 65], [17, 65]], [[1, 65], [17, 1], [1, 1], [17, 65]], [[0, 3], [1, 3], [0, 3], [0, 3]],
@@ -415,7 +406,7 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
             }
           }
         }
-        nat.setNumThreads(addon!.info().threads);
+        nat.inner.setNumThreads(addon!.info().threads);
       });
     }
     it('rejects bad geometry before reaching C++, and the addon re-checks its bounds', () => {
@@ -498,7 +489,7 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
       }
     }
     const p = { e: 2, b: 3, d: 4, t: 2, layout: 'BED' as const, activation: 'none' as const };
-    expect(() => nat.gatedMixture(both('float32', values(24, 1))[0], both('float32', values(6, 2))[0], p)).toThrow(/gatedMixture: gateLogits has 6 elements, expected 12/);
+    expect(() => nat.gatedMixture(both('float32', values(24, 1))[0], both('float32', values(6, 2))[0], p)).toThrow(/gatedMixture: gateLogits has 6 elements, expected T·B·E = 2·3·2 = 12/);
   });
 
   it('bceWithLogits and its gradient, including extreme logits', () => {
@@ -517,7 +508,7 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
     const SIZE = 7 * 33;
     const selections = [undefined, { rows: [0, 6, 3], rowSize: 33 }, { rows: [], rowSize: 33 }];
 
-    function run(fn: (be: JsBackend, bufs: Storage[], rows?: Storage) => void, nBufs: number, seed: number, sel?: { rows: number[]; rowSize: number }): void {
+    function run(fn: (be: Backend, bufs: Storage[], rows?: Storage) => void, nBufs: number, seed: number, sel?: { rows: number[]; rowSize: number }): void {
       const init = Array.from({ length: nBufs }, (_, i) => values(SIZE, seed + i, i === 3 ? 0 : -1, 1).map((v) => (i >= 2 ? Math.abs(v) : v)));
       const bn = init.map((v) => nat.upload(Float32Array.from(v), 'float32'));
       const bj = init.map((v) => js.upload(Float32Array.from(v), 'float32'));
@@ -598,14 +589,32 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
   // ---------------- the C++ side's own checks ----------------
   it('the addon throws JavaScript errors on bad direct calls instead of crashing', () => {
     const f = new Float32Array(4);
-    expect(() => addon!.sgemm(f, f, f, 1, 3, 3, 3, false, false, 9, 9, null, 0)).toThrow(/mtgrad native/);
-    expect(() => addon!.sgemm(f, f, new Float32Array(9), 1, 3, 3, 3, false, false, 9, 9, null, 0)).toThrow(RangeError);
+    const g = { batch: 1, m: 3, k: 3, n: 3, transA: false, transB: false, aBatchStride: 9, bBatchStride: 9 };
+    expect(() => addon!.sgemm(f, f, f, null, g)).toThrow(/mtgrad native/);
+    expect(() => addon!.sgemm(f, f, new Float32Array(9), null, g)).toThrow(RangeError);
+    // Parameter structs are read by field name: a missing or mistyped field is named.
+    const { m: _m, ...noM } = g;
+    expect(() => (addon!.sgemm as (...a: unknown[]) => void)(f, f, f, null, noM)).toThrow(/field 'm' must be a number/);
+    expect(() => addon!.sgemm(f, f, new Float32Array(9), null, { ...g, activation: 'swish' as 'relu' })).toThrow(/field 'activation' has unknown value 'swish'/);
+    expect(() => addon!.gatedMixture(f, f, f, f, { e: 1, b: 1, d: 1, t: 1, layout: 'DBE' as 'EBD', activation: 'none' })).toThrow(/field 'layout'/);
+    expect(() => addon!.random(f, { dist: 'cauchy' as 'normal', seedLo: 0, seedHi: 0, offset: 0, a: 0, b: 1 })).toThrow(/field 'dist'/);
     expect(() => addon!.unary(99, f, f, 0)).toThrow(/op code/);
     expect(() => addon!.unary(0, f, new Float32Array(3), 0)).toThrow(RangeError);
     expect(() => addon!.binary(0, f, f, f, [4], [2], [4])).toThrow(RangeError);
     expect(() => addon!.gather(f, Int32Array.from([7]), new Float32Array(1), 1, 4, 1)).toThrow(/out of range/);
     expect(() => addon!.reduce(0, f, f, 1, 4, -1)).toThrow(RangeError);
     expect(() => (addon!.unary as (...a: unknown[]) => void)(0, new Float64Array(4), f, 0)).toThrow(TypeError);
-    expect(() => addon!.adam(f, f, f, f, Int32Array.from([5]), 2, 0.1, 0.9, 0.99, 1e-8, 0, false, 1)).toThrow(/out of range/);
+    const adam = { lr: 0.1, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, decoupled: false, step: 1 };
+    expect(() => addon!.adam(f, f, f, f, Int32Array.from([5]), 2, adam)).toThrow(/out of range/);
+    expect(() => addon!.adam(f, f, f, f, null, 0, { ...adam, step: 0 })).toThrow(/step must be >= 1/);
+  });
+
+  it('the addon exports its op names, and loading checks they cover every op the backend dispatches', () => {
+    expect(addon!.opNames.unary).toEqual(expect.arrayContaining([...NEEDED_OPS.unary]));
+    expect(addon!.opNames.binary).toEqual(expect.arrayContaining([...NEEDED_OPS.binary]));
+    expect(addon!.opNames.reduce).toEqual(expect.arrayContaining([...NEEDED_OPS.reduce]));
+    expect(missingFromAddon(addon!, NEEDED_OPS)).toBeNull();
+    const stale = { ...addon!, adam: undefined, opNames: { ...addon!.opNames, unary: addon!.opNames.unary.filter((n) => n !== 'gelu') } };
+    expect(missingFromAddon(stale, NEEDED_OPS)).toBe("adam, unary op 'gelu'");
   });
 });

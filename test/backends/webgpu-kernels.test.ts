@@ -15,8 +15,11 @@ import { philoxFill } from '../../src/backends/philox.js';
 import { createWebGpuBackend, type WebGpuBackend } from '../../src/backends/webgpu/index.js';
 import { TILE_128, TILE_64, directCpuTile, type MatmulPlan, type TileConfig } from '../../src/backends/webgpu/ops/matmul-tuning.js';
 import { matmul as gpuMatmul } from '../../src/backends/webgpu/ops/matmul.js';
+import { checked } from '../../src/backends/checked.js';
+import { expectClose } from '../conformance/compare.js';
+import { requiredBackends } from '../conformance/required.js';
 
-const required = (process.env.MTGRAD_REQUIRE ?? '').split(',').map((s) => s.trim()).includes('webgpu');
+const required = requiredBackends.has('webgpu');
 let gpu: WebGpuBackend | null = null;
 let unavailable = '';
 try {
@@ -47,17 +50,6 @@ function both(values: TypedArray, dtype: DType = values instanceof Int32Array ? 
   return [gpu!.upload(values, dtype), js.upload(values, dtype)];
 }
 
-function expectClose(actual: TypedArray, expected: TypedArray, rtol: number, atol: number, what: string): void {
-  expect(actual.length, `${what}: length`).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!, e = expected[i]!;
-    if (Number.isNaN(e)) { if (!Number.isNaN(a)) expect.fail(`${what}[${i}]: expected NaN, got ${a}`); continue; }
-    if (a === e) continue;
-    if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
-      expect.fail(`${what}[${i}]: got ${a}, expected ${e} (rtol ${rtol}, atol ${atol})`);
-    }
-  }
-}
 
 async function check(g: Storage, r: Storage, rtol: number, atol: number, what: string): Promise<void> {
   expect(g.dtype, `${what}: dtype`).toBe(r.dtype);
@@ -350,15 +342,16 @@ describe.skipIf(!gpu)(`webgpu kernels${gpu ? ` on ${gpu.info().description}` : '
     const l = gpu!.upload(data(2 * 5 * 3, 2), 'float32');
     const g = gpu!.upload(data(2 * 5 * 7, 3), 'float32');
     const short = gpu!.upload(data(5 * 3, 4), 'float32');
-    expect(() => gpu!.gatedMixture(x, short, p)).toThrow(
-      'webgpu: gatedMixture: gateLogits (E=3, B=5, D=7, T=2, layout BED) has 15 elements, expected T·B·E = 2·5·3 = 30');
-    expect(() => gpu!.gatedMixture(l, l, p)).toThrow(/gatedMixture: experts .* has 30 elements, expected E·B·D = 3·5·7 = 105/);
-    expect(() => gpu!.gatedMixtureBackward(x, x, l, p)).toThrow(/gatedMixtureBackward: gOut .* has 105 elements, expected T·B·D = 2·5·7 = 70/);
-    expect(() => gpu!.gatedMixtureBackward(g, x, short, p)).toThrow(/gatedMixtureBackward: weights .* has 15 elements, expected T·B·E = 2·5·3 = 30/);
-    expect(() => gpu!.gatedMixture(x, l, { ...p, layout: 'DBE' as MixtureLayout })).toThrow(/gatedMixture.*layout/);
-    expect(() => gpu!.gatedMixture(x, l, { ...p, t: 0 })).toThrow(/gatedMixture.*t = 0/);
-    expect(() => gpu!.gatedMixture(x, l, { ...p, activation: 'gelu' as MixtureParams['activation'] })).toThrow(/gatedMixture.*activation/);
-    expect(() => gpu!.gatedMixtureBackward(g, x, l, { ...p, activation: 'gelu' as MixtureParams['activation'] }))
+    const cg = checked(gpu!); // sizes, layout, t and activation are checked before dispatch, as for every backend
+    expect(() => cg.gatedMixture(x, short, p)).toThrow(
+      'gatedMixture: gateLogits has 15 elements, expected T·B·E = 2·5·3 = 30');
+    expect(() => cg.gatedMixture(l, l, p)).toThrow(/gatedMixture: experts has 30 elements, expected E·B·D \(BED\) = 3·5·7 = 105/);
+    expect(() => cg.gatedMixtureBackward(x, x, l, p)).toThrow(/gatedMixtureBackward: gOut has 105 elements, expected T·B·D = 2·5·7 = 70/);
+    expect(() => cg.gatedMixtureBackward(g, x, short, p)).toThrow(/gatedMixtureBackward: weights has 15 elements, expected T·B·E = 2·5·3 = 30/);
+    expect(() => cg.gatedMixture(x, l, { ...p, layout: 'DBE' as MixtureLayout })).toThrow(/gatedMixture.*layout/);
+    expect(() => cg.gatedMixture(x, l, { ...p, t: 0 })).toThrow(/gatedMixture.*t = 0/);
+    expect(() => cg.gatedMixture(x, l, { ...p, activation: 'gelu' as MixtureParams['activation'] })).toThrow(/gatedMixture.*activation/);
+    expect(() => cg.gatedMixtureBackward(g, x, l, { ...p, activation: 'gelu' as MixtureParams['activation'] }))
       .toThrow(/gatedMixtureBackward.*activation/);
     const big: MixtureParams = { e: 65, b: 1, d: 1, t: 8, layout: 'EBD', activation: 'none' };
     const bx = gpu!.upload(data(65, 5), 'float32'), bw = gpu!.upload(data(8 * 65, 6), 'float32');

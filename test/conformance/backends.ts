@@ -3,10 +3,10 @@
  * MTGRAD_REQUIRE (comma-separated; CI sets it) that fails to load fails the run instead of being skipped.
  */
 import { loadBackend } from '../../src/index.js';
+import { requiredBackends } from './required.js';
 
 export interface BackendAvailability { name: 'js' | 'native' | 'webgpu'; available: boolean; reason: string }
 
-const required = new Set((process.env.MTGRAD_REQUIRE ?? '').split(',').map((s) => s.trim()).filter(Boolean));
 
 export async function probeBackends(): Promise<BackendAvailability[]> {
   const out: BackendAvailability[] = [];
@@ -16,7 +16,7 @@ export async function probeBackends(): Promise<BackendAvailability[]> {
       out.push({ name, available: true, reason: b.info().description });
     } catch (e) {
       const reason = (e as Error).message;
-      if (required.has(name)) throw new Error(`MTGRAD_REQUIRE includes '${name}' but it is unavailable: ${reason}`);
+      if (requiredBackends.has(name)) throw new Error(`MTGRAD_REQUIRE includes '${name}' but it is unavailable: ${reason}`);
       console.warn(`[mtgrad conformance] SKIPPING backend '${name}': ${reason}`);
       out.push({ name, available: false, reason });
     }

@@ -18,3 +18,11 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
       `(atol ${tol.atol}, rtol ${tol.rtol}; ${expected.length} elements)`);
   }
 }
+
+/**
+ * The suite's one "close enough": |actual − expected| ≤ atol + rtol·|expected| elementwise, NaN matching NaN and
+ * infinities matching exactly (assertClose with positional tolerances, for the kernel tests).
+ */
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol = rtol, what = 'values'): void {
+  assertClose(actual, expected, { rtol, atol }, what);
+}

@@ -3,8 +3,8 @@
  * tolerances on js (the reference), float32 with looser ones elsewhere. Values are read with `await t.data()`
  * outside tidy (webgpu has no synchronous readback).
  */
-import { expect } from 'vitest';
 import type { Tensor } from '../../src/index.js';
+import { assertClose } from '../conformance/compare.js';
 
 export interface Placement {
   backend: string;
@@ -17,12 +17,9 @@ export function placementFor(backend: string): Placement {
   return backend === 'js' ? { backend, dtype: 'float64', tol: 1e-10 } : { backend, dtype: 'float32', tol: 2e-5 };
 }
 
-/** Elementwise |a − b| ≤ tol·(1 + |b|). */
+/** Elementwise |a − b| ≤ tol·(1 + |b|): the shared tolerance check with atol = rtol = tol. */
 export function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what = ''): void {
-  expect(a.length, `${what} length`).toBe(b.length);
-  for (let i = 0; i < a.length; i++) {
-    expect(Math.abs(a[i] - b[i]), `${what} element ${i}: ${a[i]} vs ${b[i]}`).toBeLessThanOrEqual(tol * (1 + Math.abs(b[i])));
-  }
+  assertClose(a, b, { atol: tol, rtol: tol }, what);
 }
 
 /** The values of a tensor as a plain array (async readback: works on every backend). */

@@ -7,6 +7,7 @@ import * as mt from '../../src/index.js';
 import { nn, optim } from '../../src/index.js';
 import { availableBackends } from '../conformance/backends.js';
 import { adagradRef, adamRef, quadraticGrad, sgdRef } from './reference.js';
+import { assertClose } from '../conformance/compare.js';
 
 const INIT = [0.5, -1.25, 2, 0.75, -0.3, 1.6];
 
@@ -24,8 +25,9 @@ function setGrad(p: mt.Tensor, g: number[]): void {
   p.grad = mt.keep(mt.tensor(g, { backend: p.backendName, dtype: p.dtype }));
 }
 
+/** |actual − expected| ≤ tol·(1 + |expected|): the shared tolerance check with atol = rtol = tol. */
 function expectClose(actual: ArrayLike<number>, expected: readonly number[], tol: number, what: string): void {
-  expected.forEach((e, i) => expect(Math.abs(actual[i] - e), `${what}[${i}]: ${actual[i]} vs ${e}`).toBeLessThanOrEqual(tol * (1 + Math.abs(e))));
+  assertClose(actual, expected, { atol: tol, rtol: tol }, what);
 }
 
 /** Runs `steps` steps of opt on the quadratic and of the reference, comparing after each step. */

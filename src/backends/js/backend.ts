@@ -1,8 +1,9 @@
 /**
- * JsBackend: the pure-TypeScript reference implementation of the Backend interface. Methods validate storages
- * (owner, dtype, liveness) and allocate outputs; the arithmetic lives in the per-family kernel files as plain
- * functions over typed arrays. The native backend subclasses this class (with its own name), reuses its
- * storage and helpers, and overrides hot kernels.
+ * JsBackend: the pure-TypeScript reference implementation of the Backend interface. Arguments are validated
+ * before dispatch (../checked.ts); methods here check only what is theirs (the storage's owner and liveness) and
+ * allocate outputs; the arithmetic lives in the per-family kernel files as plain functions over typed arrays.
+ * The native backend subclasses this class (with its own name), reuses its storage and helpers, and overrides
+ * hot kernels.
  */
 import type {
   AdagradParams, AdamParams, Backend, BackendInfo, BackendMemory, BinaryOp, DType, MatmulParams, MixtureParams, RandomParams,
@@ -20,10 +21,10 @@ import { adagradKernel, adamKernel, allElements, type ElementRanges, selectedRow
 import { randomKernel } from './random.js';
 import { reduceKernel } from './reduce.js';
 import { activationFunction } from './scalar.js';
-import { checkShape, sizeOf } from './shape.js';
+import { sizeOf } from './shape.js';
 import { allocate, dtypeOfArray, JsStorage } from './storage.js';
 import { ArrayPool } from './pool.js';
-import { checkCount, checkMixtureParams } from '../checks.js';
+import { checkCount } from '../checks.js';
 
 const ALL_DTYPES: readonly DType[] = ['float32', 'float64', 'int32'];
 
@@ -82,22 +83,9 @@ export class JsBackend implements Backend {
     return s.data;
   }
 
-  /** dataOf plus a dtype check. */
-  protected dataAs(s: Storage, dtypes: readonly DType[], kernel: string, what: string): TypedArray {
-    const data = this.dataOf(s, kernel);
-    if (!dtypes.includes(s.dtype)) throw new Error(`${this.name}: ${kernel} ${what} has dtype ${s.dtype}, expected ${dtypes.join(' or ')}`);
-    return data;
-  }
-
-  protected sameDtype(kernel: string, first: Storage, ...rest: Storage[]): DType {
-    for (const s of rest) {
-      if (s.dtype !== first.dtype) throw new Error(`${this.name}: ${kernel} inputs have different dtypes (${first.dtype} vs ${s.dtype})`);
-    }
-    return first.dtype;
-  }
-
+  /** The int32 array of an index storage (its dtype is checked before dispatch). */
   protected indicesOf(s: Storage, kernel: string): Int32Array {
-    return this.dataAs(s, ['int32'], kernel, 'indices') as Int32Array;
+    return this.dataOf(s, kernel) as Int32Array;
   }
 
   // ---- storage ----
@@ -157,18 +145,14 @@ export class JsBackend implements Backend {
 
   binary(op: BinaryOp, a: Storage, b: Storage, aShape: Shape, bShape: Shape, outShape: Shape): Storage {
     const ad = this.dataOf(a, 'binary'), bd = this.dataOf(b, 'binary');
-    const dtype = this.sameDtype('binary', a, b);
-    checkShape(outShape, 'binary', 'output');
-    const out = this.alloc(dtype, sizeOf(outShape));
-    binaryKernel(op, ad, bd, aShape, bShape, outShape, out.data, dtype);
+    const out = this.alloc(a.dtype, sizeOf(outShape));
+    binaryKernel(op, ad, bd, aShape, bShape, outShape, out.data, a.dtype);
     return out;
   }
 
   where(cond: Storage, a: Storage, b: Storage, condShape: Shape, aShape: Shape, bShape: Shape, outShape: Shape): Storage {
     const cd = this.dataOf(cond, 'where'), ad = this.dataOf(a, 'where'), bd = this.dataOf(b, 'where');
-    const dtype = this.sameDtype('where', a, b);
-    checkShape(outShape, 'where', 'output');
-    const out = this.alloc(dtype, sizeOf(outShape));
+    const out = this.alloc(a.dtype, sizeOf(outShape));
     whereKernel(cd, ad, bd, condShape, aShape, bShape, outShape, out.data);
     return out;
   }
@@ -184,7 +168,6 @@ export class JsBackend implements Backend {
 
   reduce(op: ReduceOp, x: Storage, outer: number, n: number, inner: number): Storage {
     const xd = this.dataOf(x, 'reduce');
-    checkCount('reduce', 'outer', outer); checkCount('reduce', 'n', n); checkCount('reduce', 'inner', inner);
     const outDtype: DType = op === 'argmax' || op === 'argmin' ? 'int32' : x.dtype;
     const out = this.alloc(outDtype, outer * inner);
     reduceKernel(op, xd, x.dtype, outer, n, inner, out.data);
@@ -192,8 +175,7 @@ export class JsBackend implements Backend {
   }
 
   softmax(x: Storage, rows: number, n: number, log: boolean): Storage {
-    const xd = this.dataAs(x, ['float32', 'float64'], 'softmax', 'x');
-    checkCount('softmax', 'rows', rows); checkCount('softmax', 'n', n);
+    const xd = this.dataOf(x, 'softmax');
     const out = this.alloc(x.dtype, rows * n);
     softmaxKernel(xd, rows, n, log, out.data);
     return out;
@@ -210,7 +192,6 @@ export class JsBackend implements Backend {
 
   broadcastTo(x: Storage, inShape: Shape, outShape: Shape): Storage {
     const xd = this.dataOf(x, 'broadcastTo');
-    checkShape(outShape, 'broadcastTo', 'output');
     const out = this.alloc(x.dtype, sizeOf(outShape));
     broadcastToKernel(xd, inShape, outShape, out.data);
     return out;
@@ -218,7 +199,6 @@ export class JsBackend implements Backend {
 
   slice(x: Storage, shape: Shape, begin: readonly number[], step: readonly number[], outShape: Shape): Storage {
     const xd = this.dataOf(x, 'slice');
-    checkShape(outShape, 'slice', 'output');
     const out = this.alloc(x.dtype, sizeOf(outShape));
     sliceKernel(xd, shape, begin, step, outShape, out.data);
     return out;
@@ -226,19 +206,14 @@ export class JsBackend implements Backend {
 
   sliceWrite(src: Storage, srcShape: Shape, fullShape: Shape, begin: readonly number[], step: readonly number[]): Storage {
     const sd = this.dataOf(src, 'sliceWrite');
-    checkShape(fullShape, 'sliceWrite', 'full shape');
     const out = this.alloc(src.dtype, sizeOf(fullShape));
     sliceWriteKernel(sd, srcShape, fullShape, begin, step, out.data);
     return out;
   }
 
   concat(xs: readonly Storage[], outer: number, widths: readonly number[]): Storage {
-    if (xs.length === 0) throw new Error(`${this.name}: concat of no inputs`);
     const datas = xs.map((x) => this.dataOf(x, 'concat'));
-    const dtype = this.sameDtype('concat', xs[0]!, ...xs.slice(1));
-    checkCount('concat', 'outer', outer);
-    widths.forEach((w, i) => checkCount('concat', `widths[${i}]`, w));
-    const out = this.alloc(dtype, outer * widths.reduce((s, w) => s + w, 0));
+    const out = this.allocUninit(xs[0]!.dtype, outer * widths.reduce((s, w) => s + w, 0));
     concatKernel(datas, outer, widths, out.data);
     return out;
   }
@@ -246,7 +221,6 @@ export class JsBackend implements Backend {
   gather(x: Storage, indices: Storage, outer: number, n: number, inner: number): Storage {
     const xd = this.dataOf(x, 'gather');
     const ix = this.indicesOf(indices, 'gather');
-    checkCount('gather', 'outer', outer); checkCount('gather', 'n', n); checkCount('gather', 'inner', inner);
     const out = this.alloc(x.dtype, outer * ix.length * inner);
     gatherKernel(xd, ix, outer, n, inner, out.data);
     return out;
@@ -255,7 +229,6 @@ export class JsBackend implements Backend {
   scatterAdd(src: Storage, indices: Storage, outer: number, n: number, inner: number): Storage {
     const sd = this.dataOf(src, 'scatterAdd');
     const ix = this.indicesOf(indices, 'scatterAdd');
-    checkCount('scatterAdd', 'outer', outer); checkCount('scatterAdd', 'n', n); checkCount('scatterAdd', 'inner', inner);
     const out = this.alloc(src.dtype, outer * n * inner);
     scatterAddKernel(sd, ix, outer, n, inner, out.data, src.dtype === 'int32');
     return out;
@@ -265,10 +238,9 @@ export class JsBackend implements Backend {
 
   matmul(a: Storage, b: Storage, p: MatmulParams): Storage {
     const ad = this.dataOf(a, 'matmul'), bd = this.dataOf(b, 'matmul');
-    const dtype = p.bias ? this.sameDtype('matmul', a, b, p.bias) : this.sameDtype('matmul', a, b);
+    const dtype = a.dtype;
     const bias = p.bias ? this.dataOf(p.bias, 'matmul') : null;
     const activation = activationFunction(p.activation, dtype);
-    checkCount('matmul', 'batch', p.batch); checkCount('matmul', 'm', p.m); checkCount('matmul', 'n', p.n);
     const out = this.alloc(dtype, p.batch * p.m * p.n);
     matmulKernel(ad, bd, p, bias, activation, out.data, dtype === 'int32');
     return out;
@@ -285,52 +257,41 @@ export class JsBackend implements Backend {
   // ---- fused ----
 
   gatedMixture(experts: Storage, gateLogits: Storage, p: MixtureParams): { out: Storage; weights: Storage } {
-    const FLOATS: DType[] = ['float32', 'float64'];
-    const ed = this.dataAs(experts, FLOATS, 'gatedMixture', 'experts');
-    const gd = this.dataAs(gateLogits, FLOATS, 'gatedMixture', 'gateLogits');
-    const dtype = this.sameDtype('gatedMixture', experts, gateLogits);
-    checkMixtureParams('gatedMixture', p);
+    const ed = this.dataOf(experts, 'gatedMixture'), gd = this.dataOf(gateLogits, 'gatedMixture');
+    const dtype = experts.dtype;
     const out = this.alloc(dtype, p.t * p.b * p.d), weights = this.alloc(dtype, p.t * p.b * p.e);
     gatedMixtureKernel(ed, gd, p, out.data, weights.data);
     return { out, weights };
   }
 
   gatedMixtureBackward(gOut: Storage, experts: Storage, weights: Storage, p: MixtureParams): { gExperts: Storage; gLogits: Storage } {
-    const FLOATS: DType[] = ['float32', 'float64'];
-    const god = this.dataAs(gOut, FLOATS, 'gatedMixtureBackward', 'gOut');
+    const god = this.dataOf(gOut, 'gatedMixtureBackward');
     const ed = this.dataOf(experts, 'gatedMixtureBackward'), wd = this.dataOf(weights, 'gatedMixtureBackward');
-    const dtype = this.sameDtype('gatedMixtureBackward', gOut, experts, weights);
-    checkMixtureParams('gatedMixtureBackward', p);
+    const dtype = gOut.dtype;
     const gExperts = this.alloc(dtype, p.e * p.b * p.d), gLogits = this.alloc(dtype, p.t * p.b * p.e);
     gatedMixtureBackwardKernel(god, ed, wd, p, gExperts.data, gLogits.data);
     return { gExperts, gLogits };
   }
 
   bceWithLogits(logits: Storage, targets: Storage): Storage {
-    const ld = this.dataAs(logits, ['float32', 'float64'], 'bceWithLogits', 'logits'), td = this.dataOf(targets, 'bceWithLogits');
-    const out = this.alloc(this.sameDtype('bceWithLogits', logits, targets), ld.length);
+    const ld = this.dataOf(logits, 'bceWithLogits'), td = this.dataOf(targets, 'bceWithLogits');
+    const out = this.alloc(logits.dtype, ld.length);
     bceWithLogitsKernel(ld, td, out.data);
     return out;
   }
 
   bceWithLogitsGrad(logits: Storage, targets: Storage): Storage {
-    const ld = this.dataAs(logits, ['float32', 'float64'], 'bceWithLogitsGrad', 'logits'), td = this.dataOf(targets, 'bceWithLogitsGrad');
-    const out = this.alloc(this.sameDtype('bceWithLogitsGrad', logits, targets), ld.length);
+    const ld = this.dataOf(logits, 'bceWithLogitsGrad'), td = this.dataOf(targets, 'bceWithLogitsGrad');
+    const out = this.alloc(logits.dtype, ld.length);
     bceWithLogitsGradKernel(ld, td, out.data);
     return out;
   }
 
   // ---- optimizer updates (in place) ----
 
-  /** The typed arrays of an optimizer's buffers: all float, same dtype and size as param. */
+  /** The typed arrays of an optimizer's buffers (dtypes and sizes are checked before dispatch). */
   protected optimizerBuffers(kernel: string, param: Storage, others: Storage[]): TypedArray[] {
-    const pd = this.dataAs(param, ['float32', 'float64'], kernel, 'param');
-    this.sameDtype(kernel, param, ...others);
-    return [pd, ...others.map((s) => {
-      const d = this.dataOf(s, kernel);
-      if (d.length !== pd.length) throw new Error(`${this.name}: ${kernel} buffer has ${d.length} elements, param has ${pd.length}`);
-      return d;
-    })];
+    return [param, ...others].map((s) => this.dataOf(s, kernel));
   }
 
   protected rangesOf(kernel: string, size: number, sel?: RowSelection): ElementRanges {

@@ -1,7 +1,7 @@
 /** Elementwise kernels over typed arrays: unary maps, broadcasting binary ops, where, cast. */
 import type { BinaryOp, DType, Shape, TypedArray, UnaryArgs, UnaryOp } from '../kernels.js';
 import { binaryFunction, unaryFunction } from './scalar.js';
-import { broadcastStrides, checkShape, checkSize, sizeOf, walkRows } from './shape.js';
+import { broadcastStrides, walkRows } from './shape.js';
 
 export function unaryKernel(op: UnaryOp, x: TypedArray, out: TypedArray, dtype: DType, args?: UnaryArgs): void {
   const f = unaryFunction(op, dtype, args);
@@ -12,11 +12,8 @@ export function unaryKernel(op: UnaryOp, x: TypedArray, out: TypedArray, dtype: 
 export function binaryKernel(
   op: BinaryOp, a: TypedArray, b: TypedArray, aShape: Shape, bShape: Shape, outShape: Shape, out: TypedArray, dtype: DType,
 ): void {
-  checkShape(outShape, 'binary', 'output');
-  checkSize(a.length, sizeOf(aShape), 'binary', `a (shape [${aShape.join(',')}])`);
-  checkSize(b.length, sizeOf(bShape), 'binary', `b (shape [${bShape.join(',')}])`);
-  const sa = broadcastStrides(aShape, outShape, 'binary', 'a');
-  const sb = broadcastStrides(bShape, outShape, 'binary', 'b');
+  const sa = broadcastStrides(aShape, outShape);
+  const sb = broadcastStrides(bShape, outShape);
   const f = binaryFunction(op, dtype);
   if (a.length === out.length && b.length === out.length) {
     for (let i = 0; i < out.length; i++) out[i] = f(a[i]!, b[i]!);
@@ -36,13 +33,9 @@ export function whereKernel(
   cond: TypedArray, a: TypedArray, b: TypedArray,
   condShape: Shape, aShape: Shape, bShape: Shape, outShape: Shape, out: TypedArray,
 ): void {
-  checkShape(outShape, 'where', 'output');
-  checkSize(cond.length, sizeOf(condShape), 'where', `cond (shape [${condShape.join(',')}])`);
-  checkSize(a.length, sizeOf(aShape), 'where', `a (shape [${aShape.join(',')}])`);
-  checkSize(b.length, sizeOf(bShape), 'where', `b (shape [${bShape.join(',')}])`);
-  const sc = broadcastStrides(condShape, outShape, 'where', 'cond');
-  const sa = broadcastStrides(aShape, outShape, 'where', 'a');
-  const sb = broadcastStrides(bShape, outShape, 'where', 'b');
+  const sc = broadcastStrides(condShape, outShape);
+  const sa = broadcastStrides(aShape, outShape);
+  const sb = broadcastStrides(bShape, outShape);
   const last = outShape.length - 1;
   const ic = last >= 0 ? sc[last]! : 0;
   const ia = last >= 0 ? sa[last]! : 0;

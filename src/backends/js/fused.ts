@@ -7,7 +7,6 @@ import { relu, sigmoid } from './scalar.js';
 
 /** Softmax (or log-softmax) of each row of x [rows, n], shifted by the row max so exp never overflows. */
 export function softmaxKernel(x: TypedArray, rows: number, n: number, log: boolean, out: TypedArray): void {
-  if (x.length !== rows * n) throw new Error(`softmax: x has ${x.length} elements, expected rows·n = ${rows}·${n}`);
   for (let r = 0; r < rows; r++) softmaxRow(x, r * n, n, log, out, r * n);
 }
 
@@ -34,16 +33,10 @@ function expertActivation(p: MixtureParams): (v: number) => number {
   return p.activation === 'relu' ? relu : (v) => v;
 }
 
-function checkMixture(kernel: string, what: string, data: TypedArray, expected: number, sizes: string): void {
-  if (data.length !== expected) throw new Error(`${kernel}: ${what} has ${data.length} elements, expected ${sizes} = ${expected}`);
-}
-
 /** weights[t, b, :] = softmax(gateLogits[t, b, :]); out[t, b, :] = Σ_e weights[t, b, e]·x[e, b, :]. */
 export function gatedMixtureKernel(experts: TypedArray, gateLogits: TypedArray, p: MixtureParams, out: TypedArray, weights: TypedArray): void {
   const { e, b, d, t } = p;
   const act = expertActivation(p);
-  checkMixture('gatedMixture', 'experts', experts, e * b * d, `E·B·D (${p.layout}) = ${e}·${b}·${d}`);
-  checkMixture('gatedMixture', 'gateLogits', gateLogits, t * b * e, `T·B·E = ${t}·${b}·${e}`);
   const w = new Float64Array(e);
   const acc = new Float64Array(d);
   for (let task = 0; task < t; task++) {
@@ -71,10 +64,6 @@ export function gatedMixtureBackwardKernel(
   gOut: TypedArray, experts: TypedArray, weights: TypedArray, p: MixtureParams, gExperts: TypedArray, gLogits: TypedArray,
 ): void {
   const { e, b, d, t } = p;
-  const kernel = 'gatedMixtureBackward';
-  checkMixture(kernel, 'experts', experts, e * b * d, `E·B·D (${p.layout}) = ${e}·${b}·${d}`);
-  checkMixture(kernel, 'gOut', gOut, t * b * d, `T·B·D = ${t}·${b}·${d}`);
-  checkMixture(kernel, 'weights', weights, t * b * e, `T·B·E = ${t}·${b}·${e}`);
   const act = expertActivation(p), relu = p.activation === 'relu';
   const dots = new Float64Array(e);
   const acc = new Float64Array(d);
@@ -104,13 +93,8 @@ export function gatedMixtureBackwardKernel(
   }
 }
 
-function checkPair(kernel: string, logits: TypedArray, targets: TypedArray): void {
-  if (logits.length !== targets.length) throw new Error(`${kernel}: logits has ${logits.length} elements, targets ${targets.length}`);
-}
-
 /** max(x, 0) − x·y + log1p(e^−|x|): never exponentiates a positive number. */
 export function bceWithLogitsKernel(logits: TypedArray, targets: TypedArray, out: TypedArray): void {
-  checkPair('bceWithLogits', logits, targets);
   for (let i = 0; i < logits.length; i++) {
     const x = logits[i]!, y = targets[i]!;
     out[i] = Math.max(x, 0) - x * y + Math.log1p(Math.exp(-Math.abs(x)));
@@ -118,6 +102,5 @@ export function bceWithLogitsKernel(logits: TypedArray, targets: TypedArray, out
 }
 
 export function bceWithLogitsGradKernel(logits: TypedArray, targets: TypedArray, out: TypedArray): void {
-  checkPair('bceWithLogitsGrad', logits, targets);
   for (let i = 0; i < logits.length; i++) out[i] = sigmoid(logits[i]!) - targets[i]!;
 }

@@ -12,11 +12,11 @@ export function allElements(size: number): ElementRanges {
   return (visit) => visit(0, size);
 }
 
-/** Validated (unique rows are the caller's contract; bounds are checked here). */
+/**
+ * The selected rows (unique rows are the caller's contract; rowSize is checked before dispatch, ../checks.ts; the
+ * rows' bounds, which need the data, here).
+ */
 export function selectedRows(kernel: string, rows: Int32Array, rowSize: number, size: number): ElementRanges {
-  if (!Number.isInteger(rowSize) || rowSize < 1 || size % rowSize !== 0) {
-    throw new Error(`${kernel}: rowSize ${rowSize} does not divide the parameter size ${size}`);
-  }
   const rowCount = size / rowSize;
   for (let j = 0; j < rows.length; j++) {
     const r = rows[j]!;
@@ -33,7 +33,6 @@ export function selectedRows(kernel: string, rows: Int32Array, rowSize: number, 
  */
 export function sgdKernel(param: TypedArray, grad: TypedArray, buf: TypedArray | null, p: SgdParams, ranges: ElementRanges): void {
   const { lr, momentum, dampening, nesterov, weightDecay, firstStep } = p;
-  if (momentum !== 0 && !buf) throw new Error(`sgdUpdate: momentum ${momentum} needs a momentum buffer`);
   ranges((start, end) => {
     for (let i = start; i < end; i++) {
       let d = grad[i]!;
@@ -63,7 +62,6 @@ export function adamKernel(
   param: TypedArray, grad: TypedArray, m: TypedArray, v: TypedArray, p: AdamParams, ranges: ElementRanges,
 ): void {
   const { lr, beta1, beta2, eps, weightDecay, decoupled, step } = p;
-  if (!Number.isInteger(step) || step < 1) throw new Error(`adamUpdate: step ${step} must be a 1-based integer`);
   const stepSize = lr / (1 - Math.pow(beta1, step));
   const sqrtBiasCorrection2 = Math.sqrt(1 - Math.pow(beta2, step));
   ranges((start, end) => {
@@ -87,7 +85,6 @@ export function adamKernel(
  */
 export function adagradKernel(param: TypedArray, grad: TypedArray, sum: TypedArray, p: AdagradParams, ranges: ElementRanges): void {
   const { lr, eps, weightDecay, lrDecay, step } = p;
-  if (!Number.isInteger(step) || step < 1) throw new Error(`adagradUpdate: step ${step} must be a 1-based integer`);
   const clr = lr / (1 + (step - 1) * lrDecay);
   ranges((start, end) => {
     for (let i = start; i < end; i++) {

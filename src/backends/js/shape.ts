@@ -1,38 +1,11 @@
 /**
- * Shape and stride arithmetic shared by the broadcasting and data-movement kernels, plus one strided walker
- * that every "N inputs read at per-axis strides, output written densely" loop is built on.
+ * The one strided walker that every "N inputs read at per-axis strides, output written densely" loop of the js
+ * kernels is built on. The strides themselves come from ../strided-view.ts (shared by every backend).
  */
 import type { Shape } from '../kernels.js';
+import { sizeOf } from '../shape.js';
 
-export { sizeOf, contiguousStrides } from '../shape.js';
-import { sizeOf, contiguousStrides } from '../shape.js';
-
-/**
- * Strides for reading a dense array of inShape as if it had outShape: 0 along broadcast axes. Validates the
- * engine's contract (same rank, each axis equal or 1) so that no kernel can read out of bounds.
- */
-export function broadcastStrides(inShape: Shape, outShape: Shape, kernel: string, what: string): number[] {
-  if (inShape.length !== outShape.length) {
-    throw new Error(`${kernel}: ${what} shape [${inShape.join(',')}] has rank ${inShape.length}, output rank is ${outShape.length}`);
-  }
-  const dense = contiguousStrides(inShape);
-  return inShape.map((d, i) => {
-    const o = outShape[i]!;
-    if (d === o) return d === 1 ? 0 : dense[i]!;
-    if (d === 1) return 0;
-    throw new Error(`${kernel}: ${what} shape [${inShape.join(',')}] does not broadcast to [${outShape.join(',')}]`);
-  });
-}
-
-export function checkShape(shape: Shape, kernel: string, what: string): void {
-  for (const d of shape) {
-    if (!Number.isSafeInteger(d) || d < 0) throw new Error(`${kernel}: ${what} has invalid dimension ${d} in [${shape.join(',')}]`);
-  }
-}
-
-export function checkSize(actual: number, expected: number, kernel: string, what: string): void {
-  if (actual !== expected) throw new Error(`${kernel}: ${what} has ${actual} elements, expected ${expected}`);
-}
+export { broadcastStrides, contiguousStrides, sizeOf } from '../strided-view.js';
 
 /**
  * Visits the elements of `shape` in row-major order one innermost row at a time. For each row, `row` gets the

@@ -1,34 +1,55 @@
 /**
  * NativeBackend: the js backend's storage (typed arrays) with its hot kernels replaced by C++ addon calls that
- * read and write those typed arrays in place (zero copy). Each override handles the dtypes the addon implements
- * (float32 everywhere; float64 for matmul/gather/scatterAdd/cast/random; every dtype for gather/cast/random) and
- * defers everything else to the js implementation, so the backend is always complete.
+ * read and write those typed arrays in place (zero copy). Arguments are validated before dispatch (../checked.ts),
+ * so an override here is arithmetic only: pick the addon call when NATIVE_DTYPES says the addon implements the
+ * kernel for these dtypes, else defer to the js reference, so the backend is always complete.
  */
 import type {
   AdagradParams, AdamParams, BackendInfo, BinaryOp, DType, MatmulParams, MixtureParams, RandomParams, ReduceOp, RowSelection,
   SgdParams, Shape, Storage, UnaryArgs, UnaryOp,
 } from '../kernels.js';
 import { JsBackend } from '../js/backend.js';
-import { activationFunction } from '../js/scalar.js';
-import type { NativeAddon } from './addon.js';
-import { broadcastStrides, checkShape, checkSize, contiguousStrides, sizeOf } from '../js/shape.js';
+import { checkIndices } from '../js/movement.js';
+import { opCodes, type NativeAddon } from './addon.js';
 import {
-  checkBroadcast, checkCount, checkIndices, checkLength, checkMatmul, checkRandom, permuteView, sliceView,
-} from './checks.js';
-import { ACTIVATION_CODES, BINARY_CODES, DIST_CODES, LAYOUT_CODES, REDUCE_CODES, UNARY_CODES } from './opcodes.js';
-import { checkMixtureParams } from '../checks.js';
+  NATIVE_MAX_RANK, broadcastView, concatViews, denseView, permuteView, sizeOf, sliceView, type StridedView,
+} from '../strided-view.js';
 
 type F32 = Float32Array;
 
-/** Most axes the addon's strided kernels take; higher ranks (never seen in practice) use the js kernels. */
-const MAX_RANK = 32;
+const F32_ONLY: readonly DType[] = ['float32'];
+const FLOATS: readonly DType[] = ['float32', 'float64'];
+const ALL: readonly DType[] = ['float32', 'float64', 'int32'];
+
+/**
+ * The one place that says which dtypes the addon implements, per kernel: every other call runs the js reference.
+ * The strided copies are dtype-agnostic; they also need rank <= NATIVE_MAX_RANK (higher ranks run in js).
+ */
+const NATIVE_DTYPES = {
+  unary: F32_ONLY, binary: F32_ONLY, reduce: F32_ONLY, softmax: F32_ONLY, gatedMixture: F32_ONLY,
+  gatedMixtureBackward: F32_ONLY, bce: F32_ONLY, sgdUpdate: F32_ONLY, adamUpdate: F32_ONLY, adagradUpdate: F32_ONLY,
+  matmul: FLOATS, scatterAdd: FLOATS,
+  cast: ALL, where: ALL, gather: ALL, random: ALL, permute: ALL, broadcastTo: ALL, slice: ALL, sliceWrite: ALL, concat: ALL,
+} as const;
+
+function runsNative(kernel: keyof typeof NATIVE_DTYPES, dtypes: readonly DType[], rank = 0): boolean {
+  const supported: readonly DType[] = NATIVE_DTYPES[kernel];
+  return rank <= NATIVE_MAX_RANK && dtypes.every((d) => supported.includes(d));
+}
 
 export class NativeBackend extends JsBackend {
   readonly addon: NativeAddon;
+  /** Op name → code, from the addon's own op names (checked at load to cover NEEDED_OPS). */
+  readonly #codes: { unary: Record<UnaryOp, number>; binary: Record<BinaryOp, number>; reduce: Record<ReduceOp, number> };
 
   constructor(addon: NativeAddon) {
     super('native');
     this.addon = addon;
+    this.#codes = {
+      unary: opCodes<UnaryOp>(addon.opNames.unary),
+      binary: opCodes<BinaryOp>(addon.opNames.binary),
+      reduce: opCodes<ReduceOp>(addon.opNames.reduce),
+    };
   }
 
   override info(): BackendInfo {
@@ -47,247 +68,175 @@ export class NativeBackend extends JsBackend {
     this.addon.setNumThreads(n);
   }
 
-  #f32(s: Storage, kernel: string): F32 {
+  /** A float32 storage's array (the dtype is settled by NATIVE_DTYPES before any call). */
+  #f32(kernel: string, s: Storage): F32 {
     return this.dataOf(s, kernel) as F32;
   }
 
   // ---- elementwise ----
 
   override unary(op: UnaryOp, x: Storage, args?: UnaryArgs): Storage {
-    if (x.dtype !== 'float32' || !Object.hasOwn(UNARY_CODES, op)) return super.unary(op, x, args);
-    const xd = this.#f32(x, 'unary');
-    const alpha = args?.alpha ?? (op === 'elu' ? 1 : 0.01);
-    const out = this.allocUninit('float32', xd.length);
-    this.addon.unary(UNARY_CODES[op], xd, out.data as F32, alpha);
+    if (!runsNative('unary', [x.dtype])) return super.unary(op, x, args);
+    const out = this.allocUninit('float32', x.size);
+    this.addon.unary(this.#codes.unary[op], this.#f32('unary', x), out.data as F32, args?.alpha ?? (op === 'elu' ? 1 : 0.01));
     return out;
   }
 
   override binary(op: BinaryOp, a: Storage, b: Storage, aShape: Shape, bShape: Shape, outShape: Shape): Storage {
-    if (a.dtype !== 'float32' || b.dtype !== 'float32' || !Object.hasOwn(BINARY_CODES, op)) {
-      return super.binary(op, a, b, aShape, bShape, outShape);
-    }
-    const ad = this.#f32(a, 'binary'), bd = this.#f32(b, 'binary');
-    checkBroadcast('binary', [{ what: 'a', shape: aShape, size: ad.length }, { what: 'b', shape: bShape, size: bd.length }], outShape);
-    const out = this.allocUninit('float32', outShape.reduce((s, d) => s * d, 1));
-    this.addon.binary(BINARY_CODES[op], ad, bd, out.data as F32, aShape, bShape, outShape);
+    if (!runsNative('binary', [a.dtype, b.dtype])) return super.binary(op, a, b, aShape, bShape, outShape);
+    const out = this.allocUninit('float32', sizeOf(outShape));
+    this.addon.binary(this.#codes.binary[op], this.#f32('binary', a), this.#f32('binary', b), out.data as F32, aShape, bShape, outShape);
     return out;
   }
 
   override cast(x: Storage, dtype: DType): Storage {
-    const xd = this.dataOf(x, 'cast');
-    const out = this.allocUninit(dtype, xd.length);
-    this.addon.cast(xd, out.data);
+    const out = this.allocUninit(dtype, x.size);
+    this.addon.cast(this.dataOf(x, 'cast'), out.data);
+    return out;
+  }
+
+  override where(cond: Storage, a: Storage, b: Storage, condShape: Shape, aShape: Shape, bShape: Shape, outShape: Shape): Storage {
+    if (!runsNative('where', [a.dtype], outShape.length)) return super.where(cond, a, b, condShape, aShape, bShape, outShape);
+    const out = this.allocUninit(a.dtype, sizeOf(outShape));
+    this.addon.where(this.dataOf(cond, 'where'), this.dataOf(a, 'where'), this.dataOf(b, 'where'), out.data,
+      condShape, aShape, bShape, outShape);
     return out;
   }
 
   // ---- reductions ----
 
   override reduce(op: ReduceOp, x: Storage, outer: number, n: number, inner: number): Storage {
-    if (x.dtype !== 'float32' || !Object.hasOwn(REDUCE_CODES, op)) return super.reduce(op, x, outer, n, inner);
-    const xd = this.#f32(x, 'reduce');
-    checkCount('reduce', 'outer', outer); checkCount('reduce', 'n', n); checkCount('reduce', 'inner', inner);
-    checkLength('reduce', 'x', xd.length, outer * n * inner);
-    if (n === 0 && op !== 'sum' && op !== 'prod') throw new Error(`reduce: '${op}' over an empty axis (n = 0)`);
+    if (!runsNative('reduce', [x.dtype])) return super.reduce(op, x, outer, n, inner);
     const out = this.allocUninit(op === 'argmax' || op === 'argmin' ? 'int32' : 'float32', outer * inner);
-    this.addon.reduce(REDUCE_CODES[op], xd, out.data as F32 | Int32Array, outer, n, inner);
+    this.addon.reduce(this.#codes.reduce[op], this.#f32('reduce', x), out.data as F32 | Int32Array, outer, n, inner);
     return out;
   }
 
   override softmax(x: Storage, rows: number, n: number, log: boolean): Storage {
-    if (x.dtype !== 'float32') return super.softmax(x, rows, n, log);
-    const xd = this.#f32(x, 'softmax');
-    checkCount('softmax', 'rows', rows); checkCount('softmax', 'n', n);
-    checkLength('softmax', 'x', xd.length, rows * n);
+    if (!runsNative('softmax', [x.dtype])) return super.softmax(x, rows, n, log);
     const out = this.allocUninit('float32', rows * n);
-    this.addon.softmax(xd, out.data as F32, rows, n, log);
+    this.addon.softmax(this.#f32('softmax', x), out.data as F32, rows, n, log);
     return out;
   }
 
   // ---- data movement: every copy kernel is one strided copy in C++ (dtype-agnostic) ----
 
-  override where(cond: Storage, a: Storage, b: Storage, condShape: Shape, aShape: Shape, bShape: Shape, outShape: Shape): Storage {
-    if (outShape.length > MAX_RANK) return super.where(cond, a, b, condShape, aShape, bShape, outShape);
-    const cd = this.dataOf(cond, 'where'), ad = this.dataOf(a, 'where'), bd = this.dataOf(b, 'where');
-    const dtype = this.sameDtype('where', a, b);
-    checkShape(outShape, 'where', 'output');
-    checkSize(cd.length, sizeOf(condShape), 'where', `cond (shape [${condShape.join(',')}])`);
-    checkSize(ad.length, sizeOf(aShape), 'where', `a (shape [${aShape.join(',')}])`);
-    checkSize(bd.length, sizeOf(bShape), 'where', `b (shape [${bShape.join(',')}])`);
-    broadcastStrides(condShape, outShape, 'where', 'cond');
-    broadcastStrides(aShape, outShape, 'where', 'a');
-    broadcastStrides(bShape, outShape, 'where', 'b');
-    const out = this.allocUninit(dtype, sizeOf(outShape));
-    this.addon.where(cd, ad, bd, out.data, condShape, aShape, bShape, outShape);
-    return out;
+  /** dst[view] = src[dense], or dst[dense] = src[view] (`read`): the addon's copyStrided. */
+  #copy(kernel: string, src: Storage, dst: Storage, view: StridedView, read: boolean): void {
+    const data = this.dataOf(src, kernel), out = this.dataOf(dst, kernel);
+    if (sizeOf(view.shape) === 0) return;
+    if (read) this.addon.copyStrided(data, out, view.shape, view.strides, view.offset, null, 0);
+    else this.addon.copyStrided(data, out, view.shape, denseView(view.shape).strides, 0, view.strides, view.offset);
   }
 
   override permute(x: Storage, shape: Shape, perm: readonly number[]): Storage {
-    if (shape.length > MAX_RANK) return super.permute(x, shape, perm);
-    const xd = this.dataOf(x, 'permute');
-    const { outShape, strides } = permuteView(xd.length, shape, perm);
-    const out = this.allocUninit(x.dtype, xd.length);
-    this.addon.copyStrided(xd, out.data, outShape, strides, 0, null, 0);
+    if (!runsNative('permute', [x.dtype], shape.length)) return super.permute(x, shape, perm);
+    const out = this.allocUninit(x.dtype, x.size);
+    this.#copy('permute', x, out, permuteView(shape, perm), true);
     return out;
   }
 
   override broadcastTo(x: Storage, inShape: Shape, outShape: Shape): Storage {
-    if (outShape.length > MAX_RANK) return super.broadcastTo(x, inShape, outShape);
-    const xd = this.dataOf(x, 'broadcastTo');
-    checkShape(outShape, 'broadcastTo', 'output');
-    checkSize(xd.length, sizeOf(inShape), 'broadcastTo', `x (shape [${inShape.join(',')}])`);
-    const strides = broadcastStrides(inShape, outShape, 'broadcastTo', 'x');
+    if (!runsNative('broadcastTo', [x.dtype], outShape.length)) return super.broadcastTo(x, inShape, outShape);
     const out = this.allocUninit(x.dtype, sizeOf(outShape));
-    this.addon.copyStrided(xd, out.data, outShape, strides, 0, null, 0);
+    this.#copy('broadcastTo', x, out, broadcastView(inShape, outShape), true);
     return out;
   }
 
   override slice(x: Storage, shape: Shape, begin: readonly number[], step: readonly number[], outShape: Shape): Storage {
-    if (shape.length > MAX_RANK) return super.slice(x, shape, begin, step, outShape);
-    const xd = this.dataOf(x, 'slice');
-    checkShape(outShape, 'slice', 'output');
-    checkSize(xd.length, sizeOf(shape), 'slice', `x (shape [${shape.join(',')}])`);
-    const { strides, base } = sliceView('slice', shape, begin, step, outShape);
+    if (!runsNative('slice', [x.dtype], shape.length)) return super.slice(x, shape, begin, step, outShape);
     const out = this.allocUninit(x.dtype, sizeOf(outShape));
-    this.addon.copyStrided(xd, out.data, outShape, strides, base, null, 0);
+    this.#copy('slice', x, out, sliceView(shape, begin, step, outShape), true);
     return out;
   }
 
   override sliceWrite(src: Storage, srcShape: Shape, fullShape: Shape, begin: readonly number[], step: readonly number[]): Storage {
-    if (fullShape.length > MAX_RANK) return super.sliceWrite(src, srcShape, fullShape, begin, step);
-    const sd = this.dataOf(src, 'sliceWrite');
-    checkShape(fullShape, 'sliceWrite', 'full shape');
-    checkSize(sd.length, sizeOf(srcShape), 'sliceWrite', `src (shape [${srcShape.join(',')}])`);
-    const { strides, base } = sliceView('sliceWrite', fullShape, begin, step, srcShape);
+    if (!runsNative('sliceWrite', [src.dtype], fullShape.length)) return super.sliceWrite(src, srcShape, fullShape, begin, step);
     const out = this.alloc(src.dtype, sizeOf(fullShape)); // zeros outside the written view
-    this.addon.copyStrided(sd, out.data, srcShape, contiguousStrides(srcShape), 0, strides, base);
+    this.#copy('sliceWrite', src, out, sliceView(fullShape, begin, step, srcShape), false);
     return out;
   }
 
   override concat(xs: readonly Storage[], outer: number, widths: readonly number[]): Storage {
-    if (xs.length === 0) throw new Error(`${this.name}: concat of no inputs`);
-    const datas = xs.map((x) => this.dataOf(x, 'concat'));
-    const dtype = this.sameDtype('concat', xs[0]!, ...xs.slice(1));
-    checkCount('concat', 'outer', outer);
-    widths.forEach((w, i) => checkCount('concat', `widths[${i}]`, w));
-    if (xs.length !== widths.length) throw new Error(`concat: ${xs.length} inputs but ${widths.length} widths`);
-    let total = 0;
-    for (let t = 0; t < xs.length; t++) {
-      checkSize(datas[t]!.length, outer * widths[t]!, 'concat', `input ${t} (outer ${outer} × width ${widths[t]})`);
-      total += widths[t]!;
-    }
-    const out = this.allocUninit(dtype, outer * total);
-    let column = 0;
-    for (let t = 0; t < xs.length; t++) {
-      const w = widths[t]!;
-      if (outer * w > 0) this.addon.copyStrided(datas[t]!, out.data, [outer, w], [w, 1], 0, [total, 1], column);
-      column += w;
-    }
+    const out = this.allocUninit(xs[0]!.dtype, outer * widths.reduce((a, w) => a + w, 0));
+    concatViews(outer, widths).forEach((view, t) => this.#copy('concat', xs[t]!, out, view, false));
     return out;
   }
 
-
   override gather(x: Storage, indices: Storage, outer: number, n: number, inner: number): Storage {
-    const xd = this.dataOf(x, 'gather');
     const ix = this.indicesOf(indices, 'gather');
-    checkCount('gather', 'outer', outer); checkCount('gather', 'n', n); checkCount('gather', 'inner', inner);
-    checkLength('gather', `x (outer ${outer} × n ${n} × inner ${inner})`, xd.length, outer * n * inner);
     checkIndices('gather', ix, n);
     const out = this.allocUninit(x.dtype, outer * ix.length * inner);
-    this.addon.gather(xd, ix, out.data, outer, n, inner);
+    this.addon.gather(this.dataOf(x, 'gather'), ix, out.data, outer, n, inner);
     return out;
   }
 
   override scatterAdd(src: Storage, indices: Storage, outer: number, n: number, inner: number): Storage {
-    if (src.dtype === 'int32') return super.scatterAdd(src, indices, outer, n, inner);
-    const sd = this.dataOf(src, 'scatterAdd') as F32 | Float64Array;
+    if (!runsNative('scatterAdd', [src.dtype])) return super.scatterAdd(src, indices, outer, n, inner);
     const ix = this.indicesOf(indices, 'scatterAdd');
-    checkCount('scatterAdd', 'outer', outer); checkCount('scatterAdd', 'n', n); checkCount('scatterAdd', 'inner', inner);
-    checkLength('scatterAdd', `src (outer ${outer} × m ${ix.length} × inner ${inner})`, sd.length, outer * ix.length * inner);
     checkIndices('scatterAdd', ix, n);
     const out = this.allocUninit(src.dtype, outer * n * inner);
-    this.addon.scatterAdd(sd, ix, out.data as F32 | Float64Array, outer, n, inner);
+    this.addon.scatterAdd(this.dataOf(src, 'scatterAdd') as F32 | Float64Array, ix, out.data as F32 | Float64Array, outer, n, inner);
     return out;
   }
 
   // ---- linear algebra ----
 
   override matmul(a: Storage, b: Storage, p: MatmulParams): Storage {
-    if (a.dtype === 'int32' || b.dtype === 'int32') return super.matmul(a, b, p);
-    const dtype = p.bias ? this.sameDtype('matmul', a, b, p.bias) : this.sameDtype('matmul', a, b);
+    if (!runsNative('matmul', [a.dtype])) return super.matmul(a, b, p);
     const ad = this.dataOf(a, 'matmul'), bd = this.dataOf(b, 'matmul');
     const bias = p.bias ? this.dataOf(p.bias, 'matmul') : null;
-    activationFunction(p.activation, dtype); // throws on an unknown activation
-    checkMatmul(ad.length, bd.length, p, bias ? bias.length : null);
-    const act = ACTIVATION_CODES[p.activation ?? 'none'];
-    const out = this.allocUninit(dtype, p.batch * p.m * p.n);
-    const call = dtype === 'float32' ? this.addon.sgemm : this.addon.dgemm;
-    (call as (...args: unknown[]) => void)(ad, bd, out.data, p.batch, p.m, p.k, p.n, !!p.transA, !!p.transB,
-      p.aBatchStride, p.bBatchStride, bias, act);
+    const out = this.allocUninit(a.dtype, p.batch * p.m * p.n);
+    // The addon reads MatmulParams by field name; booleans must be booleans there (transA/transB may be omitted here).
+    const params = { ...p, bias: undefined, transA: !!p.transA, transB: !!p.transB };
+    if (a.dtype === 'float32') this.addon.sgemm(ad as F32, bd as F32, out.data as F32, bias as F32 | null, params);
+    else this.addon.dgemm(ad as Float64Array, bd as Float64Array, out.data as Float64Array, bias as Float64Array | null, params);
     return out;
   }
 
   // ---- random ----
 
   override random(size: number, dtype: DType, p: RandomParams): Storage {
-    // uniform/normal into int32 is an error the js kernel reports.
-    if (dtype === 'int32' && p.dist !== 'randint') return super.random(size, dtype, p);
-    checkCount('random', 'size', size);
-    checkRandom(size, dtype, p);
     const out = this.allocUninit(dtype, size);
-    this.addon.random(out.data, DIST_CODES[p.dist], p.seedLo, p.seedHi, p.offset, p.a, p.b);
+    this.addon.random(out.data, p);
     return out;
   }
 
   // ---- fused ----
 
   override gatedMixture(experts: Storage, gateLogits: Storage, p: MixtureParams): { out: Storage; weights: Storage } {
-    if (experts.dtype !== 'float32' || gateLogits.dtype !== 'float32') return super.gatedMixture(experts, gateLogits, p);
-    const kernel = 'gatedMixture';
-    const ed = this.#f32(experts, kernel), gd = this.#f32(gateLogits, kernel);
-    checkMixtureParams(kernel, p);
-    checkLength(kernel, 'experts', ed.length, p.e * p.b * p.d);
-    checkLength(kernel, 'gateLogits', gd.length, p.t * p.b * p.e);
+    if (!runsNative('gatedMixture', [experts.dtype])) return super.gatedMixture(experts, gateLogits, p);
     const out = this.allocUninit('float32', p.t * p.b * p.d), weights = this.allocUninit('float32', p.t * p.b * p.e);
-    this.addon.gatedMixture(ed, gd, out.data as F32, weights.data as F32, p.e, p.b, p.d, p.t, LAYOUT_CODES[p.layout], p.activation === 'relu');
+    this.addon.gatedMixture(this.#f32('gatedMixture', experts), this.#f32('gatedMixture', gateLogits), out.data as F32, weights.data as F32, p);
     return { out, weights };
   }
 
   override gatedMixtureBackward(gOut: Storage, experts: Storage, weights: Storage, p: MixtureParams): { gExperts: Storage; gLogits: Storage } {
-    if (gOut.dtype !== 'float32' || experts.dtype !== 'float32' || weights.dtype !== 'float32') {
-      return super.gatedMixtureBackward(gOut, experts, weights, p);
-    }
-    const kernel = 'gatedMixtureBackward';
-    const god = this.#f32(gOut, kernel), ed = this.#f32(experts, kernel), wd = this.#f32(weights, kernel);
-    checkMixtureParams(kernel, p);
-    checkLength(kernel, 'gOut', god.length, p.t * p.b * p.d);
-    checkLength(kernel, 'experts', ed.length, p.e * p.b * p.d);
-    checkLength(kernel, 'weights', wd.length, p.t * p.b * p.e);
+    if (!runsNative('gatedMixtureBackward', [gOut.dtype])) return super.gatedMixtureBackward(gOut, experts, weights, p);
     const gExperts = this.allocUninit('float32', p.e * p.b * p.d), gLogits = this.allocUninit('float32', p.t * p.b * p.e);
-    this.addon.gatedMixtureBackward(god, ed, wd, gExperts.data as F32, gLogits.data as F32, p.e, p.b, p.d, p.t, LAYOUT_CODES[p.layout], p.activation === 'relu');
+    this.addon.gatedMixtureBackward(this.#f32('gatedMixtureBackward', gOut), this.#f32('gatedMixtureBackward', experts), this.#f32('gatedMixtureBackward', weights), gExperts.data as F32, gLogits.data as F32, p);
     return { gExperts, gLogits };
   }
 
-  #bce(kernel: string, logits: Storage, targets: Storage, grad: boolean): Storage {
-    const ld = this.#f32(logits, kernel), td = this.#f32(targets, kernel);
-    checkLength(kernel, 'targets', td.length, ld.length);
-    const out = this.allocUninit('float32', ld.length);
-    this.addon.bce(ld, td, out.data as F32, grad);
-    return out;
-  }
-
   override bceWithLogits(logits: Storage, targets: Storage): Storage {
-    if (logits.dtype !== 'float32' || targets.dtype !== 'float32') return super.bceWithLogits(logits, targets);
-    return this.#bce('bceWithLogits', logits, targets, false);
+    if (!runsNative('bce', [logits.dtype])) return super.bceWithLogits(logits, targets);
+    return this.#bce(logits, targets, false);
   }
 
   override bceWithLogitsGrad(logits: Storage, targets: Storage): Storage {
-    if (logits.dtype !== 'float32' || targets.dtype !== 'float32') return super.bceWithLogitsGrad(logits, targets);
-    return this.#bce('bceWithLogitsGrad', logits, targets, true);
+    if (!runsNative('bce', [logits.dtype])) return super.bceWithLogitsGrad(logits, targets);
+    return this.#bce(logits, targets, true);
+  }
+
+  #bce(logits: Storage, targets: Storage, grad: boolean): Storage {
+    const out = this.allocUninit('float32', logits.size);
+    this.addon.bce(this.#f32(grad ? 'bceWithLogitsGrad' : 'bceWithLogits', logits), this.#f32(grad ? 'bceWithLogitsGrad' : 'bceWithLogits', targets), out.data as F32, grad);
+    return out;
   }
 
   // ---- optimizer updates (in place) ----
 
-  /** The selection's rows after the js backend's validation (bounds, rowSize divides size), or null. */
+  /** The selection's rows after the js backend's bounds check, or null. */
   #rows(kernel: string, size: number, sel?: RowSelection): Int32Array | null {
     if (!sel) return null;
     this.rangesOf(kernel, size, sel);
@@ -295,29 +244,22 @@ export class NativeBackend extends JsBackend {
   }
 
   override sgdUpdate(param: Storage, grad: Storage, momentumBuf: Storage | null, p: SgdParams, sel?: RowSelection): void {
-    if (param.dtype !== 'float32') return super.sgdUpdate(param, grad, momentumBuf, p, sel);
-    const [pd, gd, bd] = this.optimizerBuffers('sgdUpdate', param, momentumBuf ? [grad, momentumBuf] : [grad]);
-    if (p.momentum !== 0 && !bd) throw new Error(`sgdUpdate: momentum ${p.momentum} needs a momentum buffer`);
-    const rows = this.#rows('sgdUpdate', pd!.length, sel);
+    if (!runsNative('sgdUpdate', [param.dtype])) return super.sgdUpdate(param, grad, momentumBuf, p, sel);
+    const rows = this.#rows('sgdUpdate', param.size, sel);
     // Without momentum the buffer is never read (as in the reference).
-    this.addon.sgd(pd as F32, gd as F32, p.momentum !== 0 ? (bd as F32) : null, rows, sel?.rowSize ?? 0, p.lr,
-      p.momentum, p.dampening, p.nesterov, p.weightDecay, p.firstStep);
+    const buf = p.momentum !== 0 && momentumBuf ? this.#f32('sgdUpdate', momentumBuf) : null;
+    this.addon.sgd(this.#f32('sgdUpdate', param), this.#f32('sgdUpdate', grad), buf, rows, sel?.rowSize ?? 0, p);
   }
 
   override adamUpdate(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams, sel?: RowSelection): void {
-    if (param.dtype !== 'float32') return super.adamUpdate(param, grad, m, v, p, sel);
-    const [pd, gd, md, vd] = this.optimizerBuffers('adamUpdate', param, [grad, m, v]);
-    if (!Number.isInteger(p.step) || p.step < 1) throw new Error(`adamUpdate: step ${p.step} must be a 1-based integer`);
-    const rows = this.#rows('adamUpdate', pd!.length, sel);
-    this.addon.adam(pd as F32, gd as F32, md as F32, vd as F32, rows, sel?.rowSize ?? 0, p.lr, p.beta1, p.beta2, p.eps,
-      p.weightDecay, p.decoupled, p.step);
+    if (!runsNative('adamUpdate', [param.dtype])) return super.adamUpdate(param, grad, m, v, p, sel);
+    const rows = this.#rows('adamUpdate', param.size, sel);
+    this.addon.adam(this.#f32('adamUpdate', param), this.#f32('adamUpdate', grad), this.#f32('adamUpdate', m), this.#f32('adamUpdate', v), rows, sel?.rowSize ?? 0, p);
   }
 
   override adagradUpdate(param: Storage, grad: Storage, sum: Storage, p: AdagradParams, sel?: RowSelection): void {
-    if (param.dtype !== 'float32') return super.adagradUpdate(param, grad, sum, p, sel);
-    const [pd, gd, sd] = this.optimizerBuffers('adagradUpdate', param, [grad, sum]);
-    if (!Number.isInteger(p.step) || p.step < 1) throw new Error(`adagradUpdate: step ${p.step} must be a 1-based integer`);
-    const rows = this.#rows('adagradUpdate', pd!.length, sel);
-    this.addon.adagrad(pd as F32, gd as F32, sd as F32, rows, sel?.rowSize ?? 0, p.lr, p.eps, p.weightDecay, p.lrDecay, p.step);
+    if (!runsNative('adagradUpdate', [param.dtype])) return super.adagradUpdate(param, grad, sum, p, sel);
+    const rows = this.#rows('adagradUpdate', param.size, sel);
+    this.addon.adagrad(this.#f32('adagradUpdate', param), this.#f32('adagradUpdate', grad), this.#f32('adagradUpdate', sum), rows, sel?.rowSize ?? 0, p);
   }
 }

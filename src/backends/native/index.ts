@@ -7,7 +7,7 @@ import { loadAddon } from './addon.js';
 import { NativeBackend } from './backend.js';
 
 export { NativeBackend } from './backend.js';
-export { addonPath, loadAddon, type NativeAddon, type NativeInfo } from './addon.js';
+export { addonPath, loadAddon, missingFromAddon, NEEDED_OPS, type NativeAddon, type NativeInfo } from './addon.js';
 
 export async function createNativeBackend(): Promise<Backend> {
   return new NativeBackend(loadAddon());

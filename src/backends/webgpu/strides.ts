@@ -1,16 +1,13 @@
-/** Shape arithmetic for the strided kernels: contiguous strides, broadcast strides, and dimension merging. */
+/**
+ * Dimension merging for the strided kernels; the views themselves (strides, offsets) come from
+ * ../strided-view.ts, shared by every backend.
+ */
 import type { Shape } from '../kernels.js';
+import { WEBGPU_MAX_RANK } from '../strided-view.js';
 
-export const MAX_RANK = 8;
+export const MAX_RANK = WEBGPU_MAX_RANK;
 
-export { sizeOf, contiguousStrides } from '../shape.js';
-import { contiguousStrides } from '../shape.js';
-
-/** Strides of an operand of `inShape` read at the coordinates of `outShape` (0 where it is broadcast). */
-export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
-  const strides = contiguousStrides(inShape);
-  return outShape.map((d, i) => (inShape[i] === 1 && d !== 1 ? 0 : strides[i]!));
-}
+export { sizeOf, contiguousStrides } from '../strided-view.js';
 
 /**
  * Drops size-1 dimensions and merges neighbours that are contiguous for every operand (stride[i] equal to

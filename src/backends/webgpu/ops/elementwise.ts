@@ -2,16 +2,15 @@
 import type { BinaryOp, DType, Shape, Storage, UnaryArgs, UnaryOp } from '../../kernels.js';
 import { wgslType, type WebGpuCore } from '../core.js';
 import { Params, grid } from '../params.js';
-import { MAX_RANK, broadcastStrides, coalesce, sizeOf } from '../strides.js';
+import { MAX_RANK, coalesce, sizeOf } from '../strides.js';
+import { broadcastStrides } from '../../strided-view.js';
 
 const WG = 256;
-const INT_UNARY = new Set<UnaryOp>(['neg', 'abs', 'sign', 'square']);
 
 export function unary(core: WebGpuCore, op: UnaryOp, x: Storage, args?: UnaryArgs): Storage {
   const out = core.alloc(x.dtype, x.size);
   if (x.size === 0) return out;
   const isInt = x.dtype === 'int32';
-  if (isInt && !INT_UNARY.has(op)) throw new Error(`webgpu: unary ${op} does not accept int32`);
   const alpha = args?.alpha ?? (op === 'elu' ? 1.0 : 0.01);
   core.run('unary.wgsl', 'main', { T: wgslType(x.dtype), OP: `${isInt ? 'ui' : 'u'}_${op}` },
     [undefined, core.buf(x), core.buf(out)], new Params().u(x.size).f(alpha), grid(Math.ceil(x.size / WG)));

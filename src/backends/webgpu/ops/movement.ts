@@ -6,41 +6,49 @@ import type { Shape, Storage } from '../../kernels.js';
 import type { WebGpuCore } from '../core.js';
 import type { GpuStorage } from '../storage.js';
 import { Params, grid } from '../params.js';
-import { MAX_RANK, broadcastStrides, coalesce, contiguousStrides, sizeOf } from '../strides.js';
+import { MAX_RANK, coalesce, sizeOf } from '../strides.js';
+import { broadcastView, concatViews, denseView, permuteView, sliceView, type StridedView } from '../../strided-view.js';
 
 const WG = 256;
 
-/** Records dst[dstBase + Σ c·dstStrides] = src[srcBase + Σ c·srcStrides] for every coordinate c of shape. */
-function stridedCopy(core: WebGpuCore, src: Storage, dst: Storage, shape: Shape, srcStrides: number[],
-  dstStrides: number[], srcBase: number, dstBase: number): void {
+/** Records dst[dst.offset + Σ c·dst.strides] = src[src.offset + Σ c·src.strides] for every coordinate c of shape. */
+function stridedCopy(core: WebGpuCore, src: Storage, dst: Storage, shape: Shape, from: ViewStrides, to: ViewStrides): void {
   const count = sizeOf(shape);
   if (count === 0) return;
-  const merged = coalesce(shape, [srcStrides, dstStrides]);
-  const p = new Params().u(count).u(merged.shape.length).u(srcBase).u(dstBase);
+  const merged = coalesce(shape, [[...from.strides], [...to.strides]]);
+  const p = new Params().u(count).u(merged.shape.length).u(from.offset).u(to.offset);
   p.at(4).list(merged.shape).at(4 + MAX_RANK).list(merged.strides[0]!).at(4 + 2 * MAX_RANK).list(merged.strides[1]!);
   core.run('copy.wgsl', 'main', {}, [undefined, core.buf(src), core.buf(dst)], p, grid(Math.ceil(count / WG)));
 }
 
+type ViewStrides = Pick<StridedView, 'strides' | 'offset'>;
+
+/** dst (dense) = the view of src. */
+function readView(core: WebGpuCore, src: Storage, dst: Storage, view: StridedView): void {
+  stridedCopy(core, src, dst, view.shape, view, denseView(view.shape));
+}
+
+/** The view of dst = src (dense). */
+function writeView(core: WebGpuCore, src: Storage, dst: Storage, view: StridedView): void {
+  stridedCopy(core, src, dst, view.shape, denseView(view.shape), view);
+}
+
 export function permute(core: WebGpuCore, x: Storage, shape: Shape, perm: readonly number[]): Storage {
-  const outShape = perm.map((p) => shape[p]!);
   const out = core.alloc(x.dtype, x.size);
-  const inStrides = contiguousStrides(shape);
-  stridedCopy(core, x, out, outShape, perm.map((p) => inStrides[p]!), contiguousStrides(outShape), 0, 0);
+  readView(core, x, out, permuteView(shape, perm));
   return out;
 }
 
 export function broadcastTo(core: WebGpuCore, x: Storage, inShape: Shape, outShape: Shape): Storage {
   const out = core.alloc(x.dtype, sizeOf(outShape));
-  stridedCopy(core, x, out, outShape, broadcastStrides(inShape, outShape), contiguousStrides(outShape), 0, 0);
+  readView(core, x, out, broadcastView(inShape, outShape));
   return out;
 }
 
 export function slice(core: WebGpuCore, x: Storage, shape: Shape, begin: readonly number[], step: readonly number[],
   outShape: Shape): Storage {
   const out = core.alloc(x.dtype, sizeOf(outShape));
-  const inStrides = contiguousStrides(shape);
-  const base = begin.reduce((acc, b, d) => acc + b * inStrides[d]!, 0);
-  stridedCopy(core, x, out, outShape, inStrides.map((s, d) => s * step[d]!), contiguousStrides(outShape), base, 0);
+  readView(core, x, out, sliceView(shape, begin, step, outShape));
   return out;
 }
 
@@ -48,21 +56,13 @@ export function sliceWrite(core: WebGpuCore, src: Storage, srcShape: Shape, full
   begin: readonly number[], step: readonly number[]): Storage {
   const out = core.alloc(src.dtype, sizeOf(fullShape)) as GpuStorage;
   core.recorder.clear(core.buf(out), out.bucket);
-  const fullStrides = contiguousStrides(fullShape);
-  const base = begin.reduce((acc, b, d) => acc + b * fullStrides[d]!, 0);
-  stridedCopy(core, src, out, srcShape, contiguousStrides(srcShape), fullStrides.map((s, d) => s * step[d]!), 0, base);
+  writeView(core, src, out, sliceView(fullShape, begin, step, srcShape));
   return out;
 }
 
 export function concat(core: WebGpuCore, xs: readonly Storage[], outer: number, widths: readonly number[]): Storage {
-  const total = widths.reduce((a, w) => a + w, 0);
-  const out = core.alloc(xs[0]?.dtype ?? 'float32', outer * total);
-  let offset = 0;
-  xs.forEach((x, i) => {
-    const w = widths[i]!;
-    stridedCopy(core, x, out, [outer, w], [w, 1], [total, 1], 0, offset);
-    offset += w;
-  });
+  const out = core.alloc(xs[0]!.dtype, outer * widths.reduce((a, w) => a + w, 0));
+  concatViews(outer, widths).forEach((view, i) => writeView(core, xs[i]!, out, view));
   return out;
 }
 

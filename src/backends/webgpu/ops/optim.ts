@@ -6,7 +6,6 @@ import type { Bindings } from '../recorder.js';
 
 function run(core: WebGpuCore, entry: 'sgd' | 'adam' | 'adagrad', param: Storage, bindings: Bindings, scalars: Params,
   sel?: RowSelection): void {
-  if (param.dtype !== 'float32') throw new Error(`webgpu: ${entry} update needs float32 parameters`);
   const count = sel ? sel.rows.size * sel.rowSize : param.size;
   if (count === 0) return;
   if (sel) bindings[5] = core.buf(sel.rows);
