@@ -38,7 +38,7 @@ describe.each(availableBackends)('models on %s', (backend) => {
       expect(r.out[t.name].shape).toEqual([B]);
       const p = await r.pred[t.name].data();
       expect(p.every((v) => Number.isFinite(v))).toBe(true);
-      if (t.type === 'binary') expect(p.every((v) => v >= 0 && v <= 1)).toBe(true);
+      if (t.kind === 'binary') expect(p.every((v) => v >= 0 && v <= 1)).toBe(true);
     }
     expect(r.loss.shape).toEqual([]);
     expect(Number.isFinite((await r.loss.data())[0])).toBe(true);
