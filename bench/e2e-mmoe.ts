@@ -24,7 +24,7 @@ function arg(args: string[], name: string, dflt: string): string {
 async function measure(backend: 'js' | 'native' | 'webgpu', config: Config, steps: number): Promise<string> {
   await mt.init({ backend });
   const w = e2eWorkload(config, BATCH);
-  const opt = new mt.optim.Adam(w.inner.parameters(), { lr: 1e-3 });
+  const opt = new mt.optim.Adam(w.model.parameters(), { lr: 1e-3 });
   const timeStep = async (): Promise<number> => {
     const t0 = performance.now();
     const loss = e2eStep(w, opt);
@@ -41,7 +41,7 @@ async function measure(backend: 'js' | 'native' | 'webgpu', config: Config, step
   const cpu = process.cpuUsage(cpu0);
   const cpuMs = (cpu.user + cpu.system) / 1000 / steps;
   const leaked = mt.memory().tensors - tensorsBefore;
-  w.inner.dispose();
+  w.model.dispose();
   mt.dispose([w.input, w.labels, w.masks]);
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)];
