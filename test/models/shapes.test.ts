@@ -85,7 +85,7 @@ describe('lastGates lifetime', () => {
     const model = makeModel('mmoe', { inputDim: undefined, features: { categorical: [{ name: 'c', vocabularySize: 4, dim: 3 }], numeric: [{ name: 'x' }] } });
     const out = mt.tidy(() => model.forward({ cat: mt.tensor(Int32Array.from([1, 3, 0]), { shape: [3, 1] }), num: mt.randn([3, 1]) }));
     expect(out.a.shape).toEqual([3]);
-    expect(() => model.forward(mt.randn([3, 4]))).toThrow(/pass a FeatureBatch/);
-    expect(() => makeModel('mmoe').forward(mt.randn([3, 5]))).toThrow(/input must be \[B, 6\], got \[3, 5\]/);
+    expect(() => model.forward(mt.randn([3, 4]))).toThrow(/expects a features input .*got a dense tensor/);
+    expect(() => makeModel('mmoe').forward(mt.randn([3, 5]))).toThrow(/mmoe: expects a dense input \(float \[B, 6\]\), got a tensor \[3,5\]/);
   });
 });
