@@ -112,6 +112,8 @@ export function buildModelConfig(model: string, data: ModelData, flags: SizeFlag
     labels.ctr = funnel[0];
     labels.ctcvr = funnel[funnel.length - 1];
     config = { features };
+    // ESMM has two towers of the same shape: --tower-dims sets both.
+    if (explicit.has('tower-dims') && flags.towerDims) Object.assign(config, { ctrTowerDims: flags.towerDims, cvrTowerDims: flags.towerDims });
   } else if (model === 'aitm') {
     const funnel = cascadeFunnel(data) ?? needs(model, data, 'funnel data: a cascade relation conversion ⊂ click (e.g. --data aliexpress, or a table config with relations)');
     config = { features, tasks: funnel.map((name) => ({ name })) };
@@ -141,6 +143,7 @@ export function buildModelConfig(model: string, data: ModelData, flags: SizeFlag
   const flagName = { experts: 'experts', expertDims: 'expert-dims', towerDims: 'tower-dims' } as const;
   for (const size of ['experts', 'expertDims', 'towerDims'] as const) {
     const key = keys[size];
+    if (model === 'esmm' && size === 'towerDims') continue;
     if (key) {
       // Defaults are applied to MoE models only; other models keep their papers' defaults unless asked.
       if (explicit.has(flagName[size]) || model === 'mmoe' || model === 'omoe') config[key] = sizes[size];

@@ -136,7 +136,7 @@ describe('esmm, aitm and rnr through the train command\'s run, scored by mtgrad 
   it('esmm on click → conversion data: ctr ← click, ctcvr ← conversion, predict gives pCTCVR = pCTR·pCVR', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mtgrad-esmm-'));
     const { io, output } = quietIO();
-    expect(await trainOnData({ ...settings('esmm', dir), sizes: { embeddingDim: 4, extra: { ctrTowerDims: [8], cvrTowerDims: [8] } } }, await cascadeData(dir), null, io)).toBe(0);
+    expect(await trainOnData({ ...settings('esmm', dir), sizes: { embeddingDim: 4, towerDims: [8] }, explicit: new Set(['tower-dims']) }, await cascadeData(dir), null, io)).toBe(0);
     expect(output()).toMatch(/test metrics/);
     const metrics = JSON.parse(await readFile(join(dir, 'metrics.json'), 'utf8'));
     expect(Object.keys(metrics.test)).toEqual(['ctr', 'ctcvr']);
@@ -144,6 +144,7 @@ describe('esmm, aitm and rnr through the train command\'s run, scored by mtgrad 
     expect(metrics.labels).toEqual({ ctr: 'click', ctcvr: 'conversion' });
     const checkpoint = await readCheckpoint(join(dir, 'model.safetensors'));
     expect(checkpoint.labels).toEqual({ ctr: 'click', ctcvr: 'conversion' });
+    expect(checkpoint.model.config).toMatchObject({ ctrTowerDims: [8], cvrTowerDims: [8] });
     const r = await mtgrad(['predict', '--checkpoint', join(dir, 'model.safetensors'), '--backend', 'js'], '{"colour": "red", "shop": "s4", "price": 0.5}\n{"colour": "blue", "shop": "s1", "price": -1}\n');
     expect(r.stderr).not.toMatch(/mtgrad predict:/);
     expect(r.code).toBe(0);
