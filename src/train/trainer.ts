@@ -11,7 +11,8 @@
  * `labels` option maps a task to the table label it reads, so one label can feed several tasks.
  *
  * Hooks for diagnostics: `onEvent` receives start / step / gradient-probe / epoch / end events (events.ts); the
- * probe's task gradients are those of the weighted task losses on paramGroups().shared.
+ * probe's task gradients are those of the unweighted task losses on paramGroups().shared (cosines do not depend on
+ * positive task weights, and a task of weight 0 still has a direction).
  *
  * Reproducibility: fit() seeds the engine's random stream (dropout) and derives each epoch's shuffle from the seed,
  * so the same seed, data, model initialisation and backend give the same metrics.
@@ -168,7 +169,7 @@ export class Trainer {
       this.checkLosses(losses);
       const weighted = weightTaskLosses(model.tasks, losses);
       // Task gradients for the conflict probe are taken before the step's backward (the graph is retained).
-      const probeGrads = at.probe && shared.length > 0 ? taskGradients(weighted, shared) : null;
+      const probeGrads = at.probe && shared.length > 0 ? taskGradients(losses, shared) : null;
       const regularization = model.regularization(outputs, tensors.labels, tensors.masks);
       let total: Tensor;
       if (this.options.routing) {
