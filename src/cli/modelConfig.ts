@@ -16,6 +16,7 @@
 import type { Dataset } from './datasets.js';
 import { MODEL_NAMES } from '../models/registry.js';
 import { UsageError } from './args.js';
+import type { LabelSource } from '../infer/labelSource.js';
 
 export const CLI_MODELS = MODEL_NAMES;
 
@@ -31,8 +32,8 @@ export type ModelData = Pick<Dataset, 'name' | 'tasks' | 'kinds' | 'schema'> & {
 
 export interface ModelPlan {
   config: Record<string, unknown>;
-  /** Model task → dataset label, for the tasks whose label has another name. */
-  labels: Record<string, string>;
+  /** Model task → dataset label, for the tasks whose label has another name (or is restricted to some rows). */
+  labels: Record<string, LabelSource>;
 }
 
 export interface SizeFlags {
@@ -100,7 +101,7 @@ function needs(model: string, data: ModelData, what: string): never {
 export function buildModelConfig(model: string, data: ModelData, flags: SizeFlags, explicit: Set<string>): ModelPlan {
   checkModelName(model);
   const schema = data.schema;
-  const labels: Record<string, string> = {};
+  const labels: Record<string, LabelSource> = {};
   const features = {
     categorical: schema.categoricalFeatures.map((f) => ({ name: f.name, vocabularySize: f.vocabularySize })),
     numeric: schema.numericFeatures.map((f) => ({ name: f.name })),
@@ -111,6 +112,8 @@ export function buildModelConfig(model: string, data: ModelData, flags: SizeFlag
     const funnel = cascadeFunnel(data) ?? needs(model, data, 'click → conversion data: a cascade relation conversion ⊂ click (e.g. --data aliccp, or a table config with relations)');
     labels.ctr = funnel[0];
     labels.ctcvr = funnel[funnel.length - 1];
+    // pCVR has no loss, but is scored as in the paper: conversion on the clicked impressions.
+    labels.cvr = { label: funnel[funnel.length - 1], where: funnel[funnel.length - 2] };
     config = { features };
     // ESMM has two towers of the same shape: --tower-dims sets both.
     if (explicit.has('tower-dims') && flags.towerDims) Object.assign(config, { ctrTowerDims: flags.towerDims, cvrTowerDims: flags.towerDims });

@@ -10,7 +10,8 @@
  *   mtgrad.schema     FittedSchema.toJSON(): vocabularies and normalisation, so raw rows encode as in training
  *   mtgrad.metrics    any JSON (validation/test metrics, training settings)
  *   mtgrad.dataset    optional: a JSON dataset spec the command line reloads (`mtgrad eval` needs no --data)
- *   mtgrad.labels     optional: { task: label } — the dataset label each task was trained and is evaluated on
+ *   mtgrad.labels     optional: { task: label | { label, where } } — the dataset label each task is trained and
+ *                     evaluated on
  *
  * A single file keeps the write atomic (temp file + rename) and the weights and their encoding inseparable.
  * This module only reads and validates, so the inference entry can use it without the training code.
@@ -20,6 +21,7 @@ import type { FittedSchemaJSON } from '../data/fittedSchema.js';
 import type { DType } from '../backends/kernels.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { TaskModel } from '../models/task-model.js';
+import { isLabelSources, type LabelSource } from './labelSource.js';
 import { tensor } from '../ops/creation.js';
 import { tidy } from '../tensor/scope.js';
 
@@ -52,8 +54,8 @@ export interface CheckpointMeta {
   metrics: unknown;
   /** The dataset spec recorded by `mtgrad train` (null when the checkpoint has none). */
   dataset: Record<string, unknown> | null;
-  /** Task → dataset label (null: every task reads the label of its own name). */
-  labels: Record<string, string> | null;
+  /** Task → dataset label source (null: every task reads the label of its own name). */
+  labels: Record<string, LabelSource> | null;
 }
 
 export interface Checkpoint extends CheckpointMeta {
@@ -88,10 +90,11 @@ function objectField(path: string, metadata: Record<string, string>, key: string
   return value as Record<string, unknown>;
 }
 
-function labelsField(path: string, metadata: Record<string, string>): Record<string, string> | null {
+function labelsField(path: string, metadata: Record<string, string>): Record<string, LabelSource> | null {
   const value = objectField(path, metadata, META_KEYS.labels);
-  if (value && !Object.values(value).every((v) => typeof v === 'string')) throw new CheckpointError(path, `metadata "${META_KEYS.labels}" must map task names to label names`);
-  return value as Record<string, string> | null;
+  if (value === null) return null;
+  if (!isLabelSources(value)) throw new CheckpointError(path, `metadata "${META_KEYS.labels}" must map task names to a label name or { label, where }`);
+  return value;
 }
 
 /** Validates the metadata of a parsed safetensors file as an mtgrad checkpoint. */

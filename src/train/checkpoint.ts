@@ -9,6 +9,7 @@ import type { FittedSchema } from '../data/fittedSchema.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { dispose } from '../tensor/scope.js';
 import type { TaskModel } from '../models/task-model.js';
+import type { LabelSource } from '../infer/labelSource.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, META_KEYS } from '../infer/checkpointFormat.js';
 import { mtgradVersion } from '../infer/version.js';
 
@@ -24,7 +25,7 @@ export interface SaveCheckpointOptions {
   /** A JSON dataset spec, so the command line can reload the same data (`mtgrad eval` without --data). */
   dataset?: Record<string, unknown> | null;
   /** Task → dataset label, where a task reads a label of another name (the Trainer's `labels` option). */
-  labels?: Readonly<Record<string, string>> | null;
+  labels?: Readonly<Record<string, LabelSource>> | null;
 }
 
 const SAFETENSORS_DTYPE = { float32: 'F32', float64: 'F64', int32: 'I32' } as const;

@@ -12,6 +12,7 @@ export { NonFiniteLossError } from './nonFinite.js';
 export { computeTaskMetrics, higherIsBetter, METRICS_BY_KIND, type MetricName, type TaskMetrics, type MetricsByTask } from './taskMetrics.js';
 export { toTensorBatch } from './batchTensors.js';
 export { tableMetrics, labelledTasks } from './tableMetrics.js';
+export { resolveLabel, describeSource, type LabelSource } from '../infer/labelSource.js';
 export {
   saveCheckpoint, checkpointBytes, readCheckpoint, parseCheckpoint, restoreWeights, CheckpointError,
   type SaveCheckpointOptions, type Checkpoint, type CheckpointMeta, type ModelSpec,

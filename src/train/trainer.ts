@@ -35,6 +35,7 @@ import { taskGradients } from '../mtl/task-gradients.js';
 import { assertFiniteLosses, NonFiniteLossError } from './nonFinite.js';
 import type { MetricsByTask } from './taskMetrics.js';
 import { tableMetrics } from './tableMetrics.js';
+import { sourceColumns, type LabelSource } from '../infer/labelSource.js';
 import type { EpochRecord, StopReason, TrainerEvent, TrainingHistory } from './events.js';
 import type { GradientRouting, LossStrategy, OptimizerLike } from './types.js';
 
@@ -53,9 +54,10 @@ export interface TrainerOptions {
   routing?: GradientRouting;
   /**
    * Which table label each task reads: { task: label }. Default: the label named like the task. One label may feed
-   * several tasks (e.g. { ctr: 'click', ctcvr: 'conversion' } for ESMM on a click/conversion table).
+   * several tasks (e.g. { ctr: 'click', ctcvr: 'conversion' } for ESMM on a click/conversion table); a label may be
+   * restricted to the rows where another is 1 ({ cvr: { label: 'conversion', where: 'click' } }: CVR on clicks).
    */
-  labels?: Readonly<Record<string, string>>;
+  labels?: Readonly<Record<string, LabelSource>>;
   /** Default 1. */
   epochs?: number;
   /** Stop after this many steps in total, even mid-epoch. */
@@ -118,7 +120,7 @@ export class Trainer {
   /** The tasks with a loss of their own: the ones that need a label and that the weighting combines. */
   readonly lossTasks: string[];
   /** Task → the table label it reads (supervised tasks only). */
-  readonly labelOf: Readonly<Record<string, string>>;
+  readonly labelOf: Readonly<Record<string, LabelSource>>;
   private readonly options: TrainerOptions;
   private trainableCache: Tensor[] | null = null;
 
@@ -229,9 +231,10 @@ export class Trainer {
     const probeEvery = this.options.gradientProbeEvery ?? 0;
     const emit = this.options.onEvent ?? (() => undefined);
     if (train.size === 0) throw new Error('Trainer.fit: the training split is empty');
-    for (const [task, column] of Object.entries(this.labelOf)) {
-      if (!train.labels[column]) {
-        throw new Error(`Trainer.fit: the training split has no label '${column}' for task '${task}' of '${model.modelName}' (labels: ${train.tasks.join(', ') || 'none'}; map tasks to labels with the 'labels' option)`);
+    for (const [task, source] of Object.entries(this.labelOf)) {
+      const missing = sourceColumns(source).filter((column) => !train.labels[column]);
+      if (missing.length) {
+        throw new Error(`Trainer.fit: the training split has no label '${missing.join("', '")}' for task '${task}' of '${model.modelName}' (labels: ${train.tasks.join(', ') || 'none'}; map tasks to labels with the 'labels' option)`);
       }
     }
     const stopper = this.options.earlyStopping ? new EarlyStopping(this.options.earlyStopping) : null;

@@ -139,11 +139,15 @@ describe('esmm, aitm and rnr through the train command\'s run, scored by mtgrad 
     expect(await trainOnData({ ...settings('esmm', dir), sizes: { embeddingDim: 4, towerDims: [8] }, explicit: new Set(['tower-dims']) }, await cascadeData(dir), null, io)).toBe(0);
     expect(output()).toMatch(/test metrics/);
     const metrics = JSON.parse(await readFile(join(dir, 'metrics.json'), 'utf8'));
-    expect(Object.keys(metrics.test)).toEqual(['ctr', 'ctcvr']);
+    // pCVR has no loss but is scored on the clicked impressions (conversion where click), as in the paper.
+    expect(Object.keys(metrics.test)).toEqual(['ctr', 'cvr', 'ctcvr']);
     expect(metrics.test.ctr.count).toBe(180);
-    expect(metrics.labels).toEqual({ ctr: 'click', ctcvr: 'conversion' });
+    const clicked = (await cascadeData(dir)).test.labels.click.reduce((s, v) => s + v, 0);
+    expect(metrics.test.cvr.count).toBe(clicked);
+    const labels = { ctr: 'click', ctcvr: 'conversion', cvr: { label: 'conversion', where: 'click' } };
+    expect(metrics.labels).toEqual(labels);
     const checkpoint = await readCheckpoint(join(dir, 'model.safetensors'));
-    expect(checkpoint.labels).toEqual({ ctr: 'click', ctcvr: 'conversion' });
+    expect(checkpoint.labels).toEqual(labels);
     expect(checkpoint.model.config).toMatchObject({ ctrTowerDims: [8], cvrTowerDims: [8] });
     const r = await mtgrad(['predict', '--checkpoint', join(dir, 'model.safetensors'), '--backend', 'js'], '{"colour": "red", "shop": "s4", "price": 0.5}\n{"colour": "blue", "shop": "s1", "price": -1}\n');
     expect(r.stderr).not.toMatch(/mtgrad predict:/);

@@ -124,12 +124,17 @@ describe('zoo models with their own objectives through the Trainer', () => {
     const groups = optimizerGroups(model, { lr: 0.02, lrs: { 'task:cvr': 0.01 } });
     expect(groups.map((g) => g.name)).toEqual(['shared', 'task:ctr', 'task:cvr']);
     expect(() => optimizerGroups(model, { lr: 0.02, lrs: { 'task:ctcvr': 0.1 } })).toThrow(/no parameter group 'task:ctcvr' in 'esmm' \(it has: shared, task:ctr, task:cvr\)/);
-    const trainer = new Trainer({ model, optimizer: new Adam(groups, { lr: 0.02 }), labels: { ctr: 'click', ctcvr: 'conversion' }, epochs: 2, batchSize: 256 });
+    const labels = { ctr: 'click', ctcvr: 'conversion', cvr: { label: 'conversion', where: 'click' } };
+    const trainer = new Trainer({ model, optimizer: new Adam(groups, { lr: 0.02 }), labels, epochs: 2, batchSize: 256 });
     expect(trainer.lossTasks).toEqual(['ctr', 'ctcvr']);
-    const history = await trainer.fit(rows(0, 3000), rows(3000, 4000));
+    const validation = rows(3000, 4000);
+    const history = await trainer.fit(rows(0, 3000), validation);
     expect(Object.keys(history.steps[0].losses)).toEqual(['ctr', 'ctcvr']);
     const last = history.epochs[1].validation!;
-    expect(Object.keys(last)).toEqual(['ctr', 'ctcvr']);
+    // cvr is not trained on its own, but scored on the clicked impressions only.
+    expect(Object.keys(last)).toEqual(['ctr', 'cvr', 'ctcvr']);
+    expect(last.cvr.count).toBe(validation.labels.click.reduce((s, v) => s + v, 0));
+    expect(last.cvr.count).toBeLessThan(1000);
     expect(last.ctr.auc).toBeGreaterThan(0.7);
     expect(last.ctcvr.auc).toBeGreaterThan(0.7);
     model.dispose();

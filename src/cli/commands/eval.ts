@@ -3,6 +3,7 @@ import { readCheckpoint } from '../../infer/checkpointFormat.js';
 import { modelFromCheckpoint } from '../../infer/index.js';
 import { scoreRows } from '../../infer/score.js';
 import { labelledTasks, tableMetrics } from '../../train/tableMetrics.js';
+import { describeSource } from '../../infer/labelSource.js';
 import { Flags, parseCommand, UsageError, type CommandSpec } from '../args.js';
 import { BACKEND_CHOICES, startBackend } from '../backend.js';
 import { DATASET_NAMES } from '../datasets.js';
@@ -56,7 +57,7 @@ export async function evalCommand(argv: string[], io: CommandIO): Promise<number
   const labels = checkpoint.labels ?? {};
   const table = data[split];
   if (Object.keys(labelledTasks(model, table, labels)).length === 0) {
-    throw new UsageError(`${data.name} has no labels for the tasks of ${path} (${model.tasks.map((t) => labels[t.name] ? `${t.name} ← ${labels[t.name]}` : t.name).join(', ')}; it has ${data.tasks.join(', ')})`);
+    throw new UsageError(`${data.name} has no labels for the tasks of ${path} (${model.tasks.map((t) => labels[t.name] ? `${t.name} ← ${describeSource(labels[t.name])}` : t.name).join(', ')}; it has ${data.tasks.join(', ')})`);
   }
   const scores = await scoreRows(model, table, { batchSize: f.int('batch-size') });
   const metrics = tableMetrics(model, table, scores.outputs, labels);

@@ -8,6 +8,7 @@ import { manualSeed } from '../../tensor/engine.js';
 import { createModel, isModelName } from '../../models/registry.js';
 import type { TaskModel } from '../../models/task-model.js';
 import { isSupervised } from '../../models/tasks.js';
+import { describeSource } from '../../infer/labelSource.js';
 import { Trainer } from '../../train/trainer.js';
 import { saveCheckpoint } from '../../train/checkpoint.js';
 import type { MetricName } from '../../train/taskMetrics.js';
@@ -176,7 +177,7 @@ export async function trainOnData(s: TrainSettings, data: TrainData, spec: Recor
   const weighting = buildWeighting(s.weightingName, Object.fromEntries(trained.map((t) => [t.name, t.kind])), s.seed);
   const optimizer = buildOptimizer(s.optimizerName, model, weighting?.parameters() ?? [], s.lr, s.groupLrs);
   const stopOn = earlyStopTarget(s.earlyStop, trained.map((t) => t.name), Object.fromEntries(model.tasks.map((t) => [t.name, t.kind])));
-  const mapped = Object.entries(plan.labels).map(([task, label]) => `${task} ← ${label}`).join(', ');
+  const mapped = Object.entries(plan.labels).map(([task, label]) => `${task} ← ${describeSource(label)}`).join(', ');
   println(io.stderr, `model: ${s.modelName}, ${model.numParams().toLocaleString('en-US')} parameters; optimizer ${s.optimizerName} lr ${s.lr}; weighting ${s.weightingName}${mapped ? `; labels ${mapped}` : ''}`);
 
   const progress = new ProgressReporter({ stream: io.stderr });
