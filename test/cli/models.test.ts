@@ -18,6 +18,7 @@ import type { TableSpec } from '../../src/data/schema.js';
 import { trainOnData, type TrainData, type TrainSettings } from '../../src/cli/commands/train.js';
 import type { CascadeRelation } from '../../src/cli/modelConfig.js';
 import { readCheckpoint } from '../../src/infer/index.js';
+import { parseSafetensors, serializeSafetensors } from '../../src/io/safetensors.js';
 
 interface Result { code: number | null; stdout: string; stderr: string }
 
@@ -38,8 +39,10 @@ const errorLines = (r: Result) => r.stderr.split('\n').filter((l) => l.trim() !=
 
 describe('every tabular model from the command line, evaluated from the checkpoint\'s metadata', () => {
   const TABULAR = ['singleTask', 'sharedBottom', 'omoe', 'mmoe', 'cgc', 'ple', 'mran'];
+  const outs: Record<string, string> = {};
   it.each(TABULAR)('%s: trains on synthetic data, then eval needs no --data', async (model) => {
     const out = await mkdtemp(join(tmpdir(), `mtgrad-${model}-`));
+    outs[model] = out;
     const train = await mtgrad(['train', '--model', model, '--data', 'synthetic', '--limit', '300', '--epochs', '1', '--batch-size', '100', '--backend', 'js', '--probe-every', '0', '--seed', '3', '--out', out]);
     expect(train.stderr).not.toMatch(/mtgrad train:/);
     expect(train.code).toBe(0);
@@ -54,6 +57,27 @@ describe('every tabular model from the command line, evaluated from the checkpoi
     expect(metrics.task1.count).toBe(75);
     expect(metrics.task1.rmse).toBeCloseTo(trained.test.task1.rmse, 6);
     expect(metrics.task2.rmse).toBeCloseTo(trained.test.task2.rmse, 6);
+  }, 120_000);
+
+  it('evaluates a checkpoint written before mtgrad.dataset existed (dataset in its metrics), and asks for --data when none is recorded', async () => {
+    const file = parseSafetensors(await readFile(join(outs.mmoe, 'model.safetensors')));
+    const { 'mtgrad.dataset': _dataset, 'mtgrad.labels': _labels, ...older } = file.metadata;
+    // What `mtgrad train` recorded before: the dataset inside the metrics, without the row limit.
+    const metrics = { ...JSON.parse(older['mtgrad.metrics']), dataset: { name: 'synthetic', group: 1, seed: 3 } };
+    const oldPath = join(outs.mmoe, 'old.safetensors');
+    await writeFile(oldPath, serializeSafetensors(file.tensors, { ...older, 'mtgrad.metrics': JSON.stringify(metrics) }));
+    const r = await mtgrad(['eval', '--checkpoint', oldPath, '--limit', '300', '--backend', 'js', '--json']);
+    expect(r.stderr).not.toMatch(/mtgrad eval:/);
+    expect(r.code).toBe(0);
+    const trained = JSON.parse(await readFile(join(outs.mmoe, 'metrics.json'), 'utf8'));
+    expect(JSON.parse(r.stdout).task1.rmse).toBeCloseTo(trained.test.task1.rmse, 6);
+
+    const barePath = join(outs.mmoe, 'bare.safetensors');
+    const { 'mtgrad.metrics': _metrics, ...bare } = older;
+    await writeFile(barePath, serializeSafetensors(file.tensors, bare));
+    const missing = await mtgrad(['eval', '--checkpoint', barePath, '--backend', 'js']);
+    expect(missing.code).toBe(2);
+    expect(errorLines(missing).at(-1)).toBe(`mtgrad eval: --data is required: ${barePath} does not record the dataset it was trained on`);
   }, 120_000);
 
   it('refuses esmm, aitm and rnr on data without a cascade or user–item columns, in one line naming the data kind', async () => {
