@@ -123,6 +123,7 @@ export class Trainer {
   readonly labelOf: Readonly<Record<string, LabelSource>>;
   private readonly options: TrainerOptions;
   private trainableCache: Tensor[] | null = null;
+  private sharedCache: Tensor[] | null = null;
 
   constructor(options: TrainerOptions) {
     this.options = options;
@@ -156,14 +157,19 @@ export class Trainer {
     return this.trainableCache;
   }
 
+  /** The shared parameters (the probe's and gradient-based strategies' domain), looked up once. */
+  private get shared(): Tensor[] {
+    this.sharedCache ??= this.model.paramGroups().shared;
+    return this.sharedCache;
+  }
+
   /**
    * forward → task losses → × task weights → combine (+ regularization) → backward, inside one tidy: leaves the
    * gradients in .grad and returns the losses (one small tensor to read back) and, when probing, the per-task
    * gradients on the shared parameters.
    */
   private backwardPass(batch: Batch, at: StepContext): { readout: Tensor; probeGrads: Record<string, Tensor[]> | null } {
-    const { model } = this;
-    const shared = model.paramGroups().shared;
+    const { model, shared } = this;
     return tidy(() => {
       const tensors = toTensorBatch(batch, model, this.labelOf);
       const outputs = model.forward(tensors.input);
@@ -244,7 +250,7 @@ export class Trainer {
     const stepsPerEpoch = Math.ceil(train.size / batchSize);
     const totalSteps = Math.min(epochs * stepsPerEpoch, this.options.maxSteps ?? Infinity);
     // Without shared parameters (independent single-task networks) there is nothing to conflict over.
-    const canProbe = probeEvery > 0 && this.lossTasks.length > 1 && model.paramGroups().shared.length > 0;
+    const canProbe = probeEvery > 0 && this.lossTasks.length > 1 && this.shared.length > 0;
     const history: TrainingHistory = { tasks: [...this.lossTasks], steps: [], epochs: [], gradientCosines: [], stopReason: 'completed', bestEpoch: null, trainSeconds: 0 };
     let best: Record<string, Tensor> | null = null;
 
