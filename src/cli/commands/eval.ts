@@ -5,7 +5,7 @@ import { scoreRows } from '../../infer/score.js';
 import { computeTaskMetrics } from '../../train/taskMetrics.js';
 import { Flags, parseCommand, UsageError, type CommandSpec } from '../args.js';
 import { BACKEND_CHOICES, startBackend } from '../backend.js';
-import { DATASET_NAMES, loadDataset } from '../datasets.js';
+import { DATASET_NAMES, datasetSpecFromJSON, loadDataset } from '../datasets.js';
 import { metricsTable } from '../format.js';
 import { println, type CommandIO } from '../io.js';
 
@@ -37,11 +37,12 @@ export async function evalCommand(argv: string[], io: CommandIO): Promise<number
   const checkpoint = await readCheckpoint(path);
   await startBackend(f.string('backend'), io);
   // Unless told otherwise, reload the data the checkpoint was trained on (mtgrad train records it).
-  const trained = ((checkpoint.metrics as { dataset?: { name?: string; group?: number; correlation?: number; seed?: number } } | null)?.dataset) ?? {};
-  const dataName = f.string('data') ?? trained.name;
+  const recorded = (checkpoint.metrics as { dataset?: unknown } | null)?.dataset;
+  const dataName = f.string('data') ?? (recorded as { name?: string } | undefined)?.name;
   if (!dataName) throw new UsageError(`--data is required: ${path} does not record the dataset it was trained on`);
-  const data = await loadDataset(dataName, {
-    group: f.int('group') ?? trained.group, dir: f.string('data-dir'), limit: f.int('limit'),
+  const trained = datasetSpecFromJSON({ ...(recorded ?? {}), name: dataName }, `${path}: metrics.dataset`);
+  const data = await loadDataset({
+    ...trained, group: f.int('group') ?? trained.group, dir: f.string('data-dir') ?? trained.dir, limit: f.int('limit'),
     correlation: f.number('correlation') ?? trained.correlation, seed: f.int('seed', { min: 0 }) ?? trained.seed,
   });
   // The data must be encoded exactly as in training: same vocabularies, same standardisation.

@@ -12,7 +12,7 @@ import { saveCheckpoint } from '../../train/checkpoint.js';
 import type { MetricName } from '../../train/taskMetrics.js';
 import { Flags, parseCommand, UsageError, type CommandSpec } from '../args.js';
 import { BACKEND_CHOICES, startBackend } from '../backend.js';
-import { DATASET_NAMES, loadDataset } from '../datasets.js';
+import { applyRunConfig, DATASET_NAMES, datasetSpecFromArgs, loadDataset, readRunConfig } from '../datasets.js';
 import { formatDuration, metricsTable } from '../format.js';
 import { println, type CommandIO } from '../io.js';
 import { buildModelConfig, checkModelName, CLI_MODELS, DEFAULT_SIZES, parseModelConfigFlag } from '../modelConfig.js';
@@ -35,9 +35,12 @@ export const trainSpec: CommandSpec = {
   usage: 'mtgrad train [--model mmoe] [--data census] [options]',
   options: {
     model: { type: 'string', value: 'NAME', help: `model: ${CLI_MODELS.join(', ')}`, default: TRAIN_DEFAULTS.model },
-    data: { type: 'string', value: 'NAME', help: `dataset: ${DATASET_NAMES.join(', ')}`, default: TRAIN_DEFAULTS.data },
+    data: { type: 'string', value: 'NAME|PATH', help: `dataset: ${DATASET_NAMES.join(', ')}, or a CSV/TSV file (with --config)`, default: TRAIN_DEFAULTS.data },
+    config: { type: 'string', value: 'FILE', help: 'run file (JSON): dataset, table columns/tasks/split, and train flags (command-line flags win)' },
+    country: { type: 'string', value: 'CC', help: 'aliexpress country subset: NL, ES, FR, US or RU' },
+    negatives: { type: 'string', value: 'N', help: 'movielens: sampled negatives per rating (default 4)' },
     group: { type: 'string', value: 'N', help: 'census task group: 1 (income, never married) or 2 (education, never married)', default: TRAIN_DEFAULTS.group },
-    'data-dir': { type: 'string', value: 'DIR', help: 'census files folder (downloaded there once if missing; default: bundled copy, else ~/.cache/mtgrad)' },
+    'data-dir': { type: 'string', value: 'DIR', help: 'data folder of aliccp, aliexpress, movielens; census: downloaded there once if missing (default: bundled copy, else ~/.cache/mtgrad)' },
     'data-url': { type: 'string', value: 'URL', help: 'mirror to download census from' },
     correlation: { type: 'string', value: 'P', help: 'synthetic data: task correlation in [-1, 1] (default 0.5)' },
     backend: { type: 'string', value: 'NAME', help: `backend: ${BACKEND_CHOICES.join(', ')}`, default: 'auto' },
@@ -83,12 +86,13 @@ export async function trainCommand(argv: string[], io: CommandIO): Promise<numbe
   const parsed = parseCommand(trainSpec, argv, (t) => io.stdout.write(t));
   if (!parsed) return 0;
   if (parsed.positionals.length) throw new UsageError(`unexpected argument '${parsed.positionals[0]}' (see mtgrad train --help)`);
-  const f = new Flags('train', parsed.values);
   const explicit = new Set(argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]));
+  const run = typeof parsed.values.config === 'string' ? await readRunConfig(parsed.values.config, Object.keys(trainSpec.options)) : null;
+  applyRunConfig(parsed.values, explicit, run);
+  const f = new Flags('train', parsed.values);
   const modelName = f.required('model');
   checkModelName(modelName);
-  const dataName = f.required('data');
-  if (!(DATASET_NAMES as readonly string[]).includes(dataName)) throw new UsageError(`--data must be one of ${DATASET_NAMES.join(', ')}, got '${dataName}'`);
+  const dataSpec = datasetSpecFromArgs(parsed.values, run);
   const epochs = f.int('epochs')!;
   const batchSize = f.int('batch-size')!;
   const lr = f.number('lr', { positive: true })!;
@@ -111,10 +115,7 @@ export async function trainCommand(argv: string[], io: CommandIO): Promise<numbe
 
   const backend = await startBackend(f.string('backend'), io);
   const loadStart = performance.now();
-  const data = await loadDataset(dataName, {
-    group: f.int('group'), dir: f.string('data-dir'), url: f.string('data-url'), limit: f.int('limit'),
-    correlation: f.number('correlation'), seed,
-  });
+  const data = await loadDataset(dataSpec);
   println(io.stderr, `data: ${data.name}: ${data.train.size} train / ${data.validation.size} validation / ${data.test.size} test rows, tasks ${data.tasks.join(', ')} (${((performance.now() - loadStart) / 1000).toFixed(1)} s)`);
 
   const config = buildModelConfig(modelName, data, sizes, explicit);
@@ -168,7 +169,7 @@ export async function trainCommand(argv: string[], io: CommandIO): Promise<numbe
   };
   await mkdir(outDir, { recursive: true });
   // `dataset` lets `mtgrad eval` reload the same data without being told again.
-  const dataset = { name: dataName, group: f.int('group'), correlation: f.number('correlation'), seed };
+  const dataset = dataSpec;
   const metrics = { test, validation: history.epochs.at(-1)?.validation ?? null, bestEpoch: history.bestEpoch, dataset, settings };
   const checkpointPath = join(outDir, 'model.safetensors');
   await saveCheckpoint(checkpointPath, { model, spec: { name: inner.modelName, config: { ...inner.config } }, tasks: data.tasks, schema: data.schema, metrics });
