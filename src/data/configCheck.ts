@@ -4,8 +4,9 @@
  */
 
 export class ConfigError extends Error {
-  constructor(readonly keyPath: string, readonly expected: string, got?: unknown) {
-    super(`${keyPath}: ${expected}${got === undefined ? '' : `, got ${describe(got)}`}`);
+  /** `got` (the offending value, possibly undefined = absent) is shown when passed. */
+  constructor(readonly keyPath: string, readonly expected: string, ...got: [] | [unknown]) {
+    super(`${keyPath}: ${expected}${got.length === 0 ? '' : `, got ${describe(got[0])}`}`);
     this.name = 'ConfigError';
   }
 }

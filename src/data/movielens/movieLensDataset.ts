@@ -43,12 +43,17 @@ function range(n: number): string[] {
   return Array.from({ length: n }, (_, i) => String(i + 1));
 }
 
+/** Feature name of a genre flag, letters, digits and _ only: "Children's" → genre_children_s. */
+export function genreFeature(genre: string): string {
+  return `genre_${genre.toLowerCase().replace(/[^a-z0-9]+/g, '_')}`;
+}
+
 /** The schema of the candidate table: a description of its columns plus vocabularies that keep the dataset's ids. */
 export function movieLensSchema(data: MovieLens100k): FittedSchema {
   const occupations = [...new Set(data.users.occupation.slice(1))].sort();
   const columns: ColumnSpec[] = [
     ...['user', 'item', 'gender', 'occupation', 'age_bucket'].map((column): ColumnSpec => ({ column, role: 'categorical' })),
-    ...MOVIELENS_GENRES.map((genre): ColumnSpec => ({ column: `genre_${genre}`, role: 'numeric', standardize: false })),
+    ...MOVIELENS_GENRES.map((genre): ColumnSpec => ({ column: genreFeature(genre), role: 'numeric', standardize: false })),
     { column: 'interact', role: 'label', task: 'interact', kind: 'binary', positive: ['1'], negative: ['0'] },
     { column: 'rating', role: 'label', task: 'rating', kind: 'regression', missing: [''] },
   ];
