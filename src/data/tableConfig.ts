@@ -6,7 +6,7 @@
  *     "format":  { "delimiter": "\t", "header": true },                    optional; CSV with a header by default
  *     "columns": { "user": "categorical", "price": "numeric", "ts": "ignore",
  *                  "age": { "type": "numeric", "missing": ["?"], "standardize": true },
- *                  "shop": { "type": "categorical", "minFrequency": 5 } },   columns not listed are ignored
+ *                  "shop": { "type": "categorical", "minFrequency": 5, "name": "shop_id" } },  unlisted: ignored
  *     "tasks": [ { "name": "click", "kind": "binary", "label": "clicked" },   0/1 labels: positive ["1"], negative ["0"]
  *                { "name": "buy", "kind": "binary", "label": "bought", "positive": ["yes"], "negative": ["no"] },
  *                { "name": "dwell", "kind": "regression", "label": "seconds", "missing": [""] } ],
@@ -19,7 +19,9 @@
  * Binary labels are checked at load: a value that is neither positive nor negative is a bad row naming file, line,
  * column and task. A binary task that lists positive values lists negative ones too, or says "negative": "rest"
  * (every value not positive is a 0, e.g. many marital statuses against "Never married"). Relative file paths are resolved
- * against `baseDir` (the config file's folder) by `resolveTableConfigPaths`.
+ * against `baseDir` (the config file's folder) by `resolveTableConfigPaths`. A feature is named after its column made
+ * an identifier (`205` → f205, `unit price` → unit_price) unless it declares a "name"; two features with one name
+ * are an error.
  */
 import { isAbsolute, resolve } from 'node:path';
 import {
@@ -31,8 +33,8 @@ import { fitTable, fitTableSplit, readTable } from './tableReader.js';
 
 export type ColumnConfig =
   | 'categorical' | 'numeric' | 'ignore'
-  | { type: 'categorical'; minFrequency?: number }
-  | { type: 'numeric'; missing?: string[]; standardize?: boolean }
+  | { type: 'categorical'; name?: string; minFrequency?: number }
+  | { type: 'numeric'; name?: string; missing?: string[]; standardize?: boolean }
   | { type: 'ignore' };
 
 export interface TaskConfig {
@@ -59,6 +61,16 @@ export interface TableConfig {
   badRows?: BadRowPolicy;
 }
 
+/** What a feature name must look like (model configs and JSON input rows key features by it). */
+const FEATURE_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+/** A column's feature name: its `name`, else the column name made an identifier (`205` → f205, `unit price` → unit_price). */
+export function featureNameOf(column: string, declared: string | undefined): string {
+  if (declared !== undefined) return declared;
+  const cleaned = column.replace(/[^A-Za-z0-9_]+/g, '_');
+  return /^[A-Za-z]/.test(cleaned) ? cleaned : `f${cleaned}`;
+}
+
 export const TABLE_CONFIG_KEYS = ['format', 'columns', 'tasks', 'relations', 'split', 'minFrequency', 'badRows'] as const;
 
 function parseFormat(value: unknown, at: string): TextFormat {
@@ -80,15 +92,18 @@ function parseColumn(value: unknown, at: string): ColumnConfig {
   if (typeof value === 'string') return oneOf(value, at, ['categorical', 'numeric', 'ignore'] as const);
   const o = object(value, at);
   const type = oneOf(o.type, `${at}.type`, ['categorical', 'numeric', 'ignore'] as const);
+  const name = o.name === undefined ? undefined : string(o.name, `${at}.name`, 'a feature name');
+  if (name !== undefined && !FEATURE_NAME.test(name)) throw new ConfigError(`${at}.name`, 'expected letters, digits and _ starting with a letter', name);
   if (type === 'categorical') {
-    object(value, at, ['type', 'minFrequency']);
+    object(value, at, ['type', 'name', 'minFrequency']);
     const minFrequency = o.minFrequency === undefined ? undefined : number(o.minFrequency, `${at}.minFrequency`, (n) => Number.isInteger(n) && n >= 1, 'an integer >= 1');
-    return { type, ...(minFrequency !== undefined ? { minFrequency } : {}) };
+    return { type, ...(name !== undefined ? { name } : {}), ...(minFrequency !== undefined ? { minFrequency } : {}) };
   }
   if (type === 'numeric') {
-    object(value, at, ['type', 'missing', 'standardize']);
+    object(value, at, ['type', 'name', 'missing', 'standardize']);
     return {
       type,
+      ...(name !== undefined ? { name } : {}),
       ...(o.missing !== undefined ? { missing: tokens(o.missing, `${at}.missing`) } : {}),
       ...(o.standardize !== undefined ? { standardize: boolean(o.standardize, `${at}.standardize`) } : {}),
     };
@@ -208,11 +223,19 @@ export function tableSpecFromConfig(config: TableConfig): TableSpec {
   const columns: ColumnSpec[] = [];
   for (const [column, c] of Object.entries(config.columns)) {
     const type = typeof c === 'string' ? c : c.type;
-    if (type === 'ignore') columns.push({ column, role: 'ignore' });
-    else if (type === 'categorical') columns.push({ column, role: 'categorical', ...(typeof c === 'object' && 'minFrequency' in c && c.minFrequency !== undefined ? { minFrequency: c.minFrequency } : {}) });
-    else {
+    if (type === 'ignore') {
+      columns.push({ column, role: 'ignore' });
+    } else if (type === 'categorical') {
+      const categorical = typeof c === 'object' && c.type === 'categorical' ? c : { type: 'categorical' as const };
+      const name = featureNameOf(column, categorical.name);
+      columns.push({ column, role: 'categorical', ...(name !== column ? { name } : {}), ...(categorical.minFrequency !== undefined ? { minFrequency: categorical.minFrequency } : {}) });
+    } else {
       const numeric = typeof c === 'object' && c.type === 'numeric' ? c : { type: 'numeric' as const };
-      columns.push({ column, role: 'numeric', ...(numeric.missing ? { missing: numeric.missing } : {}), ...(numeric.standardize !== undefined ? { standardize: numeric.standardize } : {}) });
+      const name = featureNameOf(column, numeric.name);
+      columns.push({
+        column, role: 'numeric', ...(name !== column ? { name } : {}),
+        ...(numeric.missing ? { missing: numeric.missing } : {}), ...(numeric.standardize !== undefined ? { standardize: numeric.standardize } : {}),
+      });
     }
   }
   const labelled = new Set(config.tasks.map((t) => t.label));
