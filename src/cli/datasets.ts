@@ -288,10 +288,18 @@ export async function readRunConfig(file: string, trainFlags: readonly string[])
   }, file);
 }
 
-/** Puts the run file's values into parsed flags, except where the command line gave the flag (`explicit`). */
-export function applyRunConfig(values: ParsedValues, explicit: ReadonlySet<string>, run: RunConfig | null): void {
+/**
+ * Puts the run file's values into parsed flags, except where the command line gave the flag (`explicit`). Flags
+ * taken from the file are added to `explicit`: for whatever reads it (e.g. size flags a model only takes when
+ * asked), a value written in the run file counts as given.
+ */
+export function applyRunConfig(values: ParsedValues, explicit: Set<string>, run: RunConfig | null): void {
   if (!run) return;
-  for (const [flag, value] of Object.entries(run.flags)) if (!explicit.has(flag)) values[flag] = value;
+  for (const [flag, value] of Object.entries(run.flags)) {
+    if (explicit.has(flag)) continue;
+    values[flag] = value;
+    explicit.add(flag);
+  }
   // A file with table keys but no "data" key describes split files of its own: --data's default does not apply.
   if (run.table && run.flags.data === undefined && !explicit.has('data')) values.data = 'table';
 }

@@ -79,8 +79,11 @@ describe('run files (--config)', () => {
     await writeFile(path, JSON.stringify(content));
     const run = await readRunConfig(path, TRAIN_FLAGS);
     const values: ParsedValues = { data: 'census', epochs: '9', lr: '0.002', model: 'mmoe' };
-    applyRunConfig(values, new Set(['epochs']), run);
+    const explicit = new Set(['epochs']);
+    applyRunConfig(values, explicit, run);
     expect(values).toEqual({ data: 'table', epochs: '9', lr: '0.01', model: 'mmoe' });
+    // What the file set counts as given (size flags of non-MoE models apply only when given).
+    expect([...explicit].sort()).toEqual(['epochs', 'lr', 'model']);
     const spec = datasetSpecFromArgs(values, run);
     expect(spec.name).toBe('table');
     const data = await loadDataset(JSON.parse(JSON.stringify(spec)) as DatasetSpec);
