@@ -60,6 +60,7 @@ function build(model: string, data: Dataset): AnyModel {
 const init = await mt.init({ backend: f.backend as mt.BackendName });
 const started = performance.now();
 const sections: string[] = [];
+const generated: string[] = [];
 const commandLine = `MTGRAD_NUM_THREADS=1 node --import tsx scripts/experiments/ecommerce.ts --data ${f.data} --models ${f.models} --seeds ${f.seeds} --epochs ${f.epochs} --backend ${f.backend}`;
 
 for (const entry of (f.data as string).split(',')) {
@@ -67,11 +68,12 @@ for (const entry of (f.data as string).split(',')) {
   const data = await loadDataset(spec);
   const count = (t: typeof data.test, k: string) => t.labels[k].reduce((s, v) => s + v, 0);
   const describe = `${data.train.size.toLocaleString('en-US')} train / ${data.validation.size.toLocaleString('en-US')} validation / ${data.test.size.toLocaleString('en-US')} test rows; ` +
-    `test CTR ${(count(data.test, 'click') / data.test.size).toFixed(4)}, CTCVR ${(count(data.test, 'conversion') / data.test.size).toFixed(4)} (${count(data.test, 'conversion')} conversions)`;
+    `test CTR ${(count(data.test, 'click') / data.test.size).toFixed(4)}, CTCVR ${(count(data.test, 'conversion') / data.test.size).toFixed(4)} (${count(data.test, 'conversion')} conversion${count(data.test, 'conversion') === 1 ? '' : 's'})`;
   const rows: string[][] = [];
   const truthPath = [join(spec.dir!, 'truth.json')].find(existsSync);
   if (truthPath) {
-    const truth = JSON.parse(readFileSync(truthPath, 'utf8')) as { oracleTestAuc: { click: number; conversion: number } };
+    const truth = JSON.parse(readFileSync(truthPath, 'utf8')) as { oracleTestAuc: { click: number; conversion: number }; format: string; rows: number; seed: number; country?: string };
+    generated.push(`\`node --import tsx scripts/generate-cascade-data.ts --format ${truth.format} --rows ${truth.rows} --seed ${truth.seed}${truth.country ? ` --country ${truth.country}` : ''} --out ${spec.dir} --gzip\``);
     rows.push(['oracle (true probabilities)', truth.oracleTestAuc.click.toFixed(4), truth.oracleTestAuc.conversion.toFixed(4), '—', '—']);
   }
   for (const name of models) {
@@ -115,6 +117,9 @@ const markdown = [
   `Protocol: data loaded as \`mtgrad train --data aliccp|aliexpress\` loads it (tasks click and conversion = click ∧ purchase over all impressions; AliExpress validation = a seeded 10 % of train). Embeddings ${EMBEDDING_DIM}-dim; ESMM and AITM towers [${TOWER}]; MMoE 8 experts × [${TOWER[0]}], towers [${TOWER[1]}]; PLE its defaults with experts [${TOWER[0]}], towers [${TOWER[1]}]. Each model's own loss (ESMM: CTR + CTCVR; AITM: + calibrator; MMoE/PLE: sum of the two BCEs). Adam lr ${HYPER.lr}, batch ${HYPER.batchSize}, at most ${HYPER.epochs} epochs, early stopping (patience ${HYPER.patience}) on the mean validation AUC of click and conversion, best weights restored. Mean ± sample std over seeds ${seeds.join(', ')} (initialisation and shuffling).`,
   '',
   'The ../shared samples have 100–200 rows and 1–3 conversions per split: their AUCs are smoke tests, not benchmarks. The generated files come from `scripts/generate-cascade-data.ts` (a known cascade; see docs/data.md), whose truth.json gives the oracle row.',
+  ...(generated.length ? ['', `Generated with ${generated.join(' and ')}.`] : []),
+  '',
+  'Training seconds are wall time on a 2-core machine shared with other jobs (load average 15–20 while this ran): compare them only roughly.',
   '',
   ...sections.flatMap((s) => [s, '']),
 ].join('\n');
