@@ -1,4 +1,5 @@
 /** `mtgrad eval`: metrics of a checkpoint on a dataset split, over the whole split, as a table (or JSON). */
+import { resolve } from 'node:path';
 import { readCheckpoint } from '../../infer/checkpointFormat.js';
 import { modelFromCheckpoint } from '../../infer/index.js';
 import { scoreRows } from '../../infer/score.js';
@@ -6,8 +7,7 @@ import { labelledTasks, tableMetrics } from '../../train/tableMetrics.js';
 import { describeSource } from '../../infer/labelSource.js';
 import { Flags, parseCommand, UsageError, type CommandSpec } from '../args.js';
 import { BACKEND_CHOICES, startBackend } from '../backend.js';
-import { DATASET_NAMES } from '../datasets.js';
-import { loadRecordedDataset, readRecordedDataset, type RecordedDataset } from '../datasetSpec.js';
+import { DATASET_NAMES, datasetSpecFromJSON, loadDataset, type DatasetSpec } from '../datasets.js';
 import { metricsTable } from '../format.js';
 import { println, type CommandIO } from '../io.js';
 
@@ -39,16 +39,20 @@ export async function evalCommand(argv: string[], io: CommandIO): Promise<number
   const split = f.oneOf('split', ['train', 'validation', 'test'] as const)!;
   const checkpoint = await readCheckpoint(path);
   await startBackend(f.string('backend'), io);
-  // Unless told otherwise, reload the data the checkpoint was trained on (mtgrad train records it; older
-  // checkpoints kept it in their metrics).
-  const recorded = readRecordedDataset(path, checkpoint.dataset ?? recordedInMetrics(checkpoint.metrics));
+  // Unless told otherwise, reload the data the checkpoint was trained on (mtgrad train records it in the
+  // checkpoint's metadata; older checkpoints kept it in their metrics only).
+  const fromMetadata = checkpoint.dataset !== null && checkpoint.dataset !== undefined;
+  const record = fromMetadata ? checkpoint.dataset : recordedInMetrics(checkpoint.metrics);
+  const where = `${path}: ${fromMetadata ? 'mtgrad.dataset' : 'metrics.dataset'}`;
+  const recorded = record ? datasetSpecFromJSON(record, where) : null;
   const dataName = f.string('data') ?? recorded?.name;
   if (!dataName) throw new UsageError(`--data is required: ${path} does not record the dataset it was trained on`);
-  const base: RecordedDataset = recorded && recorded.name === dataName ? recorded : { name: dataName };
-  const spec: RecordedDataset = { ...base };
+  // A --data naming another dataset starts from that name alone; flags then override single keys.
+  const base = recorded && recorded.name === dataName ? recorded : datasetSpecFromJSON({ name: dataName }, '--data');
+  const spec: DatasetSpec = { ...base };
   const overrides = { group: f.int('group'), dir: f.string('data-dir'), limit: f.int('limit'), correlation: f.number('correlation'), seed: f.int('seed', { min: 0 }) };
-  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) Object.assign(spec, { [key]: value });
-  const data = await loadRecordedDataset(spec);
+  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) Object.assign(spec, { [key]: key === 'dir' ? resolve(String(value)) : value });
+  const data = await loadDataset(spec);
   // The data must be encoded exactly as in training: same vocabularies, same standardisation.
   if (checkpoint.schema && JSON.stringify(checkpoint.schema) !== JSON.stringify(data.schema.toJSON())) {
     throw new UsageError(`${path} was trained on data encoded differently from ${data.name} (its schema differs); pass the --data/--group it was trained with`);
