@@ -34,9 +34,9 @@ const movielensPresent = existsSync(join(MOVIELENS, 'ua.base.gz')) || existsSync
 if (!movielensPresent) console.log(`SKIPPED mtgrad train --model rnr --data movielens: ${MOVIELENS} is absent (put ml-100k there to run it)`);
 
 /** Train, check the three files and the recorded spec, then eval without --data must reproduce the test metrics. */
-async function trainAndEval(model: string, dataArgs: string[], extra: string[] = []) {
-  const out = await mkdtemp(join(tmpdir(), `mtgrad-${model}-real-`));
-  const train = await mtgrad(['train', '--model', model, ...dataArgs, '--epochs', '1', '--backend', 'js', '--probe-every', '0', '--out', out, ...extra]);
+async function trainAndEval(model: string | null, dataArgs: string[], extra: string[] = []) {
+  const out = await mkdtemp(join(tmpdir(), `mtgrad-${model ?? 'config'}-real-`));
+  const train = await mtgrad(['train', ...(model ? ['--model', model] : []), ...dataArgs, '--epochs', '1', '--backend', 'js', '--probe-every', '0', '--out', out, ...extra]);
   expect(train.stderr).not.toMatch(/mtgrad train:/);
   expect(train.code).toBe(0);
   for (const file of ['model.safetensors', 'metrics.json', 'report.html']) expect(existsSync(join(out, file))).toBe(true);
@@ -102,6 +102,25 @@ describe('esmm, aitm and rnr through the real mtgrad train / eval / predict comm
     const scores = await predictOneRow(checkpointPath, out);
     expect(Object.keys(scores)).toEqual(['click', 'conversion']);
     for (const p of Object.values(scores)) { expect(p).toBeGreaterThan(0); expect(p).toBeLessThan(1); }
+  }, 180_000);
+
+  it('esmm from a run file (--config): a table of your own with a cascade, its model and flags in the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mtgrad-esmm-config-'));
+    const aliccp = join(FIXTURES, 'aliccp');
+    const run = join(dir, 'run.json');
+    await writeFile(run, JSON.stringify({
+      columns: { 205: 'categorical', D508: 'numeric' },
+      tasks: [{ name: 'click', kind: 'binary', label: 'click' }, { name: 'conversion', kind: 'binary', label: 'purchase' }],
+      relations: [{ kind: 'cascade', parent: 'click', child: 'conversion' }],
+      split: { train: join(aliccp, 'ali_ccp_train.csv'), validation: join(aliccp, 'ali_ccp_val.csv'), test: join(aliccp, 'ali_ccp_test.csv') },
+      train: { model: 'esmm', 'tower-dims': '8' },
+    }));
+    const { checkpoint, trained } = await trainAndEval(null, ['--config', run]);
+    expect(checkpoint.model.name).toBe('esmm');
+    expect(checkpoint.dataset).toMatchObject({ name: 'table' });
+    expect(checkpoint.model.config).toMatchObject({ ctrTowerDims: [8], cvrTowerDims: [8] });
+    expect(checkpoint.labels).toEqual({ ctr: 'click', ctcvr: 'conversion', cvr: { label: 'conversion', where: 'click' } });
+    expect(Object.keys(trained.test)).toEqual(['ctr', 'cvr', 'ctcvr']);
   }, 180_000);
 
   it.skipIf(!movielensPresent)('rnr --data movielens: rank ← interact, rating ← rating (masked on sampled negatives)', async () => {
