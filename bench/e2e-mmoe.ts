@@ -20,7 +20,6 @@ import { fileURLToPath } from 'node:url';
 import * as mt from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import { e2eWorkload, E2E_CONFIGS, type E2EWorkload } from '../src/cli/commands/bench.js';
-import { ZooModelAdapter, type ZooModel } from '../src/infer/zooModel.js';
 
 const CONFIGS = [...E2E_CONFIGS, 'census-dense', 'paper-small'] as const;
 type Config = (typeof CONFIGS)[number];
@@ -37,20 +36,19 @@ function workload(config: Config): E2EWorkload {
   if (config === 'census-dense') {
     // The census model with dense embedding gradients: its step reads no ids on the host, so it can be captured.
     const w = e2eWorkload('census', BATCH);
-    const cfg = Reflect.get(w.inner, 'config') as Record<string, unknown> & { features: Record<string, unknown> };
-    w.inner.dispose();
+    const cfg = w.model.config as Record<string, unknown> & { features: Record<string, unknown> };
+    w.model.dispose();
     mt.manualSeed(0);
-    const inner = mt.createModel('mmoe', { ...cfg, features: { ...cfg.features, sparse: false } }) as unknown as ZooModel;
-    return { ...w, inner, model: new ZooModelAdapter(inner) };
+    return { ...w, model: mt.createModel('mmoe', { ...cfg, features: { ...cfg.features, sparse: false } }) };
   }
   if (config !== 'paper-small') return e2eWorkload(config, BATCH);
   mt.manualSeed(0);
   const tasks = [{ name: 'a' }, { name: 'b' }];
-  const inner = mt.createModel('mmoe', { ...PAPER_SMALL, tasks }) as unknown as ZooModel;
+  const model = mt.createModel('mmoe', { ...PAPER_SMALL, tasks });
   const coin = (seed: number) => Float32Array.from({ length: BATCH }, (_, i) => ((i * 7 + seed) % 3 === 0 ? 1 : 0));
   const ones = new Float32Array(BATCH).fill(1);
   return {
-    inner, model: new ZooModelAdapter(inner), input: mt.randn([BATCH, PAPER_SMALL.inputDim]), batch: BATCH,
+    model, input: mt.randn([BATCH, PAPER_SMALL.inputDim]), batch: BATCH,
     labels: { a: mt.tensor(coin(1)), b: mt.tensor(coin(2)) }, masks: { a: mt.tensor(ones), b: mt.tensor(ones) },
   };
 }
@@ -96,15 +94,15 @@ async function measure(backend: 'js' | 'native' | 'webgpu', config: Config, step
   const note = (what: string, t: Timing, ratio = true) => { out.push(row(what, config, backend, t, steps)); if (ratio) rates.set(what, BATCH / t.median * 1000); };
   for (const mode of modes) {
     const w = workload(config);
-    const opt = new mt.optim.Adam(w.inner.parameters(), { lr: 1e-3 });
-    const forward = w.inner.forward.bind(w.inner) as (x: unknown) => Record<string, Tensor>;
+    const opt = new mt.optim.Adam(w.model.parameters(), { lr: 1e-3 });
+    const forward = w.model.forward.bind(w.model) as (x: unknown) => Record<string, Tensor>;
     const { tensors, rebuild } = inputTensors(w.input);
     const data = [...tensors, w.labels.a!, w.labels.b!, w.masks.a!, w.masks.b!];
     const k = tensors.length;
     const step = (...ts: Tensor[]): Tensor => {
       opt.zeroGrad();
       const loss = mt.tidy(() => {
-        const losses = w.model.loss(forward(rebuild(ts.slice(0, k))), { labels: { a: ts[k]!, b: ts[k + 1]! }, masks: { a: ts[k + 2]!, b: ts[k + 3]! } });
+        const losses = w.model.taskLosses(forward(rebuild(ts.slice(0, k))), { a: ts[k]!, b: ts[k + 1]! }, { a: ts[k + 2]!, b: ts[k + 3]! });
         const total = mt.add(losses.a!, losses.b!);
         mt.backward(total);
         return total;
@@ -124,14 +122,14 @@ async function measure(backend: 'js' | 'native' | 'webgpu', config: Config, step
     compiledStep?.dispose();
     if (infer) {
       // Every zoo model has predict (MultiTaskModel); the ZooModel interface the workloads are typed with omits it.
-      const predictOf = Reflect.get(w.inner, 'predict') as (x: unknown) => Record<string, Tensor>;
-      const predict = (...ts: Tensor[]) => predictOf.call(w.inner, rebuild(ts));
+      const predictOf = Reflect.get(w.model, 'predict') as (x: unknown) => Record<string, Tensor>;
+      const predict = (...ts: Tensor[]) => predictOf.call(w.model, rebuild(ts));
       const compiledPredict = mode === 'compiled' ? mt.compile(predict, { name: 'predict' }) : null;
       note(`predict ${mode}`, await time(steps * 3, compiledPredict ? 5 : 2,
         () => (compiledPredict ? compiledPredict(...tensors) : mt.tidy(() => predict(...tensors)))));
       compiledPredict?.dispose();
     }
-    w.inner.dispose();
+    w.model.dispose();
     opt.dispose();
     mt.dispose([w.input as Tensor, w.labels, w.masks]);
   }

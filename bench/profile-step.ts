@@ -38,7 +38,7 @@ export async function run(args: string[]): Promise<void> {
     };
   }
   const w = e2eWorkload(wide ? 'wide' : 'census', 1024);
-  const opt = new mt.optim.Adam(w.inner.parameters(), { lr: 1e-3 });
+  const opt = new mt.optim.Adam(w.model.parameters(), { lr: 1e-3 });
   const step = () => e2eStep(w, opt);
   for (let i = 0; i < 2; i++) (await step().data());
   for (const s of stats.values()) { s.ms = 0; s.calls = 0; s.detail.clear(); }

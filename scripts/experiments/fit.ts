@@ -1,9 +1,9 @@
 /**
- * A small, explicit training loop for the experiments whose models the CLI does not train (ESMM, AITM, RnR, and
- * the naive clicked-only CVR baseline): shuffled mini-batches, Adam, the model's own objective (`model.loss`, the
- * paper's loss including its regularization), a validation score after every epoch, early stopping with the best
- * epoch's weights restored. Same shape as src/train's Trainer, which insists on a loss for every output head
- * (ESMM deliberately has none for its CVR head), hence this loop.
+ * A small, explicit training loop for the experiments (ESMM, AITM, RnR, and the naive clicked-only CVR baseline):
+ * shuffled mini-batches, Adam, the model's own objective (`model.loss`, the paper's loss including its
+ * regularization), a validation score after every epoch, early stopping with the best epoch's weights restored.
+ * It predates the Trainer's task → label map (src/train's Trainer now trains ESMM, AITM and RnR as the CLI does);
+ * the published experiment figures were produced with this loop, so it stays until they are re-run on the Trainer.
  */
 import { backward } from '../../src/autograd/backward.js';
 import { manualSeed } from '../../src/tensor/engine.js';

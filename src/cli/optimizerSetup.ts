@@ -6,7 +6,8 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { Adam, AdamW, SGD, Adagrad } from '../optim/index.js';
 import type { OptimizerLike } from '../train/types.js';
-import type { ZooModel } from '../infer/zooModel.js';
+import type { TaskModel } from '../models/task-model.js';
+import { optimizerGroups } from '../train/optimizerGroups.js';
 import { UsageError } from './args.js';
 
 export const OPTIMIZERS = ['adam', 'adamw', 'sgd', 'adagrad'] as const;
@@ -23,19 +24,13 @@ export function parseGroupLrs(values: string[]): Record<string, number> {
   return out;
 }
 
-export function buildOptimizer(name: OptimizerName, model: ZooModel, weightingParams: Tensor[], lr: number, groupLrs: Record<string, number>): OptimizerLike {
-  const roles = model.paramGroups();
-  const groups: { name: string; params: Tensor[] }[] = [
-    { name: 'shared', params: roles.shared },
-    { name: 'gates', params: roles.gates },
-    ...Object.entries(roles.tasks).map(([task, params]) => ({ name: `task:${task}`, params })),
-    { name: 'weighting', params: weightingParams },
-  ].filter((g) => g.params.length > 0);
-  const known = new Set(groups.map((g) => g.name));
-  for (const group of Object.keys(groupLrs)) {
-    if (!known.has(group)) throw new UsageError(`--group-lr: no parameter group '${group}' (this model has: ${[...known].join(', ')})`);
+export function buildOptimizer(name: OptimizerName, model: TaskModel, weightingParams: Tensor[], lr: number, groupLrs: Record<string, number>): OptimizerLike {
+  let specs;
+  try {
+    specs = optimizerGroups(model, { lr, lrs: groupLrs, weightingParams });
+  } catch (error) {
+    throw new UsageError(`--group-lr: ${(error as Error).message.replace(/^optimizerGroups: /, '')}`);
   }
-  const specs = groups.map((g) => ({ name: g.name, params: g.params, lr: groupLrs[g.name] ?? lr }));
   switch (name) {
     case 'adam': return new Adam(specs, { lr });
     case 'adamw': return new AdamW(specs, { lr });

@@ -107,7 +107,8 @@ export function streamBatches(paths: string | string[], schema: FittedSchema, op
     for (const path of files) {
       for await (const { row } of readDecodedRows(path, schema.spec, { onBadRow, report })) {
         for (let k = 0; k < nCat; k++) incoming.cat[k] = schema.vocabularies[k].idOf(row.cat[k]);
-        for (let k = 0; k < nNum; k++) incoming.num[k] = schema.encodeNumeric(k, row.num[k]);
+        // Raw values rounded to float32 first, as readTable stores them, so both paths encode a row identically.
+        for (let k = 0; k < nNum; k++) incoming.num[k] = schema.encodeNumeric(k, Math.fround(row.num[k]));
         for (let t = 0; t < tasks.length; t++) {
           incoming.labels[t][0] = row.label[t];
           incoming.masks[t][0] = row.mask[t];

@@ -5,7 +5,7 @@
  * as the caller chose. Nothing malformed ever becomes a NaN downstream: the only NaN a decoded numeric can hold
  * marks a value the spec declared missing, which the encoder then imputes.
  */
-import { columnDisplayName, resolveFormat, type BadRowPolicy, type ColumnRef, type TableSpec } from './schema.js';
+import { columnDisplayName, labelKind, resolveFormat, type BadRowPolicy, type ColumnRef, type TableSpec } from './schema.js';
 import { planColumns, type ColumnPlan } from './columnPlan.js';
 import { DataFormatError, recordSkip, type ReadReport } from './errors.js';
 import { splitFields } from './fieldSplitter.js';
@@ -53,6 +53,13 @@ export async function* readDecodedRows(path: string, spec: TableSpec, options: R
   const numericMissing = plan.numeric.map((c) => new Set(c.missing ?? []));
   const labelMissing = plan.labels.map((c) => new Set(c.missing ?? []));
   const labelPositive = plan.labels.map((c) => (c.positive ? new Set(c.positive) : null));
+  const labelNegative = plan.labels.map((c) => (c.negative ? new Set(c.negative) : null));
+  const labelBinary = plan.labels.map((c) => labelKind(c) === 'binary');
+  const labelWhere = plan.labels.map((c) => `column ${columnDisplayName(c.column)}, task ${c.task}`);
+  const expectedBinary = plan.labels.map((c) =>
+    c.positive ? `expected ${[...c.positive, ...(c.negative ?? [])].map((v) => JSON.stringify(v)).join(' or ')}` : 'expected 0 or 1');
+  const taskIndex = new Map(plan.labels.map((c, t) => [c.task, t]));
+  const cascades = (spec.relations ?? []).map((r) => ({ parent: taskIndex.get(r.parent)!, child: taskIndex.get(r.child)!, text: `${r.child} ⊂ ${r.parent}` }));
   const row: DecodedRow = {
     cat: new Array<string>(plan.categorical.length).fill(''),
     num: new Float64Array(plan.numeric.length),
@@ -134,12 +141,22 @@ export async function* readDecodedRows(path: string, spec: TableSpec, options: R
       }
       row.mask[t] = 1;
       const positive = labelPositive[t];
+      const negative = labelNegative[t];
       if (positive !== null) {
-        row.label[t] = positive.has(token) ? 1 : 0;
+        if (positive.has(token)) row.label[t] = 1;
+        else if (negative === null || negative.has(token)) row.label[t] = 0;
+        else problem = `${labelWhere[t]}: binary label "${shorten(token)}" is not a declared value (${expectedBinary[t]})`;
       } else {
         const value = token === '' ? Number.NaN : Number(token);
-        if (!Number.isFinite(value)) problem = `label column ${columnDisplayName(plan.labels[t].column)}: "${shorten(token)}" is not a number`;
+        if (!Number.isFinite(value)) problem = `${labelWhere[t]}: label "${shorten(token)}" is not a number`;
+        else if (labelBinary[t] && value !== 0 && value !== 1) problem = `${labelWhere[t]}: binary label "${shorten(token)}" is not 0 or 1`;
         else row.label[t] = value;
+      }
+    }
+    for (let c = 0; c < cascades.length && problem === null; c++) {
+      const { parent, child, text } = cascades[c];
+      if (row.mask[child] === 1 && row.label[child] === 1 && !(row.mask[parent] === 1 && row.label[parent] === 1)) {
+        problem = `cascade ${text} broken: ${labelWhere[child]} is 1 but ${labelWhere[parent]} is ${row.mask[parent] === 1 ? 0 : 'missing'}`;
       }
     }
     if (problem !== null) {

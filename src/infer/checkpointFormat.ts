@@ -9,6 +9,9 @@
  *   mtgrad.tasks      ["income", "never_married"]
  *   mtgrad.schema     FittedSchema.toJSON(): vocabularies and normalisation, so raw rows encode as in training
  *   mtgrad.metrics    any JSON (validation/test metrics, training settings)
+ *   mtgrad.dataset    optional: a JSON dataset spec the command line reloads (`mtgrad eval` needs no --data)
+ *   mtgrad.labels     optional: { task: label | { label, where } } — the dataset label each task is trained and
+ *                     evaluated on
  *
  * A single file keeps the write atomic (temp file + rename) and the weights and their encoding inseparable.
  * This module only reads and validates, so the inference entry can use it without the training code (and, reading
@@ -19,6 +22,8 @@ import { platform } from '../platform/index.js';
 import type { FittedSchemaJSON } from '../data/fittedSchema.js';
 import type { DType } from '../backends/kernels.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { TaskModel } from '../models/task-model.js';
+import { isLabelSources, type LabelSource } from './labelSource.js';
 import { tensor } from '../ops/creation.js';
 import { tidy } from '../tensor/scope.js';
 
@@ -34,6 +39,8 @@ export const META_KEYS = {
   tasks: 'mtgrad.tasks',
   schema: 'mtgrad.schema',
   metrics: 'mtgrad.metrics',
+  dataset: 'mtgrad.dataset',
+  labels: 'mtgrad.labels',
 } as const;
 
 export interface ModelSpec {
@@ -47,6 +54,10 @@ export interface CheckpointMeta {
   tasks: string[];
   schema: FittedSchemaJSON | null;
   metrics: unknown;
+  /** The dataset spec recorded by `mtgrad train` (null when the checkpoint has none). */
+  dataset: Record<string, unknown> | null;
+  /** Task → dataset label source (null: every task reads the label of its own name). */
+  labels: Record<string, LabelSource> | null;
 }
 
 export interface Checkpoint extends CheckpointMeta {
@@ -72,6 +83,20 @@ function parseJsonField(path: string, metadata: Record<string, string>, key: str
   } catch (error) {
     throw new CheckpointError(path, `metadata "${key}" is not valid JSON (${(error as Error).message})`);
   }
+}
+
+function objectField(path: string, metadata: Record<string, string>, key: string): Record<string, unknown> | null {
+  const value = parseJsonField(path, metadata, key, false);
+  if (value === null) return null;
+  if (typeof value !== 'object' || Array.isArray(value)) throw new CheckpointError(path, `metadata "${key}" must be a JSON object`);
+  return value as Record<string, unknown>;
+}
+
+function labelsField(path: string, metadata: Record<string, string>): Record<string, LabelSource> | null {
+  const value = objectField(path, metadata, META_KEYS.labels);
+  if (value === null) return null;
+  if (!isLabelSources(value)) throw new CheckpointError(path, `metadata "${META_KEYS.labels}" must map task names to a label name or { label, where }`);
+  return value;
 }
 
 /** Validates the metadata of a parsed safetensors file as an mtgrad checkpoint. */
@@ -100,6 +125,8 @@ export function checkpointFromFile(path: string, file: SafetensorsFile): Checkpo
     tasks,
     schema: parseJsonField(path, metadata, META_KEYS.schema, false) as FittedSchemaJSON | null,
     metrics: parseJsonField(path, metadata, META_KEYS.metrics, false),
+    dataset: objectField(path, metadata, META_KEYS.dataset),
+    labels: labelsField(path, metadata),
   };
 }
 
@@ -113,11 +140,6 @@ export function parseCheckpoint(bytes: Uint8Array, path = 'checkpoint'): Checkpo
   return checkpointFromFile(path, parseSafetensors(bytes, path));
 }
 
-/** What restoring needs of a model: torch-style state dicts (src/nn's Module has both). */
-export interface StatefulModel {
-  stateDict(): Record<string, Tensor>;
-  loadStateDict(state: Readonly<Record<string, Tensor>>, opts?: { strict?: boolean }): unknown;
-}
 
 const DTYPE_OF: Partial<Record<SafetensorsTensor['dtype'], DType>> = { F32: 'float32', F64: 'float64', I32: 'int32' };
 
@@ -129,7 +151,7 @@ function describeShape(shape: readonly number[]): string {
  * Copies the checkpoint's tensors into the model. Every mismatch is collected first and reported at once by
  * parameter name (missing, unexpected, shape, dtype), so a wrong config is diagnosed in one run.
  */
-export function restoreWeights(checkpoint: Pick<Checkpoint, 'path' | 'tensors'>, model: StatefulModel): void {
+export function restoreWeights(checkpoint: Pick<Checkpoint, 'path' | 'tensors'>, model: Pick<TaskModel, 'stateDict' | 'loadStateDict'>): void {
   const { path, tensors } = checkpoint;
   tidy(() => {
     const own = model.stateDict();

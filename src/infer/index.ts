@@ -15,14 +15,16 @@ import '../ops/index.js';
 import '../autograd/index.js';
 import { init, type BackendName, type BackendOptions } from '../tensor/init.js';
 import { FittedSchema } from '../data/fittedSchema.js';
-import { createModel, type ModelName } from '../models/registry.js';
+import { createModel, isModelName, MODEL_NAMES } from '../models/registry.js';
+import type { TaskModel } from '../models/task-model.js';
+import type { TaskKind } from '../models/tasks.js';
 import { parseCheckpoint, readCheckpoint, restoreWeights, CheckpointError, type Checkpoint } from './checkpointFormat.js';
-import { scoreRows, type OutputKind } from './score.js';
-import { ZooModelAdapter, type ZooModel } from './zooModel.js';
+import { scoreRows, taskKindsOf } from './score.js';
 
 export { readCheckpoint, parseCheckpoint, restoreWeights, CheckpointError, type Checkpoint, type CheckpointMeta, type ModelSpec } from './checkpointFormat.js';
-export { scoreRows, type ScoringModel, type EncodedRows, type Scores, type OutputKind } from './score.js';
-export { ZooModelAdapter, type ZooModel } from './zooModel.js';
+export { scoreRows, taskKindsOf, type EncodedRows, type Scores } from './score.js';
+export type { TaskModel } from '../models/task-model.js';
+export type { TaskKind } from '../models/tasks.js';
 export { mtgradVersion } from './version.js';
 // What a page or app needs beside the predictor: the row encoder, backend start-up and memory accounting.
 export { FittedSchema, type FittedSchemaJSON } from '../data/fittedSchema.js';
@@ -38,7 +40,7 @@ export interface PredictorOptions extends BackendOptions {
 
 export interface Predictor {
   readonly tasks: string[];
-  readonly kinds: Record<string, OutputKind>;
+  readonly kinds: Record<string, TaskKind>;
   /** The backend the model runs on. */
   readonly backend: string;
   readonly checkpoint: Omit<Checkpoint, 'tensors'>;
@@ -49,14 +51,15 @@ export interface Predictor {
 }
 
 /** Rebuilds a checkpoint's model on the current backend and loads its weights. */
-export function modelFromCheckpoint(checkpoint: Checkpoint): ZooModelAdapter {
-  let inner: ZooModel;
+export function modelFromCheckpoint(checkpoint: Checkpoint): TaskModel {
+  const { name, config } = checkpoint.model;
+  if (!isModelName(name)) throw new CheckpointError(checkpoint.path, `unknown model '${name}' (this mtgrad has ${MODEL_NAMES.join(', ')})`);
+  let model: TaskModel;
   try {
-    inner = createModel(checkpoint.model.name as ModelName, checkpoint.model.config) as unknown as ZooModel;
+    model = createModel(name, config);
   } catch (error) {
-    throw new CheckpointError(checkpoint.path, `cannot rebuild model '${checkpoint.model.name}': ${(error as Error).message}`);
+    throw new CheckpointError(checkpoint.path, `cannot rebuild model '${name}': ${(error as Error).message}`);
   }
-  const model = new ZooModelAdapter(inner);
   restoreWeights(checkpoint, model);
   model.eval();
   return model;
@@ -81,19 +84,20 @@ export async function loadPredictor(source: CheckpointSource, options: Predictor
   const started = await init({ backend: options.backend ?? 'auto', gpu: options.gpu });
   const model = modelFromCheckpoint(checkpoint);
   const { tensors: _weights, ...meta } = checkpoint;
-  const kinds = model.taskKinds();
+  const kinds = taskKindsOf(model);
+  const tasks = model.tasks.map((t) => t.name);
   return {
-    tasks: [...model.tasks],
+    tasks,
     kinds,
     backend: started.backend,
     checkpoint: meta,
     async predict(rows) {
       const encoded = schema.encodeObjects(rows);
       const scores = await scoreRows(model, { ...encoded, nCat: schema.nCat, nNum: schema.nNum }, { batchSize: options.batchSize });
-      return Array.from({ length: rows.length }, (_, i) => Object.fromEntries(model.tasks.map((t) => [t, scores.outputs[t][i]])));
+      return Array.from({ length: rows.length }, (_, i) => Object.fromEntries(tasks.map((t) => [t, scores.outputs[t][i]])));
     },
     dispose() {
-      model.inner.dispose();
+      model.dispose();
     },
   };
 }

@@ -6,29 +6,14 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { tidy } from '../tensor/scope.js';
 import { noGrad } from '../autograd/mode.js';
-import { tensor } from '../ops/creation.js';
 import { sigmoid } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
+import { inputFromColumns, type EncodedColumns } from '../models/inputs.js';
+import type { TaskModel } from '../models/task-model.js';
+import type { TaskKind } from '../models/tasks.js';
 
-export type OutputKind = 'binary' | 'regression';
-
-/** What scoring needs of a model. */
-export interface ScoringModel {
-  readonly tasks: readonly string[];
-  forward(inputs: { cat?: Tensor; num?: Tensor }): Record<string, Tensor>;
-  eval(): unknown;
-  train(mode?: boolean): unknown;
-  taskKinds?(): Record<string, OutputKind>;
-  lastGates?(): Record<string, Tensor> | null;
-}
-
-export interface EncodedRows {
-  size: number;
-  nCat: number;
-  nNum: number;
-  cat: Int32Array;
-  num: Float32Array;
-}
+/** Encoded rows (the loaders' typed arrays); the model's input is built from them for its inputSpec. */
+export type EncodedRows = EncodedColumns;
 
 export interface ScoreOptions {
   batchSize?: number;
@@ -43,29 +28,27 @@ export interface Scores {
   gateMeans?: Record<string, number[]>;
 }
 
-export function taskKindsOf(model: ScoringModel): Record<string, OutputKind> {
-  const given = model.taskKinds?.() ?? {};
-  return Object.fromEntries(model.tasks.map((t) => [t, given[t] ?? 'binary']));
+/** Task → kind, in output order. */
+export function taskKindsOf(model: Pick<TaskModel, 'tasks'>): Record<string, TaskKind> {
+  return Object.fromEntries(model.tasks.map((t) => [t.name, t.kind]));
 }
 
-export async function scoreRows(model: ScoringModel, rows: EncodedRows, options: ScoreOptions = {}): Promise<Scores> {
+export async function scoreRows(model: TaskModel, rows: EncodedRows, options: ScoreOptions = {}): Promise<Scores> {
   const batchSize = options.batchSize ?? 4096;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`scoreRows: batchSize must be a positive integer, got ${batchSize}`);
   const kinds = taskKindsOf(model);
-  const outputs: Record<string, Float32Array> = Object.fromEntries(model.tasks.map((t) => [t, new Float32Array(rows.size)]));
+  const tasks = model.tasks.map((t) => t.name);
+  const outputs: Record<string, Float32Array> = Object.fromEntries(tasks.map((t) => [t, new Float32Array(rows.size)]));
   const gateSums = new Map<string, Float64Array>();
-  const wasTraining = (model as { training?: boolean }).training ?? true;
+  const wasTraining = model.training;
   model.eval();
   try {
     for (let start = 0; start < rows.size; start += batchSize) {
       const n = Math.min(batchSize, rows.size - start);
       const batch = tidy(() => noGrad(() => {
-        const inputs: { cat?: Tensor; num?: Tensor } = {};
-        if (rows.nCat > 0) inputs.cat = tensor(rows.cat.subarray(start * rows.nCat, (start + n) * rows.nCat), { dtype: 'int32', shape: [n, rows.nCat] });
-        if (rows.nNum > 0) inputs.num = tensor(rows.num.subarray(start * rows.nNum, (start + n) * rows.nNum), { dtype: 'float32', shape: [n, rows.nNum] });
-        const out = model.forward(inputs);
+        const out = model.forward(inputFromColumns(model.modelName, model.inputSpec, rows, start, n));
         const values: Record<string, Tensor> = {};
-        for (const task of model.tasks) {
+        for (const task of tasks) {
           const o = out[task];
           if (!o) throw new Error(`model produced no output for task '${task}'`);
           if (o.size !== n) throw new Error(`output of task '${task}' has ${o.size} values for a batch of ${n} rows`);
@@ -73,10 +56,10 @@ export async function scoreRows(model: ScoringModel, rows: EncodedRows, options:
         }
         const gates: Record<string, Tensor> = {};
         // Expert gates are [B, experts]; other maps a model may record (MRAN's attention, [B, n, n]) are not utilisation.
-        if (options.gates) for (const [name, g] of Object.entries(model.lastGates?.() ?? {})) if (g.ndim === 2) gates[name] = sum(g, 0);
+        if (options.gates) for (const [name, g] of Object.entries(model.lastGates())) if (g.ndim === 2) gates[name] = sum(g, 0);
         return { values, gates };
       }));
-      for (const task of model.tasks) {
+      for (const task of tasks) {
         outputs[task].set(await batch.values[task].data(), start);
         batch.values[task].dispose();
       }

@@ -33,8 +33,8 @@ import { Linear } from '../nn/linear.js';
 import { MLP } from '../nn/mlp.js';
 import type { FeatureEncoder } from '../nn/feature-encoder.js';
 import { ConfigReader } from './config.js';
-import { buildEncoder, encodeInput, inputConfig, inputWidth, readInput, type InputSpec, type ModelInput } from './inputs.js';
-import { readTasks, type TaskSpec } from './tasks.js';
+import { buildEncoder, encodeInput, inputConfig, inputWidth, readInput, type TabularInput, type TabularInputSpec } from './inputs.js';
+import { readTasks, taskConfig, type TaskSpec } from './tasks.js';
 import { MultiTaskModel, type ModelPlacement, type ParamGroups, type TaskTensors } from './multi-task-model.js';
 
 /** The AIT module: attention over the transferred vector and the task's own tower output. */
@@ -73,13 +73,13 @@ class AitmTask extends Module {
   }
 }
 
-export class AITM extends MultiTaskModel<ModelInput> {
+export class AITM extends MultiTaskModel<TabularInput> {
   readonly modelName = 'aitm';
   readonly config: Readonly<Record<string, unknown>>;
   readonly tasks: readonly TaskSpec[];
   readonly encoder: FeatureEncoder | null;
   readonly perTask: ModuleDict<AitmTask>;
-  private readonly input: InputSpec;
+  readonly inputSpec: TabularInputSpec;
   private readonly alpha: number;
   private readonly stopTransfer: boolean;
 
@@ -87,17 +87,17 @@ export class AITM extends MultiTaskModel<ModelInput> {
     super();
     const r = new ConfigReader('aitm', config);
     const input = readInput(r);
-    const tasks = readTasks(r, { min: 2, types: ['binary'] });
+    const tasks = readTasks(r, { min: 2, kinds: ['binary'] });
     const towerDims = r.intArray('towerDims', [128, 64, 32], { minLength: 1 });
     const headDims = r.intArray('headDims', []);
     const dropout = r.number('dropout', 0, { min: 0, max: 0.99 });
     const calibratorWeight = r.number('calibratorWeight', 0.6, { min: 0 });
     const stopGradientTransfer = r.boolean('stopGradientTransfer', false);
     r.done();
-    this.input = input;
+    this.inputSpec = input;
     this.alpha = calibratorWeight;
     this.stopTransfer = stopGradientTransfer;
-    this.config = { ...inputConfig(input), tasks: tasks.map((t) => ({ ...t })), towerDims, headDims, dropout, calibratorWeight, stopGradientTransfer };
+    this.config = { ...inputConfig(input), tasks: taskConfig(tasks), towerDims, headDims, dropout, calibratorWeight, stopGradientTransfer };
     this.tasks = tasks;
     this.encoder = buildEncoder(input, place);
     if (this.encoder) this.registerModule('encoder', this.encoder);
@@ -105,8 +105,8 @@ export class AITM extends MultiTaskModel<ModelInput> {
     tasks.forEach((t, i) => this.perTask.set(t.name, new AitmTask(inputWidth(input), towerDims, headDims, dropout, i === 0, place)));
   }
 
-  forward(input: ModelInput): TaskTensors {
-    const x = encodeInput('aitm', this.input, this.encoder, input);
+  forward(input: TabularInput): TaskTensors {
+    const x = encodeInput('aitm', this.inputSpec, this.encoder, input);
     const out: TaskTensors = {};
     const gates: TaskTensors = {};
     let prevZ: Tensor | null = null;

@@ -18,7 +18,8 @@
  * loss trains only the CVR tower and the embeddings), taskNames ({ ctr: 'ctr', cvr: 'cvr', ctcvr: 'ctcvr' }: the
  * output keys, also the label keys the loss reads).
  * Outputs: { ctr: a, cvr: b, ctcvr: z }, all logits [B]; predict gives pCTR, pCVR and pCTCVR.
- * Labels for loss: ctr = click, ctcvr = click ∧ conversion, both on every impression (masks optional).
+ * Labels for loss: ctr = click, ctcvr = click ∧ conversion, both on every impression (masks optional). The cvr
+ * task is `supervised: false`: taskLosses returns the paper's two losses only, and training needs no cvr label.
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { stopGradient } from '../autograd/record.js';
@@ -27,8 +28,8 @@ import { logsumexp } from '../ops/reduce.js';
 import { stack } from '../ops/shape.js';
 import type { FeatureEncoder } from '../nn/feature-encoder.js';
 import { ConfigReader, NAME_PATTERN, nestedReader } from './config.js';
-import { buildEncoder, encodeInput, inputConfig, inputWidth, readInput, type InputSpec, type ModelInput } from './inputs.js';
-import { taskLoss, type TaskSpec } from './tasks.js';
+import { buildEncoder, encodeInput, inputConfig, inputWidth, readInput, type TabularInput, type TabularInputSpec } from './inputs.js';
+import type { TaskSpec } from './tasks.js';
 import { Tower } from './blocks.js';
 import { MultiTaskModel, type ModelPlacement, type ParamGroups, type TaskTensors } from './multi-task-model.js';
 
@@ -53,7 +54,7 @@ export function productLogit(a: Tensor, b: Tensor): Tensor {
   return neg(logsumexp(stack([neg(a), neg(b), neg(add(a, b))], 1), 1));
 }
 
-export class ESMM extends MultiTaskModel<ModelInput> {
+export class ESMM extends MultiTaskModel<TabularInput> {
   readonly modelName = 'esmm';
   readonly config: Readonly<Record<string, unknown>>;
   readonly tasks: readonly TaskSpec[];
@@ -61,7 +62,7 @@ export class ESMM extends MultiTaskModel<ModelInput> {
   readonly encoder: FeatureEncoder | null;
   readonly ctrTower: Tower;
   readonly cvrTower: Tower;
-  private readonly input: InputSpec;
+  readonly inputSpec: TabularInputSpec;
   private readonly stopCtr: boolean;
 
   constructor(config: unknown, place: ModelPlacement = {}) {
@@ -74,11 +75,16 @@ export class ESMM extends MultiTaskModel<ModelInput> {
     const stopGradientCtrInCtcvr = r.boolean('stopGradientCtrInCtcvr', false);
     const names = readTaskNames<keyof CascadeNames>(r, { ctr: 'ctr', cvr: 'cvr', ctcvr: 'ctcvr' });
     r.done();
-    this.input = input;
+    this.inputSpec = input;
     this.names = names;
     this.stopCtr = stopGradientCtrInCtcvr;
     this.config = { ...inputConfig(input), ctrTowerDims, cvrTowerDims, towerDropout, stopGradientCtrInCtcvr, taskNames: { ...names } };
-    this.tasks = [names.ctr, names.cvr, names.ctcvr].map((name) => ({ name, type: 'binary' as const, weight: 1 }));
+    // pCVR has no loss of its own (it is learnt through pCTCVR), so it needs no label.
+    this.tasks = [
+      { name: names.ctr, kind: 'binary', weight: 1 },
+      { name: names.cvr, kind: 'binary', weight: 1, supervised: false },
+      { name: names.ctcvr, kind: 'binary', weight: 1 },
+    ];
     this.encoder = buildEncoder(input, place);
     if (this.encoder) this.registerModule('encoder', this.encoder);
     const w = inputWidth(input);
@@ -86,22 +92,12 @@ export class ESMM extends MultiTaskModel<ModelInput> {
     this.cvrTower = this.registerModule('cvrTower', new Tower(w, cvrTowerDims, place, towerDropout));
   }
 
-  forward(input: ModelInput): TaskTensors {
-    const x = encodeInput('esmm', this.input, this.encoder, input);
+  forward(input: TabularInput): TaskTensors {
+    const x = encodeInput('esmm', this.inputSpec, this.encoder, input);
     const a = this.ctrTower.forward(x);
     const b = this.cvrTower.forward(x);
     const z = productLogit(this.stopCtr ? stopGradient(a) : a, b);
     return { [this.names.ctr]: a, [this.names.cvr]: b, [this.names.ctcvr]: z };
-  }
-
-  /** The paper's two losses, CTR and CTCVR, over all impressions; there is deliberately no CVR term. */
-  override taskLosses(outputs: TaskTensors, labels: TaskTensors, masks: TaskTensors = {}): TaskTensors {
-    const out: TaskTensors = {};
-    for (const name of [this.names.ctr, this.names.ctcvr]) {
-      const o = this.outputOf(outputs, name);
-      out[name] = taskLoss({ name, type: 'binary', weight: 1 }, o, this.labelOf(labels, name, o), masks[name]);
-    }
-    return out;
   }
 
   paramGroups(): ParamGroups {

@@ -21,13 +21,13 @@ import { ModuleDict } from '../nn/containers.js';
 import type { FeatureEncoder } from '../nn/feature-encoder.js';
 import { ExpertBank } from '../nn/expert-bank.js';
 import { ConfigReader } from './config.js';
-import { buildEncoder, encodeInput, inputConfig, inputWidth, readInput, type InputSpec, type ModelInput } from './inputs.js';
-import { readTasks, type TaskSpec } from './tasks.js';
+import { buildEncoder, encodeInput, inputConfig, inputWidth, readInput, type TabularInput, type TabularInputSpec } from './inputs.js';
+import { readTasks, taskConfig, type TaskSpec } from './tasks.js';
 import { Gate, Tower, mixExpertsPerTask, readExpertModelKeys, type ExpertModelKeys } from './blocks.js';
 import { MultiTaskModel, type ModelPlacement, type ParamGroups, type TaskTensors } from './multi-task-model.js';
 
 export interface MoeCommon extends ExpertModelKeys {
-  input: InputSpec;
+  input: TabularInputSpec;
   tasks: TaskSpec[];
   numExperts: number;
 }
@@ -44,10 +44,10 @@ export function readMoeCommon(r: ConfigReader): MoeCommon {
 
 export function moeConfigJson(c: MoeCommon): Record<string, unknown> {
   const { input, ...rest } = c;
-  return { ...inputConfig(input), ...rest, tasks: c.tasks.map((t) => ({ ...t })) };
+  return { ...inputConfig(input), ...rest, tasks: taskConfig(c.tasks) };
 }
 
-export class MMoE extends MultiTaskModel<ModelInput> {
+export class MMoE extends MultiTaskModel<TabularInput> {
   readonly modelName: string = 'mmoe';
   readonly config: Readonly<Record<string, unknown>>;
   readonly tasks: readonly TaskSpec[];
@@ -56,6 +56,8 @@ export class MMoE extends MultiTaskModel<ModelInput> {
   readonly gates: ModuleDict<Gate>;
   readonly towers: ModuleDict<Tower>;
   private readonly spec: MoeCommon;
+
+  get inputSpec(): TabularInputSpec { return this.spec.input; }
 
   constructor(config: unknown, place: ModelPlacement = {}) {
     super();
@@ -78,7 +80,7 @@ export class MMoE extends MultiTaskModel<ModelInput> {
     }
   }
 
-  forward(input: ModelInput): TaskTensors {
+  forward(input: TabularInput): TaskTensors {
     const x = encodeInput('mmoe', this.spec.input, this.encoder, input);
     const experts = this.experts.forwardExperts(x);
     const mixes = mixExpertsPerTask(experts, this.tasks.map((t) => this.gates.get(t.name).forward(x)), this.spec.fusedGating);

@@ -38,8 +38,8 @@ import { createParameter } from '../nn/parameter.js';
 import { uniform } from '../nn/init.js';
 import type { FeatureEncoder } from '../nn/feature-encoder.js';
 import { ConfigReader } from './config.js';
-import { buildEncoder, encodeInput, inputConfig, readInput, type InputSpec, type ModelInput } from './inputs.js';
-import { readTasks, type TaskSpec } from './tasks.js';
+import { buildEncoder, encodeInput, inputConfig, readInput, type TabularInput, type TabularInputSpec } from './inputs.js';
+import { readTasks, taskConfig, type TaskSpec } from './tasks.js';
 import { Tower } from './blocks.js';
 import { MultiTaskModel, type ModelPlacement, type ParamGroups, type TaskTensors } from './multi-task-model.js';
 
@@ -62,7 +62,7 @@ export class AttentionBlock extends Module {
   }
 }
 
-export class MRAN extends MultiTaskModel<ModelInput> {
+export class MRAN extends MultiTaskModel<TabularInput> {
   readonly modelName = 'mran';
   readonly config: Readonly<Record<string, unknown>>;
   readonly tasks: readonly TaskSpec[];
@@ -74,7 +74,7 @@ export class MRAN extends MultiTaskModel<ModelInput> {
   readonly taskFeature: AttentionBlock;
   readonly taskTask: AttentionBlock;
   readonly towers: ModuleDict<Tower>;
-  private readonly input: InputSpec;
+  readonly inputSpec: TabularInputSpec;
   private readonly nCat: number;
   private readonly nNum: number;
   private readonly d: number;
@@ -96,10 +96,10 @@ export class MRAN extends MultiTaskModel<ModelInput> {
         if (dim !== tokenDim) r.fail(`features.categorical '${c.name}' dim`, `tokenDim (${tokenDim}): every feature token has width tokenDim`, dim);
       }
     }
-    this.input = input;
+    this.inputSpec = input;
     this.d = tokenDim;
     this.lambda = relationPenalty;
-    this.config = { ...inputConfig(input), tasks: tasks.map((t) => ({ ...t })), tokenDim, towerDims, relationPenalty };
+    this.config = { ...inputConfig(input), tasks: taskConfig(tasks), tokenDim, towerDims, relationPenalty };
     this.tasks = tasks;
     this.nCat = input.kind === 'features' ? input.features.categorical.length : 0;
     this.nNum = input.kind === 'features' ? input.features.numeric.length : input.dim;
@@ -117,8 +117,8 @@ export class MRAN extends MultiTaskModel<ModelInput> {
   }
 
   /** [B, n, d]: categorical embeddings (the encoder's first nCat·d columns) then numeric field tokens. */
-  private featureTokens(input: ModelInput): Tensor {
-    const x = encodeInput('mran', this.input, this.encoder, input);
+  private featureTokens(input: TabularInput): Tensor {
+    const x = encodeInput('mran', this.inputSpec, this.encoder, input);
     const B = x.shape[0], d = this.d;
     const parts: Tensor[] = [];
     if (this.nCat) parts.push(reshape(slice(x, [null, [0, this.nCat * d]]), [B, this.nCat, d]));
@@ -129,7 +129,7 @@ export class MRAN extends MultiTaskModel<ModelInput> {
     return parts.length === 1 ? parts[0] : concat(parts, 1);
   }
 
-  forward(input: ModelInput): TaskTensors {
+  forward(input: TabularInput): TaskTensors {
     const T = this.tasks.length;
     const F = this.featureTokens(input);
     const ff = this.featureFeature;

@@ -1,45 +1,41 @@
 /**
- * What every model of the zoo is: a Module built from a validated JSON config that maps an input batch to one
- * output per task, `{ [task]: [B] }`, and knows its own loss.
+ * The base class of every model of the zoo: a Module built from a validated JSON config that implements the
+ * TaskModel contract (task-model.ts) — forward(input) → { [task]: [B] }, its own per-task losses and
+ * regularization, parameter groups — plus conveniences:
  *
- *  - forward(input): logits (binary tasks) or values (regression), each [B].
- *  - predict(input): the same in no-grad and eval mode, as probabilities (σ of the logits) or values.
- *  - taskLosses(outputs, labels, masks?): one scalar per task (what the MTL toolkit's weighting strategies combine);
- *    regularization(outputs): the model's own extra term (AITM's calibrator, RnR's L2, MRAN's relation penalty) or
- *    null; loss(...) = Σ_k weight_k·L_k + regularization, the paper's objective.
+ *  - predict(input): the outputs in no-grad and eval mode, as probabilities (σ of the logits) or values.
+ *  - loss(outputs, labels, masks?) = Σ_k weight_k·L_k + regularization, the paper's objective (the same sum the
+ *    Trainer differentiates with its default weighting).
  *  - lastGates(): per task [B, experts] gate weights of the last forward (MoE models), attention maps (MRAN), {}
  *    otherwise. They are detached copies owned by the model, valid until the next forward.
- *  - paramGroups(): { shared, tasks: { [task]: [...] }, gates } — every parameter exactly once, ready for
- *    per-task learning rates and gradient routing.
+ *  - checkParamGroups(): that paramGroups() lists every parameter exactly once.
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { fmt } from '../tensor/shape.js';
 import { keep, tidy } from '../tensor/scope.js';
 import { noGrad } from '../autograd/mode.js';
 import { stopGradient } from '../autograd/record.js';
-import { add, mul, sigmoid } from '../ops/elementwise.js';
+import { mul, sigmoid } from '../ops/elementwise.js';
 import { Module } from '../nn/module.js';
 import type { TensorPlacement } from '../nn/parameter.js';
-import { taskLoss, type TaskSpec } from './tasks.js';
+import { isSupervised, taskLoss, type TaskSpec } from './tasks.js';
+import type { InputSpec, ModelInput } from './inputs.js';
+import { sumObjective, weightTaskLosses, type ParamGroups, type TaskModel, type TaskTensors } from './task-model.js';
 
-export interface ParamGroups {
-  shared: Tensor[];
-  tasks: Record<string, Tensor[]>;
-  gates: Tensor[];
-}
-
-export type TaskTensors = Record<string, Tensor>;
+export type { ParamGroups, TaskTensors } from './task-model.js';
 
 /** Where a model creates its tensors (not part of the JSON config: a runtime choice). */
 export type ModelPlacement = TensorPlacement;
 
-export abstract class MultiTaskModel<Input = unknown> extends Module {
+export abstract class MultiTaskModel<Input extends ModelInput = ModelInput> extends Module implements TaskModel<Input> {
   /** The registry name ('mmoe', 'ple', ...). */
   abstract readonly modelName: string;
   /** The config with every default filled in (JSON-able: saved next to checkpoints). */
   abstract readonly config: Readonly<Record<string, unknown>>;
   /** The output heads, in order. */
   abstract readonly tasks: readonly TaskSpec[];
+  /** The input forward takes. */
+  abstract readonly inputSpec: InputSpec;
 
   private recordedGates: TaskTensors = {};
 
@@ -59,7 +55,7 @@ export abstract class MultiTaskModel<Input = unknown> extends Module {
       return tidy(() => noGrad(() => {
         const out = this.forward(input);
         const res: TaskTensors = {};
-        for (const t of this.tasks) res[t.name] = t.type === 'binary' ? sigmoid(out[t.name]) : out[t.name];
+        for (const t of this.tasks) res[t.name] = t.kind === 'binary' ? sigmoid(out[t.name]) : out[t.name];
         return res;
       }));
     } finally {
@@ -67,10 +63,14 @@ export abstract class MultiTaskModel<Input = unknown> extends Module {
     }
   }
 
-  /** One scalar loss per task (masked means where a mask is given). */
+  /** One unweighted scalar loss per supervised task (masked means where a mask is given). */
   taskLosses(outputs: TaskTensors, labels: TaskTensors, masks: TaskTensors = {}): TaskTensors {
     const out: TaskTensors = {};
-    for (const t of this.tasks) out[t.name] = taskLoss(t, this.outputOf(outputs, t.name), this.labelOf(labels, t.name, outputs[t.name]), masks[t.name]);
+    for (const t of this.tasks) {
+      if (!isSupervised(t)) continue;
+      const o = this.outputOf(outputs, t.name);
+      out[t.name] = taskLoss(t, o, this.labelOf(labels, t.name, o), masks[t.name]);
+    }
     return out;
   }
 
@@ -81,18 +81,8 @@ export abstract class MultiTaskModel<Input = unknown> extends Module {
 
   /** The paper's objective: Σ_k weight_k · L_k (+ the model's regularization). */
   loss(outputs: TaskTensors, labels: TaskTensors, masks: TaskTensors = {}): Tensor {
-    const losses = this.taskLosses(outputs, labels, masks);
-    let total: Tensor | null = null;
-    for (const t of this.tasks) {
-      const l = losses[t.name];
-      if (!l) continue;
-      const term = t.weight === 1 ? l : mul(l, t.weight);
-      total = total ? add(total, term) : term;
-    }
-    const reg = this.regularization(outputs, labels, masks);
-    if (reg) total = total ? add(total, reg) : reg;
-    if (!total) throw new Error(`${this.modelName}.loss: no task loss to sum`);
-    return total;
+    const weighted = weightTaskLosses(this.tasks, this.taskLosses(outputs, labels, masks));
+    return sumObjective(this.tasks, weighted, this.regularization(outputs, labels, masks), `${this.modelName}.loss`);
   }
 
   /** Gate weights / attention maps of the last forward (detached copies, valid until the next forward). */

@@ -11,13 +11,13 @@ import { ModuleDict } from '../nn/containers.js';
 import type { FeatureEncoder } from '../nn/feature-encoder.js';
 import { ExpertBank } from '../nn/expert-bank.js';
 import { ConfigReader } from './config.js';
-import { buildEncoder, encodeInput, inputWidth, type ModelInput } from './inputs.js';
+import { buildEncoder, encodeInput, inputWidth, type TabularInput, type TabularInputSpec } from './inputs.js';
 import type { TaskSpec } from './tasks.js';
 import { Gate, Tower, mixExperts } from './blocks.js';
 import { MultiTaskModel, type ModelPlacement, type ParamGroups, type TaskTensors } from './multi-task-model.js';
 import { moeConfigJson, readMoeCommon, type MoeCommon } from './mmoe.js';
 
-export class OMoE extends MultiTaskModel<ModelInput> {
+export class OMoE extends MultiTaskModel<TabularInput> {
   readonly modelName: string = 'omoe';
   readonly config: Readonly<Record<string, unknown>>;
   readonly tasks: readonly TaskSpec[];
@@ -26,6 +26,8 @@ export class OMoE extends MultiTaskModel<ModelInput> {
   readonly gate: Gate;
   readonly towers: ModuleDict<Tower>;
   private readonly spec: MoeCommon;
+
+  get inputSpec(): TabularInputSpec { return this.spec.input; }
 
   constructor(config: unknown, place: ModelPlacement = {}) {
     super();
@@ -45,7 +47,7 @@ export class OMoE extends MultiTaskModel<ModelInput> {
     for (const t of c.tasks) this.towers.set(t.name, new Tower(d, c.towerDims, place, c.towerDropout));
   }
 
-  forward(input: ModelInput): TaskTensors {
+  forward(input: TabularInput): TaskTensors {
     const x = encodeInput('omoe', this.spec.input, this.encoder, input);
     const mix = mixExperts(this.experts.forwardExperts(x), this.gate.forward(x), this.spec.fusedGating);
     const out: TaskTensors = {};

@@ -30,13 +30,13 @@ import { ModuleDict, ModuleList } from '../nn/containers.js';
 import type { FeatureEncoder } from '../nn/feature-encoder.js';
 import { ExpertBank, type ExpertOutputs } from '../nn/expert-bank.js';
 import { ConfigReader } from './config.js';
-import { buildEncoder, encodeInput, inputConfig, inputWidth, readInput, type InputSpec, type ModelInput } from './inputs.js';
-import { readTasks, type TaskSpec } from './tasks.js';
+import { buildEncoder, encodeInput, inputConfig, inputWidth, readInput, type TabularInput, type TabularInputSpec } from './inputs.js';
+import { readTasks, taskConfig, type TaskSpec } from './tasks.js';
 import { Gate, Tower, concatExperts, mixExperts, readExpertModelKeys, type ExpertModelKeys } from './blocks.js';
 import { MultiTaskModel, type ModelPlacement, type ParamGroups, type TaskTensors } from './multi-task-model.js';
 
 interface PleSpec extends ExpertModelKeys {
-  input: InputSpec;
+  input: TabularInputSpec;
   tasks: TaskSpec[];
   levels: number;
   specificExperts: number;
@@ -88,7 +88,7 @@ export class ExtractionLevel extends Module {
   }
 }
 
-export class PLE extends MultiTaskModel<ModelInput> {
+export class PLE extends MultiTaskModel<TabularInput> {
   readonly modelName: string;
   readonly config: Readonly<Record<string, unknown>>;
   readonly tasks: readonly TaskSpec[];
@@ -96,6 +96,8 @@ export class PLE extends MultiTaskModel<ModelInput> {
   readonly levels: ModuleList<ExtractionLevel>;
   readonly towers: ModuleDict<Tower>;
   private readonly spec: PleSpec;
+
+  get inputSpec(): TabularInputSpec { return this.spec.input; }
 
   /** `variant` 'cgc' fixes levels = 1 and does not accept the `levels` key. */
   constructor(config: unknown, place: ModelPlacement = {}, variant: 'ple' | 'cgc' = 'ple') {
@@ -113,7 +115,7 @@ export class PLE extends MultiTaskModel<ModelInput> {
     r.done();
     this.spec = spec;
     const { input, levels, ...rest } = spec;
-    this.config = { ...inputConfig(input), ...(variant === 'ple' ? { levels } : {}), ...rest, tasks: spec.tasks.map((t) => ({ ...t })) };
+    this.config = { ...inputConfig(input), ...(variant === 'ple' ? { levels } : {}), ...rest, tasks: taskConfig(spec.tasks) };
     this.tasks = spec.tasks;
     this.encoder = buildEncoder(input, place);
     if (this.encoder) this.registerModule('encoder', this.encoder);
@@ -127,7 +129,7 @@ export class PLE extends MultiTaskModel<ModelInput> {
     for (const t of spec.tasks) this.towers.set(t.name, new Tower(d, spec.towerDims, place, spec.towerDropout));
   }
 
-  forward(input: ModelInput): TaskTensors {
+  forward(input: TabularInput): TaskTensors {
     const x = encodeInput(this.modelName, this.spec.input, this.encoder, input);
     let taskInputs: Record<string, Tensor> = Object.fromEntries(this.tasks.map((t) => [t.name, x]));
     let sharedInput: Tensor = x;

@@ -29,6 +29,10 @@ export type ModelOf<N extends ModelName> = InstanceType<(typeof CONSTRUCTORS)[N]
 
 export const MODEL_NAMES = Object.keys(CONSTRUCTORS) as readonly ModelName[];
 
+export function isModelName(name: string): name is ModelName {
+  return (MODEL_NAMES as readonly string[]).includes(name);
+}
+
 export function createModel<N extends ModelName>(name: N, config: unknown, place: ModelPlacement = {}): ModelOf<N> {
   const Ctor = (CONSTRUCTORS as Record<string, new (c: unknown, p: ModelPlacement) => unknown>)[name];
   if (!Ctor) throw new Error(`createModel: unknown model '${String(name)}' (expected one of ${MODEL_NAMES.join(', ')})`);

@@ -22,7 +22,6 @@
  * a bias c; ℓ2 acts on the looked-up rows of the batch (the usual minibatch form of MF regularisation) and on W.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { fmt } from '../tensor/shape.js';
 import { add, mul } from '../ops/elementwise.js';
 import { full } from '../ops/creation.js';
 import { mean, sum } from '../ops/reduce.js';
@@ -34,12 +33,11 @@ import { SeededRandom } from '../data/random.js';
 import { ConfigReader } from './config.js';
 import { readTaskNames } from './esmm.js';
 import type { TaskSpec } from './tasks.js';
+import { checkUserItemInput, type InputSpec, type UserItemInput } from './inputs.js';
 import { MultiTaskModel, type ModelPlacement, type ParamGroups, type TaskTensors } from './multi-task-model.js';
 
-export interface RnrInput {
-  user: Tensor;
-  item: Tensor;
-}
+/** Rank-and-Rate's input (the user–item kind of inputs.ts). */
+export type RnrInput = UserItemInput;
 
 export class RankAndRate extends MultiTaskModel<RnrInput> {
   readonly modelName = 'rnr';
@@ -54,6 +52,7 @@ export class RankAndRate extends MultiTaskModel<RnrInput> {
   private readonly ratingActivation: 'none' | 'relu' | 'tanh';
   private readonly l2: number;
   private readonly penalties = new WeakMap<TaskTensors, Tensor>();
+  readonly inputSpec: InputSpec;
 
   constructor(config: unknown, place: ModelPlacement = {}) {
     super();
@@ -74,7 +73,8 @@ export class RankAndRate extends MultiTaskModel<RnrInput> {
     this.names = names;
     this.ratingActivation = ratingActivation;
     this.l2 = l2;
-    this.tasks = [{ name: names.rank, type: 'binary', weight: 1 }, { name: names.rating, type: 'regression', weight: ratingWeight }];
+    this.tasks = [{ name: names.rank, kind: 'binary', weight: 1 }, { name: names.rating, kind: 'regression', weight: ratingWeight }];
+    this.inputSpec = { kind: 'userItem', numUsers, numItems };
     this.users = this.registerModule('users', new Embedding(numUsers, embeddingDim, { ...place, initStd, sparse }));
     this.items = this.registerModule('items', new Embedding(numItems, embeddingDim, { ...place, initStd, sparse }));
     this.itemDeviation = this.registerModule('itemDeviation', new Embedding(numItems, embeddingDim, { ...place, initStd: 0, sparse }));
@@ -83,10 +83,7 @@ export class RankAndRate extends MultiTaskModel<RnrInput> {
   }
 
   forward(input: RnrInput): TaskTensors {
-    const { user, item } = input;
-    if (!user || !item || user.ndim !== 1 || item.ndim !== 1 || user.shape[0] !== item.shape[0]) {
-      throw new Error(`rnr: input must be { user: int32 [B], item: int32 [B] }, got user ${user ? fmt(user.shape) : 'none'} and item ${item ? fmt(item.shape) : 'none'}`);
-    }
+    const { user, item } = checkUserItemInput('rnr', this.inputSpec, input);
     const u = this.users.forward(user);
     const v = this.items.forward(item);
     const dev = this.itemDeviation.forward(item);

@@ -11,13 +11,13 @@ import { ModuleDict } from '../nn/containers.js';
 import type { FeatureEncoder } from '../nn/feature-encoder.js';
 import { MLP } from '../nn/mlp.js';
 import { ConfigReader } from './config.js';
-import { buildEncoder, encodeInput, inputConfig, inputWidth, readInput, type InputSpec, type ModelInput } from './inputs.js';
-import { readTasks, type TaskSpec } from './tasks.js';
+import { buildEncoder, encodeInput, inputConfig, inputWidth, readInput, type TabularInput, type TabularInputSpec } from './inputs.js';
+import { readTasks, taskConfig, type TaskSpec } from './tasks.js';
 import { Tower } from './blocks.js';
 import { MultiTaskModel, type ModelPlacement, type ParamGroups, type TaskTensors } from './multi-task-model.js';
 import { Dropout } from '../nn/dropout.js';
 
-export class SharedBottom extends MultiTaskModel<ModelInput> {
+export class SharedBottom extends MultiTaskModel<TabularInput> {
   readonly modelName = 'sharedBottom';
   readonly config: Readonly<Record<string, unknown>>;
   readonly tasks: readonly TaskSpec[];
@@ -25,7 +25,7 @@ export class SharedBottom extends MultiTaskModel<ModelInput> {
   readonly bottom: MLP;
   readonly bottomDropout: Dropout;
   readonly towers: ModuleDict<Tower>;
-  private readonly input: InputSpec;
+  readonly inputSpec: TabularInputSpec;
 
   constructor(config: unknown, place: ModelPlacement = {}) {
     super();
@@ -37,8 +37,8 @@ export class SharedBottom extends MultiTaskModel<ModelInput> {
     const dropout = r.number('dropout', 0, { min: 0, max: 0.99 });
     const towerDropout = r.number('towerDropout', 0, { min: 0, max: 0.99 });
     r.done();
-    this.input = input;
-    this.config = { ...inputConfig(input), tasks: tasks.map((t) => ({ ...t })), bottomDims, towerDims, dropout, towerDropout };
+    this.inputSpec = input;
+    this.config = { ...inputConfig(input), tasks: taskConfig(tasks), bottomDims, towerDims, dropout, towerDropout };
     this.tasks = tasks;
     this.encoder = buildEncoder(input, place);
     if (this.encoder) this.registerModule('encoder', this.encoder);
@@ -49,8 +49,8 @@ export class SharedBottom extends MultiTaskModel<ModelInput> {
     for (const t of tasks) this.towers.set(t.name, new Tower(bottomDims[bottomDims.length - 1], towerDims, place, towerDropout));
   }
 
-  forward(input: ModelInput): TaskTensors {
-    const h = this.bottomDropout.forward(this.bottom.forward(encodeInput('sharedBottom', this.input, this.encoder, input)));
+  forward(input: TabularInput): TaskTensors {
+    const h = this.bottomDropout.forward(this.bottom.forward(encodeInput('sharedBottom', this.inputSpec, this.encoder, input)));
     const out: TaskTensors = {};
     for (const t of this.tasks) out[t.name] = this.towers.get(t.name).forward(h);
     return out;

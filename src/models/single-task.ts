@@ -12,30 +12,31 @@ import { Module } from '../nn/module.js';
 import { ModuleDict } from '../nn/containers.js';
 import type { FeatureEncoder } from '../nn/feature-encoder.js';
 import { ConfigReader } from './config.js';
-import { buildEncoder, encodeInput, inputConfig, inputWidth, readInput, type InputSpec, type ModelInput } from './inputs.js';
-import { readTasks, type TaskSpec } from './tasks.js';
+import { buildEncoder, encodeInput, inputConfig, inputWidth, readInput, type TabularInput, type TabularInputSpec } from './inputs.js';
+import { readTasks, taskConfig, type TaskSpec } from './tasks.js';
 import { Tower } from './blocks.js';
 import { MultiTaskModel, type ModelPlacement, type ParamGroups, type TaskTensors } from './multi-task-model.js';
 
 class TaskNetwork extends Module {
   readonly encoder: FeatureEncoder | null;
   readonly net: Tower;
-  constructor(readonly input: InputSpec, hidden: readonly number[], dropout: number, place: ModelPlacement) {
+  constructor(readonly input: TabularInputSpec, hidden: readonly number[], dropout: number, place: ModelPlacement) {
     super();
     this.encoder = buildEncoder(input, place);
     if (this.encoder) this.registerModule('encoder', this.encoder);
     this.net = this.registerModule('net', new Tower(inputWidth(input), hidden, place, dropout));
   }
-  forward(input: ModelInput): Tensor {
+  forward(input: TabularInput): Tensor {
     return this.net.forward(encodeInput('singleTask', this.input, this.encoder, input));
   }
 }
 
-export class SingleTask extends MultiTaskModel<ModelInput> {
+export class SingleTask extends MultiTaskModel<TabularInput> {
   readonly modelName = 'singleTask';
   readonly config: Readonly<Record<string, unknown>>;
   readonly tasks: readonly TaskSpec[];
   readonly networks: ModuleDict<TaskNetwork>;
+  readonly inputSpec: TabularInputSpec;
 
   constructor(config: unknown, place: ModelPlacement = {}) {
     super();
@@ -45,13 +46,14 @@ export class SingleTask extends MultiTaskModel<ModelInput> {
     const hiddenDims = r.intArray('hiddenDims', [32, 16]);
     const dropout = r.number('dropout', 0, { min: 0, max: 0.99 });
     r.done();
-    this.config = { ...inputConfig(input), tasks: tasks.map((t) => ({ ...t })), hiddenDims, dropout };
+    this.config = { ...inputConfig(input), tasks: taskConfig(tasks), hiddenDims, dropout };
     this.tasks = tasks;
+    this.inputSpec = input;
     this.networks = this.registerModule('networks', new ModuleDict<TaskNetwork>());
     for (const t of tasks) this.networks.set(t.name, new TaskNetwork(input, hiddenDims, dropout, place));
   }
 
-  forward(input: ModelInput): TaskTensors {
+  forward(input: TabularInput): TaskTensors {
     const out: TaskTensors = {};
     for (const t of this.tasks) out[t.name] = this.networks.get(t.name).forward(input);
     return out;

@@ -8,20 +8,24 @@ import { serializeSafetensors, writeFileAtomic, type SafetensorsTensors } from '
 import type { FittedSchema } from '../data/fittedSchema.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { dispose } from '../tensor/scope.js';
-import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, META_KEYS, type ModelSpec, type StatefulModel } from '../infer/checkpointFormat.js';
+import type { TaskModel } from '../models/task-model.js';
+import type { LabelSource } from '../infer/labelSource.js';
+import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, META_KEYS } from '../infer/checkpointFormat.js';
 import { mtgradVersion } from '../infer/version.js';
 
-export { readCheckpoint, parseCheckpoint, restoreWeights, CheckpointError, type Checkpoint, type CheckpointMeta, type ModelSpec, type StatefulModel } from '../infer/checkpointFormat.js';
+export { readCheckpoint, parseCheckpoint, restoreWeights, CheckpointError, type Checkpoint, type CheckpointMeta, type ModelSpec } from '../infer/checkpointFormat.js';
 
 export interface SaveCheckpointOptions {
-  model: StatefulModel;
-  /** How to rebuild the model: createModel(spec.name, spec.config). */
-  spec: ModelSpec;
-  tasks: readonly string[];
+  /** Saved as its weights plus { name: modelName, config } (what createModel rebuilds) and its task names. */
+  model: TaskModel;
   /** The fitted data schema, so raw rows can be encoded exactly as in training. */
   schema?: FittedSchema | null;
   /** Any JSON: metrics, training settings. */
   metrics?: unknown;
+  /** A JSON dataset spec, so the command line can reload the same data (`mtgrad eval` without --data). */
+  dataset?: Record<string, unknown> | null;
+  /** Task → dataset label, where a task reads a label of another name (the Trainer's `labels` option). */
+  labels?: Readonly<Record<string, LabelSource>> | null;
 }
 
 const SAFETENSORS_DTYPE = { float32: 'F32', float64: 'F64', int32: 'I32' } as const;
@@ -43,9 +47,11 @@ export async function checkpointBytes(options: SaveCheckpointOptions): Promise<B
       [META_KEYS.format]: CHECKPOINT_FORMAT,
       [META_KEYS.formatVersion]: String(CHECKPOINT_FORMAT_VERSION),
       [META_KEYS.version]: mtgradVersion(),
-      [META_KEYS.model]: JSON.stringify(options.spec),
-      [META_KEYS.tasks]: JSON.stringify(options.tasks),
+      [META_KEYS.model]: JSON.stringify({ name: options.model.modelName, config: options.model.config }),
+      [META_KEYS.tasks]: JSON.stringify(options.model.tasks.map((t) => t.name)),
     };
+    if (options.dataset) metadata[META_KEYS.dataset] = JSON.stringify(options.dataset);
+    if (options.labels && Object.keys(options.labels).length > 0) metadata[META_KEYS.labels] = JSON.stringify(options.labels);
     if (options.schema) metadata[META_KEYS.schema] = JSON.stringify(options.schema.toJSON());
     if (options.metrics !== undefined) metadata[META_KEYS.metrics] = JSON.stringify(options.metrics);
     return serializeSafetensors(await weightsOf(state), metadata);

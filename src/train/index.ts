@@ -2,14 +2,18 @@
  * mtgrad's training layer: the Trainer (epochs, validation metrics over whole splits, early stopping, clipping,
  * NaN/Inf guard, gradient-conflict probe), task metrics, and checkpoints.
  */
-export { Trainer, type TrainerOptions, type EvaluationResult } from './trainer.js';
-export type { TrainableModel, TensorBatch, OptimizerLike, LossStrategy, GradientRouting, TaskKind } from './types.js';
+export { Trainer, type TrainerOptions, type EvaluationResult, type StepContext, type StepResult } from './trainer.js';
+export type { TensorBatch, OptimizerLike, LossStrategy, GradientRouting, TaskKind } from './types.js';
+export type { TaskModel } from '../models/task-model.js';
+export { optimizerGroups, type OptimizerGroup } from './optimizerGroups.js';
 export type { TrainerEvent, StartEvent, StepEvent, EpochEvent, EndEvent, GradientProbeEvent, EpochRecord, TrainingHistory, StopReason } from './events.js';
 export { EarlyStopping, type EarlyStoppingOptions } from './earlyStopping.js';
 export { NonFiniteLossError } from './nonFinite.js';
 export { computeTaskMetrics, higherIsBetter, METRICS_BY_KIND, type MetricName, type TaskMetrics, type MetricsByTask } from './taskMetrics.js';
 export { toTensorBatch } from './batchTensors.js';
+export { tableMetrics, labelledTasks } from './tableMetrics.js';
+export { resolveLabel, describeSource, type LabelSource } from '../infer/labelSource.js';
 export {
   saveCheckpoint, checkpointBytes, readCheckpoint, parseCheckpoint, restoreWeights, CheckpointError,
-  type SaveCheckpointOptions, type Checkpoint, type CheckpointMeta, type ModelSpec, type StatefulModel,
+  type SaveCheckpointOptions, type Checkpoint, type CheckpointMeta, type ModelSpec,
 } from './checkpoint.js';

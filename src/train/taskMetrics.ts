@@ -5,7 +5,7 @@
 import { rocAuc } from '../metrics/auc.js';
 import { accuracy, logLoss } from '../metrics/classification.js';
 import { mae, rmse } from '../metrics/regression.js';
-import type { TaskKind } from './types.js';
+import type { TaskKind } from '../models/tasks.js';
 
 export type MetricName = 'auc' | 'logloss' | 'accuracy' | 'rmse' | 'mae';
 export type TaskMetrics = Partial<Record<MetricName, number>> & { count: number };

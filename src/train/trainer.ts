@@ -4,6 +4,16 @@
  * the best weights restored), gradient clipping, a NaN/Inf guard that stops before the optimizer applies a bad
  * step, and a sampled probe of task-gradient conflict on the shared parameters.
  *
+ * It trains any TaskModel (every model of the zoo) on the model's own objective: `step` is one update —
+ * forward → the model's task losses → × each task's `weight` → the weighting strategy's combination (a plain sum
+ * by default) + the model's regularization → backward → probe → clip → optimizer.step — and `fit` runs epochs,
+ * validation and early stopping around it. Tasks without a loss of their own (ESMM's cvr) need no label; the
+ * `labels` option maps a task to the table label it reads, so one label can feed several tasks.
+ *
+ * Hooks for diagnostics: `onEvent` receives start / step / gradient-probe / epoch / end events (events.ts); the
+ * probe's task gradients are those of the unweighted task losses on paramGroups().shared (cosines do not depend on
+ * positive task weights, and a task of weight 0 still has a direction).
+ *
  * Reproducibility: fit() seeds the engine's random stream (dropout) and derives each epoch's shuffle from the seed,
  * so the same seed, data, model initialisation and backend give the same metrics.
  */
@@ -14,28 +24,40 @@ import { add } from '../ops/elementwise.js';
 import { backward } from '../autograd/backward.js';
 import { noGrad } from '../autograd/mode.js';
 import { concat, reshape } from '../ops/shape.js';
-import type { EncodedTable } from '../data/table.js';
+import type { Batch, EncodedTable } from '../data/table.js';
 import { clipGradNorm } from '../optim/clip.js';
 import { scoreRows } from '../infer/score.js';
+import { supervisedTasks, sumObjective, weightTaskLosses, type TaskModel } from '../models/task-model.js';
 import { toTensorBatch } from './batchTensors.js';
 import { EarlyStopping, type EarlyStoppingOptions } from './earlyStopping.js';
 import { gradientConflict } from '../mtl/gradient-conflict.js';
 import { taskGradients } from '../mtl/task-gradients.js';
 import { assertFiniteLosses, NonFiniteLossError } from './nonFinite.js';
-import { computeTaskMetrics, type MetricsByTask } from './taskMetrics.js';
+import type { MetricsByTask } from './taskMetrics.js';
+import { tableMetrics } from './tableMetrics.js';
+import { sourceColumns, type LabelSource } from '../infer/labelSource.js';
 import type { EpochRecord, StopReason, TrainerEvent, TrainingHistory } from './events.js';
-import type { GradientRouting, LossStrategy, OptimizerLike, TaskKind, TrainableModel } from './types.js';
+import type { GradientRouting, LossStrategy, OptimizerLike } from './types.js';
 
 export interface TrainerOptions {
-  model: TrainableModel;
+  model: TaskModel;
   optimizer: OptimizerLike;
-  /** How task losses combine (default: their plain sum). Its own parameters must be in the optimizer. */
+  /**
+   * How the (task-weighted) task losses combine (default: their plain sum, the paper's objective). Its tasks are
+   * the model's supervised tasks; its own parameters must be in the optimizer.
+   */
   weighting?: LossStrategy;
   /**
    * Route task gradients instead of differentiating one combined loss (e.g. keep the CVR loss out of the CTR
    * tower). Exclusive with `weighting`; the model's regularization, if any, reaches every parameter.
    */
   routing?: GradientRouting;
+  /**
+   * Which table label each task reads: { task: label }. Default: the label named like the task. One label may feed
+   * several tasks (e.g. { ctr: 'click', ctcvr: 'conversion' } for ESMM on a click/conversion table); a label may be
+   * restricted to the rows where another is 1 ({ cvr: { label: 'conversion', where: 'click' } }: CVR on clicks).
+   */
+  labels?: Readonly<Record<string, LabelSource>>;
   /** Default 1. */
   epochs?: number;
   /** Stop after this many steps in total, even mid-epoch. */
@@ -58,6 +80,33 @@ export interface TrainerOptions {
   onEvent?: (event: TrainerEvent) => void;
 }
 
+/** Where a step falls in the run: what weighting strategies (DWA, decays) and the probe read. */
+export interface StepContext {
+  /** 1-based global step. */
+  step: number;
+  epoch: number;
+  /** Also take per-task gradients on the shared parameters and return their cosines. */
+  probe?: boolean;
+}
+
+/** What one step did, read back to the host. */
+export interface StepResult {
+  /** The unweighted loss of every supervised task. */
+  losses: Record<string, number>;
+  /** The combined objective that was differentiated (weighted, combined, plus regularization). */
+  total: number;
+  /** The global gradient norm before clipping, when clipping is on. */
+  gradNorm?: number;
+  /** cos(∇L_i, ∇L_j) on the shared parameters over `tasks`, when the step probed. */
+  cosines?: number[][];
+  /** ‖∇L_i‖ on the shared parameters, when the step probed. */
+  norms?: number[];
+  /** The task weights the strategy applied at this step (when it reports them), when the step probed. */
+  weights?: number[];
+  /** The tasks of `losses`, in order. */
+  tasks: string[];
+}
+
 export interface EvaluationResult {
   metrics: MetricsByTask;
   gates: Record<string, number[]> | null;
@@ -69,18 +118,28 @@ function positiveInteger(name: string, value: number): number {
 }
 
 export class Trainer {
-  readonly model: TrainableModel;
+  readonly model: TaskModel;
+  /** Every task of the model, in output order (metrics are reported for those the data has labels for). */
   readonly tasks: string[];
+  /** The tasks with a loss of their own: the ones that need a label and that the weighting combines. */
+  readonly lossTasks: string[];
+  /** Task → the table label it reads (supervised tasks only). */
+  readonly labelOf: Readonly<Record<string, LabelSource>>;
   private readonly options: TrainerOptions;
-  private readonly kinds: Record<string, TaskKind>;
+  private trainableCache: Tensor[] | null = null;
+  private sharedCache: Tensor[] | null = null;
 
   constructor(options: TrainerOptions) {
     this.options = options;
     this.model = options.model;
-    this.tasks = [...options.model.tasks];
-    if (this.tasks.length === 0) throw new Error('Trainer: the model has no tasks');
-    const given = this.model.taskKinds?.() ?? {};
-    this.kinds = Object.fromEntries(this.tasks.map((t) => [t, given[t] ?? 'binary']));
+    this.tasks = options.model.tasks.map((t) => t.name);
+    if (this.tasks.length === 0) throw new Error(`Trainer: the model '${this.model.modelName}' has no tasks`);
+    this.lossTasks = supervisedTasks(options.model.tasks);
+    if (this.lossTasks.length === 0) throw new Error(`Trainer: no task of '${this.model.modelName}' has a loss of its own (tasks: ${this.tasks.join(', ')})`);
+    for (const task of Object.keys(options.labels ?? {})) {
+      if (!this.tasks.includes(task)) throw new Error(`Trainer: labels maps '${task}', which is not a task of '${this.model.modelName}' (tasks: ${this.tasks.join(', ')})`);
+    }
+    this.labelOf = Object.fromEntries(this.lossTasks.map((t) => [t, options.labels?.[t] ?? t]));
     positiveInteger('epochs', options.epochs ?? 1);
     positiveInteger('batchSize', options.batchSize ?? 1024);
     positiveInteger('evalBatchSize', options.evalBatchSize ?? 8192);
@@ -88,40 +147,127 @@ export class Trainer {
     if (options.clipGradNorm !== undefined && !(options.clipGradNorm > 0)) throw new RangeError(`Trainer: clipGradNorm must be > 0, got ${options.clipGradNorm}`);
     const every = options.gradientProbeEvery ?? 0;
     if (!Number.isInteger(every) || every < 0) throw new RangeError(`Trainer: gradientProbeEvery must be a non-negative integer, got ${every}`);
-    if (every > 0 && !this.model.sharedParameters) throw new Error('Trainer: gradientProbeEvery needs a model with sharedParameters()');
     if (options.routing && options.weighting) throw new Error('Trainer: give either a weighting strategy or gradient routing, not both');
   }
 
-  /** Metrics over a whole split (and mean gate weights), with recording off. */
+  /** Metrics over a whole split (and mean gate weights), with recording off, for every task the split has labels for. */
   async evaluate(table: EncodedTable, options: { gates?: boolean } = {}): Promise<EvaluationResult> {
     const scores = await scoreRows(this.model, table, { batchSize: this.options.evalBatchSize ?? 8192, gates: options.gates ?? false });
-    return { metrics: computeTaskMetrics(this.kinds, table.labels, table.masks, scores.outputs), gates: scores.gateMeans ?? null };
+    return { metrics: tableMetrics(this.model, table, scores.outputs, this.options.labels), gates: scores.gateMeans ?? null };
+  }
+
+  private get trainable(): Tensor[] {
+    this.trainableCache ??= [...this.model.parameters(), ...(this.options.weighting?.parameters() ?? [])];
+    return this.trainableCache;
+  }
+
+  /** The shared parameters (the probe's and gradient-based strategies' domain), looked up once. */
+  private get shared(): Tensor[] {
+    this.sharedCache ??= this.model.paramGroups().shared;
+    return this.sharedCache;
+  }
+
+  /**
+   * forward → task losses → × task weights → combine (+ regularization) → backward, inside one tidy: leaves the
+   * gradients in .grad and returns the losses (one small tensor to read back) and, when probing, the per-task
+   * gradients on the shared parameters.
+   */
+  private backwardPass(batch: Batch, at: StepContext): { readout: Tensor; probeGrads: Record<string, Tensor[]> | null } {
+    const { model, shared } = this;
+    return tidy(() => {
+      const tensors = toTensorBatch(batch, model, this.labelOf);
+      const outputs = model.forward(tensors.input);
+      const losses = model.taskLosses(outputs, tensors.labels, tensors.masks);
+      this.checkLosses(losses);
+      const weighted = weightTaskLosses(model.tasks, losses);
+      // Task gradients for the conflict probe are taken before the step's backward (the graph is retained).
+      const probeGrads = at.probe && shared.length > 0 ? taskGradients(losses, shared) : null;
+      const regularization = model.regularization(outputs, tensors.labels, tensors.masks);
+      let total: Tensor;
+      if (this.options.routing) {
+        this.options.routing.backward(regularization ? { ...weighted, __regularization__: regularization } : weighted);
+        total = sumObjective(model.tasks, weighted, regularization, 'Trainer');
+      } else {
+        const { weighting } = this.options;
+        const combined = weighting
+          ? weighting.combine(weighted, { step: at.step, epoch: at.epoch, sharedParams: shared })
+          : sumObjective(model.tasks, weighted, null, 'Trainer');
+        total = regularization ? add(combined, regularization) : combined;
+        backward(total);
+      }
+      // Every task loss (unweighted) and the total in one small tensor: one read-back per step, not T + 1.
+      const readout = noGrad(() => concat([...this.lossTasks.map((t) => reshape(losses[t], [1])), reshape(total, [1])], 0));
+      return { readout, probeGrads };
+    });
+  }
+
+  /**
+   * One training step on a batch: the backward pass above, then the NaN/Inf guard (nothing is applied when a loss
+   * or the gradient norm is not finite), clipping, optimizer.step(), and the gradients zeroed. Public so that a
+   * custom loop (or a test) can drive it; fit() calls it for every batch.
+   */
+  async step(batch: Batch, at: StepContext = { step: 1, epoch: 0 }): Promise<StepResult> {
+    const { optimizer } = this.options;
+    const trainable = this.trainable;
+    const pass = this.backwardPass(batch, at);
+    try {
+      // Host-solved strategies read their K×K numbers asynchronously here and rewrite the shared gradients.
+      if (!this.options.routing) await this.options.weighting?.finishBackward?.();
+      const readout = await pass.readout.data();
+      const losses: Record<string, number> = Object.fromEntries(this.lossTasks.map((t, k) => [t, readout[k]]));
+      assertFiniteLosses(at.step, losses);
+      const total = readout[this.lossTasks.length];
+      if (!Number.isFinite(total)) throw new NonFiniteLossError(at.step, '(combined)', total);
+      const result: StepResult = { losses, total, tasks: [...this.lossTasks] };
+      if (this.options.clipGradNorm !== undefined) {
+        const norm = clipGradNorm(trainable, this.options.clipGradNorm);
+        result.gradNorm = (await norm.data())[0];
+        norm.dispose();
+        if (!Number.isFinite(result.gradNorm)) throw new NonFiniteLossError(at.step, '(combined)', result.gradNorm, 'gradient norm');
+      }
+      optimizer.step();
+      if (pass.probeGrads) {
+        const { cosine, norms } = await gradientConflict(pass.probeGrads);
+        result.cosines = cosine;
+        result.norms = norms;
+        result.weights = (await this.options.weighting?.appliedWeights?.()) ?? undefined;
+      }
+      return result;
+    } finally {
+      dispose(pass);
+      optimizer.zeroGrad();
+      for (const p of trainable) if (p.grad) { p.grad.dispose(); p.grad = null; }
+    }
   }
 
   async fit(train: EncodedTable, validation?: EncodedTable): Promise<TrainingHistory> {
-    const { model, optimizer, weighting } = this;
+    const { model, optimizer } = this.options;
     const epochs = this.options.epochs ?? 1;
     const batchSize = this.options.batchSize ?? 1024;
     const seed = this.options.seed ?? 0;
     const probeEvery = this.options.gradientProbeEvery ?? 0;
     const emit = this.options.onEvent ?? (() => undefined);
     if (train.size === 0) throw new Error('Trainer.fit: the training split is empty');
-    for (const task of this.tasks) if (!train.labels[task]) throw new Error(`Trainer.fit: the training split has no labels for task '${task}'`);
+    for (const [task, source] of Object.entries(this.labelOf)) {
+      const missing = sourceColumns(source).filter((column) => !train.labels[column]);
+      if (missing.length) {
+        throw new Error(`Trainer.fit: the training split has no label '${missing.join("', '")}' for task '${task}' of '${model.modelName}' (labels: ${train.tasks.join(', ') || 'none'}; map tasks to labels with the 'labels' option)`);
+      }
+    }
     const stopper = this.options.earlyStopping ? new EarlyStopping(this.options.earlyStopping) : null;
     if (stopper && !validation) throw new Error('Trainer.fit: early stopping needs a validation split');
-    const restoreBest = stopper !== null && (this.options.restoreBest ?? true) && !!model.stateDict && !!model.loadStateDict;
+    const restoreBest = stopper !== null && (this.options.restoreBest ?? true);
 
     const stepsPerEpoch = Math.ceil(train.size / batchSize);
     const totalSteps = Math.min(epochs * stepsPerEpoch, this.options.maxSteps ?? Infinity);
-    const trainable = [...model.parameters(), ...(weighting?.parameters() ?? [])];
-    // Gradient-based strategies (GradNorm, PCGrad, MGDA) and the probe work on the shared parameters.
-    const shared = model.sharedParameters?.() ?? [];
-    const history: TrainingHistory = { tasks: [...this.tasks], steps: [], epochs: [], gradientCosines: [], stopReason: 'completed', bestEpoch: null, trainSeconds: 0 };
+    // Without shared parameters (independent single-task networks) there is nothing to conflict over.
+    const canProbe = probeEvery > 0 && this.lossTasks.length > 1 && this.shared.length > 0;
+    const history: TrainingHistory = { tasks: [...this.lossTasks], steps: [], epochs: [], gradientCosines: [], stopReason: 'completed', bestEpoch: null, trainSeconds: 0 };
     let best: Record<string, Tensor> | null = null;
 
     manualSeed(seed);
     model.train(true);
-    emit({ type: 'start', tasks: [...this.tasks], epochs, stepsPerEpoch, totalSteps, trainSize: train.size, batchSize });
+    emit({ type: 'start', tasks: [...this.lossTasks], epochs, stepsPerEpoch, totalSteps, trainSize: train.size, batchSize });
 
     let step = 0;
     let samples = 0;
@@ -136,72 +282,24 @@ export class Trainer {
         for (const batch of train.batches({ batchSize, shuffle: true, seed: seed * 1_000_003 + epoch })) {
           const t0 = performance.now();
           step++;
-          // Without shared parameters (independent single-task networks) there is nothing to conflict over.
-          const probe = probeEvery > 0 && shared.length > 0 && (step === 1 || step % probeEvery === 0);
-          const result = tidy(() => {
-            const tensors = toTensorBatch(batch, this.tasks);
-            const outputs = model.forward(tensors.inputs);
-            const losses = model.loss(outputs, tensors);
-            const lossTasks = this.lossTasksOf(losses);
-            // Task gradients for the conflict probe are taken before the step's backward (the graph is retained).
-            const probeGrads = probe ? taskGradients(losses, shared) : null;
-            const regularization = model.regularization?.(outputs, tensors) ?? null;
-            let total: Tensor;
-            if (this.options.routing) {
-              this.options.routing.backward(regularization ? { ...losses, __regularization__: regularization } : losses);
-              total = lossTasks.map((t) => losses[t]).reduce((a, b) => add(a, b));
-              if (regularization) total = add(total, regularization);
-            } else {
-              total = weighting
-                ? weighting.combine(losses, { step, epoch, sharedParams: shared })
-                : lossTasks.map((t) => losses[t]).reduce((a, b) => add(a, b));
-              if (regularization) total = add(total, regularization);
-              backward(total);
-            }
-            // Every task loss and the total in one small tensor: one read-back per step, not T + 1.
-            const readout = noGrad(() => concat([...lossTasks.map((t) => reshape(losses[t], [1])), reshape(total, [1])], 0));
-            return { readout, probeGrads, lossTasks };
-          });
-          let gradNorm: number | undefined;
+          const probe = canProbe && (step === 1 || step % probeEvery === 0);
+          const result = await this.step(batch, { step, epoch, probe });
+          trainMs += performance.now() - t0;
+          samples += batch.size;
+          epochSamples += batch.size;
+          for (const task of result.tasks) lossSums[task] = (lossSums[task] ?? 0) + result.losses[task] * batch.size;
+          history.steps.push({ step, epoch, losses: result.losses, total: result.total });
           // Events go out after the step's tensors are released, so listeners see the steady state.
-          const pending: TrainerEvent[] = [];
-          try {
-            // Host-solved strategies read their K×K numbers asynchronously here and rewrite the shared gradients.
-            if (!this.options.routing) await weighting?.finishBackward?.();
-            const readout = await result.readout.data();
-            const values: Record<string, number> = Object.fromEntries(result.lossTasks.map((t, k) => [t, readout[k]]));
-            assertFiniteLosses(step, values);
-            const total = readout[result.lossTasks.length];
-            if (!Number.isFinite(total)) throw new NonFiniteLossError(step, '(combined)', total);
-            if (this.options.clipGradNorm !== undefined) {
-              const norm = clipGradNorm(trainable, this.options.clipGradNorm);
-              gradNorm = (await norm.data())[0];
-              norm.dispose();
-              if (!Number.isFinite(gradNorm)) throw new NonFiniteLossError(step, '(combined)', gradNorm, 'gradient norm');
-            }
-            optimizer.step();
-            trainMs += performance.now() - t0;
-            samples += batch.size;
-            epochSamples += batch.size;
-            for (const task of result.lossTasks) lossSums[task] = (lossSums[task] ?? 0) + values[task] * batch.size;
-            history.steps.push({ step, epoch, losses: values, total });
-            if (result.probeGrads) {
-              const { cosine: cosines, norms } = await gradientConflict(result.probeGrads);
-              const weights = (await weighting?.appliedWeights?.()) ?? undefined;
-              history.gradientCosines.push({ step, epoch, cosines, norms, weights });
-              pending.push({ type: 'gradient-probe', step, epoch, tasks: [...result.lossTasks], cosines, norms, weights });
-            }
-            pending.push({
-              type: 'step', step, epoch, epochSamples, samples, losses: values, total, gradNorm,
-              samplesPerSecond: samples / Math.max(trainMs / 1000, 1e-9),
-              lrs: optimizer.paramGroups.map((g) => g.lr),
-            });
-          } finally {
-            dispose(result);
-            optimizer.zeroGrad();
-            for (const p of trainable) if (p.grad) { p.grad.dispose(); p.grad = null; }
+          if (result.cosines) {
+            const { cosines, norms, weights } = result;
+            history.gradientCosines.push({ step, epoch, cosines, norms, weights });
+            emit({ type: 'gradient-probe', step, epoch, tasks: [...result.tasks], cosines, norms, weights });
           }
-          for (const event of pending) emit(event);
+          emit({
+            type: 'step', step, epoch, epochSamples, samples, losses: result.losses, total: result.total, gradNorm: result.gradNorm,
+            samplesPerSecond: samples / Math.max(trainMs / 1000, 1e-9),
+            lrs: optimizer.paramGroups.map((g) => g.lr),
+          });
           if (this.options.maxSteps !== undefined && step >= this.options.maxSteps) { reason = 'max-steps'; break; }
         }
         const trainSeconds = (performance.now() - epochStart) / 1000;
@@ -213,7 +311,7 @@ export class Trainer {
           improved = stopper.update(epoch, evaluation.metrics);
           if (improved && restoreBest) {
             dispose(best);
-            best = model.stateDict!();
+            best = model.stateDict();
           }
           if (stopper.shouldStop && reason === 'completed') reason = 'early-stopping';
         }
@@ -229,7 +327,7 @@ export class Trainer {
         history.epochs.push(record);
         emit({ type: 'epoch', ...record });
       }
-      if (best) model.loadStateDict!(best);
+      if (best) model.loadStateDict(best);
     } finally {
       dispose(best);
       model.train(true);
@@ -241,19 +339,11 @@ export class Trainer {
     return history;
   }
 
-  /**
-   * The tasks the model returned a loss for, in task order. A task may have an output but no loss of its own (ESMM's
-   * CVR head is trained only through the CTCVR loss, as in the paper); a loss for an unknown task is an error.
-   */
-  private lossTasksOf(losses: Record<string, Tensor>): string[] {
-    for (const name of Object.keys(losses)) {
-      if (!this.tasks.includes(name)) throw new Error(`model.loss returned a loss for '${name}', which is not one of the tasks (${this.tasks.join(', ')})`);
-    }
-    const present = this.tasks.filter((t) => losses[t]);
-    if (present.length === 0) throw new Error(`model.loss returned no task loss (tasks: ${this.tasks.join(', ')})`);
-    return present;
+  /** The model's taskLosses must cover exactly its supervised tasks. */
+  private checkLosses(losses: Record<string, Tensor>): void {
+    const unknown = Object.keys(losses).filter((name) => !this.lossTasks.includes(name));
+    if (unknown.length) throw new Error(`${this.model.modelName}.taskLosses returned a loss for ${unknown.map((n) => `'${n}'`).join(', ')}, which is not a supervised task (${this.lossTasks.join(', ')})`);
+    const missing = this.lossTasks.filter((t) => !losses[t]);
+    if (missing.length) throw new Error(`${this.model.modelName}.taskLosses returned no loss for ${missing.map((n) => `'${n}'`).join(', ')}`);
   }
-
-  private get optimizer(): OptimizerLike { return this.options.optimizer; }
-  private get weighting(): LossStrategy | undefined { return this.options.weighting; }
 }

@@ -1,43 +1,23 @@
 /**
- * The small interfaces the Trainer works against. They are deliberately narrower than the model zoo's classes, so
- * that anything with a forward and a per-task loss can be trained (and tested) without depending on the zoo.
+ * What the Trainer works with besides the model (which is a TaskModel, src/models/task-model.ts): a batch on the
+ * backend, the optimizer, the loss-combination strategy and gradient routing, each stated structurally so that
+ * the Trainer depends on their shape, not on any one implementation.
  */
 import type { Tensor } from '../tensor/tensor.js';
+import type { ModelInput } from '../models/inputs.js';
 
-/** A batch moved onto the current backend: features for the model, labels and task masks for the loss. */
+/** Re-exported from the models (the one name for a task's kind), for code that imports it from here. */
+export type { TaskKind } from '../models/tasks.js';
+
+/** A batch moved onto the current backend: the model's input, and labels and masks per supervised task. */
 export interface TensorBatch {
   size: number;
-  /** int32 [B, nCat] and float32 [B, nNum]; either may be absent when the data has no such columns. */
-  inputs: { cat?: Tensor; num?: Tensor };
-  /** float32 [B] per task. */
+  /** Built for the model's inputSpec (dense tensor, feature batch or user–item ids). */
+  input: ModelInput;
+  /** float32 [B] per supervised task (read from the table label the task maps to). */
   labels: Record<string, Tensor>;
-  /** float32 [B] per task: 1 where the task's label is defined. */
+  /** float32 [B] per supervised task: 1 where the task's label is defined. */
   masks: Record<string, Tensor>;
-}
-
-/** How a task's output is read: a binary probability (sigmoid of a logit) or a real value (regression). */
-export type TaskKind = 'binary' | 'regression';
-
-export interface TrainableModel {
-  /** Task names, in output order. */
-  readonly tasks: readonly string[];
-  /** Task → logits [B] (or [B, 1]); for regression tasks the prediction itself. */
-  forward(inputs: TensorBatch['inputs']): Record<string, Tensor>;
-  /** Task → scalar loss for this batch (masks applied). */
-  loss(outputs: Record<string, Tensor>, batch: TensorBatch): Record<string, Tensor>;
-  /** The model's own extra loss term (AITM's calibrator, RnR's L2…), added to the combined loss; null for none. */
-  regularization?(outputs: Record<string, Tensor>, batch: TensorBatch): Tensor | null;
-  parameters(): Tensor[];
-  train(mode?: boolean): unknown;
-  eval(): unknown;
-  /** Task kinds; every task is binary when absent. */
-  taskKinds?(): Record<string, TaskKind>;
-  /** Gate weights of the last forward, per gate (usually per task): [B, nExperts] each. */
-  lastGates?(): Record<string, Tensor> | null;
-  /** Parameters shared by several tasks (where task gradients can conflict). */
-  sharedParameters?(): Tensor[];
-  stateDict?(): Record<string, Tensor>;
-  loadStateDict?(state: Readonly<Record<string, Tensor>>, opts?: { strict?: boolean }): unknown;
 }
 
 /** What the Trainer needs of an optimizer (the classes in src/optim fit it). */

@@ -103,7 +103,7 @@ describe('mtgrad command', () => {
   it('fails with one clear line and a non-zero code on bad arguments', async () => {
     const cases: [string[], RegExp, number][] = [
       [['train', '--epochs', 'zero'], /^mtgrad train: --epochs must be an integer >= 1, got 'zero'$/, 2],
-      [['train', '--model', 'transformer'], /^mtgrad train: --model must be one of mmoe, .*got 'transformer'$/, 2],
+      [['train', '--model', 'transformer'], /^mtgrad train: --model must be one of singleTask, sharedBottom, omoe, mmoe, cgc, ple, esmm, aitm, rnr, mran, got 'transformer'$/, 2],
       [['train', '--bogus'], /^mtgrad train: Unknown option '--bogus'.*--help\)$/, 2],
       [['frobnicate'], /^mtgrad: unknown command 'frobnicate'/, 2],
       [['predict', '--checkpoint', join(tmpdir(), 'does-not-exist.safetensors')], /^mtgrad predict: .*does-not-exist\.safetensors/, 1],

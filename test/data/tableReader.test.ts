@@ -116,7 +116,7 @@ describe('readTable', () => {
     expect(report.firstSkipped.map((b) => b.reason)).toEqual([
       'column age: "abc" is not a number',
       'column age: "" is not a number',
-      'label column rating: "four" is not a number',
+      'column rating, task rate: label "four" is not a number',
     ]);
   });
 

@@ -9,7 +9,7 @@ import { manualSeed } from '../../src/index.js';
 import { fitTable } from '../../src/data/tableReader.js';
 import { createModel } from '../../src/models/index.js';
 import { saveCheckpoint } from '../../src/train/index.js';
-import { loadPredictor, ZooModelAdapter, type ZooModel } from '../../src/infer/index.js';
+import { loadPredictor } from '../../src/infer/index.js';
 
 async function writeCheckpoint(dir: string): Promise<string> {
   const csv = join(dir, 'rows.csv');
@@ -21,9 +21,9 @@ async function writeCheckpoint(dir: string): Promise<string> {
   const inner = createModel('sharedBottom', {
     features: { categorical: [{ name: 'colour', vocabularySize: schema.categoricalFeatures[0].vocabularySize }], numeric: [{ name: 'size' }], embeddingDim: 3 },
     tasks: [{ name: 'click' }], bottomDims: [4], towerDims: [2],
-  }) as unknown as ZooModel;
+  });
   const path = join(dir, 'model.safetensors');
-  await saveCheckpoint(path, { model: new ZooModelAdapter(inner), spec: { name: inner.modelName, config: { ...inner.config } }, tasks: ['click'], schema });
+  await saveCheckpoint(path, { model: inner, schema });
   return path;
 }
 

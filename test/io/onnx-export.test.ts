@@ -19,7 +19,6 @@ import { loadCensus, type CensusData } from '../../src/data/census/loadCensus.js
 import { createModel, type ModelName, type MultiTaskModel } from '../../src/models/index.js';
 import { Adam } from '../../src/optim/index.js';
 import { readCheckpoint, restoreWeights, saveCheckpoint } from '../../src/train/checkpoint.js';
-import { ZooModelAdapter } from '../../src/infer/zooModel.js';
 import { run } from '../../src/cli/main.js';
 import { encodeModel } from '../../src/io/onnx/model.js';
 import { exportOnnx, ONNX_EXPORT_MODELS, type OnnxExportDescription } from '../../src/index.js';
@@ -172,7 +171,7 @@ describe.skipIf(!ort)('ONNX export, checked in ONNX Runtime on census rows', () 
     const model: Model = createModel(name, config);
     trainBriefly(key, model, census);
     const checkpointPath = join(dir, `${key}.safetensors`);
-    await saveCheckpoint(checkpointPath, { model: new ZooModelAdapter(model), spec: { name, config: { ...model.config } }, tasks: model.tasks.map((t) => t.name), schema: census.schema });
+    await saveCheckpoint(checkpointPath, { model, schema: census.schema });
     model.dispose();
 
     const out = join(dir, `${key}.onnx`);
@@ -187,7 +186,7 @@ describe.skipIf(!ort)('ONNX export, checked in ONNX Runtime on census rows', () 
     // mtgrad's side: the model rebuilt from the checkpoint, as an app would load it.
     const checkpoint = await readCheckpoint(checkpointPath);
     const loaded: Model = createModel(name, checkpoint.model.config);
-    restoreWeights(checkpoint, new ZooModelAdapter(loaded));
+    restoreWeights(checkpoint, loaded);
     const session = await ort!.InferenceSession.create(await readFile(out));
     expect([...session.inputNames].sort()).toEqual(description.inputs.map((i) => i.name).sort());
     expect([...session.outputNames]).toEqual(loaded.tasks.map((t) => t.name));

@@ -41,7 +41,7 @@ export function makeInput(name: ModelName, B: number, place: { backend?: string;
 export function makeLabels(model: AnyModel, B: number, place: { backend?: string; dtype?: 'float32' | 'float64' } = {}): TaskTensors {
   const labels: TaskTensors = {};
   for (const t of model.tasks) {
-    const v = Float64Array.from({ length: B }, (_, i) => (t.type === 'binary' ? (i * 37 + t.name.length) % 3 === 0 ? 1 : 0 : Math.sin(i + t.name.length)));
+    const v = Float64Array.from({ length: B }, (_, i) => (t.kind === 'binary' ? (i * 37 + t.name.length) % 3 === 0 ? 1 : 0 : Math.sin(i + t.name.length)));
     labels[t.name] = mt.tensor(v, { shape: [B], backend: place.backend, dtype: place.dtype ?? 'float32' });
   }
   return labels;

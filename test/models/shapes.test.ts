@@ -38,7 +38,7 @@ describe.each(availableBackends)('models on %s', (backend) => {
       expect(r.out[t.name].shape).toEqual([B]);
       const p = await r.pred[t.name].data();
       expect(p.every((v) => Number.isFinite(v))).toBe(true);
-      if (t.type === 'binary') expect(p.every((v) => v >= 0 && v <= 1)).toBe(true);
+      if (t.kind === 'binary') expect(p.every((v) => v >= 0 && v <= 1)).toBe(true);
     }
     expect(r.loss.shape).toEqual([]);
     expect(Number.isFinite((await r.loss.data())[0])).toBe(true);
@@ -85,7 +85,7 @@ describe('lastGates lifetime', () => {
     const model = makeModel('mmoe', { inputDim: undefined, features: { categorical: [{ name: 'c', vocabularySize: 4, dim: 3 }], numeric: [{ name: 'x' }] } });
     const out = mt.tidy(() => model.forward({ cat: mt.tensor(Int32Array.from([1, 3, 0]), { shape: [3, 1] }), num: mt.randn([3, 1]) }));
     expect(out.a.shape).toEqual([3]);
-    expect(() => model.forward(mt.randn([3, 4]))).toThrow(/pass a FeatureBatch/);
-    expect(() => makeModel('mmoe').forward(mt.randn([3, 5]))).toThrow(/input must be \[B, 6\], got \[3, 5\]/);
+    expect(() => model.forward(mt.randn([3, 4]))).toThrow(/expects a features input .*got a dense tensor/);
+    expect(() => makeModel('mmoe').forward(mt.randn([3, 5]))).toThrow(/mmoe: expects a dense input \(float \[B, 6\]\), got a tensor \[3,5\]/);
   });
 });

@@ -28,7 +28,7 @@ async function saved(dir: string, hidden = 8) {
   const path = join(dir, 'model.safetensors');
   const schema = await tinySchema(dir);
   await saveCheckpoint(path, {
-    model, spec: { name: 'tiny', config: { hidden } }, tasks: model.tasks, schema, metrics: { test: { a: { auc: 0.75 } } },
+    model, schema, metrics: { test: { a: { auc: 0.75 } } }, dataset: { name: 'rows', limit: 3 }, labels: { b: 'y' },
   });
   return { model, path, schema };
 }
@@ -39,8 +39,10 @@ describe('checkpoints', () => {
     const { model, path, schema } = await saved(dir);
     expect((await readdir(dir)).sort()).toEqual(['model.safetensors', 'rows.csv']);
     const checkpoint = await readCheckpoint(path);
-    expect(checkpoint.model).toEqual({ name: 'tiny', config: { hidden: 8 } });
+    expect(checkpoint.model).toEqual({ name: 'tiny', config: { inputs: 4, hidden: 8 } });
     expect(checkpoint.tasks).toEqual(['a', 'b']);
+    expect(checkpoint.dataset).toEqual({ name: 'rows', limit: 3 });
+    expect(checkpoint.labels).toEqual({ b: 'y' });
     expect(checkpoint.mtgradVersion).toMatch(/^\d+\.\d+\.\d+/);
     expect(checkpoint.metrics).toEqual({ test: { a: { auc: 0.75 } } });
     expect(FittedSchema.fromJSON(checkpoint.schema!).toJSON()).toEqual(schema.toJSON());

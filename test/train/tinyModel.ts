@@ -1,21 +1,28 @@
 /** A two-task model and a dataset small enough for unit tests: a shared ReLU layer and one logistic head per task. */
-import { Module, Linear } from '../../src/nn/index.js';
-import { bceWithLogits } from '../../src/ops/loss.js';
+import { Linear } from '../../src/nn/index.js';
 import { mul, reshape } from '../../src/ops/index.js';
 import { EncodedTable } from '../../src/data/table.js';
 import { SeededRandom } from '../../src/data/random.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import type { TensorBatch, TrainableModel } from '../../src/train/index.js';
+import { encodeInput, MultiTaskModel, type ParamGroups, type TabularInput, type TabularInputSpec, type TaskSpec, type TaskTensors } from '../../src/models/index.js';
 
-export class TinyTwoTask extends Module implements TrainableModel {
-  readonly tasks = ['a', 'b'] as const;
+
+/** A TaskModel of its own (not from the zoo): dense input [B, inputs], tasks a and b with optional weights. */
+export class TinyTwoTask extends MultiTaskModel<TabularInput> {
+  readonly modelName = 'tiny';
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly tasks: readonly TaskSpec[];
+  readonly inputSpec: TabularInputSpec;
   readonly bottom: Linear;
   readonly heads: Record<string, Linear>;
   /** Multiplies task b's logits: a huge value makes its loss overflow (for the NaN/Inf test). */
   scaleB = 1;
 
-  constructor(inputs: number, hidden = 8) {
+  constructor(inputs: number, hidden = 8, weights: { a?: number; b?: number } = {}) {
     super();
+    this.config = { inputs, hidden };
+    this.inputSpec = { kind: 'dense', dim: inputs };
+    this.tasks = [{ name: 'a', kind: 'binary', weight: weights.a ?? 1 }, { name: 'b', kind: 'binary', weight: weights.b ?? 1 }];
     this.bottom = this.registerModule('bottom', new Linear(inputs, hidden, { activation: 'relu' }));
     this.heads = {
       a: this.registerModule('head_a', new Linear(hidden, 1)),
@@ -23,19 +30,21 @@ export class TinyTwoTask extends Module implements TrainableModel {
     };
   }
 
-  forward(inputs: TensorBatch['inputs']): Record<string, Tensor> {
-    const h = this.bottom.forward(inputs.num!);
-    const n = inputs.num!.shape[0];
+  forward(input: TabularInput): TaskTensors {
+    const x = encodeInput('tiny', this.inputSpec, null, input);
+    const h = this.bottom.forward(x);
+    const n = x.shape[0];
     return {
       a: reshape(this.heads.a.forward(h), [n]),
       b: mul(reshape(this.heads.b.forward(h), [n]), this.scaleB),
     };
   }
 
-  loss(outputs: Record<string, Tensor>, batch: TensorBatch): Record<string, Tensor> {
-    return Object.fromEntries(this.tasks.map((t) => [t, bceWithLogits(outputs[t], batch.labels[t], { mask: batch.masks[t] })]));
+  paramGroups(): ParamGroups {
+    return { shared: this.bottom.parameters(), tasks: { a: this.heads.a.parameters(), b: this.heads.b.parameters() }, gates: [] };
   }
 
+  /** The shared layer's parameters (what the conflict probe and the strategies work on). */
   sharedParameters(): Tensor[] { return this.bottom.parameters(); }
 }
 

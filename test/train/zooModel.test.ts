@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { manualSeed, memory } from '../../src/index.js';
 import { createModel } from '../../src/models/index.js';
 import { Adam } from '../../src/optim/index.js';
-import { ZooModelAdapter, type ZooModel } from '../../src/infer/index.js';
 import { Trainer } from '../../src/train/index.js';
 import { tinyTable } from './tinyModel.js';
 
@@ -15,8 +14,8 @@ function mmoe(seed: number) {
     features: { numeric: [0, 1, 2, 3].map((k) => ({ name: `x${k}` })) },
     tasks: [{ name: 'a' }, { name: 'b' }],
     numExperts: 4, expertDims: [8], towerDims: [4],
-  }) as unknown as ZooModel;
-  const model = new ZooModelAdapter(inner);
+  });
+  const model = inner;
   return { inner, model, optimizer: new Adam(inner.parameters(), { lr: 0.02 }) };
 }
 

@@ -15,7 +15,8 @@ import { matmul } from '../../ops/linalg.js';
 import { backward } from '../../autograd/backward.js';
 import { createModel } from '../../models/registry.js';
 import { Adam } from '../../optim/adam.js';
-import { ZooModelAdapter, type ZooModel } from '../../infer/zooModel.js';
+import type { TaskModel } from '../../models/task-model.js';
+import type { TabularInput } from '../../models/inputs.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Flags, parseCommand, UsageError, type CommandSpec } from '../args.js';
 import { formatRate, renderTable } from '../format.js';
@@ -94,9 +95,8 @@ type E2EConfig = (typeof E2E_CONFIGS)[number];
 
 /** What an end-to-end measurement trains: the model, a fixed random batch (labels and masks), ready to step. */
 export interface E2EWorkload {
-  inner: ZooModel;
-  model: ZooModelAdapter;
-  input: unknown;
+  model: TaskModel<TabularInput>;
+  input: TabularInput;
   labels: Record<string, Tensor>;
   masks: Record<string, Tensor>;
   batch: number;
@@ -110,7 +110,7 @@ export interface E2EWorkload {
 export function e2eWorkload(config: E2EConfig, batch: number): E2EWorkload {
   manualSeed(0);
   const tasks = [{ name: 'a' }, { name: 'b' }];
-  const inner = (config === 'census'
+  const model = config === 'census'
     ? createModel('mmoe', {
       features: {
         categorical: CENSUS_VOCABULARIES.map((v, i) => ({ name: `c${i}`, vocabularySize: v })),
@@ -119,11 +119,11 @@ export function e2eWorkload(config: E2EConfig, batch: number): E2EWorkload {
       },
       tasks, numExperts: DEFAULT_SIZES.experts, expertDims: [...DEFAULT_SIZES.expertDims], towerDims: [...DEFAULT_SIZES.towerDims],
     })
-    : createModel('mmoe', { inputDim: 512, tasks, numExperts: 8, expertDims: [256], towerDims: [64] })) as unknown as ZooModel;
+    : createModel('mmoe', { inputDim: 512, tasks, numExperts: 8, expertDims: [256], towerDims: [64] });
   // Random inputs and labels: the throughput does not depend on the values.
   const rng = new SeededRandom(0);
   const coin = () => Float32Array.from({ length: batch }, () => rng.nextInt(2));
-  let input: unknown;
+  let input: TabularInput;
   if (config === 'census') {
     const ids = new Int32Array(batch * CENSUS_VOCABULARIES.length);
     for (let i = 0; i < ids.length; i++) ids[i] = rng.nextInt(CENSUS_VOCABULARIES[i % CENSUS_VOCABULARIES.length]);
@@ -133,17 +133,16 @@ export function e2eWorkload(config: E2EConfig, batch: number): E2EWorkload {
   }
   const ones = new Float32Array(batch).fill(1);
   return {
-    inner, model: new ZooModelAdapter(inner), input, batch,
+    model, input, batch,
     labels: { a: tensor(coin()), b: tensor(coin()) }, masks: { a: tensor(ones), b: tensor(ones) },
   };
 }
 
 /** One training step (forward, backward, then the optimizer), returning the total loss (to read back and dispose). */
 export function e2eStep(w: E2EWorkload, optimizer: { step(): void; zeroGrad(): void }): Tensor {
-  const forward = w.inner.forward.bind(w.inner) as (x: unknown) => Record<string, Tensor>;
   optimizer.zeroGrad();
   const loss = tidy(() => {
-    const losses = w.model.loss(forward(w.input), { labels: w.labels, masks: w.masks });
+    const losses = w.model.taskLosses(w.model.forward(w.input), w.labels, w.masks);
     const total = add(losses.a, losses.b);
     backward(total);
     return total;
@@ -155,9 +154,9 @@ export function e2eStep(w: E2EWorkload, optimizer: { step(): void; zeroGrad(): v
 /** MMoE training steps per second × batch. */
 async function endToEnd(config: E2EConfig, seconds: number, batch: number): Promise<number> {
   const w = e2eWorkload(config, batch);
-  const optimizer = new Adam(w.inner.parameters(), { lr: 1e-3 });
+  const optimizer = new Adam(w.model.parameters(), { lr: 1e-3 });
   const stepSeconds = await timeIt(seconds, () => readAndDispose(e2eStep(w, optimizer)));
-  w.inner.dispose();
+  w.model.dispose();
   optimizer.dispose();
   dispose([w.input, w.labels, w.masks]);
   return batch / stepSeconds;

@@ -79,7 +79,8 @@ export function censusSpec(group: CensusGroup, minFrequency = 1): TableSpec {
     columns.push(numeric.has(name) ? { column: name, role: 'numeric' } : { column: name, role: 'categorical' });
   }
   if (group === 1) {
-    columns.push({ column: 'income_50k', role: 'label', task: 'income', positive: ['50000+.'] });
+    // Both values are declared, so any other token in the income column is a bad row, not a silent 0.
+    columns.push({ column: 'income_50k', role: 'label', task: 'income', positive: ['50000+.'], negative: ['- 50000.'] });
   } else {
     columns.push({ column: 'education', role: 'label', task: 'education', positive: [...EDUCATION_AT_LEAST_ASSOCIATE] });
   }

@@ -156,7 +156,7 @@ export function exportOnnx(source: ExportSource, options: { producerVersion?: st
   for (const t of tasks) {
     const v = raw[t.name];
     if (!v) throw new Error(`ONNX export: the ${name} lowering produced no output for task '${t.name}'`);
-    const binary = t.type === 'binary';
+    const binary = t.kind === 'binary';
     const description = binary ? `P(${t.name}) = σ(logit), as predict() returns` : `the predicted value of ${t.name}`;
     g.output(binary ? g.op('Sigmoid', [v]) : v, { name: t.name, dtype: 'float32', dims: ['batch'], doc: description });
     outputs.push({ name: t.name, task: t.name, kind: binary ? 'probability' : 'value', dtype: 'float32', shape: ['batch'], description });

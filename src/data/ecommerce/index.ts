@@ -1,0 +1,9 @@
+export { aliCcpSpec, loadAliCcp, ALI_CCP_SPARSE_FIELDS, ALI_CCP_DENSE_FIELDS, type LoadAliCcpOptions } from './aliCcp.js';
+export {
+  aliExpressSpec,
+  aliExpressCountryDir,
+  loadAliExpress,
+  ALIEXPRESS_COUNTRIES,
+  type AliExpressCountry,
+  type LoadAliExpressOptions,
+} from './aliExpress.js';
