@@ -3,7 +3,8 @@
  * go — an 8×8 add measured layer by layer, from the public API down to the bare kernel:
  *   api+grad   mt.add on inputs that require grad (records a tape node), then dispose
  *   api        mt.add(a, b), then dispose (op checks, Tensor, engine tracking, scope bookkeeping)
- *   backend    backend.binary(...) + backend.dispose (the kernel interface: the backend's checks, allocation)
+ *   backend    backend.binary(...) + backend.dispose (the kernel interface as the engine registers it: the
+ *              validating layer's checks, then the backend's allocation and kernel)
  *   addon      addon.binary into a preallocated output (native only: one N-API crossing + the kernel)
  *   compiled   one op of a compiled chain of 10 adds, replayed (mt.compile; per op)
  * plus 8×8 matmul through the API. Times are per op, median of 5 rounds of n ops each; the machine's load
@@ -13,7 +14,8 @@ import { loadavg } from 'node:os';
 import * as mt from '../src/index.js';
 import { engine } from '../src/tensor/engine.js';
 import { NativeBackend } from '../src/backends/native/backend.js';
-import { BINARY_CODES } from '../src/backends/native/opcodes.js';
+import { opCodes } from '../src/backends/native/addon.js';
+import type { BinaryOp } from '../src/backends/kernels.js';
 
 function arg(args: string[], name: string, dflt: string): string {
   const i = args.indexOf(`--${name}`);
@@ -45,9 +47,12 @@ async function measure(backend: 'js' | 'native', n: number): Promise<string[]> {
   const be = engine.backendOf(a.storage);
   const shape = [8, 8];
   show('8×8 add, backend.binary + dispose', perOp(n, () => { be.dispose(be.binary('add', a.storage, b.storage, shape, shape, shape)); }));
-  if (be instanceof NativeBackend) {
-    const ad = be.dataOf(a.storage) as Float32Array, bd = be.dataOf(b.storage) as Float32Array, out = new Float32Array(64);
-    show('8×8 add, addon.binary (N-API + kernel)', perOp(n, () => { be.addon.binary(BINARY_CODES.add, ad, bd, out, shape, shape, shape); }));
+  // The engine registers backends behind the validating layer; the bare addon call needs the raw backend.
+  const raw = 'inner' in be ? (be as { inner: unknown }).inner : be;
+  if (raw instanceof NativeBackend) {
+    const ad = raw.dataOf(a.storage) as Float32Array, bd = raw.dataOf(b.storage) as Float32Array, out = new Float32Array(64);
+    const add = opCodes<BinaryOp>(raw.addon.opNames.binary).add; // the addon's own code for 'add'
+    show('8×8 add, addon.binary (N-API + kernel)', perOp(n, () => { raw.addon.binary(add, ad, bd, out, shape, shape, shape); }));
   }
   const chain = mt.compile((x: mt.Tensor, y: mt.Tensor) => {
     let z = mt.add(x, y);

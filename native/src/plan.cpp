@@ -1,16 +1,20 @@
 // runPlan(buffers, code): executes a captured step (src/compile/native-plan.ts) in one addon call. `buffers` is an
 // array of typed arrays (the arena of temporaries, constants, parameters and state, inputs, outputs); `code` a
 // Float64Array of instructions, each an opcode followed by its fields, where a buffer operand is two fields
-// (buffer index, byte offset; index -1: none). The TypeScript side checked every shape and size once, at capture,
-// exactly as the per-kernel bindings would; what can change per replay (gather/scatter indices read from inputs)
-// is checked here. Kernels are the ones the per-kernel bindings call, so results are bit-identical to eager.
+// (buffer index, byte offset; index -1: none). Every shape and size was checked once, at capture, by the validating
+// layer every kernel call goes through (src/backends/checked.ts); op, activation and distribution codes are the
+// addon's own (opNames, and planNames below), so TypeScript keeps no table of them; what can change per replay
+// (gather/scatter indices read from inputs) is checked here. Kernels are the ones the per-kernel bindings call, so
+// results are bit-identical to eager.
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "bindings.h"
 #include "gemm/gemm.h"
+#include "kernel_table.h"
 #include "napi_util.h"
+#include "op_names.h"
 #include "ops.h"
 
 namespace mtgrad {
@@ -49,8 +53,8 @@ struct Reader {
 };
 
 // int32 comparisons and minimum/maximum with broadcasting (the native backend serves int32 binary ops with the js
-// kernels; these are the exact ones: results 1/0 or an operand, so both agree bit for bit). Codes: BINARY_CODES.
-enum I32Op : int { I_MIN = 5, I_MAX = 6, I_EQ = 8, I_NE = 9, I_LT = 10, I_LE = 11, I_GT = 12, I_GE = 13 };
+// kernels; these are the exact ones: results 1/0 or an operand, so both agree bit for bit). `op` is a BinaryOp
+// code (kernel_table.h), which the TypeScript side derives from opNames.binary like every other binary code.
 void compare_i32(int op, const int32_t* a, const int32_t* b, int32_t* y, const std::vector<long>& as,
                  const std::vector<long>& bs, const std::vector<long>& os) {
   const size_t nd = os.size();
@@ -66,14 +70,15 @@ void compare_i32(int op, const int32_t* a, const int32_t* b, int32_t* y, const s
     const int32_t x = a[ia], z = b[ib];
     int32_t r = 0;
     switch (op) {
-      case I_MIN: r = x < z ? x : z; break;
-      case I_MAX: r = x > z ? x : z; break;
-      case I_EQ: r = x == z; break;
-      case I_NE: r = x != z; break;
-      case I_LT: r = x < z; break;
-      case I_LE: r = x <= z; break;
-      case I_GT: r = x > z; break;
-      default: r = x >= z; break;
+      case B_MINIMUM: r = x < z ? x : z; break;
+      case B_MAXIMUM: r = x > z ? x : z; break;
+      case B_EQ: r = x == z; break;
+      case B_NE: r = x != z; break;
+      case B_LT: r = x < z; break;
+      case B_LE: r = x <= z; break;
+      case B_GT: r = x > z; break;
+      case B_GE: r = x >= z; break;
+      default: break;  // unreachable: checked before the loop
     }
     y[i] = r;
     for (size_t d = nd; d-- > 0;) {  // odometer over the output index, moving both input offsets
@@ -281,6 +286,8 @@ void run_plan_binding(const Napi::CallbackInfo& info) {
         int32_t* y = r.ptr<int32_t>();
         long nd = r.i();
         auto as = r.longs(nd), bs = r.longs(nd), os = r.longs(nd);
+        if (code_ != B_MINIMUM && code_ != B_MAXIMUM && (code_ < B_EQ || code_ > B_GE))
+          throw_range(env, "runPlan: binary op code " + std::to_string(code_) + " has no exact int32 form");
         compare_i32(code_, a, b, y, as, bs, os);
         break;
       }
@@ -292,8 +299,24 @@ void run_plan_binding(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+namespace {
+template <size_t N>
+Napi::Array plan_names_array(Napi::Env env, const char* const (&names)[N]) {
+  Napi::Array a = Napi::Array::New(env, N);
+  for (size_t i = 0; i < N; ++i) a.Set(static_cast<uint32_t>(i), names[i]);
+  return a;
+}
+}  // namespace
+
 void register_plan(Napi::Env env, Napi::Object exports) {
   exports.Set("runPlan", Napi::Function::New(env, run_plan_binding, "runPlan"));
+  // The names behind the plan's numeric activation (sgemm epilogue) and distribution (random) fields, in code order
+  // (op_names.h): the per-kernel bindings match these by name, the plan by code, so the TypeScript lowering derives
+  // its codes from this list rather than keeping its own table.
+  Napi::Object names = Napi::Object::New(env);
+  names.Set("activation", plan_names_array(env, ACTIVATION_NAMES));
+  names.Set("dist", plan_names_array(env, DIST_NAMES));
+  exports.Set("planNames", names);
 }
 
 }  // namespace mtgrad

@@ -1,27 +1,55 @@
 /**
  * The native backend's executor for a captured program: the whole step in ONE addon call (native/src/plan.cpp),
- * a flat instruction list calling the C++ kernels directly. Built once per program: every argument is checked and
- * lowered here (strides of copies, broadcast shapes, mixture strides) with the native backend's own helpers, in
- * exactly the cases where NativeBackend would call the addon — any other case (a kernel the js fallback serves,
+ * a flat instruction list calling the C++ kernels directly. Built once per program: every argument was checked by
+ * the validating layer (backends/checked.ts) when the step was captured, and is lowered here (strides of copies,
+ * broadcast shapes, mixture strides) with the views NativeBackend itself uses (backends/strided-view.ts) and the
+ * op codes the addon exports (opNames, planNames), in exactly the cases where NativeBackend would call the addon — any other case (a kernel the js fallback serves,
  * float64 work, a row-selected optimizer update) leaves the program to the generic replay (replay.ts).
  *
  * Static memory plan: temporaries live in one arena, at offsets reused by lifetime (first fit over the free
  * blocks); fill/upload results are constants computed once; outputs are fresh storages per replay (the caller
  * owns them).
  */
-import type { Backend, DType, Storage, TypedArray } from '../backends/kernels.js';
+import type { Activation, Backend, BinaryOp, DType, RandomDist, ReduceOp, Storage, TypedArray, UnaryOp } from '../backends/kernels.js';
 import { NativeBackend } from '../backends/native/backend.js';
-import type { NativeAddon } from '../backends/native/addon.js';
+import { opCodes, type NativeAddon } from '../backends/native/addon.js';
 import { JsStorage } from '../backends/js/storage.js';
-import { broadcastStrides, sizeOf } from '../backends/js/shape.js';
-import { contiguousStrides } from '../backends/shape.js';
-import { permuteView, sliceView } from '../backends/native/checks.js';
-import { ACTIVATION_CODES, BINARY_CODES, DIST_CODES, REDUCE_CODES, UNARY_CODES } from '../backends/native/opcodes.js';
+import { broadcastStrides, contiguousStrides, permuteView, sizeOf, sliceView } from '../backends/strided-view.js';
 import { engine } from '../tensor/engine.js';
 import type { Program } from './plan.js';
 import { isRef, makeRef, type Ref } from './trace.js';
 
 type RunPlan = (buffers: TypedArray[], code: Float64Array) => void;
+
+/** The names behind the plan's numeric activation and distribution fields, in code order (plan.cpp, op_names.h). */
+interface PlanNames { activation: string[]; dist: string[] }
+
+/** What the one-call plan needs of the addon beyond the per-kernel functions (registered by native/src/plan.cpp). */
+type PlanAddon = NativeAddon & { runPlan?: RunPlan; planNames?: Partial<PlanNames> };
+
+/**
+ * Every op code the plan encodes, derived from the names the addon itself exports (opNames, planNames), exactly as
+ * NativeBackend derives its own: the TypeScript side keeps no code table that could drift from the C++ enums.
+ */
+interface PlanCodes {
+  unary: Record<UnaryOp, number>;
+  binary: Record<BinaryOp, number>;
+  reduce: Record<ReduceOp, number>;
+  activation: Record<Activation, number>;
+  dist: Record<RandomDist, number>;
+}
+
+function planCodes(addon: PlanAddon): PlanCodes | null {
+  const names = addon.planNames;
+  if (!Array.isArray(names?.activation) || !Array.isArray(names?.dist)) return null;
+  return {
+    unary: opCodes<UnaryOp>(addon.opNames.unary),
+    binary: opCodes<BinaryOp>(addon.opNames.binary),
+    reduce: opCodes<ReduceOp>(addon.opNames.reduce),
+    activation: opCodes<Activation>(names.activation),
+    dist: opCodes<RandomDist>(names.dist),
+  };
+}
 
 const OP = {
   END: 0, SGEMM: 1, UNARY: 2, BINARY: 3, BCE: 4, REDUCE: 5, SOFTMAX: 6, COPY: 7, MIXTURE: 8, MIXTURE_BWD: 9, ADAM: 10, SGD: 11,
@@ -48,13 +76,17 @@ class Unsupported extends Error {}
 /** Builds the one-call plan, or returns null (reason in lastNativePlanRefusal) when the program needs the generic replay. */
 export function nativePlanFor(program: Program, backends: ReadonlyMap<string, Backend>, inputs: readonly Storage[]): NativePlan | null {
   lastNativePlanRefusal = null;
-  const be = backends.get('native');
+  // The engine registers each backend behind the validating layer (backends/checked.ts): the plan needs the raw one.
+  const registered = backends.get('native');
+  const be = registered && 'inner' in registered ? (registered as { inner: unknown }).inner : registered;
   if (!(be instanceof NativeBackend)) { lastNativePlanRefusal = 'not on the native backend'; return null; }
-  const addon: NativeAddon & { runPlan?: RunPlan } = be.addon;
+  const addon: PlanAddon = be.addon;
   if (typeof addon.runPlan !== 'function') { lastNativePlanRefusal = 'the addon has no runPlan (rebuild it: npm run build:native)'; return null; }
+  const codes = planCodes(addon);
+  if (!codes) { lastNativePlanRefusal = 'the addon has no planNames (rebuild it: npm run build:native)'; return null; }
   const constants: JsStorage[] = [];
   try {
-    return new OneCallPlan(program, be, addon.runPlan.bind(addon), inputs, constants);
+    return new OneCallPlan(program, be, addon.runPlan.bind(addon), codes, inputs, constants);
   } catch (e) {
     for (const c of constants) be.dispose(c);
     if (!(e instanceof Unsupported)) throw e;
@@ -75,7 +107,7 @@ class OneCallPlan implements NativePlan {
   private disposed = false;
 
   constructor(private readonly program: Program, private readonly be: NativeBackend, private readonly runPlan: RunPlan,
-    inputs: readonly Storage[], private readonly constants: JsStorage[]) {
+    codes: PlanCodes, inputs: readonly Storage[], private readonly constants: JsStorage[]) {
     const ins = program.instructions;
     if (ins.some((i) => i.backend !== 'native')) throw new Unsupported('a kernel runs on another backend');
     // Which temporaries are constants (fill/upload), outputs, or arena residents.
@@ -177,36 +209,37 @@ class OneCallPlan implements NativePlan {
           const pp = a[2] as Record<string, unknown>;
           if (!f32(args[0], args[1]) || (p.bias != null && !f32(p.bias))) throw new Unsupported('matmul on non-float32 data');
           placeResults();
+          const act = codeOf(codes.activation, (pp.activation as string | undefined) ?? 'none', 'matmul activation');
           emit(OP.SGEMM); ptr(args[0]); ptr(args[1]); ptr(res(0));
           if (p.bias === undefined || p.bias === null) emit(-1, 0); else ptr(p.bias);
           emit(pp.batch as number, pp.m as number, pp.k as number, pp.n as number, pp.transA ? 1 : 0, pp.transB ? 1 : 0,
-            pp.aBatchStride as number, pp.bBatchStride as number, ACTIVATION_CODES[(pp.activation as keyof typeof ACTIVATION_CODES) ?? 'none']);
+            pp.aBatchStride as number, pp.bBatchStride as number, act);
           break;
         }
         case 'unary': {
-          const op = a[0] as keyof typeof UNARY_CODES;
-          if (!f32(args[1]) || !Object.hasOwn(UNARY_CODES, op)) throw new Unsupported(`unary '${op}' on ${info(args[1]).dtype} (served by the js fallback)`);
+          const op = a[0] as UnaryOp;
+          if (!f32(args[1]) || !Object.hasOwn(codes.unary, op)) throw new Unsupported(`unary '${op}' on ${info(args[1]).dtype} (served by the js fallback)`);
           placeResults();
           const alpha = (a[2] as { alpha?: number } | undefined)?.alpha ?? (op === 'elu' ? 1 : 0.01);
-          emit(OP.UNARY, UNARY_CODES[op]); ptr(args[1]); ptr(res(0)); emit(info(args[1]).size, alpha);
+          emit(OP.UNARY, codes.unary[op]); ptr(args[1]); ptr(res(0)); emit(info(args[1]).size, alpha);
           break;
         }
         case 'binary': {
-          const op = a[0] as keyof typeof BINARY_CODES;
+          const op = a[0] as BinaryOp;
           if (INT32_EXACT.has(op) && info(args[1]).dtype === 'int32' && info(args[2]).dtype === 'int32') {
             // The js kernel's int32 comparisons/min/max, exact, so the plan's C++ loop agrees bit for bit.
             const [as, bs, os] = [a[3], a[4], a[5]] as number[][];
             placeResults();
             if (sizeOf(os!) === 0) break;
-            emit(OP.COMPARE_I32, BINARY_CODES[op]); ptr(args[1]); ptr(args[2]); ptr(res(0));
+            emit(OP.COMPARE_I32, codeOf(codes.binary, op, 'binary op')); ptr(args[1]); ptr(args[2]); ptr(res(0));
             emit(os!.length, ...as!, ...bs!, ...os!);
             break;
           }
-          if (!f32(args[1], args[2]) || !Object.hasOwn(BINARY_CODES, op)) throw new Unsupported(`binary '${op}' on ${info(args[1]).dtype} (served by the js fallback)`);
+          if (!f32(args[1], args[2]) || !Object.hasOwn(codes.binary, op)) throw new Unsupported(`binary '${op}' on ${info(args[1]).dtype} (served by the js fallback)`);
           const [as, bs, os] = [a[3], a[4], a[5]] as number[][];
           placeResults();
           if (sizeOf(os!) === 0) break; // an empty output: nothing to run
-          emit(OP.BINARY, BINARY_CODES[op]); ptr(args[1]); ptr(args[2]); ptr(res(0));
+          emit(OP.BINARY, codes.binary[op]); ptr(args[1]); ptr(args[2]); ptr(res(0));
           emit(os!.length, ...as!, ...bs!, ...os!);
           break;
         }
@@ -217,10 +250,10 @@ class OneCallPlan implements NativePlan {
           break;
         }
         case 'reduce': {
-          const op = a[0] as keyof typeof REDUCE_CODES;
-          if (!f32(args[1]) || !Object.hasOwn(REDUCE_CODES, op)) throw new Unsupported(`reduce '${op}' on ${info(args[1]).dtype} (served by the js fallback)`);
+          const op = a[0] as ReduceOp;
+          if (!f32(args[1]) || !Object.hasOwn(codes.reduce, op)) throw new Unsupported(`reduce '${op}' on ${info(args[1]).dtype} (served by the js fallback)`);
           placeResults();
-          emit(OP.REDUCE, REDUCE_CODES[op]); ptr(args[1]); ptr(res(0)); emit(a[2] as number, a[3] as number, a[4] as number);
+          emit(OP.REDUCE, codes.reduce[op]); ptr(args[1]); ptr(res(0)); emit(a[2] as number, a[3] as number, a[4] as number);
           break;
         }
         case 'softmax': {
@@ -238,19 +271,20 @@ class OneCallPlan implements NativePlan {
             if (sizeOf(shape) === 0) return;
             emit(OP.COPY); ptr(from); ptr(res(0)); emit(es, zeroBytes, shape.length, ...shape, ...sst, sbase, ...dst, dbase);
           };
+          // The views NativeBackend's copies read or write (strided-view.ts; arguments checked at capture).
           if (m === 'permute') {
-            const { outShape, strides } = permuteView(src.size, a[1] as number[], a[2] as number[]);
-            copy(args[0], outShape, strides, 0, contiguousStrides(outShape), 0, 0);
+            const view = permuteView(a[1] as number[], a[2] as number[]);
+            copy(args[0], view.shape, view.strides, view.offset, contiguousStrides(view.shape), 0, 0);
           } else if (m === 'broadcastTo') {
             const outShape = a[2] as number[];
-            copy(args[0], outShape, broadcastStrides(a[1] as number[], outShape, 'broadcastTo', 'x'), 0, contiguousStrides(outShape), 0, 0);
+            copy(args[0], outShape, broadcastStrides(a[1] as number[], outShape), 0, contiguousStrides(outShape), 0, 0);
           } else if (m === 'slice') {
             const outShape = a[4] as number[];
-            const { strides, base } = sliceView('slice', a[1] as number[], a[2] as number[], a[3] as number[], outShape);
-            copy(args[0], outShape, strides, base, contiguousStrides(outShape), 0, 0);
+            const { strides, offset } = sliceView(a[1] as number[], a[2] as number[], a[3] as number[], outShape);
+            copy(args[0], outShape, strides, offset, contiguousStrides(outShape), 0, 0);
           } else if (m === 'sliceWrite') {
             const srcShape = a[1] as number[], full = a[2] as number[];
-            const { strides, base } = sliceView('sliceWrite', full, a[3] as number[], a[4] as number[], srcShape);
+            const { strides, offset: base } = sliceView(full, a[3] as number[], a[4] as number[], srcShape);
             const bytes = sizeOf(full) * es;
             if (sizeOf(srcShape) === 0) throw new Unsupported('sliceWrite of an empty source');
             copy(args[0], srcShape, contiguousStrides(srcShape), 0, strides, base, bytes);
@@ -269,8 +303,8 @@ class OneCallPlan implements NativePlan {
           if (sizeOf(os!) === 0) break;
           const x = info(args[1]);
           emit(OP.WHERE); ptr(args[0]); emit(DTYPE_CODE[info(args[0]).dtype]); ptr(args[1]); ptr(args[2]); ptr(res(0));
-          emit(elemSize(x.dtype), os!.length, ...os!, ...broadcastStrides(cs!, os!, 'where', 'cond'),
-            ...broadcastStrides(as!, os!, 'where', 'a'), ...broadcastStrides(bs!, os!, 'where', 'b'));
+          emit(elemSize(x.dtype), os!.length, ...os!, ...broadcastStrides(cs!, os!), ...broadcastStrides(as!, os!),
+            ...broadcastStrides(bs!, os!));
           break;
         }
         case 'gatedMixture': case 'gatedMixtureBackward': {
@@ -327,7 +361,7 @@ class OneCallPlan implements NativePlan {
           if (dtype === 'int32' && p.dist !== 'randint') throw new Unsupported('random float dist into int32');
           placeResults();
           if ((a[0] as number) === 0) break;
-          emit(OP.RANDOM); ptr(res(0)); emit(DTYPE_CODE[dtype], a[0] as number, DIST_CODES[p.dist as keyof typeof DIST_CODES], p.seedLo as number, p.seedHi as number);
+          emit(OP.RANDOM); ptr(res(0)); emit(DTYPE_CODE[dtype], a[0] as number, codeOf(codes.dist, p.dist as string, 'random dist'), p.seedLo as number, p.seedHi as number);
           num(a[2], 'offset', p.offset as number);
           emit(p.a as number, p.b as number);
           break;
@@ -418,3 +452,9 @@ class OneCallPlan implements NativePlan {
 }
 
 const EMPTY = new Float32Array(0);
+
+/** The addon's code for `name`, or Unsupported when this build does not know it (the generic replay then serves). */
+function codeOf(table: Readonly<Record<string, number>>, name: string, what: string): number {
+  if (!Object.hasOwn(table, name)) throw new Unsupported(`${what} '${name}' unknown to the addon's plan`);
+  return table[name]!;
+}
