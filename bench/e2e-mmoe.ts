@@ -48,8 +48,11 @@ function workload(config: Config): E2EWorkload {
   const coin = (seed: number) => Float32Array.from({ length: BATCH }, (_, i) => ((i * 7 + seed) % 3 === 0 ? 1 : 0));
   const ones = new Float32Array(BATCH).fill(1);
   return {
-    model, input: mt.randn([BATCH, PAPER_SMALL.inputDim]), batch: BATCH,
-    labels: { a: mt.tensor(coin(1)), b: mt.tensor(coin(2)) }, masks: { a: mt.tensor(ones), b: mt.tensor(ones) },
+    model,
+    input: mt.randn([BATCH, PAPER_SMALL.inputDim]),
+    batch: BATCH,
+    labels: { a: mt.tensor(coin(1)), b: mt.tensor(coin(2)) },
+    masks: { a: mt.tensor(ones), b: mt.tensor(ones) },
   };
 }
 
@@ -57,10 +60,18 @@ function workload(config: Config): E2EWorkload {
 function inputTensors(input: unknown): { tensors: Tensor[]; rebuild: (ts: Tensor[]) => unknown } {
   if (input instanceof mt.Tensor) return { tensors: [input], rebuild: (ts) => ts[0] };
   const keys = Object.keys(input as object);
-  return { tensors: keys.map((k) => (input as Record<string, Tensor>)[k]!), rebuild: (ts) => Object.fromEntries(keys.map((k, i) => [k, ts[i]])) };
+  return {
+    tensors: keys.map((k) => (input as Record<string, Tensor>)[k]!),
+    rebuild: (ts) => Object.fromEntries(keys.map((k, i) => [k, ts[i]])),
+  };
 }
 
-interface Timing { median: number; best: number; cpuMs: number; leaked: number }
+interface Timing {
+  median: number;
+  best: number;
+  cpuMs: number;
+  leaked: number;
+}
 
 async function time(steps: number, warmup: number, body: () => Tensor | Record<string, Tensor>): Promise<Timing> {
   const once = async (): Promise<number> => {
@@ -79,19 +90,35 @@ async function time(steps: number, warmup: number, body: () => Tensor | Record<s
   for (let i = 0; i < steps; i++) times.push(await once());
   const cpu = process.cpuUsage(cpu0);
   times.sort((a, b) => a - b);
-  return { median: times[Math.floor(times.length / 2)]!, best: times[0]!, cpuMs: (cpu.user + cpu.system) / 1000 / steps, leaked: mt.memory().tensors - tensorsBefore };
+  return {
+    median: times[Math.floor(times.length / 2)]!,
+    best: times[0]!,
+    cpuMs: (cpu.user + cpu.system) / 1000 / steps,
+    leaked: mt.memory().tensors - tensorsBefore,
+  };
 }
 
 function row(what: string, config: Config, backend: string, t: Timing, steps: number): string {
-  return `${config.padEnd(11)} ${backend.padEnd(7)} ${what.padEnd(15)} batch ${BATCH}: median ${t.median.toFixed(2)} ms = ${Math.round(BATCH / t.median * 1000)} samples/s ` +
-    `(best ${Math.round(BATCH / t.best * 1000)}), CPU ${t.cpuMs.toFixed(2)} ms/step, ${steps} steps, live tensors Δ ${t.leaked}, load ${loadavg()[0]!.toFixed(2)}`;
+  return (
+    `${config.padEnd(11)} ${backend.padEnd(7)} ${what.padEnd(15)} batch ${BATCH}: median ${t.median.toFixed(2)} ms = ${Math.round((BATCH / t.median) * 1000)} samples/s ` +
+    `(best ${Math.round((BATCH / t.best) * 1000)}), CPU ${t.cpuMs.toFixed(2)} ms/step, ${steps} steps, live tensors Δ ${t.leaked}, load ${loadavg()[0]!.toFixed(2)}`
+  );
 }
 
-async function measure(backend: 'js' | 'native' | 'webgpu', config: Config, steps: number, modes: readonly Mode[], infer: boolean): Promise<string[]> {
+async function measure(
+  backend: 'js' | 'native' | 'webgpu',
+  config: Config,
+  steps: number,
+  modes: readonly Mode[],
+  infer: boolean,
+): Promise<string[]> {
   await mt.init({ backend });
   const out: string[] = [];
   const rates = new Map<string, number>();
-  const note = (what: string, t: Timing, ratio = true) => { out.push(row(what, config, backend, t, steps)); if (ratio) rates.set(what, BATCH / t.median * 1000); };
+  const note = (what: string, t: Timing, ratio = true) => {
+    out.push(row(what, config, backend, t, steps));
+    if (ratio) rates.set(what, (BATCH / t.median) * 1000);
+  };
   for (const mode of modes) {
     const w = workload(config);
     const opt = new mt.optim.Adam(w.model.parameters(), { lr: 1e-3 });
@@ -102,7 +129,11 @@ async function measure(backend: 'js' | 'native' | 'webgpu', config: Config, step
     const step = (...ts: Tensor[]): Tensor => {
       opt.zeroGrad();
       const loss = mt.tidy(() => {
-        const losses = w.model.taskLosses(forward(rebuild(ts.slice(0, k))), { a: ts[k]!, b: ts[k + 1]! }, { a: ts[k + 2]!, b: ts[k + 3]! });
+        const losses = w.model.taskLosses(
+          forward(rebuild(ts.slice(0, k))),
+          { a: ts[k]!, b: ts[k + 1]! },
+          { a: ts[k + 2]!, b: ts[k + 3]! },
+        );
         const total = mt.add(losses.a!, losses.b!);
         mt.backward(total);
         return total;
@@ -125,8 +156,12 @@ async function measure(backend: 'js' | 'native' | 'webgpu', config: Config, step
       const predictOf = Reflect.get(w.model, 'predict') as (x: unknown) => Record<string, Tensor>;
       const predict = (...ts: Tensor[]) => predictOf.call(w.model, rebuild(ts));
       const compiledPredict = mode === 'compiled' ? mt.compile(predict, { name: 'predict' }) : null;
-      note(`predict ${mode}`, await time(steps * 3, compiledPredict ? 5 : 2,
-        () => (compiledPredict ? compiledPredict(...tensors) : mt.tidy(() => predict(...tensors)))));
+      note(
+        `predict ${mode}`,
+        await time(steps * 3, compiledPredict ? 5 : 2, () =>
+          compiledPredict ? compiledPredict(...tensors) : mt.tidy(() => predict(...tensors)),
+        ),
+      );
       compiledPredict?.dispose();
     }
     w.model.dispose();
@@ -134,8 +169,10 @@ async function measure(backend: 'js' | 'native' | 'webgpu', config: Config, step
     mt.dispose([w.input as Tensor, w.labels, w.masks]);
   }
   for (const what of ['train', 'predict']) {
-    const e = rates.get(`${what} eager`), c = rates.get(`${what} compiled`);
-    if (e && c) out.push(`${config.padEnd(11)} ${backend.padEnd(7)} ${what}: compiled / eager = ${(c / e).toFixed(2)}×`);
+    const e = rates.get(`${what} eager`),
+      c = rates.get(`${what} compiled`);
+    if (e && c)
+      out.push(`${config.padEnd(11)} ${backend.padEnd(7)} ${what}: compiled / eager = ${(c / e).toFixed(2)}×`);
   }
   for (const [k, v] of rates) lastRates.set(`${config}|${backend}|${k}`, v);
   return out;
@@ -148,24 +185,44 @@ function againstTorch(configs: readonly Config[], steps: number): string[] {
   const dense = configs.filter((c) => !c.startsWith('census'));
   // OpenBLAS is left to pick its own kernels (the machine's OPENBLAS_CORETYPE/L2 overrides are for other tools).
   const env = { ...process.env };
-  delete env.OPENBLAS_CORETYPE; delete env.OPENBLAS_L2_SIZE;
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
   // Debian's python3-torch lives in /usr/bin/python3, which a pyenv python3 earlier on PATH does not see.
   const candidates = [process.env.MTGRAD_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p);
-  let python: string | null = null, why = '';
+  let python: string | null = null,
+    why = '';
   for (const p of candidates) {
     const probe = spawnSync(p, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', env });
-    if (probe.status === 0) { python = p; break; }
+    if (probe.status === 0) {
+      python = p;
+      break;
+    }
     why = `${p}: ${(probe.stderr || probe.error?.message || '').trim().split('\n').pop()}`;
   }
-  if (!python) return [`torch: unavailable (${why}); on Debian: apt-get install python3-torch libopenblas0-pthread, or set MTGRAD_PYTHON`];
+  if (!python)
+    return [
+      `torch: unavailable (${why}); on Debian: apt-get install python3-torch libopenblas0-pthread, or set MTGRAD_PYTHON`,
+    ];
   const script = join(dirname(fileURLToPath(import.meta.url)), 'against', 'torch_mmoe.py');
   const out: string[] = [];
   for (const c of dense) {
-    const spec = c === 'wide' ? { inputDim: 512, experts: 8, expertDim: 256, towerDim: 64 } : { inputDim: 500, experts: 8, expertDim: 4, towerDim: 8 };
-    const r = spawnSync(python, [script, JSON.stringify({ ...spec, batch: BATCH, steps, threads: Number(process.env.MTGRAD_NUM_THREADS ?? 2) })], { encoding: 'utf8', env });
-    if (r.status !== 0) { out.push(`torch ${c}: failed: ${r.stderr.trim().split('\n').pop()}`); continue; }
+    const spec =
+      c === 'wide'
+        ? { inputDim: 512, experts: 8, expertDim: 256, towerDim: 64 }
+        : { inputDim: 500, experts: 8, expertDim: 4, towerDim: 8 };
+    const r = spawnSync(
+      python,
+      [script, JSON.stringify({ ...spec, batch: BATCH, steps, threads: Number(process.env.MTGRAD_NUM_THREADS ?? 2) })],
+      { encoding: 'utf8', env },
+    );
+    if (r.status !== 0) {
+      out.push(`torch ${c}: failed: ${r.stderr.trim().split('\n').pop()}`);
+      continue;
+    }
     const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as { train: number; infer: number; version: string };
-    out.push(`${c.padEnd(11)} torch ${res.version}: train ${Math.round(res.train)} samples/s, inference ${Math.round(res.infer)} samples/s`);
+    out.push(
+      `${c.padEnd(11)} torch ${res.version}: train ${Math.round(res.train)} samples/s, inference ${Math.round(res.infer)} samples/s`,
+    );
     for (const [key, v] of lastRates) {
       const [config, backend, what] = key.split('|');
       if (config !== c) continue;
@@ -180,9 +237,13 @@ export async function run(args: string[]): Promise<void> {
   const backends = arg(args, 'backend', 'js,native,webgpu').split(',') as ('js' | 'native' | 'webgpu')[];
   const configs = arg(args, 'config', 'census,census-dense,wide,paper-small').split(',') as Config[];
   const unknown = configs.filter((c) => !(CONFIGS as readonly string[]).includes(c));
-  if (unknown.length) throw new Error(`e2e-mmoe: unknown --config ${unknown.join(',')}; expected a comma-separated list of ${CONFIGS.join(', ')}`);
+  if (unknown.length)
+    throw new Error(
+      `e2e-mmoe: unknown --config ${unknown.join(',')}; expected a comma-separated list of ${CONFIGS.join(', ')}`,
+    );
   const modes = arg(args, 'mode', 'eager,compiled').split(',') as Mode[];
-  if (modes.some((m) => m !== 'eager' && m !== 'compiled')) throw new Error(`e2e-mmoe: --mode takes eager and/or compiled, got ${modes.join(',')}`);
+  if (modes.some((m) => m !== 'eager' && m !== 'compiled'))
+    throw new Error(`e2e-mmoe: --mode takes eager and/or compiled, got ${modes.join(',')}`);
   const infer = args.includes('--infer');
   const against = arg(args, 'against', '').split(',').filter(Boolean);
   const bad = against.filter((a) => a !== 'torch' && a !== 'onnxruntime');
@@ -198,11 +259,15 @@ export async function run(args: string[]): Promise<void> {
       }
     }
     // Right after this config's mtgrad rows, so both sides see the same machine load.
-    if (against.includes('torch') && !c.startsWith('census')) for (const line of againstTorch([c], stepsArg || 10)) console.log(line);
+    if (against.includes('torch') && !c.startsWith('census'))
+      for (const line of againstTorch([c], stepsArg || 10)) console.log(line);
   }
-  if (against.includes('torch') && configs.some((c) => c.startsWith('census'))) console.log('torch: census has no PyTorch twin here (embeddings); only wide and paper-small are compared');
+  if (against.includes('torch') && configs.some((c) => c.startsWith('census')))
+    console.log('torch: census has no PyTorch twin here (embeddings); only wide and paper-small are compared');
   if (against.includes('onnxruntime')) {
-    console.log('onnxruntime: not measured — it needs the ONNX export of the same model (issue 14b), which this branch does not have');
+    console.log(
+      'onnxruntime: not measured — it needs the ONNX export of the same model (issue 14b), which this branch does not have',
+    );
   }
   console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 }

@@ -13,11 +13,20 @@ export function randomArray(n: number, seed: number, scale = 1): Float32Array {
 }
 
 /** The gated mixture (experts [E,B,D], logits [B,E]) from primitive kernels: what the fused kernel is measured against. */
-export function composedGatedMixture(be: Backend, experts: Storage, logits: Storage, E: number, B: number, D: number): Storage {
+export function composedGatedMixture(
+  be: Backend,
+  experts: Storage,
+  logits: Storage,
+  E: number,
+  B: number,
+  D: number,
+): Storage {
   const w = be.softmax(logits, B, E, false);
   const wT = be.permute(w, [B, E], [1, 0]);
   const prod = be.binary('mul', experts, wT, [E, B, D], [E, B, 1], [E, B, D]);
   const out = be.reduce('sum', prod, 1, E, B * D);
-  be.dispose(w); be.dispose(wT); be.dispose(prod);
+  be.dispose(w);
+  be.dispose(wT);
+  be.dispose(prod);
   return out;
 }

@@ -34,14 +34,30 @@ for m, k, n in shapes:
 print(json.dumps(out))
 `;
 
-export interface NumpyResult { numpy: string; core: string; best: number[] }
+export interface NumpyResult {
+  numpy: string;
+  core: string;
+  best: number[];
+}
 
 /** Best seconds per product for each [m, k, n] on `threads` OpenBLAS threads, or a reason string when unavailable. */
-export function numpyMatmul(shapes: readonly (readonly [number, number, number])[], threads: number, reps = 20): NumpyResult | string {
-  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
+export function numpyMatmul(
+  shapes: readonly (readonly [number, number, number])[],
+  threads: number,
+  reps = 20,
+): NumpyResult | string {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    OPENBLAS_NUM_THREADS: String(threads),
+    OMP_NUM_THREADS: String(threads),
+  };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  const r = spawnSync('python3', ['-c', SCRIPT, JSON.stringify(shapes), String(reps)], { env, encoding: 'utf8', timeout: 600_000 });
+  const r = spawnSync('python3', ['-c', SCRIPT, JSON.stringify(shapes), String(reps)], {
+    env,
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
   if (r.error) return `python3 not runnable: ${r.error.message}`;
   if (r.status !== 0) return `numpy run failed: ${(r.stderr || '').trim().split('\n').pop()}`;
   return JSON.parse(r.stdout) as NumpyResult;

@@ -14,9 +14,18 @@ import { gatedMixtureBench } from './matmul-gated.js';
 import { randomArray } from './inputs.js';
 import { matmulDisposeBench } from './matmul-dispose.js';
 
-export const SHAPES = [[1024, 512, 256], [1024, 256, 128], [4096, 512, 512], [512, 512, 512], [2048, 2048, 2048]] as const;
+export const SHAPES = [
+  [1024, 512, 256],
+  [1024, 256, 128],
+  [4096, 512, 512],
+  [512, 512, 512],
+  [2048, 2048, 2048],
+] as const;
 
-interface Row { shape: string; cells: Record<string, { best: number; median: number } | string> }
+interface Row {
+  shape: string;
+  cells: Record<string, { best: number; median: number } | string>;
+}
 
 const fmt = (x: number): string => x.toFixed(1);
 
@@ -36,26 +45,42 @@ export async function run(args: string[]): Promise<void> {
 
   for (const [m, k, n] of SHAPES) {
     const flops = 2 * m * k * n;
-    const a = randomArray(m * k, m + k), bm = randomArray(k * n, k + n);
+    const a = randomArray(m * k, m + k),
+      bm = randomArray(k * n, k + n);
     const p = { batch: 1, m, k, n, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 };
     const operands = (be: Backend): [Storage, Storage] => [be.upload(a, 'float32'), be.upload(bm, 'float32')];
     const [aj, bj] = operands(js);
     const cases = [
       // The js reference is slow at the big sizes: few samples keep the run short.
-      b.add('js', () => js.dispose(js.matmul(aj, bj, p)), { minSamples: flops > 1e10 ? 1 : 3, maxTime: quick ? 0.5 : 2 }),
+      b.add('js', () => js.dispose(js.matmul(aj, bj, p)), {
+        minSamples: flops > 1e10 ? 1 : 3,
+        maxTime: quick ? 0.5 : 2,
+      }),
     ];
     if (nat) {
       const [an, bn] = operands(nat);
       for (const t of threadCounts) {
-        cases.push(b.add(`native ${t}T`, () => {
-          nat!.setNumThreads(t);
-          nat!.dispose(nat!.matmul(an, bn, p));
-        }, { minSamples: quick ? 5 : 20, maxTime: quick ? 1 : 3 }));
+        cases.push(
+          b.add(
+            `native ${t}T`,
+            () => {
+              nat!.setNumThreads(t);
+              nat!.dispose(nat!.matmul(an, bn, p));
+            },
+            { minSamples: quick ? 5 : 20, maxTime: quick ? 1 : 3 },
+          ),
+        );
       }
     }
-    const summary = await b.suite(`matmul ${m}x${k}x${n} (GFLOP/s = ${flops / 1e9} GFLOP / time)`, ...cases, b.cycle(), b.complete());
+    const summary = await b.suite(
+      `matmul ${m}x${k}x${n} (GFLOP/s = ${flops / 1e9} GFLOP / time)`,
+      ...cases,
+      b.cycle(),
+      b.complete(),
+    );
     const cells: Row['cells'] = {};
-    for (const r of summary.results) cells[r.name] = { best: flops / r.details.min / 1e9, median: flops / r.details.median / 1e9 };
+    for (const r of summary.results)
+      cells[r.name] = { best: flops / r.details.min / 1e9, median: flops / r.details.median / 1e9 };
     rows.push({ shape: `${m}x${k}x${n}`, cells });
   }
   nat?.setNumThreads(allThreads);
@@ -66,11 +91,15 @@ export async function run(args: string[]): Promise<void> {
     const r = numpyMatmul(SHAPES, t, quick ? 5 : 20);
     if (typeof r === 'string') {
       numpyInfo = r;
-      rows.forEach((row) => { row.cells[`numpy ${t}T`] = 'n/a'; });
+      rows.forEach((row) => {
+        row.cells[`numpy ${t}T`] = 'n/a';
+      });
       continue;
     }
     numpyInfo = `NumPy ${r.numpy}, ${r.core}`;
-    SHAPES.forEach(([m, k, n], i) => { rows[i]!.cells[`numpy ${t}T`] = { best: (2 * m * k * n) / r.best[i]! / 1e9, median: NaN }; });
+    SHAPES.forEach(([m, k, n], i) => {
+      rows[i]!.cells[`numpy ${t}T`] = { best: (2 * m * k * n) / r.best[i]! / 1e9, median: NaN };
+    });
   }
 
   const columns = ['js', ...threadCounts.flatMap((t) => [`native ${t}T`, `numpy ${t}T`, `ratio ${t}T`])];
@@ -82,12 +111,19 @@ export async function run(args: string[]): Promise<void> {
       let text: string;
       if (c.startsWith('ratio')) {
         const t = c.split(' ')[1]!;
-        const nv = row.cells[`native ${t}`], np = row.cells[`numpy ${t}`];
+        const nv = row.cells[`native ${t}`],
+          np = row.cells[`numpy ${t}`];
         text = typeof nv === 'object' && typeof np === 'object' ? `${((100 * nv.best) / np.best).toFixed(0)}%` : 'n/a';
       } else {
         const v = row.cells[c];
-        text = v === undefined ? 'n/a' : typeof v === 'string' ? v
-          : c.startsWith('native') ? `${fmt(v.best)} (${fmt(v.median)})` : fmt(v.best);
+        text =
+          v === undefined
+            ? 'n/a'
+            : typeof v === 'string'
+              ? v
+              : c.startsWith('native')
+                ? `${fmt(v.best)} (${fmt(v.median)})`
+                : fmt(v.best);
       }
       line.push(text.padEnd(16));
     }

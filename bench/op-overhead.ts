@@ -28,7 +28,7 @@ function perOp(n: number, body: () => void, opsPerIteration = 1): number {
   for (let r = 0; r < 6; r++) {
     const t0 = performance.now();
     for (let i = 0; i < n; i++) body();
-    const us = (performance.now() - t0) * 1000 / n / opsPerIteration;
+    const us = ((performance.now() - t0) * 1000) / n / opsPerIteration;
     if (r > 0) rounds.push(us);
   }
   rounds.sort((a, b) => a - b);
@@ -38,28 +38,71 @@ function perOp(n: number, body: () => void, opsPerIteration = 1): number {
 async function measure(backend: 'js' | 'native', n: number): Promise<string[]> {
   await mt.init({ backend });
   const rows: string[] = [];
-  const show = (what: string, us: number) => rows.push(`${backend.padEnd(7)} ${what.padEnd(34)} ${us.toFixed(2).padStart(7)} µs/op`);
-  const a = mt.randn([8, 8]), b = mt.randn([8, 8]);
-  const ga = mt.randn([8, 8]).requiresGrad_(), gb = mt.randn([8, 8]).requiresGrad_();
-  show('8×8 add, api + grad recording', perOp(n, () => { mt.add(ga, gb).dispose(); }));
-  show('8×8 add, api', perOp(n, () => { mt.add(a, b).dispose(); }));
-  show('8×8 matmul, api', perOp(n, () => { mt.matmul(a, b).dispose(); }));
+  const show = (what: string, us: number) =>
+    rows.push(`${backend.padEnd(7)} ${what.padEnd(34)} ${us.toFixed(2).padStart(7)} µs/op`);
+  const a = mt.randn([8, 8]),
+    b = mt.randn([8, 8]);
+  const ga = mt.randn([8, 8]).requiresGrad_(),
+    gb = mt.randn([8, 8]).requiresGrad_();
+  show(
+    '8×8 add, api + grad recording',
+    perOp(n, () => {
+      mt.add(ga, gb).dispose();
+    }),
+  );
+  show(
+    '8×8 add, api',
+    perOp(n, () => {
+      mt.add(a, b).dispose();
+    }),
+  );
+  show(
+    '8×8 matmul, api',
+    perOp(n, () => {
+      mt.matmul(a, b).dispose();
+    }),
+  );
   const be = engine.backendOf(a.storage);
   const shape = [8, 8];
-  show('8×8 add, backend.binary + dispose', perOp(n, () => { be.dispose(be.binary('add', a.storage, b.storage, shape, shape, shape)); }));
+  show(
+    '8×8 add, backend.binary + dispose',
+    perOp(n, () => {
+      be.dispose(be.binary('add', a.storage, b.storage, shape, shape, shape));
+    }),
+  );
   // The engine registers backends behind the validating layer; the bare addon call needs the raw backend.
   const raw = 'inner' in be ? (be as { inner: unknown }).inner : be;
   if (raw instanceof NativeBackend) {
-    const ad = raw.dataOf(a.storage) as Float32Array, bd = raw.dataOf(b.storage) as Float32Array, out = new Float32Array(64);
+    const ad = raw.dataOf(a.storage) as Float32Array,
+      bd = raw.dataOf(b.storage) as Float32Array,
+      out = new Float32Array(64);
     const add = opCodes<BinaryOp>(raw.addon.opNames.binary).add; // the addon's own code for 'add'
-    show('8×8 add, addon.binary (N-API + kernel)', perOp(n, () => { raw.addon.binary(add, ad, bd, out, shape, shape, shape); }));
+    show(
+      '8×8 add, addon.binary (N-API + kernel)',
+      perOp(n, () => {
+        raw.addon.binary(add, ad, bd, out, shape, shape, shape);
+      }),
+    );
   }
   const chain = mt.compile((x: mt.Tensor, y: mt.Tensor) => {
     let z = mt.add(x, y);
-    for (let i = 0; i < 9; i++) { const next = mt.add(z, y); z.dispose(); z = next; }
+    for (let i = 0; i < 9; i++) {
+      const next = mt.add(z, y);
+      z.dispose();
+      z = next;
+    }
     return z;
   });
-  show('8×8 add, compiled chain of 10 (per op)', perOp(Math.ceil(n / 10), () => { chain(a, b).dispose(); }, 10));
+  show(
+    '8×8 add, compiled chain of 10 (per op)',
+    perOp(
+      Math.ceil(n / 10),
+      () => {
+        chain(a, b).dispose();
+      },
+      10,
+    ),
+  );
   const fb = mt.compile((x: mt.Tensor, y: mt.Tensor) => {
     const loss = mt.tidy(() => {
       let z = mt.mul(x, y);
@@ -71,11 +114,31 @@ async function measure(backend: 'js' | 'native', n: number): Promise<string[]> {
     return loss;
   });
   const gx = mt.randn([8, 8]).requiresGrad_();
-  const eagerFb = () => { const l = mt.tidy(() => { let z = mt.mul(gx, b); for (let i = 0; i < 9; i++) z = mt.mul(z, b); const s = mt.sum(z); mt.backward(s); return s; }); l.dispose(); if (gx.grad) { gx.grad.dispose(); gx.grad = null; } };
+  const eagerFb = () => {
+    const l = mt.tidy(() => {
+      let z = mt.mul(gx, b);
+      for (let i = 0; i < 9; i++) z = mt.mul(z, b);
+      const s = mt.sum(z);
+      mt.backward(s);
+      return s;
+    });
+    l.dispose();
+    if (gx.grad) {
+      gx.grad.dispose();
+      gx.grad = null;
+    }
+  };
   show('fwd+bwd of a 10-mul chain, eager (per op)', perOp(Math.ceil(n / 20), eagerFb, 10));
-  const compiledFb = () => { fb(gx, b).dispose(); if (gx.grad) { gx.grad.dispose(); gx.grad = null; } };
+  const compiledFb = () => {
+    fb(gx, b).dispose();
+    if (gx.grad) {
+      gx.grad.dispose();
+      gx.grad = null;
+    }
+  };
   show('fwd+bwd of a 10-mul chain, compiled (per op)', perOp(Math.ceil(n / 20), compiledFb, 10));
-  chain.dispose(); fb.dispose();
+  chain.dispose();
+  fb.dispose();
   mt.dispose([a, b, ga, gb, gx]);
   return rows;
 }

@@ -22,7 +22,13 @@ export function planLabel(plan: MatmulPlan): string {
 }
 
 /** Records `iters` matmuls, waits for the queue, returns seconds. */
-async function timeMatmuls(gpu: WebGpuBackend, a: Storage, b: Storage, p: MatmulParams, iters: number): Promise<number> {
+async function timeMatmuls(
+  gpu: WebGpuBackend,
+  a: Storage,
+  b: Storage,
+  p: MatmulParams,
+  iters: number,
+): Promise<number> {
   gpu.flush();
   await gpu.core.device.queue.onSubmittedWorkDone();
   const t0 = performance.now();
@@ -39,9 +45,10 @@ export async function run(args: string[]): Promise<void> {
   }
   const quick = args.includes('--quick');
   const sizesArg = args[args.indexOf('--sizes') + 1];
-  const sizes = args.includes('--sizes') && sizesArg
-    ? sizesArg.split(',').map((s) => s.split('x').map(Number) as unknown as readonly [number, number, number])
-    : ALL_SIZES;
+  const sizes =
+    args.includes('--sizes') && sizesArg
+      ? sizesArg.split(',').map((s) => s.split('x').map(Number) as unknown as readonly [number, number, number])
+      : ALL_SIZES;
   const gpu = await createWebGpuBackend();
   const info = gpu.info();
   console.log(`webgpu matmul on ${info.description}`);
@@ -54,7 +61,8 @@ export async function run(args: string[]): Promise<void> {
     const check = gpu.matmul(a, b, p);
     const first = (await gpu.read(check))[0]!; // compiles the pipeline, warms the allocator
     let expected = 0;
-    const aHost = randomArray(m * k, 1), bHost = randomArray(k * n, 2);
+    const aHost = randomArray(m * k, 1),
+      bHost = randomArray(k * n, 2);
     for (let i = 0; i < k; i++) expected += aHost[i]! * bHost[i * n]!;
     gpu.dispose(check);
     const once = await timeMatmuls(gpu, a, b, p, 1);
@@ -65,7 +73,9 @@ export async function run(args: string[]): Promise<void> {
     const gflops = (2 * m * k * n * timedIters) / seconds / 1e9;
     const plan = planMatmul(1, m, n, k, info.isSoftware === true);
     rows.push({
-      'm×k×n': `${m}×${k}×${n}`, 'GFLOP/s': gflops.toFixed(1), iters: String(timedIters),
+      'm×k×n': `${m}×${k}×${n}`,
+      'GFLOP/s': gflops.toFixed(1),
+      iters: String(timedIters),
       'ms/iter': ((seconds / timedIters) * 1000).toFixed(2),
       plan: planLabel(plan),
       'c[0,0] ok': String(Math.abs(first - expected) <= 1e-3 * Math.sqrt(k)),

@@ -30,7 +30,10 @@ type Tf = typeof import('@tensorflow/tfjs-core');
 type TfTensor = import('@tensorflow/tfjs-core').Tensor;
 /** The parts of tfjs-webgpu's backend object used here: its device, and flushing its pending command encoder. */
 interface TfWebGpuBackend {
-  device: GPUDevice; commandEncoder: GPUCommandEncoder | null; endComputePassEncoder(): void; submitQueue(): void;
+  device: GPUDevice;
+  commandEncoder: GPUCommandEncoder | null;
+  endComputePassEncoder(): void;
+  submitQueue(): void;
 }
 
 const median = (xs: number[]): number => {
@@ -51,7 +54,11 @@ async function openTfjs(): Promise<{ tf: Tf; backend: TfWebGpuBackend }> {
   await tf.ready();
   if (tf.getBackend() !== 'webgpu') throw new Error(`tfjs runs on ${tf.getBackend()}, not webgpu`);
   const backend = tf.backend() as unknown as TfWebGpuBackend;
-  if (typeof backend.submitQueue !== 'function' || typeof backend.endComputePassEncoder !== 'function' || !backend.device) {
+  if (
+    typeof backend.submitQueue !== 'function' ||
+    typeof backend.endComputePassEncoder !== 'function' ||
+    !backend.device
+  ) {
     throw new Error('tfjs webgpu backend: no device/endComputePassEncoder()/submitQueue() (internals changed)');
   }
   return { tf, backend };
@@ -81,7 +88,11 @@ async function timeGpu(record: () => void, settle: () => Promise<void>, iters: n
   return (performance.now() - t0) / 1000;
 }
 
-interface Sampled { best: number; median: number; iters: number }
+interface Sampled {
+  best: number;
+  median: number;
+  iters: number;
+}
 
 /**
  * Alternates samples of the named cases: per case a warm-up call and a one-call timing pick `iters` so that a
@@ -89,7 +100,9 @@ interface Sampled { best: number; median: number; iters: number }
  * Returns seconds per call (best and median over the samples).
  */
 async function sampleAlternating(
-  cases: { name: string; record: () => void; settle: () => Promise<void> }[], target: number, reps: number,
+  cases: { name: string; record: () => void; settle: () => Promise<void> }[],
+  target: number,
+  reps: number,
 ): Promise<Map<string, Sampled>> {
   const iters = new Map<string, number>();
   const samples = new Map<string, number[]>();
@@ -146,18 +159,23 @@ export async function run(args: string[]): Promise<void> {
   const { tf, backend: tfb } = await openTfjs();
   console.log(`adapter: ${info.description}`);
   console.log(`tfjs ${tf.version_core} on backend '${tf.getBackend()}' (same Dawn instance)`);
-  console.log(`${reps} alternating samples per library, each ~${target}s of GPU work (or one call); `
-    + 'best / median; the machine may be shared, so the best is the least disturbed sample.\n');
+  console.log(
+    `${reps} alternating samples per library, each ~${target}s of GPU work (or one call); ` +
+      'best / median; the machine may be shared, so the best is the least disturbed sample.\n',
+  );
 
   const mtSettleFn = () => mtSettle(gpu);
   const tfSettleFn = () => tfSettle(tfb);
   const rows: Record<string, string>[] = [];
   for (const [m, k, n] of sizes) {
     const flops = 2 * m * k * n;
-    const aHost = randomArray(m * k, 1), bHost = randomArray(k * n, 2);
-    const a = gpu.upload(aHost, 'float32'), b = gpu.upload(bHost, 'float32');
+    const aHost = randomArray(m * k, 1),
+      bHost = randomArray(k * n, 2);
+    const a = gpu.upload(aHost, 'float32'),
+      b = gpu.upload(bHost, 'float32');
     const p: MatmulParams = { batch: 1, m, k, n, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 };
-    const ta = tf.tensor2d(aHost, [m, k]), tb = tf.tensor2d(bHost, [k, n]);
+    const ta = tf.tensor2d(aHost, [m, k]),
+      tb = tf.tensor2d(bHost, [k, n]);
     const want = hostRow0(aHost, bHost, k, n);
     const tol = 1e-4 * Math.sqrt(k) * 4;
     // Correctness first (also the first warm-up of both).
@@ -168,11 +186,23 @@ export async function run(args: string[]): Promise<void> {
     const tfErr = maxRow0Error((await tc.data()).subarray(0, n), want);
     tc.dispose();
 
-    const res = await sampleAlternating([
-      { name: 'mtgrad', record: () => gpu.dispose(gpu.matmul(a, b, p)), settle: mtSettleFn },
-      { name: 'tfjs', record: () => tf.tidy(() => { tf.matMul(ta, tb); }), settle: tfSettleFn },
-    ], target, reps);
-    const mt = res.get('mtgrad')!, tj = res.get('tfjs')!;
+    const res = await sampleAlternating(
+      [
+        { name: 'mtgrad', record: () => gpu.dispose(gpu.matmul(a, b, p)), settle: mtSettleFn },
+        {
+          name: 'tfjs',
+          record: () =>
+            tf.tidy(() => {
+              tf.matMul(ta, tb);
+            }),
+          settle: tfSettleFn,
+        },
+      ],
+      target,
+      reps,
+    );
+    const mt = res.get('mtgrad')!,
+      tj = res.get('tfjs')!;
     const g = (s: number) => flops / s / 1e9;
     const plan = planMatmul(1, m, n, k, info.isSoftware === true);
     rows.push({
@@ -185,7 +215,10 @@ export async function run(args: string[]): Promise<void> {
       'row0 ok mt/tf': `${mtErr <= tol}/${tfErr <= tol}`,
     });
     console.log(rows[rows.length - 1]);
-    gpu.dispose(a); gpu.dispose(b); ta.dispose(); tb.dispose();
+    gpu.dispose(a);
+    gpu.dispose(b);
+    ta.dispose();
+    tb.dispose();
   }
   console.log('\nmatmul, float32, GFLOP/s (ratio = mtgrad / tfjs-webgpu; > 1: mtgrad faster)');
   console.table(rows);
@@ -196,46 +229,84 @@ export async function run(args: string[]): Promise<void> {
   tf.removeBackend('webgpu'); // destroys tfjs's device
 }
 
-async function gatedBench(gpu: WebGpuBackend, tf: Tf, tfb: TfWebGpuBackend, target: number, reps: number): Promise<void> {
-  const E = 8, B = 1024, D = 256;
+async function gatedBench(
+  gpu: WebGpuBackend,
+  tf: Tf,
+  tfb: TfWebGpuBackend,
+  target: number,
+  reps: number,
+): Promise<void> {
+  const E = 8,
+    B = 1024,
+    D = 256;
   const mp: MixtureParams = { e: E, b: B, d: D, t: 1, layout: 'EBD', activation: 'none' };
-  const ex = randomArray(E * B * D, 1, 4), lg = randomArray(B * E, 2, 4), go = randomArray(B * D, 3, 4);
-  const experts = gpu.upload(ex, 'float32'), logits = gpu.upload(lg, 'float32'), gOut = gpu.upload(go, 'float32');
+  const ex = randomArray(E * B * D, 1, 4),
+    lg = randomArray(B * E, 2, 4),
+    go = randomArray(B * D, 3, 4);
+  const experts = gpu.upload(ex, 'float32'),
+    logits = gpu.upload(lg, 'float32'),
+    gOut = gpu.upload(go, 'float32');
   const { weights } = gpu.gatedMixture(experts, logits, mp);
-  const tEx = tf.tensor3d(ex, [E, B, D]), tLg = tf.tensor2d(lg, [B, E]);
-  const tfComposed = (): TfTensor => tf.tidy(() =>
-    tf.sum(tf.mul(tEx, tf.reshape(tf.transpose(tf.softmax(tLg)), [E, B, 1])), 0));
+  const tEx = tf.tensor3d(ex, [E, B, D]),
+    tLg = tf.tensor2d(lg, [B, E]);
+  const tfComposed = (): TfTensor =>
+    tf.tidy(() => tf.sum(tf.mul(tEx, tf.reshape(tf.transpose(tf.softmax(tLg)), [E, B, 1])), 0));
 
   // Same result from all three (max abs difference to the fused output).
   const fusedOut = await gpu.read(gpu.gatedMixture(experts, logits, mp).out);
   const compOut = await gpu.read(composedGatedMixture(gpu, experts, logits, E, B, D));
   const tfOut = await tfComposed().data();
-  let dComp = 0, dTf = 0;
+  let dComp = 0,
+    dTf = 0;
   for (let i = 0; i < fusedOut.length; i++) {
     dComp = Math.max(dComp, Math.abs(fusedOut[i]! - compOut[i]!));
     dTf = Math.max(dTf, Math.abs(fusedOut[i]! - tfOut[i]!));
   }
 
   const mtSettleFn = () => mtSettle(gpu);
-  const res = await sampleAlternating([
-    { name: 'mtgrad fused', settle: mtSettleFn, record: () => {
-      const r = gpu.gatedMixture(experts, logits, mp); gpu.dispose(r.out); gpu.dispose(r.weights);
-    } },
-    { name: 'mtgrad composed', settle: mtSettleFn, record: () => gpu.dispose(composedGatedMixture(gpu, experts, logits, E, B, D)) },
-    { name: 'tfjs composed', settle: () => tfSettle(tfb), record: () => tfComposed().dispose() },
-    { name: 'mtgrad fused backward', settle: mtSettleFn, record: () => {
-      const r = gpu.gatedMixtureBackward(gOut, experts, weights, mp); gpu.dispose(r.gExperts); gpu.dispose(r.gLogits);
-    } },
-  ], target, reps);
+  const res = await sampleAlternating(
+    [
+      {
+        name: 'mtgrad fused',
+        settle: mtSettleFn,
+        record: () => {
+          const r = gpu.gatedMixture(experts, logits, mp);
+          gpu.dispose(r.out);
+          gpu.dispose(r.weights);
+        },
+      },
+      {
+        name: 'mtgrad composed',
+        settle: mtSettleFn,
+        record: () => gpu.dispose(composedGatedMixture(gpu, experts, logits, E, B, D)),
+      },
+      { name: 'tfjs composed', settle: () => tfSettle(tfb), record: () => tfComposed().dispose() },
+      {
+        name: 'mtgrad fused backward',
+        settle: mtSettleFn,
+        record: () => {
+          const r = gpu.gatedMixtureBackward(gOut, experts, weights, mp);
+          gpu.dispose(r.gExperts);
+          gpu.dispose(r.gLogits);
+        },
+      },
+    ],
+    target,
+    reps,
+  );
   const fused = res.get('mtgrad fused')!;
   console.log(`\ngatedMixture E=${E} B=${B} D=${D} on webgpu: µs per call, GPU time (best / median)`);
-  console.table([...res].map(([name, s]) => ({
-    case: name,
-    'µs best / median': `${(s.best * 1e6).toFixed(0)} / ${(s.median * 1e6).toFixed(0)}`,
-    'vs mtgrad fused (median)': name === 'mtgrad fused' || name.includes('backward') ? '' : `${(s.median / fused.median).toFixed(2)}× slower`,
-    iters: String(s.iters),
-  })));
+  console.table(
+    [...res].map(([name, s]) => ({
+      case: name,
+      'µs best / median': `${(s.best * 1e6).toFixed(0)} / ${(s.median * 1e6).toFixed(0)}`,
+      'vs mtgrad fused (median)':
+        name === 'mtgrad fused' || name.includes('backward') ? '' : `${(s.median / fused.median).toFixed(2)}× slower`,
+      iters: String(s.iters),
+    })),
+  );
   console.log(`max |fused − composed|: mtgrad ${dComp.toExponential(2)}, tfjs ${dTf.toExponential(2)}`);
   for (const s of [experts, logits, gOut, weights]) gpu.dispose(s);
-  tEx.dispose(); tLg.dispose();
+  tEx.dispose();
+  tLg.dispose();
 }

@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 const entry = new URL('../dist/src/cli/main.js', import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
-  process.stderr.write('mtgrad: dist/ is missing; run `npm run build` in the mtgrad package (or `npm install`, which builds it)\n');
+  process.stderr.write(
+    'mtgrad: dist/ is missing; run `npm run build` in the mtgrad package (or `npm install`, which builds it)\n',
+  );
   process.exit(1);
 }
 const { runAndExit } = await import(entry.href);

@@ -16,10 +16,17 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const browserPlatform = {
   name: 'mtgrad-browser-platform',
   setup(build) {
-    build.onResolve({ filter: /^\.\/node\.js$/ }, (args) => (args.importer.endsWith(join('src', 'platform', 'index.ts'))
-      ? { path: join(dirname(args.importer), 'browser.ts') } : undefined));
+    build.onResolve({ filter: /^\.\/node\.js$/ }, (args) =>
+      args.importer.endsWith(join('src', 'platform', 'index.ts'))
+        ? { path: join(dirname(args.importer), 'browser.ts') }
+        : undefined,
+    );
     build.onResolve({ filter: /^node:/ }, (args) => ({
-      errors: [{ text: `'${args.path}' imported by ${args.importer.slice(root.length + 1)}: the browser build must not reach Node-only code` }],
+      errors: [
+        {
+          text: `'${args.path}' imported by ${args.importer.slice(root.length + 1)}: the browser build must not reach Node-only code`,
+        },
+      ],
     }));
   },
 };
@@ -42,7 +49,14 @@ export async function buildBrowserBundle() {
   generateWgslModule();
   const outfile = join(root, 'dist', 'browser', 'mtgrad.js');
   mkdirSync(dirname(outfile), { recursive: true });
-  await esbuild.build(browserBuildOptions({ entryPoints: [join(root, 'src', 'browser.ts')], outfile, minify: true, legalComments: 'none' }));
+  await esbuild.build(
+    browserBuildOptions({
+      entryPoints: [join(root, 'src', 'browser.ts')],
+      outfile,
+      minify: true,
+      legalComments: 'none',
+    }),
+  );
   const bytes = readFileSync(outfile);
   const sizes = { minified: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
   writeFileSync(join(dirname(outfile), 'size.json'), `${JSON.stringify(sizes)}\n`);
@@ -51,5 +65,7 @@ export async function buildBrowserBundle() {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { outfile, minified, gzip } = await buildBrowserBundle();
-  console.log(`browser bundle: ${outfile.slice(root.length + 1)} ${(minified / 1024).toFixed(1)} KiB minified, ${(gzip / 1024).toFixed(1)} KiB gzip`);
+  console.log(
+    `browser bundle: ${outfile.slice(root.length + 1)} ${(minified / 1024).toFixed(1)} KiB minified, ${(gzip / 1024).toFixed(1)} KiB gzip`,
+  );
 }

@@ -23,7 +23,10 @@ const out = join(root, 'native', 'build', ...(sanitize ? ['asan'] : []));
 const rebuild = root.split(/[\\/]/).includes('node_modules') ? 'npm rebuild mtgrad' : 'npm run build:native';
 const notBuiltFile = join(out, 'NOT_BUILT.txt');
 
-function fail(reason, fix = `to use it, install cmake and a C++17 compiler (e.g. \`apt-get install cmake g++\`), then run \`${rebuild}\``) {
+function fail(
+  reason,
+  fix = `to use it, install cmake and a C++17 compiler (e.g. \`apt-get install cmake g++\`), then run \`${rebuild}\``,
+) {
   const line = `mtgrad: native addon not built (${reason}); the js backend will be used instead — ${fix}.`;
   console.log(line);
   try {
@@ -44,7 +47,8 @@ function fail(reason, fix = `to use it, install cmake and a C++17 compiler (e.g.
   process.exit(strict ? 1 : 0);
 }
 
-if (process.env.MTGRAD_SKIP_NATIVE_BUILD) fail('MTGRAD_SKIP_NATIVE_BUILD is set', `unset it and run \`${rebuild}\` to build it`);
+if (process.env.MTGRAD_SKIP_NATIVE_BUILD)
+  fail('MTGRAD_SKIP_NATIVE_BUILD is set', `unset it and run \`${rebuild}\` to build it`);
 if (!existsSync(join(root, 'native', 'CMakeLists.txt'))) fail('native/CMakeLists.txt is missing');
 
 let cmakeJs;
@@ -55,7 +59,8 @@ try {
 }
 if (!cmakeJs.CMake.isAvailable({})) fail('cmake was not found on PATH');
 const cxx = process.env.CXX || 'c++';
-if (spawnSync(cxx, ['--version'], { stdio: 'ignore' }).status !== 0) fail(`no C++ compiler: \`${cxx} --version\` failed`);
+if (spawnSync(cxx, ['--version'], { stdio: 'ignore' }).status !== 0)
+  fail(`no C++ compiler: \`${cxx} --version\` failed`);
 
 const buildSystem = new cmakeJs.BuildSystem({
   directory: join(root, 'native'),
@@ -73,6 +78,11 @@ try {
   rmSync(notBuiltFile, { force: true });
   console.log(`mtgrad: native addon built in ${out}`);
 } catch (e) {
-  const msg = String(e?.message ?? e).split('\n').find((l) => l.trim()) ?? 'unknown error';
-  fail(`build failed: ${msg.trim()}; \`${rebuild === 'npm rebuild mtgrad' ? 'npm rebuild mtgrad --foreground-scripts' : 'npm run build:native -- --verbose'}\` shows the full log`);
+  const msg =
+    String(e?.message ?? e)
+      .split('\n')
+      .find((l) => l.trim()) ?? 'unknown error';
+  fail(
+    `build failed: ${msg.trim()}; \`${rebuild === 'npm rebuild mtgrad' ? 'npm rebuild mtgrad --foreground-scripts' : 'npm run build:native -- --verbose'}\` shows the full log`,
+  );
 }

@@ -33,18 +33,31 @@ for (const file of files) {
 
 // Tarjan's strongly connected components: every component with more than one file (or a self-import) is a cycle.
 let index = 0;
-const idx = new Map(), low = new Map(), onStack = new Set(), stack = [], cycles = [];
+const idx = new Map(),
+  low = new Map(),
+  onStack = new Set(),
+  stack = [],
+  cycles = [];
 function connect(v) {
-  idx.set(v, index); low.set(v, index); index++;
-  stack.push(v); onStack.add(v);
+  idx.set(v, index);
+  low.set(v, index);
+  index++;
+  stack.push(v);
+  onStack.add(v);
   for (const w of edges.get(v)) {
-    if (!idx.has(w)) { connect(w); low.set(v, Math.min(low.get(v), low.get(w))); }
-    else if (onStack.has(w)) low.set(v, Math.min(low.get(v), idx.get(w)));
+    if (!idx.has(w)) {
+      connect(w);
+      low.set(v, Math.min(low.get(v), low.get(w)));
+    } else if (onStack.has(w)) low.set(v, Math.min(low.get(v), idx.get(w)));
   }
   if (low.get(v) === idx.get(v)) {
     const comp = [];
     let w;
-    do { w = stack.pop(); onStack.delete(w); comp.push(w); } while (w !== v);
+    do {
+      w = stack.pop();
+      onStack.delete(w);
+      comp.push(w);
+    } while (w !== v);
     if (comp.length > 1 || edges.get(v).includes(v)) cycles.push(comp);
   }
 }

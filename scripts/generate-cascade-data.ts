@@ -46,7 +46,10 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-const format = values.format === 'aliexpress' || values.format === 'aliccp' ? values.format : fail(`--format must be aliexpress or aliccp, got '${values.format}'`);
+const format =
+  values.format === 'aliexpress' || values.format === 'aliccp'
+    ? values.format
+    : fail(`--format must be aliexpress or aliccp, got '${values.format}'`);
 const rows = Number(values.rows);
 if (!Number.isSafeInteger(rows) || rows < 10) fail(`--rows must be an integer >= 10, got '${values.rows}'`);
 const out = values.out ?? fail('--out DIR is required');
@@ -55,10 +58,13 @@ const rho = Number(values.correlation);
 const ctrBias = Number(values['ctr-bias']);
 const cvrBias = Number(values['cvr-bias']);
 const effect = Number(values.effect);
-if (![seed, rho, ctrBias, cvrBias, effect].every(Number.isFinite) || Math.abs(rho) > 1) fail('--seed, --correlation (in [-1, 1]), biases and --effect must be numbers');
+if (![seed, rho, ctrBias, cvrBias, effect].every(Number.isFinite) || Math.abs(rho) > 1)
+  fail('--seed, --correlation (in [-1, 1]), biases and --effect must be numbers');
 
-const sparseNames = format === 'aliexpress' ? Array.from({ length: 16 }, (_, i) => `categorical_${i + 1}`) : [...ALI_CCP_SPARSE_FIELDS];
-const denseNames = format === 'aliexpress' ? Array.from({ length: 63 }, (_, i) => `numerical_${i + 1}`) : [...ALI_CCP_DENSE_FIELDS];
+const sparseNames =
+  format === 'aliexpress' ? Array.from({ length: 16 }, (_, i) => `categorical_${i + 1}`) : [...ALI_CCP_SPARSE_FIELDS];
+const denseNames =
+  format === 'aliexpress' ? Array.from({ length: 63 }, (_, i) => `numerical_${i + 1}`) : [...ALI_CCP_DENSE_FIELDS];
 const VOCABULARY_SIZES = [5000, 2000, 1000, 500, 200, 100, 50, 20, 10, 5, 2];
 const vocabulary = sparseNames.map((_, f) => VOCABULARY_SIZES[f % VOCABULARY_SIZES.length]);
 const INFORMATIVE_NUMERIC = Math.min(8, denseNames.length);
@@ -107,7 +113,14 @@ function zipf(f: number): number {
 }
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
-interface Sink { path: string; gzip: Gzip | null; file: WriteStream; rows: number; clicks: number; conversions: number }
+interface Sink {
+  path: string;
+  gzip: Gzip | null;
+  file: WriteStream;
+  rows: number;
+  clicks: number;
+  conversions: number;
+}
 async function open(path: string, header: string): Promise<Sink> {
   const file = createWriteStream(values.gzip ? `${path}.gz` : path);
   const gzip = values.gzip ? createGzip({ level: 6 }) : null;
@@ -130,12 +143,21 @@ function close(sink: Sink): Promise<void> {
 
 const folder = format === 'aliexpress' ? join(out, `AliExpress_${values.country!.toUpperCase()}`) : out;
 await mkdir(folder, { recursive: true });
-const splits = format === 'aliexpress'
-  ? [{ name: 'train', share: 0.9, file: 'train.csv' }, { name: 'test', share: 0.1, file: 'test.csv' }]
-  : [{ name: 'train', share: 0.5, file: 'ali_ccp_train.csv' }, { name: 'validation', share: 0.25, file: 'ali_ccp_val.csv' }, { name: 'test', share: 0.25, file: 'ali_ccp_test.csv' }];
-const header = format === 'aliexpress'
-  ? ['search_id', ...sparseNames, ...denseNames, 'click', 'conversion'].join(',')
-  : ['click', 'purchase', ...sparseNames, ...denseNames].join(',');
+const splits =
+  format === 'aliexpress'
+    ? [
+        { name: 'train', share: 0.9, file: 'train.csv' },
+        { name: 'test', share: 0.1, file: 'test.csv' },
+      ]
+    : [
+        { name: 'train', share: 0.5, file: 'ali_ccp_train.csv' },
+        { name: 'validation', share: 0.25, file: 'ali_ccp_val.csv' },
+        { name: 'test', share: 0.25, file: 'ali_ccp_test.csv' },
+      ];
+const header =
+  format === 'aliexpress'
+    ? ['search_id', ...sparseNames, ...denseNames, 'click', 'conversion'].join(',')
+    : ['click', 'purchase', ...sparseNames, ...denseNames].join(',');
 const sinks = await Promise.all(splits.map((s) => open(join(folder, s.file), header)));
 const testIndex = splits.findIndex((s) => s.name === 'test');
 const testRows = Math.ceil(rows * splits[testIndex].share * 1.05) + 1000;
@@ -154,7 +176,10 @@ for (let r = 0; r < rows; r++) {
   let split = 0;
   for (let acc = 0, s = 0; s < splits.length; s++) {
     acc += splits[s].share;
-    if (r < Math.round(acc * rows)) { split = s; break; }
+    if (r < Math.round(acc * rows)) {
+      split = s;
+      break;
+    }
   }
   let ctr = ctrBias;
   let cvr = cvrBias;
@@ -183,30 +208,50 @@ for (let r = 0; r < rows; r++) {
     testConversion[testCount++] = conversion;
   }
   // Ids are 0-based integers, as the preprocessed files encode them (label-encoded in first-seen order).
-  const line = format === 'aliexpress'
-    ? `${Math.floor(r / 20)},${ids.join(',')},${x.join(',')},${click},${conversion}\n`
-    : `${click},${conversion},${ids.join(',')},${x.join(',')}\n`;
+  const line =
+    format === 'aliexpress'
+      ? `${Math.floor(r / 20)},${ids.join(',')},${x.join(',')},${click},${conversion}\n`
+      : `${click},${conversion},${ids.join(',')},${x.join(',')}\n`;
   batch[split] += line;
   if (batch[split].length > 1 << 16) {
     await write(sink, batch[split]);
     batch[split] = '';
   }
 }
-await Promise.all(sinks.map(async (sink, s) => {
-  if (batch[s]) await write(sink, batch[s]);
-  await close(sink);
-}));
+await Promise.all(
+  sinks.map(async (sink, s) => {
+    if (batch[s]) await write(sink, batch[s]);
+    await close(sink);
+  }),
+);
 batch = [];
 
-const auc = (scores: Float32Array, labels: Float32Array) => rocAuc(labels.subarray(0, testCount), scores.subarray(0, testCount));
+const auc = (scores: Float32Array, labels: Float32Array) =>
+  rocAuc(labels.subarray(0, testCount), scores.subarray(0, testCount));
 const truth = {
   generator: 'scripts/generate-cascade-data.ts',
-  format, rows, seed, correlation: rho, ctrBias, cvrBias, effect, country: format === 'aliexpress' ? values.country!.toUpperCase() : undefined,
-  vocabularySizes: vocabulary, informativeNumeric: INFORMATIVE_NUMERIC,
-  files: sinks.map((s, i) => ({ split: splits[i].name, path: s.path, rows: s.rows, clicks: s.clicks, conversions: s.conversions })),
+  format,
+  rows,
+  seed,
+  correlation: rho,
+  ctrBias,
+  cvrBias,
+  effect,
+  country: format === 'aliexpress' ? values.country!.toUpperCase() : undefined,
+  vocabularySizes: vocabulary,
+  informativeNumeric: INFORMATIVE_NUMERIC,
+  files: sinks.map((s, i) => ({
+    split: splits[i].name,
+    path: s.path,
+    rows: s.rows,
+    clicks: s.clicks,
+    conversions: s.conversions,
+  })),
   oracleTestAuc: { click: auc(testPctr, testClick), conversion: auc(testPctcvr, testConversion) },
 };
 await writeFile(join(out, 'truth.json'), `${JSON.stringify(truth, null, 1)}\n`);
-process.stderr.write(`wrote ${rows.toLocaleString('en-US')} rows to ${folder} in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
-  `${sinks.map((s, i) => `${splits[i].name} ${s.rows} rows, CTR ${(s.clicks / s.rows).toFixed(4)}, CTCVR ${(s.conversions / s.rows).toFixed(4)}`).join('; ')}; ` +
-  `oracle test AUC click ${truth.oracleTestAuc.click.toFixed(4)}, conversion ${truth.oracleTestAuc.conversion.toFixed(4)}\n`);
+process.stderr.write(
+  `wrote ${rows.toLocaleString('en-US')} rows to ${folder} in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
+    `${sinks.map((s, i) => `${splits[i].name} ${s.rows} rows, CTR ${(s.clicks / s.rows).toFixed(4)}, CTCVR ${(s.conversions / s.rows).toFixed(4)}`).join('; ')}; ` +
+    `oracle test AUC click ${truth.oracleTestAuc.click.toFixed(4)}, conversion ${truth.oracleTestAuc.conversion.toFixed(4)}\n`,
+);

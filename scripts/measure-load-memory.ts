@@ -18,15 +18,28 @@ const data = await loadDataset(spec);
 const seconds = (performance.now() - started) / 1000;
 gc();
 const after = process.memoryUsage();
-const tableBytes = (t: EncodedTable) => t.cat.byteLength + t.num.byteLength + (t.sourceLines?.byteLength ?? 0) +
-  Object.values(t.labels).reduce((s, a) => s + a.byteLength, 0) + Object.values(t.masks).reduce((s, a) => s + a.byteLength, 0);
+const tableBytes = (t: EncodedTable) =>
+  t.cat.byteLength +
+  t.num.byteLength +
+  (t.sourceLines?.byteLength ?? 0) +
+  Object.values(t.labels).reduce((s, a) => s + a.byteLength, 0) +
+  Object.values(t.masks).reduce((s, a) => s + a.byteLength, 0);
 const tables = [data.train, data.validation, data.test];
 const rows = tables.reduce((s, t) => s + t.size, 0);
 const encoded = tables.reduce((s, t) => s + tableBytes(t), 0);
 const held = after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers;
-console.log(JSON.stringify({
-  dataset: data.name, rows, nCat: data.train.nCat, nNum: data.train.nNum, tasks: data.tasks.length, loadSeconds: Number(seconds.toFixed(1)),
-  encodedTables: mib(encoded), encodedBytesPerRow: Number((encoded / rows).toFixed(1)),
-  heldAfterLoad: mib(held), heldBytesPerRow: Number((held / rows).toFixed(1)),
-  peakRss: mib(process.resourceUsage().maxRSS * 1024),
-}));
+console.log(
+  JSON.stringify({
+    dataset: data.name,
+    rows,
+    nCat: data.train.nCat,
+    nNum: data.train.nNum,
+    tasks: data.tasks.length,
+    loadSeconds: Number(seconds.toFixed(1)),
+    encodedTables: mib(encoded),
+    encodedBytesPerRow: Number((encoded / rows).toFixed(1)),
+    heldAfterLoad: mib(held),
+    heldBytesPerRow: Number((held / rows).toFixed(1)),
+    peakRss: mib(process.resourceUsage().maxRSS * 1024),
+  }),
+);

@@ -3,7 +3,16 @@ export type { DType, TypedArray, Shape, Backend, BackendInfo, Storage, Activatio
 export { Tensor, type NestedArray, type GradHook } from './tensor/tensor.js';
 export { manualSeed, memory, type MemoryInfo } from './tensor/engine.js';
 export { tidy, keep, dispose } from './tensor/scope.js';
-export { init, loadBackend, backendName, backendInfo, type BackendName, type BackendOptions, type GpuEntry, type InitResult } from './tensor/init.js';
+export {
+  init,
+  loadBackend,
+  backendName,
+  backendInfo,
+  type BackendName,
+  type BackendOptions,
+  type GpuEntry,
+  type InitResult,
+} from './tensor/init.js';
 export * from './autograd/index.js';
 export * from './ops/index.js';
 export * as data from './data/index.js';
@@ -21,4 +30,10 @@ export { createModel, MODEL_NAMES, type ModelName } from './models/index.js';
 export { exportOnnx, ONNX_EXPORT_MODELS, type OnnxExport, type OnnxExportDescription } from './models/export/onnx.js';
 // Training (Trainer, metrics, checkpoints); scoring without training code is the 'mtgrad/infer' entry.
 export * as train from './train/index.js';
-export { compile, CaptureError, type CompileOptions, type CompiledFunction, type CompileStats } from './compile/index.js';
+export {
+  compile,
+  CaptureError,
+  type CompileOptions,
+  type CompiledFunction,
+  type CompileStats,
+} from './compile/index.js';

@@ -78,7 +78,12 @@ const rowsRows: { setting: string; model: string; runs: Metrics[] }[] = [];
 const dataLines: string[] = [];
 
 for (const hiddenScale of hiddenScales) {
-  const gen = generateClickConversion({ n: nTrain + nValidation + nTest, seed: DATA_SEED, correlation: CORRELATION, hiddenScale });
+  const gen = generateClickConversion({
+    n: nTrain + nValidation + nTest,
+    seed: DATA_SEED,
+    correlation: CORRELATION,
+    hiddenScale,
+  });
   const all = gen.table;
   const train = rows(all, 0, nTrain);
   const validation = rows(all, nTrain, nValidation);
@@ -96,14 +101,21 @@ for (const hiddenScale of hiddenScales) {
   const unclicked = Float32Array.from(click, (c) => 1 - c);
   const clicks = click.reduce((a, b) => a + b, 0);
   const conversions = test.labels.conversion.reduce((a, b) => a + b, 0);
-  const setting = hiddenScale === 0 ? 'observed features only (hiddenScale 0)' : `unobserved confounder (hiddenScale ${hiddenScale})`;
-  dataLines.push(`- **${setting}**: ${nTrain.toLocaleString('en-US')} train / ${nValidation.toLocaleString('en-US')} validation / ${nTest.toLocaleString('en-US')} test impressions; ` +
-    `train clicks ${clickedTrain.size.toLocaleString('en-US')} (${(100 * clickedTrain.size / nTrain).toFixed(1)} %); test CTR ${(100 * clicks / nTest).toFixed(1)} %, CTCVR ${(100 * conversions / nTest).toFixed(2)} %; ` +
-    `mean true pCVR ${(mean(Array.from(truePcvr))).toFixed(3)} over all test impressions vs ${(Array.from(truePcvr).reduce((s, p, i) => s + p * click[i], 0) / clicks).toFixed(3)} over the clicked ones (the selection bias).`);
+  const setting =
+    hiddenScale === 0 ? 'observed features only (hiddenScale 0)' : `unobserved confounder (hiddenScale ${hiddenScale})`;
+  dataLines.push(
+    `- **${setting}**: ${nTrain.toLocaleString('en-US')} train / ${nValidation.toLocaleString('en-US')} validation / ${nTest.toLocaleString('en-US')} test impressions; ` +
+      `train clicks ${clickedTrain.size.toLocaleString('en-US')} (${((100 * clickedTrain.size) / nTrain).toFixed(1)} %); test CTR ${((100 * clicks) / nTest).toFixed(1)} %, CTCVR ${((100 * conversions) / nTest).toFixed(2)} %; ` +
+      `mean true pCVR ${(mean(Array.from(truePcvr))).toFixed(3)} over all test impressions vs ${(Array.from(truePcvr).reduce((s, p, i) => s + p * click[i], 0) / clicks).toFixed(3)} over the clicked ones (the selection bias).`,
+  );
 
   const evaluate = (s: Scores, epochs: string, seconds: number): Metrics => {
-    let sumPred = 0, sumTrue = 0;
-    for (let i = 0; i < nTest; i++) { sumPred += s.cvr[i]; sumTrue += truePcvr[i]; }
+    let sumPred = 0,
+      sumTrue = 0;
+    for (let i = 0; i < nTest; i++) {
+      sumPred += s.cvr[i];
+      sumTrue += truePcvr[i];
+    }
     return {
       ctrAuc: rocAuc(click, s.ctr),
       ctcvrAuc: rocAuc(test.labels.conversion, s.ctcvr),
@@ -116,32 +128,62 @@ for (const hiddenScale of hiddenScales) {
       seconds,
     };
   };
-  rowsRows.push({ setting, model: 'oracle (true pCTR, pCVR)', runs: [evaluate({ ctr: Float32Array.from(truePctr), cvr: Float32Array.from(truePcvr), ctcvr: Float32Array.from(truePctcvr) }, '—', 0)] });
+  rowsRows.push({
+    setting,
+    model: 'oracle (true pCTR, pCVR)',
+    runs: [
+      evaluate(
+        { ctr: Float32Array.from(truePctr), cvr: Float32Array.from(truePcvr), ctcvr: Float32Array.from(truePctcvr) },
+        '—',
+        0,
+      ),
+    ],
+  });
 
   const features = {
     categorical: gen.categoricalSizes.map((v, i) => ({ name: `c${i}`, vocabularySize: v })),
     numeric: Array.from({ length: all.nNum }, (_, i) => ({ name: `x${i}` })),
     embeddingDim: EMBEDDING_DIM,
   };
-  const auc = (model: AnyModel, table: EncodedTable, key: string, label: string, mask?: Float32Array) => rocAuc(table.labels[label], predictAll(model, table)[key], mask);
+  const auc = (model: AnyModel, table: EncodedTable, key: string, label: string, mask?: Float32Array) =>
+    rocAuc(table.labels[label], predictAll(model, table)[key], mask);
   const runs: Record<string, Metrics[]> = { esmm: [], aitm: [], naive: [] };
   for (const seed of seeds) {
     // ESMM: CTR + CTCVR losses over all impressions, no CVR loss.
     mt.manualSeed(seed);
-    const esmm = createModel('esmm', { features, ctrTowerDims: TOWER, cvrTowerDims: TOWER, taskNames: { ctr: 'click', cvr: 'cvr', ctcvr: 'conversion' } });
+    const esmm = createModel('esmm', {
+      features,
+      ctrTowerDims: TOWER,
+      cvrTowerDims: TOWER,
+      taskNames: { ctr: 'click', cvr: 'cvr', ctcvr: 'conversion' },
+    });
     const validateCascade = (m: AnyModel) => () => {
       const p = predictAll(m, validation);
       return (rocAuc(validation.labels.click, p.click) + rocAuc(validation.labels.conversion, p.conversion)) / 2;
     };
-    let r = await fitModel(esmm, train, { ...HYPER, seed, labels: ['click', 'conversion'], validate: validateCascade(esmm) });
+    let r = await fitModel(esmm, train, {
+      ...HYPER,
+      seed,
+      labels: ['click', 'conversion'],
+      validate: validateCascade(esmm),
+    });
     let p = predictAll(esmm, test);
     runs.esmm.push(evaluate({ ctr: p.click, cvr: p.cvr, ctcvr: p.conversion }, String(r.epochsRun), r.trainSeconds));
     esmm.dispose();
 
     // AITM: click → conversion (ŷ_2 = P(click ∧ conversion)), calibrator α = 0.6.
     mt.manualSeed(seed);
-    const aitm = createModel('aitm', { features, tasks: [{ name: 'click' }, { name: 'conversion' }], towerDims: TOWER });
-    r = await fitModel(aitm, train, { ...HYPER, seed, labels: ['click', 'conversion'], validate: validateCascade(aitm) });
+    const aitm = createModel('aitm', {
+      features,
+      tasks: [{ name: 'click' }, { name: 'conversion' }],
+      towerDims: TOWER,
+    });
+    r = await fitModel(aitm, train, {
+      ...HYPER,
+      seed,
+      labels: ['click', 'conversion'],
+      validate: validateCascade(aitm),
+    });
     p = predictAll(aitm, test);
     const derived = Float32Array.from(p.conversion, (v, i) => Math.min(1, v / Math.max(p.click[i], 1e-12)));
     runs.aitm.push(evaluate({ ctr: p.click, cvr: derived, ctcvr: p.conversion }, String(r.epochsRun), r.trainSeconds));
@@ -150,30 +192,73 @@ for (const hiddenScale of hiddenScales) {
     // Naive: a CTR model on all impressions and a CVR model on clicked impressions only (same towers, own embeddings).
     mt.manualSeed(seed);
     const ctrModel = createModel('singleTask', { features, tasks: [{ name: 'click' }], hiddenDims: TOWER });
-    const rc = await fitModel(ctrModel, train, { ...HYPER, seed, labels: ['click'], validate: () => auc(ctrModel, validation, 'click', 'click') });
+    const rc = await fitModel(ctrModel, train, {
+      ...HYPER,
+      seed,
+      labels: ['click'],
+      validate: () => auc(ctrModel, validation, 'click', 'click'),
+    });
     mt.manualSeed(seed);
     const cvrModel = createModel('singleTask', { features, tasks: [{ name: 'cvr' }], hiddenDims: TOWER });
-    const rv = await fitModel(cvrModel, clickedTrain, { ...HYPER, seed, labels: ['cvr'], validate: () => auc(cvrModel, clickedValidation, 'cvr', 'cvr') });
+    const rv = await fitModel(cvrModel, clickedTrain, {
+      ...HYPER,
+      seed,
+      labels: ['cvr'],
+      validate: () => auc(cvrModel, clickedValidation, 'cvr', 'cvr'),
+    });
     const pc = predictAll(ctrModel, test).click;
     const pv = predictAll(cvrModel, test).cvr;
-    runs.naive.push(evaluate({ ctr: pc, cvr: pv, ctcvr: Float32Array.from(pc, (c, i) => c * pv[i]) }, `${rc.epochsRun}+${rv.epochsRun}`, rc.trainSeconds + rv.trainSeconds));
+    runs.naive.push(
+      evaluate(
+        { ctr: pc, cvr: pv, ctcvr: Float32Array.from(pc, (c, i) => c * pv[i]) },
+        `${rc.epochsRun}+${rv.epochsRun}`,
+        rc.trainSeconds + rv.trainSeconds,
+      ),
+    );
     ctrModel.dispose();
     cvrModel.dispose();
-    console.error(`cascade hidden ${hiddenScale} seed ${seed}: esmm CVR-truth AUC ${runs.esmm.at(-1)!.cvrAucTruth.toFixed(4)}, aitm ${runs.aitm.at(-1)!.cvrAucTruth.toFixed(4)}, naive ${runs.naive.at(-1)!.cvrAucTruth.toFixed(4)} (${((performance.now() - started) / 60000).toFixed(1)} min so far)`);
+    console.error(
+      `cascade hidden ${hiddenScale} seed ${seed}: esmm CVR-truth AUC ${runs.esmm.at(-1)!.cvrAucTruth.toFixed(4)}, aitm ${runs.aitm.at(-1)!.cvrAucTruth.toFixed(4)}, naive ${runs.naive.at(-1)!.cvrAucTruth.toFixed(4)} (${((performance.now() - started) / 60000).toFixed(1)} min so far)`,
+    );
   }
   rowsRows.push({ setting, model: 'ESMM', runs: runs.esmm });
   rowsRows.push({ setting, model: 'AITM (pCVR derived)', runs: runs.aitm });
   rowsRows.push({ setting, model: 'naive: CTR model + CVR model on clicked only', runs: runs.naive });
 }
 
-const command = (hidden: string) => `MTGRAD_NUM_THREADS=1 node --import tsx scripts/experiments/cascade.ts --seeds ${seeds.join(',')} --train ${nTrain} --hidden ${hidden} --backend ${f.backend}`;
-const cell = (runs: Metrics[], k: keyof Metrics, digits = 4) => meanStd(runs.map((m) => m[k] as number), digits);
+const command = (hidden: string) =>
+  `MTGRAD_NUM_THREADS=1 node --import tsx scripts/experiments/cascade.ts --seeds ${seeds.join(',')} --train ${nTrain} --hidden ${hidden} --backend ${f.backend}`;
+const cell = (runs: Metrics[], k: keyof Metrics, digits = 4) =>
+  meanStd(
+    runs.map((m) => m[k] as number),
+    digits,
+  );
 const table = markdownTable(
-  ['setting', 'model', 'CTR AUC', 'CTCVR AUC', 'CVR AUC (clicked)', 'CVR AUC vs truth (all)', 'RMSE to true pCVR (all)', 'RMSE (unclicked)', 'mean pCVR / true', 'epochs', 'train s'],
+  [
+    'setting',
+    'model',
+    'CTR AUC',
+    'CTCVR AUC',
+    'CVR AUC (clicked)',
+    'CVR AUC vs truth (all)',
+    'RMSE to true pCVR (all)',
+    'RMSE (unclicked)',
+    'mean pCVR / true',
+    'epochs',
+    'train s',
+  ],
   rowsRows.map(({ setting, model, runs }) => [
-    setting, model, cell(runs, 'ctrAuc'), cell(runs, 'ctcvrAuc'), cell(runs, 'cvrAucClicked'), cell(runs, 'cvrAucTruth'),
-    model.startsWith('oracle') ? '0' : cell(runs, 'rmseAll'), model.startsWith('oracle') ? '0' : cell(runs, 'rmseUnclicked'), cell(runs, 'calibration', 3),
-    runs.map((m) => m.epochs).join('/'), model.startsWith('oracle') ? '—' : `${mean(runs.map((m) => m.seconds)).toFixed(0)}`,
+    setting,
+    model,
+    cell(runs, 'ctrAuc'),
+    cell(runs, 'ctcvrAuc'),
+    cell(runs, 'cvrAucClicked'),
+    cell(runs, 'cvrAucTruth'),
+    model.startsWith('oracle') ? '0' : cell(runs, 'rmseAll'),
+    model.startsWith('oracle') ? '0' : cell(runs, 'rmseUnclicked'),
+    cell(runs, 'calibration', 3),
+    runs.map((m) => m.epochs).join('/'),
+    model.startsWith('oracle') ? '—' : `${mean(runs.map((m) => m.seconds)).toFixed(0)}`,
   ]),
 );
 const markdown = [
@@ -186,10 +271,12 @@ const markdown = [
   ...dataLines,
   '',
   `Models: embeddings ${EMBEDDING_DIM}-dim, every tower ${JSON.stringify(TOWER)} (ReLU). ESMM: the paper's loss (CTR + CTCVR over all impressions, log-space CTCVR). ` +
-    'AITM: towers ' + JSON.stringify(TOWER) + ' (k = 32), calibrator α = 0.6; its pCVR is derived as min(1, ŷ_conversion / ŷ_click). ' +
+    'AITM: towers ' +
+    JSON.stringify(TOWER) +
+    ' (k = 32), calibrator α = 0.6; its pCVR is derived as min(1, ŷ_conversion / ŷ_click). ' +
     'Naive: two `singleTask` networks, CTR trained on all impressions, CVR trained on clicked impressions only (label = converted), CTCVR = product. ' +
     `Adam lr ${HYPER.lr}, batch ${HYPER.batchSize}, at most ${HYPER.epochs} epochs, early stopping (patience ${HYPER.patience}, best weights restored) on the validation split's observable metrics ` +
-    '(ESMM/AITM: mean of click and conversion AUC; naive: each model\'s own AUC, the CVR model on clicked validation rows). ' +
+    "(ESMM/AITM: mean of click and conversion AUC; naive: each model's own AUC, the CVR model on clicked validation rows). " +
     `Mean ± sample std over seeds ${seeds.join(', ')} (initialisation and shuffling; the data are fixed).`,
   '',
   'Columns: CTR and CTCVR AUC over all test impressions; CVR AUC (clicked) = AUC of pCVR for `converted` on clicked test impressions; ' +

@@ -37,11 +37,15 @@ const models = (f.models as string).split(',');
 const backend = f.backend as string;
 const runsDir = f.runs as string;
 const modelSeeds = new Map<string, number[]>(
-  (f['model-seeds'] as string).split(';').filter((x) => x.trim() !== '').map((entry) => {
-    const [model, list] = entry.split('=');
-    if (!models.includes(model) || list === undefined) throw new Error(`--model-seeds: expected MODEL=S,S;... for models in --models, got '${entry}'`);
-    return [model, intList(list)];
-  }),
+  (f['model-seeds'] as string)
+    .split(';')
+    .filter((x) => x.trim() !== '')
+    .map((entry) => {
+      const [model, list] = entry.split('=');
+      if (!models.includes(model) || list === undefined)
+        throw new Error(`--model-seeds: expected MODEL=S,S;... for models in --models, got '${entry}'`);
+      return [model, intList(list)];
+    }),
 );
 const seedsOf = (model: string) => modelSeeds.get(model) ?? seeds;
 
@@ -61,7 +65,21 @@ let resumed = 0;
 
 function cliArgs(model: string, group: number, seed: number, out: string): string[] {
   // --epochs 4 pinned: the published table was made with the 4-epoch default of the time (the default is now 12).
-  return ['train', '--model', model, '--group', String(group), '--epochs', '4', '--backend', backend, '--seed', String(seed), '--out', out];
+  return [
+    'train',
+    '--model',
+    model,
+    '--group',
+    String(group),
+    '--epochs',
+    '4',
+    '--backend',
+    backend,
+    '--seed',
+    String(seed),
+    '--out',
+    out,
+  ];
 }
 
 function commandText(model: string, group: number, seedList: string): string {
@@ -76,7 +94,11 @@ async function runOnce(model: string, group: number, seed: number): Promise<RunR
     const args = ['--import', 'tsx', join(REPO_ROOT, 'src', 'cli', 'main.ts'), ...cliArgs(model, group, seed, out)];
     const stderr: string[] = [];
     const code = await new Promise<number>((resolveCode, reject) => {
-      const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
+      const child = spawn(process.execPath, args, {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: process.env,
+      });
       child.stderr.setEncoding('utf8');
       child.stderr.on('data', (chunk: string) => stderr.push(chunk));
       child.on('error', reject);
@@ -85,11 +107,25 @@ async function runOnce(model: string, group: number, seed: number): Promise<RunR
     const text = stderr.join('');
     const backendMatch = /^backend: (.*)$/m.exec(text);
     if (backendMatch) backendLine = backendMatch[1].replace(/ — skipped.*$/, '');
-    if (code !== 0) throw new Error(`${model} group ${group} seed ${seed} failed (exit ${code}):\n${text.split('\n').filter((l) => !l.includes('\r')).slice(-5).join('\n')}`);
+    if (code !== 0)
+      throw new Error(
+        `${model} group ${group} seed ${seed} failed (exit ${code}):\n${text
+          .split('\n')
+          .filter((l) => !l.includes('\r'))
+          .slice(-5)
+          .join('\n')}`,
+      );
   }
   const m = JSON.parse(readFileSync(metricsPath, 'utf8')) as {
-    test: Record<string, { auc: number }>; bestEpoch: number | null;
-    settings: { 'epochs run': number; 'training seconds': number; 'wall seconds': number; parameters: number; backend: string };
+    test: Record<string, { auc: number }>;
+    bestEpoch: number | null;
+    settings: {
+      'epochs run': number;
+      'training seconds': number;
+      'wall seconds': number;
+      parameters: number;
+      backend: string;
+    };
   };
   return {
     auc: Object.fromEntries(Object.entries(m.test).map(([t, v]) => [t, v.auc])),
@@ -110,7 +146,9 @@ for (const group of groups) {
       const r = await runOnce(model, group, seed);
       list.push(r);
       const [t1, t2] = TASKS[group];
-      console.error(`census g${group} ${model} seed ${seed}: ${t1} ${r.auc[t1].toFixed(4)}, ${t2} ${r.auc[t2].toFixed(4)}, ${r.epochsRun} epochs, ${r.wallSeconds.toFixed(1)} s wall (${((performance.now() - started) / 60000).toFixed(1)} min so far)`);
+      console.error(
+        `census g${group} ${model} seed ${seed}: ${t1} ${r.auc[t1].toFixed(4)}, ${t2} ${r.auc[t2].toFixed(4)}, ${r.epochsRun} epochs, ${r.wallSeconds.toFixed(1)} s wall (${((performance.now() - started) / 60000).toFixed(1)} min so far)`,
+      );
     }
     results.set(`${model}-g${group}`, list);
   }
@@ -128,23 +166,38 @@ for (const group of groups) {
     const a2 = list.map((r) => r.auc[t2]);
     rows.push([
       model,
-      meanStd(a1), fmtBest(a1),
-      meanStd(a2), fmtBest(a2),
+      meanStd(a1),
+      fmtBest(a1),
+      meanStd(a2),
+      fmtBest(a2),
       list[0].parameters.toLocaleString('en-US'),
       list.map((r) => `${r.epochsRun} (${r.bestEpoch === null ? '—' : r.bestEpoch + 1})`).join(', '),
       `${mean(list.map((r) => r.wallSeconds)).toFixed(0)} s`,
       `\`${commandText(model, group, seedsOf(model).join(' '))}\``,
     ]);
   }
-  if (group === 1) rows.push(['MMoE paper (Ma et al. 2018, Table 2)', '0.9359', '0.9410', '0.9927', '—', '—', '—', '—', 'published']);
-  sections.push([
-    `### Group ${group}: ${t1} + ${t2}`,
-    '',
-    markdownTable(
-      ['model', `${t1} AUC (mean ± std)`, `${t1} best`, `${t2} AUC (mean ± std)`, `${t2} best`, 'parameters', 'epochs run (best), per seed', 'wall / run', 'command (one run per seed)'],
-      rows,
-    ),
-  ].join('\n'));
+  if (group === 1)
+    rows.push(['MMoE paper (Ma et al. 2018, Table 2)', '0.9359', '0.9410', '0.9927', '—', '—', '—', '—', 'published']);
+  sections.push(
+    [
+      `### Group ${group}: ${t1} + ${t2}`,
+      '',
+      markdownTable(
+        [
+          'model',
+          `${t1} AUC (mean ± std)`,
+          `${t1} best`,
+          `${t2} AUC (mean ± std)`,
+          `${t2} best`,
+          'parameters',
+          'epochs run (best), per seed',
+          'wall / run',
+          'command (one run per seed)',
+        ],
+        rows,
+      ),
+    ].join('\n'),
+  );
 }
 
 const markdown = [
@@ -152,10 +205,14 @@ const markdown = [
   '',
   `Generated by \`MTGRAD_NUM_THREADS=1 node --import tsx scripts/experiments/census.ts --seeds ${seeds.join(',')} --groups ${groups.join(',')}${modelSeeds.size ? ` --model-seeds '${f['model-seeds'] as string}'` : ''}\`.`,
   environmentLine(backendLine),
-  ...(resumed > 0 ? [`${resumed} of the runs were read back with --resume from an earlier invocation's metrics.json (trained on an earlier commit of the same session; the line above describes the invocation that built the table).`] : []),
+  ...(resumed > 0
+    ? [
+        `${resumed} of the runs were read back with --resume from an earlier invocation's metrics.json (trained on an earlier commit of the same session; the line above describes the invocation that built the table).`,
+      ]
+    : []),
   '',
   `Protocol: \`mtgrad train --epochs 4\` with its other defaults for every model (Adam lr 0.002, batch 1024, at most 4 epochs, early stopping on the first task's validation AUC with patience 2 and the best epoch's weights restored; loss = plain sum of the task losses), seeds ${seeds.join(', ')}. ` +
-    'Only MMoE and OMoE get the CLI\'s size defaults (8 experts × [16], towers [8], 4-dim embeddings); the other models keep their own config defaults (see each file\'s header in src/models), so parameter counts differ. ' +
+    "Only MMoE and OMoE get the CLI's size defaults (8 experts × [16], towers [8], 4-dim embeddings); the other models keep their own config defaults (see each file's header in src/models), so parameter counts differ. " +
     'Test split = the second half of census-income.test (the first half is the validation split), 49,881 rows. ' +
     `Mean ± sample std (n − 1) and best over the ${seeds.length} seeds${[...modelSeeds].map(([m, l]) => ` (${m}: ${l.length} seed${l.length > 1 ? 's' : ''}, ${l.join(', ')}, to save time)`).join('')}; "wall / run" is the in-process wall time of one run (data loading included), mean over seeds.`,
   '',
@@ -164,9 +221,11 @@ const markdown = [
   '',
   'Wall times were measured on a shared 2-core machine while other jobs ran (load average about 3–7), one training process at a time on one thread: treat them as rough.',
   '',
-  'The MMoE paper\'s numbers are its MMoE row for group 1 (income AUC mean / best over its runs, never-married mean); its setup differs (its own hyper-parameter search, more training), so they are a reference, not a like-for-like comparison.',
+  "The MMoE paper's numbers are its MMoE row for group 1 (income AUC mean / best over its runs, never-married mean); its setup differs (its own hyper-parameter search, more training), so they are a reference, not a like-for-like comparison.",
   '',
 ].join('\n');
 
 console.log(markdown);
-console.error(`wrote ${relative(process.cwd(), writeResults('census', markdown))} (${((performance.now() - started) / 60000).toFixed(1)} min)`);
+console.error(
+  `wrote ${relative(process.cwd(), writeResults('census', markdown))} (${((performance.now() - started) / 60000).toFixed(1)} min)`,
+);

@@ -11,7 +11,9 @@ import { parseArgs } from 'node:util';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export function flags<T extends Record<string, { type: 'string' | 'boolean'; default?: string | boolean }>>(options: T): Record<keyof T, string | boolean | undefined> {
+export function flags<T extends Record<string, { type: 'string' | 'boolean'; default?: string | boolean }>>(
+  options: T,
+): Record<keyof T, string | boolean | undefined> {
   const { values } = parseArgs({ options, allowPositionals: false });
   return values as unknown as Record<keyof T, string | boolean | undefined>;
 }
@@ -51,7 +53,11 @@ export function markdownTable(header: string[], rows: string[][]): string {
 function gitRevision(): string {
   try {
     const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim() !== '';
+    const dirty =
+      execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+      }).trim() !== '';
     return dirty ? `${rev} (with uncommitted changes in the working tree)` : rev;
   } catch {
     return 'unknown';
@@ -61,8 +67,10 @@ function gitRevision(): string {
 /** One line saying where and how the numbers were produced. */
 export function environmentLine(backendDescription: string): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  return `Run on ${new Date().toISOString().slice(0, 10)}, commit ${gitRevision()}, Node ${process.version}, ${cpu} ` +
-    `(${cpus().length} logical cores), backend ${backendDescription}, MTGRAD_NUM_THREADS=${process.env.MTGRAD_NUM_THREADS ?? '(unset)'}.`;
+  return (
+    `Run on ${new Date().toISOString().slice(0, 10)}, commit ${gitRevision()}, Node ${process.version}, ${cpu} ` +
+    `(${cpus().length} logical cores), backend ${backendDescription}, MTGRAD_NUM_THREADS=${process.env.MTGRAD_NUM_THREADS ?? '(unset)'}.`
+  );
 }
 
 export function writeResults(name: string, markdown: string): string {

@@ -37,7 +37,8 @@ const HYPER = { epochs: Number(f.epochs), batchSize: 1024, lr: 0.002, patience: 
 
 function specOf(entry: string): DatasetSpec {
   const [kind, dir, country] = entry.split(':');
-  if ((kind !== 'aliccp' && kind !== 'aliexpress') || !dir) throw new Error(`--data entries are aliccp:DIR or aliexpress:DIR[:COUNTRY], got '${entry}'`);
+  if ((kind !== 'aliccp' && kind !== 'aliexpress') || !dir)
+    throw new Error(`--data entries are aliccp:DIR or aliexpress:DIR[:COUNTRY], got '${entry}'`);
   return { name: kind, dir, ...(country ? { country } : {}) };
 }
 
@@ -47,13 +48,26 @@ function build(model: string, data: Dataset): AnyModel {
     numeric: data.schema.numericFeatures.map((n) => ({ name: n.name })),
     embeddingDim: EMBEDDING_DIM,
   };
-  const tasks = [{ name: 'click', type: 'binary' }, { name: 'conversion', type: 'binary' }];
+  const tasks = [
+    { name: 'click', type: 'binary' },
+    { name: 'conversion', type: 'binary' },
+  ];
   switch (model) {
-    case 'esmm': return createModel('esmm', { features, ctrTowerDims: TOWER, cvrTowerDims: TOWER, taskNames: { ctr: 'click', cvr: 'cvr', ctcvr: 'conversion' } });
-    case 'aitm': return createModel('aitm', { features, tasks: [{ name: 'click' }, { name: 'conversion' }], towerDims: TOWER });
-    case 'mmoe': return createModel('mmoe', { features, tasks, numExperts: 8, expertDims: [TOWER[0]], towerDims: [TOWER[1]] });
-    case 'ple': return createModel('ple', { features, tasks, expertDims: [TOWER[0]], towerDims: [TOWER[1]] });
-    default: throw new Error(`--models: unknown model '${model}' (esmm, aitm, mmoe, ple)`);
+    case 'esmm':
+      return createModel('esmm', {
+        features,
+        ctrTowerDims: TOWER,
+        cvrTowerDims: TOWER,
+        taskNames: { ctr: 'click', cvr: 'cvr', ctcvr: 'conversion' },
+      });
+    case 'aitm':
+      return createModel('aitm', { features, tasks: [{ name: 'click' }, { name: 'conversion' }], towerDims: TOWER });
+    case 'mmoe':
+      return createModel('mmoe', { features, tasks, numExperts: 8, expertDims: [TOWER[0]], towerDims: [TOWER[1]] });
+    case 'ple':
+      return createModel('ple', { features, tasks, expertDims: [TOWER[0]], towerDims: [TOWER[1]] });
+    default:
+      throw new Error(`--models: unknown model '${model}' (esmm, aitm, mmoe, ple)`);
   }
 }
 
@@ -67,14 +81,29 @@ for (const entry of (f.data as string).split(',')) {
   const spec = specOf(entry);
   const data = await loadDataset(spec);
   const count = (t: typeof data.test, k: string) => t.labels[k].reduce((s, v) => s + v, 0);
-  const describe = `${data.train.size.toLocaleString('en-US')} train / ${data.validation.size.toLocaleString('en-US')} validation / ${data.test.size.toLocaleString('en-US')} test rows; ` +
+  const describe =
+    `${data.train.size.toLocaleString('en-US')} train / ${data.validation.size.toLocaleString('en-US')} validation / ${data.test.size.toLocaleString('en-US')} test rows; ` +
     `test CTR ${(count(data.test, 'click') / data.test.size).toFixed(4)}, CTCVR ${(count(data.test, 'conversion') / data.test.size).toFixed(4)} (${count(data.test, 'conversion')} conversion${count(data.test, 'conversion') === 1 ? '' : 's'})`;
   const rows: string[][] = [];
   const truthPath = [join(spec.dir!, 'truth.json')].find(existsSync);
   if (truthPath) {
-    const truth = JSON.parse(readFileSync(truthPath, 'utf8')) as { oracleTestAuc: { click: number; conversion: number }; format: string; rows: number; seed: number; country?: string };
-    generated.push(`\`node --import tsx scripts/generate-cascade-data.ts --format ${truth.format} --rows ${truth.rows} --seed ${truth.seed}${truth.country ? ` --country ${truth.country}` : ''} --out ${spec.dir} --gzip\``);
-    rows.push(['oracle (true probabilities)', truth.oracleTestAuc.click.toFixed(4), truth.oracleTestAuc.conversion.toFixed(4), '—', '—']);
+    const truth = JSON.parse(readFileSync(truthPath, 'utf8')) as {
+      oracleTestAuc: { click: number; conversion: number };
+      format: string;
+      rows: number;
+      seed: number;
+      country?: string;
+    };
+    generated.push(
+      `\`node --import tsx scripts/generate-cascade-data.ts --format ${truth.format} --rows ${truth.rows} --seed ${truth.seed}${truth.country ? ` --country ${truth.country}` : ''} --out ${spec.dir} --gzip\``,
+    );
+    rows.push([
+      'oracle (true probabilities)',
+      truth.oracleTestAuc.click.toFixed(4),
+      truth.oracleTestAuc.conversion.toFixed(4),
+      '—',
+      '—',
+    ]);
   }
   for (const name of models) {
     const clickAuc: number[] = [];
@@ -86,7 +115,9 @@ for (const entry of (f.data as string).split(',')) {
       const model = build(name, data);
       const validate = () => {
         const p = predictAll(model, data.validation);
-        return (rocAuc(data.validation.labels.click, p.click) + rocAuc(data.validation.labels.conversion, p.conversion)) / 2;
+        return (
+          (rocAuc(data.validation.labels.click, p.click) + rocAuc(data.validation.labels.conversion, p.conversion)) / 2
+        );
       };
       const r = await fitModel(model, data.train, { ...HYPER, seed, labels: ['click', 'conversion'], validate });
       const p = predictAll(model, data.test);
@@ -95,17 +126,36 @@ for (const entry of (f.data as string).split(',')) {
       epochs.push(`${r.epochsRun} (${r.bestEpoch + 1})`);
       trainSeconds += r.trainSeconds;
       model.dispose();
-      console.error(`${data.name} ${name} seed ${seed}: click ${clickAuc.at(-1)!.toFixed(4)}, conversion ${conversionAuc.at(-1)!.toFixed(4)}, ${r.epochsRun} epochs, ${r.trainSeconds.toFixed(1)} s`);
+      console.error(
+        `${data.name} ${name} seed ${seed}: click ${clickAuc.at(-1)!.toFixed(4)}, conversion ${conversionAuc.at(-1)!.toFixed(4)}, ${r.epochsRun} epochs, ${r.trainSeconds.toFixed(1)} s`,
+      );
     }
-    rows.push([name, meanStd(clickAuc), meanStd(conversionAuc), epochs.join(', '), (trainSeconds / seeds.length).toFixed(1)]);
+    rows.push([
+      name,
+      meanStd(clickAuc),
+      meanStd(conversionAuc),
+      epochs.join(', '),
+      (trainSeconds / seeds.length).toFixed(1),
+    ]);
   }
-  sections.push([
-    `### ${data.name}: \`--data ${spec.name} --data-dir ${spec.dir}${spec.country ? ` --country ${spec.country}` : ''}\``,
-    '',
-    describe,
-    '',
-    markdownTable(['model', 'click AUC (test)', 'conversion AUC (test, entire space)', 'epochs run (best), per seed', 'train s / run'], rows),
-  ].join('\n'));
+  sections.push(
+    [
+      `### ${data.name}: \`--data ${spec.name} --data-dir ${spec.dir}${spec.country ? ` --country ${spec.country}` : ''}\``,
+      '',
+      describe,
+      '',
+      markdownTable(
+        [
+          'model',
+          'click AUC (test)',
+          'conversion AUC (test, entire space)',
+          'epochs run (best), per seed',
+          'train s / run',
+        ],
+        rows,
+      ),
+    ].join('\n'),
+  );
 }
 
 const markdown = [

@@ -24,7 +24,12 @@ export const featureInputs: InputsOf = (batch) => ({
 });
 
 /** Predictions (probabilities / values, from model.predict) for every row of a table, per output head. */
-export function predictAll(model: AnyModel, table: EncodedTable, inputsOf: InputsOf = featureInputs, batchSize = 8192): Record<string, Float32Array> {
+export function predictAll(
+  model: AnyModel,
+  table: EncodedTable,
+  inputsOf: InputsOf = featureInputs,
+  batchSize = 8192,
+): Record<string, Float32Array> {
   const out: Record<string, Float32Array> = {};
   let offset = 0;
   for (const batch of table.batches({ batchSize })) {

@@ -36,29 +36,42 @@ export function rankingCandidates(
   options: { nItems: number; negatives: number; seed: number },
 ): RankingCandidates {
   const { nItems, negatives, seed } = options;
-  if (!Number.isInteger(negatives) || negatives < 0) throw new RangeError(`rankingCandidates: negatives must be a non-negative integer, got ${negatives}`);
+  if (!Number.isInteger(negatives) || negatives < 0)
+    throw new RangeError(`rankingCandidates: negatives must be a non-negative integer, got ${negatives}`);
   const n = heldOut.users.length;
   if (heldOut.items.length !== n) throw new RangeError('rankingCandidates: users and items differ in length');
   const per = 1 + negatives;
   const out: RankingCandidates = {
-    group: new Int32Array(n * per), user: new Int32Array(n * per), item: new Int32Array(n * per), relevance: new Float32Array(n * per),
+    group: new Int32Array(n * per),
+    user: new Int32Array(n * per),
+    item: new Int32Array(n * per),
+    relevance: new Float32Array(n * per),
   };
   const rng = new SeededRandom(seed);
   for (let q = 0; q < n; q++) {
     const user = heldOut.users[q];
     const seen = rated.get(user) ?? new Set<number>();
-    if (!seen.has(heldOut.items[q])) throw new Error(`rankingCandidates: held-out item ${heldOut.items[q]} of user ${user} is not among the user's rated items`);
+    if (!seen.has(heldOut.items[q]))
+      throw new Error(
+        `rankingCandidates: held-out item ${heldOut.items[q]} of user ${user} is not among the user's rated items`,
+      );
     const unseen = nItems - seen.size;
-    if (unseen < negatives) throw new Error(`rankingCandidates: user ${user} has only ${unseen} unseen items, ${negatives} needed`);
+    if (unseen < negatives)
+      throw new Error(`rankingCandidates: user ${user} has only ${unseen} unseen items, ${negatives} needed`);
     const chosen = new Set<number>();
     let row = q * per;
-    out.group[row] = q; out.user[row] = user; out.item[row] = heldOut.items[q]; out.relevance[row] = 1;
+    out.group[row] = q;
+    out.user[row] = user;
+    out.item[row] = heldOut.items[q];
+    out.relevance[row] = 1;
     while (chosen.size < negatives) {
       const item = 1 + rng.nextInt(nItems);
       if (seen.has(item) || chosen.has(item)) continue;
       chosen.add(item);
       row++;
-      out.group[row] = q; out.user[row] = user; out.item[row] = item;
+      out.group[row] = q;
+      out.user[row] = user;
+      out.item[row] = item;
     }
   }
   return out;

@@ -35,10 +35,16 @@ const f = flags({
 });
 const datasets = (f.datasets as string).split(',');
 const unknown = datasets.filter((d) => !(DATASET_NAMES as readonly string[]).includes(d));
-if (unknown.length) throw new Error(`--datasets: ${unknown.join(', ')} not known to this checkout's CLI (--data takes ${DATASET_NAMES.join(', ')})`);
+if (unknown.length)
+  throw new Error(
+    `--datasets: ${unknown.join(', ')} not known to this checkout's CLI (--data takes ${DATASET_NAMES.join(', ')})`,
+  );
 const methods = (f.methods as string).split(',');
 const badMethods = methods.filter((m) => !(WEIGHTINGS as readonly string[]).includes(m));
-if (badMethods.length) throw new Error(`--methods: ${badMethods.join(', ')} unknown (mtgrad train --weighting takes ${WEIGHTINGS.join(', ')})`);
+if (badMethods.length)
+  throw new Error(
+    `--methods: ${badMethods.join(', ')} unknown (mtgrad train --weighting takes ${WEIGHTINGS.join(', ')})`,
+  );
 const groups = intList(f.groups as string);
 const models = (f.models as string).split(',');
 const seeds = intList(f.seeds as string);
@@ -48,16 +54,49 @@ const backend = f.backend as string;
 const jobs = intList(f.jobs as string)[0];
 const runsDir = f.runs as string;
 
-interface Setting { data: string; group: number | null; model: string; method: string }
-interface RunResult { auc: Record<string, number>; msPerStep: number; steps: number; backend: string; idle: string; warnings: number }
+interface Setting {
+  data: string;
+  group: number | null;
+  model: string;
+  method: string;
+}
+interface RunResult {
+  auc: Record<string, number>;
+  msPerStep: number;
+  steps: number;
+  backend: string;
+  idle: string;
+  warnings: number;
+}
 
-const settings: Setting[] = datasets.flatMap((data) => (data === 'census' ? groups : [null]).flatMap((group) =>
-  models.flatMap((model) => methods.map((method) => ({ data, group, model, method })))));
-const tag = (s: Setting, seed: number | string): string => `${s.data}${s.group ? `-g${s.group}` : ''}-${s.model}-${s.method}-s${seed}`;
+const settings: Setting[] = datasets.flatMap((data) =>
+  (data === 'census' ? groups : [null]).flatMap((group) =>
+    models.flatMap((model) => methods.map((method) => ({ data, group, model, method }))),
+  ),
+);
+const tag = (s: Setting, seed: number | string): string =>
+  `${s.data}${s.group ? `-g${s.group}` : ''}-${s.model}-${s.method}-s${seed}`;
 
 function cliArgs(s: Setting, seed: number | string, out: string): string[] {
-  return ['train', '--data', s.data, ...(s.group ? ['--group', String(s.group)] : []), '--model', s.model, '--weighting', s.method,
-    '--epochs', epochs, ...(maxSteps ? ['--max-steps', maxSteps] : []), '--backend', backend, '--seed', String(seed), '--out', out];
+  return [
+    'train',
+    '--data',
+    s.data,
+    ...(s.group ? ['--group', String(s.group)] : []),
+    '--model',
+    s.model,
+    '--weighting',
+    s.method,
+    '--epochs',
+    epochs,
+    ...(maxSteps ? ['--max-steps', maxSteps] : []),
+    '--backend',
+    backend,
+    '--seed',
+    String(seed),
+    '--out',
+    out,
+  ];
 }
 
 function commandText(s: Setting): string {
@@ -73,7 +112,11 @@ async function runOnce(s: Setting, seed: number): Promise<RunResult> {
   else {
     const stderr: string[] = [];
     const code = await new Promise<number>((done, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src', 'cli', 'main.ts'), ...cliArgs(s, seed, out)], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(REPO_ROOT, 'src', 'cli', 'main.ts'), ...cliArgs(s, seed, out)],
+        { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: process.env },
+      );
       child.stderr.setEncoding('utf8');
       child.stderr.on('data', (chunk: string) => stderr.push(chunk));
       child.on('error', reject);
@@ -82,10 +125,19 @@ async function runOnce(s: Setting, seed: number): Promise<RunResult> {
     const text = stderr.join('');
     const b = /^backend: (.*)$/m.exec(text);
     if (b) backendLine = b[1];
-    if (code !== 0) throw new Error(`${tag(s, seed)} failed (exit ${code}):\n${text.split('\n').filter((l) => !l.includes('\r')).slice(-5).join('\n')}`);
+    if (code !== 0)
+      throw new Error(
+        `${tag(s, seed)} failed (exit ${code}):\n${text
+          .split('\n')
+          .filter((l) => !l.includes('\r'))
+          .slice(-5)
+          .join('\n')}`,
+      );
   }
   const m = JSON.parse(readFileSync(metricsPath, 'utf8')) as {
-    test: Record<string, { auc?: number; rmse?: number }>; settings: { backend: string }; history: { steps: unknown[]; trainSeconds: number };
+    test: Record<string, { auc?: number; rmse?: number }>;
+    settings: { backend: string };
+    history: { steps: unknown[]; trainSeconds: number };
     diagnostics?: { warnings: string[]; experts: { idle: number[] | null; gates: { experts: number }[] } | null };
   };
   const experts = m.diagnostics?.experts;
@@ -104,7 +156,8 @@ const started = performance.now();
 const loadAtStart = loadavg()[0];
 const queue = settings.flatMap((s) => seeds.map((seed) => ({ s, seed })));
 const results = new Map<string, RunResult[]>();
-let next = 0, done = 0;
+let next = 0,
+  done = 0;
 async function worker(): Promise<void> {
   while (next < queue.length) {
     const { s, seed } = queue[next++];
@@ -112,7 +165,13 @@ async function worker(): Promise<void> {
     const key = tag(s, 'all');
     results.set(key, [...(results.get(key) ?? []), r]);
     done++;
-    console.error(`[${done}/${queue.length}] ${tag(s, seed)}: ${Object.entries(r.auc).map(([t, v]) => `${t} ${v.toFixed(4)}`).join(', ')}, ${r.msPerStep.toFixed(1)} ms/step (${((performance.now() - started) / 60000).toFixed(1)} min so far)`);
+    console.error(
+      `[${done}/${queue.length}] ${tag(s, seed)}: ${Object.entries(r.auc)
+        .map(([t, v]) => `${t} ${v.toFixed(4)}`)
+        .join(
+          ', ',
+        )}, ${r.msPerStep.toFixed(1)} ms/step (${((performance.now() - started) / 60000).toFixed(1)} min so far)`,
+    );
   }
 }
 await Promise.all(Array.from({ length: Math.max(1, jobs) }, () => worker()));
@@ -127,10 +186,35 @@ for (const data of datasets) {
       for (const method of methods) {
         const s = { data, group, model, method };
         const list = results.get(tag(s, 'all'))!;
-        rows.push([model, method, ...tasks.map((t) => meanStd(list.map((r) => r.auc[t]))), `${mean(list.map((r) => r.msPerStep)).toFixed(1)}`, String(list[0].steps), list.map((r) => r.idle).join(', '), `\`${commandText(s)}\``]);
+        rows.push([
+          model,
+          method,
+          ...tasks.map((t) => meanStd(list.map((r) => r.auc[t]))),
+          `${mean(list.map((r) => r.msPerStep)).toFixed(1)}`,
+          String(list[0].steps),
+          list.map((r) => r.idle).join(', '),
+          `\`${commandText(s)}\``,
+        ]);
       }
     }
-    sections.push([`### ${data}${group ? ` group ${group}` : ''}`, '', markdownTable(['model', 'weighting', ...tasks.map((t) => `${t} AUC`), 'ms / step', 'steps', 'idle experts, per seed', 'command (one run per seed)'], rows)].join('\n'));
+    sections.push(
+      [
+        `### ${data}${group ? ` group ${group}` : ''}`,
+        '',
+        markdownTable(
+          [
+            'model',
+            'weighting',
+            ...tasks.map((t) => `${t} AUC`),
+            'ms / step',
+            'steps',
+            'idle experts, per seed',
+            'command (one run per seed)',
+          ],
+          rows,
+        ),
+      ].join('\n'),
+    );
   }
 }
 
@@ -154,4 +238,6 @@ const markdown = [
 ].join('\n');
 
 console.log(markdown);
-console.error(`wrote ${relative(process.cwd(), writeResults('weighting', markdown))} (${((performance.now() - started) / 60000).toFixed(1)} min)`);
+console.error(
+  `wrote ${relative(process.cwd(), writeResults('weighting', markdown))} (${((performance.now() - started) / 60000).toFixed(1)} min)`,
+);

@@ -20,12 +20,15 @@ export interface GradOptions extends BackwardOptions {
 }
 
 /** A tensor we own: a fresh view on g's storage, so that disposing ours never disposes the caller's. */
-function alias(g: Tensor): Tensor { return new Tensor(g.storage, g.shape, g.dtype); }
+function alias(g: Tensor): Tensor {
+  return new Tensor(g.storage, g.shape, g.dtype);
+}
 
 function addInto(a: Tensor, b: Tensor): Tensor {
   const be = engine.backendOf(a.storage);
   const s = be.binary('add', a.storage, b.storage, a.shape, b.shape, a.shape);
-  a.dispose(); b.dispose();
+  a.dispose();
+  b.dispose();
   return new Tensor(s, a.shape, a.dtype);
 }
 
@@ -45,7 +48,10 @@ function topoOrder(roots: readonly Tensor[]): Tensor[] {
       if (i < inputs.length) {
         top[1]++;
         const inp = inputs[i];
-        if (inp.requiresGrad && !visited.has(inp)) { visited.add(inp); stack.push([inp, 0]); }
+        if (inp.requiresGrad && !visited.has(inp)) {
+          visited.add(inp);
+          stack.push([inp, 0]);
+        }
       } else {
         stack.pop();
         order.push(t);
@@ -56,23 +62,33 @@ function topoOrder(roots: readonly Tensor[]): Tensor[] {
 }
 
 function seedGrads(op: string, roots: readonly Tensor[], opts: BackwardOptions): Tensor[] {
-  const given = opts.gradOutputs === undefined ? undefined
-    : opts.gradOutputs instanceof Tensor ? [opts.gradOutputs] : [...opts.gradOutputs];
+  const given =
+    opts.gradOutputs === undefined
+      ? undefined
+      : opts.gradOutputs instanceof Tensor
+        ? [opts.gradOutputs]
+        : [...opts.gradOutputs];
   if (given && given.length !== roots.length) {
     throw new Error(`${op}: got ${given.length} gradOutputs for ${roots.length} outputs`);
   }
   return roots.map((r, i) => {
     r.assertLive(op);
-    if (!r.requiresGrad) throw new Error(`${op}: output ${i} ${fmt(r.shape)} does not require grad (no input that requires grad reaches it, or it was made under noGrad/stopGradient)`);
+    if (!r.requiresGrad)
+      throw new Error(
+        `${op}: output ${i} ${fmt(r.shape)} does not require grad (no input that requires grad reaches it, or it was made under noGrad/stopGradient)`,
+      );
     const g = given?.[i];
     if (g) {
       g.assertLive(op);
       if (!shapesEqual(g.shape, r.shape) || g.dtype !== r.dtype) {
-        throw new Error(`${op}: gradOutputs[${i}] has shape ${fmt(g.shape)} ${g.dtype}, expected ${fmt(r.shape)} ${r.dtype} like the output`);
+        throw new Error(
+          `${op}: gradOutputs[${i}] has shape ${fmt(g.shape)} ${g.dtype}, expected ${fmt(r.shape)} ${r.dtype} like the output`,
+        );
       }
       return alias(g);
     }
-    if (r.size !== 1) throw new Error(`${op}: output ${i} has shape ${fmt(r.shape)}; a non-scalar output needs gradOutputs`);
+    if (r.size !== 1)
+      throw new Error(`${op}: output ${i} has shape ${fmt(r.shape)}; a non-scalar output needs gradOutputs`);
     return new Tensor(engine.backendOf(r.storage).fill(1, 1, r.dtype), r.shape, r.dtype);
   });
 }
@@ -87,7 +103,11 @@ function run(op: string, roots: readonly Tensor[], opts: BackwardOptions, sink: 
   const seeds = seedGrads(op, roots, opts);
   // Nodes consumed by this pass release what they saved when the pass ends, not while the walk still reads them.
   engine.beginBackward();
-  try { walk(op, roots, seeds, opts, sink); } finally { engine.endBackward(); }
+  try {
+    walk(op, roots, seeds, opts, sink);
+  } finally {
+    engine.endBackward();
+  }
 }
 
 function walk(op: string, roots: readonly Tensor[], seeds: Tensor[], opts: BackwardOptions, sink: Sink): void {
@@ -101,7 +121,10 @@ function walk(op: string, roots: readonly Tensor[], seeds: Tensor[], opts: Backw
     }
   }
   const grads = new Map<Tensor, Tensor>();
-  roots.forEach((r, i) => { const prev = grads.get(r); grads.set(r, prev ? addInto(prev, seeds[i]) : seeds[i]); });
+  roots.forEach((r, i) => {
+    const prev = grads.get(r);
+    grads.set(r, prev ? addInto(prev, seeds[i]) : seeds[i]);
+  });
   // A multi-output node runs once, when the last of its outputs in the walk has been visited: every output comes
   // before every input of the node in this order, so all its gradients are known by then.
   const groups = new Map<GradNode, { left: number; grads: (Tensor | null)[] }>();
@@ -122,7 +145,11 @@ function walk(op: string, roots: readonly Tensor[], seeds: Tensor[], opts: Backw
       g = applyHooks(t, g);
       if (sink.wanted?.has(t)) sink.results.set(t, alias(g));
       if (!sink.wanted && t.isLeaf) {
-        if (t.grad) { const sum = addInto(alias(t.grad), g); t.grad.dispose(); t.grad = sum; } else t.grad = g;
+        if (t.grad) {
+          const sum = addInto(alias(t.grad), g);
+          t.grad.dispose();
+          t.grad = sum;
+        } else t.grad = g;
         engine.keep(t.grad);
         continue;
       }
@@ -136,25 +163,40 @@ function walk(op: string, roots: readonly Tensor[], seeds: Tensor[], opts: Backw
     } else if (g) outGrads = [g];
     else continue;
     const node = t.node;
-    const disposeAll = () => { for (const x of outGrads) x?.dispose(); };
-    if (!node || (needed && !node.inputs.some((i) => needed!.has(i)))) { disposeAll(); continue; }
+    const disposeAll = () => {
+      for (const x of outGrads) x?.dispose();
+    };
+    if (!node || (needed && !node.inputs.some((i) => needed!.has(i)))) {
+      disposeAll();
+      continue;
+    }
     if (!node.backward) {
       disposeAll();
-      throw new Error(`${op}: the graph through '${node.op}' was already freed by an earlier backward/grad; pass { retainGraph: true } to the earlier call`);
+      throw new Error(
+        `${op}: the graph through '${node.op}' was already freed by an earlier backward/grad; pass { retainGraph: true } to the earlier call`,
+      );
     }
     node.inputs.forEach((inp, i) => {
       if (inp.version !== node.inputVersions[i]) {
-        throw new Error(`${op}: input ${i} of '${node.op}' ${fmt(inp.shape)} was modified in place (version ${inp.version}, saved at ${node.inputVersions[i]}) after it was used; call backward before updating it`);
+        throw new Error(
+          `${op}: input ${i} of '${node.op}' ${fmt(inp.shape)} was modified in place (version ${inp.version}, saved at ${node.inputVersions[i]}) after it was used; call backward before updating it`,
+        );
       }
       inp.assertLive(`${op} through '${node.op}'`);
     });
     const inGrads = callNodeBackward(node.op, node.backward, outGrads, node.inputs);
     disposeAll();
-    if (!opts.retainGraph) { node.backward = null; if (node.grip) engine.releaseConsumed(node.grip); }
+    if (!opts.retainGraph) {
+      node.backward = null;
+      if (node.grip) engine.releaseConsumed(node.grip);
+    }
     node.inputs.forEach((inp, i) => {
       const gi = inGrads[i];
       if (!gi) return;
-      if (!inp.requiresGrad || (needed && !needed.has(inp))) { gi.dispose(); return; }
+      if (!inp.requiresGrad || (needed && !needed.has(inp))) {
+        gi.dispose();
+        return;
+      }
       const prev = grads.get(inp);
       grads.set(inp, prev ? addInto(prev, gi) : gi);
     });
@@ -166,7 +208,12 @@ function walk(op: string, roots: readonly Tensor[], seeds: Tensor[], opts: Backw
  * Runs a node's gradient in its own scope; every returned gradient, summed to its input's shape where the op gave
  * it at the broadcast shape, becomes a tensor owned by the tape.
  */
-function callNodeBackward(op: string, fn: NonNullable<GradNode['backward']>, gs: readonly (Tensor | null)[], inputs: readonly Tensor[]): (Tensor | null)[] {
+function callNodeBackward(
+  op: string,
+  fn: NonNullable<GradNode['backward']>,
+  gs: readonly (Tensor | null)[],
+  inputs: readonly Tensor[],
+): (Tensor | null)[] {
   const depth = engine.startScope();
   const owned = engine.newMark();
   let out: (Tensor | null)[] = [];
@@ -174,7 +221,8 @@ function callNodeBackward(op: string, fn: NonNullable<GradNode['backward']>, gs:
   engine.gradEnabled = false;
   try {
     out = fn(gs);
-    if (out.length !== inputs.length) throw new Error(`internal: gradient of '${op}' returned ${out.length} values for ${inputs.length} inputs`);
+    if (out.length !== inputs.length)
+      throw new Error(`internal: gradient of '${op}' returned ${out.length} values for ${inputs.length} inputs`);
     out = out.map((given, i) => {
       if (!given || !inputs[i].requiresGrad) return null;
       const r = sumToInputShape(op, i, given, inputs[i].shape);
@@ -201,7 +249,10 @@ function applyHooks(t: Tensor, g: Tensor): Tensor {
   const survivor = engine.newMark();
   try {
     r = t.runHooks(g);
-    if (r !== g) { r = engine.inCurrentScope(r) ? r : alias(r); r.mark = survivor; }
+    if (r !== g) {
+      r = engine.inCurrentScope(r) ? r : alias(r);
+      r.mark = survivor;
+    }
   } catch (e) {
     engine.gradEnabled = prev;
     engine.endScope(depth);
@@ -234,7 +285,9 @@ export function grad(outputs: Tensor | readonly Tensor[], inputs: readonly Tenso
     const r = sink.results.get(t);
     if (r) return r;
     if (!opts.allowUnused) {
-      throw new Error(`grad: input ${i} ${fmt(t.shape)} is not used to compute the outputs; pass { allowUnused: true } to get zeros`);
+      throw new Error(
+        `grad: input ${i} ${fmt(t.shape)} is not used to compute the outputs; pass { allowUnused: true } to get zeros`,
+      );
     }
     return new Tensor(engine.backendOf(t.storage).fill(t.size, 0, t.dtype), t.shape, t.dtype);
   });

@@ -16,5 +16,9 @@ declare module '../tensor/tensor.js' {
   }
 }
 
-Tensor.prototype.backward = function (this: Tensor, opts?: BackwardOptions) { backward(this, opts); };
-Tensor.prototype.detach = function (this: Tensor) { return stopGradient(this); };
+Tensor.prototype.backward = function (this: Tensor, opts?: BackwardOptions) {
+  backward(this, opts);
+};
+Tensor.prototype.detach = function (this: Tensor) {
+  return stopGradient(this);
+};

@@ -1,7 +1,9 @@
 /** Whether ops record onto the tape: noGrad() turns recording off for a synchronous function. */
 import { engine } from '../tensor/engine.js';
 
-export function isGradEnabled(): boolean { return engine.gradEnabled; }
+export function isGradEnabled(): boolean {
+  return engine.gradEnabled;
+}
 
 /** Runs fn without recording any op (inference, optimizer updates, metrics). */
 export function noGrad<T>(fn: () => T): T {
@@ -20,5 +22,9 @@ export function noGrad<T>(fn: () => T): T {
 export function enableGrad<T>(fn: () => T): T {
   const prev = engine.gradEnabled;
   engine.gradEnabled = true;
-  try { return fn(); } finally { engine.gradEnabled = prev; }
+  try {
+    return fn();
+  } finally {
+    engine.gradEnabled = prev;
+  }
 }

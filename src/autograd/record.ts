@@ -10,7 +10,13 @@ export type MultiBackwardFn = (gs: readonly (Tensor | null)[]) => (Tensor | null
  * one gradient per input (null where none flows), of that input's shape or of a shape it broadcasts to (the tape
  * sums such a gradient down to the input's shape); it runs with recording off.
  */
-export function record(op: string, inputs: readonly Tensor[], out: Tensor, backward: BackwardFn, saved?: readonly Tensor[]): Tensor {
+export function record(
+  op: string,
+  inputs: readonly Tensor[],
+  out: Tensor,
+  backward: BackwardFn,
+  saved?: readonly Tensor[],
+): Tensor {
   recordMulti(op, inputs, [out], (gs) => backward(gs[0]!), saved);
   return out;
 }
@@ -24,13 +30,23 @@ export function record(op: string, inputs: readonly Tensor[], out: Tensor, backw
  * allocated, even when disposed (by the caller or an op's scope), until backward consumes the node or its outputs are
  * freed. The backward may also read its own outputs.
  */
-export function recordMulti(op: string, inputs: readonly Tensor[], outs: readonly Tensor[], backward: MultiBackwardFn, saved?: readonly Tensor[]): readonly Tensor[] {
+export function recordMulti(
+  op: string,
+  inputs: readonly Tensor[],
+  outs: readonly Tensor[],
+  backward: MultiBackwardFn,
+  saved?: readonly Tensor[],
+): readonly Tensor[] {
   if (!engine.gradEnabled || !inputs.some((t) => t.requiresGrad)) return outs;
   const differentiable = outs.filter((o) => o.dtype !== 'int32'); // integer outputs (argmax, comparisons on ints) are not
   if (differentiable.length === 0) return outs;
   const grip = engine.grip(saved ? [...inputs, ...saved] : inputs, differentiable.length);
   const node = { op, inputs, inputVersions: inputs.map((t) => t.version), outputs: outs, grip, backward };
-  for (const o of differentiable) { o.requiresGrad = true; o.node = node; o.cell.grip = grip; }
+  for (const o of differentiable) {
+    o.requiresGrad = true;
+    o.node = node;
+    o.cell.grip = grip;
+  }
   return outs;
 }
 

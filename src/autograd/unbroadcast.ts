@@ -15,7 +15,9 @@ export function sumToInputShape(op: string, input: number, g: Tensor, shape: rea
   if (shapesEqual(g.shape, shape)) return g;
   const padded = g.ndim >= shape.length ? padShape(shape, g.ndim) : null;
   if (!padded || padded.some((d, i) => d !== g.shape[i] && d !== 1)) {
-    throw new Error(`internal: gradient of '${op}' for input ${input} has shape ${fmt(g.shape)}, expected ${fmt(shape)} or a shape it broadcasts to`);
+    throw new Error(
+      `internal: gradient of '${op}' for input ${input} has shape ${fmt(g.shape)}, expected ${fmt(shape)} or a shape it broadcasts to`,
+    );
   }
   const be = engine.backendOf(g.storage);
   const cur = [...g.shape];
@@ -25,7 +27,13 @@ export function sumToInputShape(op: string, input: number, g: Tensor, shape: rea
     if (padded[i] !== 1 || cur[i] === 1) continue;
     let j = i;
     while (j + 1 < cur.length && padded[j + 1] === 1 && cur[j + 1] !== 1) j++;
-    const next = be.reduce('sum', storage, sizeOf(cur.slice(0, i)), sizeOf(cur.slice(i, j + 1)), sizeOf(cur.slice(j + 1)));
+    const next = be.reduce(
+      'sum',
+      storage,
+      sizeOf(cur.slice(0, i)),
+      sizeOf(cur.slice(i, j + 1)),
+      sizeOf(cur.slice(j + 1)),
+    );
     if (storage !== g.storage) be.dispose(storage);
     storage = next;
     for (let k = i; k <= j; k++) cur[k] = 1;

@@ -15,11 +15,26 @@ const CHECKS: { [K in KernelName]?: (...args: Parameters<Backend[K]>) => void } 
   unary: (op, x) => check.checkUnary(op, x),
   binary: (_op, a, b, aShape, bShape, outShape) => {
     check.sameDtype('binary', a, b);
-    check.checkBroadcastOperands('binary', [['a', a, aShape], ['b', b, bShape]], outShape);
+    check.checkBroadcastOperands(
+      'binary',
+      [
+        ['a', a, aShape],
+        ['b', b, bShape],
+      ],
+      outShape,
+    );
   },
   where: (cond, a, b, condShape, aShape, bShape, outShape) => {
     check.sameDtype('where', a, b);
-    check.checkBroadcastOperands('where', [['cond', cond, condShape], ['a', a, aShape], ['b', b, bShape]], outShape);
+    check.checkBroadcastOperands(
+      'where',
+      [
+        ['cond', cond, condShape],
+        ['a', a, aShape],
+        ['b', b, bShape],
+      ],
+      outShape,
+    );
   },
   reduce: check.checkReduce,
   softmax: check.checkSoftmax,
@@ -58,7 +73,12 @@ export function checked<B extends Backend>(b: B | CheckedBackend<B>): CheckedBac
   for (const k of KERNEL_NAMES) {
     const run = (inner[k] as (...args: unknown[]) => unknown).bind(inner);
     const before = CHECKS[k] as ((...args: unknown[]) => void) | undefined;
-    layer[k] = before ? (...args: unknown[]) => { before(...args); return run(...args); } : run;
+    layer[k] = before
+      ? (...args: unknown[]) => {
+          before(...args);
+          return run(...args);
+        }
+      : run;
   }
   const extras = {
     name: inner.name,

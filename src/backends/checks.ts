@@ -5,8 +5,18 @@
  * optimizer update) is checked by each backend where it reads the data.
  */
 import type {
-  AdagradParams, AdamParams, DType, MatmulParams, MixtureParams, RandomParams, ReduceOp, RowSelection, SgdParams, Shape,
-  Storage, UnaryOp,
+  AdagradParams,
+  AdamParams,
+  DType,
+  MatmulParams,
+  MixtureParams,
+  RandomParams,
+  ReduceOp,
+  RowSelection,
+  SgdParams,
+  Shape,
+  Storage,
+  UnaryOp,
 } from './kernels.js';
 import { sizeOf } from './shape.js';
 
@@ -30,7 +40,8 @@ export function checkElements(kernel: string, what: string, actual: number, expe
 
 export function checkShape(kernel: string, what: string, shape: Shape): void {
   for (const d of shape) {
-    if (!Number.isSafeInteger(d) || d < 0) throw new Error(`${kernel}: ${what} has invalid dimension ${d} in ${fmt(shape)}`);
+    if (!Number.isSafeInteger(d) || d < 0)
+      throw new Error(`${kernel}: ${what} has invalid dimension ${d} in ${fmt(shape)}`);
   }
 }
 
@@ -41,12 +52,14 @@ function checkShaped(kernel: string, what: string, s: Storage, shape: Shape): vo
 }
 
 export function checkDtype(kernel: string, what: string, s: Storage, dtypes: readonly DType[]): void {
-  if (!dtypes.includes(s.dtype)) throw new Error(`${kernel}: ${what} has dtype ${s.dtype}, expected ${dtypes.join(' or ')}`);
+  if (!dtypes.includes(s.dtype))
+    throw new Error(`${kernel}: ${what} has dtype ${s.dtype}, expected ${dtypes.join(' or ')}`);
 }
 
 export function sameDtype(kernel: string, first: Storage, ...rest: Storage[]): DType {
   for (const s of rest) {
-    if (s.dtype !== first.dtype) throw new Error(`${kernel}: inputs have different dtypes (${first.dtype} vs ${s.dtype})`);
+    if (s.dtype !== first.dtype)
+      throw new Error(`${kernel}: inputs have different dtypes (${first.dtype} vs ${s.dtype})`);
   }
   return first.dtype;
 }
@@ -54,15 +67,22 @@ export function sameDtype(kernel: string, first: Storage, ...rest: Storage[]): D
 /** The broadcast contract of every strided kernel: inShape has outShape's rank, each axis equal or 1. */
 export function checkBroadcast(kernel: string, what: string, inShape: Shape, outShape: Shape): void {
   if (inShape.length !== outShape.length) {
-    throw new Error(`${kernel}: ${what} shape ${fmt(inShape)} has rank ${inShape.length}, output rank is ${outShape.length}`);
+    throw new Error(
+      `${kernel}: ${what} shape ${fmt(inShape)} has rank ${inShape.length}, output rank is ${outShape.length}`,
+    );
   }
   inShape.forEach((d, i) => {
-    if (d !== outShape[i] && d !== 1) throw new Error(`${kernel}: ${what} shape ${fmt(inShape)} does not broadcast to ${fmt(outShape)}`);
+    if (d !== outShape[i] && d !== 1)
+      throw new Error(`${kernel}: ${what} shape ${fmt(inShape)} does not broadcast to ${fmt(outShape)}`);
   });
 }
 
 /** Each operand holds its shape's elements and broadcasts to outShape. */
-export function checkBroadcastOperands(kernel: string, operands: readonly [string, Storage, Shape][], outShape: Shape): void {
+export function checkBroadcastOperands(
+  kernel: string,
+  operands: readonly [string, Storage, Shape][],
+  outShape: Shape,
+): void {
   checkShape(kernel, 'output', outShape);
   for (const [what, s, shape] of operands) {
     checkShaped(kernel, what, s, shape);
@@ -71,18 +91,22 @@ export function checkBroadcastOperands(kernel: string, operands: readonly [strin
 }
 
 export function checkUnary(op: UnaryOp, x: Storage): void {
-  if (x.dtype === 'int32' && !INT32_UNARY.has(op)) throw new Error(`unary: '${op}' does not accept int32 (only neg, abs, sign, square do)`);
+  if (x.dtype === 'int32' && !INT32_UNARY.has(op))
+    throw new Error(`unary: '${op}' does not accept int32 (only neg, abs, sign, square do)`);
 }
 
 export function checkReduce(op: ReduceOp, x: Storage, outer: number, n: number, inner: number): void {
-  checkCount('reduce', 'outer', outer); checkCount('reduce', 'n', n); checkCount('reduce', 'inner', inner);
+  checkCount('reduce', 'outer', outer);
+  checkCount('reduce', 'n', n);
+  checkCount('reduce', 'inner', inner);
   checkElements('reduce', 'x', x.size, outer * n * inner, `outer·n·inner = ${outer}·${n}·${inner}`);
   if (n === 0 && op !== 'sum' && op !== 'prod') throw new Error(`reduce: '${op}' over an empty axis (n = 0)`);
 }
 
 export function checkSoftmax(x: Storage, rows: number, n: number): void {
   checkDtype('softmax', 'x', x, FLOATS);
-  checkCount('softmax', 'rows', rows); checkCount('softmax', 'n', n);
+  checkCount('softmax', 'rows', rows);
+  checkCount('softmax', 'n', n);
   checkElements('softmax', 'x', x.size, rows * n, `rows·n = ${rows}·${n}`);
 }
 
@@ -92,36 +116,60 @@ export function checkPermute(x: Storage, shape: Shape, perm: readonly number[]):
   if (perm.length !== rank) throw new Error(`permute: perm ${fmt(perm)} has length ${perm.length}, x has rank ${rank}`);
   const seen = new Array<boolean>(rank).fill(false);
   for (const p of perm) {
-    if (!Number.isInteger(p) || p < 0 || p >= rank || seen[p]) throw new Error(`permute: ${fmt(perm)} is not a permutation of 0..${rank - 1}`);
+    if (!Number.isInteger(p) || p < 0 || p >= rank || seen[p])
+      throw new Error(`permute: ${fmt(perm)} is not a permutation of 0..${rank - 1}`);
     seen[p] = true;
   }
 }
 
 /** The view begin + j·step of viewShape stays inside fullShape on every non-empty axis. */
-export function checkSliceView(kernel: string, fullShape: Shape, begin: readonly number[], step: readonly number[], viewShape: Shape): void {
+export function checkSliceView(
+  kernel: string,
+  fullShape: Shape,
+  begin: readonly number[],
+  step: readonly number[],
+  viewShape: Shape,
+): void {
   const rank = fullShape.length;
   if (begin.length !== rank || step.length !== rank || viewShape.length !== rank) {
-    throw new Error(`${kernel}: rank mismatch (shape ${rank}, begin ${begin.length}, step ${step.length}, slice shape ${viewShape.length})`);
+    throw new Error(
+      `${kernel}: rank mismatch (shape ${rank}, begin ${begin.length}, step ${step.length}, slice shape ${viewShape.length})`,
+    );
   }
   checkShape(kernel, 'full shape', fullShape);
   checkShape(kernel, 'slice shape', viewShape);
   const empty = sizeOf(viewShape) === 0;
   for (let d = 0; d < rank; d++) {
-    const b = begin[d]!, s = step[d]!, n = viewShape[d]!;
+    const b = begin[d]!,
+      s = step[d]!,
+      n = viewShape[d]!;
     if (!Number.isInteger(s) || s < 1) throw new Error(`${kernel}: step ${s} on axis ${d} must be an integer >= 1`);
-    if (!Number.isInteger(b) || b < 0) throw new Error(`${kernel}: begin ${b} on axis ${d} must be a non-negative integer`);
+    if (!Number.isInteger(b) || b < 0)
+      throw new Error(`${kernel}: begin ${b} on axis ${d} must be a non-negative integer`);
     if (!empty && b + (n - 1) * s >= fullShape[d]!) {
       throw new Error(`${kernel}: axis ${d} selects up to index ${b + (n - 1) * s}, beyond its size ${fullShape[d]}`);
     }
   }
 }
 
-export function checkSlice(x: Storage, shape: Shape, begin: readonly number[], step: readonly number[], outShape: Shape): void {
+export function checkSlice(
+  x: Storage,
+  shape: Shape,
+  begin: readonly number[],
+  step: readonly number[],
+  outShape: Shape,
+): void {
   checkShaped('slice', 'x', x, shape);
   checkSliceView('slice', shape, begin, step, outShape);
 }
 
-export function checkSliceWrite(src: Storage, srcShape: Shape, fullShape: Shape, begin: readonly number[], step: readonly number[]): void {
+export function checkSliceWrite(
+  src: Storage,
+  srcShape: Shape,
+  fullShape: Shape,
+  begin: readonly number[],
+  step: readonly number[],
+): void {
   checkShaped('sliceWrite', 'src', src, srcShape);
   checkSliceView('sliceWrite', fullShape, begin, step, srcShape);
 }
@@ -132,19 +180,43 @@ export function checkConcat(xs: readonly Storage[], outer: number, widths: reado
   checkCount('concat', 'outer', outer);
   widths.forEach((w, i) => checkCount('concat', `widths[${i}]`, w));
   if (xs.length !== widths.length) throw new Error(`concat: ${xs.length} inputs but ${widths.length} widths`);
-  xs.forEach((x, t) => checkElements('concat', `input ${t}`, x.size, outer * widths[t]!, `outer·width = ${outer}·${widths[t]}`));
+  xs.forEach((x, t) =>
+    checkElements('concat', `input ${t}`, x.size, outer * widths[t]!, `outer·width = ${outer}·${widths[t]}`),
+  );
 }
 
 /** gather (x [outer, n, inner]) and scatterAdd (src [outer, m, inner]); index ranges are checked by the backend. */
-export function checkIndexed(kernel: 'gather' | 'scatterAdd', data: Storage, indices: Storage, outer: number, n: number, inner: number): void {
+export function checkIndexed(
+  kernel: 'gather' | 'scatterAdd',
+  data: Storage,
+  indices: Storage,
+  outer: number,
+  n: number,
+  inner: number,
+): void {
   checkDtype(kernel, 'indices', indices, ['int32']);
-  checkCount(kernel, 'outer', outer); checkCount(kernel, 'n', n); checkCount(kernel, 'inner', inner);
-  if (kernel === 'gather') checkElements(kernel, 'x', data.size, outer * n * inner, `outer·n·inner = ${outer}·${n}·${inner}`);
-  else checkElements(kernel, 'src', data.size, outer * indices.size * inner, `outer·m·inner = ${outer}·${indices.size}·${inner}`);
+  checkCount(kernel, 'outer', outer);
+  checkCount(kernel, 'n', n);
+  checkCount(kernel, 'inner', inner);
+  if (kernel === 'gather')
+    checkElements(kernel, 'x', data.size, outer * n * inner, `outer·n·inner = ${outer}·${n}·${inner}`);
+  else
+    checkElements(
+      kernel,
+      'src',
+      data.size,
+      outer * indices.size * inner,
+      `outer·m·inner = ${outer}·${indices.size}·${inner}`,
+    );
 }
 
 /** Sizes, batch strides and bias length of a matmul against the element counts of its operands. */
-export function checkMatmul(aSize: number, bSize: number, g: Omit<MatmulParams, 'bias' | 'transA' | 'transB' | 'activation'>, biasSize: number | null): void {
+export function checkMatmul(
+  aSize: number,
+  bSize: number,
+  g: Omit<MatmulParams, 'bias' | 'transA' | 'transB' | 'activation'>,
+  biasSize: number | null,
+): void {
   const { batch, m, k, n, aBatchStride, bBatchStride } = g;
   for (const [name, v] of Object.entries({ batch, m, k, n, aBatchStride, bBatchStride })) checkCount('matmul', name, v);
   if (batch < 1) throw new Error(`matmul: batch = ${batch} must be >= 1`);
@@ -160,7 +232,8 @@ export function checkMatmulCall(a: Storage, b: Storage, p: MatmulParams): DType 
   const dtype = p.bias ? sameDtype('matmul', a, b, p.bias) : sameDtype('matmul', a, b);
   const act = p.activation ?? 'none';
   if (!ACTIVATIONS.includes(act)) throw new Error(`matmul: unknown activation '${String(act)}'`);
-  if (dtype === 'int32' && act !== 'none' && act !== 'relu') throw new Error(`matmul: activation '${act}' needs a float dtype, got int32`);
+  if (dtype === 'int32' && act !== 'none' && act !== 'relu')
+    throw new Error(`matmul: activation '${act}' needs a float dtype, got int32`);
   checkMatmul(a.size, b.size, p, p.bias ? p.bias.size : null);
   return dtype;
 }
@@ -172,7 +245,10 @@ export function checkRandom(size: number, dtype: DType, p: RandomParams): void {
   if (!Number.isSafeInteger(offset) || offset < 0 || offset + size > Number.MAX_SAFE_INTEGER) {
     throw new Error(`random: offset ${offset} (+ size ${size}) must be a non-negative integer below 2^53`);
   }
-  for (const [name, v] of [['seedLo', seedLo], ['seedHi', seedHi]] as const) {
+  for (const [name, v] of [
+    ['seedLo', seedLo],
+    ['seedHi', seedHi],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0 || v >= TWO_POW_32) throw new Error(`random: ${name} = ${v} must be a uint32`);
   }
   if (dist === 'randint') {
@@ -191,26 +267,43 @@ export function checkRandom(size: number, dtype: DType, p: RandomParams): void {
 export function checkMixtureParams(kernel: string, p: MixtureParams): void {
   for (const what of ['e', 'b', 'd', 't'] as const) checkCount(kernel, what, p[what]);
   if (p.t < 1) throw new Error(`${kernel}: t = ${p.t} gate sets, expected at least 1`);
-  if (p.layout !== 'EBD' && p.layout !== 'BED') throw new Error(`${kernel}: layout '${String(p.layout)}' must be 'EBD' or 'BED'`);
-  if (p.activation !== 'none' && p.activation !== 'relu') throw new Error(`${kernel}: activation '${String(p.activation)}' must be 'none' or 'relu'`);
+  if (p.layout !== 'EBD' && p.layout !== 'BED')
+    throw new Error(`${kernel}: layout '${String(p.layout)}' must be 'EBD' or 'BED'`);
+  if (p.activation !== 'none' && p.activation !== 'relu')
+    throw new Error(`${kernel}: activation '${String(p.activation)}' must be 'none' or 'relu'`);
 }
 
 /** Float operands of one dtype, each of the size its formula gives. */
-function checkMixtureOperands(kernel: string, p: MixtureParams, operands: readonly [string, Storage, 'EBD' | 'TBD' | 'TBE'][]): void {
+function checkMixtureOperands(
+  kernel: string,
+  p: MixtureParams,
+  operands: readonly [string, Storage, 'EBD' | 'TBD' | 'TBE'][],
+): void {
   checkMixtureParams(kernel, p);
   for (const [what, s] of operands) checkDtype(kernel, what, s, FLOATS);
-  sameDtype(kernel, ...operands.map(([, s]) => s) as [Storage, ...Storage[]]);
+  sameDtype(kernel, ...(operands.map(([, s]) => s) as [Storage, ...Storage[]]));
   const { e, b, d, t } = p;
-  const sizes = { EBD: [e * b * d, `E·B·D (${p.layout}) = ${e}·${b}·${d}`], TBD: [t * b * d, `T·B·D = ${t}·${b}·${d}`], TBE: [t * b * e, `T·B·E = ${t}·${b}·${e}`] } as const;
+  const sizes = {
+    EBD: [e * b * d, `E·B·D (${p.layout}) = ${e}·${b}·${d}`],
+    TBD: [t * b * d, `T·B·D = ${t}·${b}·${d}`],
+    TBE: [t * b * e, `T·B·E = ${t}·${b}·${e}`],
+  } as const;
   for (const [what, s, dims] of operands) checkElements(kernel, what, s.size, sizes[dims][0], sizes[dims][1]);
 }
 
 export function checkGatedMixture(experts: Storage, gateLogits: Storage, p: MixtureParams): void {
-  checkMixtureOperands('gatedMixture', p, [['experts', experts, 'EBD'], ['gateLogits', gateLogits, 'TBE']]);
+  checkMixtureOperands('gatedMixture', p, [
+    ['experts', experts, 'EBD'],
+    ['gateLogits', gateLogits, 'TBE'],
+  ]);
 }
 
 export function checkGatedMixtureBackward(gOut: Storage, experts: Storage, weights: Storage, p: MixtureParams): void {
-  checkMixtureOperands('gatedMixtureBackward', p, [['gOut', gOut, 'TBD'], ['experts', experts, 'EBD'], ['weights', weights, 'TBE']]);
+  checkMixtureOperands('gatedMixtureBackward', p, [
+    ['gOut', gOut, 'TBD'],
+    ['experts', experts, 'EBD'],
+    ['weights', weights, 'TBE'],
+  ]);
 }
 
 export function checkBce(kernel: string, logits: Storage, targets: Storage): void {
@@ -220,7 +313,12 @@ export function checkBce(kernel: string, logits: Storage, targets: Storage): voi
 }
 
 /** An optimizer's buffers: float param, every other buffer of its dtype and size; a row selection's shape. */
-function checkOptimizer(kernel: string, param: Storage, others: readonly [string, Storage][], sel?: RowSelection): void {
+function checkOptimizer(
+  kernel: string,
+  param: Storage,
+  others: readonly [string, Storage][],
+  sel?: RowSelection,
+): void {
   checkDtype(kernel, 'param', param, FLOATS);
   for (const [what, s] of others) {
     sameDtype(kernel, param, s);
@@ -238,18 +336,57 @@ function checkStep(kernel: string, step: number): void {
   if (!Number.isInteger(step) || step < 1) throw new Error(`${kernel}: step ${step} must be a 1-based integer`);
 }
 
-export function checkSgd(param: Storage, grad: Storage, momentumBuf: Storage | null, p: SgdParams, sel?: RowSelection): void {
-  checkOptimizer('sgdUpdate', param, momentumBuf ? [['grad', grad], ['momentum buffer', momentumBuf]] : [['grad', grad]], sel);
+export function checkSgd(
+  param: Storage,
+  grad: Storage,
+  momentumBuf: Storage | null,
+  p: SgdParams,
+  sel?: RowSelection,
+): void {
+  checkOptimizer(
+    'sgdUpdate',
+    param,
+    momentumBuf
+      ? [
+          ['grad', grad],
+          ['momentum buffer', momentumBuf],
+        ]
+      : [['grad', grad]],
+    sel,
+  );
   if (p.momentum !== 0 && !momentumBuf) throw new Error(`sgdUpdate: momentum ${p.momentum} needs a momentum buffer`);
 }
 
-export function checkAdam(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams, sel?: RowSelection): void {
-  checkOptimizer('adamUpdate', param, [['grad', grad], ['m', m], ['v', v]], sel);
+export function checkAdam(
+  param: Storage,
+  grad: Storage,
+  m: Storage,
+  v: Storage,
+  p: AdamParams,
+  sel?: RowSelection,
+): void {
+  checkOptimizer(
+    'adamUpdate',
+    param,
+    [
+      ['grad', grad],
+      ['m', m],
+      ['v', v],
+    ],
+    sel,
+  );
   checkStep('adamUpdate', p.step);
 }
 
 export function checkAdagrad(param: Storage, grad: Storage, sum: Storage, p: AdagradParams, sel?: RowSelection): void {
-  checkOptimizer('adagradUpdate', param, [['grad', grad], ['sum', sum]], sel);
+  checkOptimizer(
+    'adagradUpdate',
+    param,
+    [
+      ['grad', grad],
+      ['sum', sum],
+    ],
+    sel,
+  );
   checkStep('adagradUpdate', p.step);
 }
-

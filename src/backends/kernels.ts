@@ -25,10 +25,32 @@ export interface Storage {
 }
 
 export type UnaryOp =
-  | 'neg' | 'exp' | 'expm1' | 'log' | 'log1p' | 'sqrt' | 'rsqrt' | 'square' | 'reciprocal'
-  | 'abs' | 'sign' | 'floor' | 'ceil' | 'round'
-  | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'logSigmoid' | 'softplus' | 'erf'
-  | 'relu' | 'gelu' | 'geluTanh' | 'elu' | 'leakyRelu';
+  | 'neg'
+  | 'exp'
+  | 'expm1'
+  | 'log'
+  | 'log1p'
+  | 'sqrt'
+  | 'rsqrt'
+  | 'square'
+  | 'reciprocal'
+  | 'abs'
+  | 'sign'
+  | 'floor'
+  | 'ceil'
+  | 'round'
+  | 'sin'
+  | 'cos'
+  | 'tanh'
+  | 'sigmoid'
+  | 'logSigmoid'
+  | 'softplus'
+  | 'erf'
+  | 'relu'
+  | 'gelu'
+  | 'geluTanh'
+  | 'elu'
+  | 'leakyRelu';
 
 /**
  * Exact formulas (all backends must agree within float tolerance):
@@ -38,11 +60,25 @@ export type UnaryOp =
  *  elu(x)=x>0?x:alpha·(e^x-1); leakyRelu(x)=x>0?x:alpha·x (alpha from UnaryArgs, default 0.01 / 1.0 for elu).
  *  int32 inputs are accepted only by neg, abs, sign, square (the engine enforces this).
  */
-export interface UnaryArgs { alpha?: number }
+export interface UnaryArgs {
+  alpha?: number;
+}
 
 export type BinaryOp =
-  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'minimum' | 'maximum' | 'mod'
-  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'pow'
+  | 'minimum'
+  | 'maximum'
+  | 'mod'
+  | 'eq'
+  | 'ne'
+  | 'lt'
+  | 'le'
+  | 'gt'
+  | 'ge';
 /**
  * Comparisons yield 1 or 0 in the inputs' dtype. int32 div truncates toward zero (C semantics); int32 mod is
  * the C remainder; float mod is x - y·floor(x/y) (Python semantics). minimum/maximum propagate NaN.
@@ -55,11 +91,15 @@ export type Activation = 'none' | 'relu' | 'sigmoid' | 'tanh' | 'gelu';
 export interface MatmulParams {
   /** Number of matrices in the batch (>= 1). */
   batch: number;
-  m: number; k: number; n: number;
+  m: number;
+  k: number;
+  n: number;
   /** a is stored [m,k] (or [k,m] when transA) per batch entry; b is [k,n] (or [n,k] when transB). */
-  transA: boolean; transB: boolean;
+  transA: boolean;
+  transB: boolean;
   /** Element offsets between consecutive batch entries of a and b: m*k / k*n, or 0 to broadcast one matrix. */
-  aBatchStride: number; bBatchStride: number;
+  aBatchStride: number;
+  bBatchStride: number;
   /** Optional fused epilogue: out = act(a@b + bias), bias of size n broadcast over rows. */
   bias?: Storage;
   activation?: Activation;
@@ -74,7 +114,10 @@ export type MixtureLayout = 'EBD' | 'BED';
 
 /** The sizes of a gated mixture: E experts, B rows, width D, T gate sets sharing the experts (T = 1: one gate). */
 export interface MixtureParams {
-  e: number; b: number; d: number; t: number;
+  e: number;
+  b: number;
+  d: number;
+  t: number;
   layout: MixtureLayout;
   /**
    * Applied to the experts as they are read: x = relu(experts) for 'relu' (the experts' own last activation,
@@ -95,28 +138,51 @@ export type RandomDist = 'uniform' | 'normal' | 'randint';
  */
 export interface RandomParams {
   dist: RandomDist;
-  seedLo: number; seedHi: number;
+  seedLo: number;
+  seedHi: number;
   /** Counter of element 0 (< 2^53). */
   offset: number;
   /** uniform: [a,b) = [low,high); normal: a=mean, b=std; randint: [low, high). */
-  a: number; b: number;
+  a: number;
+  b: number;
 }
 
-export interface SgdParams { lr: number; momentum: number; dampening: number; nesterov: boolean; weightDecay: number;
+export interface SgdParams {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  weightDecay: number;
   /** true on the first step: the momentum buffer is initialised to the gradient (PyTorch semantics). */
-  firstStep: boolean }
-export interface AdamParams { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number;
+  firstStep: boolean;
+}
+export interface AdamParams {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
   /** AdamW: decoupled weight decay p -= lr·wd·p; else L2 added to the gradient. */
   decoupled: boolean;
   /** 1-based step count, for bias correction. */
-  step: number }
-export interface AdagradParams { lr: number; eps: number; weightDecay: number; lrDecay: number; step: number }
+  step: number;
+}
+export interface AdagradParams {
+  lr: number;
+  eps: number;
+  weightDecay: number;
+  lrDecay: number;
+  step: number;
+}
 /**
  * Optimizer updates are in place over flat buffers (all of the same size and dtype). When `rows` is given
  * (int32 row indices, unique), only those rows of a [size/rowSize, rowSize] view are read and updated:
  * the lazy/sparse update for embedding tables; grad is then the full-size gradient.
  */
-export interface RowSelection { rows: Storage; rowSize: number }
+export interface RowSelection {
+  rows: Storage;
+  rowSize: number;
+}
 
 export interface BackendInfo {
   name: string;
@@ -128,7 +194,11 @@ export interface BackendInfo {
   [key: string]: unknown;
 }
 
-export interface BackendMemory { buffers: number; bytes: number; [key: string]: number }
+export interface BackendMemory {
+  buffers: number;
+  bytes: number;
+  [key: string]: number;
+}
 
 export interface Backend {
   readonly name: string;
@@ -151,7 +221,15 @@ export interface Backend {
   unary(op: UnaryOp, x: Storage, args?: UnaryArgs): Storage;
   binary(op: BinaryOp, a: Storage, b: Storage, aShape: Shape, bShape: Shape, outShape: Shape): Storage;
   /** out = cond != 0 ? a : b, all broadcast to outShape. cond has any dtype; a,b share the output dtype. */
-  where(cond: Storage, a: Storage, b: Storage, condShape: Shape, aShape: Shape, bShape: Shape, outShape: Shape): Storage;
+  where(
+    cond: Storage,
+    a: Storage,
+    b: Storage,
+    condShape: Shape,
+    aShape: Shape,
+    bShape: Shape,
+    outShape: Shape,
+  ): Storage;
   cast(x: Storage, dtype: DType): Storage;
 
   // ---- reductions (x viewed as [outer, n, inner], reduced over n; out [outer, inner]) ----
@@ -169,7 +247,13 @@ export interface Backend {
   /** out[j...] = x[begin + j*step ...] per axis (step >= 1). */
   slice(x: Storage, shape: Shape, begin: readonly number[], step: readonly number[], outShape: Shape): Storage;
   /** Zeros of fullShape with src (of srcShape) written at begin + j*step: the adjoint of slice. */
-  sliceWrite(src: Storage, srcShape: Shape, fullShape: Shape, begin: readonly number[], step: readonly number[]): Storage;
+  sliceWrite(
+    src: Storage,
+    srcShape: Shape,
+    fullShape: Shape,
+    begin: readonly number[],
+    step: readonly number[],
+  ): Storage;
   /** Concatenation of xs, each viewed as [outer, widths[i]] (widths in elements), into [outer, Σ widths]. */
   concat(xs: readonly Storage[], outer: number, widths: readonly number[]): Storage;
   /** x viewed as [outer, n, inner]; indices int32 of size m, each in [0, n) (else: throw where possible, never
@@ -198,7 +282,12 @@ export interface Backend {
    * zero where experts ≤ 0 under activation 'relu');
    * gLogits[t,b,e] = weights[t,b,e]·(⟨gOut[t,b],x[e,b]⟩ − Σ_e' weights[t,b,e']·⟨gOut[t,b],x[e',b]⟩) → [T, B, E].
    */
-  gatedMixtureBackward(gOut: Storage, experts: Storage, weights: Storage, p: MixtureParams): { gExperts: Storage; gLogits: Storage };
+  gatedMixtureBackward(
+    gOut: Storage,
+    experts: Storage,
+    weights: Storage,
+    p: MixtureParams,
+  ): { gExperts: Storage; gLogits: Storage };
   /** Elementwise max(x,0) − x·y + log1p(e^−|x|). */
   bceWithLogits(logits: Storage, targets: Storage): Storage;
   /** Elementwise sigmoid(x) − y (the gradient of bceWithLogits w.r.t. the logits). */
@@ -211,11 +300,35 @@ export interface Backend {
 }
 
 export const KERNEL_NAMES = [
-  'upload', 'fill', 'read', 'readSync', 'dispose', 'memory', 'flush',
-  'unary', 'binary', 'where', 'cast', 'reduce', 'softmax',
-  'permute', 'broadcastTo', 'slice', 'sliceWrite', 'concat', 'gather', 'scatterAdd',
-  'matmul', 'random', 'gatedMixture', 'gatedMixtureBackward', 'bceWithLogits', 'bceWithLogitsGrad',
-  'sgdUpdate', 'adamUpdate', 'adagradUpdate',
+  'upload',
+  'fill',
+  'read',
+  'readSync',
+  'dispose',
+  'memory',
+  'flush',
+  'unary',
+  'binary',
+  'where',
+  'cast',
+  'reduce',
+  'softmax',
+  'permute',
+  'broadcastTo',
+  'slice',
+  'sliceWrite',
+  'concat',
+  'gather',
+  'scatterAdd',
+  'matmul',
+  'random',
+  'gatedMixture',
+  'gatedMixtureBackward',
+  'bceWithLogits',
+  'bceWithLogitsGrad',
+  'sgdUpdate',
+  'adamUpdate',
+  'adagradUpdate',
 ] as const;
 
 export function bytesPerElement(dtype: DType): number {

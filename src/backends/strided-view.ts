@@ -49,7 +49,12 @@ export function permuteView(shape: Shape, perm: readonly number[]): StridedView 
 }
 
 /** The view begin + j·step (per axis) of viewShape into a dense array of fullShape. */
-export function sliceView(fullShape: Shape, begin: readonly number[], step: readonly number[], viewShape: Shape): StridedView {
+export function sliceView(
+  fullShape: Shape,
+  begin: readonly number[],
+  step: readonly number[],
+  viewShape: Shape,
+): StridedView {
   const dense = contiguousStrides(fullShape);
   const empty = sizeOf(viewShape) === 0;
   return {

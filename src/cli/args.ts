@@ -56,9 +56,16 @@ export function helpText(spec: CommandSpec): string {
 export type ParsedValues = Record<string, string | boolean | string[] | undefined>;
 
 /** Parses argv for one subcommand; null means --help was asked for (and printed). */
-export function parseCommand(spec: CommandSpec, argv: string[], out: (text: string) => void): { values: ParsedValues; positionals: string[] } | null {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = { help: { type: 'boolean', short: 'h' } };
-  for (const [name, o] of Object.entries(spec.options)) options[name] = { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) };
+export function parseCommand(
+  spec: CommandSpec,
+  argv: string[],
+  out: (text: string) => void,
+): { values: ParsedValues; positionals: string[] } | null {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {
+    help: { type: 'boolean', short: 'h' },
+  };
+  for (const [name, o] of Object.entries(spec.options))
+    options[name] = { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) };
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
@@ -72,13 +79,17 @@ export function parseCommand(spec: CommandSpec, argv: string[], out: (text: stri
     return null;
   }
   const values = { ...parsed.values } as ParsedValues;
-  for (const [name, o] of Object.entries(spec.options)) if (values[name] === undefined && o.default !== undefined) values[name] = o.default;
+  for (const [name, o] of Object.entries(spec.options))
+    if (values[name] === undefined && o.default !== undefined) values[name] = o.default;
   return { values, positionals: parsed.positionals };
 }
 
 /** Typed readers with errors that name the flag. */
 export class Flags {
-  constructor(private readonly command: string, private readonly values: ParsedValues) {}
+  constructor(
+    private readonly command: string,
+    private readonly values: ParsedValues,
+  ) {}
 
   string(name: string): string | undefined {
     const v = this.values[name];
@@ -105,7 +116,8 @@ export class Flags {
     if (v === undefined) return undefined;
     const n = Number(v);
     const min = opts.min ?? 1;
-    if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got '${v}'`);
+    if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min)
+      throw new UsageError(`--${name} must be an integer >= ${min}, got '${v}'`);
     return n;
   }
 
@@ -114,7 +126,11 @@ export class Flags {
     if (v === undefined) return undefined;
     const n = Number(v);
     // Decimal notation only: Number() would also take 0x10, 0b1 and 1_000-free oddities as numbers.
-    if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v.trim()) || !Number.isFinite(n) || (opts.positive && !(n > 0))) {
+    if (
+      !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v.trim()) ||
+      !Number.isFinite(n) ||
+      (opts.positive && !(n > 0))
+    ) {
       throw new UsageError(`--${name} must be a ${opts.positive ? 'positive ' : ''}number, got '${v}'`);
     }
     return n;
@@ -131,8 +147,12 @@ export class Flags {
   intList(name: string): number[] | undefined {
     const v = this.string(name);
     if (v === undefined) return undefined;
-    const parts = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
-    if (!parts.every((p) => /^\d+$/.test(p) && Number(p) >= 1)) throw new UsageError(`--${name} must be comma-separated positive integers, got '${v}'`);
+    const parts = v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    if (!parts.every((p) => /^\d+$/.test(p) && Number(p) >= 1))
+      throw new UsageError(`--${name} must be comma-separated positive integers, got '${v}'`);
     return parts.map(Number);
   }
 }

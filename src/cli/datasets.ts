@@ -38,7 +38,13 @@ import { generateMmoeSynthetic } from '../data/synthetic/mmoeSynthetic.js';
 import { loadAliCcp } from '../data/ecommerce/aliCcp.js';
 import { ALIEXPRESS_COUNTRIES, loadAliExpress } from '../data/ecommerce/aliExpress.js';
 import { loadMovieLensDataset } from '../data/movielens/movieLensDataset.js';
-import { loadTableDataset, parseTableConfig, resolveTableConfigPaths, TABLE_CONFIG_KEYS, type TableConfig } from '../data/tableConfig.js';
+import {
+  loadTableDataset,
+  parseTableConfig,
+  resolveTableConfigPaths,
+  TABLE_CONFIG_KEYS,
+  type TableConfig,
+} from '../data/tableConfig.js';
 import { ConfigError, isObject, number, object, string } from '../data/configCheck.js';
 import { FittedSchema } from '../data/fittedSchema.js';
 import type { DatasetTables } from '../data/datasetTables.js';
@@ -99,7 +105,8 @@ export function defaultCensusCache(): string {
 
 async function censusDir(spec: DatasetSpec): Promise<string> {
   if (spec.dir) {
-    if (!existsSync(join(spec.dir, CENSUS_TRAIN_FILE.name))) await fetchCensus(spec.dir, spec.url ?? UCI_CENSUS_BASE_URL);
+    if (!existsSync(join(spec.dir, CENSUS_TRAIN_FILE.name)))
+      await fetchCensus(spec.dir, spec.url ?? UCI_CENSUS_BASE_URL);
     return spec.dir;
   }
   const bundled = bundledCensusDir();
@@ -150,7 +157,11 @@ function syntheticSchema(d: number): FittedSchema {
       { role: 'label', column: 'task2', task: 'task2' },
     ],
   };
-  return new FittedSchema(spec, [], Array.from({ length: d }, () => ({ count: 0, mean: 0, std: 1 })));
+  return new FittedSchema(
+    spec,
+    [],
+    Array.from({ length: d }, () => ({ count: 0, mean: 0, std: 1 })),
+  );
 }
 
 function synthetic(spec: DatasetSpec): Dataset {
@@ -178,16 +189,22 @@ function synthetic(spec: DatasetSpec): Dataset {
 
 function needDir(spec: DatasetSpec, example: string): string {
   if (!spec.dir) throw new UsageError(`--data ${spec.name} needs --data-dir DIR (${example})`);
-  if (!existsSync(spec.dir) || !statSync(spec.dir).isDirectory()) throw new UsageError(`--data-dir: ${spec.dir} is not a folder`);
+  if (!existsSync(spec.dir) || !statSync(spec.dir).isDirectory())
+    throw new UsageError(`--data-dir: ${spec.dir} is not a folder`);
   return spec.dir;
 }
 
 export async function loadDataset(spec: DatasetSpec): Promise<Dataset> {
   switch (spec.name) {
-    case 'census': return census(spec);
-    case 'synthetic': return synthetic(spec);
+    case 'census':
+      return census(spec);
+    case 'synthetic':
+      return synthetic(spec);
     case 'aliccp': {
-      const dir = needDir(spec, 'a folder with the Ali-CCP train, val and test CSV files, e.g. ../shared/data/ali-ccp-sample');
+      const dir = needDir(
+        spec,
+        'a folder with the Ali-CCP train, val and test CSV files, e.g. ../shared/data/ali-ccp-sample',
+      );
       return fromTables('Ali-CCP', await loadAliCcp({ dir }), spec.limit);
     }
     case 'aliexpress': {
@@ -197,17 +214,24 @@ export async function loadDataset(spec: DatasetSpec): Promise<Dataset> {
     }
     case 'movielens': {
       const dir = needDir(spec, 'the MovieLens 100K folder: u.data, ua.base, ua.test, u.user, u.item, plain or .gz');
-      return fromTables('MovieLens 100K', await loadMovieLensDataset({ dir, negatives: spec.negatives, seed: spec.seed }), spec.limit);
+      return fromTables(
+        'MovieLens 100K',
+        await loadMovieLensDataset({ dir, negatives: spec.negatives, seed: spec.seed }),
+        spec.limit,
+      );
     }
     case 'table': {
-      if (!spec.config) throw new UsageError('a table dataset needs a config (--config FILE with its columns, tasks and split)');
+      if (!spec.config)
+        throw new UsageError('a table dataset needs a config (--config FILE with its columns, tasks and split)');
       const config = configOrUsage(() => parseTableConfig(spec.config), 'the dataset config');
       const data = await loadTableDataset(config, spec.path);
       const where = spec.path ? (Array.isArray(spec.path) ? spec.path.join(', ') : spec.path) : 'config.split files';
       return fromTables(`table ${where}`, data, spec.limit);
     }
     default:
-      throw new UsageError(`--data must be one of ${DATASET_NAMES.join(', ')} or a file path, got '${String((spec as { name: unknown }).name)}'`);
+      throw new UsageError(
+        `--data must be one of ${DATASET_NAMES.join(', ')} or a file path, got '${String((spec as { name: unknown }).name)}'`,
+      );
   }
 }
 
@@ -231,14 +255,21 @@ export interface RunConfig {
 
 /** Dataset keys of a run file and the flags they stand for. */
 const RUN_DATA_KEYS: Record<string, string> = {
-  data: 'data', dataDir: 'data-dir', group: 'group', country: 'country', negatives: 'negatives', correlation: 'correlation', limit: 'limit',
+  data: 'data',
+  dataDir: 'data-dir',
+  group: 'group',
+  country: 'country',
+  negatives: 'negatives',
+  correlation: 'correlation',
+  limit: 'limit',
 };
 
 function flagValue(value: unknown, at: string): string | string[] {
   if (typeof value === 'string' && value !== '') return value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value === 'boolean') return String(value);
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) return value.map(String);
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number'))
+    return value.map(String);
   throw new ConfigError(at, 'expected a string, a number or a list of them (as on the command line)', value);
 }
 
@@ -251,7 +282,9 @@ export async function readRunConfig(file: string, trainFlags: readonly string[])
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`--config: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new UsageError(
+      `--config: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
   let json: unknown;
   try {
@@ -273,15 +306,22 @@ export async function readRunConfig(file: string, trainFlags: readonly string[])
     }
     if (o.train !== undefined) {
       for (const [key, value] of Object.entries(object(o.train, 'config.train'))) {
-        if (!trainFlags.includes(key) || key === 'config') throw new ConfigError(`config.train.${key}`, `unknown flag (expected a flag of mtgrad train, e.g. model, epochs, batch-size, lr)`);
-        if (key in RUN_DATA_KEYS || Object.values(RUN_DATA_KEYS).includes(key)) throw new ConfigError(`config.train.${key}`, `a dataset key: write it at the top level of the config`);
+        if (!trainFlags.includes(key) || key === 'config')
+          throw new ConfigError(
+            `config.train.${key}`,
+            `unknown flag (expected a flag of mtgrad train, e.g. model, epochs, batch-size, lr)`,
+          );
+        if (key in RUN_DATA_KEYS || Object.values(RUN_DATA_KEYS).includes(key))
+          throw new ConfigError(`config.train.${key}`, `a dataset key: write it at the top level of the config`);
         flags[key] = flagValue(value, `config.train.${key}`);
       }
     }
     const hasTable = TABLE_CONFIG_KEYS.some((key) => o[key] !== undefined);
     let table: TableConfig | null = null;
     if (hasTable) {
-      const tablePart = Object.fromEntries(TABLE_CONFIG_KEYS.filter((key) => o[key] !== undefined).map((key) => [key, o[key]]));
+      const tablePart = Object.fromEntries(
+        TABLE_CONFIG_KEYS.filter((key) => o[key] !== undefined).map((key) => [key, o[key]]),
+      );
       table = resolveTableConfigPaths(parseTableConfig(tablePart, 'config'), base);
     }
     return { file, flags, table };
@@ -313,7 +353,8 @@ function flagInt(values: ParsedValues, name: string, min: number): number | unde
   const v = flagString(values, name);
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got '${v}'`);
+  if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min)
+    throw new UsageError(`--${name} must be an integer >= ${min}, got '${v}'`);
   return n;
 }
 
@@ -330,26 +371,37 @@ export function datasetSpecFromArgs(values: ParsedValues, run: RunConfig | null)
     spec.name = data;
   } else {
     const path = resolve(data);
-    if (!existsSync(path)) throw new UsageError(`--data must be one of ${DATASET_NAMES.join(', ')} or an existing file, got '${data}'`);
-    if (statSync(path).isDirectory()) throw new UsageError(`--data: ${path} is a folder; give a dataset name with --data-dir ${data}, or a file`);
+    if (!existsSync(path))
+      throw new UsageError(`--data must be one of ${DATASET_NAMES.join(', ')} or an existing file, got '${data}'`);
+    if (statSync(path).isDirectory())
+      throw new UsageError(`--data: ${path} is a folder; give a dataset name with --data-dir ${data}, or a file`);
     spec.path = path;
   }
   if (spec.name === 'table') {
-    if (!run?.table) throw new UsageError(`--data ${spec.path ? data : 'table'} needs --config FILE declaring its columns, tasks and split (see mtgrad train --help)`);
+    if (!run?.table)
+      throw new UsageError(
+        `--data ${spec.path ? data : 'table'} needs --config FILE declaring its columns, tasks and split (see mtgrad train --help)`,
+      );
     spec.config = run.table;
     if (!spec.path && !('train' in run.table.split)) {
-      throw new UsageError(`${run.file}: config.split gives fractions, so the data file must be named (--data PATH, or "data": PATH in the config)`);
+      throw new UsageError(
+        `${run.file}: config.split gives fractions, so the data file must be named (--data PATH, or "data": PATH in the config)`,
+      );
     }
   } else if (run?.table) {
-    throw new UsageError(`${run.file}: columns/tasks/split describe a table of your own, but --data is '${spec.name}'; give --data PATH (or drop those keys)`);
+    throw new UsageError(
+      `${run.file}: columns/tasks/split describe a table of your own, but --data is '${spec.name}'; give --data PATH (or drop those keys)`,
+    );
   }
   if (dirFlag !== undefined) {
-    if (spec.name === 'table' || spec.name === 'synthetic') throw new UsageError(`--data-dir does not apply to --data ${spec.name}`);
+    if (spec.name === 'table' || spec.name === 'synthetic')
+      throw new UsageError(`--data-dir does not apply to --data ${spec.name}`);
     spec.dir = resolve(dirFlag);
   }
   const country = flagString(values, 'country');
   if (country !== undefined) {
-    if (spec.name !== 'aliexpress') throw new UsageError(`--country applies to --data aliexpress only, not '${spec.name}'`);
+    if (spec.name !== 'aliexpress')
+      throw new UsageError(`--country applies to --data aliexpress only, not '${spec.name}'`);
     if (!(ALIEXPRESS_COUNTRIES as readonly string[]).includes(country.toUpperCase())) {
       throw new UsageError(`--country must be one of ${ALIEXPRESS_COUNTRIES.join(', ')}, got '${country}'`);
     }
@@ -362,7 +414,8 @@ export function datasetSpecFromArgs(values: ParsedValues, run: RunConfig | null)
     const correlation = flagString(values, 'correlation');
     if (correlation !== undefined) {
       const p = Number(correlation);
-      if (correlation.trim() === '' || !(p >= -1 && p <= 1)) throw new UsageError(`--correlation must be a number in [-1, 1], got '${correlation}'`);
+      if (correlation.trim() === '' || !(p >= -1 && p <= 1))
+        throw new UsageError(`--correlation must be a number in [-1, 1], got '${correlation}'`);
       spec.correlation = p;
     }
   }
@@ -379,8 +432,10 @@ export function datasetSpecFromArgs(values: ParsedValues, run: RunConfig | null)
 export function datasetSpecFromJSON(value: unknown, where: string): DatasetSpec {
   if (!isObject(value)) throw new UsageError(`${where}: the dataset record is not an object`);
   const name = configOrUsage(() => string(value.name, `${where}.name`, 'a dataset name'), where);
-  if (!isDatasetName(name)) throw new UsageError(`${where}.name: expected one of ${DATASET_NAMES.join(', ')}, got '${name}'`);
+  if (!isDatasetName(name))
+    throw new UsageError(`${where}.name: expected one of ${DATASET_NAMES.join(', ')}, got '${name}'`);
   const spec: DatasetSpec = { ...value, name } as DatasetSpec;
-  if (spec.group !== undefined) configOrUsage(() => number(spec.group, `${where}.group`, (n) => n === 1 || n === 2, '1 or 2'), where);
+  if (spec.group !== undefined)
+    configOrUsage(() => number(spec.group, `${where}.group`, (n) => n === 1 || n === 2, '1 or 2'), where);
   return spec;
 }

@@ -14,10 +14,15 @@ export function divergence(history: TrainingHistory): string | null {
   const first = history.steps[0]?.losses ?? {};
   for (const [task, loss] of Object.entries(last.trainLoss)) {
     const start = first[task];
-    const blewUp = !Number.isFinite(loss) || (loss > DIVERGENCE_FLOOR && (start === undefined || !Number.isFinite(start) || loss > DIVERGENCE_FACTOR * Math.abs(start)));
+    const blewUp =
+      !Number.isFinite(loss) ||
+      (loss > DIVERGENCE_FLOOR &&
+        (start === undefined || !Number.isFinite(start) || loss > DIVERGENCE_FACTOR * Math.abs(start)));
     if (blewUp) {
-      return `training diverged: task '${task}' has mean loss ${loss.toPrecision(3)} in epoch ${last.epoch + 1}`
-        + `${start !== undefined ? ` (${start.toPrecision(3)} at the first step)` : ''}; try a lower --lr`;
+      return (
+        `training diverged: task '${task}' has mean loss ${loss.toPrecision(3)} in epoch ${last.epoch + 1}` +
+        `${start !== undefined ? ` (${start.toPrecision(3)} at the first step)` : ''}; try a lower --lr`
+      );
     }
   }
   return null;

@@ -25,12 +25,17 @@ export function formatNumber(value: number | undefined, digits = 4): string {
 /** Columns padded to their widest cell; numbers right-aligned. */
 export function renderTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
 const COLUMNS = [
-  ['auc', 'AUC'], ['logloss', 'log loss'], ['accuracy', 'accuracy'], ['rmse', 'RMSE'], ['mae', 'MAE'],
+  ['auc', 'AUC'],
+  ['logloss', 'log loss'],
+  ['accuracy', 'accuracy'],
+  ['rmse', 'RMSE'],
+  ['mae', 'MAE'],
 ] as const;
 
 /** One row per task, one column per metric any task has, plus the number of labelled rows. */
@@ -38,6 +43,10 @@ export function metricsTable(metrics: MetricsByTask): string {
   const tasks = Object.keys(metrics);
   const present = COLUMNS.filter(([key]) => tasks.some((t) => metrics[t][key] !== undefined));
   const header = ['task', ...present.map(([, label]) => label), 'rows'];
-  const rows = tasks.map((t) => [t, ...present.map(([key]) => formatNumber(metrics[t][key])), String(metrics[t].count)]);
+  const rows = tasks.map((t) => [
+    t,
+    ...present.map(([key]) => formatNumber(metrics[t][key])),
+    String(metrics[t].count),
+  ]);
   return renderTable(header, rows);
 }

@@ -14,13 +14,34 @@ type Command = (argv: string[], io: CommandIO) => Promise<number>;
 
 /** Loaded on demand, so `mtgrad info` does not pay for the training code and `predict` stays light. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  train: { summary: 'train a model, write checkpoint + report', load: async () => (await import('./commands/train.js')).trainCommand },
-  eval: { summary: 'evaluate a checkpoint on a dataset split', load: async () => (await import('./commands/eval.js')).evalCommand },
-  predict: { summary: 'score JSONL rows with a checkpoint (JSONL out)', load: async () => (await import('./commands/predict.js')).predictCommand },
-  export: { summary: 'export a checkpoint to ONNX (+ a JSON of its inputs/outputs)', load: async () => (await import('./commands/export.js')).exportCommand },
-  info: { summary: 'backends available, CPU features, GPU adapter', load: async () => (await import('./commands/info.js')).infoCommand },
-  bench: { summary: 'kernel and end-to-end training throughput per backend', load: async () => (await import('./commands/bench.js')).benchCommand },
-  compare: { summary: 'put training runs side by side (settings, test metrics, curves)', load: async () => (await import('./commands/compare.js')).compareCommand },
+  train: {
+    summary: 'train a model, write checkpoint + report',
+    load: async () => (await import('./commands/train.js')).trainCommand,
+  },
+  eval: {
+    summary: 'evaluate a checkpoint on a dataset split',
+    load: async () => (await import('./commands/eval.js')).evalCommand,
+  },
+  predict: {
+    summary: 'score JSONL rows with a checkpoint (JSONL out)',
+    load: async () => (await import('./commands/predict.js')).predictCommand,
+  },
+  export: {
+    summary: 'export a checkpoint to ONNX (+ a JSON of its inputs/outputs)',
+    load: async () => (await import('./commands/export.js')).exportCommand,
+  },
+  info: {
+    summary: 'backends available, CPU features, GPU adapter',
+    load: async () => (await import('./commands/info.js')).infoCommand,
+  },
+  bench: {
+    summary: 'kernel and end-to-end training throughput per backend',
+    load: async () => (await import('./commands/bench.js')).benchCommand,
+  },
+  compare: {
+    summary: 'put training runs side by side (settings, test metrics, curves)',
+    load: async () => (await import('./commands/compare.js')).compareCommand,
+  },
 };
 
 export function mainHelp(): string {
@@ -51,7 +72,10 @@ export async function run(argv: string[], io: CommandIO = processIO()): Promise<
   }
   const command = COMMANDS[name];
   try {
-    if (!command) throw new UsageError(`unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')}; see mtgrad --help)`);
+    if (!command)
+      throw new UsageError(
+        `unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')}; see mtgrad --help)`,
+      );
     return await (await command.load())(rest, io);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -28,7 +28,9 @@ export interface CascadeRelation {
 }
 
 /** What building a model needs of a dataset (a loaded Dataset; `relations` where the data declares them). */
-export type ModelData = Pick<Dataset, 'name' | 'tasks' | 'kinds' | 'schema'> & { relations?: readonly CascadeRelation[] };
+export type ModelData = Pick<Dataset, 'name' | 'tasks' | 'kinds' | 'schema'> & {
+  relations?: readonly CascadeRelation[];
+};
 
 export interface ModelPlan {
   config: Record<string, unknown>;
@@ -63,7 +65,8 @@ const SIZE_KEYS: Record<string, Partial<Record<'experts' | 'expertDims' | 'tower
 
 /** Checked before any data is loaded, so a typo fails at once. */
 export function checkModelName(model: string): void {
-  if (!(CLI_MODELS as readonly string[]).includes(model)) throw new UsageError(`--model must be one of ${CLI_MODELS.join(', ')}, got '${model}'`);
+  if (!(CLI_MODELS as readonly string[]).includes(model))
+    throw new UsageError(`--model must be one of ${CLI_MODELS.join(', ')}, got '${model}'`);
 }
 
 /** The cascade the data declares, as a funnel [first, …, last] (e.g. [click, conversion]), or null. */
@@ -74,12 +77,19 @@ export function cascadeFunnel(data: ModelData): string[] | null {
   const top = cascades.find((r) => !children.has(r.parent));
   if (!top) throw new UsageError(`${data.name}: its cascade relations form a cycle`);
   const funnel = [top.parent];
-  for (let next = cascades.find((r) => r.parent === top.parent); next; next = cascades.find((r) => r.parent === funnel[funnel.length - 1])) {
+  for (
+    let next = cascades.find((r) => r.parent === top.parent);
+    next;
+    next = cascades.find((r) => r.parent === funnel[funnel.length - 1])
+  ) {
     if (funnel.includes(next.child)) throw new UsageError(`${data.name}: its cascade relations form a cycle`);
     funnel.push(next.child);
   }
   for (const task of funnel) {
-    if (!data.tasks.includes(task) || data.kinds[task] !== 'binary') throw new UsageError(`${data.name}: cascade task '${task}' is not a binary task of the data (tasks: ${data.tasks.join(', ')})`);
+    if (!data.tasks.includes(task) || data.kinds[task] !== 'binary')
+      throw new UsageError(
+        `${data.name}: cascade task '${task}' is not a binary task of the data (tasks: ${data.tasks.join(', ')})`,
+      );
   }
   return funnel;
 }
@@ -88,7 +98,9 @@ const USER_COLUMN = /^user(_?id)?$/i;
 const ITEM_COLUMN = /^(item|movie)(_?id)?$/i;
 
 /** The user and item columns (categorical columns 0 and 1) of user–item data, or null. */
-export function userItemColumns(data: ModelData): { user: { vocabularySize: number }; item: { vocabularySize: number } } | null {
+export function userItemColumns(
+  data: ModelData,
+): { user: { vocabularySize: number }; item: { vocabularySize: number } } | null {
   const cat = data.schema.categoricalFeatures;
   if (cat.length < 2 || !USER_COLUMN.test(cat[0].name) || !ITEM_COLUMN.test(cat[1].name)) return null;
   return { user: cat[0], item: cat[1] };
@@ -109,25 +121,47 @@ export function buildModelConfig(model: string, data: ModelData, flags: SizeFlag
   };
   let config: Record<string, unknown>;
   if (model === 'esmm') {
-    const funnel = cascadeFunnel(data) ?? needs(model, data, 'click → conversion data: a cascade relation conversion ⊂ click (e.g. --data aliccp, or a table config with relations)');
+    const funnel =
+      cascadeFunnel(data) ??
+      needs(
+        model,
+        data,
+        'click → conversion data: a cascade relation conversion ⊂ click (e.g. --data aliccp, or a table config with relations)',
+      );
     labels.ctr = funnel[0];
     labels.ctcvr = funnel[funnel.length - 1];
     // pCVR has no loss, but is scored as in the paper: conversion on the clicked impressions.
     labels.cvr = { label: funnel[funnel.length - 1], where: funnel[funnel.length - 2] };
     config = { features };
     // ESMM has two towers of the same shape: --tower-dims sets both.
-    if (explicit.has('tower-dims') && flags.towerDims) Object.assign(config, { ctrTowerDims: flags.towerDims, cvrTowerDims: flags.towerDims });
+    if (explicit.has('tower-dims') && flags.towerDims)
+      Object.assign(config, { ctrTowerDims: flags.towerDims, cvrTowerDims: flags.towerDims });
   } else if (model === 'aitm') {
-    const funnel = cascadeFunnel(data) ?? needs(model, data, 'funnel data: a cascade relation conversion ⊂ click (e.g. --data aliexpress, or a table config with relations)');
+    const funnel =
+      cascadeFunnel(data) ??
+      needs(
+        model,
+        data,
+        'funnel data: a cascade relation conversion ⊂ click (e.g. --data aliexpress, or a table config with relations)',
+      );
     config = { features, tasks: funnel.map((name) => ({ name })) };
   } else if (model === 'rnr') {
     const columns = userItemColumns(data);
     const rank = data.tasks.find((t) => data.kinds[t] === 'binary');
     const rating = data.tasks.find((t) => data.kinds[t] === 'regression');
-    if (!columns || !rank || !rating) needs(model, data, 'user–item data: categorical columns user and item first, a binary ranking task and a regression rating task (e.g. --data movielens)');
+    if (!columns || !rank || !rating)
+      needs(
+        model,
+        data,
+        'user–item data: categorical columns user and item first, a binary ranking task and a regression rating task (e.g. --data movielens)',
+      );
     labels.rank = rank;
     labels.rating = rating;
-    config = { numUsers: columns.user.vocabularySize, numItems: columns.item.vocabularySize, ...(flags.embeddingDim !== undefined ? { embeddingDim: flags.embeddingDim } : {}) };
+    config = {
+      numUsers: columns.user.vocabularySize,
+      numItems: columns.item.vocabularySize,
+      ...(flags.embeddingDim !== undefined ? { embeddingDim: flags.embeddingDim } : {}),
+    };
   } else {
     config = { features, tasks: data.tasks.map((name) => ({ name, type: data.kinds[name] })) };
   }
@@ -151,7 +185,9 @@ export function buildModelConfig(model: string, data: ModelData, flags: SizeFlag
       // Defaults are applied to MoE models only; other models keep their papers' defaults unless asked.
       if (explicit.has(flagName[size]) || model === 'mmoe' || model === 'omoe') config[key] = sizes[size];
     } else if (explicit.has(flagName[size])) {
-      throw new UsageError(`--${flagName[size]} does not apply to model '${model}' (use --model-config for its own keys)`);
+      throw new UsageError(
+        `--${flagName[size]} does not apply to model '${model}' (use --model-config for its own keys)`,
+      );
     }
   }
   return { config: { ...config, ...(flags.extra ?? {}) }, labels };
@@ -165,6 +201,7 @@ export function parseModelConfigFlag(text: string | undefined): Record<string, u
   } catch (error) {
     throw new UsageError(`--model-config must be a JSON object: ${(error as Error).message}`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError('--model-config must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new UsageError('--model-config must be a JSON object');
   return value as Record<string, unknown>;
 }

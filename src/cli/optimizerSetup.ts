@@ -18,13 +18,20 @@ export function parseGroupLrs(values: string[]): Record<string, number> {
   for (const v of values) {
     const eq = v.lastIndexOf('=');
     const lr = Number(v.slice(eq + 1));
-    if (eq <= 0 || !(lr >= 0) || v.slice(eq + 1).trim() === '') throw new UsageError(`--group-lr must look like GROUP=LR (e.g. shared=0.001), got '${v}'`);
+    if (eq <= 0 || !(lr >= 0) || v.slice(eq + 1).trim() === '')
+      throw new UsageError(`--group-lr must look like GROUP=LR (e.g. shared=0.001), got '${v}'`);
     out[v.slice(0, eq)] = lr;
   }
   return out;
 }
 
-export function buildOptimizer(name: OptimizerName, model: TaskModel, weightingParams: Tensor[], lr: number, groupLrs: Record<string, number>): OptimizerLike {
+export function buildOptimizer(
+  name: OptimizerName,
+  model: TaskModel,
+  weightingParams: Tensor[],
+  lr: number,
+  groupLrs: Record<string, number>,
+): OptimizerLike {
   let specs;
   try {
     specs = optimizerGroups(model, { lr, lrs: groupLrs, weightingParams });
@@ -32,10 +39,15 @@ export function buildOptimizer(name: OptimizerName, model: TaskModel, weightingP
     throw new UsageError(`--group-lr: ${(error as Error).message.replace(/^optimizerGroups: /, '')}`);
   }
   switch (name) {
-    case 'adam': return new Adam(specs, { lr });
-    case 'adamw': return new AdamW(specs, { lr });
-    case 'sgd': return new SGD(specs, { lr, momentum: 0.9 });
-    case 'adagrad': return new Adagrad(specs, { lr });
-    default: throw new UsageError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}, got '${String(name)}'`);
+    case 'adam':
+      return new Adam(specs, { lr });
+    case 'adamw':
+      return new AdamW(specs, { lr });
+    case 'sgd':
+      return new SGD(specs, { lr, momentum: 0.9 });
+    case 'adagrad':
+      return new Adagrad(specs, { lr });
+    default:
+      throw new UsageError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}, got '${String(name)}'`);
   }
 }

@@ -8,7 +8,9 @@ import { access, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
 async function isDirectory(path: string): Promise<boolean | null> {
-  try { return (await stat(path)).isDirectory(); } catch (e) {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
   }

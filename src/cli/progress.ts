@@ -38,7 +38,10 @@ export class ProgressReporter {
       this.stepsPerEpoch = event.stepsPerEpoch;
       this.epochs = event.epochs;
       this.lastDraw = performance.now();
-      if (!this.tty) this.options.stream.write(`training: ${event.trainSize} rows, ${event.epochs} epoch(s) of ${event.stepsPerEpoch} steps, batch ${event.batchSize}\n`);
+      if (!this.tty)
+        this.options.stream.write(
+          `training: ${event.trainSize} rows, ${event.epochs} epoch(s) of ${event.stepsPerEpoch} steps, batch ${event.batchSize}\n`,
+        );
       return;
     }
     if (event.type !== 'step') return;
@@ -48,8 +51,13 @@ export class ProgressReporter {
     if (!last && now - this.lastDraw < interval) return;
     this.lastDraw = now;
     const fraction = this.totalSteps > 0 ? event.step / this.totalSteps : 0;
-    const eta = event.samplesPerSecond > 0 ? ((this.totalSteps - event.step) * (event.samples / event.step)) / event.samplesPerSecond : NaN;
-    const losses = Object.entries(event.losses).map(([task, v]) => `${task} ${v.toFixed(4)}`).join('  ');
+    const eta =
+      event.samplesPerSecond > 0
+        ? ((this.totalSteps - event.step) * (event.samples / event.step)) / event.samplesPerSecond
+        : NaN;
+    const losses = Object.entries(event.losses)
+      .map(([task, v]) => `${task} ${v.toFixed(4)}`)
+      .join('  ');
     const epochStep = ((event.step - 1) % this.stepsPerEpoch) + 1;
     const head = `epoch ${event.epoch + 1}/${this.epochs} step ${epochStep}/${this.stepsPerEpoch}`;
     const stats = `${formatRate(event.samplesPerSecond)} samples/s  ETA ${formatDuration(eta)}  loss ${losses}`;

@@ -18,7 +18,8 @@ export interface RunFile {
 /** Removes staging folders and `.tmp` files that killed runs left in `dir`. */
 export async function cleanStale(dir: string): Promise<void> {
   for (const name of await readdir(dir)) {
-    if (name.startsWith(STAGING_PREFIX) || (name.startsWith('.') && name.endsWith('.tmp'))) await rm(join(dir, name), { recursive: true, force: true });
+    if (name.startsWith(STAGING_PREFIX) || (name.startsWith('.') && name.endsWith('.tmp')))
+      await rm(join(dir, name), { recursive: true, force: true });
   }
 }
 

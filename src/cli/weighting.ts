@@ -3,22 +3,55 @@ import { createWeighting } from '../mtl/factory.js';
 import type { LossStrategy, TaskKind } from '../train/types.js';
 import { UsageError } from './args.js';
 
-export const WEIGHTINGS = ['sum', 'uncertainty', 'dwa', 'gradnorm', 'pcgrad', 'mgda', 'cagrad', 'nashmtl', 'imtl', 'gradvac', 'alignedmtl', 'rlw', 'dbmtl', 'famo', 'graddrop'] as const;
+export const WEIGHTINGS = [
+  'sum',
+  'uncertainty',
+  'dwa',
+  'gradnorm',
+  'pcgrad',
+  'mgda',
+  'cagrad',
+  'nashmtl',
+  'imtl',
+  'gradvac',
+  'alignedmtl',
+  'rlw',
+  'dbmtl',
+  'famo',
+  'graddrop',
+] as const;
 export type WeightingName = (typeof WEIGHTINGS)[number];
 
 export function buildWeighting(name: string, kinds: Record<string, TaskKind>, seed: number): LossStrategy | undefined {
   const tasks = Object.keys(kinds);
   switch (name) {
-    case 'sum': return undefined;
+    case 'sum':
+      return undefined;
     case 'uncertainty':
-      return createWeighting({ kind: 'uncertainty', tasks: Object.fromEntries(tasks.map((t) => [t, kinds[t] === 'binary' ? 'classification' : 'regression'])) });
-    case 'dwa': return createWeighting({ kind: 'dwa', tasks });
-    case 'gradnorm': return createWeighting({ kind: 'gradnorm', tasks });
-    case 'pcgrad': return createWeighting({ kind: 'pcgrad', tasks, seed });
-    case 'mgda': return createWeighting({ kind: 'mgda', tasks });
-    case 'gradvac': case 'rlw': return createWeighting({ kind: name, tasks, seed });
-    case 'cagrad': case 'nashmtl': case 'imtl': case 'alignedmtl': case 'dbmtl': case 'famo': case 'graddrop':
+      return createWeighting({
+        kind: 'uncertainty',
+        tasks: Object.fromEntries(tasks.map((t) => [t, kinds[t] === 'binary' ? 'classification' : 'regression'])),
+      });
+    case 'dwa':
+      return createWeighting({ kind: 'dwa', tasks });
+    case 'gradnorm':
+      return createWeighting({ kind: 'gradnorm', tasks });
+    case 'pcgrad':
+      return createWeighting({ kind: 'pcgrad', tasks, seed });
+    case 'mgda':
+      return createWeighting({ kind: 'mgda', tasks });
+    case 'gradvac':
+    case 'rlw':
+      return createWeighting({ kind: name, tasks, seed });
+    case 'cagrad':
+    case 'nashmtl':
+    case 'imtl':
+    case 'alignedmtl':
+    case 'dbmtl':
+    case 'famo':
+    case 'graddrop':
       return createWeighting({ kind: name, tasks });
-    default: throw new UsageError(`--weighting must be one of ${WEIGHTINGS.join(', ')}, got '${name}'`);
+    default:
+      throw new UsageError(`--weighting must be one of ${WEIGHTINGS.join(', ')}, got '${name}'`);
   }
 }

@@ -38,9 +38,16 @@ export interface CompileOptions {
   afterReplay?: () => void;
 }
 
-export interface CompileStats { eagerCalls: number; capturedCalls: number; replays: number; nativeReplays: number; signatures: number; fallbacks: string[];
+export interface CompileStats {
+  eagerCalls: number;
+  capturedCalls: number;
+  replays: number;
+  nativeReplays: number;
+  signatures: number;
+  fallbacks: string[];
   /** Why a program on the native backend replays kernel by kernel instead of in one addon call. */
-  nativeRefusals: string[] }
+  nativeRefusals: string[];
+}
 
 export interface CompiledFunction<A extends Tensor[], R extends CompiledOutput> {
   (...inputs: A): R;
@@ -66,7 +73,8 @@ type Structure = { kind: 'one' } | { kind: 'array'; n: number } | { kind: 'recor
 
 function flatten(name: string, r: unknown): { tensors: Tensor[]; structure: Structure } {
   if (r instanceof Tensor) return { tensors: [r], structure: { kind: 'one' } };
-  if (Array.isArray(r) && r.every((t) => t instanceof Tensor)) return { tensors: [...r] as Tensor[], structure: { kind: 'array', n: r.length } };
+  if (Array.isArray(r) && r.every((t) => t instanceof Tensor))
+    return { tensors: [...r] as Tensor[], structure: { kind: 'array', n: r.length } };
   if (typeof r === 'object' && r !== null && Object.values(r).every((t) => t instanceof Tensor)) {
     const keys = Object.keys(r);
     return { tensors: keys.map((k) => (r as Record<string, Tensor>)[k]!), structure: { kind: 'record', keys } };
@@ -82,19 +90,38 @@ function unflatten(s: Structure, ts: Tensor[]): CompiledOutput {
 
 /** Grad mode, each input's backend, dtype and shape, and which inputs share a storage (a program binds storages). */
 function signature(inputs: readonly Tensor[]): string {
-  const alias = (t: Tensor, i: number) => { const j = inputs.findIndex((u) => u.storage === t.storage); return j < i ? `=${j}` : ''; };
+  const alias = (t: Tensor, i: number) => {
+    const j = inputs.findIndex((u) => u.storage === t.storage);
+    return j < i ? `=${j}` : '';
+  };
   return `${engine.gradEnabled ? 'g' : 'n'}|${inputs.map((t, i) => `${t.backendName}:${t.dtype}${fmt(t.shape)}${alias(t, i)}`).join('|')}`;
 }
 
-export function compile<A extends Tensor[], R extends CompiledOutput>(fn: (...inputs: A) => R, opts: CompileOptions = {}): CompiledFunction<A, R> {
+export function compile<A extends Tensor[], R extends CompiledOutput>(
+  fn: (...inputs: A) => R,
+  opts: CompileOptions = {},
+): CompiledFunction<A, R> {
   const name = opts.name ?? (fn.name || 'fn');
   const fallback = opts.fallback ?? 'error';
-  if (fallback !== 'error' && fallback !== 'eager') throw new Error(`compile(${name}): fallback must be 'error' or 'eager', got ${String(fallback)}`);
+  if (fallback !== 'error' && fallback !== 'eager')
+    throw new Error(`compile(${name}): fallback must be 'error' or 'eager', got ${String(fallback)}`);
   const entries = new Map<string, Entry>();
-  const stats: CompileStats = { eagerCalls: 0, capturedCalls: 0, replays: 0, nativeReplays: 0, signatures: 0, fallbacks: [], nativeRefusals: [] };
+  const stats: CompileStats = {
+    eagerCalls: 0,
+    capturedCalls: 0,
+    replays: 0,
+    nativeReplays: 0,
+    signatures: 0,
+    fallbacks: [],
+    nativeRefusals: [],
+  };
 
   const giveUp = (e: Entry, why: string, outs: Tensor[]): void => {
-    if (fallback === 'eager') { e.eager = why; stats.fallbacks.push(why); return; }
+    if (fallback === 'eager') {
+      e.eager = why;
+      stats.fallbacks.push(why);
+      return;
+    }
     for (const t of outs) t.dispose();
     entries.delete([...entries].find(([, x]) => x === e)![0]);
     throw new CaptureError(why);
@@ -102,7 +129,8 @@ export function compile<A extends Tensor[], R extends CompiledOutput>(fn: (...in
 
   const compiled = (...inputs: A): R => {
     inputs.forEach((t, i) => {
-      if (!(t instanceof Tensor)) throw new Error(`compile(${name}): argument ${i} must be a Tensor (compiled functions take tensors only)`);
+      if (!(t instanceof Tensor))
+        throw new Error(`compile(${name}): argument ${i} must be a Tensor (compiled functions take tensors only)`);
       t.assertLive(`compile(${name})`);
     });
     const key = signature(inputs);
@@ -117,10 +145,15 @@ export function compile<A extends Tensor[], R extends CompiledOutput>(fn: (...in
       e.replays++;
       stats.replays++;
       let outs: Storage[];
-      if (e.native) { outs = e.native.run(storages, e.replays); stats.nativeReplays++; }
-      else outs = replayProgram(e.program, engine.backends, storages, e.replays);
+      if (e.native) {
+        outs = e.native.run(storages, e.replays);
+        stats.nativeReplays++;
+      } else outs = replayProgram(e.program, engine.backends, storages, e.replays);
       opts.afterReplay?.();
-      return unflatten(e.structure!, outs.map((s, i) => new Tensor(s, e!.program!.outputs[i]!.shape))) as R;
+      return unflatten(
+        e.structure!,
+        outs.map((s, i) => new Tensor(s, e!.program!.outputs[i]!.shape)),
+      ) as R;
     }
     e.calls++;
     if (e.eager || e.calls === 1) {
@@ -140,8 +173,12 @@ export function compile<A extends Tensor[], R extends CompiledOutput>(fn: (...in
     const { tensors, structure } = flatten(name, result);
     if (trace.hostRead) {
       const after = trace.calls[trace.hostRead.afterCall - 1];
-      giveUp(e, `compile(${name}): a host read (${trace.hostRead.method}: dataSync()/data()/item()/array()) after kernel #${trace.hostRead.afterCall - 1}` +
-        `${after ? ` (${after.method})` : ''} inside the function: a capture cannot hold a value the host reads in the middle; read the outputs after the call, or compile with { fallback: 'eager' }`, tensors);
+      giveUp(
+        e,
+        `compile(${name}): a host read (${trace.hostRead.method}: dataSync()/data()/item()/array()) after kernel #${trace.hostRead.afterCall - 1}` +
+          `${after ? ` (${after.method})` : ''} inside the function: a capture cannot hold a value the host reads in the middle; read the outputs after the call, or compile with { fallback: 'eager' }`,
+        tensors,
+      );
       return result;
     }
     e.structure = structure;
@@ -152,19 +189,25 @@ export function compile<A extends Tensor[], R extends CompiledOutput>(fn: (...in
         e.program = buildProgram(name, e.traces, e.outputs);
         if (opts.nativePlan !== false) {
           e.native = nativePlanFor(e.program, engine.backends, storages);
-          if (!e.native && engine.backends.has('native') && storages.some((s) => s.backend === 'native')) stats.nativeRefusals.push(lastNativePlanRefusal ?? 'unknown');
+          if (!e.native && engine.backends.has('native') && storages.some((s) => s.backend === 'native'))
+            stats.nativeRefusals.push(lastNativePlanRefusal ?? 'unknown');
         }
       } catch (err) {
-        e.traces = []; e.outputs = [];
+        e.traces = [];
+        e.outputs = [];
         if (!(err instanceof CaptureError)) throw err;
         giveUp(e, err.message, tensors);
       }
-      e.traces = []; e.outputs = [];
+      e.traces = [];
+      e.outputs = [];
     }
     return result;
   };
   const out = compiled as CompiledFunction<A, R>;
   out.stats = () => ({ ...stats, fallbacks: [...stats.fallbacks], nativeRefusals: [...stats.nativeRefusals] });
-  out.dispose = () => { for (const e of entries.values()) e.native?.dispose(); entries.clear(); };
+  out.dispose = () => {
+    for (const e of entries.values()) e.native?.dispose();
+    entries.clear();
+  };
   return out;
 }

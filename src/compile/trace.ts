@@ -10,9 +10,30 @@ import { engine } from '../tensor/engine.js';
 
 /** Kernels that compute (recorded); storage reads are host reads; dispose/memory/info/flush pass through. */
 export const RECORDED_KERNELS: ReadonlySet<string> = new Set([
-  'upload', 'fill', 'unary', 'binary', 'where', 'cast', 'reduce', 'softmax', 'permute', 'broadcastTo', 'slice',
-  'sliceWrite', 'concat', 'gather', 'scatterAdd', 'matmul', 'random', 'gatedMixture', 'gatedMixtureBackward',
-  'bceWithLogits', 'bceWithLogitsGrad', 'sgdUpdate', 'adamUpdate', 'adagradUpdate',
+  'upload',
+  'fill',
+  'unary',
+  'binary',
+  'where',
+  'cast',
+  'reduce',
+  'softmax',
+  'permute',
+  'broadcastTo',
+  'slice',
+  'sliceWrite',
+  'concat',
+  'gather',
+  'scatterAdd',
+  'matmul',
+  'random',
+  'gatedMixture',
+  'gatedMixtureBackward',
+  'bceWithLogits',
+  'bceWithLogitsGrad',
+  'sgdUpdate',
+  'adamUpdate',
+  'adagradUpdate',
 ]);
 
 export type Ref =
@@ -24,7 +45,9 @@ export function isRef(v: unknown): v is Ref {
   return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === RefProto;
 }
 const RefProto = {};
-export function makeRef(r: Ref): Ref { return Object.assign(Object.create(RefProto) as object, r) as Ref; }
+export function makeRef(r: Ref): Ref {
+  return Object.assign(Object.create(RefProto) as object, r) as Ref;
+}
 
 export interface TracedCall {
   readonly backend: string;
@@ -49,8 +72,14 @@ export interface Trace {
 
 function isStorage(v: object): v is Storage {
   const proto = Object.getPrototypeOf(v) as unknown;
-  return proto !== Object.prototype && proto !== null && !Array.isArray(v) && !ArrayBuffer.isView(v) &&
-    typeof (v as Storage).backend === 'string' && typeof (v as Storage).dtype === 'string';
+  return (
+    proto !== Object.prototype &&
+    proto !== null &&
+    !Array.isArray(v) &&
+    !ArrayBuffer.isView(v) &&
+    typeof (v as Storage).backend === 'string' &&
+    typeof (v as Storage).dtype === 'string'
+  );
 }
 
 /** Collects one run's calls; the proxies report to it. */
@@ -60,13 +89,18 @@ export class Recorder {
   private nextTmp = 0;
 
   constructor(inputs: readonly Storage[]) {
-    inputs.forEach((s, index) => { if (!this.refs.has(s)) this.refs.set(s, makeRef({ ref: 'in', index })); });
+    inputs.forEach((s, index) => {
+      if (!this.refs.has(s)) this.refs.set(s, makeRef({ ref: 'in', index }));
+    });
     this.trace = { calls: [], produced: new Set(), hostRead: null, randomBefore: engine.randomOffset, randomAfter: 0 };
   }
 
   refOf(s: Storage): Ref {
     let r = this.refs.get(s);
-    if (!r) { r = makeRef({ ref: 'ext', storage: s }); this.refs.set(s, r); }
+    if (!r) {
+      r = makeRef({ ref: 'ext', storage: s });
+      this.refs.set(s, r);
+    }
     return r;
   }
 
@@ -96,7 +130,14 @@ export class Recorder {
       this.trace.produced.add(s);
       return id;
     });
-    this.trace.calls.push({ backend, method, args: copied, results, resultKeys, resultInfo: produced.map((s) => ({ size: s.size, dtype: s.dtype })) });
+    this.trace.calls.push({
+      backend,
+      method,
+      args: copied,
+      results,
+      resultKeys,
+      resultInfo: produced.map((s) => ({ size: s.size, dtype: s.dtype })),
+    });
   }
 
   hostRead(method: string): void {
@@ -110,9 +151,17 @@ function recordingProxy(target: Backend, rec: Recorder): Backend {
       const v = Reflect.get(t, prop, t) as unknown;
       if (typeof v !== 'function') return v;
       const f = v as (...a: unknown[]) => unknown;
-      if (prop === 'read' || prop === 'readSync') return (...a: unknown[]) => { rec.hostRead(prop); return f.apply(t, a); };
+      if (prop === 'read' || prop === 'readSync')
+        return (...a: unknown[]) => {
+          rec.hostRead(prop);
+          return f.apply(t, a);
+        };
       if (typeof prop === 'string' && RECORDED_KERNELS.has(prop)) {
-        return (...a: unknown[]) => { const r = f.apply(t, a); rec.call(t.name, prop, a, r); return r; };
+        return (...a: unknown[]) => {
+          const r = f.apply(t, a);
+          rec.call(t.name, prop, a, r);
+          return r;
+        };
       }
       return f.bind(t);
     },
@@ -136,10 +185,18 @@ export function recordRun<R>(inputs: readonly Storage[], fn: () => R): { result:
 /** "matmul(tmp#3, ext, {m: 8, ...})" for error messages. */
 export function describeCall(c: TracedCall): string {
   const show = (v: unknown): string => {
-    if (isRef(v)) return v.ref === 'in' ? `input#${v.index}` : v.ref === 'tmp' ? `tmp#${v.id}` : `ext(${v.storage.dtype}[${v.storage.size}])`;
+    if (isRef(v))
+      return v.ref === 'in'
+        ? `input#${v.index}`
+        : v.ref === 'tmp'
+          ? `tmp#${v.id}`
+          : `ext(${v.storage.dtype}[${v.storage.size}])`;
     if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as ArrayBufferView & { length: number }).length})`;
     if (Array.isArray(v)) return `[${v.map(show).join(',')}]`;
-    if (typeof v === 'object' && v !== null) return `{${Object.entries(v).map(([k, x]) => `${k}: ${show(x)}`).join(', ')}}`;
+    if (typeof v === 'object' && v !== null)
+      return `{${Object.entries(v)
+        .map(([k, x]) => `${k}: ${show(x)}`)
+        .join(', ')}}`;
     return String(v);
   };
   return `${c.method}(${c.args.map(show).join(', ')})`;

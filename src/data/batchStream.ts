@@ -79,8 +79,10 @@ class RowBlock {
 
 export function streamBatches(paths: string | string[], schema: FittedSchema, options: StreamOptions): BatchStream {
   const { batchSize, shuffleBuffer = 0, seed = 0, dropLast = false, onBadRow } = options;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`streamBatches: batchSize must be a positive integer, got ${batchSize}`);
-  if (!Number.isInteger(shuffleBuffer) || shuffleBuffer < 0) throw new RangeError('streamBatches: shuffleBuffer must be a non-negative integer');
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`streamBatches: batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(shuffleBuffer) || shuffleBuffer < 0)
+    throw new RangeError('streamBatches: shuffleBuffer must be a non-negative integer');
   const files = Array.isArray(paths) ? [...paths] : [paths];
   const report = emptyReport();
   const tasks = schema.tasks;

@@ -14,7 +14,9 @@ export class ChecksumError extends Error {
     readonly expected: string,
     readonly actual: string,
   ) {
-    super(`${file}: sha256 of the uncompressed content is ${actual}, expected ${expected}; the file is corrupt or not the original (delete it and fetch it again)`);
+    super(
+      `${file}: sha256 of the uncompressed content is ${actual}, expected ${expected}; the file is corrupt or not the original (delete it and fetch it again)`,
+    );
     this.name = 'ChecksumError';
   }
 }

@@ -1,5 +1,11 @@
 /** The used columns of a spec grouped by role, in spec order: that order is the feature order of every batch. */
-import { validateSpec, type CategoricalColumn, type LabelColumn, type NumericColumn, type TableSpec } from './schema.js';
+import {
+  validateSpec,
+  type CategoricalColumn,
+  type LabelColumn,
+  type NumericColumn,
+  type TableSpec,
+} from './schema.js';
 
 export interface ColumnPlan {
   categorical: CategoricalColumn[];

@@ -5,7 +5,11 @@
 
 export class ConfigError extends Error {
   /** `got` (the offending value, possibly undefined = absent) is shown when passed. */
-  constructor(readonly keyPath: string, readonly expected: string, ...got: [] | [unknown]) {
+  constructor(
+    readonly keyPath: string,
+    readonly expected: string,
+    ...got: [] | [unknown]
+  ) {
     super(`${keyPath}: ${expected}${got.length === 0 ? '' : `, got ${describe(got[0])}`}`);
     this.name = 'ConfigError';
   }
@@ -27,7 +31,8 @@ export function object(value: unknown, at: string, allowed?: readonly string[]):
   if (!isObject(value)) throw new ConfigError(at, 'expected an object', value);
   if (allowed) {
     for (const key of Object.keys(value)) {
-      if (!allowed.includes(key)) throw new ConfigError(`${at}.${key}`, `unknown key (expected one of ${allowed.join(', ')})`);
+      if (!allowed.includes(key))
+        throw new ConfigError(`${at}.${key}`, `unknown key (expected one of ${allowed.join(', ')})`);
     }
   }
   return value;
@@ -49,8 +54,14 @@ export function oneOf<T extends string>(value: unknown, at: string, choices: rea
   return value as T;
 }
 
-export function number(value: unknown, at: string, check: (n: number) => boolean = () => true, what = 'a number'): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || !check(value)) throw new ConfigError(at, `expected ${what}`, value);
+export function number(
+  value: unknown,
+  at: string,
+  check: (n: number) => boolean = () => true,
+  what = 'a number',
+): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || !check(value))
+    throw new ConfigError(at, `expected ${what}`, value);
   return value;
 }
 
@@ -72,6 +83,7 @@ export function tokens(value: unknown, at: string): string[] {
 /** One string or a non-empty list of strings (file paths). */
 export function strings(value: unknown, at: string, what: string): string[] {
   if (typeof value === 'string' && value !== '') return [value];
-  if (!Array.isArray(value) || value.length === 0) throw new ConfigError(at, `expected ${what} or a list of them`, value);
+  if (!Array.isArray(value) || value.length === 0)
+    throw new ConfigError(at, `expected ${what} or a list of them`, value);
   return value.map((item, i) => string(item, `${at}[${i}]`, what));
 }

@@ -19,7 +19,12 @@ export interface DatasetTables {
   test: EncodedTable;
 }
 
-export function datasetTables(schema: FittedSchema, train: EncodedTable, validation: EncodedTable, test: EncodedTable): DatasetTables {
+export function datasetTables(
+  schema: FittedSchema,
+  train: EncodedTable,
+  validation: EncodedTable,
+  test: EncodedTable,
+): DatasetTables {
   const labels = schema.plan.labels;
   return {
     tasks: labels.map((c) => c.task),

@@ -53,10 +53,14 @@ export class FittedSchema {
   ) {
     this.plan = planColumns(spec);
     if (vocabularies.length !== this.plan.categorical.length) {
-      throw new Error(`FittedSchema: ${vocabularies.length} vocabularies for ${this.plan.categorical.length} categorical columns`);
+      throw new Error(
+        `FittedSchema: ${vocabularies.length} vocabularies for ${this.plan.categorical.length} categorical columns`,
+      );
     }
     if (numericStats.length !== this.plan.numeric.length) {
-      throw new Error(`FittedSchema: ${numericStats.length} numeric statistics for ${this.plan.numeric.length} numeric columns`);
+      throw new Error(
+        `FittedSchema: ${numericStats.length} numeric statistics for ${this.plan.numeric.length} numeric columns`,
+      );
     }
   }
 
@@ -118,12 +122,20 @@ export class FittedSchema {
           raw = Number.NaN;
         } else {
           // Numbers, or strings written as decimal numbers: not true, [37], "0x10" (which Number() would accept).
-          raw = typeof value === 'number' ? value : typeof value === 'string' && DECIMAL.test(value.trim()) ? Number(value) : Number.NaN;
-          if (!Number.isFinite(raw)) throw new Error(`row ${i}: numeric feature "${numNames[k]}" = ${JSON.stringify(value)} is not a number`);
+          raw =
+            typeof value === 'number'
+              ? value
+              : typeof value === 'string' && DECIMAL.test(value.trim())
+                ? Number(value)
+                : Number.NaN;
+          if (!Number.isFinite(raw))
+            throw new Error(`row ${i}: numeric feature "${numNames[k]}" = ${JSON.stringify(value)} is not a number`);
         }
         num[i * nNum + k] = this.encodeNumeric(k, raw);
         if (!Number.isFinite(num[i * nNum + k])) {
-          throw new Error(`row ${i}: numeric feature "${numNames[k]}" = ${JSON.stringify(value)} is out of range (standardised, it overflows float32)`);
+          throw new Error(
+            `row ${i}: numeric feature "${numNames[k]}" = ${JSON.stringify(value)} is out of range (standardised, it overflows float32)`,
+          );
         }
       }
     });
@@ -144,8 +156,13 @@ export class FittedSchema {
     if (json?.format !== SCHEMA_FORMAT) throw new Error(`FittedSchema.fromJSON: not a ${SCHEMA_FORMAT} document`);
     if (json.version !== SCHEMA_VERSION) throw new Error(`FittedSchema.fromJSON: unsupported version ${json.version}`);
     for (const [k, stats] of json.numericStats.entries()) {
-      if (!Number.isFinite(stats.mean) || !(stats.std > 0)) throw new Error(`FittedSchema.fromJSON: numeric statistics ${k} are invalid`);
+      if (!Number.isFinite(stats.mean) || !(stats.std > 0))
+        throw new Error(`FittedSchema.fromJSON: numeric statistics ${k} are invalid`);
     }
-    return new FittedSchema(json.spec, json.vocabularies.map((v) => Vocabulary.fromJSON(v)), json.numericStats);
+    return new FittedSchema(
+      json.spec,
+      json.vocabularies.map((v) => Vocabulary.fromJSON(v)),
+      json.numericStats,
+    );
   }
 }

@@ -5,7 +5,14 @@
  * as the caller chose. Nothing malformed ever becomes a NaN downstream: the only NaN a decoded numeric can hold
  * marks a value the spec declared missing, which the encoder then imputes.
  */
-import { columnDisplayName, labelKind, resolveFormat, type BadRowPolicy, type ColumnRef, type TableSpec } from './schema.js';
+import {
+  columnDisplayName,
+  labelKind,
+  resolveFormat,
+  type BadRowPolicy,
+  type ColumnRef,
+  type TableSpec,
+} from './schema.js';
 import { planColumns, type ColumnPlan } from './columnPlan.js';
 import { DataFormatError, recordSkip, type ReadReport } from './errors.js';
 import { splitFields } from './fieldSplitter.js';
@@ -35,10 +42,15 @@ export interface NumberedRow {
 function resolveIndex(path: string, ref: ColumnRef, names: string[] | undefined): number {
   if (typeof ref === 'number') return ref;
   if (names === undefined) {
-    throw new Error(`${path}: column "${ref}" cannot be found: the file has no header and format.columnNames is not set`);
+    throw new Error(
+      `${path}: column "${ref}" cannot be found: the file has no header and format.columnNames is not set`,
+    );
   }
   const index = names.indexOf(ref);
-  if (index < 0) throw new Error(`${path}: column "${ref}" is not among the columns (${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''})`);
+  if (index < 0)
+    throw new Error(
+      `${path}: column "${ref}" is not among the columns (${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''})`,
+    );
   return index;
 }
 
@@ -46,7 +58,11 @@ function shorten(token: string): string {
   return token.length > 40 ? `${token.slice(0, 37)}...` : token;
 }
 
-export async function* readDecodedRows(path: string, spec: TableSpec, options: RecordReaderOptions): AsyncGenerator<NumberedRow> {
+export async function* readDecodedRows(
+  path: string,
+  spec: TableSpec,
+  options: RecordReaderOptions,
+): AsyncGenerator<NumberedRow> {
   const format = resolveFormat(spec.format);
   const plan: ColumnPlan = planColumns(spec);
   const policy = options.onBadRow ?? 'error';
@@ -57,9 +73,16 @@ export async function* readDecodedRows(path: string, spec: TableSpec, options: R
   const labelBinary = plan.labels.map((c) => labelKind(c) === 'binary');
   const labelWhere = plan.labels.map((c) => `column ${columnDisplayName(c.column)}, task ${c.task}`);
   const expectedBinary = plan.labels.map((c) =>
-    c.positive ? `expected ${[...c.positive, ...(c.negative ?? [])].map((v) => JSON.stringify(v)).join(' or ')}` : 'expected 0 or 1');
+    c.positive
+      ? `expected ${[...c.positive, ...(c.negative ?? [])].map((v) => JSON.stringify(v)).join(' or ')}`
+      : 'expected 0 or 1',
+  );
   const taskIndex = new Map(plan.labels.map((c, t) => [c.task, t]));
-  const cascades = (spec.relations ?? []).map((r) => ({ parent: taskIndex.get(r.parent)!, child: taskIndex.get(r.child)!, text: `${r.child} ⊂ ${r.parent}` }));
+  const cascades = (spec.relations ?? []).map((r) => ({
+    parent: taskIndex.get(r.parent)!,
+    child: taskIndex.get(r.child)!,
+    text: `${r.child} ⊂ ${r.parent}`,
+  }));
   const row: DecodedRow = {
     cat: new Array<string>(plan.categorical.length).fill(''),
     num: new Float64Array(plan.numeric.length),
@@ -83,7 +106,9 @@ export async function* readDecodedRows(path: string, spec: TableSpec, options: R
     for (const column of [...plan.categorical, ...plan.numeric, ...plan.labels]) {
       const index = resolveIndex(path, column.column, names);
       if (fieldCount !== null && index >= fieldCount) {
-        throw new Error(`${path}: column ${columnDisplayName(column.column)} is out of range: rows have ${fieldCount} fields`);
+        throw new Error(
+          `${path}: column ${columnDisplayName(column.column)} is out of range: rows have ${fieldCount} fields`,
+        );
       }
     }
   };
@@ -129,7 +154,8 @@ export async function* readDecodedRows(path: string, spec: TableSpec, options: R
         continue;
       }
       const value = token === '' ? Number.NaN : Number(token);
-      if (!Number.isFinite(value)) problem = `column ${columnDisplayName(plan.numeric[k].column)}: "${shorten(token)}" is not a number`;
+      if (!Number.isFinite(value))
+        problem = `column ${columnDisplayName(plan.numeric[k].column)}: "${shorten(token)}" is not a number`;
       else row.num[k] = value;
     }
     for (let t = 0; t < labelIndex.length && problem === null; t++) {
@@ -145,11 +171,13 @@ export async function* readDecodedRows(path: string, spec: TableSpec, options: R
       if (positive !== null) {
         if (positive.has(token)) row.label[t] = 1;
         else if (negative === null || negative.has(token)) row.label[t] = 0;
-        else problem = `${labelWhere[t]}: binary label "${shorten(token)}" is not a declared value (${expectedBinary[t]})`;
+        else
+          problem = `${labelWhere[t]}: binary label "${shorten(token)}" is not a declared value (${expectedBinary[t]})`;
       } else {
         const value = token === '' ? Number.NaN : Number(token);
         if (!Number.isFinite(value)) problem = `${labelWhere[t]}: label "${shorten(token)}" is not a number`;
-        else if (labelBinary[t] && value !== 0 && value !== 1) problem = `${labelWhere[t]}: binary label "${shorten(token)}" is not 0 or 1`;
+        else if (labelBinary[t] && value !== 0 && value !== 1)
+          problem = `${labelWhere[t]}: binary label "${shorten(token)}" is not 0 or 1`;
         else row.label[t] = value;
       }
     }

@@ -101,7 +101,9 @@ export function featureName(spec: CategoricalColumn | NumericColumn): string {
 }
 
 /** Resolved text format with defaults filled in. */
-export function resolveFormat(format: TextFormat | undefined): Required<Omit<TextFormat, 'columnNames'>> & { columnNames?: string[] } {
+export function resolveFormat(
+  format: TextFormat | undefined,
+): Required<Omit<TextFormat, 'columnNames'>> & { columnNames?: string[] } {
   return {
     delimiter: format?.delimiter ?? ',',
     header: format?.header ?? true,
@@ -128,11 +130,15 @@ export function validateSpec(spec: TableSpec): void {
     // A label column may feed several tasks; any other column is listed once, and never also as a label.
     const display = columnDisplayName(column.column);
     if (column.role === 'label') {
-      if (seenColumns.has(key)) throw new Error(`schema: column ${display} is the label of task "${column.task}" and also listed as ${roleOf.get(key)}`);
+      if (seenColumns.has(key))
+        throw new Error(
+          `schema: column ${display} is the label of task "${column.task}" and also listed as ${roleOf.get(key)}`,
+        );
       labelColumns.add(key);
     } else {
       if (seenColumns.has(key)) throw new Error(`schema: column ${display} is listed twice`);
-      if (labelColumns.has(key)) throw new Error(`schema: column ${display} is a label and also listed as ${column.role}`);
+      if (labelColumns.has(key))
+        throw new Error(`schema: column ${display} is a label and also listed as ${column.role}`);
       seenColumns.add(key);
       roleOf.set(key, column.role);
     }
@@ -140,16 +146,21 @@ export function validateSpec(spec: TableSpec): void {
       if (seenTasks.has(column.task)) throw new Error(`schema: task "${column.task}" has two label columns`);
       seenTasks.add(column.task);
       if (column.kind !== undefined && column.kind !== 'binary' && column.kind !== 'regression') {
-        throw new Error(`schema: task "${column.task}": kind must be 'binary' or 'regression', got ${JSON.stringify(column.kind)}`);
+        throw new Error(
+          `schema: task "${column.task}": kind must be 'binary' or 'regression', got ${JSON.stringify(column.kind)}`,
+        );
       }
       if (column.kind === 'regression' && (column.positive !== undefined || column.negative !== undefined)) {
-        throw new Error(`schema: task "${column.task}" is a regression task: positive/negative values apply to binary tasks only`);
+        throw new Error(
+          `schema: task "${column.task}" is a regression task: positive/negative values apply to binary tasks only`,
+        );
       }
       if (column.negative !== undefined && column.positive === undefined) {
         throw new Error(`schema: task "${column.task}": negative values need positive values too`);
       }
       const overlap = column.negative?.find((v) => column.positive?.includes(v));
-      if (overlap !== undefined) throw new Error(`schema: task "${column.task}": "${overlap}" is both a positive and a negative value`);
+      if (overlap !== undefined)
+        throw new Error(`schema: task "${column.task}": "${overlap}" is both a positive and a negative value`);
       if (labelKind(column) === 'binary') binaryTasks.add(column.task);
     } else if (column.role === 'categorical' || column.role === 'numeric') {
       const name = featureName(column);
@@ -162,14 +173,19 @@ export function validateSpec(spec: TableSpec): void {
       throw new Error(`schema: unknown role ${JSON.stringify((column as { role: unknown }).role)}`);
     }
   }
-  if (spec.minFrequency !== undefined && !(spec.minFrequency >= 1)) throw new Error('schema: minFrequency must be >= 1');
+  if (spec.minFrequency !== undefined && !(spec.minFrequency >= 1))
+    throw new Error('schema: minFrequency must be >= 1');
   for (const relation of spec.relations ?? []) {
-    if (relation.kind !== 'cascade') throw new Error(`schema: relation kind must be 'cascade', got ${JSON.stringify(relation.kind)}`);
+    if (relation.kind !== 'cascade')
+      throw new Error(`schema: relation kind must be 'cascade', got ${JSON.stringify(relation.kind)}`);
     for (const task of [relation.parent, relation.child]) {
-      if (!seenTasks.has(task)) throw new Error(`schema: cascade ${relation.parent} → ${relation.child}: no label column for task "${task}"`);
-      if (!binaryTasks.has(task)) throw new Error(`schema: cascade ${relation.parent} → ${relation.child}: task "${task}" must be binary`);
+      if (!seenTasks.has(task))
+        throw new Error(`schema: cascade ${relation.parent} → ${relation.child}: no label column for task "${task}"`);
+      if (!binaryTasks.has(task))
+        throw new Error(`schema: cascade ${relation.parent} → ${relation.child}: task "${task}" must be binary`);
     }
-    if (relation.parent === relation.child) throw new Error(`schema: cascade ${relation.parent} → ${relation.child}: a task cannot be its own parent`);
+    if (relation.parent === relation.child)
+      throw new Error(`schema: cascade ${relation.parent} → ${relation.child}: a task cannot be its own parent`);
   }
 }
 

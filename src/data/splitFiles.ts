@@ -21,15 +21,20 @@ const SPLIT_WORDS: Record<SplitName, RegExp> = {
 export function findSplitFiles(dir: string, what: string): SplitFiles {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((name) => DATA_SUFFIX.test(name) && statSync(join(dir, name)).isFile()).sort();
+    names = readdirSync(dir)
+      .filter((name) => DATA_SUFFIX.test(name) && statSync(join(dir, name)).isFile())
+      .sort();
   } catch (error) {
-    throw new Error(`${what}: cannot read the folder ${dir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new Error(
+      `${what}: cannot read the folder ${dir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
   const files: SplitFiles = { train: [], validation: [], test: [] };
   for (const name of names) {
     const stem = name.replace(DATA_SUFFIX, '');
     const splits = (Object.keys(SPLIT_WORDS) as SplitName[]).filter((split) => SPLIT_WORDS[split].test(stem));
-    if (splits.length > 1) throw new Error(`${what}: ${join(dir, name)} matches several splits (${splits.join(', ')}); rename it`);
+    if (splits.length > 1)
+      throw new Error(`${what}: ${join(dir, name)} matches several splits (${splits.join(', ')}); rename it`);
     if (splits.length === 1) files[splits[0]].push(join(dir, name));
   }
   return files;

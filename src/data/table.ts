@@ -49,16 +49,21 @@ export class EncodedTable implements Batch {
 
   constructor(columns: TableColumns) {
     const { size, nCat, nNum } = columns;
-    if (columns.cat.length !== size * nCat) throw new RangeError(`EncodedTable: cat has ${columns.cat.length} values, expected ${size}×${nCat}`);
-    if (columns.num.length !== size * nNum) throw new RangeError(`EncodedTable: num has ${columns.num.length} values, expected ${size}×${nNum}`);
+    if (columns.cat.length !== size * nCat)
+      throw new RangeError(`EncodedTable: cat has ${columns.cat.length} values, expected ${size}×${nCat}`);
+    if (columns.num.length !== size * nNum)
+      throw new RangeError(`EncodedTable: num has ${columns.num.length} values, expected ${size}×${nNum}`);
     const masks: Record<string, Float32Array> = {};
     for (const [task, values] of Object.entries(columns.labels)) {
-      if (values.length !== size) throw new RangeError(`EncodedTable: labels of "${task}" have length ${values.length}, expected ${size}`);
+      if (values.length !== size)
+        throw new RangeError(`EncodedTable: labels of "${task}" have length ${values.length}, expected ${size}`);
       const mask = columns.masks?.[task] ?? new Float32Array(size).fill(1);
-      if (mask.length !== size) throw new RangeError(`EncodedTable: mask of "${task}" has length ${mask.length}, expected ${size}`);
+      if (mask.length !== size)
+        throw new RangeError(`EncodedTable: mask of "${task}" has length ${mask.length}, expected ${size}`);
       masks[task] = mask;
     }
-    if (columns.sourceLines && columns.sourceLines.length !== size) throw new RangeError('EncodedTable: sourceLines length differs from size');
+    if (columns.sourceLines && columns.sourceLines.length !== size)
+      throw new RangeError('EncodedTable: sourceLines length differs from size');
     this.size = size;
     this.nCat = nCat;
     this.nNum = nNum;
@@ -101,13 +106,16 @@ export class EncodedTable implements Batch {
   /** A new table with the given rows (used for the deterministic validation/test halves). */
   subset(rows: ArrayLike<number>): EncodedTable {
     const batch = this.gather(rows);
-    const sourceLines = this.sourceLines ? Int32Array.from(rows as ArrayLike<number>, (r) => this.sourceLines![r]) : undefined;
+    const sourceLines = this.sourceLines
+      ? Int32Array.from(rows as ArrayLike<number>, (r) => this.sourceLines![r])
+      : undefined;
     return new EncodedTable({ ...batch, sourceLines });
   }
 
   *batches(options: BatchOptions): Generator<Batch> {
     const { batchSize, shuffle = false, seed = 0, dropLast = false } = options;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batches: batchSize must be a positive integer, got ${batchSize}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new RangeError(`batches: batchSize must be a positive integer, got ${batchSize}`);
     let order: Int32Array;
     if (shuffle) {
       order = new SeededRandom(seed).permutation(this.size);

@@ -25,14 +25,31 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import {
-  boolean, ConfigError, number, object, oneOf, string, strings, tokens, type JsonObject,
+  boolean,
+  ConfigError,
+  number,
+  object,
+  oneOf,
+  string,
+  strings,
+  tokens,
+  type JsonObject,
 } from './configCheck.js';
 import { datasetTables, type DatasetTables } from './datasetTables.js';
-import { type ColumnSpec, type LabelKind, type TableSpec, type TaskRelation, type TextFormat, type BadRowPolicy } from './schema.js';
+import {
+  type ColumnSpec,
+  type LabelKind,
+  type TableSpec,
+  type TaskRelation,
+  type TextFormat,
+  type BadRowPolicy,
+} from './schema.js';
 import { fitTable, fitTableSplit, readTable } from './tableReader.js';
 
 export type ColumnConfig =
-  | 'categorical' | 'numeric' | 'ignore'
+  | 'categorical'
+  | 'numeric'
+  | 'ignore'
   | { type: 'categorical'; name?: string; minFrequency?: number }
   | { type: 'numeric'; name?: string; missing?: string[]; standardize?: boolean }
   | { type: 'ignore' };
@@ -71,19 +88,32 @@ export function featureNameOf(column: string, declared: string | undefined): str
   return /^[A-Za-z]/.test(cleaned) ? cleaned : `f${cleaned}`;
 }
 
-export const TABLE_CONFIG_KEYS = ['format', 'columns', 'tasks', 'relations', 'split', 'minFrequency', 'badRows'] as const;
+export const TABLE_CONFIG_KEYS = [
+  'format',
+  'columns',
+  'tasks',
+  'relations',
+  'split',
+  'minFrequency',
+  'badRows',
+] as const;
 
 function parseFormat(value: unknown, at: string): TextFormat {
   const o = object(value, at, ['delimiter', 'header', 'columnNames', 'trim', 'quote', 'encoding']);
   const format: TextFormat = {};
-  if (o.delimiter !== undefined) format.delimiter = string(o.delimiter, `${at}.delimiter`, 'a delimiter such as "," or "\\t"');
+  if (o.delimiter !== undefined)
+    format.delimiter = string(o.delimiter, `${at}.delimiter`, 'a delimiter such as "," or "\\t"');
   if (o.header !== undefined) format.header = boolean(o.header, `${at}.header`);
   if (o.columnNames !== undefined) format.columnNames = strings(o.columnNames, `${at}.columnNames`, 'a column name');
   if (o.trim !== undefined) format.trim = boolean(o.trim, `${at}.trim`);
-  if (o.quote !== undefined) format.quote = o.quote === null ? null : string(o.quote, `${at}.quote`, 'a quote character or null');
+  if (o.quote !== undefined)
+    format.quote = o.quote === null ? null : string(o.quote, `${at}.quote`, 'a quote character or null');
   if (o.encoding !== undefined) format.encoding = oneOf(o.encoding, `${at}.encoding`, ['utf8', 'latin1'] as const);
   if (format.header === false && format.columnNames === undefined) {
-    throw new ConfigError(`${at}.columnNames`, 'expected the column names of a file without a header (format.header is false)');
+    throw new ConfigError(
+      `${at}.columnNames`,
+      'expected the column names of a file without a header (format.header is false)',
+    );
   }
   return format;
 }
@@ -93,10 +123,14 @@ function parseColumn(value: unknown, at: string): ColumnConfig {
   const o = object(value, at);
   const type = oneOf(o.type, `${at}.type`, ['categorical', 'numeric', 'ignore'] as const);
   const name = o.name === undefined ? undefined : string(o.name, `${at}.name`, 'a feature name');
-  if (name !== undefined && !FEATURE_NAME.test(name)) throw new ConfigError(`${at}.name`, 'expected letters, digits and _ starting with a letter', name);
+  if (name !== undefined && !FEATURE_NAME.test(name))
+    throw new ConfigError(`${at}.name`, 'expected letters, digits and _ starting with a letter', name);
   if (type === 'categorical') {
     object(value, at, ['type', 'name', 'minFrequency']);
-    const minFrequency = o.minFrequency === undefined ? undefined : number(o.minFrequency, `${at}.minFrequency`, (n) => Number.isInteger(n) && n >= 1, 'an integer >= 1');
+    const minFrequency =
+      o.minFrequency === undefined
+        ? undefined
+        : number(o.minFrequency, `${at}.minFrequency`, (n) => Number.isInteger(n) && n >= 1, 'an integer >= 1');
     return { type, ...(name !== undefined ? { name } : {}), ...(minFrequency !== undefined ? { minFrequency } : {}) };
   }
   if (type === 'numeric') {
@@ -118,7 +152,10 @@ function parseTask(value: unknown, at: string, columns: Record<string, ColumnCon
   const kind = oneOf(o.kind, `${at}.kind`, ['binary', 'regression'] as const);
   const label = string(o.label, `${at}.label`, 'a column name');
   if (columns[label] !== undefined && columns[label] !== 'ignore') {
-    throw new ConfigError(`${at}.label`, `expected a label column, but "${label}" is declared as a feature in config.columns`);
+    throw new ConfigError(
+      `${at}.label`,
+      `expected a label column, but "${label}" is declared as a feature in config.columns`,
+    );
   }
   const task: TaskConfig = { name, kind, label };
   if (kind === 'binary') {
@@ -126,10 +163,16 @@ function parseTask(value: unknown, at: string, columns: Record<string, ColumnCon
     if (o.negative !== undefined) task.negative = o.negative === 'rest' ? 'rest' : tokens(o.negative, `${at}.negative`);
     if (task.positive?.length === 0) throw new ConfigError(`${at}.positive`, 'expected at least one value');
     if (task.negative !== undefined && task.positive === undefined) {
-      throw new ConfigError(`${at}.positive`, 'expected the values that mean 1 (negative values are listed, so positive ones must be too)');
+      throw new ConfigError(
+        `${at}.positive`,
+        'expected the values that mean 1 (negative values are listed, so positive ones must be too)',
+      );
     }
     if (task.negative === undefined && task.positive !== undefined) {
-      throw new ConfigError(`${at}.negative`, 'expected the values that mean 0 (or "rest": every value not listed as positive)');
+      throw new ConfigError(
+        `${at}.negative`,
+        'expected the values that mean 0 (or "rest": every value not listed as positive)',
+      );
     }
     if (task.positive === undefined) {
       task.positive = ['1'];
@@ -137,7 +180,8 @@ function parseTask(value: unknown, at: string, columns: Record<string, ColumnCon
     }
   } else {
     for (const key of ['positive', 'negative'] as const) {
-      if (o[key] !== undefined) throw new ConfigError(`${at}.${key}`, `applies to binary tasks only (this task's kind is "regression")`);
+      if (o[key] !== undefined)
+        throw new ConfigError(`${at}.${key}`, `applies to binary tasks only (this task's kind is "regression")`);
     }
   }
   if (o.missing !== undefined) task.missing = tokens(o.missing, `${at}.missing`);
@@ -155,11 +199,26 @@ function parseSplit(value: unknown, at: string): SplitConfig {
     };
   }
   object(value, at, ['validation', 'test', 'seed']);
-  const fraction = (key: 'validation' | 'test') => number(o[key], `${at}.${key}`, (n) => n >= 0 && n < 1, 'a fraction in [0, 1) (or give "train"/"validation"/"test" files)');
+  const fraction = (key: 'validation' | 'test') =>
+    number(
+      o[key],
+      `${at}.${key}`,
+      (n) => n >= 0 && n < 1,
+      'a fraction in [0, 1) (or give "train"/"validation"/"test" files)',
+    );
   const split = { validation: fraction('validation'), test: fraction('test') };
-  if (!(split.validation + split.test < 1)) throw new ConfigError(`${at}.test`, `expected validation + test < 1 so that rows are left to train on`, split.validation + split.test);
-  if (split.test === 0) throw new ConfigError(`${at}.test`, 'expected a fraction > 0 (the test split would be empty)', 0);
-  const seed = o.seed === undefined ? undefined : number(o.seed, `${at}.seed`, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer');
+  if (!(split.validation + split.test < 1))
+    throw new ConfigError(
+      `${at}.test`,
+      `expected validation + test < 1 so that rows are left to train on`,
+      split.validation + split.test,
+    );
+  if (split.test === 0)
+    throw new ConfigError(`${at}.test`, 'expected a fraction > 0 (the test split would be empty)', 0);
+  const seed =
+    o.seed === undefined
+      ? undefined
+      : number(o.seed, `${at}.seed`, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer');
   return { ...split, ...(seed !== undefined ? { seed } : {}) };
 }
 
@@ -169,20 +228,24 @@ export function parseTableConfig(value: unknown, at = 'config'): TableConfig {
   const config: TableConfig = { columns: {}, tasks: [], split: { validation: 0.1, test: 0.1 } };
   if (o.format !== undefined) config.format = parseFormat(o.format, `${at}.format`);
   const columns = object(o.columns, `${at}.columns`);
-  for (const [name, column] of Object.entries(columns)) config.columns[name] = parseColumn(column, `${at}.columns.${name}`);
+  for (const [name, column] of Object.entries(columns))
+    config.columns[name] = parseColumn(column, `${at}.columns.${name}`);
   if (!Object.values(config.columns).some((c) => c !== 'ignore' && (typeof c === 'string' || c.type !== 'ignore'))) {
     throw new ConfigError(`${at}.columns`, 'expected at least one categorical or numeric column');
   }
-  if (!Array.isArray(o.tasks) || o.tasks.length === 0) throw new ConfigError(`${at}.tasks`, 'expected a non-empty list of tasks', o.tasks);
+  if (!Array.isArray(o.tasks) || o.tasks.length === 0)
+    throw new ConfigError(`${at}.tasks`, 'expected a non-empty list of tasks', o.tasks);
   const names = new Set<string>();
   o.tasks.forEach((task, i) => {
     const parsed = parseTask(task, `${at}.tasks[${i}]`, config.columns);
-    if (names.has(parsed.name)) throw new ConfigError(`${at}.tasks[${i}].name`, `expected a task name not used before, "${parsed.name}" is`);
+    if (names.has(parsed.name))
+      throw new ConfigError(`${at}.tasks[${i}].name`, `expected a task name not used before, "${parsed.name}" is`);
     names.add(parsed.name);
     config.tasks.push(parsed);
   });
   if (o.relations !== undefined) {
-    if (!Array.isArray(o.relations)) throw new ConfigError(`${at}.relations`, 'expected a list of relations', o.relations);
+    if (!Array.isArray(o.relations))
+      throw new ConfigError(`${at}.relations`, 'expected a list of relations', o.relations);
     config.relations = o.relations.map((relation, i) => {
       const where = `${at}.relations[${i}]`;
       const r = object(relation, where, ['kind', 'parent', 'child']);
@@ -190,8 +253,14 @@ export function parseTableConfig(value: unknown, at = 'config'): TableConfig {
       const endpoint = (key: 'parent' | 'child'): string => {
         const task = string(r[key], `${where}.${key}`, 'a task name');
         const declared = config.tasks.find((t) => t.name === task);
-        if (!declared) throw new ConfigError(`${where}.${key}`, `expected one of the tasks (${config.tasks.map((t) => t.name).join(', ')})`, task);
-        if (declared.kind !== 'binary') throw new ConfigError(`${where}.${key}`, `expected a binary task, "${task}" is a regression task`);
+        if (!declared)
+          throw new ConfigError(
+            `${where}.${key}`,
+            `expected one of the tasks (${config.tasks.map((t) => t.name).join(', ')})`,
+            task,
+          );
+        if (declared.kind !== 'binary')
+          throw new ConfigError(`${where}.${key}`, `expected a binary task, "${task}" is a regression task`);
         return task;
       };
       const parent = endpoint('parent');
@@ -200,12 +269,23 @@ export function parseTableConfig(value: unknown, at = 'config'): TableConfig {
       return { kind, parent, child };
     });
   }
-  if (o.split === undefined) throw new ConfigError(`${at}.split`, 'expected { "validation": 0.1, "test": 0.1 } or { "train": FILE, "validation": FILE, "test": FILE }');
+  if (o.split === undefined)
+    throw new ConfigError(
+      `${at}.split`,
+      'expected { "validation": 0.1, "test": 0.1 } or { "train": FILE, "validation": FILE, "test": FILE }',
+    );
   config.split = parseSplit(o.split, `${at}.split`);
-  if (o.minFrequency !== undefined) config.minFrequency = number(o.minFrequency, `${at}.minFrequency`, (n) => Number.isInteger(n) && n >= 1, 'an integer >= 1');
+  if (o.minFrequency !== undefined)
+    config.minFrequency = number(
+      o.minFrequency,
+      `${at}.minFrequency`,
+      (n) => Number.isInteger(n) && n >= 1,
+      'an integer >= 1',
+    );
   if (o.badRows !== undefined) config.badRows = oneOf(o.badRows, `${at}.badRows`, ['error', 'skip'] as const);
   for (const key of Object.keys(o)) {
-    if (!(TABLE_CONFIG_KEYS as readonly string[]).includes(key)) throw new ConfigError(`${at}.${key}`, `unknown key (expected one of ${TABLE_CONFIG_KEYS.join(', ')})`);
+    if (!(TABLE_CONFIG_KEYS as readonly string[]).includes(key))
+      throw new ConfigError(`${at}.${key}`, `unknown key (expected one of ${TABLE_CONFIG_KEYS.join(', ')})`);
   }
   return config;
 }
@@ -228,13 +308,21 @@ export function tableSpecFromConfig(config: TableConfig): TableSpec {
     } else if (type === 'categorical') {
       const categorical = typeof c === 'object' && c.type === 'categorical' ? c : { type: 'categorical' as const };
       const name = featureNameOf(column, categorical.name);
-      columns.push({ column, role: 'categorical', ...(name !== column ? { name } : {}), ...(categorical.minFrequency !== undefined ? { minFrequency: categorical.minFrequency } : {}) });
+      columns.push({
+        column,
+        role: 'categorical',
+        ...(name !== column ? { name } : {}),
+        ...(categorical.minFrequency !== undefined ? { minFrequency: categorical.minFrequency } : {}),
+      });
     } else {
       const numeric = typeof c === 'object' && c.type === 'numeric' ? c : { type: 'numeric' as const };
       const name = featureNameOf(column, numeric.name);
       columns.push({
-        column, role: 'numeric', ...(name !== column ? { name } : {}),
-        ...(numeric.missing ? { missing: numeric.missing } : {}), ...(numeric.standardize !== undefined ? { standardize: numeric.standardize } : {}),
+        column,
+        role: 'numeric',
+        ...(name !== column ? { name } : {}),
+        ...(numeric.missing ? { missing: numeric.missing } : {}),
+        ...(numeric.standardize !== undefined ? { standardize: numeric.standardize } : {}),
       });
     }
   }
@@ -246,11 +334,21 @@ export function tableSpecFromConfig(config: TableConfig): TableSpec {
     const positive = binary ? task.positive : undefined;
     const negative = binary && task.negative !== 'rest' ? task.negative : undefined;
     kept.push({
-      column: task.label, role: 'label', task: task.name, kind: task.kind,
-      ...(positive ? { positive } : {}), ...(negative ? { negative } : {}), ...(task.missing ? { missing: task.missing } : {}),
+      column: task.label,
+      role: 'label',
+      task: task.name,
+      kind: task.kind,
+      ...(positive ? { positive } : {}),
+      ...(negative ? { negative } : {}),
+      ...(task.missing ? { missing: task.missing } : {}),
     });
   }
-  return { ...(config.format ? { format: config.format } : {}), columns: kept, ...(config.relations ? { relations: config.relations } : {}), ...(config.minFrequency ? { minFrequency: config.minFrequency } : {}) };
+  return {
+    ...(config.format ? { format: config.format } : {}),
+    columns: kept,
+    ...(config.relations ? { relations: config.relations } : {}),
+    ...(config.minFrequency ? { minFrequency: config.minFrequency } : {}),
+  };
 }
 
 /**
@@ -261,13 +359,19 @@ export async function loadTableDataset(config: TableConfig, path?: string | stri
   const spec = tableSpecFromConfig(config);
   const options = { onBadRow: config.badRows ?? 'error' };
   if ('train' in config.split) {
-    if (path !== undefined) throw new Error(`table: config.split names its own files, so a data path (${String(path)}) is not used; remove one of them`);
+    if (path !== undefined)
+      throw new Error(
+        `table: config.split names its own files, so a data path (${String(path)}) is not used; remove one of them`,
+      );
     const { schema, table: train } = await fitTable(config.split.train, spec, options);
     const { table: validation } = await readTable(config.split.validation, schema, options);
     const { table: test } = await readTable(config.split.test, schema, options);
     return datasetTables(schema, train, validation, test);
   }
-  if (path === undefined) throw new Error('table: config.split gives fractions, so a data file is needed (--data PATH or "data": PATH in the config)');
+  if (path === undefined)
+    throw new Error(
+      'table: config.split gives fractions, so a data file is needed (--data PATH or "data": PATH in the config)',
+    );
   const { schema, train, validation, test } = await fitTableSplit(path, spec, config.split, options);
   return datasetTables(schema, train, validation, test);
 }

@@ -53,7 +53,14 @@ export async function fitSchema(
   }
   const frequencies = minFrequencies(spec);
   const vocabularies = counts.map((c, k) => Vocabulary.fromCounts(c, frequencies[k]));
-  return { schema: new FittedSchema(spec, vocabularies, moments.map((m) => m.finish())), report };
+  return {
+    schema: new FittedSchema(
+      spec,
+      vocabularies,
+      moments.map((m) => m.finish()),
+    ),
+    report,
+  };
 }
 
 /**
@@ -77,7 +84,12 @@ class RowCollector {
     return this.lines.length;
   }
 
-  toTable(nCat: number, nNum: number, cat: Int32Array, encodeNumeric: (k: number, raw: number) => number): EncodedTable {
+  toTable(
+    nCat: number,
+    nNum: number,
+    cat: Int32Array,
+    encodeNumeric: (k: number, raw: number) => number,
+  ): EncodedTable {
     const num = this.num.toArray();
     for (let i = 0; i < num.length; i++) num[i] = encodeNumeric(i % nNum, num[i]);
     const labels: Record<string, Float32Array> = {};
@@ -86,7 +98,16 @@ class RowCollector {
       labels[task] = this.labels[t].toArray();
       masks[task] = this.masks[t].toArray();
     });
-    return new EncodedTable({ size: this.size, nCat, nNum, cat, num, labels, masks, sourceLines: this.lines.toArray() });
+    return new EncodedTable({
+      size: this.size,
+      nCat,
+      nNum,
+      cat,
+      num,
+      labels,
+      masks,
+      sourceLines: this.lines.toArray(),
+    });
   }
 }
 
@@ -111,7 +132,11 @@ async function collectRows(
   const report = emptyReport();
   for (const path of paths) {
     const onBytes = options.onBytes ? (chunk: Buffer) => options.onBytes!(path, chunk) : undefined;
-    for await (const { row, lineNumber } of readDecodedRows(path, spec, { onBadRow: options.onBadRow, report, onBytes })) {
+    for await (const { row, lineNumber } of readDecodedRows(path, spec, {
+      onBadRow: options.onBadRow,
+      report,
+      onBytes,
+    })) {
       const part = route();
       const collector = collectors[part];
       const cat = collector.cat.reserve(nCat);
@@ -158,7 +183,11 @@ class ProvisionalIds {
   finish(minFrequency: number[]): { vocabularies: Vocabulary[]; remap: (cat: Int32Array) => Int32Array } {
     // A token seen only outside the training rows has count 0 and stays out of the vocabulary (OOV), as in readTable.
     const vocabularies = this.ids.map((ids, k) =>
-      Vocabulary.fromCounts(new Map([...ids].filter(([, id]) => this.counts[k][id] > 0).map(([token, id]) => [token, this.counts[k][id]])), minFrequency[k]));
+      Vocabulary.fromCounts(
+        new Map([...ids].filter(([, id]) => this.counts[k][id] > 0).map(([token, id]) => [token, this.counts[k][id]])),
+        minFrequency[k],
+      ),
+    );
     const finalIds = this.ids.map((ids, k) => {
       const map = new Int32Array(ids.size);
       for (const [token, id] of ids) map[id] = vocabularies[k].idOf(token);
@@ -201,12 +230,23 @@ export async function fitTableSplit(
   spec: TableSpec,
   split: FractionSplit,
   options: ReadOptions = {},
-): Promise<{ schema: FittedSchema; train: EncodedTable; validation: EncodedTable; test: EncodedTable; report: ReadReport }> {
+): Promise<{
+  schema: FittedSchema;
+  train: EncodedTable;
+  validation: EncodedTable;
+  test: EncodedTable;
+  report: ReadReport;
+}> {
   const { validation, test, seed = 0 } = split;
-  for (const [key, value] of [['validation', validation], ['test', test]] as const) {
-    if (!(value >= 0 && value < 1)) throw new RangeError(`fitTableSplit: split.${key} must be a fraction in [0, 1), got ${value}`);
+  for (const [key, value] of [
+    ['validation', validation],
+    ['test', test],
+  ] as const) {
+    if (!(value >= 0 && value < 1))
+      throw new RangeError(`fitTableSplit: split.${key} must be a fraction in [0, 1), got ${value}`);
   }
-  if (!(validation + test < 1)) throw new RangeError(`fitTableSplit: split.validation + split.test must be < 1, got ${validation + test}`);
+  if (!(validation + test < 1))
+    throw new RangeError(`fitTableSplit: split.validation + split.test must be < 1, got ${validation + test}`);
   const rng = new SeededRandom(seed);
   const route = (): number => {
     const u = rng.nextFloat();
@@ -243,7 +283,10 @@ async function fitParts(
   const schema = new FittedSchema(spec, vocabularies, stats);
   const nCat = plan.categorical.length;
   const tables = collectors.map((collector) =>
-    collector.toTable(nCat, plan.numeric.length, remap(collector.cat.toArray()), (k, raw) => schema.encodeNumeric(k, raw)));
+    collector.toTable(nCat, plan.numeric.length, remap(collector.cat.toArray()), (k, raw) =>
+      schema.encodeNumeric(k, raw),
+    ),
+  );
   return { schema, tables, report };
 }
 
@@ -261,6 +304,8 @@ export async function readTable(
     () => undefined,
   );
   const collector = collectors[0];
-  const table = collector.toTable(schema.nCat, schema.nNum, collector.cat.toArray(), (k, raw) => schema.encodeNumeric(k, raw));
+  const table = collector.toTable(schema.nCat, schema.nNum, collector.cat.toArray(), (k, raw) =>
+    schema.encodeNumeric(k, raw),
+  );
   return { table, report };
 }

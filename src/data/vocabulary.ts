@@ -27,7 +27,10 @@ export class Vocabulary {
   static fromCounts(counts: Map<string, number>, minFrequency = 1): Vocabulary {
     const kept = [...counts].filter(([, count]) => count >= minFrequency);
     kept.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    return new Vocabulary(kept.map(([token]) => token), minFrequency);
+    return new Vocabulary(
+      kept.map(([token]) => token),
+      minFrequency,
+    );
   }
 
   static fromJSON(json: VocabularyJSON): Vocabulary {

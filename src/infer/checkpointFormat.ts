@@ -66,7 +66,10 @@ export interface Checkpoint extends CheckpointMeta {
 }
 
 export class CheckpointError extends Error {
-  constructor(readonly path: string, message: string) {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
     super(`${path}: ${message}`);
     this.name = 'CheckpointError';
   }
@@ -88,14 +91,19 @@ function parseJsonField(path: string, metadata: Record<string, string>, key: str
 function objectField(path: string, metadata: Record<string, string>, key: string): Record<string, unknown> | null {
   const value = parseJsonField(path, metadata, key, false);
   if (value === null) return null;
-  if (typeof value !== 'object' || Array.isArray(value)) throw new CheckpointError(path, `metadata "${key}" must be a JSON object`);
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new CheckpointError(path, `metadata "${key}" must be a JSON object`);
   return value as Record<string, unknown>;
 }
 
 function labelsField(path: string, metadata: Record<string, string>): Record<string, LabelSource> | null {
   const value = objectField(path, metadata, META_KEYS.labels);
   if (value === null) return null;
-  if (!isLabelSources(value)) throw new CheckpointError(path, `metadata "${META_KEYS.labels}" must map task names to a label name or { label, where }`);
+  if (!isLabelSources(value))
+    throw new CheckpointError(
+      path,
+      `metadata "${META_KEYS.labels}" must map task names to a label name or { label, where }`,
+    );
   return value;
 }
 
@@ -103,11 +111,17 @@ function labelsField(path: string, metadata: Record<string, string>): Record<str
 export function checkpointFromFile(path: string, file: SafetensorsFile): Checkpoint {
   const { metadata, tensors } = file;
   if (metadata[META_KEYS.format] !== CHECKPOINT_FORMAT) {
-    throw new CheckpointError(path, `not an mtgrad checkpoint (metadata "${META_KEYS.format}" is ${JSON.stringify(metadata[META_KEYS.format] ?? null)}); plain safetensors weights need a model built by hand`);
+    throw new CheckpointError(
+      path,
+      `not an mtgrad checkpoint (metadata "${META_KEYS.format}" is ${JSON.stringify(metadata[META_KEYS.format] ?? null)}); plain safetensors weights need a model built by hand`,
+    );
   }
   const formatVersion = Number(metadata[META_KEYS.formatVersion]);
   if (formatVersion !== CHECKPOINT_FORMAT_VERSION) {
-    throw new CheckpointError(path, `checkpoint format version ${metadata[META_KEYS.formatVersion]} is not supported (this mtgrad reads version ${CHECKPOINT_FORMAT_VERSION})`);
+    throw new CheckpointError(
+      path,
+      `checkpoint format version ${metadata[META_KEYS.formatVersion]} is not supported (this mtgrad reads version ${CHECKPOINT_FORMAT_VERSION})`,
+    );
   }
   const model = parseJsonField(path, metadata, META_KEYS.model, true) as ModelSpec;
   if (typeof model?.name !== 'string' || typeof model.config !== 'object' || model.config === null) {
@@ -140,7 +154,6 @@ export function parseCheckpoint(bytes: Uint8Array, path = 'checkpoint'): Checkpo
   return checkpointFromFile(path, parseSafetensors(bytes, path));
 }
 
-
 const DTYPE_OF: Partial<Record<SafetensorsTensor['dtype'], DType>> = { F32: 'float32', F64: 'float64', I32: 'int32' };
 
 function describeShape(shape: readonly number[]): string {
@@ -151,7 +164,10 @@ function describeShape(shape: readonly number[]): string {
  * Copies the checkpoint's tensors into the model. Every mismatch is collected first and reported at once by
  * parameter name (missing, unexpected, shape, dtype), so a wrong config is diagnosed in one run.
  */
-export function restoreWeights(checkpoint: Pick<Checkpoint, 'path' | 'tensors'>, model: Pick<TaskModel, 'stateDict' | 'loadStateDict'>): void {
+export function restoreWeights(
+  checkpoint: Pick<Checkpoint, 'path' | 'tensors'>,
+  model: Pick<TaskModel, 'stateDict' | 'loadStateDict'>,
+): void {
   const { path, tensors } = checkpoint;
   tidy(() => {
     const own = model.stateDict();
@@ -164,7 +180,9 @@ export function restoreWeights(checkpoint: Pick<Checkpoint, 'path' | 'tensors'>,
       const dtype = DTYPE_OF[stored.dtype];
       if (dtype !== mine.dtype) problems.push(`'${name}': stored as ${stored.dtype}, the model holds ${mine.dtype}`);
       else if (stored.shape.length !== mine.shape.length || stored.shape.some((d, i) => d !== mine.shape[i])) {
-        problems.push(`'${name}': shape ${describeShape(stored.shape)} in the file, the model expects ${describeShape(mine.shape)}`);
+        problems.push(
+          `'${name}': shape ${describeShape(stored.shape)} in the file, the model expects ${describeShape(mine.shape)}`,
+        );
       }
     }
     if (missing.length) problems.push(`missing from the file: ${missing.map((n) => `'${n}'`).join(', ')}`);
@@ -173,7 +191,11 @@ export function restoreWeights(checkpoint: Pick<Checkpoint, 'path' | 'tensors'>,
     const state: Record<string, Tensor> = {};
     for (const [name, mine] of Object.entries(own)) {
       const stored = tensors[name];
-      state[name] = tensor(stored.data as Float32Array | Float64Array | Int32Array, { dtype: mine.dtype, shape: stored.shape, backend: mine.backendName });
+      state[name] = tensor(stored.data as Float32Array | Float64Array | Int32Array, {
+        dtype: mine.dtype,
+        shape: stored.shape,
+        backend: mine.backendName,
+      });
     }
     model.loadStateDict(state, { strict: true });
   });

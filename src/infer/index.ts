@@ -18,17 +18,39 @@ import { FittedSchema } from '../data/fittedSchema.js';
 import { createModel, isModelName, MODEL_NAMES } from '../models/registry.js';
 import type { TaskModel } from '../models/task-model.js';
 import type { TaskKind } from '../models/tasks.js';
-import { parseCheckpoint, readCheckpoint, restoreWeights, CheckpointError, type Checkpoint } from './checkpointFormat.js';
+import {
+  parseCheckpoint,
+  readCheckpoint,
+  restoreWeights,
+  CheckpointError,
+  type Checkpoint,
+} from './checkpointFormat.js';
 import { scoreRows, taskKindsOf } from './score.js';
 
-export { readCheckpoint, parseCheckpoint, restoreWeights, CheckpointError, type Checkpoint, type CheckpointMeta, type ModelSpec } from './checkpointFormat.js';
+export {
+  readCheckpoint,
+  parseCheckpoint,
+  restoreWeights,
+  CheckpointError,
+  type Checkpoint,
+  type CheckpointMeta,
+  type ModelSpec,
+} from './checkpointFormat.js';
 export { scoreRows, taskKindsOf, type EncodedRows, type Scores } from './score.js';
 export type { TaskModel } from '../models/task-model.js';
 export type { TaskKind } from '../models/tasks.js';
 export { mtgradVersion } from './version.js';
 // What a page or app needs beside the predictor: the row encoder, backend start-up and memory accounting.
 export { FittedSchema, type FittedSchemaJSON } from '../data/fittedSchema.js';
-export { init, backendName, backendInfo, type BackendName, type BackendOptions, type GpuEntry, type InitResult } from '../tensor/init.js';
+export {
+  init,
+  backendName,
+  backendInfo,
+  type BackendName,
+  type BackendOptions,
+  type GpuEntry,
+  type InitResult,
+} from '../tensor/init.js';
 export { memory, manualSeed, type MemoryInfo } from '../tensor/engine.js';
 
 export interface PredictorOptions extends BackendOptions {
@@ -53,7 +75,8 @@ export interface Predictor {
 /** Rebuilds a checkpoint's model on the current backend and loads its weights. */
 export function modelFromCheckpoint(checkpoint: Checkpoint): TaskModel {
   const { name, config } = checkpoint.model;
-  if (!isModelName(name)) throw new CheckpointError(checkpoint.path, `unknown model '${name}' (this mtgrad has ${MODEL_NAMES.join(', ')})`);
+  if (!isModelName(name))
+    throw new CheckpointError(checkpoint.path, `unknown model '${name}' (this mtgrad has ${MODEL_NAMES.join(', ')})`);
   let model: TaskModel;
   try {
     model = createModel(name, config);
@@ -70,16 +93,20 @@ export type CheckpointSource = string | URL | ArrayBuffer | ArrayBufferView;
 
 async function checkpointFrom(source: CheckpointSource): Promise<Checkpoint> {
   if (source instanceof ArrayBuffer) return parseCheckpoint(new Uint8Array(source), 'checkpoint bytes');
-  if (ArrayBuffer.isView(source)) return parseCheckpoint(new Uint8Array(source.buffer, source.byteOffset, source.byteLength), 'checkpoint bytes');
+  if (ArrayBuffer.isView(source))
+    return parseCheckpoint(new Uint8Array(source.buffer, source.byteOffset, source.byteLength), 'checkpoint bytes');
   if (typeof source !== 'string' && !(source instanceof URL)) {
-    throw new TypeError(`loadPredictor: expected a path, URL, ArrayBuffer or Uint8Array, got ${source === null ? 'null' : typeof source}`);
+    throw new TypeError(
+      `loadPredictor: expected a path, URL, ArrayBuffer or Uint8Array, got ${source === null ? 'null' : typeof source}`,
+    );
   }
   return readCheckpoint(source);
 }
 
 export async function loadPredictor(source: CheckpointSource, options: PredictorOptions = {}): Promise<Predictor> {
   const checkpoint = await checkpointFrom(source);
-  if (!checkpoint.schema) throw new CheckpointError(checkpoint.path, 'the checkpoint has no data schema, so raw rows cannot be encoded');
+  if (!checkpoint.schema)
+    throw new CheckpointError(checkpoint.path, 'the checkpoint has no data schema, so raw rows cannot be encoded');
   const schema = FittedSchema.fromJSON(checkpoint.schema);
   const started = await init({ backend: options.backend ?? 'auto', gpu: options.gpu });
   const model = modelFromCheckpoint(checkpoint);
@@ -93,8 +120,14 @@ export async function loadPredictor(source: CheckpointSource, options: Predictor
     checkpoint: meta,
     async predict(rows) {
       const encoded = schema.encodeObjects(rows);
-      const scores = await scoreRows(model, { ...encoded, nCat: schema.nCat, nNum: schema.nNum }, { batchSize: options.batchSize });
-      return Array.from({ length: rows.length }, (_, i) => Object.fromEntries(tasks.map((t) => [t, scores.outputs[t][i]])));
+      const scores = await scoreRows(
+        model,
+        { ...encoded, nCat: schema.nCat, nNum: schema.nNum },
+        { batchSize: options.batchSize },
+      );
+      return Array.from({ length: rows.length }, (_, i) =>
+        Object.fromEntries(tasks.map((t) => [t, scores.outputs[t][i]])),
+      );
     },
     dispose() {
       model.dispose();

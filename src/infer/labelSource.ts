@@ -20,19 +20,32 @@ export function describeSource(source: LabelSource): string {
 }
 
 /** The label values and mask of a source (the mask restricted by `where`), or null when a column is missing. */
-export function resolveLabel(rows: LabelColumns, source: LabelSource): { label: Float32Array; mask: Float32Array | undefined } | null {
-  if (typeof source === 'string') return rows.labels[source] ? { label: rows.labels[source], mask: rows.masks[source] } : null;
-  const label = rows.labels[source.label], where = rows.labels[source.where];
+export function resolveLabel(
+  rows: LabelColumns,
+  source: LabelSource,
+): { label: Float32Array; mask: Float32Array | undefined } | null {
+  if (typeof source === 'string')
+    return rows.labels[source] ? { label: rows.labels[source], mask: rows.masks[source] } : null;
+  const label = rows.labels[source.label],
+    where = rows.labels[source.where];
   if (!label || !where) return null;
-  const own = rows.masks[source.label], whereMask = rows.masks[source.where];
+  const own = rows.masks[source.label],
+    whereMask = rows.masks[source.where];
   const mask = new Float32Array(label.length);
-  for (let i = 0; i < mask.length; i++) mask[i] = where[i] === 1 && (own?.[i] ?? 1) !== 0 && (whereMask?.[i] ?? 1) !== 0 ? 1 : 0;
+  for (let i = 0; i < mask.length; i++)
+    mask[i] = where[i] === 1 && (own?.[i] ?? 1) !== 0 && (whereMask?.[i] ?? 1) !== 0 ? 1 : 0;
   return { label, mask };
 }
 
 /** Validates a JSON value as { task: LabelSource } (checkpoint metadata), naming what is wrong. */
 export function isLabelSources(value: unknown): value is Record<string, LabelSource> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  return Object.values(value).every((v) => typeof v === 'string'
-    || (typeof v === 'object' && v !== null && typeof (v as { label?: unknown }).label === 'string' && typeof (v as { where?: unknown }).where === 'string'));
+  return Object.values(value).every(
+    (v) =>
+      typeof v === 'string' ||
+      (typeof v === 'object' &&
+        v !== null &&
+        typeof (v as { label?: unknown }).label === 'string' &&
+        typeof (v as { where?: unknown }).where === 'string'),
+  );
 }

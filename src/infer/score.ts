@@ -35,7 +35,8 @@ export function taskKindsOf(model: Pick<TaskModel, 'tasks'>): Record<string, Tas
 
 export async function scoreRows(model: TaskModel, rows: EncodedRows, options: ScoreOptions = {}): Promise<Scores> {
   const batchSize = options.batchSize ?? 4096;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`scoreRows: batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`scoreRows: batchSize must be a positive integer, got ${batchSize}`);
   const kinds = taskKindsOf(model);
   const tasks = model.tasks.map((t) => t.name);
   const outputs: Record<string, Float32Array> = Object.fromEntries(tasks.map((t) => [t, new Float32Array(rows.size)]));
@@ -45,20 +46,23 @@ export async function scoreRows(model: TaskModel, rows: EncodedRows, options: Sc
   try {
     for (let start = 0; start < rows.size; start += batchSize) {
       const n = Math.min(batchSize, rows.size - start);
-      const batch = tidy(() => noGrad(() => {
-        const out = model.forward(inputFromColumns(model.modelName, model.inputSpec, rows, start, n));
-        const values: Record<string, Tensor> = {};
-        for (const task of tasks) {
-          const o = out[task];
-          if (!o) throw new Error(`model produced no output for task '${task}'`);
-          if (o.size !== n) throw new Error(`output of task '${task}' has ${o.size} values for a batch of ${n} rows`);
-          values[task] = kinds[task] === 'binary' ? sigmoid(o) : o;
-        }
-        const gates: Record<string, Tensor> = {};
-        // Expert gates are [B, experts]; other maps a model may record (MRAN's attention, [B, n, n]) are not utilisation.
-        if (options.gates) for (const [name, g] of Object.entries(model.lastGates())) if (g.ndim === 2) gates[name] = sum(g, 0);
-        return { values, gates };
-      }));
+      const batch = tidy(() =>
+        noGrad(() => {
+          const out = model.forward(inputFromColumns(model.modelName, model.inputSpec, rows, start, n));
+          const values: Record<string, Tensor> = {};
+          for (const task of tasks) {
+            const o = out[task];
+            if (!o) throw new Error(`model produced no output for task '${task}'`);
+            if (o.size !== n) throw new Error(`output of task '${task}' has ${o.size} values for a batch of ${n} rows`);
+            values[task] = kinds[task] === 'binary' ? sigmoid(o) : o;
+          }
+          const gates: Record<string, Tensor> = {};
+          // Expert gates are [B, experts]; other maps a model may record (MRAN's attention, [B, n, n]) are not utilisation.
+          if (options.gates)
+            for (const [name, g] of Object.entries(model.lastGates())) if (g.ndim === 2) gates[name] = sum(g, 0);
+          return { values, gates };
+        }),
+      );
       for (const task of tasks) {
         outputs[task].set(await batch.values[task].data(), start);
         batch.values[task].dispose();
@@ -76,7 +80,9 @@ export async function scoreRows(model: TaskModel, rows: EncodedRows, options: Sc
   }
   const result: Scores = { outputs };
   if (options.gates && gateSums.size > 0) {
-    result.gateMeans = Object.fromEntries([...gateSums].map(([name, s]) => [name, Array.from(s, (v) => v / Math.max(rows.size, 1))]));
+    result.gateMeans = Object.fromEntries(
+      [...gateSums].map(([name, s]) => [name, Array.from(s, (v) => v / Math.max(rows.size, 1))]),
+    );
   }
   return result;
 }

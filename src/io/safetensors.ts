@@ -5,7 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { parseSafetensors, serializeSafetensors, type SafetensorsFile, type SafetensorsTensors } from './safetensorsFormat.js';
+import {
+  parseSafetensors,
+  serializeSafetensors,
+  type SafetensorsFile,
+  type SafetensorsTensors,
+} from './safetensorsFormat.js';
 
 export * from './safetensorsFormat.js';
 

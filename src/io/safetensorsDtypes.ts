@@ -5,15 +5,31 @@
  */
 
 export type SafetensorsDtype =
-  | 'F64' | 'F32' | 'F16' | 'BF16'
-  | 'I64' | 'I32' | 'I16' | 'I8'
-  | 'U64' | 'U32' | 'U16' | 'U8'
+  | 'F64'
+  | 'F32'
+  | 'F16'
+  | 'BF16'
+  | 'I64'
+  | 'I32'
+  | 'I16'
+  | 'I8'
+  | 'U64'
+  | 'U32'
+  | 'U16'
+  | 'U8'
   | 'BOOL';
 
 export type TensorData =
-  | Float64Array | Float32Array | Uint16Array
-  | BigInt64Array | Int32Array | Int16Array | Int8Array
-  | BigUint64Array | Uint32Array | Uint8Array;
+  | Float64Array
+  | Float32Array
+  | Uint16Array
+  | BigInt64Array
+  | Int32Array
+  | Int16Array
+  | Int8Array
+  | BigUint64Array
+  | Uint32Array
+  | Uint8Array;
 
 interface DtypeInfo {
   bytes: number;

@@ -54,17 +54,28 @@ function elementCount(shape: number[]): number {
 
 function validateTensorForWrite(name: string, tensor: SafetensorsTensor): void {
   const where = 'serializeSafetensors';
-  if (name === METADATA_KEY) throw new SafetensorsError(where, `"${METADATA_KEY}" is reserved and cannot name a tensor`);
-  if (!isSupportedDtype(tensor.dtype)) throw new SafetensorsError(where, `tensor "${name}": unsupported dtype ${String(tensor.dtype)}`);
+  if (name === METADATA_KEY)
+    throw new SafetensorsError(where, `"${METADATA_KEY}" is reserved and cannot name a tensor`);
+  if (!isSupportedDtype(tensor.dtype))
+    throw new SafetensorsError(where, `tensor "${name}": unsupported dtype ${String(tensor.dtype)}`);
   if (!Array.isArray(tensor.shape) || !tensor.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    throw new SafetensorsError(where, `tensor "${name}": shape must be non-negative integers, got ${JSON.stringify(tensor.shape)}`);
+    throw new SafetensorsError(
+      where,
+      `tensor "${name}": shape must be non-negative integers, got ${JSON.stringify(tensor.shape)}`,
+    );
   }
   if (!DTYPES[tensor.dtype].isInstance(tensor.data)) {
-    throw new SafetensorsError(where, `tensor "${name}": dtype ${tensor.dtype} does not match data of type ${tensor.data.constructor.name}`);
+    throw new SafetensorsError(
+      where,
+      `tensor "${name}": dtype ${tensor.dtype} does not match data of type ${tensor.data.constructor.name}`,
+    );
   }
   const expected = elementCount(tensor.shape);
   if (tensor.data.length !== expected) {
-    throw new SafetensorsError(where, `tensor "${name}": shape [${tensor.shape.join(', ')}] needs ${expected} elements, data has ${tensor.data.length}`);
+    throw new SafetensorsError(
+      where,
+      `tensor "${name}": shape [${tensor.shape.join(', ')}] needs ${expected} elements, data has ${tensor.data.length}`,
+    );
   }
 }
 
@@ -78,7 +89,8 @@ export function serializeSafetensors(tensors: SafetensorsTensors, metadata?: Rec
   const header: Record<string, unknown> = {};
   if (metadata !== undefined) {
     for (const [key, value] of Object.entries(metadata)) {
-      if (typeof value !== 'string') throw new SafetensorsError('serializeSafetensors', `metadata "${key}" must be a string`);
+      if (typeof value !== 'string')
+        throw new SafetensorsError('serializeSafetensors', `metadata "${key}" must be a string`);
     }
     header[METADATA_KEY] = metadata;
   }
@@ -130,7 +142,9 @@ function parseHeaderEntry(source: string, name: string, raw: unknown, dataLength
   if (end > dataLength) fail(`data_offsets [${begin}, ${end}] reach past the data section (${dataLength} bytes)`);
   const expectedBytes = elementCount(shape as number[]) * DTYPES[dtype].bytes;
   if (end - begin !== expectedBytes) {
-    fail(`shape [${(shape as number[]).join(', ')}] × ${dtype} needs ${expectedBytes} bytes, data_offsets span ${end - begin}`);
+    fail(
+      `shape [${(shape as number[]).join(', ')}] × ${dtype} needs ${expectedBytes} bytes, data_offsets span ${end - begin}`,
+    );
   }
   return { name, dtype, shape: shape as number[], begin, end };
 }
@@ -138,7 +152,8 @@ function parseHeaderEntry(source: string, name: string, raw: unknown, dataLength
 /** Parses and validates a whole file held in memory. `source` names the file in error messages. */
 export function parseSafetensors(bytes: Uint8Array, source = 'safetensors'): SafetensorsFile {
   assertLittleEndianHost();
-  if (bytes.length < 8) throw new SafetensorsError(source, `file is ${bytes.length} bytes, shorter than the 8-byte header length`);
+  if (bytes.length < 8)
+    throw new SafetensorsError(source, `file is ${bytes.length} bytes, shorter than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength64 = view.getBigUint64(0, true);
   if (headerLength64 > BigInt(MAX_HEADER_BYTES)) {
@@ -146,7 +161,10 @@ export function parseSafetensors(bytes: Uint8Array, source = 'safetensors'): Saf
   }
   const headerLength = Number(headerLength64);
   if (8 + headerLength > bytes.length) {
-    throw new SafetensorsError(source, `header length ${headerLength} runs past the end of the ${bytes.length}-byte file`);
+    throw new SafetensorsError(
+      source,
+      `header length ${headerLength} runs past the end of the ${bytes.length}-byte file`,
+    );
   }
   const headerText = new TextDecoder().decode(bytes.subarray(8, 8 + headerLength));
   if (!headerText.startsWith('{')) throw new SafetensorsError(source, 'header does not start with "{"');
@@ -183,10 +201,16 @@ export function parseSafetensors(bytes: Uint8Array, source = 'safetensors'): Saf
   let expectedBegin = 0;
   for (const entry of byOffset) {
     if (entry.begin < expectedBegin) {
-      throw new SafetensorsError(source, `tensor "${entry.name}": data_offsets [${entry.begin}, ${entry.end}] overlap the previous tensor (which ends at ${expectedBegin})`);
+      throw new SafetensorsError(
+        source,
+        `tensor "${entry.name}": data_offsets [${entry.begin}, ${entry.end}] overlap the previous tensor (which ends at ${expectedBegin})`,
+      );
     }
     if (entry.begin > expectedBegin) {
-      throw new SafetensorsError(source, `tensor "${entry.name}": data_offsets [${entry.begin}, ${entry.end}] leave a gap after byte ${expectedBegin}`);
+      throw new SafetensorsError(
+        source,
+        `tensor "${entry.name}": data_offsets [${entry.begin}, ${entry.end}] leave a gap after byte ${expectedBegin}`,
+      );
     }
     expectedBegin = entry.end;
   }

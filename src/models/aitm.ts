@@ -33,7 +33,15 @@ import { Linear } from '../nn/linear.js';
 import { MLP } from '../nn/mlp.js';
 import type { FeatureEncoder } from '../nn/feature-encoder.js';
 import { ConfigReader } from './config.js';
-import { buildEncoder, encodeInput, inputConfig, inputWidth, readInput, type TabularInput, type TabularInputSpec } from './inputs.js';
+import {
+  buildEncoder,
+  encodeInput,
+  inputConfig,
+  inputWidth,
+  readInput,
+  type TabularInput,
+  type TabularInputSpec,
+} from './inputs.js';
 import { readTasks, taskConfig, type TaskSpec } from './tasks.js';
 import { MultiTaskModel, type ModelPlacement, type ParamGroups, type TaskTensors } from './multi-task-model.js';
 
@@ -42,7 +50,10 @@ export class AdaptiveInformationTransfer extends Module {
   readonly h1: Linear;
   readonly h2: Linear;
   readonly h3: Linear;
-  constructor(readonly dim: number, place: ModelPlacement) {
+  constructor(
+    readonly dim: number,
+    place: ModelPlacement,
+  ) {
     super();
     this.h1 = this.registerModule('h1', new Linear(dim, dim, { ...place, bias: false }));
     this.h2 = this.registerModule('h2', new Linear(dim, dim, { ...place, bias: false }));
@@ -63,10 +74,20 @@ class AitmTask extends Module {
   readonly head: MLP;
   readonly transfer: Linear | null;
   readonly ait: AdaptiveInformationTransfer | null;
-  constructor(inDim: number, towerDims: readonly number[], headDims: readonly number[], dropout: number, first: boolean, place: ModelPlacement) {
+  constructor(
+    inDim: number,
+    towerDims: readonly number[],
+    headDims: readonly number[],
+    dropout: number,
+    first: boolean,
+    place: ModelPlacement,
+  ) {
     super();
     const k = towerDims[towerDims.length - 1];
-    this.tower = this.registerModule('tower', new MLP([inDim, ...towerDims], { ...place, activation: 'relu', outputActivation: 'relu', dropout }));
+    this.tower = this.registerModule(
+      'tower',
+      new MLP([inDim, ...towerDims], { ...place, activation: 'relu', outputActivation: 'relu', dropout }),
+    );
     this.head = this.registerModule('head', new MLP([k, ...headDims, 1], { ...place, activation: 'relu' }));
     this.transfer = first ? null : this.registerModule('transfer', new Linear(k, k, { ...place, activation: 'relu' }));
     this.ait = first ? null : this.registerModule('ait', new AdaptiveInformationTransfer(k, place));
@@ -97,12 +118,22 @@ export class AITM extends MultiTaskModel<TabularInput> {
     this.inputSpec = input;
     this.alpha = calibratorWeight;
     this.stopTransfer = stopGradientTransfer;
-    this.config = { ...inputConfig(input), tasks: taskConfig(tasks), towerDims, headDims, dropout, calibratorWeight, stopGradientTransfer };
+    this.config = {
+      ...inputConfig(input),
+      tasks: taskConfig(tasks),
+      towerDims,
+      headDims,
+      dropout,
+      calibratorWeight,
+      stopGradientTransfer,
+    };
     this.tasks = tasks;
     this.encoder = buildEncoder(input, place);
     if (this.encoder) this.registerModule('encoder', this.encoder);
     this.perTask = this.registerModule('tasks', new ModuleDict<AitmTask>());
-    tasks.forEach((t, i) => this.perTask.set(t.name, new AitmTask(inputWidth(input), towerDims, headDims, dropout, i === 0, place)));
+    tasks.forEach((t, i) =>
+      this.perTask.set(t.name, new AitmTask(inputWidth(input), towerDims, headDims, dropout, i === 0, place)),
+    );
   }
 
   forward(input: TabularInput): TaskTensors {
@@ -133,9 +164,10 @@ export class AITM extends MultiTaskModel<TabularInput> {
     if (this.alpha === 0) return null;
     let total: Tensor | null = null;
     for (let i = 1; i < this.tasks.length; i++) {
-      const cur = this.tasks[i].name, prev = this.tasks[i - 1].name;
+      const cur = this.tasks[i].name,
+        prev = this.tasks[i - 1].name;
       const gap = relu(sub(sigmoid(this.outputOf(outputs, cur)), sigmoid(this.outputOf(outputs, prev))));
-      const m = masks[cur] && masks[prev] ? mul(masks[cur], masks[prev]) : masks[cur] ?? masks[prev];
+      const m = masks[cur] && masks[prev] ? mul(masks[cur], masks[prev]) : (masks[cur] ?? masks[prev]);
       const term = m ? div(sum(mul(gap, m)), maximum(stopGradient(sum(m)), 1)) : div(sum(gap), Math.max(gap.size, 1));
       total = total ? add(total, term) : term;
     }

@@ -41,7 +41,10 @@ export class Tower extends Module implements TensorModule {
   readonly net: MLP;
   constructor(inFeatures: number, hidden: readonly number[], place: TensorPlacement, dropout = 0) {
     super();
-    this.net = this.registerModule('net', new MLP([inFeatures, ...hidden, 1], { ...place, activation: 'relu', dropout }));
+    this.net = this.registerModule(
+      'net',
+      new MLP([inFeatures, ...hidden, 1], { ...place, activation: 'relu', dropout }),
+    );
   }
   forward(x: Tensor): Tensor {
     const y = this.net.forward(x);
@@ -55,14 +58,24 @@ export class Tower extends Module implements TensorModule {
  */
 export class Gate extends Module implements TensorModule {
   private readonly net: TensorModule;
-  constructor(inFeatures: number, numExperts: number, opts: { hidden: readonly number[]; bias: boolean } & TensorPlacement) {
+  constructor(
+    inFeatures: number,
+    numExperts: number,
+    opts: { hidden: readonly number[]; bias: boolean } & TensorPlacement,
+  ) {
     super();
     const place: TensorPlacement = { dtype: opts.dtype, backend: opts.backend };
-    this.net = opts.hidden.length === 0
-      ? this.registerModule('linear', new Linear(inFeatures, numExperts, { ...place, bias: opts.bias }))
-      : this.registerModule('mlp', new MLP([inFeatures, ...opts.hidden, numExperts], { ...place, activation: 'relu' }));
+    this.net =
+      opts.hidden.length === 0
+        ? this.registerModule('linear', new Linear(inFeatures, numExperts, { ...place, bias: opts.bias }))
+        : this.registerModule(
+            'mlp',
+            new MLP([inFeatures, ...opts.hidden, numExperts], { ...place, activation: 'relu' }),
+          );
   }
-  forward(x: Tensor): Tensor { return this.net.forward(x); }
+  forward(x: Tensor): Tensor {
+    return this.net.forward(x);
+  }
 }
 
 export interface Mixture {
@@ -91,7 +104,8 @@ export function mixExpertsPerTask(experts: ExpertOutputs, logits: readonly Tenso
   const opts = { layout: experts.layout, activation: experts.activation };
   if (logits.length === 1) return [gatedMixture(experts.tensor, logits[0]!, opts)];
   const r = gatedMixture(experts.tensor, stack(logits, 0), opts);
-  const outs = split(r.out, logits.length, 0), weights = split(r.weights, logits.length, 0);
+  const outs = split(r.out, logits.length, 0),
+    weights = split(r.weights, logits.length, 0);
   return outs.map((o, t) => ({ out: squeeze(o, 0), weights: squeeze(weights[t]!, 0) }));
 }
 
@@ -110,8 +124,9 @@ function composedMixture(pending: ExpertOutputs, logits: Tensor): Mixture {
   const experts = materialize(pending);
   const weights = softmax(logits, -1);
   const [B, E] = logits.shape;
-  const out = experts.layout === 'EBD'
-    ? sum(mul(experts.tensor, reshape(transpose(weights, 0, 1), [E, B, 1])), 0)
-    : sum(mul(experts.tensor, reshape(weights, [B, E, 1])), 1);
+  const out =
+    experts.layout === 'EBD'
+      ? sum(mul(experts.tensor, reshape(transpose(weights, 0, 1), [E, B, 1])), 0)
+      : sum(mul(experts.tensor, reshape(weights, [B, E, 1])), 1);
   return { out, weights: stopGradient(weights) };
 }

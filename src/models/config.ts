@@ -19,19 +19,33 @@ export function isPlainObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 }
 
-interface IntRange { min?: number; max?: number }
-interface NumberRange { min?: number; max?: number; exclusiveMin?: boolean }
+interface IntRange {
+  min?: number;
+  max?: number;
+}
+interface NumberRange {
+  min?: number;
+  max?: number;
+  exclusiveMin?: boolean;
+}
 
 export class ConfigReader {
   private readonly seen = new Set<string>();
 
-  constructor(readonly where: string, readonly config: unknown) {
+  constructor(
+    readonly where: string,
+    readonly config: unknown,
+  ) {
     if (!isPlainObject(config)) throw new Error(`${where}: the config must be a plain object, got ${describe(config)}`);
   }
 
-  private get obj(): JsonObject { return this.config as JsonObject; }
+  private get obj(): JsonObject {
+    return this.config as JsonObject;
+  }
 
-  has(key: string): boolean { return this.obj[key] !== undefined; }
+  has(key: string): boolean {
+    return this.obj[key] !== undefined;
+  }
 
   private take(key: string): unknown {
     this.seen.add(key);
@@ -44,7 +58,13 @@ export class ConfigReader {
 
   private checkInt(key: string, v: unknown, r: IntRange): number {
     const expected = `an integer${r.min !== undefined ? ` >= ${r.min}` : ''}${r.max !== undefined ? ` <= ${r.max}` : ''}`;
-    if (typeof v !== 'number' || !Number.isInteger(v) || (r.min !== undefined && v < r.min) || (r.max !== undefined && v > r.max)) this.fail(key, expected, v);
+    if (
+      typeof v !== 'number' ||
+      !Number.isInteger(v) ||
+      (r.min !== undefined && v < r.min) ||
+      (r.max !== undefined && v > r.max)
+    )
+      this.fail(key, expected, v);
     return v;
   }
 
@@ -83,7 +103,8 @@ export class ConfigReader {
   oneOf<T extends string>(key: string, values: readonly T[], def: T): T {
     const v = this.take(key);
     if (v === undefined) return def;
-    if (typeof v !== 'string' || !values.includes(v as T)) this.fail(key, `one of ${values.map((x) => `'${x}'`).join(', ')}`, v);
+    if (typeof v !== 'string' || !values.includes(v as T))
+      this.fail(key, `one of ${values.map((x) => `'${x}'`).join(', ')}`, v);
     return v as T;
   }
 
@@ -91,9 +112,15 @@ export class ConfigReader {
   intArray(key: string, def: readonly number[], opts: { min?: number; minLength?: number } = {}): number[] {
     const v = this.take(key);
     if (v === undefined) return [...def];
-    const min = opts.min ?? 1, minLength = opts.minLength ?? 0;
+    const min = opts.min ?? 1,
+      minLength = opts.minLength ?? 0;
     const expected = `an array of at least ${minLength} integers >= ${min}`;
-    if (!Array.isArray(v) || v.length < minLength || v.some((x) => typeof x !== 'number' || !Number.isInteger(x) || x < min)) this.fail(key, expected, v);
+    if (
+      !Array.isArray(v) ||
+      v.length < minLength ||
+      v.some((x) => typeof x !== 'number' || !Number.isInteger(x) || x < min)
+    )
+      this.fail(key, expected, v);
     return [...(v as number[])];
   }
 
@@ -106,7 +133,9 @@ export class ConfigReader {
   done(): void {
     const unknown = Object.keys(this.obj).filter((k) => !this.seen.has(k) && this.obj[k] !== undefined);
     if (unknown.length) {
-      throw new Error(`${this.where}: unknown config key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (accepted: ${[...this.seen].join(', ')})`);
+      throw new Error(
+        `${this.where}: unknown config key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (accepted: ${[...this.seen].join(', ')})`,
+      );
     }
   }
 }
@@ -118,12 +147,22 @@ export function nestedReader(parent: ConfigReader, path: string, value: unknown)
 }
 
 class PathReader extends ConfigReader {
-  constructor(where: string, readonly path: string, value: JsonObject) { super(where, value); }
+  constructor(
+    where: string,
+    readonly path: string,
+    value: JsonObject,
+  ) {
+    super(where, value);
+  }
   override fail(key: string, expected: string, got: unknown): never {
     return super.fail(key.startsWith(`${this.path}.`) ? key : `${this.path}.${key}`, expected, got);
   }
   override done(): void {
-    try { super.done(); } catch (e) { throw new Error((e as Error).message.replace(`${this.where}:`, `${this.where}: in '${this.path}',`)); }
+    try {
+      super.done();
+    } catch (e) {
+      throw new Error((e as Error).message.replace(`${this.where}:`, `${this.where}: in '${this.path}',`));
+    }
   }
 }
 

@@ -28,24 +28,41 @@ import { logsumexp } from '../ops/reduce.js';
 import { stack } from '../ops/shape.js';
 import type { FeatureEncoder } from '../nn/feature-encoder.js';
 import { ConfigReader, NAME_PATTERN, nestedReader } from './config.js';
-import { buildEncoder, encodeInput, inputConfig, inputWidth, readInput, type TabularInput, type TabularInputSpec } from './inputs.js';
+import {
+  buildEncoder,
+  encodeInput,
+  inputConfig,
+  inputWidth,
+  readInput,
+  type TabularInput,
+  type TabularInputSpec,
+} from './inputs.js';
 import type { TaskSpec } from './tasks.js';
 import { Tower } from './blocks.js';
 import { MultiTaskModel, type ModelPlacement, type ParamGroups, type TaskTensors } from './multi-task-model.js';
 
-export interface CascadeNames { ctr: string; cvr: string; ctcvr: string }
+export interface CascadeNames {
+  ctr: string;
+  cvr: string;
+  ctcvr: string;
+}
 
 export function readTaskNames<K extends string>(r: ConfigReader, defaults: Record<K, string>): Record<K, string> {
-  if (!r.has('taskNames')) { r.raw('taskNames'); return { ...defaults }; }
+  if (!r.has('taskNames')) {
+    r.raw('taskNames');
+    return { ...defaults };
+  }
   const t: ConfigReader = nestedReader(r, 'taskNames', r.raw('taskNames'));
   const out = {} as Record<K, string>;
   for (const k of Object.keys(defaults) as K[]) {
     const v = t.has(k) ? t.raw(k) : defaults[k];
-    if (typeof v !== 'string' || !NAME_PATTERN.test(v)) t.fail(k, 'a name of letters, digits and _ starting with a letter', v);
+    if (typeof v !== 'string' || !NAME_PATTERN.test(v))
+      t.fail(k, 'a name of letters, digits and _ starting with a letter', v);
     out[k] = v;
   }
   t.done();
-  if (new Set(Object.values(out)).size !== Object.keys(out).length) r.fail('taskNames', 'distinct names', Object.values(out).join(', '));
+  if (new Set(Object.values(out)).size !== Object.keys(out).length)
+    r.fail('taskNames', 'distinct names', Object.values(out).join(', '));
   return out;
 }
 
@@ -78,7 +95,14 @@ export class ESMM extends MultiTaskModel<TabularInput> {
     this.inputSpec = input;
     this.names = names;
     this.stopCtr = stopGradientCtrInCtcvr;
-    this.config = { ...inputConfig(input), ctrTowerDims, cvrTowerDims, towerDropout, stopGradientCtrInCtcvr, taskNames: { ...names } };
+    this.config = {
+      ...inputConfig(input),
+      ctrTowerDims,
+      cvrTowerDims,
+      towerDropout,
+      stopGradientCtrInCtcvr,
+      taskNames: { ...names },
+    };
     // pCVR has no loss of its own (it is learnt through pCTCVR), so it needs no label.
     this.tasks = [
       { name: names.ctr, kind: 'binary', weight: 1 },
@@ -103,7 +127,11 @@ export class ESMM extends MultiTaskModel<TabularInput> {
   paramGroups(): ParamGroups {
     return {
       shared: this.encoder?.parameters() ?? [],
-      tasks: { [this.names.ctr]: this.ctrTower.parameters(), [this.names.cvr]: this.cvrTower.parameters(), [this.names.ctcvr]: [] },
+      tasks: {
+        [this.names.ctr]: this.ctrTower.parameters(),
+        [this.names.cvr]: this.cvrTower.parameters(),
+        [this.names.ctcvr]: [],
+      },
       gates: [],
     };
   }

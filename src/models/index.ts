@@ -2,7 +2,19 @@
 export { createModel, isModelName, MODEL_NAMES, type ModelName, type ModelOf } from './registry.js';
 export { MultiTaskModel, type ModelPlacement } from './multi-task-model.js';
 export { supervisedTasks, weightTaskLosses, type TaskModel, type ParamGroups, type TaskTensors } from './task-model.js';
-export { inputFromColumns, describeInput, encodeInput, type ModelInput, type TabularInput, type TabularInputSpec, type UserItemInput, type InputSpec, type InputKind, type EncodedColumns, type FeaturesConfig } from './inputs.js';
+export {
+  inputFromColumns,
+  describeInput,
+  encodeInput,
+  type ModelInput,
+  type TabularInput,
+  type TabularInputSpec,
+  type UserItemInput,
+  type InputSpec,
+  type InputKind,
+  type EncodedColumns,
+  type FeaturesConfig,
+} from './inputs.js';
 export { isSupervised, type TaskSpec, type TaskKind } from './tasks.js';
 export { SingleTask } from './single-task.js';
 export { SharedBottom } from './shared-bottom.js';

@@ -48,9 +48,12 @@ export type TabularInputSpec = Extract<InputSpec, { kind: 'dense' | 'features' }
 /** How each kind reads, for error messages. */
 export function describeInput(spec: InputSpec): string {
   switch (spec.kind) {
-    case 'dense': return `a dense input (float [B, ${spec.dim}])`;
-    case 'features': return `a features input ({ cat: int32 [B, ${spec.features.categorical.length}], num: float [B, ${spec.features.numeric.length}] })`;
-    case 'userItem': return 'a user–item input ({ user: int32 [B], item: int32 [B] })';
+    case 'dense':
+      return `a dense input (float [B, ${spec.dim}])`;
+    case 'features':
+      return `a features input ({ cat: int32 [B, ${spec.features.categorical.length}], num: float [B, ${spec.features.numeric.length}] })`;
+    case 'userItem':
+      return 'a user–item input ({ user: int32 [B], item: int32 [B] })';
   }
 }
 
@@ -64,7 +67,8 @@ function readFeatures(r: ConfigReader, value: unknown): FeaturesConfig {
   };
   const names = new Set<string>();
   const fieldName = (fr: ConfigReader, path: string, v: unknown): string => {
-    if (typeof v !== 'string' || !NAME_PATTERN.test(v)) fr.fail(`${path}.name`, 'a name of letters, digits and _ starting with a letter', v);
+    if (typeof v !== 'string' || !NAME_PATTERN.test(v))
+      fr.fail(`${path}.name`, 'a name of letters, digits and _ starting with a letter', v);
     if (names.has(v)) fr.fail(`${path}.name`, 'unique among the fields', v);
     names.add(v);
     return v;
@@ -92,15 +96,20 @@ function readFeatures(r: ConfigReader, value: unknown): FeaturesConfig {
   const sparse = f.boolean('sparse', true);
   f.done();
   if (categorical.length + numeric.length === 0) r.fail('features', 'at least one categorical or numeric field', value);
-  for (const c of categorical) if (c.dim === undefined && embeddingDim === undefined) r.fail(`features.categorical '${c.name}'.dim`, 'given (or features.embeddingDim)', undefined);
+  for (const c of categorical)
+    if (c.dim === undefined && embeddingDim === undefined)
+      r.fail(`features.categorical '${c.name}'.dim`, 'given (or features.embeddingDim)', undefined);
   return { categorical, numeric, ...(embeddingDim !== undefined ? { embeddingDim } : {}), sparse };
 }
 
 /** Reads `inputDim` or `features` (exactly one). */
 export function readInput(r: ConfigReader): TabularInputSpec {
-  const hasDim = r.has('inputDim'), hasFeatures = r.has('features');
+  const hasDim = r.has('inputDim'),
+    hasFeatures = r.has('features');
   if (hasDim === hasFeatures) {
-    throw new Error(`${r.where}: give exactly one of 'inputDim' (an integer >= 1: forward takes a dense [B, inputDim] tensor) or 'features' (categorical/numeric fields: the model owns a FeatureEncoder)`);
+    throw new Error(
+      `${r.where}: give exactly one of 'inputDim' (an integer >= 1: forward takes a dense [B, inputDim] tensor) or 'features' (categorical/numeric fields: the model owns a FeatureEncoder)`,
+    );
   }
   if (hasDim) return { kind: 'dense', dim: r.int('inputDim', undefined, { min: 1 }) };
   return { kind: 'features', features: readFeatures(r, r.raw('features')) };
@@ -124,21 +133,34 @@ export function inputConfig(spec: TabularInputSpec): { inputDim: number } | { fe
 }
 
 /** The dense [B, width] input of the network: the caller's tensor, or the model's encoder applied to the batch. */
-export function encodeInput(where: string, spec: TabularInputSpec, encoder: FeatureEncoder | null, input: TabularInput): Tensor {
+export function encodeInput(
+  where: string,
+  spec: TabularInputSpec,
+  encoder: FeatureEncoder | null,
+  input: TabularInput,
+): Tensor {
   const given = inputKindOf(input);
   if (encoder) {
-    if (given !== 'features') throw new Error(`${where}: expects ${describeInput(spec)} ('features' config), got ${describeGiven(input)}`);
+    if (given !== 'features')
+      throw new Error(`${where}: expects ${describeInput(spec)} ('features' config), got ${describeGiven(input)}`);
     return encoder.forward(input as FeatureBatch);
   }
-  if (given !== 'dense') throw new Error(`${where}: expects ${describeInput(spec)} ('inputDim' config), got ${describeGiven(input)}`);
+  if (given !== 'dense')
+    throw new Error(`${where}: expects ${describeInput(spec)} ('inputDim' config), got ${describeGiven(input)}`);
   const x = input as Tensor;
   const w = inputWidth(spec);
-  if (x.ndim !== 2 || x.shape[1] !== w) throw new Error(`${where}: expects ${describeInput(spec)}, got a tensor ${fmt(x.shape)}`);
+  if (x.ndim !== 2 || x.shape[1] !== w)
+    throw new Error(`${where}: expects ${describeInput(spec)}, got a tensor ${fmt(x.shape)}`);
   return x;
 }
 
 function isTensor(x: unknown): x is Tensor {
-  return typeof x === 'object' && x !== null && typeof (x as Tensor).storage === 'object' && Array.isArray((x as Tensor).shape);
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    typeof (x as Tensor).storage === 'object' &&
+    Array.isArray((x as Tensor).shape)
+  );
 }
 
 /** Which kind of input a value is (whatever its static type: the runtime check behind the type). */
@@ -153,10 +175,16 @@ export function inputKindOf(x: unknown): InputKind | 'unknown' {
 
 function describeGiven(x: unknown): string {
   switch (inputKindOf(x)) {
-    case 'dense': return `a dense tensor ${fmt((x as Tensor).shape)}`;
-    case 'features': return 'a feature batch { cat, num }';
-    case 'userItem': return 'a user–item input { user, item }';
-    default: return x === null || typeof x !== 'object' ? String(x) : `an object with keys ${Object.keys(x).join(', ') || 'none'}`;
+    case 'dense':
+      return `a dense tensor ${fmt((x as Tensor).shape)}`;
+    case 'features':
+      return 'a feature batch { cat, num }';
+    case 'userItem':
+      return 'a user–item input { user, item }';
+    default:
+      return x === null || typeof x !== 'object'
+        ? String(x)
+        : `an object with keys ${Object.keys(x).join(', ') || 'none'}`;
   }
 }
 
@@ -164,10 +192,19 @@ function describeGiven(x: unknown): string {
 export function checkUserItemInput(where: string, spec: InputSpec, input: unknown): UserItemInput {
   const given = inputKindOf(input);
   const o = input as Partial<UserItemInput>;
-  if (given !== 'userItem' || !o.user || !o.item) throw new Error(`${where}: expects ${describeInput(spec)}, got ${describeGiven(input)}`);
+  if (given !== 'userItem' || !o.user || !o.item)
+    throw new Error(`${where}: expects ${describeInput(spec)}, got ${describeGiven(input)}`);
   const { user, item } = o;
-  if (user.ndim !== 1 || item.ndim !== 1 || user.shape[0] !== item.shape[0] || user.dtype !== 'int32' || item.dtype !== 'int32') {
-    throw new Error(`${where}: expects ${describeInput(spec)}, got user ${fmt(user.shape)} ${user.dtype} and item ${fmt(item.shape)} ${item.dtype}`);
+  if (
+    user.ndim !== 1 ||
+    item.ndim !== 1 ||
+    user.shape[0] !== item.shape[0] ||
+    user.dtype !== 'int32' ||
+    item.dtype !== 'int32'
+  ) {
+    throw new Error(
+      `${where}: expects ${describeInput(spec)}, got user ${fmt(user.shape)} ${user.dtype} and item ${fmt(item.shape)} ${item.dtype}`,
+    );
   }
   return { user, item };
 }
@@ -187,13 +224,22 @@ export interface EncodedColumns {
  * userItem: categorical column 0 is the user id, column 1 the item id (the user–item loaders' layout). A table
  * that does not fit the model's kind is an error naming the model, the kind it expects and what the table has.
  */
-export function inputFromColumns(modelName: string, spec: InputSpec, rows: EncodedColumns, start = 0, n = rows.size - start): ModelInput {
+export function inputFromColumns(
+  modelName: string,
+  spec: InputSpec,
+  rows: EncodedColumns,
+  start = 0,
+  n = rows.size - start,
+): ModelInput {
   const has = `the data has ${rows.nCat} categorical and ${rows.nNum} numeric columns`;
-  const catRows = () => tensor(rows.cat.subarray(start * rows.nCat, (start + n) * rows.nCat), { dtype: 'int32', shape: [n, rows.nCat] });
-  const numRows = () => tensor(rows.num.subarray(start * rows.nNum, (start + n) * rows.nNum), { dtype: 'float32', shape: [n, rows.nNum] });
+  const catRows = () =>
+    tensor(rows.cat.subarray(start * rows.nCat, (start + n) * rows.nCat), { dtype: 'int32', shape: [n, rows.nCat] });
+  const numRows = () =>
+    tensor(rows.num.subarray(start * rows.nNum, (start + n) * rows.nNum), { dtype: 'float32', shape: [n, rows.nNum] });
   switch (spec.kind) {
     case 'dense':
-      if (rows.nCat !== 0 || rows.nNum !== spec.dim) throw new Error(`${modelName}: expects ${describeInput(spec)}, but ${has}`);
+      if (rows.nCat !== 0 || rows.nNum !== spec.dim)
+        throw new Error(`${modelName}: expects ${describeInput(spec)}, but ${has}`);
       return numRows();
     case 'features': {
       const f = spec.features;
@@ -206,7 +252,10 @@ export function inputFromColumns(modelName: string, spec: InputSpec, rows: Encod
       return batch;
     }
     case 'userItem': {
-      if (rows.nCat < 2) throw new Error(`${modelName}: expects ${describeInput(spec)} (categorical columns 0 and 1: user and item ids), but ${has}`);
+      if (rows.nCat < 2)
+        throw new Error(
+          `${modelName}: expects ${describeInput(spec)} (categorical columns 0 and 1: user and item ids), but ${has}`,
+        );
       const column = (k: number) => {
         const ids = new Int32Array(n);
         for (let i = 0; i < n; i++) ids[i] = rows.cat[(start + i) * rows.nCat + k];

@@ -21,7 +21,15 @@ import { ModuleDict } from '../nn/containers.js';
 import type { FeatureEncoder } from '../nn/feature-encoder.js';
 import { ExpertBank } from '../nn/expert-bank.js';
 import { ConfigReader } from './config.js';
-import { buildEncoder, encodeInput, inputConfig, inputWidth, readInput, type TabularInput, type TabularInputSpec } from './inputs.js';
+import {
+  buildEncoder,
+  encodeInput,
+  inputConfig,
+  inputWidth,
+  readInput,
+  type TabularInput,
+  type TabularInputSpec,
+} from './inputs.js';
 import { readTasks, taskConfig, type TaskSpec } from './tasks.js';
 import { Gate, Tower, mixExpertsPerTask, readExpertModelKeys, type ExpertModelKeys } from './blocks.js';
 import { MultiTaskModel, type ModelPlacement, type ParamGroups, type TaskTensors } from './multi-task-model.js';
@@ -57,7 +65,9 @@ export class MMoE extends MultiTaskModel<TabularInput> {
   readonly towers: ModuleDict<Tower>;
   private readonly spec: MoeCommon;
 
-  get inputSpec(): TabularInputSpec { return this.spec.input; }
+  get inputSpec(): TabularInputSpec {
+    return this.spec.input;
+  }
 
   constructor(config: unknown, place: ModelPlacement = {}) {
     super();
@@ -83,7 +93,11 @@ export class MMoE extends MultiTaskModel<TabularInput> {
   forward(input: TabularInput): TaskTensors {
     const x = encodeInput('mmoe', this.spec.input, this.encoder, input);
     const experts = this.experts.forwardExperts(x);
-    const mixes = mixExpertsPerTask(experts, this.tasks.map((t) => this.gates.get(t.name).forward(x)), this.spec.fusedGating);
+    const mixes = mixExpertsPerTask(
+      experts,
+      this.tasks.map((t) => this.gates.get(t.name).forward(x)),
+      this.spec.fusedGating,
+    );
     const out: TaskTensors = {};
     const weights: Record<string, Tensor> = {};
     this.tasks.forEach((t, i) => {

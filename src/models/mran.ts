@@ -38,7 +38,14 @@ import { createParameter } from '../nn/parameter.js';
 import { uniform } from '../nn/init.js';
 import type { FeatureEncoder } from '../nn/feature-encoder.js';
 import { ConfigReader } from './config.js';
-import { buildEncoder, encodeInput, inputConfig, readInput, type TabularInput, type TabularInputSpec } from './inputs.js';
+import {
+  buildEncoder,
+  encodeInput,
+  inputConfig,
+  readInput,
+  type TabularInput,
+  type TabularInputSpec,
+} from './inputs.js';
 import { readTasks, taskConfig, type TaskSpec } from './tasks.js';
 import { Tower } from './blocks.js';
 import { MultiTaskModel, type ModelPlacement, type ParamGroups, type TaskTensors } from './multi-task-model.js';
@@ -49,7 +56,10 @@ export class AttentionBlock extends Module {
   readonly key: Linear;
   readonly value: Linear;
   readonly norm: LayerNorm;
-  constructor(readonly dim: number, place: ModelPlacement) {
+  constructor(
+    readonly dim: number,
+    place: ModelPlacement,
+  ) {
     super();
     this.query = this.registerModule('query', new Linear(dim, dim, { ...place, bias: false }));
     this.key = this.registerModule('key', new Linear(dim, dim, { ...place, bias: false }));
@@ -93,7 +103,12 @@ export class MRAN extends MultiTaskModel<TabularInput> {
     if (input.kind === 'features') {
       for (const c of input.features.categorical) {
         const dim = c.dim ?? input.features.embeddingDim;
-        if (dim !== tokenDim) r.fail(`features.categorical '${c.name}' dim`, `tokenDim (${tokenDim}): every feature token has width tokenDim`, dim);
+        if (dim !== tokenDim)
+          r.fail(
+            `features.categorical '${c.name}' dim`,
+            `tokenDim (${tokenDim}): every feature token has width tokenDim`,
+            dim,
+          );
       }
     }
     this.inputSpec = input;
@@ -106,9 +121,22 @@ export class MRAN extends MultiTaskModel<TabularInput> {
     this.encoder = buildEncoder(input, place);
     if (this.encoder) this.registerModule('encoder', this.encoder);
     const b = 1 / Math.sqrt(tokenDim);
-    this.numericDirections = this.nNum ? this.registerParameter('numericDirections', createParameter(() => randn([this.nNum, tokenDim], { ...place, std: b }))) : null;
-    this.numericOffsets = this.nNum ? this.registerParameter('numericOffsets', createParameter(() => uniform([this.nNum, tokenDim], -b, b, place))) : null;
-    this.taskTokens = this.registerParameter('taskTokens', createParameter(() => randn([tasks.length, tokenDim], { ...place, std: 1 })));
+    this.numericDirections = this.nNum
+      ? this.registerParameter(
+          'numericDirections',
+          createParameter(() => randn([this.nNum, tokenDim], { ...place, std: b })),
+        )
+      : null;
+    this.numericOffsets = this.nNum
+      ? this.registerParameter(
+          'numericOffsets',
+          createParameter(() => uniform([this.nNum, tokenDim], -b, b, place)),
+        )
+      : null;
+    this.taskTokens = this.registerParameter(
+      'taskTokens',
+      createParameter(() => randn([tasks.length, tokenDim], { ...place, std: 1 })),
+    );
     this.featureFeature = this.registerModule('featureFeature', new AttentionBlock(tokenDim, place));
     this.taskFeature = this.registerModule('taskFeature', new AttentionBlock(tokenDim, place));
     this.taskTask = this.registerModule('taskTask', new AttentionBlock(tokenDim, place));
@@ -119,7 +147,8 @@ export class MRAN extends MultiTaskModel<TabularInput> {
   /** [B, n, d]: categorical embeddings (the encoder's first nCat·d columns) then numeric field tokens. */
   private featureTokens(input: TabularInput): Tensor {
     const x = encodeInput('mran', this.inputSpec, this.encoder, input);
-    const B = x.shape[0], d = this.d;
+    const B = x.shape[0],
+      d = this.d;
     const parts: Tensor[] = [];
     if (this.nCat) parts.push(reshape(slice(x, [null, [0, this.nCat * d]]), [B, this.nCat, d]));
     if (this.numericDirections && this.numericOffsets) {
@@ -146,7 +175,9 @@ export class MRAN extends MultiTaskModel<TabularInput> {
 
     const out: TaskTensors = {};
     const B = Z.shape[0];
-    this.tasks.forEach((t, i) => { out[t.name] = this.towers.get(t.name).forward(reshape(slice(Z, [null, [i, i + 1]]), [B, this.d])); });
+    this.tasks.forEach((t, i) => {
+      out[t.name] = this.towers.get(t.name).forward(reshape(slice(Z, [null, [i, i + 1]]), [B, this.d]));
+    });
     if (this.lambda > 0 && T > 1) {
       const offDiagonal = add(mul(eye(T, T, { dtype: R.dtype, backend: R.backendName }), -1), 1);
       const sq = sum(mul(mul(R, R), offDiagonal));
@@ -165,7 +196,12 @@ export class MRAN extends MultiTaskModel<TabularInput> {
     const tasks: Record<string, Tensor[]> = {};
     for (const t of this.tasks) tasks[t.name] = this.towers.get(t.name).parameters();
     return {
-      shared: [...(this.encoder?.parameters() ?? []), ...(this.numericDirections ? [this.numericDirections] : []), ...(this.numericOffsets ? [this.numericOffsets] : []), ...this.featureFeature.parameters()],
+      shared: [
+        ...(this.encoder?.parameters() ?? []),
+        ...(this.numericDirections ? [this.numericDirections] : []),
+        ...(this.numericOffsets ? [this.numericOffsets] : []),
+        ...this.featureFeature.parameters(),
+      ],
       tasks,
       gates: [this.taskTokens, ...this.taskFeature.parameters(), ...this.taskTask.parameters()],
     };

@@ -44,7 +44,9 @@ export abstract class MultiTaskModel<Input extends ModelInput = ModelInput> exte
   /** Parameters by role; every parameter of the model appears exactly once. */
   abstract paramGroups(): ParamGroups;
 
-  get taskNames(): string[] { return this.tasks.map((t) => t.name); }
+  get taskNames(): string[] {
+    return this.tasks.map((t) => t.name);
+  }
 
   /** Probabilities (binary tasks) or values (regression), without recording and in eval mode. */
   predict(input: Input): TaskTensors {
@@ -52,12 +54,14 @@ export abstract class MultiTaskModel<Input extends ModelInput = ModelInput> exte
     this.eval();
     try {
       // tidy: the forward's intermediates go now (only the returned tensors live on), inside a caller's tidy or not.
-      return tidy(() => noGrad(() => {
-        const out = this.forward(input);
-        const res: TaskTensors = {};
-        for (const t of this.tasks) res[t.name] = t.kind === 'binary' ? sigmoid(out[t.name]) : out[t.name];
-        return res;
-      }));
+      return tidy(() =>
+        noGrad(() => {
+          const out = this.forward(input);
+          const res: TaskTensors = {};
+          for (const t of this.tasks) res[t.name] = t.kind === 'binary' ? sigmoid(out[t.name]) : out[t.name];
+          return res;
+        }),
+      );
     } finally {
       this.train(wasTraining);
     }
@@ -93,22 +97,32 @@ export abstract class MultiTaskModel<Input extends ModelInput = ModelInput> exte
   /** Replaces the recorded gates: detached copies kept out of every tidy, the previous ones disposed. */
   protected recordGates(maps: TaskTensors): void {
     const copies: TaskTensors = {};
-    noGrad(() => { for (const [k, v] of Object.entries(maps)) copies[k] = keep(mul(stopGradient(v), 1)); });
+    noGrad(() => {
+      for (const [k, v] of Object.entries(maps)) copies[k] = keep(mul(stopGradient(v), 1));
+    });
     for (const v of Object.values(this.recordedGates)) v.dispose();
     this.recordedGates = copies;
   }
 
   protected outputOf(outputs: TaskTensors, name: string): Tensor {
     const o = outputs[name];
-    if (!o) throw new Error(`${this.modelName}.loss: outputs have no '${name}' (got ${Object.keys(outputs).join(', ') || 'none'})`);
+    if (!o)
+      throw new Error(
+        `${this.modelName}.loss: outputs have no '${name}' (got ${Object.keys(outputs).join(', ') || 'none'})`,
+      );
     return o;
   }
 
   protected labelOf(labels: TaskTensors, name: string, like?: Tensor): Tensor {
     const l = labels[name];
-    if (!l) throw new Error(`${this.modelName}.loss: labels have no '${name}' (got ${Object.keys(labels).join(', ') || 'none'})`);
+    if (!l)
+      throw new Error(
+        `${this.modelName}.loss: labels have no '${name}' (got ${Object.keys(labels).join(', ') || 'none'})`,
+      );
     if (like && (l.ndim !== like.ndim || l.shape.some((d, i) => d !== like.shape[i]))) {
-      throw new Error(`${this.modelName}.loss: label '${name}' has shape ${fmt(l.shape)}, the output ${fmt(like.shape)}`);
+      throw new Error(
+        `${this.modelName}.loss: label '${name}' has shape ${fmt(l.shape)}, the output ${fmt(like.shape)}`,
+      );
     }
     return l;
   }
@@ -120,11 +134,13 @@ export abstract class MultiTaskModel<Input extends ModelInput = ModelInput> exte
     const names = new Map(this.namedParameters().map(([n, t]) => [t, n]));
     const seen = new Set<Tensor>();
     for (const t of listed) {
-      if (seen.has(t)) throw new Error(`${this.modelName}.paramGroups: '${names.get(t) ?? t.toString()}' is listed twice`);
+      if (seen.has(t))
+        throw new Error(`${this.modelName}.paramGroups: '${names.get(t) ?? t.toString()}' is listed twice`);
       seen.add(t);
     }
     const missing = [...names].filter(([t]) => !seen.has(t)).map(([, n]) => n);
     if (missing.length) throw new Error(`${this.modelName}.paramGroups: parameters in no group: ${missing.join(', ')}`);
-    if (seen.size !== names.size) throw new Error(`${this.modelName}.paramGroups: lists tensors that are not parameters of the model`);
+    if (seen.size !== names.size)
+      throw new Error(`${this.modelName}.paramGroups: lists tensors that are not parameters of the model`);
   }
 }

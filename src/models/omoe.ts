@@ -27,7 +27,9 @@ export class OMoE extends MultiTaskModel<TabularInput> {
   readonly towers: ModuleDict<Tower>;
   private readonly spec: MoeCommon;
 
-  get inputSpec(): TabularInputSpec { return this.spec.input; }
+  get inputSpec(): TabularInputSpec {
+    return this.spec.input;
+  }
 
   constructor(config: unknown, place: ModelPlacement = {}) {
     super();
@@ -41,7 +43,10 @@ export class OMoE extends MultiTaskModel<TabularInput> {
     if (this.encoder) this.registerModule('encoder', this.encoder);
     const inDim = inputWidth(c.input);
     this.experts = this.registerModule('experts', new ExpertBank(c.numExperts, [inDim, ...c.expertDims], place));
-    this.gate = this.registerModule('gate', new Gate(inDim, c.numExperts, { hidden: c.gateHiddenDims, bias: c.gateBias, ...place }));
+    this.gate = this.registerModule(
+      'gate',
+      new Gate(inDim, c.numExperts, { hidden: c.gateHiddenDims, bias: c.gateBias, ...place }),
+    );
     const d = c.expertDims[c.expertDims.length - 1];
     this.towers = this.registerModule('towers', new ModuleDict<Tower>());
     for (const t of c.tasks) this.towers.set(t.name, new Tower(d, c.towerDims, place, c.towerDropout));
@@ -63,6 +68,10 @@ export class OMoE extends MultiTaskModel<TabularInput> {
   paramGroups(): ParamGroups {
     const tasks: Record<string, Tensor[]> = {};
     for (const t of this.tasks) tasks[t.name] = this.towers.get(t.name).parameters();
-    return { shared: [...(this.encoder?.parameters() ?? []), ...this.experts.parameters()], tasks, gates: this.gate.parameters() };
+    return {
+      shared: [...(this.encoder?.parameters() ?? []), ...this.experts.parameters()],
+      tasks,
+      gates: this.gate.parameters(),
+    };
   }
 }

@@ -30,7 +30,15 @@ import { ModuleDict, ModuleList } from '../nn/containers.js';
 import type { FeatureEncoder } from '../nn/feature-encoder.js';
 import { ExpertBank, type ExpertOutputs } from '../nn/expert-bank.js';
 import { ConfigReader } from './config.js';
-import { buildEncoder, encodeInput, inputConfig, inputWidth, readInput, type TabularInput, type TabularInputSpec } from './inputs.js';
+import {
+  buildEncoder,
+  encodeInput,
+  inputConfig,
+  inputWidth,
+  readInput,
+  type TabularInput,
+  type TabularInputSpec,
+} from './inputs.js';
 import { readTasks, taskConfig, type TaskSpec } from './tasks.js';
 import { Gate, Tower, concatExperts, mixExperts, readExpertModelKeys, type ExpertModelKeys } from './blocks.js';
 import { MultiTaskModel, type ModelPlacement, type ParamGroups, type TaskTensors } from './multi-task-model.js';
@@ -56,7 +64,13 @@ export class ExtractionLevel extends Module {
   readonly taskGates: ModuleDict<Gate>;
   readonly sharedGate: Gate | null;
 
-  constructor(private readonly taskNames: readonly string[], inDim: number, s: PleSpec, withSharedGate: boolean, place: ModelPlacement) {
+  constructor(
+    private readonly taskNames: readonly string[],
+    inDim: number,
+    s: PleSpec,
+    withSharedGate: boolean,
+    place: ModelPlacement,
+  ) {
     super();
     const dims = [inDim, ...s.expertDims];
     const gateOpts = { hidden: s.gateHiddenDims, bias: s.gateBias, ...place };
@@ -80,7 +94,11 @@ export class ExtractionLevel extends Module {
       out.weights[k] = mix.weights;
     }
     if (this.sharedGate) {
-      const mix = mixExperts(concatExperts([...this.taskNames.map((k) => own[k]!), shared]), this.sharedGate.forward(sharedInput), fused);
+      const mix = mixExperts(
+        concatExperts([...this.taskNames.map((k) => own[k]!), shared]),
+        this.sharedGate.forward(sharedInput),
+        fused,
+      );
       out.shared = mix.out;
       out.weights.shared = mix.weights;
     }
@@ -97,7 +115,9 @@ export class PLE extends MultiTaskModel<TabularInput> {
   readonly towers: ModuleDict<Tower>;
   private readonly spec: PleSpec;
 
-  get inputSpec(): TabularInputSpec { return this.spec.input; }
+  get inputSpec(): TabularInputSpec {
+    return this.spec.input;
+  }
 
   /** `variant` 'cgc' fixes levels = 1 and does not accept the `levels` key. */
   constructor(config: unknown, place: ModelPlacement = {}, variant: 'ple' | 'cgc' = 'ple') {
@@ -115,7 +135,12 @@ export class PLE extends MultiTaskModel<TabularInput> {
     r.done();
     this.spec = spec;
     const { input, levels, ...rest } = spec;
-    this.config = { ...inputConfig(input), ...(variant === 'ple' ? { levels } : {}), ...rest, tasks: taskConfig(spec.tasks) };
+    this.config = {
+      ...inputConfig(input),
+      ...(variant === 'ple' ? { levels } : {}),
+      ...rest,
+      tasks: taskConfig(spec.tasks),
+    };
     this.tasks = spec.tasks;
     this.encoder = buildEncoder(input, place);
     if (this.encoder) this.registerModule('encoder', this.encoder);
@@ -152,7 +177,10 @@ export class PLE extends MultiTaskModel<TabularInput> {
   paramGroups(): ParamGroups {
     const tasks: Record<string, Tensor[]> = {};
     for (const t of this.tasks) {
-      tasks[t.name] = [...this.levels.map((l) => l.taskExperts.get(t.name).parameters()).flat(), ...this.towers.get(t.name).parameters()];
+      tasks[t.name] = [
+        ...this.levels.map((l) => l.taskExperts.get(t.name).parameters()).flat(),
+        ...this.towers.get(t.name).parameters(),
+      ];
     }
     return {
       shared: [...(this.encoder?.parameters() ?? []), ...this.levels.map((l) => l.sharedExperts.parameters()).flat()],

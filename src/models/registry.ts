@@ -35,6 +35,7 @@ export function isModelName(name: string): name is ModelName {
 
 export function createModel<N extends ModelName>(name: N, config: unknown, place: ModelPlacement = {}): ModelOf<N> {
   const Ctor = (CONSTRUCTORS as Record<string, new (c: unknown, p: ModelPlacement) => unknown>)[name];
-  if (!Ctor) throw new Error(`createModel: unknown model '${String(name)}' (expected one of ${MODEL_NAMES.join(', ')})`);
+  if (!Ctor)
+    throw new Error(`createModel: unknown model '${String(name)}' (expected one of ${MODEL_NAMES.join(', ')})`);
   return new Ctor(config, place) as ModelOf<N>;
 }

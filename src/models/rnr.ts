@@ -69,17 +69,38 @@ export class RankAndRate extends MultiTaskModel<RnrInput> {
     const sparse = r.boolean('sparse', true);
     const names = readTaskNames(r, { rank: 'rank', rating: 'rating' });
     r.done();
-    this.config = { numUsers, numItems, embeddingDim, ratingDim, ratingActivation, ratingWeight, l2, ratingOffset, initStd, sparse, taskNames: { ...names } };
+    this.config = {
+      numUsers,
+      numItems,
+      embeddingDim,
+      ratingDim,
+      ratingActivation,
+      ratingWeight,
+      l2,
+      ratingOffset,
+      initStd,
+      sparse,
+      taskNames: { ...names },
+    };
     this.names = names;
     this.ratingActivation = ratingActivation;
     this.l2 = l2;
-    this.tasks = [{ name: names.rank, kind: 'binary', weight: 1 }, { name: names.rating, kind: 'regression', weight: ratingWeight }];
+    this.tasks = [
+      { name: names.rank, kind: 'binary', weight: 1 },
+      { name: names.rating, kind: 'regression', weight: ratingWeight },
+    ];
     this.inputSpec = { kind: 'userItem', numUsers, numItems };
     this.users = this.registerModule('users', new Embedding(numUsers, embeddingDim, { ...place, initStd, sparse }));
     this.items = this.registerModule('items', new Embedding(numItems, embeddingDim, { ...place, initStd, sparse }));
-    this.itemDeviation = this.registerModule('itemDeviation', new Embedding(numItems, embeddingDim, { ...place, initStd: 0, sparse }));
+    this.itemDeviation = this.registerModule(
+      'itemDeviation',
+      new Embedding(numItems, embeddingDim, { ...place, initStd: 0, sparse }),
+    );
     this.ratingMap = this.registerModule('ratingMap', new Linear(embeddingDim, ratingDim, place));
-    this.ratingBias = this.registerParameter('ratingBias', createParameter(() => full([1], ratingOffset, place)));
+    this.ratingBias = this.registerParameter(
+      'ratingBias',
+      createParameter(() => full([1], ratingOffset, place)),
+    );
   }
 
   forward(input: RnrInput): TaskTensors {
@@ -107,7 +128,10 @@ export class RankAndRate extends MultiTaskModel<RnrInput> {
   paramGroups(): ParamGroups {
     return {
       shared: [this.users.weight, this.items.weight],
-      tasks: { [this.names.rank]: [], [this.names.rating]: [this.itemDeviation.weight, ...this.ratingMap.parameters(), this.ratingBias] },
+      tasks: {
+        [this.names.rank]: [],
+        [this.names.rating]: [this.itemDeviation.weight, ...this.ratingMap.parameters(), this.ratingBias],
+      },
       gates: [],
     };
   }
@@ -130,23 +154,44 @@ export interface RnrRows {
  * (keys user·numItems + item; pass the training set's pairs so that no known interaction becomes a negative).
  */
 export function rnrTrainingRows(
-  users: ArrayLike<number>, items: ArrayLike<number>, ratings: ArrayLike<number>,
+  users: ArrayLike<number>,
+  items: ArrayLike<number>,
+  ratings: ArrayLike<number>,
   opts: { numItems: number; negatives: number; seed: number; observed?: ReadonlySet<number> },
 ): RnrRows {
   const n = users.length;
-  if (items.length !== n || ratings.length !== n) throw new Error(`rnrTrainingRows: users, items and ratings differ in length (${n}, ${items.length}, ${ratings.length})`);
-  if (!Number.isInteger(opts.negatives) || opts.negatives < 0) throw new Error(`rnrTrainingRows: negatives must be a non-negative integer, got ${opts.negatives}`);
-  if (!Number.isInteger(opts.numItems) || opts.numItems < 2) throw new Error(`rnrTrainingRows: numItems must be an integer >= 2, got ${opts.numItems}`);
+  if (items.length !== n || ratings.length !== n)
+    throw new Error(
+      `rnrTrainingRows: users, items and ratings differ in length (${n}, ${items.length}, ${ratings.length})`,
+    );
+  if (!Number.isInteger(opts.negatives) || opts.negatives < 0)
+    throw new Error(`rnrTrainingRows: negatives must be a non-negative integer, got ${opts.negatives}`);
+  if (!Number.isInteger(opts.numItems) || opts.numItems < 2)
+    throw new Error(`rnrTrainingRows: numItems must be an integer >= 2, got ${opts.numItems}`);
   const total = n * (1 + opts.negatives);
-  const rows: RnrRows = { user: new Int32Array(total), item: new Int32Array(total), rank: new Float32Array(total), rating: new Float32Array(total), ratingMask: new Float32Array(total) };
+  const rows: RnrRows = {
+    user: new Int32Array(total),
+    item: new Int32Array(total),
+    rank: new Float32Array(total),
+    rating: new Float32Array(total),
+    ratingMask: new Float32Array(total),
+  };
   const rng = new SeededRandom(opts.seed);
   let k = 0;
   for (let i = 0; i < n; i++) {
-    rows.user[k] = users[i]; rows.item[k] = items[i]; rows.rank[k] = 1; rows.rating[k] = ratings[i]; rows.ratingMask[k] = 1; k++;
+    rows.user[k] = users[i];
+    rows.item[k] = items[i];
+    rows.rank[k] = 1;
+    rows.rating[k] = ratings[i];
+    rows.ratingMask[k] = 1;
+    k++;
     for (let j = 0; j < opts.negatives; j++) {
       let item = 1 + rng.nextInt(opts.numItems - 1);
-      for (let tries = 0; opts.observed?.has(users[i] * opts.numItems + item) && tries < 100; tries++) item = 1 + rng.nextInt(opts.numItems - 1);
-      rows.user[k] = users[i]; rows.item[k] = item; k++;
+      for (let tries = 0; opts.observed?.has(users[i] * opts.numItems + item) && tries < 100; tries++)
+        item = 1 + rng.nextInt(opts.numItems - 1);
+      rows.user[k] = users[i];
+      rows.item[k] = item;
+      k++;
     }
   }
   return rows;

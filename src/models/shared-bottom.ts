@@ -11,7 +11,15 @@ import { ModuleDict } from '../nn/containers.js';
 import type { FeatureEncoder } from '../nn/feature-encoder.js';
 import { MLP } from '../nn/mlp.js';
 import { ConfigReader } from './config.js';
-import { buildEncoder, encodeInput, inputConfig, inputWidth, readInput, type TabularInput, type TabularInputSpec } from './inputs.js';
+import {
+  buildEncoder,
+  encodeInput,
+  inputConfig,
+  inputWidth,
+  readInput,
+  type TabularInput,
+  type TabularInputSpec,
+} from './inputs.js';
 import { readTasks, taskConfig, type TaskSpec } from './tasks.js';
 import { Tower } from './blocks.js';
 import { MultiTaskModel, type ModelPlacement, type ParamGroups, type TaskTensors } from './multi-task-model.js';
@@ -43,14 +51,20 @@ export class SharedBottom extends MultiTaskModel<TabularInput> {
     this.encoder = buildEncoder(input, place);
     if (this.encoder) this.registerModule('encoder', this.encoder);
     // The bottom's output is a hidden representation: ReLU on its last layer too.
-    this.bottom = this.registerModule('bottom', new MLP([inputWidth(input), ...bottomDims], { ...place, activation: 'relu', outputActivation: 'relu', dropout }));
+    this.bottom = this.registerModule(
+      'bottom',
+      new MLP([inputWidth(input), ...bottomDims], { ...place, activation: 'relu', outputActivation: 'relu', dropout }),
+    );
     this.bottomDropout = this.registerModule('bottomDropout', new Dropout(dropout));
     this.towers = this.registerModule('towers', new ModuleDict<Tower>());
-    for (const t of tasks) this.towers.set(t.name, new Tower(bottomDims[bottomDims.length - 1], towerDims, place, towerDropout));
+    for (const t of tasks)
+      this.towers.set(t.name, new Tower(bottomDims[bottomDims.length - 1], towerDims, place, towerDropout));
   }
 
   forward(input: TabularInput): TaskTensors {
-    const h = this.bottomDropout.forward(this.bottom.forward(encodeInput('sharedBottom', this.inputSpec, this.encoder, input)));
+    const h = this.bottomDropout.forward(
+      this.bottom.forward(encodeInput('sharedBottom', this.inputSpec, this.encoder, input)),
+    );
     const out: TaskTensors = {};
     for (const t of this.tasks) out[t.name] = this.towers.get(t.name).forward(h);
     return out;

@@ -12,7 +12,15 @@ import { Module } from '../nn/module.js';
 import { ModuleDict } from '../nn/containers.js';
 import type { FeatureEncoder } from '../nn/feature-encoder.js';
 import { ConfigReader } from './config.js';
-import { buildEncoder, encodeInput, inputConfig, inputWidth, readInput, type TabularInput, type TabularInputSpec } from './inputs.js';
+import {
+  buildEncoder,
+  encodeInput,
+  inputConfig,
+  inputWidth,
+  readInput,
+  type TabularInput,
+  type TabularInputSpec,
+} from './inputs.js';
 import { readTasks, taskConfig, type TaskSpec } from './tasks.js';
 import { Tower } from './blocks.js';
 import { MultiTaskModel, type ModelPlacement, type ParamGroups, type TaskTensors } from './multi-task-model.js';
@@ -20,7 +28,12 @@ import { MultiTaskModel, type ModelPlacement, type ParamGroups, type TaskTensors
 class TaskNetwork extends Module {
   readonly encoder: FeatureEncoder | null;
   readonly net: Tower;
-  constructor(readonly input: TabularInputSpec, hidden: readonly number[], dropout: number, place: ModelPlacement) {
+  constructor(
+    readonly input: TabularInputSpec,
+    hidden: readonly number[],
+    dropout: number,
+    place: ModelPlacement,
+  ) {
     super();
     this.encoder = buildEncoder(input, place);
     if (this.encoder) this.registerModule('encoder', this.encoder);

@@ -73,7 +73,12 @@ export function weightTaskLosses(tasks: readonly TaskSpec[], losses: Readonly<Ta
 }
 
 /** Σ of the (already weighted) task losses in task order, plus the regularization: the paper's objective. */
-export function sumObjective(tasks: readonly TaskSpec[], weighted: Readonly<TaskTensors>, regularization: Tensor | null, where: string): Tensor {
+export function sumObjective(
+  tasks: readonly TaskSpec[],
+  weighted: Readonly<TaskTensors>,
+  regularization: Tensor | null,
+  where: string,
+): Tensor {
   let total: Tensor | null = null;
   for (const t of tasks) {
     const l = weighted[t.name];

@@ -38,12 +38,14 @@ export function readTasks(r: ConfigReader, opts: { min?: number; kinds?: readonl
   const min = opts.min ?? 1;
   const kinds = opts.kinds ?? ['binary', 'regression'];
   const v = r.raw('tasks');
-  if (!Array.isArray(v) || v.length < min) r.fail('tasks', `an array of at least ${min} task objects { name, type?, weight? }`, v);
+  if (!Array.isArray(v) || v.length < min)
+    r.fail('tasks', `an array of at least ${min} task objects { name, type?, weight? }`, v);
   const seen = new Set<string>();
   return v.map((item, i) => {
     const t: ConfigReader = nestedReader(r, `tasks[${i}]`, item);
     const name = t.raw('name');
-    if (typeof name !== 'string' || !NAME_PATTERN.test(name)) t.fail('name', 'a name of letters, digits and _ starting with a letter', name);
+    if (typeof name !== 'string' || !NAME_PATTERN.test(name))
+      t.fail('name', 'a name of letters, digits and _ starting with a letter', name);
     if (seen.has(name)) t.fail('name', 'unique among the tasks', name);
     seen.add(name);
     const kind = t.oneOf('type', kinds, kinds[0]);

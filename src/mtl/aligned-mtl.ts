@@ -39,8 +39,11 @@ export class AlignedMTL extends HostSolvedWeighting {
   constructor(tasks: readonly string[], opts: { preferences?: Readonly<Record<string, number>> } = {}) {
     super(tasks, 'AlignedMTL');
     this.preferences = tasks.map((t) => opts.preferences?.[t] ?? 1);
-    for (const [k, v] of this.preferences.entries()) if (!Number.isFinite(v)) throw new Error(`AlignedMTL: preference of task '${tasks[k]}' must be finite, got ${v}`);
+    for (const [k, v] of this.preferences.entries())
+      if (!Number.isFinite(v)) throw new Error(`AlignedMTL: preference of task '${tasks[k]}' must be finite, got ${v}`);
   }
 
-  protected solve(gram: number[][]): number[] { return alignedCoefficients(gram, this.preferences); }
+  protected solve(gram: number[][]): number[] {
+    return alignedCoefficients(gram, this.preferences);
+  }
 }

@@ -18,33 +18,47 @@ import { HostSolvedWeighting } from './host-solved.js';
 import { matVec, projectToSimplex, quadForm, type Matrix } from './small-linalg.js';
 
 /** w* of the CAGrad dual for Gram matrix M and radius c (projected gradient with Armijo backtracking). */
-export function cagradDual(gram: Matrix, c: number, opts: { maxIterations?: number; tolerance?: number } = {}): number[] {
+export function cagradDual(
+  gram: Matrix,
+  c: number,
+  opts: { maxIterations?: number; tolerance?: number } = {},
+): number[] {
   const K = gram.length;
   if (K === 0) throw new Error('cagradDual: empty Gram matrix');
   const ones = new Array<number>(K).fill(1);
   const b = matVec(gram, ones).map((v) => v / K);
-  const sqrtPhi = c * Math.sqrt(Math.max(quadForm(gram, ones), 0)) / K;
-  const F = (w: number[]): number => w.reduce((s, wi, i) => s + wi * b[i], 0) + sqrtPhi * Math.sqrt(Math.max(quadForm(gram, w), 0));
+  const sqrtPhi = (c * Math.sqrt(Math.max(quadForm(gram, ones), 0))) / K;
+  const F = (w: number[]): number =>
+    w.reduce((s, wi, i) => s + wi * b[i], 0) + sqrtPhi * Math.sqrt(Math.max(quadForm(gram, w), 0));
   let w = ones.map(() => 1 / K);
   let fw = F(w);
   const scale = Math.max(...gram.map((row, i) => Math.abs(row[i])), 1e-300);
   let step = 1 / scale;
-  const maxIter = opts.maxIterations ?? 2000, tol = opts.tolerance ?? 1e-12;
+  const maxIter = opts.maxIterations ?? 2000,
+    tol = opts.tolerance ?? 1e-12;
   for (let it = 0; it < maxIter; it++) {
     const Mw = matVec(gram, w);
     const norm = Math.sqrt(Math.max(quadForm(gram, w), 0));
     const grad = b.map((bi, i) => bi + (norm > 0 ? (sqrtPhi * Mw[i]) / norm : 0));
-    let next = w, fnext = fw;
+    let next = w,
+      fnext = fw;
     step *= 2;
     for (let tries = 0; tries < 60; tries++) {
       const cand = projectToSimplex(w.map((wi, i) => wi - step * grad[i]));
       const fc = F(cand);
-      const decrease = cand.reduce((s, ci, i) => s + grad[i] * (ci - w[i]), 0) + cand.reduce((s, ci, i) => s + (ci - w[i]) ** 2, 0) / (2 * step);
-      if (fc <= fw + decrease + 1e-15 * Math.abs(fw)) { next = cand; fnext = fc; break; }
+      const decrease =
+        cand.reduce((s, ci, i) => s + grad[i] * (ci - w[i]), 0) +
+        cand.reduce((s, ci, i) => s + (ci - w[i]) ** 2, 0) / (2 * step);
+      if (fc <= fw + decrease + 1e-15 * Math.abs(fw)) {
+        next = cand;
+        fnext = fc;
+        break;
+      }
       step /= 2;
     }
     const change = next.reduce((s, v, i) => s + Math.abs(v - w[i]), 0);
-    w = next; fw = fnext;
+    w = next;
+    fw = fnext;
     if (change < tol) break;
   }
   return w;
@@ -69,7 +83,8 @@ export class CAGrad extends HostSolvedWeighting {
     this.c = opts.c ?? 0.4;
     this.rescale = opts.rescale ?? 1;
     if (!(this.c >= 0 && this.c < 1)) throw new Error(`CAGrad: c must be in [0, 1), got ${this.c}`);
-    if (![0, 1, 2].includes(this.rescale)) throw new Error(`CAGrad: rescale must be 0, 1 or 2, got ${String(this.rescale)}`);
+    if (![0, 1, 2].includes(this.rescale))
+      throw new Error(`CAGrad: rescale must be 0, 1 or 2, got ${String(this.rescale)}`);
   }
 
   protected solve(gram: number[][]): number[] {

@@ -28,7 +28,10 @@ export class DBMTL implements LossWeighting {
   private buffer: Tensor | null = null;
   private t = 0;
 
-  constructor(readonly tasks: readonly string[], opts: { beta?: number; sigma?: number; epsilon?: number } = {}) {
+  constructor(
+    readonly tasks: readonly string[],
+    opts: { beta?: number; sigma?: number; epsilon?: number } = {},
+  ) {
     checkTaskNames('DBMTL', tasks);
     this.beta = opts.beta ?? 0.9;
     this.sigma = opts.sigma ?? 0;
@@ -38,11 +41,14 @@ export class DBMTL implements LossWeighting {
   }
 
   /** The EMA gradients ĝ ([K, P]) after the latest combine; null before. */
-  get emaGradients(): Tensor | null { return this.buffer; }
+  get emaGradients(): Tensor | null {
+    return this.buffer;
+  }
 
   combine(taskLosses: Readonly<Record<string, Tensor>>, ctx: CombineContext = {}): Tensor {
     const shared = ctx.sharedParams;
-    if (!shared || shared.length === 0) throw new Error('DBMTL.combine: ctx.sharedParams must list the shared parameters whose gradients it balances');
+    if (!shared || shared.length === 0)
+      throw new Error('DBMTL.combine: ctx.sharedParams must list the shared parameters whose gradients it balances');
     const logs = orderedLosses('DBMTL', this.tasks, taskLosses).map((l) => log(add(l.reshape([]), this.epsilon)));
     const grads = taskGradients(Object.fromEntries(this.tasks.map((t, k) => [t, logs[k]])), shared);
     this.t++;
@@ -58,19 +64,32 @@ export class DBMTL implements LossWeighting {
       return unflattenLike(sub(sum(mul(ema, scale), 0), sum(G, 0)), shared);
     });
     const linear = shared.map((p, i) => sum(mul(p, correction[i]))).reduce((a, b) => add(a, b));
-    return add(logs.reduce((a, b) => add(a, b)), sub(linear, stopGradient(linear)));
+    return add(
+      logs.reduce((a, b) => add(a, b)),
+      sub(linear, stopGradient(linear)),
+    );
   }
 
   /** max_j ‖ĝ_j‖ / ‖ĝ_k‖, the scale on each EMA gradient. */
   async appliedWeights(): Promise<number[] | null> {
     if (!this.buffer) return null;
-    const K = this.tasks.length, P = this.buffer.shape[1];
+    const K = this.tasks.length,
+      P = this.buffer.shape[1];
     const g = await this.buffer.data();
-    const norms = Array.from({ length: K }, (_, k) => { let s = 0; for (let i = 0; i < P; i++) s += g[k * P + i] ** 2; return Math.sqrt(s); });
+    const norms = Array.from({ length: K }, (_, k) => {
+      let s = 0;
+      for (let i = 0; i < P; i++) s += g[k * P + i] ** 2;
+      return Math.sqrt(s);
+    });
     const top = Math.max(...norms);
     return norms.map((n) => (n > 0 ? top / n : 0));
   }
 
-  parameters(): Tensor[] { return []; }
-  dispose(): void { this.buffer?.dispose(); this.buffer = null; }
+  parameters(): Tensor[] {
+    return [];
+  }
+  dispose(): void {
+    this.buffer?.dispose();
+    this.buffer = null;
+  }
 }

@@ -22,7 +22,10 @@ export class DynamicWeightAverage implements LossWeighting {
   /** The weights used by the latest combine ([K], detached); null before the first. */
   lastWeights: Tensor | null = null;
 
-  constructor(readonly tasks: readonly string[], readonly temperature = 2) {
+  constructor(
+    readonly tasks: readonly string[],
+    readonly temperature = 2,
+  ) {
     checkTaskNames('DynamicWeightAverage', tasks);
     if (!(temperature > 0)) throw new Error(`DynamicWeightAverage: temperature must be positive, got ${temperature}`);
   }
@@ -30,8 +33,12 @@ export class DynamicWeightAverage implements LossWeighting {
   combine(taskLosses: Readonly<Record<string, Tensor>>, ctx: CombineContext = {}): Tensor {
     const losses = orderedLosses('DynamicWeightAverage', this.tasks, taskLosses);
     const e = ctx.epoch;
-    if (e === undefined || !Number.isInteger(e) || e < 0) throw new Error(`DynamicWeightAverage.combine: ctx.epoch must be the epoch count (integer >= 0), got ${String(e)}`);
-    if (this.epoch !== undefined && e < this.epoch) throw new Error(`DynamicWeightAverage.combine: epoch went back from ${this.epoch} to ${e}`);
+    if (e === undefined || !Number.isInteger(e) || e < 0)
+      throw new Error(
+        `DynamicWeightAverage.combine: ctx.epoch must be the epoch count (integer >= 0), got ${String(e)}`,
+      );
+    if (this.epoch !== undefined && e < this.epoch)
+      throw new Error(`DynamicWeightAverage.combine: epoch went back from ${this.epoch} to ${e}`);
     if (this.epoch !== undefined && e > this.epoch) this.finishEpoch();
     this.epoch = e;
     const current = stack(losses.map((l) => stopGradient(l).reshape([])));
@@ -40,9 +47,10 @@ export class DynamicWeightAverage implements LossWeighting {
     prevSum?.dispose();
     this.epochCount++;
     const K = this.tasks.length;
-    const w = this.history.length === 2
-      ? mul(softmax(div(div(this.history[1], this.history[0]), this.temperature)), K)
-      : current.mul(0).add(1);
+    const w =
+      this.history.length === 2
+        ? mul(softmax(div(div(this.history[1], this.history[0]), this.temperature)), K)
+        : current.mul(0).add(1);
     this.lastWeights?.dispose();
     this.lastWeights = createBuffer(() => w.mul(1));
     let total: Tensor | null = null;
@@ -55,7 +63,8 @@ export class DynamicWeightAverage implements LossWeighting {
 
   private finishEpoch(): void {
     if (!this.epochSum) return;
-    const sum = this.epochSum, n = this.epochCount;
+    const sum = this.epochSum,
+      n = this.epochCount;
     const mean = createBuffer(() => div(sum, n));
     this.history.push(mean);
     if (this.history.length > 2) this.history.shift()!.dispose();
@@ -64,11 +73,16 @@ export class DynamicWeightAverage implements LossWeighting {
     this.epochCount = 0;
   }
 
-  async appliedWeights(): Promise<number[] | null> { return this.lastWeights ? Array.from(await this.lastWeights.data()) : null; }
-  parameters(): Tensor[] { return []; }
+  async appliedWeights(): Promise<number[] | null> {
+    return this.lastWeights ? Array.from(await this.lastWeights.data()) : null;
+  }
+  parameters(): Tensor[] {
+    return [];
+  }
   dispose(): void {
     for (const t of [this.epochSum, this.lastWeights, ...this.history]) t?.dispose();
-    this.epochSum = null; this.lastWeights = null; this.history = [];
+    this.epochSum = null;
+    this.lastWeights = null;
+    this.history = [];
   }
 }
-

@@ -31,7 +31,8 @@ export interface RouteOptions {
 
 function normAxis(op: string, what: string, axis: number, rank: number): number {
   const a = axis < 0 ? axis + rank : axis;
-  if (!Number.isInteger(a) || a < 0 || a >= rank) throw new Error(`${op}: ${what} ${axis} is out of range for a rank-${rank} tensor`);
+  if (!Number.isInteger(a) || a < 0 || a >= rank)
+    throw new Error(`${op}: ${what} ${axis} is out of range for a rank-${rank} tensor`);
   return a;
 }
 
@@ -42,18 +43,22 @@ function routeCondition(op: string, x: Tensor, mask: Tensor, opts: RouteOptions)
   const batchAxis = normAxis(op, 'batchAxis', opts.batchAxis ?? 0, rank);
   const B = x.shape[batchAxis];
   if (mask.size !== B || mask.shape.filter((d) => d !== 1).length > 1) {
-    throw new Error(`${op}: mask ${fmt(mask.shape)} must hold one value per example (${B}, axis ${batchAxis} of x ${fmt(x.shape)})`);
+    throw new Error(
+      `${op}: mask ${fmt(mask.shape)} must hold one value per example (${B}, axis ${batchAxis} of x ${fmt(x.shape)})`,
+    );
   }
   const shape = x.shape.map((d, i) => (i === batchAxis ? d : 1));
   const m = cast(ne(mask.reshape(shape), 0), x.dtype);
   if (opts.indices === undefined && opts.axis === undefined) return m;
-  if (opts.indices === undefined || opts.axis === undefined) throw new Error(`${op}: give both axis and indices (the slices to route), or neither`);
+  if (opts.indices === undefined || opts.axis === undefined)
+    throw new Error(`${op}: give both axis and indices (the slices to route), or neither`);
   const axis = normAxis(op, 'axis', opts.axis, rank);
   if (axis === batchAxis) throw new Error(`${op}: axis ${opts.axis} is the example axis; route slices of another axis`);
   const n = x.shape[axis];
   const free = new Array<number>(n).fill(1);
   for (const i of opts.indices) {
-    if (!Number.isInteger(i) || i < 0 || i >= n) throw new Error(`${op}: index ${i} is out of range for axis ${axis} of size ${n}`);
+    if (!Number.isInteger(i) || i < 0 || i >= n)
+      throw new Error(`${op}: index ${i} is out of range for axis ${axis} of size ${n}`);
     free[i] = 0;
   }
   const freeShape = x.shape.map((d, i) => (i === axis ? d : 1));
@@ -67,8 +72,13 @@ export function routeGradient(x: Tensor, mask: Tensor, opts: RouteOptions = {}):
 
 /** Experts' outputs [E, B, D] (ExpertBank.forward): the listed experts learn only from the masked examples. */
 export function routeExperts(expertOutputs: Tensor, mask: Tensor, experts: readonly number[]): Tensor {
-  if (expertOutputs.shape.length !== 3) throw new Error(`routeExperts: expected expert outputs [E, B, D], got ${fmt(expertOutputs.shape)}`);
-  return where(routeCondition('routeExperts', expertOutputs, mask, { batchAxis: 1, axis: 0, indices: experts }), expertOutputs, stopGradient(expertOutputs));
+  if (expertOutputs.shape.length !== 3)
+    throw new Error(`routeExperts: expected expert outputs [E, B, D], got ${fmt(expertOutputs.shape)}`);
+  return where(
+    routeCondition('routeExperts', expertOutputs, mask, { batchAxis: 1, axis: 0, indices: experts }),
+    expertOutputs,
+    stopGradient(expertOutputs),
+  );
 }
 
 /**
@@ -76,7 +86,11 @@ export function routeExperts(expertOutputs: Tensor, mask: Tensor, experts: reado
  * examples; everything else (the inputs, other parameters) learns from all of them. compute must return a tensor
  * whose `batchAxis` indexes the examples.
  */
-export function routeParameters(mask: Tensor, compute: (p: (param: Tensor) => Tensor) => Tensor, opts: { batchAxis?: number } = {}): Tensor {
+export function routeParameters(
+  mask: Tensor,
+  compute: (p: (param: Tensor) => Tensor) => Tensor,
+  opts: { batchAxis?: number } = {},
+): Tensor {
   const routed = compute((param) => param);
   const detached = compute((param) => stopGradient(param));
   return where(routeCondition('routeParameters', routed, mask, { batchAxis: opts.batchAxis }), routed, detached);

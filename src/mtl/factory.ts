@@ -37,26 +37,62 @@ export type WeightingConfig =
   | { kind: 'graddrop'; tasks: string[]; leak?: number };
 
 /** Every kind createWeighting accepts. */
-export const WEIGHTING_KINDS = ['fixed', 'uncertainty', 'dwa', 'gradnorm', 'pcgrad', 'mgda', 'pleDecay', 'cagrad', 'nashmtl', 'imtl', 'gradvac', 'alignedmtl', 'rlw', 'dbmtl', 'famo', 'graddrop'] as const;
+export const WEIGHTING_KINDS = [
+  'fixed',
+  'uncertainty',
+  'dwa',
+  'gradnorm',
+  'pcgrad',
+  'mgda',
+  'pleDecay',
+  'cagrad',
+  'nashmtl',
+  'imtl',
+  'gradvac',
+  'alignedmtl',
+  'rlw',
+  'dbmtl',
+  'famo',
+  'graddrop',
+] as const;
 
 export function createWeighting(cfg: WeightingConfig): LossWeighting {
   switch (cfg.kind) {
-    case 'fixed': return new FixedWeighting(cfg.weights);
-    case 'uncertainty': return new UncertaintyWeighting(cfg.tasks);
-    case 'dwa': return new DynamicWeightAverage(cfg.tasks, cfg.temperature);
-    case 'gradnorm': return new GradNorm(cfg.tasks, cfg.alpha);
-    case 'pcgrad': return new PCGrad(cfg.tasks, { seed: cfg.seed, reduction: cfg.reduction });
-    case 'mgda': return new MGDA(cfg.tasks, cfg.normalization);
-    case 'pleDecay': return new PLEDecayWeighting(cfg.initial, cfg.decay);
-    case 'cagrad': return new CAGrad(cfg.tasks, { c: cfg.c, rescale: cfg.rescale });
-    case 'nashmtl': return new NashMTL(cfg.tasks, { gramNormalization: cfg.gramNormalization });
-    case 'imtl': return new IMTL(cfg.tasks, cfg.variant, cfg.placement);
-    case 'gradvac': return new GradVac(cfg.tasks, { beta: cfg.beta, seed: cfg.seed });
-    case 'alignedmtl': return new AlignedMTL(cfg.tasks, { preferences: cfg.preferences });
-    case 'rlw': return new RandomLossWeighting(cfg.tasks, { seed: cfg.seed });
-    case 'dbmtl': return new DBMTL(cfg.tasks, { beta: cfg.beta, sigma: cfg.sigma });
-    case 'famo': return new FAMO(cfg.tasks, { lr: cfg.lr, gamma: cfg.gamma, ...cfg.placement });
-    case 'graddrop': return new GradDrop(cfg.tasks, { leak: cfg.leak });
-    default: throw new Error(`createWeighting: unknown kind '${String((cfg as { kind: unknown }).kind)}' (expected ${WEIGHTING_KINDS.join(', ')})`);
+    case 'fixed':
+      return new FixedWeighting(cfg.weights);
+    case 'uncertainty':
+      return new UncertaintyWeighting(cfg.tasks);
+    case 'dwa':
+      return new DynamicWeightAverage(cfg.tasks, cfg.temperature);
+    case 'gradnorm':
+      return new GradNorm(cfg.tasks, cfg.alpha);
+    case 'pcgrad':
+      return new PCGrad(cfg.tasks, { seed: cfg.seed, reduction: cfg.reduction });
+    case 'mgda':
+      return new MGDA(cfg.tasks, cfg.normalization);
+    case 'pleDecay':
+      return new PLEDecayWeighting(cfg.initial, cfg.decay);
+    case 'cagrad':
+      return new CAGrad(cfg.tasks, { c: cfg.c, rescale: cfg.rescale });
+    case 'nashmtl':
+      return new NashMTL(cfg.tasks, { gramNormalization: cfg.gramNormalization });
+    case 'imtl':
+      return new IMTL(cfg.tasks, cfg.variant, cfg.placement);
+    case 'gradvac':
+      return new GradVac(cfg.tasks, { beta: cfg.beta, seed: cfg.seed });
+    case 'alignedmtl':
+      return new AlignedMTL(cfg.tasks, { preferences: cfg.preferences });
+    case 'rlw':
+      return new RandomLossWeighting(cfg.tasks, { seed: cfg.seed });
+    case 'dbmtl':
+      return new DBMTL(cfg.tasks, { beta: cfg.beta, sigma: cfg.sigma });
+    case 'famo':
+      return new FAMO(cfg.tasks, { lr: cfg.lr, gamma: cfg.gamma, ...cfg.placement });
+    case 'graddrop':
+      return new GradDrop(cfg.tasks, { leak: cfg.leak });
+    default:
+      throw new Error(
+        `createWeighting: unknown kind '${String((cfg as { kind: unknown }).kind)}' (expected ${WEIGHTING_KINDS.join(', ')})`,
+      );
   }
 }

@@ -44,7 +44,10 @@ export class FAMO implements LossWeighting {
   private previous: Tensor | null = null;
   private readonly epsilon = 1e-8;
 
-  constructor(readonly tasks: readonly string[], opts: FAMOOptions = {}) {
+  constructor(
+    readonly tasks: readonly string[],
+    opts: FAMOOptions = {},
+  ) {
     checkTaskNames('FAMO', tasks);
     this.lr = opts.lr ?? 0.025;
     this.gamma = opts.gamma ?? 0.001;
@@ -57,33 +60,40 @@ export class FAMO implements LossWeighting {
   }
 
   /** z = softmax(ξ), the current task weights ([K], a fresh tensor). */
-  weights(): Tensor { return noGrad(() => softmax(this.logits)); }
+  weights(): Tensor {
+    return noGrad(() => softmax(this.logits));
+  }
 
   /** ξ's step from the losses after the optimizer step (same batch, ideally): [K] in `tasks` order, or by task. */
   update(lossesAfterStep: Tensor | Readonly<Record<string, Tensor>>): void {
     const prev = this.previous;
     if (!prev) throw new Error('FAMO.update: no combine() since the last update');
     this.previous = null;
-    tidy(() => noGrad(() => {
-      const curr = lossesAfterStep instanceof Tensor
-        ? lossesAfterStep.reshape([this.tasks.length])
-        : stack(orderedLosses('FAMO.update', this.tasks, lossesAfterStep).map((l) => l.reshape([])));
-      const delta = sub(log(prev), log(add(stopGradient(curr), this.epsilon)));
-      const z = softmax(this.logits);
-      const d = mul(z, sub(delta, sum(mul(z, delta))));
-      const g = add(d, mul(this.logits, this.gamma));
-      this.adamStep++;
-      const b1 = 0.9, b2 = 0.999;
-      const m = add(mul(this.m, b1), mul(g, 1 - b1));
-      const v = add(mul(this.v, b2), mul(square(g), 1 - b2));
-      const mHat = div(m, 1 - b1 ** this.adamStep), vHat = div(v, 1 - b2 ** this.adamStep);
-      const logits = sub(this.logits, mul(div(mHat, add(sqrt(vHat), 1e-8)), this.lr));
-      const old = [this.logits, this.m, this.v];
-      this.logits = createBuffer(() => logits.mul(1));
-      this.m = createBuffer(() => m.mul(1));
-      this.v = createBuffer(() => v.mul(1));
-      dispose(old);
-    }));
+    tidy(() =>
+      noGrad(() => {
+        const curr =
+          lossesAfterStep instanceof Tensor
+            ? lossesAfterStep.reshape([this.tasks.length])
+            : stack(orderedLosses('FAMO.update', this.tasks, lossesAfterStep).map((l) => l.reshape([])));
+        const delta = sub(log(prev), log(add(stopGradient(curr), this.epsilon)));
+        const z = softmax(this.logits);
+        const d = mul(z, sub(delta, sum(mul(z, delta))));
+        const g = add(d, mul(this.logits, this.gamma));
+        this.adamStep++;
+        const b1 = 0.9,
+          b2 = 0.999;
+        const m = add(mul(this.m, b1), mul(g, 1 - b1));
+        const v = add(mul(this.v, b2), mul(square(g), 1 - b2));
+        const mHat = div(m, 1 - b1 ** this.adamStep),
+          vHat = div(v, 1 - b2 ** this.adamStep);
+        const logits = sub(this.logits, mul(div(mHat, add(sqrt(vHat), 1e-8)), this.lr));
+        const old = [this.logits, this.m, this.v];
+        this.logits = createBuffer(() => logits.mul(1));
+        this.m = createBuffer(() => m.mul(1));
+        this.v = createBuffer(() => v.mul(1));
+        dispose(old);
+      }),
+    );
     prev.dispose();
   }
 
@@ -104,6 +114,11 @@ export class FAMO implements LossWeighting {
     return out;
   }
 
-  parameters(): Tensor[] { return []; }
-  dispose(): void { dispose([this.logits, this.m, this.v, this.previous]); this.previous = null; }
+  parameters(): Tensor[] {
+    return [];
+  }
+  dispose(): void {
+    dispose([this.logits, this.m, this.v, this.previous]);
+    this.previous = null;
+  }
 }

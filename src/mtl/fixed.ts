@@ -10,15 +10,23 @@ export class FixedWeighting implements LossWeighting {
     this.tasks = Object.keys(weights);
     checkTaskNames('FixedWeighting', this.tasks);
     for (const [t, w] of Object.entries(weights)) {
-      if (!Number.isFinite(w)) throw new Error(`FixedWeighting: weight of task '${t}' must be a finite number, got ${w}`);
+      if (!Number.isFinite(w))
+        throw new Error(`FixedWeighting: weight of task '${t}' must be a finite number, got ${w}`);
     }
   }
 
   combine(taskLosses: Readonly<Record<string, Tensor>>): Tensor {
-    return weightedSum(orderedLosses('FixedWeighting', this.tasks, taskLosses), this.tasks.map((t) => this.weights[t]));
+    return weightedSum(
+      orderedLosses('FixedWeighting', this.tasks, taskLosses),
+      this.tasks.map((t) => this.weights[t]),
+    );
   }
 
-  async appliedWeights(): Promise<number[]> { return this.tasks.map((t) => this.weights[t]); }
-  parameters(): Tensor[] { return []; }
+  async appliedWeights(): Promise<number[]> {
+    return this.tasks.map((t) => this.weights[t]);
+  }
+  parameters(): Tensor[] {
+    return [];
+  }
   dispose(): void {}
 }

@@ -27,11 +27,14 @@ export function gradDropCombine(grads: readonly Tensor[], stats: readonly Tensor
     const total = stats.reduce((a, b) => add(a, b));
     const absTotal = stats.map((s) => abs(s)).reduce((a, b) => add(a, b));
     const P = mul(add(div(total, maximum(absTotal, 1e-30)), 1), 0.5);
-    const keepPos = gt(P, u), keepNeg = lt(P, u);
-    return grads.map((g, k) => {
-      const m = add(mul(keepPos, gt(stats[k], 0)), mul(keepNeg, lt(stats[k], 0)));
-      return mul(g, add(mul(m, 1 - leak), leak));
-    }).reduce((a, b) => add(a, b));
+    const keepPos = gt(P, u),
+      keepNeg = lt(P, u);
+    return grads
+      .map((g, k) => {
+        const m = add(mul(keepPos, gt(stats[k], 0)), mul(keepNeg, lt(stats[k], 0)));
+        return mul(g, add(mul(m, 1 - leak), leak));
+      })
+      .reduce((a, b) => add(a, b));
   });
 }
 
@@ -39,7 +42,10 @@ export class GradDrop implements LossWeighting {
   readonly name = 'graddrop';
   readonly leak: number;
 
-  constructor(readonly tasks: readonly string[], opts: { leak?: number } = {}) {
+  constructor(
+    readonly tasks: readonly string[],
+    opts: { leak?: number } = {},
+  ) {
     checkTaskNames('GradDrop', tasks);
     this.leak = opts.leak ?? 0;
     if (!(this.leak >= 0 && this.leak <= 1)) throw new Error(`GradDrop: leak must be in [0, 1], got ${this.leak}`);
@@ -49,21 +55,34 @@ export class GradDrop implements LossWeighting {
     const losses = orderedLosses('GradDrop', this.tasks, taskLosses).map((l) => l.reshape([]));
     const z = ctx.sharedRepresentation;
     const wrt = z ? [z] : ctx.sharedParams;
-    if (!wrt || wrt.length === 0) throw new Error('GradDrop.combine: pass ctx.sharedRepresentation (the GradDrop layer) or ctx.sharedParams');
+    if (!wrt || wrt.length === 0)
+      throw new Error('GradDrop.combine: pass ctx.sharedRepresentation (the GradDrop layer) or ctx.sharedParams');
     const grads = taskGradients(Object.fromEntries(this.tasks.map((t, k) => [t, losses[k]])), wrt);
-    const corrections = noGrad(() => wrt.map((x, i) => {
-      const per = this.tasks.map((t) => grads[t][i]);
-      // Batch-separated statistic on a representation: Σ_batch sign(Z)·∇_k, one value per unit.
-      const stats = z ? per.map((g) => sum(mul(sign(x), g), 0, true)) : per;
-      const u = rand(stats[0].shape, { backend: x.backendName, dtype: x.dtype });
-      return sub(gradDropCombine(per, stats, u, this.leak), per.reduce((a, b) => add(a, b)));
-    }));
+    const corrections = noGrad(() =>
+      wrt.map((x, i) => {
+        const per = this.tasks.map((t) => grads[t][i]);
+        // Batch-separated statistic on a representation: Σ_batch sign(Z)·∇_k, one value per unit.
+        const stats = z ? per.map((g) => sum(mul(sign(x), g), 0, true)) : per;
+        const u = rand(stats[0].shape, { backend: x.backendName, dtype: x.dtype });
+        return sub(
+          gradDropCombine(per, stats, u, this.leak),
+          per.reduce((a, b) => add(a, b)),
+        );
+      }),
+    );
     const linear = wrt.map((x, i) => sum(mul(x, corrections[i]))).reduce((a, b) => add(a, b));
-    return add(losses.reduce((a, b) => add(a, b)), sub(linear, stopGradient(linear)));
+    return add(
+      losses.reduce((a, b) => add(a, b)),
+      sub(linear, stopGradient(linear)),
+    );
   }
 
   /** A per-element sign selection, not a weighting. */
-  async appliedWeights(): Promise<null> { return null; }
-  parameters(): Tensor[] { return []; }
+  async appliedWeights(): Promise<null> {
+    return null;
+  }
+  parameters(): Tensor[] {
+    return [];
+  }
   dispose(): void {}
 }

@@ -28,12 +28,16 @@ export async function gradientConflict(grads: Readonly<Record<string, readonly T
   if (tasks.length === 0) throw new Error('gradientConflict: no tasks');
   const sizes = tasks.map((t) => grads[t].reduce((n, g) => n + g.size, 0));
   if (sizes.some((s) => s !== sizes[0])) {
-    throw new Error(`gradientConflict: tasks have gradients of different total sizes (${tasks.map((t, i) => `${t}: ${sizes[i]}`).join(', ')}); pass gradients on the same parameters`);
+    throw new Error(
+      `gradientConflict: tasks have gradients of different total sizes (${tasks.map((t, i) => `${t}: ${sizes[i]}`).join(', ')}); pass gradients on the same parameters`,
+    );
   }
-  const gram = tidy(() => noGrad(() => {
-    const G = stack(tasks.map((t) => flattenGradients(grads[t])));
-    return keep(matmul(G, G.transpose()));
-  }));
+  const gram = tidy(() =>
+    noGrad(() => {
+      const G = stack(tasks.map((t) => flattenGradients(grads[t])));
+      return keep(matmul(G, G.transpose()));
+    }),
+  );
   const d = await gram.data();
   gram.dispose();
   const K = tasks.length;

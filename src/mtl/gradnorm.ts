@@ -26,7 +26,11 @@ export class GradNorm implements LossWeighting {
   readonly taskWeights: Tensor;
   private initialLosses: Tensor | null = null;
 
-  constructor(readonly tasks: readonly string[], readonly alpha = 1.5, opts: TensorPlacement = {}) {
+  constructor(
+    readonly tasks: readonly string[],
+    readonly alpha = 1.5,
+    opts: TensorPlacement = {},
+  ) {
     checkTaskNames('GradNorm', tasks);
     if (!(alpha >= 0)) throw new Error(`GradNorm: alpha must be >= 0, got ${alpha}`);
     this.taskWeights = createParameter(() => full([tasks.length], 1, opts));
@@ -34,21 +38,28 @@ export class GradNorm implements LossWeighting {
 
   /** w ← K·w / Σw, in place. */
   renormalize(): void {
-    tidy(() => noGrad(() => {
-      const w = this.taskWeights;
-      copyInto(w, mul(div(w, sum(w)), this.tasks.length), 'GradNorm.renormalize');
-    }));
+    tidy(() =>
+      noGrad(() => {
+        const w = this.taskWeights;
+        copyInto(w, mul(div(w, sum(w)), this.tasks.length), 'GradNorm.renormalize');
+      }),
+    );
   }
 
   combine(taskLosses: Readonly<Record<string, Tensor>>, ctx: CombineContext = {}): Tensor {
     const losses = orderedLosses('GradNorm', this.tasks, taskLosses).map((l) => l.reshape([]));
     const shared = ctx.sharedParams;
-    if (!shared || shared.length === 0) throw new Error('GradNorm.combine: ctx.sharedParams must list the shared parameters W (e.g. the last shared layer)');
+    if (!shared || shared.length === 0)
+      throw new Error(
+        'GradNorm.combine: ctx.sharedParams must list the shared parameters W (e.g. the last shared layer)',
+      );
     this.renormalize();
     const L = stopGradient(stack(losses));
     if (!this.initialLosses) this.initialLosses = createBuffer(() => L.mul(1));
     const grads = taskGradients(Object.fromEntries(this.tasks.map((t, k) => [t, losses[k]])), shared);
-    const norms = noGrad(() => stack(this.tasks.map((t) => sqrt(grads[t].map((g) => sum(square(g))).reduce((a, b) => add(a, b))))));
+    const norms = noGrad(() =>
+      stack(this.tasks.map((t) => sqrt(grads[t].map((g) => sum(square(g))).reduce((a, b) => add(a, b))))),
+    );
     const w = this.taskWeights;
     const G = mul(w, norms);
     const Gbar = stopGradient(mean(G));
@@ -66,6 +77,12 @@ export class GradNorm implements LossWeighting {
     return w.map((v) => (v * w.length) / s);
   }
 
-  parameters(): Tensor[] { return [this.taskWeights]; }
-  dispose(): void { this.taskWeights.dispose(); this.initialLosses?.dispose(); this.initialLosses = null; }
+  parameters(): Tensor[] {
+    return [this.taskWeights];
+  }
+  dispose(): void {
+    this.taskWeights.dispose();
+    this.initialLosses?.dispose();
+    this.initialLosses = null;
+  }
 }

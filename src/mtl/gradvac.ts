@@ -40,19 +40,27 @@ export class GradVac extends HostSolvedWeighting {
       const order = Array.from(this.random.permutation(K)).filter((j) => j !== i);
       for (const j of order) {
         const dot = coef.reduce((s, c, m) => s + c * gram[m][j], 0);
-        const ni = Math.sqrt(Math.max(coef.reduce((s, c, m) => s + c * coef.reduce((t, d, n) => t + gram[m][n] * d, 0), 0), 0));
+        const ni = Math.sqrt(
+          Math.max(
+            coef.reduce((s, c, m) => s + c * coef.reduce((t, d, n) => t + gram[m][n] * d, 0), 0),
+            0,
+          ),
+        );
         if (ni === 0 || norm[j] === 0) continue;
         const phi = Math.max(-1, Math.min(1, dot / (ni * norm[j])));
         const target = this.targets[i][j];
         if (phi < target) {
           // A target of exactly 1 would divide by zero; it can only be approached (φ̂ is an average of cosines).
           const t = Math.min(target, 1 - 1e-12);
-          const w = (ni * (t * Math.sqrt(1 - phi * phi) - phi * Math.sqrt(1 - t * t))) / (norm[j] * Math.sqrt(1 - t * t));
+          const w =
+            (ni * (t * Math.sqrt(1 - phi * phi) - phi * Math.sqrt(1 - t * t))) / (norm[j] * Math.sqrt(1 - t * t));
           coef[j] += w;
         }
         this.targets[i][j] = (1 - this.beta) * target + this.beta * phi;
       }
-      coef.forEach((c, m) => { total[m] += c; });
+      coef.forEach((c, m) => {
+        total[m] += c;
+      });
     }
     return total;
   }

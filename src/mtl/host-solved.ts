@@ -40,7 +40,10 @@ export abstract class HostSolvedWeighting implements LossWeighting {
   /** c of the latest finishBackward (the update on the shared parameters is Σ c_k g_k), in `tasks` order. */
   lastCoefficients: number[] | null = null;
 
-  constructor(readonly tasks: readonly string[], op: string) {
+  constructor(
+    readonly tasks: readonly string[],
+    op: string,
+  ) {
     checkTaskNames(op, tasks);
   }
 
@@ -56,16 +59,21 @@ export abstract class HostSolvedWeighting implements LossWeighting {
   }
 
   /** The gradients the Gram matrix is taken of (MGDA-UB: the shared representation); default the shared parameters. */
-  protected gramSource(_ctx: CombineContext): Tensor | null { return null; }
+  protected gramSource(_ctx: CombineContext): Tensor | null {
+    return null;
+  }
 
   combine(taskLosses: Readonly<Record<string, Tensor>>, ctx: CombineContext = {}): Tensor {
     const cls = this.constructor.name;
     if (this.pending) {
-      throw new Error(`${cls}.combine: the previous step's gradients were never finished; call \`await ${this.name}.finishBackward()\` after backward() (the Trainer does)`);
+      throw new Error(
+        `${cls}.combine: the previous step's gradients were never finished; call \`await ${this.name}.finishBackward()\` after backward() (the Trainer does)`,
+      );
     }
     const ordered = orderedLosses(cls, this.tasks, taskLosses).map((l) => l.reshape([]));
     const shared = ctx.sharedParams;
-    if (!shared || shared.length === 0) throw new Error(`${cls}.combine: ctx.sharedParams must list the shared parameters whose gradients it combines`);
+    if (!shared || shared.length === 0)
+      throw new Error(`${cls}.combine: ctx.sharedParams must list the shared parameters whose gradients it combines`);
     const { losses, extra } = this.transformLosses(ordered);
     const byTask = (ls: Tensor[]): Record<string, Tensor> => Object.fromEntries(this.tasks.map((t, k) => [t, ls[k]]));
     const grads = taskGradients(byTask(losses), shared);
@@ -75,7 +83,10 @@ export abstract class HostSolvedWeighting implements LossWeighting {
       const G = stack(this.tasks.map((t) => flattenGradients(grads[t])));
       const Gg = zGrads ? stack(this.tasks.map((t) => flattenGradients(zGrads[t]))) : G;
       const K = this.tasks.length;
-      const readout = concat([reshape(matmul(Gg, Gg.transpose()), [K * K]), stack(ordered.map((l) => stopGradient(l)))], 0);
+      const readout = concat(
+        [reshape(matmul(Gg, Gg.transpose()), [K * K]), stack(ordered.map((l) => stopGradient(l)))],
+        0,
+      );
       return { grads: keep(G), readout: keep(readout), shared };
     });
     const total = losses.reduce((a, b) => add(a, b));
@@ -85,7 +96,8 @@ export abstract class HostSolvedWeighting implements LossWeighting {
   /** Reads the Gram matrix (asynchronously), solves for c and rewrites the shared parameters' .grad. */
   async finishBackward(): Promise<void> {
     const p = this.pending;
-    if (!p) throw new Error(`${this.constructor.name}.finishBackward: no pending step (call combine() and backward() first)`);
+    if (!p)
+      throw new Error(`${this.constructor.name}.finishBackward: no pending step (call combine() and backward() first)`);
     this.pending = null;
     try {
       const data = await p.readout.data();
@@ -93,31 +105,48 @@ export abstract class HostSolvedWeighting implements LossWeighting {
       const gram = this.tasks.map((_, i) => this.tasks.map((__, j) => data[i * K + j]));
       const losses = this.tasks.map((_, k) => data[K * K + k]);
       for (const [i, row] of gram.entries()) {
-        if (row.some((v) => !Number.isFinite(v))) throw new Error(`${this.constructor.name}: the gradient of task '${this.tasks[i]}' is not finite (Gram row ${row.join(', ')})`);
+        if (row.some((v) => !Number.isFinite(v)))
+          throw new Error(
+            `${this.constructor.name}: the gradient of task '${this.tasks[i]}' is not finite (Gram row ${row.join(', ')})`,
+          );
       }
       const c = this.solve(gram, losses);
-      if (c.length !== K || c.some((v) => !Number.isFinite(v))) throw new Error(`${this.constructor.name}: solved coefficients are not finite: ${c.join(', ')}`);
+      if (c.length !== K || c.some((v) => !Number.isFinite(v)))
+        throw new Error(`${this.constructor.name}: solved coefficients are not finite: ${c.join(', ')}`);
       this.lastCoefficients = c;
-      tidy(() => noGrad(() => {
-        const delta = tensor(c.map((v) => v - 1), { backend: p.grads.backendName, dtype: p.grads.dtype }).reshape([1, K]);
-        const pieces = unflattenLike(reshape(matmul(delta, p.grads), [p.grads.shape[1]]), p.shared);
-        p.shared.forEach((param, i) => {
-          const old = param.grad;
-          param.grad = keep(old ? add(old, pieces[i]) : mul(pieces[i], 1));
-          old?.dispose();
-        });
-      }));
+      tidy(() =>
+        noGrad(() => {
+          const delta = tensor(
+            c.map((v) => v - 1),
+            { backend: p.grads.backendName, dtype: p.grads.dtype },
+          ).reshape([1, K]);
+          const pieces = unflattenLike(reshape(matmul(delta, p.grads), [p.grads.shape[1]]), p.shared);
+          p.shared.forEach((param, i) => {
+            const old = param.grad;
+            param.grad = keep(old ? add(old, pieces[i]) : mul(pieces[i], 1));
+            old?.dispose();
+          });
+        }),
+      );
     } finally {
       p.grads.dispose();
       p.readout.dispose();
     }
   }
 
-  async appliedWeights(): Promise<number[] | null> { return this.lastCoefficients; }
+  async appliedWeights(): Promise<number[] | null> {
+    return this.lastCoefficients;
+  }
 
-  parameters(): Tensor[] { return []; }
+  parameters(): Tensor[] {
+    return [];
+  }
 
   dispose(): void {
-    if (this.pending) { this.pending.grads.dispose(); this.pending.readout.dispose(); this.pending = null; }
+    if (this.pending) {
+      this.pending.grads.dispose();
+      this.pending.readout.dispose();
+      this.pending = null;
+    }
   }
 }

@@ -37,7 +37,11 @@ export function imtlGradientWeights(gram: Matrix): number[] | null {
   const DU = idx.map((a) => idx.map((b) => gu(0, 0) - gu(0, b) - gu(a, 0) + gu(a, b)));
   const gU = idx.map((b) => gu(0, 0) - gu(0, b));
   // Row vector x = gU·(DU)⁻¹  ⇔  (DU)ᵀ·xᵀ = gUᵀ.
-  const x = solveLinear(DU.map((_, i) => DU.map((row) => row[i])), gU, 1e-10);
+  const x = solveLinear(
+    DU.map((_, i) => DU.map((row) => row[i])),
+    gU,
+    1e-10,
+  );
   if (!x) return null;
   return [1 - x.reduce((s, v) => s + v, 0), ...x];
 }
@@ -48,10 +52,16 @@ export class IMTL extends HostSolvedWeighting {
   readonly logScales: Readonly<Record<string, Tensor>>;
   singularSteps = 0;
 
-  constructor(tasks: readonly string[], readonly variant: IMTLVariant = 'hybrid', opts: TensorPlacement = {}) {
+  constructor(
+    tasks: readonly string[],
+    readonly variant: IMTLVariant = 'hybrid',
+    opts: TensorPlacement = {},
+  ) {
     super(tasks, 'IMTL');
-    if (!['hybrid', 'gradient', 'loss'].includes(variant)) throw new Error(`IMTL: variant must be hybrid, gradient or loss, got '${String(variant)}'`);
-    this.logScales = variant === 'gradient' ? {} : Object.fromEntries(tasks.map((t) => [t, createParameter(() => full([], 0, opts))]));
+    if (!['hybrid', 'gradient', 'loss'].includes(variant))
+      throw new Error(`IMTL: variant must be hybrid, gradient or loss, got '${String(variant)}'`);
+    this.logScales =
+      variant === 'gradient' ? {} : Object.fromEntries(tasks.map((t) => [t, createParameter(() => full([], 0, opts))]));
   }
 
   protected override transformLosses(losses: Tensor[]): { losses: Tensor[]; extra: Tensor | null } {
@@ -62,8 +72,13 @@ export class IMTL extends HostSolvedWeighting {
 
   override combine(taskLosses: Readonly<Record<string, Tensor>>, ctx: CombineContext = {}): Tensor {
     if (this.variant !== 'loss') return super.combine(taskLosses, ctx);
-    const { losses, extra } = this.transformLosses(orderedLosses('IMTL', this.tasks, taskLosses).map((l) => l.reshape([])));
-    return add(losses.reduce((a, b) => add(a, b)), extra!);
+    const { losses, extra } = this.transformLosses(
+      orderedLosses('IMTL', this.tasks, taskLosses).map((l) => l.reshape([])),
+    );
+    return add(
+      losses.reduce((a, b) => add(a, b)),
+      extra!,
+    );
   }
 
   /** IMTL-L alone manipulates no gradient: nothing to finish. */
@@ -78,6 +93,11 @@ export class IMTL extends HostSolvedWeighting {
     return this.tasks.map(() => 1 / this.tasks.length);
   }
 
-  override parameters(): Tensor[] { return Object.values(this.logScales); }
-  override dispose(): void { super.dispose(); for (const p of this.parameters()) p.dispose(); }
+  override parameters(): Tensor[] {
+    return Object.values(this.logScales);
+  }
+  override dispose(): void {
+    super.dispose();
+    for (const p of this.parameters()) p.dispose();
+  }
 }

@@ -21,7 +21,8 @@ export function labelMask(labels: Tensor, opts: { missing?: number } = {}): Tens
 
 /** Σ mask·x / max(Σ mask, 1) over all elements; masked-out values (even NaN) never reach the result. */
 export function maskedMean(values: Tensor, mask: Tensor): Tensor {
-  if (!shapesEqual(values.shape, mask.shape)) throw new Error(`maskedMean: values ${fmt(values.shape)} and mask ${fmt(mask.shape)} must have the same shape`);
+  if (!shapesEqual(values.shape, mask.shape))
+    throw new Error(`maskedMean: values ${fmt(values.shape)} and mask ${fmt(mask.shape)} must have the same shape`);
   const m = mask.dtype === values.dtype ? mask : cast(mask, values.dtype);
   const kept = where(m, values, 0);
   const count = stopGradient(sum(where(m, 1, 0).cast(values.dtype)));

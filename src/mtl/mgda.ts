@@ -21,21 +21,35 @@ export type GradientNormalization = 'none' | 'l2' | 'loss' | 'loss+';
 export class MGDA extends HostSolvedWeighting {
   readonly name = 'mgda';
 
-  constructor(tasks: readonly string[], readonly normalization: GradientNormalization = 'none') {
+  constructor(
+    tasks: readonly string[],
+    readonly normalization: GradientNormalization = 'none',
+  ) {
     super(tasks, 'MGDA');
-    if (!['none', 'l2', 'loss', 'loss+'].includes(normalization)) throw new Error(`MGDA: normalization must be none, l2, loss or loss+, got '${normalization}'`);
+    if (!['none', 'l2', 'loss', 'loss+'].includes(normalization))
+      throw new Error(`MGDA: normalization must be none, l2, loss or loss+, got '${normalization}'`);
   }
 
   /** α of the latest step, in `tasks` order. */
-  get lastAlpha(): number[] | null { return this.lastCoefficients; }
+  get lastAlpha(): number[] | null {
+    return this.lastCoefficients;
+  }
 
-  protected override gramSource(ctx: CombineContext): Tensor | null { return ctx.sharedRepresentation ?? null; }
+  protected override gramSource(ctx: CombineContext): Tensor | null {
+    return ctx.sharedRepresentation ?? null;
+  }
 
   protected solve(gram: number[][], losses: number[]): number[] {
     const scale = gram.map((row, k) => {
       const norm = Math.sqrt(Math.max(row[k], 0));
-      const s = this.normalization === 'l2' ? norm : this.normalization === 'loss' ? losses[k]
-        : this.normalization === 'loss+' ? losses[k] * norm : 1;
+      const s =
+        this.normalization === 'l2'
+          ? norm
+          : this.normalization === 'loss'
+            ? losses[k]
+            : this.normalization === 'loss+'
+              ? losses[k] * norm
+              : 1;
       return s > 0 && Number.isFinite(s) ? s : 1;
     });
     const normalized = gram.map((row, i) => row.map((v, j) => v / (scale[i] * scale[j])));

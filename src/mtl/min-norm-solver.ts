@@ -13,23 +13,36 @@ export function minNormOfTwo(aa: number, ab: number, bb: number): number {
   return (bb - ab) / (aa + bb - 2 * ab);
 }
 
-export interface MinNormOptions { maxIterations?: number; tolerance?: number }
+export interface MinNormOptions {
+  maxIterations?: number;
+  tolerance?: number;
+}
 
 export function minNormSolver(gram: readonly (readonly number[])[], opts: MinNormOptions = {}): number[] {
   const K = gram.length;
   if (K === 0) throw new Error('minNormSolver: empty Gram matrix');
   for (const [i, row] of gram.entries()) {
-    if (row.length !== K) throw new Error(`minNormSolver: Gram matrix row ${i} has ${row.length} entries, expected ${K}`);
-    if (row.some((v) => !Number.isFinite(v))) throw new Error(`minNormSolver: Gram matrix row ${i} is not finite (${row.join(', ')}); a task gradient is NaN or infinite`);
+    if (row.length !== K)
+      throw new Error(`minNormSolver: Gram matrix row ${i} has ${row.length} entries, expected ${K}`);
+    if (row.some((v) => !Number.isFinite(v)))
+      throw new Error(
+        `minNormSolver: Gram matrix row ${i} is not finite (${row.join(', ')}); a task gradient is NaN or infinite`,
+      );
   }
   if (K === 1) return [1];
   // Best pair.
-  let best = Infinity, alpha: number[] = [];
+  let best = Infinity,
+    alpha: number[] = [];
   for (let i = 0; i < K; i++) {
     for (let j = i + 1; j < K; j++) {
       const g = minNormOfTwo(gram[i][i], gram[i][j], gram[j][j]);
       const cost = g * g * gram[i][i] + 2 * g * (1 - g) * gram[i][j] + (1 - g) * (1 - g) * gram[j][j];
-      if (cost < best) { best = cost; alpha = new Array<number>(K).fill(0); alpha[i] = g; alpha[j] = 1 - g; }
+      if (cost < best) {
+        best = cost;
+        alpha = new Array<number>(K).fill(0);
+        alpha[i] = g;
+        alpha[j] = 1 - g;
+      }
     }
   }
   if (K === 2) return alpha;

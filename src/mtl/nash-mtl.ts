@@ -24,12 +24,16 @@ export function nashBargaining(gram: Matrix, opts: { maxIterations?: number; tol
   const K = gram.length;
   if (K === 0) throw new Error('nashBargaining: empty Gram matrix');
   const trace = gram.reduce((s, row, i) => s + row[i], 0);
-  if (!(trace > 0)) throw new Error(`nashBargaining: every task gradient is zero (trace of the Gram matrix ${trace}); there is nothing to bargain over`);
-  const eps = 1e-8 * trace / K;
+  if (!(trace > 0))
+    throw new Error(
+      `nashBargaining: every task gradient is zero (trace of the Gram matrix ${trace}); there is nothing to bargain over`,
+    );
+  const eps = (1e-8 * trace) / K;
   const M = gram.map((row, i) => row.map((v, j) => (i === j ? v + eps : v)));
   const f = (a: number[]): number => 0.5 * quadForm(M, a) - a.reduce((s, v) => s + Math.log(v), 0);
   let alpha = M.map((row, i) => 1 / Math.sqrt(row[i]));
-  const maxIter = opts.maxIterations ?? 100, tol = opts.tolerance ?? 1e-13;
+  const maxIter = opts.maxIterations ?? 100,
+    tol = opts.tolerance ?? 1e-13;
   for (let it = 0; it < maxIter; it++) {
     const grad = matVec(M, alpha).map((v, k) => v - 1 / alpha[k]);
     if (Math.sqrt(grad.reduce((s, v, k) => s + (v * alpha[k]) ** 2, 0)) < tol) break;
@@ -41,7 +45,10 @@ export function nashBargaining(gram: Matrix, opts: { maxIterations?: number; tol
     const slope = grad.reduce((s, g, k) => s + g * dir[k], 0);
     for (let tries = 0; tries < 60; tries++, t /= 2) {
       const cand = alpha.map((a, k) => a - t * dir[k]);
-      if (cand.every((a) => a > 0) && f(cand) <= f0 - 1e-4 * t * slope) { alpha = cand; break; }
+      if (cand.every((a) => a > 0) && f(cand) <= f0 - 1e-4 * t * slope) {
+        alpha = cand;
+        break;
+      }
     }
   }
   return alpha;
@@ -59,7 +66,8 @@ export class NashMTL extends HostSolvedWeighting {
   constructor(tasks: readonly string[], opts: NashMTLOptions = {}) {
     super(tasks, 'NashMTL');
     this.gramNormalization = opts.gramNormalization ?? 'none';
-    if (!['none', 'frobenius'].includes(this.gramNormalization)) throw new Error(`NashMTL: gramNormalization must be 'none' or 'frobenius', got '${this.gramNormalization}'`);
+    if (!['none', 'frobenius'].includes(this.gramNormalization))
+      throw new Error(`NashMTL: gramNormalization must be 'none' or 'frobenius', got '${this.gramNormalization}'`);
   }
 
   protected solve(gram: number[][]): number[] {

@@ -42,11 +42,15 @@ export class PCGrad implements LossWeighting {
   readonly name = 'pcgrad';
   private readonly random: SeededRandom;
 
-  constructor(readonly tasks: readonly string[], opts: { seed?: number; reduction?: 'sum' | 'mean' } = {}) {
+  constructor(
+    readonly tasks: readonly string[],
+    opts: { seed?: number; reduction?: 'sum' | 'mean' } = {},
+  ) {
     checkTaskNames('PCGrad', tasks);
     this.random = new SeededRandom(opts.seed ?? 0);
     this.reduction = opts.reduction ?? 'sum';
-    if (this.reduction !== 'sum' && this.reduction !== 'mean') throw new Error(`PCGrad: reduction must be 'sum' or 'mean', got '${String(this.reduction)}'`);
+    if (this.reduction !== 'sum' && this.reduction !== 'mean')
+      throw new Error(`PCGrad: reduction must be 'sum' or 'mean', got '${String(this.reduction)}'`);
   }
 
   readonly reduction: 'sum' | 'mean';
@@ -54,21 +58,37 @@ export class PCGrad implements LossWeighting {
   combine(taskLosses: Readonly<Record<string, Tensor>>, ctx: CombineContext = {}): Tensor {
     const losses = orderedLosses('PCGrad', this.tasks, taskLosses).map((l) => l.reshape([]));
     const shared = ctx.sharedParams;
-    if (!shared || shared.length === 0) throw new Error('PCGrad.combine: ctx.sharedParams must list the shared parameters to project gradients on');
+    if (!shared || shared.length === 0)
+      throw new Error('PCGrad.combine: ctx.sharedParams must list the shared parameters to project gradients on');
     const K = this.tasks.length;
     const scale = this.reduction === 'mean' ? 1 / K : 1;
     const grads = taskGradients(Object.fromEntries(this.tasks.map((t, k) => [t, losses[k]])), shared);
     const flat = noGrad(() => this.tasks.map((t) => flattenGradients(grads[t])));
     const projected = projectConflicting(flat, () => Array.from(this.random.permutation(K)));
-    const correction = noGrad(() => mul(sub(projected.reduce((a, b) => add(a, b)), flat.reduce((a, b) => add(a, b))), scale));
+    const correction = noGrad(() =>
+      mul(
+        sub(
+          projected.reduce((a, b) => add(a, b)),
+          flat.reduce((a, b) => add(a, b)),
+        ),
+        scale,
+      ),
+    );
     const pieces = noGrad(() => unflattenLike(correction, shared));
     const linear = shared.map((p, i) => sum(mul(p, pieces[i]))).reduce((a, b) => add(a, b));
-    const plain = mul(losses.reduce((a, b) => add(a, b)), scale);
+    const plain = mul(
+      losses.reduce((a, b) => add(a, b)),
+      scale,
+    );
     return add(plain, sub(linear, stopGradient(linear)));
   }
 
   /** A projection, not a weighting. */
-  async appliedWeights(): Promise<null> { return null; }
-  parameters(): Tensor[] { return []; }
+  async appliedWeights(): Promise<null> {
+    return null;
+  }
+  parameters(): Tensor[] {
+    return [];
+  }
   dispose(): void {}
 }

@@ -10,13 +10,18 @@ export class PLEDecayWeighting implements LossWeighting {
   readonly tasks: readonly string[];
 
   /** `initial` holds ω_k; `decay` holds γ_k (default 1: no decay). */
-  constructor(readonly initial: Readonly<Record<string, number>>, readonly decay: Readonly<Record<string, number>> = {}) {
+  constructor(
+    readonly initial: Readonly<Record<string, number>>,
+    readonly decay: Readonly<Record<string, number>> = {},
+  ) {
     this.tasks = Object.keys(initial);
     checkTaskNames('PLEDecayWeighting', this.tasks);
-    for (const t of Object.keys(decay)) if (!this.tasks.includes(t)) throw new Error(`PLEDecayWeighting: decay given for unknown task '${t}'`);
+    for (const t of Object.keys(decay))
+      if (!this.tasks.includes(t)) throw new Error(`PLEDecayWeighting: decay given for unknown task '${t}'`);
     for (const t of this.tasks) {
       const g = decay[t] ?? 1;
-      if (!(g > 0) || !Number.isFinite(initial[t])) throw new Error(`PLEDecayWeighting: task '${t}' needs a finite ω and γ > 0, got ω=${initial[t]}, γ=${g}`);
+      if (!(g > 0) || !Number.isFinite(initial[t]))
+        throw new Error(`PLEDecayWeighting: task '${t}' needs a finite ω and γ > 0, got ω=${initial[t]}, γ=${g}`);
     }
   }
 
@@ -27,11 +32,16 @@ export class PLEDecayWeighting implements LossWeighting {
 
   combine(taskLosses: Readonly<Record<string, Tensor>>, ctx: CombineContext = {}): Tensor {
     if (ctx.epoch === undefined || !Number.isInteger(ctx.epoch) || ctx.epoch < 0) {
-      throw new Error(`PLEDecayWeighting.combine: ctx.epoch must be the epoch count (integer >= 0), got ${String(ctx.epoch)}`);
+      throw new Error(
+        `PLEDecayWeighting.combine: ctx.epoch must be the epoch count (integer >= 0), got ${String(ctx.epoch)}`,
+      );
     }
     this.lastEpoch = ctx.epoch;
     const w = this.weightsAt(ctx.epoch);
-    return weightedSum(orderedLosses('PLEDecayWeighting', this.tasks, taskLosses), this.tasks.map((t) => w[t]));
+    return weightedSum(
+      orderedLosses('PLEDecayWeighting', this.tasks, taskLosses),
+      this.tasks.map((t) => w[t]),
+    );
   }
 
   private lastEpoch: number | null = null;
@@ -40,6 +50,8 @@ export class PLEDecayWeighting implements LossWeighting {
     const w = this.weightsAt(this.lastEpoch);
     return this.tasks.map((t) => w[t]);
   }
-  parameters(): Tensor[] { return []; }
+  parameters(): Tensor[] {
+    return [];
+  }
   dispose(): void {}
 }

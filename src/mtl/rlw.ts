@@ -14,7 +14,10 @@ export class RandomLossWeighting implements LossWeighting {
   /** λ of the latest combine. */
   lastWeights: number[] | null = null;
 
-  constructor(readonly tasks: readonly string[], opts: { seed?: number } = {}) {
+  constructor(
+    readonly tasks: readonly string[],
+    opts: { seed?: number } = {},
+  ) {
     checkTaskNames('RandomLossWeighting', tasks);
     this.random = new SeededRandom(opts.seed ?? 0);
   }
@@ -34,7 +37,11 @@ export class RandomLossWeighting implements LossWeighting {
     return weightedSum(losses, this.lastWeights);
   }
 
-  async appliedWeights(): Promise<number[] | null> { return this.lastWeights; }
-  parameters(): Tensor[] { return []; }
+  async appliedWeights(): Promise<number[] | null> {
+    return this.lastWeights;
+  }
+  parameters(): Tensor[] {
+    return [];
+  }
   dispose(): void {}
 }

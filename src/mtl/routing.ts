@@ -38,16 +38,25 @@ function paramsOf(src: ParamSource | undefined): Set<Tensor> {
 export class GradientRouter {
   private readonly reach = new Map<string, Tensor[]>();
 
-  constructor(readonly model: Module, readonly rules: Readonly<Record<string, RouteRule>>) {
+  constructor(
+    readonly model: Module,
+    readonly rules: Readonly<Record<string, RouteRule>>,
+  ) {
     const all = model.parameters().filter((p) => p.requiresGrad);
     const inModel = new Set(all);
     for (const [task, rule] of Object.entries(rules)) {
       const allow = rule.allow ? paramsOf(rule.allow) : inModel;
       const deny = paramsOf(rule.deny);
       for (const p of [...(rule.allow ? allow : []), ...deny]) {
-        if (!inModel.has(p)) throw new Error(`routeGradients: rule for task '${task}' names parameter ${parameterName(p) ?? `#${p.id}`}, which is not a trainable parameter of the model`);
+        if (!inModel.has(p))
+          throw new Error(
+            `routeGradients: rule for task '${task}' names parameter ${parameterName(p) ?? `#${p.id}`}, which is not a trainable parameter of the model`,
+          );
       }
-      this.reach.set(task, all.filter((p) => allow.has(p) && !deny.has(p)));
+      this.reach.set(
+        task,
+        all.filter((p) => allow.has(p) && !deny.has(p)),
+      );
     }
   }
 
@@ -66,10 +75,17 @@ export class GradientRouter {
       const params = this.reachable(task).filter((p) => p.requiresGrad);
       if (params.length === 0) return;
       const grads = grad(loss, params, { retainGraph: i < entries.length - 1, allowUnused: true });
-      noGrad(() => params.forEach((p, j) => {
-        const g = grads[j];
-        if (p.grad) { const old = p.grad; p.grad = keep(add(old, g)); old.dispose(); g.dispose(); } else p.grad = keep(g);
-      }));
+      noGrad(() =>
+        params.forEach((p, j) => {
+          const g = grads[j];
+          if (p.grad) {
+            const old = p.grad;
+            p.grad = keep(add(old, g));
+            old.dispose();
+            g.dispose();
+          } else p.grad = keep(g);
+        }),
+      );
     });
   }
 }

@@ -50,11 +50,14 @@ export function solveLinear(a: Matrix, b: readonly number[], relTol = 1e-12): nu
  */
 export function symmetricEigen(a: Matrix): { values: number[]; vectors: number[][] } {
   const n = checkSquare('symmetricEigen', a);
-  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) {
-    if (Math.abs(a[i][j] - a[j][i]) > 1e-9 * (Math.abs(a[i][j]) + Math.abs(a[j][i]) + 1e-300)) {
-      throw new Error(`symmetricEigen: the matrix is not symmetric (entry [${i}][${j}] = ${a[i][j]}, [${j}][${i}] = ${a[j][i]})`);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < i; j++) {
+      if (Math.abs(a[i][j] - a[j][i]) > 1e-9 * (Math.abs(a[i][j]) + Math.abs(a[j][i]) + 1e-300)) {
+        throw new Error(
+          `symmetricEigen: the matrix is not symmetric (entry [${i}][${j}] = ${a[i][j]}, [${j}][${i}] = ${a[j][i]})`,
+        );
+      }
     }
-  }
   const m = a.map((row) => [...row]);
   const v: number[][] = m.map((_, i) => m.map((__, j) => (i === j ? 1 : 0)));
   const total = m.flat().reduce((s, x) => s + x * x, 0);
@@ -68,18 +71,25 @@ export function symmetricEigen(a: Matrix): { values: number[]; vectors: number[]
         // The rotation that zeroes m[p][q] (Golub & Van Loan, the symmetric Schur decomposition).
         const theta = (m[q][q] - m[p][p]) / (2 * m[p][q]);
         const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+        const c = 1 / Math.sqrt(t * t + 1),
+          s = t * c;
         for (let k = 0; k < n; k++) {
-          const mkp = m[k][p], mkq = m[k][q];
-          m[k][p] = c * mkp - s * mkq; m[k][q] = s * mkp + c * mkq;
+          const mkp = m[k][p],
+            mkq = m[k][q];
+          m[k][p] = c * mkp - s * mkq;
+          m[k][q] = s * mkp + c * mkq;
         }
         for (let k = 0; k < n; k++) {
-          const mpk = m[p][k], mqk = m[q][k];
-          m[p][k] = c * mpk - s * mqk; m[q][k] = s * mpk + c * mqk;
+          const mpk = m[p][k],
+            mqk = m[q][k];
+          m[p][k] = c * mpk - s * mqk;
+          m[q][k] = s * mpk + c * mqk;
         }
         for (let k = 0; k < n; k++) {
-          const vkp = v[k][p], vkq = v[k][q];
-          v[k][p] = c * vkp - s * vkq; v[k][q] = s * vkp + c * vkq;
+          const vkp = v[k][p],
+            vkq = v[k][q];
+          v[k][p] = c * vkp - s * vkq;
+          v[k][q] = s * vkp + c * vkq;
         }
       }
     }
@@ -101,7 +111,8 @@ export function quadForm(m: Matrix, x: readonly number[], y: readonly number[] =
 /** The Euclidean projection of v onto the probability simplex (Duchi et al., 2008: sort, threshold). */
 export function projectToSimplex(v: readonly number[]): number[] {
   const u = [...v].sort((a, b) => b - a);
-  let cum = 0, theta = 0;
+  let cum = 0,
+    theta = 0;
   for (let i = 0; i < u.length; i++) {
     cum += u[i];
     const t = (cum - 1) / (i + 1);

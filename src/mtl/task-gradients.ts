@@ -7,11 +7,17 @@ import type { Tensor } from '../tensor/tensor.js';
 import { grad } from '../autograd/backward.js';
 import { concat, reshape } from '../ops/shape.js';
 
-export function taskGradients(taskLosses: Readonly<Record<string, Tensor>>, params: readonly Tensor[]): Record<string, Tensor[]> {
+export function taskGradients(
+  taskLosses: Readonly<Record<string, Tensor>>,
+  params: readonly Tensor[],
+): Record<string, Tensor[]> {
   if (params.length === 0) throw new Error('taskGradients: no tensors to differentiate with respect to');
   const out: Record<string, Tensor[]> = {};
   for (const [task, loss] of Object.entries(taskLosses)) {
-    if (!loss.requiresGrad) throw new Error(`taskGradients: the loss of task '${task}' does not require grad (was it computed under noGrad or from detached tensors?)`);
+    if (!loss.requiresGrad)
+      throw new Error(
+        `taskGradients: the loss of task '${task}' does not require grad (was it computed under noGrad or from detached tensors?)`,
+      );
     out[task] = grad(loss, params, { retainGraph: true, allowUnused: true });
   }
   return out;

@@ -21,13 +21,21 @@ export class UncertaintyWeighting implements LossWeighting {
   /** s_k = log σ_k², one 0-d tensor per task. */
   readonly logVars: Readonly<Record<string, Tensor>>;
 
-  constructor(readonly kinds: Readonly<Record<string, TaskKind>>, opts: TensorPlacement & { initLogVar?: number } = {}) {
+  constructor(
+    readonly kinds: Readonly<Record<string, TaskKind>>,
+    opts: TensorPlacement & { initLogVar?: number } = {},
+  ) {
     this.tasks = Object.keys(kinds);
     checkTaskNames('UncertaintyWeighting', this.tasks);
     for (const [t, k] of Object.entries(kinds)) {
-      if (k !== 'regression' && k !== 'classification') throw new Error(`UncertaintyWeighting: task '${t}' has kind '${String(k)}', expected 'regression' or 'classification'`);
+      if (k !== 'regression' && k !== 'classification')
+        throw new Error(
+          `UncertaintyWeighting: task '${t}' has kind '${String(k)}', expected 'regression' or 'classification'`,
+        );
     }
-    this.logVars = Object.fromEntries(this.tasks.map((t) => [t, createParameter(() => full([], opts.initLogVar ?? 0, opts))]));
+    this.logVars = Object.fromEntries(
+      this.tasks.map((t) => [t, createParameter(() => full([], opts.initLogVar ?? 0, opts))]),
+    );
   }
 
   combine(taskLosses: Readonly<Record<string, Tensor>>): Tensor {
@@ -45,9 +53,17 @@ export class UncertaintyWeighting implements LossWeighting {
 
   /** e^{−s_k}·c_k, the weight on L_k. */
   async appliedWeights(): Promise<number[]> {
-    return Promise.all(this.tasks.map(async (t) => Math.exp(-(await this.logVars[t].item())) * (this.kinds[t] === 'regression' ? 0.5 : 1)));
+    return Promise.all(
+      this.tasks.map(
+        async (t) => Math.exp(-(await this.logVars[t].item())) * (this.kinds[t] === 'regression' ? 0.5 : 1),
+      ),
+    );
   }
 
-  parameters(): Tensor[] { return this.tasks.map((t) => this.logVars[t]); }
-  dispose(): void { for (const p of this.parameters()) p.dispose(); }
+  parameters(): Tensor[] {
+    return this.tasks.map((t) => this.logVars[t]);
+  }
+  dispose(): void {
+    for (const p of this.parameters()) p.dispose();
+  }
 }

@@ -42,13 +42,19 @@ export interface LossWeighting {
 }
 
 /** The losses in `tasks` order, checking that exactly the configured tasks are present and scalar. */
-export function orderedLosses(op: string, tasks: readonly string[], taskLosses: Readonly<Record<string, Tensor>>): Tensor[] {
+export function orderedLosses(
+  op: string,
+  tasks: readonly string[],
+  taskLosses: Readonly<Record<string, Tensor>>,
+): Tensor[] {
   const given = Object.keys(taskLosses);
   const missing = tasks.filter((t) => !(t in taskLosses));
   const unexpected = given.filter((t) => !tasks.includes(t));
   if (missing.length || unexpected.length) {
-    throw new Error(`${op}: task losses for [${given.join(', ')}] do not match the configured tasks [${tasks.join(', ')}]` +
-      `${missing.length ? `; missing ${missing.join(', ')}` : ''}${unexpected.length ? `; unexpected ${unexpected.join(', ')}` : ''}`);
+    throw new Error(
+      `${op}: task losses for [${given.join(', ')}] do not match the configured tasks [${tasks.join(', ')}]` +
+        `${missing.length ? `; missing ${missing.join(', ')}` : ''}${unexpected.length ? `; unexpected ${unexpected.join(', ')}` : ''}`,
+    );
   }
   return tasks.map((t) => {
     const l = taskLosses[t];

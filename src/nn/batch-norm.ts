@@ -32,27 +32,57 @@ export class BatchNorm1d extends Module implements TensorModule {
   readonly momentum: number;
   readonly trackRunningStats: boolean;
 
-  constructor(readonly numFeatures: number, opts: BatchNormOptions = {}) {
+  constructor(
+    readonly numFeatures: number,
+    opts: BatchNormOptions = {},
+  ) {
     super();
-    if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new Error(`BatchNorm1d: numFeatures must be a positive integer, got ${numFeatures}`);
+    if (!Number.isInteger(numFeatures) || numFeatures < 1)
+      throw new Error(`BatchNorm1d: numFeatures must be a positive integer, got ${numFeatures}`);
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum ?? 0.1;
-    if (!(this.momentum >= 0 && this.momentum <= 1)) throw new Error(`BatchNorm1d: momentum must be in [0, 1], got ${this.momentum}`);
+    if (!(this.momentum >= 0 && this.momentum <= 1))
+      throw new Error(`BatchNorm1d: momentum must be in [0, 1], got ${this.momentum}`);
     this.trackRunningStats = opts.trackRunningStats ?? true;
     const place: TensorPlacement = { dtype: opts.dtype, backend: opts.backend };
     const affine = opts.affine ?? true;
-    this.weight = affine ? this.registerParameter('weight', createParameter(() => full([numFeatures], 1, place))) : null;
-    this.bias = affine ? this.registerParameter('bias', createParameter(() => full([numFeatures], 0, place))) : null;
+    this.weight = affine
+      ? this.registerParameter(
+          'weight',
+          createParameter(() => full([numFeatures], 1, place)),
+        )
+      : null;
+    this.bias = affine
+      ? this.registerParameter(
+          'bias',
+          createParameter(() => full([numFeatures], 0, place)),
+        )
+      : null;
     if (this.trackRunningStats) {
-      this.registerBuffer('running_mean', createBuffer(() => full([numFeatures], 0, place)));
-      this.registerBuffer('running_var', createBuffer(() => full([numFeatures], 1, place)));
-      this.registerBuffer('num_batches_tracked', createBuffer(() => full([], 0, { dtype: 'int32', backend: opts.backend })));
+      this.registerBuffer(
+        'running_mean',
+        createBuffer(() => full([numFeatures], 0, place)),
+      );
+      this.registerBuffer(
+        'running_var',
+        createBuffer(() => full([numFeatures], 1, place)),
+      );
+      this.registerBuffer(
+        'num_batches_tracked',
+        createBuffer(() => full([], 0, { dtype: 'int32', backend: opts.backend })),
+      );
     }
   }
 
-  get runningMean(): Tensor { return this.buffer('running_mean'); }
-  get runningVar(): Tensor { return this.buffer('running_var'); }
-  get numBatchesTracked(): Tensor { return this.buffer('num_batches_tracked'); }
+  get runningMean(): Tensor {
+    return this.buffer('running_mean');
+  }
+  get runningVar(): Tensor {
+    return this.buffer('running_var');
+  }
+  get numBatchesTracked(): Tensor {
+    return this.buffer('num_batches_tracked');
+  }
 
   forward(x: Tensor): Tensor {
     const C = this.numFeatures;
@@ -65,10 +95,12 @@ export class BatchNorm1d extends Module implements TensorModule {
     let mu: Tensor, varB: Tensor;
     if (useBatch) {
       const n = x.size / C;
-      if (this.training && n < 2) throw new Error(`BatchNorm1d(${C}): training needs more than 1 value per channel, got input ${fmt(x.shape)}`);
+      if (this.training && n < 2)
+        throw new Error(`BatchNorm1d(${C}): training needs more than 1 value per channel, got input ${fmt(x.shape)}`);
       mu = mean(x, axes, true);
       varB = mean(square(sub(x, mu)), axes, true);
-      if (this.training && this.trackRunningStats) this.updateRunningStats(reshape(stopGradient(mu), [C]), reshape(stopGradient(varB), [C]), n);
+      if (this.training && this.trackRunningStats)
+        this.updateRunningStats(reshape(stopGradient(mu), [C]), reshape(stopGradient(varB), [C]), n);
     } else {
       mu = reshape(this.runningMean, bshape);
       varB = reshape(this.runningVar, bshape);
@@ -80,12 +112,14 @@ export class BatchNorm1d extends Module implements TensorModule {
 
   private updateRunningStats(batchMean: Tensor, batchVarBiased: Tensor, n: number): void {
     // Own tidy: the temporaries go even when forward runs outside one; the new buffers are kept by replaceBuffer.
-    tidy(() => noGrad(() => {
-      const m = this.momentum;
-      const unbiased = mul(batchVarBiased, n / (n - 1));
-      this.replaceBuffer('running_mean', add(mul(this.runningMean, 1 - m), mul(batchMean, m)));
-      this.replaceBuffer('running_var', add(mul(this.runningVar, 1 - m), mul(unbiased, m)));
-      this.replaceBuffer('num_batches_tracked', add(this.numBatchesTracked, 1));
-    }));
+    tidy(() =>
+      noGrad(() => {
+        const m = this.momentum;
+        const unbiased = mul(batchVarBiased, n / (n - 1));
+        this.replaceBuffer('running_mean', add(mul(this.runningMean, 1 - m), mul(batchMean, m)));
+        this.replaceBuffer('running_var', add(mul(this.runningVar, 1 - m), mul(unbiased, m)));
+        this.replaceBuffer('num_batches_tracked', add(this.numBatchesTracked, 1));
+      }),
+    );
   }
 }

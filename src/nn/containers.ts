@@ -10,7 +10,9 @@ export class Sequential extends Module implements TensorModule {
     this.layers = layers.map((m, i) => this.registerModule(String(i), m));
   }
 
-  get length(): number { return this.layers.length; }
+  get length(): number {
+    return this.layers.length;
+  }
   at(i: number): TensorModule {
     const m = this.layers[i];
     if (!m) throw new Error(`Sequential.at: index ${i} is out of range (length ${this.layers.length})`);
@@ -36,14 +38,20 @@ export class ModuleList<M extends Module = Module> extends Module implements Ite
     return this;
   }
 
-  get length(): number { return this.items.length; }
+  get length(): number {
+    return this.items.length;
+  }
   at(i: number): M {
     const m = this.items[i];
     if (!m) throw new Error(`ModuleList.at: index ${i} is out of range (length ${this.items.length})`);
     return m;
   }
-  map<T>(fn: (m: M, i: number) => T): T[] { return this.items.map(fn); }
-  [Symbol.iterator](): Iterator<M> { return this.items[Symbol.iterator](); }
+  map<T>(fn: (m: M, i: number) => T): T[] {
+    return this.items.map(fn);
+  }
+  [Symbol.iterator](): Iterator<M> {
+    return this.items[Symbol.iterator]();
+  }
 }
 
 /** Modules addressed by name (towers per task); iteration follows insertion order. */
@@ -62,11 +70,20 @@ export class ModuleDict<M extends Module = Module> extends Module {
 
   get(name: string): M {
     const m = this.items.get(name);
-    if (!m) throw new Error(`ModuleDict.get: no module named '${name}' (has: ${[...this.items.keys()].join(', ') || 'none'})`);
+    if (!m)
+      throw new Error(
+        `ModuleDict.get: no module named '${name}' (has: ${[...this.items.keys()].join(', ') || 'none'})`,
+      );
     return m;
   }
 
-  has(name: string): boolean { return this.items.has(name); }
-  keys(): string[] { return [...this.items.keys()]; }
-  entries(): [string, M][] { return [...this.items]; }
+  has(name: string): boolean {
+    return this.items.has(name);
+  }
+  keys(): string[] {
+    return [...this.items.keys()];
+  }
+  entries(): [string, M][] {
+    return [...this.items];
+  }
 }

@@ -26,13 +26,24 @@ export class Embedding extends Module implements TensorModule {
   readonly weight: Tensor;
   readonly sparse: boolean;
 
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, opts: EmbeddingOptions = {}) {
+  constructor(
+    readonly numEmbeddings: number,
+    readonly embeddingDim: number,
+    opts: EmbeddingOptions = {},
+  ) {
     super();
-    for (const [what, n] of [['numEmbeddings', numEmbeddings], ['embeddingDim', embeddingDim]] as const) {
+    for (const [what, n] of [
+      ['numEmbeddings', numEmbeddings],
+      ['embeddingDim', embeddingDim],
+    ] as const) {
       if (!Number.isInteger(n) || n < 1) throw new Error(`Embedding: ${what} must be a positive integer, got ${n}`);
     }
-    this.weight = this.registerParameter('weight', createParameter(() =>
-      normal([numEmbeddings, embeddingDim], 0, opts.initStd ?? 1, { dtype: opts.dtype, backend: opts.backend })));
+    this.weight = this.registerParameter(
+      'weight',
+      createParameter(() =>
+        normal([numEmbeddings, embeddingDim], 0, opts.initStd ?? 1, { dtype: opts.dtype, backend: opts.backend }),
+      ),
+    );
     this.sparse = opts.sparse ?? true;
     if (this.sparse) markLazyRows(this.weight);
   }
@@ -44,7 +55,8 @@ export class Embedding extends Module implements TensorModule {
   forward(ids: Tensor, hostIds?: ArrayLike<number>): Tensor {
     const what = `Embedding(${this.numEmbeddings}, ${this.embeddingDim})`;
     if (ids.dtype !== 'int32') throw new Error(`${what}: ids must be int32, got ${fmt(ids.shape)} ${ids.dtype}`);
-    if (hostIds && hostIds.length !== ids.size) throw new Error(`${what}: hostIds has ${hostIds.length} values for ids of shape ${fmt(ids.shape)}`);
+    if (hostIds && hostIds.length !== ids.size)
+      throw new Error(`${what}: hostIds has ${hostIds.length} values for ids of shape ${fmt(ids.shape)}`);
     const out = gather(this.weight, ids, 0);
     if (this.sparse && isGradEnabled() && this.weight.requiresGrad) this.recordRows(ids, hostIds);
     return out;
@@ -55,7 +67,9 @@ export class Embedding extends Module implements TensorModule {
       for (let i = 0; i < hostIds.length; i++) {
         const r = hostIds[i];
         if (!Number.isInteger(r) || r < 0 || r >= this.numEmbeddings) {
-          throw new Error(`Embedding(${this.numEmbeddings}, ${this.embeddingDim}): hostIds[${i}] = ${r} is outside [0, ${this.numEmbeddings})`);
+          throw new Error(
+            `Embedding(${this.numEmbeddings}, ${this.embeddingDim}): hostIds[${i}] = ${r} is outside [0, ${this.numEmbeddings})`,
+          );
         }
       }
       recordTouchedRows(this.weight, hostIds);

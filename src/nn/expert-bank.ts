@@ -42,14 +42,30 @@ export class StackedLinear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor;
 
-  constructor(readonly numExperts: number, readonly inFeatures: number, readonly outFeatures: number, readonly activation: Activation, place: TensorPlacement = {}) {
+  constructor(
+    readonly numExperts: number,
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    readonly activation: Activation,
+    place: TensorPlacement = {},
+  ) {
     super();
-    for (const [what, n] of [['numExperts', numExperts], ['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
+    for (const [what, n] of [
+      ['numExperts', numExperts],
+      ['inFeatures', inFeatures],
+      ['outFeatures', outFeatures],
+    ] as const) {
       if (!Number.isInteger(n) || n < 1) throw new Error(`StackedLinear: ${what} must be a positive integer, got ${n}`);
     }
     const bound = 1 / Math.sqrt(inFeatures);
-    this.weight = this.registerParameter('weight', createParameter(() => uniform([numExperts, outFeatures, inFeatures], -bound, bound, place)));
-    this.bias = this.registerParameter('bias', createParameter(() => uniform([numExperts, outFeatures], -bound, bound, place)));
+    this.weight = this.registerParameter(
+      'weight',
+      createParameter(() => uniform([numExperts, outFeatures, inFeatures], -bound, bound, place)),
+    );
+    this.bias = this.registerParameter(
+      'bias',
+      createParameter(() => uniform([numExperts, outFeatures], -bound, bound, place)),
+    );
   }
 
   /** x [B, in] (shared by all experts) or [E, B, in] (per expert) → [E, B, out]. */
@@ -63,21 +79,31 @@ export class StackedLinear extends Module {
    * fuse; otherwise it is applied here (in the GEMM's epilogue where it can be).
    */
   forwardExperts(x: Tensor, opts: { deferRelu?: boolean } = {}): ExpertOutputs {
-    const E = this.numExperts, out = this.outFeatures;
+    const E = this.numExperts,
+      out = this.outFeatures;
     const pending = opts.deferRelu === true && this.activation === 'relu';
     const finish = (y: Tensor, layout: MixtureLayout): ExpertOutputs =>
-      (pending ? { tensor: y, layout, activation: 'relu' } : { tensor: applyActivation(y, this.activation), layout, activation: 'none' });
+      pending
+        ? { tensor: y, layout, activation: 'relu' }
+        : { tensor: applyActivation(y, this.activation), layout, activation: 'none' };
     if (x.ndim === 2 && x.shape[1] === this.inFeatures) {
       const B = x.shape[0];
       const fused = !pending && isFusedActivation(this.activation);
-      const wide = linear(x, reshape(this.weight, [E * out, this.inFeatures]), reshape(this.bias, [E * out]), fused ? this.activation : 'none');
+      const wide = linear(
+        x,
+        reshape(this.weight, [E * out, this.inFeatures]),
+        reshape(this.bias, [E * out]),
+        fused ? this.activation : 'none',
+      );
       const y = reshape(wide, [B, E, out]);
       return fused ? { tensor: y, layout: 'BED', activation: 'none' } : finish(y, 'BED');
     }
     if (x.ndim === 3 && x.shape[0] === E && x.shape[2] === this.inFeatures) {
       return finish(add(matmul(x, transpose(this.weight, 1, 2)), reshape(this.bias, [E, 1, out])), 'EBD');
     }
-    throw new Error(`StackedLinear(${E} × ${this.inFeatures}→${out}): input must be [B, ${this.inFeatures}] or [${E}, B, ${this.inFeatures}], got ${fmt(x.shape)}`);
+    throw new Error(
+      `StackedLinear(${E} × ${this.inFeatures}→${out}): input must be [B, ${this.inFeatures}] or [${E}, B, ${this.inFeatures}], got ${fmt(x.shape)}`,
+    );
   }
 }
 
@@ -109,22 +135,37 @@ export function expertMajor(x: ExpertOutputs): Tensor {
 export class ExpertBank extends Module {
   readonly layers: readonly StackedLinear[];
 
-  constructor(readonly numExperts: number, readonly dims: readonly number[], opts: ExpertBankOptions = {}) {
+  constructor(
+    readonly numExperts: number,
+    readonly dims: readonly number[],
+    opts: ExpertBankOptions = {},
+  ) {
     super();
-    if (!Number.isInteger(numExperts) || numExperts < 1) throw new Error(`ExpertBank: numExperts must be a positive integer, got ${numExperts}`);
-    if (dims.length < 2) throw new Error(`ExpertBank: dims must list at least an input and an output size, got [${dims.join(', ')}]`);
+    if (!Number.isInteger(numExperts) || numExperts < 1)
+      throw new Error(`ExpertBank: numExperts must be a positive integer, got ${numExperts}`);
+    if (dims.length < 2)
+      throw new Error(`ExpertBank: dims must list at least an input and an output size, got [${dims.join(', ')}]`);
     const place: TensorPlacement = { dtype: opts.dtype, backend: opts.backend };
     const act = opts.activation ?? 'relu';
     const layers: StackedLinear[] = [];
     for (let i = 1; i < dims.length; i++) {
       const last = i === dims.length - 1;
-      layers.push(this.registerModule(`fc${i}`, new StackedLinear(numExperts, dims[i - 1], dims[i], last ? opts.outputActivation ?? act : act, place)));
+      layers.push(
+        this.registerModule(
+          `fc${i}`,
+          new StackedLinear(numExperts, dims[i - 1], dims[i], last ? (opts.outputActivation ?? act) : act, place),
+        ),
+      );
     }
     this.layers = layers;
   }
 
-  get inFeatures(): number { return this.dims[0]; }
-  get outFeatures(): number { return this.dims[this.dims.length - 1]; }
+  get inFeatures(): number {
+    return this.dims[0];
+  }
+  get outFeatures(): number {
+    return this.dims[this.dims.length - 1];
+  }
 
   /** x [B, in] → every expert's output, [E, B, out]. */
   forward(x: Tensor): Tensor {
@@ -142,7 +183,8 @@ export class ExpertBank extends Module {
   private run(x: Tensor, deferLastRelu: boolean): ExpertOutputs {
     const last = this.layers.length - 1;
     let h: ExpertOutputs = this.layers[0]!.forwardExperts(x, { deferRelu: deferLastRelu && last === 0 });
-    for (let i = 1; i <= last; i++) h = this.layers[i]!.forwardExperts(expertMajor(h), { deferRelu: deferLastRelu && i === last });
+    for (let i = 1; i <= last; i++)
+      h = this.layers[i]!.forwardExperts(expertMajor(h), { deferRelu: deferLastRelu && i === last });
     return h;
   }
 }

@@ -60,7 +60,8 @@ export class FeatureEncoder extends Module {
     super();
     this.categorical = [...(opts.categorical ?? [])];
     this.numeric = [...(opts.numeric ?? [])];
-    if (this.categorical.length + this.numeric.length === 0) throw new Error('FeatureEncoder: needs at least one categorical or numeric field');
+    if (this.categorical.length + this.numeric.length === 0)
+      throw new Error('FeatureEncoder: needs at least one categorical or numeric field');
     const names = [...this.categorical, ...this.numeric].map((f) => f.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) throw new Error(`FeatureEncoder: field '${dup}' is declared twice`);
@@ -69,55 +70,86 @@ export class FeatureEncoder extends Module {
     let width = 0;
     for (const f of this.categorical) {
       const dim = f.dim ?? opts.embeddingDim;
-      if (dim === undefined) throw new Error(`FeatureEncoder: field '${f.name}' has no dim and no embeddingDim default was given`);
+      if (dim === undefined)
+        throw new Error(`FeatureEncoder: field '${f.name}' has no dim and no embeddingDim default was given`);
       if (!Number.isInteger(f.vocabularySize) || f.vocabularySize < 1) {
-        throw new Error(`FeatureEncoder: field '${f.name}' needs vocabularySize >= 1 (row 0 is OOV), got ${f.vocabularySize}`);
+        throw new Error(
+          `FeatureEncoder: field '${f.name}' needs vocabularySize >= 1 (row 0 is OOV), got ${f.vocabularySize}`,
+        );
       }
       this.embeddings.set(f.name, new Embedding(f.vocabularySize, dim, { ...place, sparse: opts.sparse }));
       width += dim;
     }
     const standardise = this.numeric.some((f) => f.mean !== undefined && f.std !== undefined);
     for (const f of this.numeric) {
-      if (f.std !== undefined && !(f.std > 0)) throw new Error(`FeatureEncoder: numeric field '${f.name}' needs std > 0, got ${f.std}`);
+      if (f.std !== undefined && !(f.std > 0))
+        throw new Error(`FeatureEncoder: numeric field '${f.name}' needs std > 0, got ${f.std}`);
     }
     // Fields without both statistics pass through: shift 0, scale 1.
     const stats = this.numeric.map((f) => (f.mean !== undefined && f.std !== undefined ? [f.mean, f.std] : [0, 1]));
-    this.numShift = standardise ? createBuffer(() => tensor(stats.map(([m]) => m), place)) : null;
-    this.numScale = standardise ? createBuffer(() => tensor(stats.map(([, s]) => s), place)) : null;
-    if (this.numShift && this.numScale) { this.registerBuffer('num_mean', this.numShift); this.registerBuffer('num_std', this.numScale); }
+    this.numShift = standardise
+      ? createBuffer(() =>
+          tensor(
+            stats.map(([m]) => m),
+            place,
+          ),
+        )
+      : null;
+    this.numScale = standardise
+      ? createBuffer(() =>
+          tensor(
+            stats.map(([, s]) => s),
+            place,
+          ),
+        )
+      : null;
+    if (this.numShift && this.numScale) {
+      this.registerBuffer('num_mean', this.numShift);
+      this.registerBuffer('num_std', this.numScale);
+    }
     this.outputDim = width + this.numeric.length;
   }
 
   forward(batch: FeatureBatch): Tensor {
     const parts: Tensor[] = [];
-    const nCat = this.categorical.length, nNum = this.numeric.length;
+    const nCat = this.categorical.length,
+      nNum = this.numeric.length;
     if (nCat > 0) {
       const cat = batch.cat;
       if (!cat || cat.dtype !== 'int32' || cat.ndim !== 2 || cat.shape[1] !== nCat) {
-        throw new Error(`FeatureEncoder: expected cat int32 [B, ${nCat}], got ${cat ? `${fmt(cat.shape)} ${cat.dtype}` : 'none'}`);
+        throw new Error(
+          `FeatureEncoder: expected cat int32 [B, ${nCat}], got ${cat ? `${fmt(cat.shape)} ${cat.dtype}` : 'none'}`,
+        );
       }
       const B = cat.shape[0];
       const host = batch.catHost;
-      if (host && host.length !== B * nCat) throw new Error(`FeatureEncoder: catHost has ${host.length} ids, cat ${fmt(cat.shape)} needs ${B * nCat}`);
+      if (host && host.length !== B * nCat)
+        throw new Error(`FeatureEncoder: catHost has ${host.length} ids, cat ${fmt(cat.shape)} needs ${B * nCat}`);
       this.categorical.forEach((f, i) => {
         const ids = reshape(slice(cat, [null, [i, i + 1]]), [B]);
         const outOfVocab = maximum(lt(ids, 0), ge(ids, f.vocabularySize));
-        const hostIds = host ? Int32Array.from({ length: B }, (_, b) => {
-          const id = host[b * nCat + i];
-          return id >= 0 && id < f.vocabularySize ? id : 0;
-        }) : undefined;
+        const hostIds = host
+          ? Int32Array.from({ length: B }, (_, b) => {
+              const id = host[b * nCat + i];
+              return id >= 0 && id < f.vocabularySize ? id : 0;
+            })
+          : undefined;
         parts.push(this.embeddings.get(f.name).forward(where(outOfVocab, 0, ids), hostIds));
       });
     }
     if (nNum > 0) {
       const num = batch.num;
       if (!num || num.ndim !== 2 || num.shape[1] !== nNum || num.dtype === 'int32') {
-        throw new Error(`FeatureEncoder: expected num float [B, ${nNum}], got ${num ? `${fmt(num.shape)} ${num.dtype}` : 'none'}`);
+        throw new Error(
+          `FeatureEncoder: expected num float [B, ${nNum}], got ${num ? `${fmt(num.shape)} ${num.dtype}` : 'none'}`,
+        );
       }
       parts.push(this.numShift && this.numScale ? div(sub(num, this.numShift), this.numScale) : num);
     }
     if (parts.length > 1 && parts.some((p) => p.shape[0] !== parts[0].shape[0])) {
-      throw new Error(`FeatureEncoder: cat and num disagree on the batch size (${parts.map((p) => p.shape[0]).join(' vs ')})`);
+      throw new Error(
+        `FeatureEncoder: cat and num disagree on the batch size (${parts.map((p) => p.shape[0]).join(' vs ')})`,
+      );
     }
     return parts.length === 1 ? parts[0] : concat(parts, 1);
   }

@@ -18,17 +18,30 @@ import { fmt, shapesEqual } from '../tensor/shape.js';
 export function copyInto(dst: Tensor, src: Tensor, what = 'copyInto'): void {
   dst.assertLive(what);
   src.assertLive(what);
-  if (!shapesEqual(dst.shape, src.shape)) throw new Error(`${what}: source ${fmt(src.shape)} does not match destination ${fmt(dst.shape)}`);
+  if (!shapesEqual(dst.shape, src.shape))
+    throw new Error(`${what}: source ${fmt(src.shape)} does not match destination ${fmt(dst.shape)}`);
   if (dst.dtype !== src.dtype) throw new Error(`${what}: source is ${src.dtype}, destination is ${dst.dtype}`);
   if (dst.backendName !== src.backendName) {
-    throw new Error(`${what}: source lives on backend '${src.backendName}', destination on '${dst.backendName}'; move it with await t.to('${dst.backendName}')`);
+    throw new Error(
+      `${what}: source lives on backend '${src.backendName}', destination on '${dst.backendName}'; move it with await t.to('${dst.backendName}')`,
+    );
   }
-  if (dst.dtype === 'int32') throw new Error(`${what}: int32 tensors cannot be written in place (the update kernels are float-only); replace the tensor instead`);
+  if (dst.dtype === 'int32')
+    throw new Error(
+      `${what}: int32 tensors cannot be written in place (the update kernels are float-only); replace the tensor instead`,
+    );
   if (dst.size === 0) return;
   const be = engine.backendOf(dst.storage);
   const scratch = be.fill(dst.size, -0, dst.dtype);
   try {
-    be.sgdUpdate(scratch, src.storage, dst.storage, { lr: 0, momentum: 1, dampening: 0, nesterov: false, weightDecay: 0, firstStep: true });
+    be.sgdUpdate(scratch, src.storage, dst.storage, {
+      lr: 0,
+      momentum: 1,
+      dampening: 0,
+      nesterov: false,
+      weightDecay: 0,
+      firstStep: true,
+    });
   } finally {
     be.dispose(scratch);
   }

@@ -10,8 +10,22 @@ export { BatchNorm1d, type BatchNormOptions } from './batch-norm.js';
 export { LayerNorm, type LayerNormOptions } from './layer-norm.js';
 export { Dropout } from './dropout.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';
-export { ExpertBank, StackedLinear, asExpertMajor, expertMajor, materialize, type ExpertBankOptions, type ExpertOutputs } from './expert-bank.js';
-export { FeatureEncoder, type FeatureEncoderOptions, type FeatureBatch, type CategoricalField, type NumericField } from './feature-encoder.js';
+export {
+  ExpertBank,
+  StackedLinear,
+  asExpertMajor,
+  expertMajor,
+  materialize,
+  type ExpertBankOptions,
+  type ExpertOutputs,
+} from './expert-bank.js';
+export {
+  FeatureEncoder,
+  type FeatureEncoderOptions,
+  type FeatureBatch,
+  type CategoricalField,
+  type NumericField,
+} from './feature-encoder.js';
 export { applyActivation, type Activation } from './activation.js';
 export { createParameter, createBuffer, type TensorPlacement } from './parameter.js';
 export { copyInto } from './in-place.js';

@@ -22,11 +22,19 @@ export function fans(shape: readonly number[]): { fanIn: number; fanOut: number 
 /** torch.nn.init.calculate_gain. */
 export function gain(nonlinearity: Nonlinearity, param?: number): number {
   switch (nonlinearity) {
-    case 'linear': case 'sigmoid': return 1;
-    case 'tanh': return 5 / 3;
-    case 'relu': return Math.SQRT2;
-    case 'leakyRelu': { const slope = param ?? 0.01; return Math.sqrt(2 / (1 + slope * slope)); }
-    default: throw new Error(`gain: unknown nonlinearity '${String(nonlinearity)}'`);
+    case 'linear':
+    case 'sigmoid':
+      return 1;
+    case 'tanh':
+      return 5 / 3;
+    case 'relu':
+      return Math.SQRT2;
+    case 'leakyRelu': {
+      const slope = param ?? 0.01;
+      return Math.sqrt(2 / (1 + slope * slope));
+    }
+    default:
+      throw new Error(`gain: unknown nonlinearity '${String(nonlinearity)}'`);
   }
 }
 

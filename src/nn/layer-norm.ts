@@ -27,15 +27,27 @@ export class LayerNorm extends Module implements TensorModule {
     this.eps = opts.eps ?? 1e-5;
     const place: TensorPlacement = { dtype: opts.dtype, backend: opts.backend };
     const affine = opts.elementwiseAffine ?? true;
-    this.weight = affine ? this.registerParameter('weight', createParameter(() => full(this.normalizedShape, 1, place))) : null;
-    this.bias = affine ? this.registerParameter('bias', createParameter(() => full(this.normalizedShape, 0, place))) : null;
+    this.weight = affine
+      ? this.registerParameter(
+          'weight',
+          createParameter(() => full(this.normalizedShape, 1, place)),
+        )
+      : null;
+    this.bias = affine
+      ? this.registerParameter(
+          'bias',
+          createParameter(() => full(this.normalizedShape, 0, place)),
+        )
+      : null;
   }
 
   forward(x: Tensor): Tensor {
     const k = this.normalizedShape.length;
     const tail = x.shape.slice(x.ndim - k);
     if (x.ndim < k || tail.some((d, i) => d !== this.normalizedShape[i])) {
-      throw new Error(`LayerNorm${fmt(this.normalizedShape)}: input ${fmt(x.shape)} must end in ${fmt(this.normalizedShape)}`);
+      throw new Error(
+        `LayerNorm${fmt(this.normalizedShape)}: input ${fmt(x.shape)} must end in ${fmt(this.normalizedShape)}`,
+      );
     }
     const axes = Array.from({ length: k }, (_, i) => x.ndim - k + i);
     const mu = mean(x, axes, true);

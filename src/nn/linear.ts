@@ -23,18 +23,36 @@ export class Linear extends Module implements TensorModule {
   readonly bias: Tensor | null;
   readonly activation: Activation;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: LinearOptions = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    opts: LinearOptions = {},
+  ) {
     super();
-    for (const [what, n] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
+    for (const [what, n] of [
+      ['inFeatures', inFeatures],
+      ['outFeatures', outFeatures],
+    ] as const) {
       if (!Number.isInteger(n) || n < 1) throw new Error(`Linear: ${what} must be a positive integer, got ${n}`);
     }
     const place: TensorPlacement = { dtype: opts.dtype, backend: opts.backend };
     const xavier = opts.init === 'xavier';
-    this.weight = this.registerParameter('weight', createParameter(() =>
-      xavier ? xavierUniform([outFeatures, inFeatures], place) : kaimingUniform([outFeatures, inFeatures], place)));
+    this.weight = this.registerParameter(
+      'weight',
+      createParameter(() =>
+        xavier ? xavierUniform([outFeatures, inFeatures], place) : kaimingUniform([outFeatures, inFeatures], place),
+      ),
+    );
     const bound = 1 / Math.sqrt(inFeatures);
-    this.bias = opts.bias === false ? null : this.registerParameter('bias', createParameter(() =>
-      xavier ? constant([outFeatures], 0, place) : uniform([outFeatures], -bound, bound, place)));
+    this.bias =
+      opts.bias === false
+        ? null
+        : this.registerParameter(
+            'bias',
+            createParameter(() =>
+              xavier ? constant([outFeatures], 0, place) : uniform([outFeatures], -bound, bound, place),
+            ),
+          );
     this.activation = opts.activation ?? 'none';
   }
 

@@ -26,26 +26,37 @@ export interface MLPOptions extends TensorPlacement {
 export class MLP extends Module implements TensorModule {
   private readonly blocks: { fc: Linear; bn: BatchNorm1d | null; act: Activation; drop: Dropout | null }[] = [];
 
-  constructor(readonly dims: readonly number[], opts: MLPOptions = {}) {
+  constructor(
+    readonly dims: readonly number[],
+    opts: MLPOptions = {},
+  ) {
     super();
-    if (dims.length < 2) throw new Error(`MLP: dims must list at least an input and an output size, got [${dims.join(', ')}]`);
+    if (dims.length < 2)
+      throw new Error(`MLP: dims must list at least an input and an output size, got [${dims.join(', ')}]`);
     const place: TensorPlacement = { dtype: opts.dtype, backend: opts.backend };
     const hiddenAct = opts.activation ?? 'relu';
     const p = opts.dropout ?? 0;
     for (let i = 1; i < dims.length; i++) {
       const last = i === dims.length - 1;
-      const act = last ? opts.outputActivation ?? 'none' : hiddenAct;
+      const act = last ? (opts.outputActivation ?? 'none') : hiddenAct;
       const withBn = !last && (opts.batchNorm ?? false);
       // Fuse the activation into the GEMM unless batch norm has to run in between.
-      const fc = this.registerModule(`fc${i}`, new Linear(dims[i - 1], dims[i], { ...place, init: opts.init, activation: withBn ? 'none' : act }));
+      const fc = this.registerModule(
+        `fc${i}`,
+        new Linear(dims[i - 1], dims[i], { ...place, init: opts.init, activation: withBn ? 'none' : act }),
+      );
       const bn = withBn ? this.registerModule(`bn${i}`, new BatchNorm1d(dims[i], place)) : null;
       const drop = !last && p > 0 ? this.registerModule(`dropout${i}`, new Dropout(p)) : null;
       this.blocks.push({ fc, bn, act, drop });
     }
   }
 
-  get inFeatures(): number { return this.dims[0]; }
-  get outFeatures(): number { return this.dims[this.dims.length - 1]; }
+  get inFeatures(): number {
+    return this.dims[0];
+  }
+  get outFeatures(): number {
+    return this.dims[this.dims.length - 1];
+  }
 
   forward(x: Tensor): Tensor {
     let h = x;

@@ -16,7 +16,10 @@ import { copyInto } from './in-place.js';
 import { clearTouchedRows } from './sparse-rows.js';
 
 /** Who registered a tensor or module first, under which local name: enough to rebuild its dotted path. */
-interface Owner { module: Module; name: string }
+interface Owner {
+  module: Module;
+  name: string;
+}
 const tensorOwners = new WeakMap<Tensor, Owner>();
 
 /**
@@ -39,11 +42,16 @@ export function parameterName(t: Tensor): string | undefined {
 
 function checkLocalName(kind: string, owner: Module, name: string): void {
   if (!/^[A-Za-z0-9_]+$/.test(name)) {
-    throw new Error(`${owner.constructor.name}.register${kind}: name '${name}' must be non-empty letters, digits or '_' (dots separate path levels)`);
+    throw new Error(
+      `${owner.constructor.name}.register${kind}: name '${name}' must be non-empty letters, digits or '_' (dots separate path levels)`,
+    );
   }
 }
 
-export interface LoadResult { missing: string[]; unexpected: string[] }
+export interface LoadResult {
+  missing: string[];
+  unexpected: string[];
+}
 
 export class Module {
   /** Training mode (dropout active, batch norm uses batch statistics); toggled by train()/eval(). */
@@ -57,7 +65,10 @@ export class Module {
   protected registerParameter(name: string, t: Tensor): Tensor {
     checkLocalName('Parameter', this, name);
     this.assertFreeName(name);
-    if (!t.requiresGrad || !t.isLeaf) throw new Error(`${this.constructor.name}.registerParameter('${name}'): expected a leaf tensor that requires grad (use createParameter), got ${t.toString()}`);
+    if (!t.requiresGrad || !t.isLeaf)
+      throw new Error(
+        `${this.constructor.name}.registerParameter('${name}'): expected a leaf tensor that requires grad (use createParameter), got ${t.toString()}`,
+      );
     if (!t.kept) keep(t);
     this.params.set(name, t);
     if (!tensorOwners.has(t)) tensorOwners.set(t, { module: this, name });
@@ -76,7 +87,8 @@ export class Module {
   protected registerModule<M extends Module>(name: string, m: M): M {
     checkLocalName('Module', this, name);
     this.assertFreeName(name);
-    if (m === (this as Module)) throw new Error(`${this.constructor.name}.registerModule('${name}'): a module cannot contain itself`);
+    if (m === (this as Module))
+      throw new Error(`${this.constructor.name}.registerModule('${name}'): a module cannot contain itself`);
     this.childModules.set(name, m);
     if (!m.parentLink) m.parentLink = { module: this, name };
     return m;
@@ -87,7 +99,9 @@ export class Module {
     const old = this.buffersByName.get(name);
     if (!old) throw new Error(`${this.constructor.name}: no buffer named '${name}'`);
     if (!shapesEqual(old.shape, t.shape) || old.dtype !== t.dtype) {
-      throw new Error(`${this.constructor.name}: buffer '${name}' is ${fmt(old.shape)} ${old.dtype}, replacement is ${fmt(t.shape)} ${t.dtype}`);
+      throw new Error(
+        `${this.constructor.name}: buffer '${name}' is ${fmt(old.shape)} ${old.dtype}, replacement is ${fmt(t.shape)} ${t.dtype}`,
+      );
     }
     keep(t);
     this.buffersByName.set(name, t);
@@ -99,7 +113,10 @@ export class Module {
   /** The current tensor of a registered buffer. */
   buffer(name: string): Tensor {
     const b = this.buffersByName.get(name);
-    if (!b) throw new Error(`${this.constructor.name}: no buffer named '${name}' (has: ${[...this.buffersByName.keys()].join(', ') || 'none'})`);
+    if (!b)
+      throw new Error(
+        `${this.constructor.name}: no buffer named '${name}' (has: ${[...this.buffersByName.keys()].join(', ') || 'none'})`,
+      );
     return b;
   }
 
@@ -118,8 +135,12 @@ export class Module {
     return out;
   }
 
-  namedChildren(): [string, Module][] { return [...this.childModules]; }
-  children(): Module[] { return [...this.childModules.values()]; }
+  namedChildren(): [string, Module][] {
+    return [...this.childModules];
+  }
+  children(): Module[] {
+    return [...this.childModules.values()];
+  }
 
   private namedTensors(kind: 'params' | 'buffersByName'): [string, Tensor][] {
     const out: [string, Tensor][] = [];
@@ -135,14 +156,24 @@ export class Module {
   }
 
   /** Dotted names and parameters, in registration order, each parameter once. */
-  namedParameters(): [string, Tensor][] { return this.namedTensors('params'); }
-  parameters(): Tensor[] { return this.namedParameters().map(([, t]) => t); }
-  namedBuffers(): [string, Tensor][] { return this.namedTensors('buffersByName'); }
-  buffers(): Tensor[] { return this.namedBuffers().map(([, t]) => t); }
+  namedParameters(): [string, Tensor][] {
+    return this.namedTensors('params');
+  }
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, t]) => t);
+  }
+  namedBuffers(): [string, Tensor][] {
+    return this.namedTensors('buffersByName');
+  }
+  buffers(): Tensor[] {
+    return this.namedBuffers().map(([, t]) => t);
+  }
 
   /** Number of parameter elements (only those that require grad when trainableOnly). */
   numParams(opts: { trainableOnly?: boolean } = {}): number {
-    return this.parameters().filter((p) => !opts.trainableOnly || p.requiresGrad).reduce((n, p) => n + p.size, 0);
+    return this.parameters()
+      .filter((p) => !opts.trainableOnly || p.requiresGrad)
+      .reduce((n, p) => n + p.size, 0);
   }
 
   train(mode = true): this {
@@ -150,12 +181,17 @@ export class Module {
     return this;
   }
 
-  eval(): this { return this.train(false); }
+  eval(): this {
+    return this.train(false);
+  }
 
   /** Drops every parameter's gradient (disposing it) and the embedding rows recorded for lazy updates. */
   zeroGrad(): void {
     for (const p of this.parameters()) {
-      if (p.grad) { p.grad.dispose(); p.grad = null; }
+      if (p.grad) {
+        p.grad.dispose();
+        p.grad = null;
+      }
       clearTouchedRows(p);
     }
   }
@@ -165,13 +201,15 @@ export class Module {
    * let a tidy do it): later training does not change them.
    */
   stateDict(): Record<string, Tensor> {
-    return tidy(() => noGrad(() => {
-      const out: Record<string, Tensor> = {};
-      for (const [name, t] of [...this.namedParameters(), ...this.namedBuffers()]) {
-        out[name] = t.dtype === 'int32' ? t.add(0) : mul(t, 1);
-      }
-      return out;
-    }));
+    return tidy(() =>
+      noGrad(() => {
+        const out: Record<string, Tensor> = {};
+        for (const [name, t] of [...this.namedParameters(), ...this.namedBuffers()]) {
+          out[name] = t.dtype === 'int32' ? t.add(0) : mul(t, 1);
+        }
+        return out;
+      }),
+    );
   }
 
   /**
@@ -188,9 +226,11 @@ export class Module {
     for (const [name, t] of own) {
       const s = state[name];
       if (!s) continue;
-      if (!shapesEqual(s.shape, t.shape)) problems.push(`'${name}': expected shape ${fmt(t.shape)}, got ${fmt(s.shape)}`);
+      if (!shapesEqual(s.shape, t.shape))
+        problems.push(`'${name}': expected shape ${fmt(t.shape)}, got ${fmt(s.shape)}`);
       else if (s.dtype !== t.dtype) problems.push(`'${name}': expected ${t.dtype}, got ${s.dtype}`);
-      else if (s.backendName !== t.backendName) problems.push(`'${name}': lives on backend '${s.backendName}', the module on '${t.backendName}'`);
+      else if (s.backendName !== t.backendName)
+        problems.push(`'${name}': lives on backend '${s.backendName}', the module on '${t.backendName}'`);
     }
     if (strict && missing.length) problems.push(`missing keys: ${missing.join(', ')}`);
     if (strict && unexpected.length) problems.push(`unexpected keys: ${unexpected.join(', ')}`);
@@ -211,7 +251,10 @@ export class Module {
     const local = path.slice(dot + 1);
     const owner = this.namedModules().find(([p]) => p === ownerPath)?.[1];
     if (!owner) throw new Error(`${this.constructor.name}.loadStateDict: no module at '${ownerPath}' for '${path}'`);
-    owner.replaceBuffer(local, tidy(() => noGrad(() => keep(value.add(0)))));
+    owner.replaceBuffer(
+      local,
+      tidy(() => noGrad(() => keep(value.add(0)))),
+    );
   }
 
   /** Disposes every parameter and buffer (the module is unusable afterwards). */

@@ -15,22 +15,30 @@ const touched = new WeakMap<Tensor, Set<number> | 'all'>();
 
 /** Declares that `param` ([rows, ...]) takes lazy row updates. */
 export function markLazyRows(param: Tensor): void {
-  if (param.ndim < 1) throw new Error(`markLazyRows: a lazily updated parameter needs a row axis, got ${param.toString()}`);
+  if (param.ndim < 1)
+    throw new Error(`markLazyRows: a lazily updated parameter needs a row axis, got ${param.toString()}`);
   lazyParams.add(param);
 }
 
-export function isLazyRows(param: Tensor): boolean { return lazyParams.has(param); }
+export function isLazyRows(param: Tensor): boolean {
+  return lazyParams.has(param);
+}
 
 /** Adds looked-up row ids (already validated against the table size by the lookup). */
 export function recordTouchedRows(param: Tensor, ids: ArrayLike<number>): void {
   let set = touched.get(param);
   if (set === 'all') return;
-  if (!set) { set = new Set(); touched.set(param, set); }
+  if (!set) {
+    set = new Set();
+    touched.set(param, set);
+  }
   for (let i = 0; i < ids.length; i++) set.add(ids[i]);
 }
 
 /** Falls back to a dense update for this parameter until the next clear. */
-export function recordAllRows(param: Tensor): void { touched.set(param, 'all'); }
+export function recordAllRows(param: Tensor): void {
+  touched.set(param, 'all');
+}
 
 /**
  * The rows to update: sorted unique ids, or null when the update must be dense (not a lazy parameter, rows
@@ -44,4 +52,6 @@ export function touchedRows(param: Tensor): Int32Array | null {
 }
 
 /** Forgets the recorded rows (called by zeroGrad of modules and optimizers). */
-export function clearTouchedRows(param: Tensor): void { touched.delete(param); }
+export function clearTouchedRows(param: Tensor): void {
+  touched.delete(param);
+}

@@ -15,8 +15,13 @@ export interface CreateOptions {
 
 function targetBackend(op: string, opts: CreateOptions): Backend {
   if (!opts.backend) return engine.backend;
-  const b = engine.backends.get(opts.backend) ?? (opts.backend === 'js' ? engine.backends.get('js') ?? engine.backend : undefined);
-  if (!b) throw new Error(`${op}: backend '${opts.backend}' is not initialised; call await init({ backend: '${opts.backend}' })`);
+  const b =
+    engine.backends.get(opts.backend) ??
+    (opts.backend === 'js' ? (engine.backends.get('js') ?? engine.backend) : undefined);
+  if (!b)
+    throw new Error(
+      `${op}: backend '${opts.backend}' is not initialised; call await init({ backend: '${opts.backend}' })`,
+    );
   return b;
 }
 
@@ -25,7 +30,10 @@ const backendDtypes = new WeakMap<Backend, readonly DType[]>();
 
 function checkDtype(op: string, b: Backend, dtype: DType): void {
   let dtypes = backendDtypes.get(b);
-  if (!dtypes) { dtypes = b.info().dtypes; backendDtypes.set(b, dtypes); }
+  if (!dtypes) {
+    dtypes = b.info().dtypes;
+    backendDtypes.set(b, dtypes);
+  }
   if (!dtypes.includes(dtype)) {
     throw new Error(`${op}: backend '${b.name}' does not support ${dtype} (supported: ${dtypes.join(', ')})`);
   }
@@ -46,7 +54,11 @@ export function typedArrayFor(dtype: DType, n: number): TypedArray {
 function inferShape(data: NestedArray): number[] {
   const shape: number[] = [];
   let cur: NestedArray = data;
-  while (Array.isArray(cur)) { shape.push(cur.length); cur = cur[0] as NestedArray; if (cur === undefined) break; }
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    cur = cur[0] as NestedArray;
+    if (cur === undefined) break;
+  }
   return shape;
 }
 
@@ -54,13 +66,19 @@ function flattenInto(op: string, data: NestedArray, shape: number[], out: TypedA
   let pos = 0;
   const walk = (v: NestedArray, axis: number, path: number[]): void => {
     if (axis === shape.length) {
-      if (typeof v !== 'number') throw new Error(`${op}: expected a number at [${path.join(',')}], got ${Array.isArray(v) ? 'an array' : typeof v}`);
-      if (out instanceof Int32Array && !Number.isInteger(v)) throw new Error(`${op}: int32 tensor given a non-integer value ${v} at [${path.join(',')}]`);
+      if (typeof v !== 'number')
+        throw new Error(
+          `${op}: expected a number at [${path.join(',')}], got ${Array.isArray(v) ? 'an array' : typeof v}`,
+        );
+      if (out instanceof Int32Array && !Number.isInteger(v))
+        throw new Error(`${op}: int32 tensor given a non-integer value ${v} at [${path.join(',')}]`);
       out[pos++] = v;
       return;
     }
     if (!Array.isArray(v) || v.length !== shape[axis]) {
-      throw new Error(`${op}: ragged nested array at [${path.join(',')}]: expected ${shape[axis]} elements like the first row, got ${Array.isArray(v) ? v.length : 'a number'}`);
+      throw new Error(
+        `${op}: ragged nested array at [${path.join(',')}]: expected ${shape[axis]} elements like the first row, got ${Array.isArray(v) ? v.length : 'a number'}`,
+      );
     }
     v.forEach((x, i) => walk(x, axis + 1, [...path, i]));
   };
@@ -79,7 +97,10 @@ function dtypeOfArray(x: TypedArray): DType {
  * A tensor from a number, a nested array, or a typed array (with `shape`; a typed array's own element type is its
  * default dtype). Values are copied.
  */
-export function tensor(data: NestedArray | TypedArray, opts: CreateOptions & { shape?: readonly number[] } = {}): Tensor {
+export function tensor(
+  data: NestedArray | TypedArray,
+  opts: CreateOptions & { shape?: readonly number[] } = {},
+): Tensor {
   const op = 'tensor';
   const b = targetBackend(op, opts);
   let shape: number[];
@@ -88,19 +109,24 @@ export function tensor(data: NestedArray | TypedArray, opts: CreateOptions & { s
   if (isTypedArray(data)) {
     dtype = opts.dtype ?? dtypeOfArray(data);
     shape = opts.shape ? checkShape(op, opts.shape) : [data.length];
-    if (sizeOf(shape) !== data.length) throw new Error(`${op}: shape ${fmt(shape)} needs ${sizeOf(shape)} values, got a typed array of ${data.length}`);
+    if (sizeOf(shape) !== data.length)
+      throw new Error(`${op}: shape ${fmt(shape)} needs ${sizeOf(shape)} values, got a typed array of ${data.length}`);
     flat = dtypeOfArray(data) === dtype ? data : typedArrayFor(dtype, data.length);
     if (flat !== data) {
       if (dtype === 'int32') {
         const bad = data.findIndex((v) => !Number.isInteger(v) || v < -2147483648 || v > 2147483647);
-        if (bad >= 0) throw new Error(`${op}: int32 tensor given ${data[bad]} at index ${bad} (not an int32 value; round it explicitly)`);
+        if (bad >= 0)
+          throw new Error(
+            `${op}: int32 tensor given ${data[bad]} at index ${bad} (not an int32 value; round it explicitly)`,
+          );
       }
       flat.set(data);
     }
   } else {
     dtype = opts.dtype ?? 'float32';
     shape = inferShape(data);
-    if (opts.shape && sizeOf(opts.shape) !== sizeOf(shape)) throw new Error(`${op}: shape ${fmt(opts.shape)} does not match the data's ${fmt(shape)}`);
+    if (opts.shape && sizeOf(opts.shape) !== sizeOf(shape))
+      throw new Error(`${op}: shape ${fmt(opts.shape)} does not match the data's ${fmt(shape)}`);
     flat = typedArrayFor(dtype, sizeOf(shape));
     flattenInto(op, data, shape, flat);
     if (opts.shape) shape = checkShape(op, opts.shape);
@@ -131,8 +157,12 @@ export const fullLike = (t: Tensor, v: number, opts: CreateOptions = {}): Tensor
 
 /** Evenly spaced values in [start, end) (NumPy arange); arange(n) = [0, n). */
 export function arange(start: number, end?: number, step = 1, opts: CreateOptions = {}): Tensor {
-  if (end === undefined) { end = start; start = 0; }
-  if (step === 0 || !Number.isFinite(step)) throw new Error(`arange: step must be a finite non-zero number, got ${step}`);
+  if (end === undefined) {
+    end = start;
+    start = 0;
+  }
+  if (step === 0 || !Number.isFinite(step))
+    throw new Error(`arange: step must be a finite non-zero number, got ${step}`);
   const n = Math.max(0, Math.ceil((end - start) / step));
   const dtype = opts.dtype ?? (Number.isInteger(start) && Number.isInteger(step) ? 'int32' : 'float32');
   const flat = typedArrayFor(dtype, n);
@@ -149,12 +179,27 @@ export function eye(n: number, m = n, opts: CreateOptions = {}): Tensor {
   return tensor(flat, { ...opts, dtype, shape: [n, m] });
 }
 
-function random(op: string, shape: readonly number[], dist: RandomParams['dist'], a: number, b: number, opts: CreateOptions, dtype: DType): Tensor {
+function random(
+  op: string,
+  shape: readonly number[],
+  dist: RandomParams['dist'],
+  a: number,
+  b: number,
+  opts: CreateOptions,
+  dtype: DType,
+): Tensor {
   const s = checkShape(op, shape);
   const be = targetBackend(op, opts);
   checkDtype(op, be, dtype);
   const n = sizeOf(s);
-  const p: RandomParams = { dist, seedLo: engine.seedLo, seedHi: engine.seedHi, offset: engine.takeRandomOffset(n), a, b };
+  const p: RandomParams = {
+    dist,
+    seedLo: engine.seedLo,
+    seedHi: engine.seedHi,
+    offset: engine.takeRandomOffset(n),
+    a,
+    b,
+  };
   return finish(op, wrap(be.random(n, dtype, p), s), { ...opts, dtype });
 }
 

@@ -28,7 +28,10 @@ const UNARY_GRADS: Record<UnaryOp, UnaryGrad | 'zero'> = {
   square: (g, x) => mul(g, mul(x, 2)),
   reciprocal: (g, _x, y) => neg(mul(g, mul(y, y))),
   abs: (g, x) => mul(g, sign(x)),
-  sign: 'zero', floor: 'zero', ceil: 'zero', round: 'zero',
+  sign: 'zero',
+  floor: 'zero',
+  ceil: 'zero',
+  round: 'zero',
   sin: (g, x) => mul(g, cos(x)),
   cos: (g, x) => neg(mul(g, sin(x))),
   tanh: (g, _x, y) => mul(g, sub(1, mul(y, y))),
@@ -38,7 +41,8 @@ const UNARY_GRADS: Record<UnaryOp, UnaryGrad | 'zero'> = {
   erf: (g, x) => mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))),
   relu: (g, x) => mul(g, gt(x, 0)),
   // gelu(x) = xΦ(x): derivative Φ(x) + xφ(x).
-  gelu: (g, x) => mul(g, add(mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5), mul(x, mul(exp(mul(mul(x, x), -0.5)), INV_SQRT_2PI)))),
+  gelu: (g, x) =>
+    mul(g, add(mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5), mul(x, mul(exp(mul(mul(x, x), -0.5)), INV_SQRT_2PI)))),
   geluTanh: (g, x) => {
     const x2 = mul(x, x);
     const t = tanh(mul(add(x, mul(mul(x2, x), 0.044715)), SQRT_2_OVER_PI));
@@ -61,34 +65,82 @@ export function unary(op: UnaryOp, x: Tensor, args: UnaryArgs = {}): Tensor {
   return record(op, [x], y, (g) => [rule === 'zero' ? zerosLike(x) : rule(g, x, y, args)]);
 }
 
-export function neg(x: Tensor): Tensor { return unary('neg', x); }
-export function exp(x: Tensor): Tensor { return unary('exp', x); }
-export function expm1(x: Tensor): Tensor { return unary('expm1', x); }
-export function log(x: Tensor): Tensor { return unary('log', x); }
-export function log1p(x: Tensor): Tensor { return unary('log1p', x); }
-export function sqrt(x: Tensor): Tensor { return unary('sqrt', x); }
-export function rsqrt(x: Tensor): Tensor { return unary('rsqrt', x); }
-export function square(x: Tensor): Tensor { return unary('square', x); }
-export function reciprocal(x: Tensor): Tensor { return unary('reciprocal', x); }
-export function abs(x: Tensor): Tensor { return unary('abs', x); }
-export function sign(x: Tensor): Tensor { return unary('sign', x); }
-export function floor(x: Tensor): Tensor { return unary('floor', x); }
-export function ceil(x: Tensor): Tensor { return unary('ceil', x); }
-export function round(x: Tensor): Tensor { return unary('round', x); }
-export function sin(x: Tensor): Tensor { return unary('sin', x); }
-export function cos(x: Tensor): Tensor { return unary('cos', x); }
-export function tanh(x: Tensor): Tensor { return unary('tanh', x); }
-export function sigmoid(x: Tensor): Tensor { return unary('sigmoid', x); }
-export function logSigmoid(x: Tensor): Tensor { return unary('logSigmoid', x); }
-export function softplus(x: Tensor): Tensor { return unary('softplus', x); }
-export function erf(x: Tensor): Tensor { return unary('erf', x); }
-export function relu(x: Tensor): Tensor { return unary('relu', x); }
+export function neg(x: Tensor): Tensor {
+  return unary('neg', x);
+}
+export function exp(x: Tensor): Tensor {
+  return unary('exp', x);
+}
+export function expm1(x: Tensor): Tensor {
+  return unary('expm1', x);
+}
+export function log(x: Tensor): Tensor {
+  return unary('log', x);
+}
+export function log1p(x: Tensor): Tensor {
+  return unary('log1p', x);
+}
+export function sqrt(x: Tensor): Tensor {
+  return unary('sqrt', x);
+}
+export function rsqrt(x: Tensor): Tensor {
+  return unary('rsqrt', x);
+}
+export function square(x: Tensor): Tensor {
+  return unary('square', x);
+}
+export function reciprocal(x: Tensor): Tensor {
+  return unary('reciprocal', x);
+}
+export function abs(x: Tensor): Tensor {
+  return unary('abs', x);
+}
+export function sign(x: Tensor): Tensor {
+  return unary('sign', x);
+}
+export function floor(x: Tensor): Tensor {
+  return unary('floor', x);
+}
+export function ceil(x: Tensor): Tensor {
+  return unary('ceil', x);
+}
+export function round(x: Tensor): Tensor {
+  return unary('round', x);
+}
+export function sin(x: Tensor): Tensor {
+  return unary('sin', x);
+}
+export function cos(x: Tensor): Tensor {
+  return unary('cos', x);
+}
+export function tanh(x: Tensor): Tensor {
+  return unary('tanh', x);
+}
+export function sigmoid(x: Tensor): Tensor {
+  return unary('sigmoid', x);
+}
+export function logSigmoid(x: Tensor): Tensor {
+  return unary('logSigmoid', x);
+}
+export function softplus(x: Tensor): Tensor {
+  return unary('softplus', x);
+}
+export function erf(x: Tensor): Tensor {
+  return unary('erf', x);
+}
+export function relu(x: Tensor): Tensor {
+  return unary('relu', x);
+}
 /** GELU; `approximate: 'tanh'` selects the tanh form. */
 export function gelu(x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): Tensor {
   return unary(opts.approximate === 'tanh' ? 'geluTanh' : 'gelu', x);
 }
-export function elu(x: Tensor, alpha = 1): Tensor { return unary('elu', x, { alpha }); }
-export function leakyRelu(x: Tensor, alpha = 0.01): Tensor { return unary('leakyRelu', x, { alpha }); }
+export function elu(x: Tensor, alpha = 1): Tensor {
+  return unary('elu', x, { alpha });
+}
+export function leakyRelu(x: Tensor, alpha = 0.01): Tensor {
+  return unary('leakyRelu', x, { alpha });
+}
 
 // ---------------------------------------------------------------- binary
 
@@ -117,13 +169,19 @@ const BINARY_GRADS: Record<BinaryOp, BinaryGrad | 'none'> = {
   minimum: (g, a, b) => pickGrad(g, lt(a, b), eq(a, b)),
   maximum: (g, a, b) => pickGrad(g, gt(a, b), eq(a, b)),
   mod: (g, a, b) => [g, neg(mul(g, floor(div(a, b))))],
-  eq: 'none', ne: 'none', lt: 'none', le: 'none', gt: 'none', ge: 'none',
+  eq: 'none',
+  ne: 'none',
+  lt: 'none',
+  le: 'none',
+  gt: 'none',
+  ge: 'none',
 };
 
 export const binary = opScope(function binary(op: BinaryOp, aIn: TensorLike, bIn: TensorLike): Tensor {
   const [a, b] = operands(op, aIn, bIn);
   const be = backendOf(op, a, b);
-  if (op === 'pow' && a.dtype === 'int32') throw new Error(`pow: expected float tensors, got int32 (cast with .cast('float32'))`);
+  if (op === 'pow' && a.dtype === 'int32')
+    throw new Error(`pow: expected float tensors, got int32 (cast with .cast('float32'))`);
   const outShape = broadcastShapes(op, a.shape, b.shape);
   const nd = outShape.length;
   const y = wrap(be.binary(op, a.storage, b.storage, padShape(a.shape, nd), padShape(b.shape, nd), outShape), outShape);
@@ -132,21 +190,49 @@ export const binary = opScope(function binary(op: BinaryOp, aIn: TensorLike, bIn
   return record(op, [a, b], y, (g) => rule(g, a, b, y));
 });
 
-export function add(a: TensorLike, b: TensorLike): Tensor { return binary('add', a, b); }
-export function sub(a: TensorLike, b: TensorLike): Tensor { return binary('sub', a, b); }
-export function mul(a: TensorLike, b: TensorLike): Tensor { return binary('mul', a, b); }
-export function div(a: TensorLike, b: TensorLike): Tensor { return binary('div', a, b); }
-export function pow(a: TensorLike, b: TensorLike): Tensor { return binary('pow', a, b); }
-export function minimum(a: TensorLike, b: TensorLike): Tensor { return binary('minimum', a, b); }
-export function maximum(a: TensorLike, b: TensorLike): Tensor { return binary('maximum', a, b); }
-export function mod(a: TensorLike, b: TensorLike): Tensor { return binary('mod', a, b); }
+export function add(a: TensorLike, b: TensorLike): Tensor {
+  return binary('add', a, b);
+}
+export function sub(a: TensorLike, b: TensorLike): Tensor {
+  return binary('sub', a, b);
+}
+export function mul(a: TensorLike, b: TensorLike): Tensor {
+  return binary('mul', a, b);
+}
+export function div(a: TensorLike, b: TensorLike): Tensor {
+  return binary('div', a, b);
+}
+export function pow(a: TensorLike, b: TensorLike): Tensor {
+  return binary('pow', a, b);
+}
+export function minimum(a: TensorLike, b: TensorLike): Tensor {
+  return binary('minimum', a, b);
+}
+export function maximum(a: TensorLike, b: TensorLike): Tensor {
+  return binary('maximum', a, b);
+}
+export function mod(a: TensorLike, b: TensorLike): Tensor {
+  return binary('mod', a, b);
+}
 /** Comparisons give 1/0 in the operands' dtype; they are not differentiable. */
-export function eq(a: TensorLike, b: TensorLike): Tensor { return binary('eq', a, b); }
-export function ne(a: TensorLike, b: TensorLike): Tensor { return binary('ne', a, b); }
-export function lt(a: TensorLike, b: TensorLike): Tensor { return binary('lt', a, b); }
-export function le(a: TensorLike, b: TensorLike): Tensor { return binary('le', a, b); }
-export function gt(a: TensorLike, b: TensorLike): Tensor { return binary('gt', a, b); }
-export function ge(a: TensorLike, b: TensorLike): Tensor { return binary('ge', a, b); }
+export function eq(a: TensorLike, b: TensorLike): Tensor {
+  return binary('eq', a, b);
+}
+export function ne(a: TensorLike, b: TensorLike): Tensor {
+  return binary('ne', a, b);
+}
+export function lt(a: TensorLike, b: TensorLike): Tensor {
+  return binary('lt', a, b);
+}
+export function le(a: TensorLike, b: TensorLike): Tensor {
+  return binary('le', a, b);
+}
+export function gt(a: TensorLike, b: TensorLike): Tensor {
+  return binary('gt', a, b);
+}
+export function ge(a: TensorLike, b: TensorLike): Tensor {
+  return binary('ge', a, b);
+}
 
 /** min(max(x, lo), hi); the gradient flows where lo <= x <= hi. */
 export const clamp = opScope(function clamp(x: Tensor, lo?: number, hi?: number): Tensor {
@@ -163,17 +249,38 @@ export const clamp = opScope(function clamp(x: Tensor, lo?: number, hi?: number)
 export const where = opScope(function where(cond: Tensor, aIn: TensorLike, bIn: TensorLike): Tensor {
   const op = 'where';
   const like = aIn instanceof Tensor ? aIn : bIn instanceof Tensor ? bIn : undefined;
-  const a = aIn instanceof Tensor ? aIn : scalarOn(backendOf(op, cond), aIn, like?.dtype ?? (cond.dtype === 'int32' ? 'float32' : cond.dtype));
+  const a =
+    aIn instanceof Tensor
+      ? aIn
+      : scalarOn(backendOf(op, cond), aIn, like?.dtype ?? (cond.dtype === 'int32' ? 'float32' : cond.dtype));
   const b = bIn instanceof Tensor ? bIn : scalarOn(backendOf(op, cond), bIn, a.dtype);
   const be = backendOf(op, cond, a, b);
-  if (a.dtype !== b.dtype) throw new Error(`where: branches have different dtypes ${fmt(a.shape)} ${a.dtype} and ${fmt(b.shape)} ${b.dtype}`);
+  if (a.dtype !== b.dtype)
+    throw new Error(`where: branches have different dtypes ${fmt(a.shape)} ${a.dtype} and ${fmt(b.shape)} ${b.dtype}`);
   const outShape = broadcastShapes(op, cond.shape, a.shape, b.shape);
   const nd = outShape.length;
-  const y = wrap(be.where(cond.storage, a.storage, b.storage, padShape(cond.shape, nd), padShape(a.shape, nd), padShape(b.shape, nd), outShape), outShape);
-  return record(op, [a, b], y, (g) => {
-    const zero = scalarOn(be, 0, g.dtype);
-    return [a.requiresGrad ? where(cond, g, zero) : null, b.requiresGrad ? where(cond, zero, g) : null];
-  }, [cond]);
+  const y = wrap(
+    be.where(
+      cond.storage,
+      a.storage,
+      b.storage,
+      padShape(cond.shape, nd),
+      padShape(a.shape, nd),
+      padShape(b.shape, nd),
+      outShape,
+    ),
+    outShape,
+  );
+  return record(
+    op,
+    [a, b],
+    y,
+    (g) => {
+      const zero = scalarOn(be, 0, g.dtype);
+      return [a.requiresGrad ? where(cond, g, zero) : null, b.requiresGrad ? where(cond, zero, g) : null];
+    },
+    [cond],
+  );
 });
 
 /** Converts to another dtype; the gradient is cast back (float to float only). */
@@ -185,4 +292,3 @@ export function cast(x: Tensor, dtype: Tensor['dtype']): Tensor {
   if (dtype === 'int32' || x.dtype === 'int32') return y;
   return record('cast', [x], y, (g) => [cast(g, x.dtype)]);
 }
-

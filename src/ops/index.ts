@@ -2,7 +2,21 @@
 import './methods.js';
 export * from './creation.js';
 export * from './elementwise.js';
-export { sum, mean, max, min, argmax, argmin, variance, variance as var, logsumexp, softmax, logSoftmax, sumToShape, type Axes } from './reduce.js';
+export {
+  sum,
+  mean,
+  max,
+  min,
+  argmax,
+  argmin,
+  variance,
+  variance as var,
+  logsumexp,
+  softmax,
+  logSoftmax,
+  sumToShape,
+  type Axes,
+} from './reduce.js';
 export * from './shape.js';
 export * from './linalg.js';
 export * from './loss.js';

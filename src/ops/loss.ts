@@ -28,7 +28,9 @@ export interface LossOptions {
 
 function checkSameShape(op: string, pred: Tensor, target: Tensor): void {
   if (!shapesEqual(pred.shape, target.shape)) {
-    throw new Error(`${op}: prediction ${fmt(pred.shape)} and target ${fmt(target.shape)} must have the same shape (reshape one explicitly)`);
+    throw new Error(
+      `${op}: prediction ${fmt(pred.shape)} and target ${fmt(target.shape)} must have the same shape (reshape one explicitly)`,
+    );
   }
   if (pred.dtype !== target.dtype) throw new Error(`${op}: prediction is ${pred.dtype} but target is ${target.dtype}`);
 }
@@ -37,7 +39,9 @@ function checkAux(op: string, what: string, t: Tensor | undefined, like: Tensor)
   if (!t) return;
   backendOf(op, t, like);
   if (!shapesEqual(broadcastShapes(`${op} ${what}`, t.shape, like.shape), like.shape)) {
-    throw new Error(`${op}: ${what} ${fmt(t.shape)} must broadcast to the loss shape ${fmt(like.shape)} without enlarging it`);
+    throw new Error(
+      `${op}: ${what} ${fmt(t.shape)} must broadcast to the loss shape ${fmt(like.shape)} without enlarging it`,
+    );
   }
   if (t.dtype !== like.dtype) throw new Error(`${op}: ${what} must be ${like.dtype}, got ${t.dtype}`);
 }
@@ -81,17 +85,24 @@ function reduceLoss(op: string, per: Tensor, opts: LossOptions): Tensor {
   if (reduction === 'none') return l;
   const total = sum(l);
   if (reduction === 'sum') return total;
-  if (reduction !== 'mean') throw new Error(`${op}: reduction must be 'mean', 'sum' or 'none', got '${String(reduction)}'`);
+  if (reduction !== 'mean')
+    throw new Error(`${op}: reduction must be 'mean', 'sum' or 'none', got '${String(reduction)}'`);
   if (!opts.mask) return div(total, Math.max(per.size, 1));
   // Counts the mask's non-zeros over the loss's shape (the mask may broadcast); never reads the loss's values.
   const counted = stopGradient(sum(broadcastTo(ne0(opts.mask), per.shape)));
   return div(total, maximum(counted, 1));
 }
 
-function ne0(m: Tensor): Tensor { return cast(lt(0, abs(m)), m.dtype); }
+function ne0(m: Tensor): Tensor {
+  return cast(lt(0, abs(m)), m.dtype);
+}
 
 /** Binary cross-entropy on logits: max(x,0) − x·y + log1p(e^−|x|), never overflowing. */
-export const bceWithLogits = opScope(function bceWithLogits(logits: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
+export const bceWithLogits = opScope(function bceWithLogits(
+  logits: Tensor,
+  target: Tensor,
+  opts: LossOptions = {},
+): Tensor {
   const op = 'bceWithLogits';
   checkSameShape(op, logits, target);
   assertFloat(op, logits);
@@ -128,7 +139,11 @@ export const mse = opScope(function mse(pred: Tensor, target: Tensor, opts: Loss
 });
 
 /** Huber: ½d² where |d| ≤ δ, else δ(|d| − ½δ). */
-export const huber = opScope(function huber(pred: Tensor, target: Tensor, opts: LossOptions & { delta?: number } = {}): Tensor {
+export const huber = opScope(function huber(
+  pred: Tensor,
+  target: Tensor,
+  opts: LossOptions & { delta?: number } = {},
+): Tensor {
   const op = 'huber';
   checkSameShape(op, pred, target);
   assertFloat(op, pred);
@@ -142,14 +157,22 @@ export const huber = opScope(function huber(pred: Tensor, target: Tensor, opts: 
 });
 
 /** One-hot rows of width `classes` for int32 labels, in the given float dtype. */
-export const oneHot = opScope(function oneHot(labels: Tensor, classes: number, dtype: Tensor['dtype'] = 'float32'): Tensor {
+export const oneHot = opScope(function oneHot(
+  labels: Tensor,
+  classes: number,
+  dtype: Tensor['dtype'] = 'float32',
+): Tensor {
   assertDtype('oneHot', labels, 'int32', 'labels');
   const cls = arange(0, classes, 1, { dtype: 'int32', backend: labels.backendName });
   return cast(eq(reshape(labels, [...labels.shape, 1]), cls), dtype);
 });
 
 /** Softmax cross-entropy for logits [N, C] and int32 labels [N] in [0, C). */
-export const crossEntropy = opScope(function crossEntropy(logits: Tensor, labels: Tensor, opts: LossOptions = {}): Tensor {
+export const crossEntropy = opScope(function crossEntropy(
+  logits: Tensor,
+  labels: Tensor,
+  opts: LossOptions = {},
+): Tensor {
   const op = 'crossEntropy';
   assertFloat(op, logits);
   assertDtype(op, labels, 'int32', 'labels');
@@ -170,7 +193,9 @@ export const crossEntropy = opScope(function crossEntropy(logits: Tensor, labels
   }
   const m = opts.mask;
   if (m && (m.ndim > 1 || (m.ndim === 1 && m.shape[0] !== labels.shape[0] && m.shape[0] !== 1))) {
-    throw new Error(`${op}: mask ${fmt(m.shape)} must broadcast to the loss shape ${fmt(labels.shape)} without enlarging it`);
+    throw new Error(
+      `${op}: mask ${fmt(m.shape)} must broadcast to the loss shape ${fmt(labels.shape)} without enlarging it`,
+    );
   }
   // Masked rows: logits 0 and label 0, so that their NaN/∞ logits or undefined labels reach no gradient.
   const x = opts.mask ? maskOut(logits, reshape(opts.mask, [...opts.mask.shape, 1])) : logits;

@@ -46,25 +46,43 @@ export function gatedMixture(experts: Tensor, gateLogits: Tensor, opts: GatedMix
   assertFloat(op, experts);
   const layout = opts.layout ?? 'EBD';
   const activation = opts.activation ?? 'none';
-  if (activation !== 'none' && activation !== 'relu') throw new Error(`${op}: activation must be 'none' or 'relu', got '${String(activation)}'`);
-  if (layout !== 'EBD' && layout !== 'BED') throw new Error(`${op}: layout must be 'EBD' or 'BED', got '${String(layout)}'`);
+  if (activation !== 'none' && activation !== 'relu')
+    throw new Error(`${op}: activation must be 'none' or 'relu', got '${String(activation)}'`);
+  if (layout !== 'EBD' && layout !== 'BED')
+    throw new Error(`${op}: layout must be 'EBD' or 'BED', got '${String(layout)}'`);
   const eAxis = layout === 'EBD' ? 0 : 1;
   const expectedShapes = `experts ${layout === 'EBD' ? '[E, B, D]' : '[B, E, D]'} and gate logits [B, E] or [T, B, E]`;
   const [B, E] = [experts.shape[1 - eAxis], experts.shape[eAxis]];
-  const gb = gateLogits.shape[gateLogits.ndim - 2], ge = gateLogits.shape[gateLogits.ndim - 1];
-  if (experts.ndim !== 3 || (gateLogits.ndim !== 2 && gateLogits.ndim !== 3) || gb !== B || ge !== E || (gateLogits.ndim === 3 && gateLogits.shape[0] === 0)) {
-    throw new Error(`${op}: expected ${expectedShapes} (layout '${layout}'), got ${fmt(experts.shape)} and ${fmt(gateLogits.shape)}`);
+  const gb = gateLogits.shape[gateLogits.ndim - 2],
+    ge = gateLogits.shape[gateLogits.ndim - 1];
+  if (
+    experts.ndim !== 3 ||
+    (gateLogits.ndim !== 2 && gateLogits.ndim !== 3) ||
+    gb !== B ||
+    ge !== E ||
+    (gateLogits.ndim === 3 && gateLogits.shape[0] === 0)
+  ) {
+    throw new Error(
+      `${op}: expected ${expectedShapes} (layout '${layout}'), got ${fmt(experts.shape)} and ${fmt(gateLogits.shape)}`,
+    );
   }
-  if (experts.dtype !== gateLogits.dtype) throw new Error(`${op}: experts are ${experts.dtype} but gate logits are ${gateLogits.dtype}`);
+  if (experts.dtype !== gateLogits.dtype)
+    throw new Error(`${op}: experts are ${experts.dtype} but gate logits are ${gateLogits.dtype}`);
   const D = experts.shape[2];
   const T = gateLogits.ndim === 3 ? gateLogits.shape[0] : 1;
   const p: MixtureParams = { e: E, b: B, d: D, t: T, layout, activation };
   const outShape = gateLogits.ndim === 3 ? [T, B, D] : [B, D];
   const r = be.gatedMixture(experts.storage, gateLogits.storage, p);
   const weights = wrap(r.weights, gateLogits.shape);
-  const out = record(op, [experts, gateLogits], wrap(r.out, outShape), (g) => {
-    const gr = be.gatedMixtureBackward(g.storage, experts.storage, weights.storage, p);
-    return [wrap(gr.gExperts, experts.shape), wrap(gr.gLogits, gateLogits.shape)];
-  }, [weights]);
+  const out = record(
+    op,
+    [experts, gateLogits],
+    wrap(r.out, outShape),
+    (g) => {
+      const gr = be.gatedMixtureBackward(g.storage, experts.storage, weights.storage, p);
+      return [wrap(gr.gExperts, experts.shape), wrap(gr.gLogits, gateLogits.shape)];
+    },
+    [weights],
+  );
   return { out, weights };
 }

@@ -13,7 +13,10 @@ export type Axes = number | readonly number[] | undefined;
 /** Shape after reducing `axes`, with or without the reduced axes kept as 1. */
 function reducedShape(shape: readonly number[], axes: number[], keepdim: boolean): number[] {
   const out: number[] = [];
-  shape.forEach((d, i) => { if (!axes.includes(i)) out.push(d); else if (keepdim) out.push(1); });
+  shape.forEach((d, i) => {
+    if (!axes.includes(i)) out.push(d);
+    else if (keepdim) out.push(1);
+  });
   return out;
 }
 
@@ -45,7 +48,9 @@ function reduceKernel(op: ReduceOp, x: Tensor, axes: number[]): Tensor {
 
 function checkNonEmpty(op: ReduceOp, x: Tensor, n: number): void {
   if (n === 0 && op !== 'sum' && op !== 'prod') {
-    throw new Error(`${op}: cannot reduce over an empty axis (input shape ${fmt(x.shape)}); the result would have no identity`);
+    throw new Error(
+      `${op}: cannot reduce over an empty axis (input shape ${fmt(x.shape)}); the result would have no identity`,
+    );
   }
 }
 
@@ -78,25 +83,45 @@ const extreme = opScope(function extreme(op: 'max' | 'min', x: Tensor, axes: Axe
   });
   return finishShape(r, x.shape, ax, keepdim);
 });
-export function max(x: Tensor, axes?: Axes, keepdim = false): Tensor { return extreme('max', x, axes, keepdim); }
-export function min(x: Tensor, axes?: Axes, keepdim = false): Tensor { return extreme('min', x, axes, keepdim); }
+export function max(x: Tensor, axes?: Axes, keepdim = false): Tensor {
+  return extreme('max', x, axes, keepdim);
+}
+export function min(x: Tensor, axes?: Axes, keepdim = false): Tensor {
+  return extreme('min', x, axes, keepdim);
+}
 
 /** Index of the first extreme along one axis (int32). */
-const argExtreme = opScope(function argExtreme(op: 'argmax' | 'argmin', x: Tensor, axis: number | undefined, keepdim: boolean): Tensor {
+const argExtreme = opScope(function argExtreme(
+  op: 'argmax' | 'argmin',
+  x: Tensor,
+  axis: number | undefined,
+  keepdim: boolean,
+): Tensor {
   if (axis === undefined) return argExtreme(op, reshape(x, [x.size]), 0, false);
   const a = normAxis(op, axis, x.ndim);
   return finishShape(reduceKernel(op, x, [a]), x.shape, [a], keepdim);
 });
-export function argmax(x: Tensor, axis?: number, keepdim = false): Tensor { return argExtreme('argmax', x, axis, keepdim); }
-export function argmin(x: Tensor, axis?: number, keepdim = false): Tensor { return argExtreme('argmin', x, axis, keepdim); }
+export function argmax(x: Tensor, axis?: number, keepdim = false): Tensor {
+  return argExtreme('argmax', x, axis, keepdim);
+}
+export function argmin(x: Tensor, axis?: number, keepdim = false): Tensor {
+  return argExtreme('argmin', x, axis, keepdim);
+}
 
 /** Variance with Bessel's correction by default (correction = 1, like torch.var). */
-export const variance = opScope(function variance(x: Tensor, axes?: Axes, opts: { keepdim?: boolean; correction?: number } = {}): Tensor {
+export const variance = opScope(function variance(
+  x: Tensor,
+  axes?: Axes,
+  opts: { keepdim?: boolean; correction?: number } = {},
+): Tensor {
   assertFloat('var', x);
   const ax = normAxes('var', axes, x.ndim);
   const n = sizeOf(ax.map((a) => x.shape[a]));
   const dof = n - (opts.correction ?? 1);
-  if (dof <= 0) throw new Error(`var: ${n} elements with correction ${opts.correction ?? 1} leave no degrees of freedom (shape ${fmt(x.shape)})`);
+  if (dof <= 0)
+    throw new Error(
+      `var: ${n} elements with correction ${opts.correction ?? 1} leave no degrees of freedom (shape ${fmt(x.shape)})`,
+    );
   const centered = sub(x, mean(x, ax, true));
   return div(sum(mul(centered, centered), ax, opts.keepdim ?? false), dof);
 });
@@ -134,7 +159,10 @@ function softmaxAlong(x: Tensor, axis: number, logForm: boolean): Tensor {
   if (a === x.ndim - 1) {
     return wrap(be.softmax(x.storage, x.size / Math.max(n, 1), n, logForm), x.shape);
   }
-  const perm = x.shape.map((_, i) => i).filter((i) => i !== a).concat([a]);
+  const perm = x.shape
+    .map((_, i) => i)
+    .filter((i) => i !== a)
+    .concat([a]);
   const inv = perm.map((_, i) => perm.indexOf(i));
   const movedShape = perm.map((i) => x.shape[i]);
   const moved = be.permute(x.storage, x.shape, perm);

@@ -16,11 +16,15 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   if (unknown >= 0) {
     if (s.indexOf(-1, unknown + 1) >= 0) throw new Error(`${op}: only one dimension can be -1, got ${fmt(shape)}`);
     const known = sizeOf(s.filter((_, i) => i !== unknown));
-    if (known === 0 || x.size % known !== 0) throw new Error(`${op}: cannot infer -1 in ${fmt(shape)} for ${x.size} elements (input ${fmt(x.shape)})`);
+    if (known === 0 || x.size % known !== 0)
+      throw new Error(`${op}: cannot infer -1 in ${fmt(shape)} for ${x.size} elements (input ${fmt(x.shape)})`);
     s[unknown] = x.size / known;
   }
   checkShape(op, s);
-  if (sizeOf(s) !== x.size) throw new Error(`${op}: cannot reshape ${fmt(x.shape)} (${x.size} elements) to ${fmt(shape)} (${sizeOf(s)} elements)`);
+  if (sizeOf(s) !== x.size)
+    throw new Error(
+      `${op}: cannot reshape ${fmt(x.shape)} (${x.size} elements) to ${fmt(shape)} (${sizeOf(s)} elements)`,
+    );
   if (shapesEqual(s, x.shape)) return x;
   const y = new Tensor(x.storage, s, x.dtype).shareVersionWith(x);
   return record(op, [x], y, (g) => [reshape(g, x.shape)]);
@@ -38,12 +42,21 @@ export function flatten(x: Tensor, startAxis = 0, endAxis = -1): Tensor {
 export function permute(x: Tensor, perm: readonly number[]): Tensor {
   const op = 'permute';
   const be = backendOf(op, x);
-  if (perm.length !== x.ndim || [...perm].map((p) => normAxis(op, p, x.ndim)).sort((a, b) => a - b).some((p, i) => p !== i)) {
+  if (
+    perm.length !== x.ndim ||
+    [...perm]
+      .map((p) => normAxis(op, p, x.ndim))
+      .sort((a, b) => a - b)
+      .some((p, i) => p !== i)
+  ) {
     throw new Error(`${op}: ${JSON.stringify(perm)} is not a permutation of the ${x.ndim} axes of ${fmt(x.shape)}`);
   }
   const p = perm.map((a) => normAxis(op, a, x.ndim));
   if (p.every((a, i) => a === i)) return x;
-  const y = wrap(be.permute(x.storage, x.shape, p), p.map((a) => x.shape[a]));
+  const y = wrap(
+    be.permute(x.storage, x.shape, p),
+    p.map((a) => x.shape[a]),
+  );
   const inv = p.map((_, i) => p.indexOf(i));
   return record(op, [x], y, (g) => [permute(g, inv)]);
 }
@@ -53,7 +66,8 @@ export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
   const a = normAxis('transpose', axis0, x.ndim);
   const b = normAxis('transpose', axis1, x.ndim);
   const perm = x.shape.map((_, i) => i);
-  perm[a] = b; perm[b] = a;
+  perm[a] = b;
+  perm[b] = a;
   return permute(x, perm);
 }
 
@@ -72,14 +86,23 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
 /** Like broadcastTo, with -1 meaning "keep this size" (torch.expand). */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   const lead = shape.length - x.ndim;
-  return broadcastTo(x, shape.map((d, i) => (d === -1 ? x.shape[i - lead] : d)));
+  return broadcastTo(
+    x,
+    shape.map((d, i) => (d === -1 ? x.shape[i - lead] : d)),
+  );
 }
 
 export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
-  const axes = axis === undefined ? x.shape.map((_, i) => i).filter((i) => x.shape[i] === 1)
-    : (typeof axis === 'number' ? [axis] : [...axis]).map((a) => normAxis('squeeze', a, x.ndim));
-  for (const a of axes) if (x.shape[a] !== 1) throw new Error(`squeeze: axis ${a} of ${fmt(x.shape)} has size ${x.shape[a]}, not 1`);
-  return reshape(x, x.shape.filter((_, i) => !axes.includes(i)));
+  const axes =
+    axis === undefined
+      ? x.shape.map((_, i) => i).filter((i) => x.shape[i] === 1)
+      : (typeof axis === 'number' ? [axis] : [...axis]).map((a) => normAxis('squeeze', a, x.ndim));
+  for (const a of axes)
+    if (x.shape[a] !== 1) throw new Error(`squeeze: axis ${a} of ${fmt(x.shape)} has size ${x.shape[a]}, not 1`);
+  return reshape(
+    x,
+    x.shape.filter((_, i) => !axes.includes(i)),
+  );
 }
 
 export function unsqueeze(x: Tensor, axis: number): Tensor {
@@ -99,18 +122,26 @@ export type SliceRange = readonly [start?: number, end?: number, step?: number] 
 export function slice(x: Tensor, ranges: readonly SliceRange[]): Tensor {
   const op = 'slice';
   const be = backendOf(op, x);
-  if (ranges.length > x.ndim) throw new Error(`${op}: ${ranges.length} ranges for a tensor of rank ${x.ndim} ${fmt(x.shape)}`);
-  const begin: number[] = [], step: number[] = [], outShape: number[] = [];
+  if (ranges.length > x.ndim)
+    throw new Error(`${op}: ${ranges.length} ranges for a tensor of rank ${x.ndim} ${fmt(x.shape)}`);
+  const begin: number[] = [],
+    step: number[] = [],
+    outShape: number[] = [];
   x.shape.forEach((d, i) => {
     const r = ranges[i];
     const [s0, e0, st = 1] = r === null || r === undefined ? [] : typeof r === 'number' ? [r, r === -1 ? d : r + 1] : r;
-    if (!Number.isInteger(st) || st < 1) throw new Error(`${op}: step on axis ${i} must be a positive integer, got ${st}`);
+    if (!Number.isInteger(st) || st < 1)
+      throw new Error(`${op}: step on axis ${i} must be a positive integer, got ${st}`);
     const s = s0 === undefined ? 0 : s0 < 0 ? s0 + d : s0;
     const e = e0 === undefined ? d : e0 < 0 ? e0 + d : e0;
     if (!Number.isInteger(s) || !Number.isInteger(e) || s < 0 || s > d || e < s || e > d) {
-      throw new Error(`${op}: range [${s0 ?? ''}:${e0 ?? ''}:${st}] is out of bounds for axis ${i} of size ${d} (shape ${fmt(x.shape)})`);
+      throw new Error(
+        `${op}: range [${s0 ?? ''}:${e0 ?? ''}:${st}] is out of bounds for axis ${i} of size ${d} (shape ${fmt(x.shape)})`,
+      );
     }
-    begin.push(s); step.push(st); outShape.push(Math.ceil((e - s) / st));
+    begin.push(s);
+    step.push(st);
+    outShape.push(Math.ceil((e - s) / st));
   });
   if (shapesEqual(outShape, x.shape)) return x;
   const y = wrap(be.slice(x.storage, x.shape, begin, step, outShape), outShape);
@@ -127,7 +158,9 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   for (const [i, t] of xs.entries()) {
     if (t.dtype !== first.dtype) throw new Error(`${op}: tensor ${i} is ${t.dtype}, tensor 0 is ${first.dtype}`);
     if (t.ndim !== first.ndim || t.shape.some((d, j) => j !== a && d !== first.shape[j])) {
-      throw new Error(`${op}: tensor ${i} has shape ${fmt(t.shape)}, incompatible with ${fmt(first.shape)} along axis ${a} (all other sizes must match)`);
+      throw new Error(
+        `${op}: tensor ${i} has shape ${fmt(t.shape)}, incompatible with ${fmt(first.shape)} along axis ${a} (all other sizes must match)`,
+      );
     }
   }
   if (xs.length === 1) return first;
@@ -135,7 +168,14 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   const inner = sizeOf(first.shape.slice(a + 1));
   const outShape = [...first.shape];
   outShape[a] = xs.reduce((n, t) => n + t.shape[a], 0);
-  const y = wrap(be.concat(xs.map((t) => t.storage), outer, xs.map((t) => t.shape[a] * inner)), outShape);
+  const y = wrap(
+    be.concat(
+      xs.map((t) => t.storage),
+      outer,
+      xs.map((t) => t.shape[a] * inner),
+    ),
+    outShape,
+  );
   return record(op, xs, y, (g) => {
     let start = 0;
     return xs.map((t) => {
@@ -151,9 +191,13 @@ export const stack = opScope(function stack(xs: readonly Tensor[], axis = 0): Te
   if (xs.length === 0) throw new Error('stack: needs at least one tensor');
   const a = normAxis('stack', axis, xs[0].ndim + 1);
   for (const [i, t] of xs.entries()) {
-    if (!shapesEqual(t.shape, xs[0].shape)) throw new Error(`stack: tensor ${i} has shape ${fmt(t.shape)}, tensor 0 has ${fmt(xs[0].shape)}`);
+    if (!shapesEqual(t.shape, xs[0].shape))
+      throw new Error(`stack: tensor ${i} has shape ${fmt(t.shape)}, tensor 0 has ${fmt(xs[0].shape)}`);
   }
-  return concat(xs.map((t) => unsqueeze(t, a)), a);
+  return concat(
+    xs.map((t) => unsqueeze(t, a)),
+    a,
+  );
 });
 
 /**
@@ -167,19 +211,33 @@ export function split(x: Tensor, sizes: number | readonly number[], axis = 0): T
   const d = x.shape[a];
   let parts: number[];
   if (typeof sizes === 'number') {
-    if (!Number.isInteger(sizes) || sizes < 1 || d % sizes !== 0) throw new Error(`${op}: axis ${a} of size ${d} does not split into ${sizes} equal parts`);
+    if (!Number.isInteger(sizes) || sizes < 1 || d % sizes !== 0)
+      throw new Error(`${op}: axis ${a} of size ${d} does not split into ${sizes} equal parts`);
     parts = new Array<number>(sizes).fill(d / sizes);
   } else parts = [...sizes];
   if (parts.some((p) => !Number.isInteger(p) || p < 0) || parts.reduce((s, p) => s + p, 0) !== d) {
-    throw new Error(`${op}: sizes ${JSON.stringify(parts)} must be non-negative integers summing to ${d} (axis ${a} of ${fmt(x.shape)})`);
+    throw new Error(
+      `${op}: sizes ${JSON.stringify(parts)} must be non-negative integers summing to ${d} (axis ${a} of ${fmt(x.shape)})`,
+    );
   }
   if (parts.length === 1) return [reshape(x, x.shape)];
   let start = 0;
   const pieces = parts.map((p) => {
-    const begin = x.shape.map(() => 0), shape = [...x.shape];
-    begin[a] = start; shape[a] = p;
+    const begin = x.shape.map(() => 0),
+      shape = [...x.shape];
+    begin[a] = start;
+    shape[a] = p;
     start += p;
-    return wrap(be.slice(x.storage, x.shape, begin, x.shape.map(() => 1), shape), shape);
+    return wrap(
+      be.slice(
+        x.storage,
+        x.shape,
+        begin,
+        x.shape.map(() => 1),
+        shape,
+      ),
+      shape,
+    );
   });
   recordMulti(op, [x], pieces, (gs) => {
     const full = gs.map((g, i) => g ?? zeros(pieces[i]!.shape, { backend: x.backendName, dtype: x.dtype }));
@@ -203,7 +261,9 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
   const outShape = [...x.shape.slice(0, a), ...indices.shape, ...x.shape.slice(a + 1)];
   checkIndexRange(op, indices, n);
   const y = wrap(be.gather(x.storage, indices.storage, outer, n, inner), outShape);
-  return record(op, [x], y, (g) => [wrap(be.scatterAdd(g.storage, indices.storage, outer, n, inner), x.shape)], [indices]);
+  return record(op, [x], y, (g) => [wrap(be.scatterAdd(g.storage, indices.storage, outer, n, inner), x.shape)], [
+    indices,
+  ]);
 }
 
 /** gather with a 1-D index (torch.index_select). */

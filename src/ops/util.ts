@@ -12,7 +12,9 @@ export function backendOf(op: string, ...ts: Tensor[]): Backend {
   for (const t of ts) {
     t.assertLive(op);
     if (t.storage.backend !== first.storage.backend) {
-      throw new Error(`${op}: operands live on different backends ('${first.storage.backend}' and '${t.storage.backend}'); move one with await t.to('${first.storage.backend}')`);
+      throw new Error(
+        `${op}: operands live on different backends ('${first.storage.backend}' and '${t.storage.backend}'); move one with await t.to('${first.storage.backend}')`,
+      );
     }
   }
   return engine.backendOf(first.storage);
@@ -32,17 +34,23 @@ export function operands(op: string, a: TensorLike, b: TensorLike): [Tensor, Ten
   if (typeof a === 'number' && typeof b === 'number') {
     throw new Error(`${op}: at least one operand must be a tensor (got two numbers)`);
   }
-  if (typeof a === 'number') { const bt = b as Tensor; return [scalarOn(backendOf(op, bt), a, bt.dtype), bt]; }
+  if (typeof a === 'number') {
+    const bt = b as Tensor;
+    return [scalarOn(backendOf(op, bt), a, bt.dtype), bt];
+  }
   if (typeof b === 'number') return [a, scalarOn(backendOf(op, a), b, a.dtype)];
   backendOf(op, a, b);
   if (a.dtype !== b.dtype) {
-    throw new Error(`${op}: dtype mismatch: ${fmt(a.shape)} ${a.dtype} and ${fmt(b.shape)} ${b.dtype} (cast one explicitly with .cast())`);
+    throw new Error(
+      `${op}: dtype mismatch: ${fmt(a.shape)} ${a.dtype} and ${fmt(b.shape)} ${b.dtype} (cast one explicitly with .cast())`,
+    );
   }
   return [a, b];
 }
 
 export function assertFloat(op: string, t: Tensor): void {
-  if (t.dtype === 'int32') throw new Error(`${op}: expected a float tensor, got ${fmt(t.shape)} int32 (cast it with .cast('float32'))`);
+  if (t.dtype === 'int32')
+    throw new Error(`${op}: expected a float tensor, got ${fmt(t.shape)} int32 (cast it with .cast('float32'))`);
 }
 
 export function assertDtype(op: string, t: Tensor, dtype: DType, what = 'input'): void {

@@ -22,19 +22,31 @@ export class Adagrad extends Optimizer<AdagradHyper> {
   }
 
   protected validate(h: AdagradHyper, where: string): void {
-    for (const k of ['lr', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps'] as const) checkNonNegative('Adagrad', where, k, h[k]);
+    for (const k of ['lr', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps'] as const)
+      checkNonNegative('Adagrad', where, k, h[k]);
   }
 
   protected initState(p: Tensor, group: ParamGroup<AdagradHyper>): ParamState {
     return { step: 0, sum: this.stateBuffer(p, group.initialAccumulatorValue) };
   }
 
-  protected update(p: Tensor, grad: Tensor, group: ParamGroup<AdagradHyper>, state: ParamState, rows?: RowSelection): void {
+  protected update(
+    p: Tensor,
+    grad: Tensor,
+    group: ParamGroup<AdagradHyper>,
+    state: ParamState,
+    rows?: RowSelection,
+  ): void {
     const step = (state.step as number) + 1;
     state.step = step;
     const sum = state.sum as Tensor;
-    backendOfParam(p).adagradUpdate(p.storage, grad.storage, sum.storage,
-      { lr: group.lr, eps: group.eps, weightDecay: group.weightDecay, lrDecay: group.lrDecay, step }, rows);
+    backendOfParam(p).adagradUpdate(
+      p.storage,
+      grad.storage,
+      sum.storage,
+      { lr: group.lr, eps: group.eps, weightDecay: group.weightDecay, lrDecay: group.lrDecay, step },
+      rows,
+    );
     sum.version++;
   }
 }

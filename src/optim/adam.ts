@@ -25,8 +25,23 @@ export class Adam extends Optimizer<AdamHyper> {
   /** AdamW's decoupled weight decay. */
   protected readonly decoupled: boolean;
 
-  constructor(params: ParamsArg<AdamHyper>, opts: Partial<AdamHyper> = {}, variant: { name: string; decoupled: boolean; weightDecay: number } = { name: 'Adam', decoupled: false, weightDecay: 0 }) {
-    super(variant.name, params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: variant.weightDecay, amsgrad: false, ...opts });
+  constructor(
+    params: ParamsArg<AdamHyper>,
+    opts: Partial<AdamHyper> = {},
+    variant: { name: string; decoupled: boolean; weightDecay: number } = {
+      name: 'Adam',
+      decoupled: false,
+      weightDecay: 0,
+    },
+  ) {
+    super(variant.name, params, {
+      lr: 1e-3,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: variant.weightDecay,
+      amsgrad: false,
+      ...opts,
+    });
     this.decoupled = variant.decoupled;
   }
 
@@ -34,7 +49,8 @@ export class Adam extends Optimizer<AdamHyper> {
     checkNonNegative(this.name, where, 'lr', h.lr);
     checkNonNegative(this.name, where, 'eps', h.eps);
     checkNonNegative(this.name, where, 'weightDecay', h.weightDecay);
-    if (!Array.isArray(h.betas) || h.betas.length !== 2) throw new Error(`${this.name}: ${where}: betas must be [beta1, beta2], got ${JSON.stringify(h.betas)}`);
+    if (!Array.isArray(h.betas) || h.betas.length !== 2)
+      throw new Error(`${this.name}: ${where}: betas must be [beta1, beta2], got ${JSON.stringify(h.betas)}`);
     checkInUnit(this.name, where, 'betas[0]', h.betas[0]);
     checkInUnit(this.name, where, 'betas[1]', h.betas[1]);
     checkBoolean(this.name, where, 'amsgrad', h.amsgrad);
@@ -46,27 +62,60 @@ export class Adam extends Optimizer<AdamHyper> {
     return st;
   }
 
-  protected update(p: Tensor, grad: Tensor, group: ParamGroup<AdamHyper>, state: ParamState, rows?: RowSelection): void {
+  protected update(
+    p: Tensor,
+    grad: Tensor,
+    group: ParamGroup<AdamHyper>,
+    state: ParamState,
+    rows?: RowSelection,
+  ): void {
     const be = backendOfParam(p);
     const step = (state.step as number) + 1;
     state.step = step;
-    const m = state.exp_avg as Tensor, v = state.exp_avg_sq as Tensor;
+    const m = state.exp_avg as Tensor,
+      v = state.exp_avg_sq as Tensor;
     const [beta1, beta2] = group.betas;
     const { lr, eps, weightDecay } = group;
     if (!group.amsgrad) {
-      be.adamUpdate(p.storage, grad.storage, m.storage, v.storage, { lr, beta1, beta2, eps, weightDecay, decoupled: this.decoupled, step }, rows);
+      be.adamUpdate(
+        p.storage,
+        grad.storage,
+        m.storage,
+        v.storage,
+        { lr, beta1, beta2, eps, weightDecay, decoupled: this.decoupled, step },
+        rows,
+      );
     } else {
-      be.adamUpdate(p.storage, grad.storage, m.storage, v.storage,
-        { lr: 0, beta1, beta2, eps, weightDecay: this.decoupled ? 0 : weightDecay, decoupled: false, step }, rows);
+      be.adamUpdate(
+        p.storage,
+        grad.storage,
+        m.storage,
+        v.storage,
+        { lr: 0, beta1, beta2, eps, weightDecay: this.decoupled ? 0 : weightDecay, decoupled: false, step },
+        rows,
+      );
       if (!state.max_exp_avg_sq) state.max_exp_avg_sq = this.stateBuffer(p);
       const vMax = maximum(state.max_exp_avg_sq as Tensor, v);
       this.replaceState(state, 'max_exp_avg_sq', vMax);
       const denom = add(div(sqrt(vMax), Math.sqrt(1 - Math.pow(beta2, step))), eps);
       const direction = div(m, mul(denom, 1 - Math.pow(beta1, step)));
-      be.sgdUpdate(p.storage, direction.storage, null,
-        { lr, momentum: 0, dampening: 0, nesterov: false, weightDecay: this.decoupled ? weightDecay : 0, firstStep: true }, rows);
+      be.sgdUpdate(
+        p.storage,
+        direction.storage,
+        null,
+        {
+          lr,
+          momentum: 0,
+          dampening: 0,
+          nesterov: false,
+          weightDecay: this.decoupled ? weightDecay : 0,
+          firstStep: true,
+        },
+        rows,
+      );
     }
-    m.version++; v.version++;
+    m.version++;
+    v.version++;
   }
 }
 

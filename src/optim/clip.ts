@@ -30,25 +30,36 @@ export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, opts: { 
   if (!(maxNorm >= 0)) throw new Error(`clipGradNorm: maxNorm must be >= 0, got ${maxNorm}`);
   if (!(normType > 0)) throw new Error(`clipGradNorm: normType must be positive (or Infinity), got ${normType}`);
   const ps = withGrads(params);
-  return tidy(() => noGrad(() => {
-    if (ps.length === 0) return full([], 0);
-    const perParam = ps.map((p) => {
-      const g = p.grad!;
-      if (normType === Infinity) return max(abs(g));
-      if (normType === 2) return sum(square(g));
-      return sum(pow(abs(g), normType));
-    });
-    const stacked = stack(perParam);
-    const total = normType === Infinity ? max(stacked) : normType === 2 ? pow(sum(stacked), 0.5) : pow(sum(stacked), 1 / normType);
-    const coef = minimum(div(maxNorm, add(total, 1e-6)), 1);
-    for (const p of ps) replaceGrad(p, mul(p.grad!, coef));
-    return total;
-  }));
+  return tidy(() =>
+    noGrad(() => {
+      if (ps.length === 0) return full([], 0);
+      const perParam = ps.map((p) => {
+        const g = p.grad!;
+        if (normType === Infinity) return max(abs(g));
+        if (normType === 2) return sum(square(g));
+        return sum(pow(abs(g), normType));
+      });
+      const stacked = stack(perParam);
+      const total =
+        normType === Infinity
+          ? max(stacked)
+          : normType === 2
+            ? pow(sum(stacked), 0.5)
+            : pow(sum(stacked), 1 / normType);
+      const coef = minimum(div(maxNorm, add(total, 1e-6)), 1);
+      for (const p of ps) replaceGrad(p, mul(p.grad!, coef));
+      return total;
+    }),
+  );
 }
 
 /** Clamps every gradient element to [−clipValue, clipValue]. */
 export function clipGradValue(params: Iterable<Tensor>, clipValue: number): void {
   if (!(clipValue >= 0)) throw new Error(`clipGradValue: clipValue must be >= 0, got ${clipValue}`);
   const ps = withGrads(params);
-  tidy(() => noGrad(() => { for (const p of ps) replaceGrad(p, clamp(p.grad!, -clipValue, clipValue)); }));
+  tidy(() =>
+    noGrad(() => {
+      for (const p of ps) replaceGrad(p, clamp(p.grad!, -clipValue, clipValue));
+    }),
+  );
 }

@@ -26,7 +26,9 @@ export class SGD extends Optimizer<SGDHyper> {
     for (const k of ['lr', 'momentum', 'dampening', 'weightDecay'] as const) checkNonNegative('SGD', where, k, h[k]);
     checkBoolean('SGD', where, 'nesterov', h.nesterov);
     if (h.nesterov && (h.momentum <= 0 || h.dampening !== 0)) {
-      throw new Error(`SGD: ${where}: nesterov needs momentum > 0 and dampening = 0, got momentum ${h.momentum}, dampening ${h.dampening}`);
+      throw new Error(
+        `SGD: ${where}: nesterov needs momentum > 0 and dampening = 0, got momentum ${h.momentum}, dampening ${h.dampening}`,
+      );
     }
   }
 
@@ -36,12 +38,25 @@ export class SGD extends Optimizer<SGDHyper> {
 
   protected update(p: Tensor, grad: Tensor, group: ParamGroup<SGDHyper>, state: ParamState, rows?: RowSelection): void {
     // Momentum switched on for a group after its parameters already stepped: start the buffer now.
-    if (group.momentum !== 0 && !state.momentum_buffer) { state.momentum_buffer = this.stateBuffer(p); state.step = 0; }
+    if (group.momentum !== 0 && !state.momentum_buffer) {
+      state.momentum_buffer = this.stateBuffer(p);
+      state.step = 0;
+    }
     const buf = group.momentum !== 0 ? (state.momentum_buffer as Tensor) : null;
-    backendOfParam(p).sgdUpdate(p.storage, grad.storage, buf ? buf.storage : null, {
-      lr: group.lr, momentum: group.momentum, dampening: group.dampening, nesterov: group.nesterov,
-      weightDecay: group.weightDecay, firstStep: state.step === 0,
-    }, rows);
+    backendOfParam(p).sgdUpdate(
+      p.storage,
+      grad.storage,
+      buf ? buf.storage : null,
+      {
+        lr: group.lr,
+        momentum: group.momentum,
+        dampening: group.dampening,
+        nesterov: group.nesterov,
+        weightDecay: group.weightDecay,
+        firstStep: state.step === 0,
+      },
+      rows,
+    );
     if (buf) buf.version++;
     state.step = (state.step as number) + 1;
   }

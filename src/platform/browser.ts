@@ -11,7 +11,9 @@ function absolute(location: string | URL): URL {
   try {
     return base ? new URL(String(location), base) : new URL(String(location));
   } catch {
-    throw new Error(`'${String(location)}' is not a URL${base ? '' : ' (and this context has no page address to resolve a relative one against: pass an absolute URL or the bytes)'}`);
+    throw new Error(
+      `'${String(location)}' is not a URL${base ? '' : ' (and this context has no page address to resolve a relative one against: pass an absolute URL or the bytes)'}`,
+    );
   }
 }
 
@@ -22,7 +24,10 @@ export const platform: Platform = {
   },
   async defaultGpu() {
     const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
-    if (!gpu) throw new Error('webgpu backend unavailable: navigator.gpu is undefined (this browser or context has no WebGPU; it needs a secure context: https or localhost)');
+    if (!gpu)
+      throw new Error(
+        'webgpu backend unavailable: navigator.gpu is undefined (this browser or context has no WebGPU; it needs a secure context: https or localhost)',
+      );
     return gpu;
   },
   autoWebGpuSkipReason: () => null,

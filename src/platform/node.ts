@@ -20,8 +20,10 @@ async function loadDawn(): Promise<GPU> {
     const name = 'webgpu';
     mod = (await import(name)) as typeof mod;
   } catch (e) {
-    throw new Error(`webgpu backend unavailable: the optional npm package 'webgpu' (Dawn for Node) could not be loaded `
-      + `(${(e as Error).message}); install it with 'npm install webgpu'`);
+    throw new Error(
+      `webgpu backend unavailable: the optional npm package 'webgpu' (Dawn for Node) could not be loaded ` +
+        `(${(e as Error).message}); install it with 'npm install webgpu'`,
+    );
   }
   if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = '/tmp'; // Vulkan loaders warn (or fail) without it
   Object.assign(globalThis, mod.globals);
@@ -29,8 +31,16 @@ async function loadDawn(): Promise<GPU> {
   return dawnInstance;
 }
 
-const LIBRARY_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu',
-  '/lib/aarch64-linux-gnu', '/lib64', '/usr/local/lib'];
+const LIBRARY_DIRS = [
+  '/usr/lib/x86_64-linux-gnu',
+  '/usr/lib/aarch64-linux-gnu',
+  '/usr/lib64',
+  '/usr/lib',
+  '/lib/x86_64-linux-gnu',
+  '/lib/aarch64-linux-gnu',
+  '/lib64',
+  '/usr/local/lib',
+];
 
 function hasVulkanLoader(): boolean {
   const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), ...LIBRARY_DIRS];
@@ -75,11 +85,17 @@ export const platform: Platform = {
     // Only Linux is probed: elsewhere Dawn talks to Metal / D3D12, which any machine with a GPU has.
     if (process.platform !== 'linux') return null;
     if (!hasVulkanLoader()) return 'no Vulkan loader (libvulkan.so.1) is installed';
-    if (!hasGpuDevice()) return 'no GPU device (/dev/dri/renderD*, /dev/nvidiactl), so only a software renderer could answer';
+    if (!hasGpuDevice())
+      return 'no GPU device (/dev/dri/renderD*, /dev/nvidiactl), so only a software renderer could answer';
     return null;
   },
   async readBytes(location) {
-    const url = location instanceof URL ? location : /^[a-z][a-z0-9+.-]+:\/\//i.test(location) || /^(data|blob):/i.test(location) ? new URL(location) : null;
+    const url =
+      location instanceof URL
+        ? location
+        : /^[a-z][a-z0-9+.-]+:\/\//i.test(location) || /^(data|blob):/i.test(location)
+          ? new URL(location)
+          : null;
     if (url && url.protocol !== 'file:') {
       const response = await fetch(url);
       if (!response.ok) throw new Error(`${url.href}: HTTP ${response.status} ${response.statusText}`);

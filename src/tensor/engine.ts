@@ -103,7 +103,10 @@ class Engine {
       b = checked(new JsBackend('js'));
       this.backends.set('js', b);
     }
-    if (!b) throw new Error(`mtgrad: backend '${this.currentName}' is not initialised; call await init({ backend: '${this.currentName}' })`);
+    if (!b)
+      throw new Error(
+        `mtgrad: backend '${this.currentName}' is not initialised; call await init({ backend: '${this.currentName}' })`,
+      );
     return b;
   }
 
@@ -126,10 +129,14 @@ class Engine {
     return b;
   }
 
-  newId(): number { return this.nextId++; }
+  newId(): number {
+    return this.nextId++;
+  }
 
   /** True while a backward pass runs node gradients: tensors disposed by their owner but held by the graph are readable. */
-  get inBackward(): boolean { return this.backwardDepth > 0; }
+  get inBackward(): boolean {
+    return this.backwardDepth > 0;
+  }
 
   /** Called by every tensor constructor: counts it, refs its storage, watches it for collection, and scopes it. */
   track(t: Tracked): void {
@@ -210,12 +217,20 @@ class Engine {
   /** Backward consumed the op: its saved tensors may go (at the end of the pass). */
   releaseConsumed(grip: Grip): void {
     if (this.backwardDepth > 0) this.pendingGrips.push(grip);
-    else { const work: Tracked[] = []; this.releaseGrip(grip, work); if (work.length) this.freeAll(work); }
+    else {
+      const work: Tracked[] = [];
+      this.releaseGrip(grip, work);
+      if (work.length) this.freeAll(work);
+    }
   }
 
-  private freeAll(ts: Tracked[]): void { for (const t of ts) this.free(t); }
+  private freeAll(ts: Tracked[]): void {
+    for (const t of ts) this.free(t);
+  }
 
-  beginBackward(): void { this.backwardDepth++; }
+  beginBackward(): void {
+    this.backwardDepth++;
+  }
 
   endBackward(): void {
     if (--this.backwardDepth > 0) return;
@@ -228,7 +243,11 @@ class Engine {
   private reclaim(cell: TensorCell): void {
     if (cell.freed) return;
     this.reclaimedCount++;
-    try { this.releaseStorage(cell); } catch { /* the backend is gone (process teardown): nothing to return */ }
+    try {
+      this.releaseStorage(cell);
+    } catch {
+      /* the backend is gone (process teardown): nothing to return */
+    }
     const grip = cell.grip;
     cell.grip = null;
     if (grip && --grip.holders <= 0) {
@@ -257,14 +276,19 @@ class Engine {
   }
 
   /** A fresh mark: tag survivors with it (t.mark = m) before endScope(depth, m). */
-  newMark(): number { return this.nextMark++; }
+  newMark(): number {
+    return this.nextMark++;
+  }
 
   /**
    * Closes the innermost scope: disposes every tensor made in it except kept ones and those whose mark is
    * `survivorMark`, which move to the parent scope (or leave scope tracking at the top level).
    */
   endScope(depth: number, survivorMark = 0): void {
-    if (this.scopeStarts.length !== depth) throw new Error(`mtgrad: scopes closed out of order (closing depth ${depth}, innermost is ${this.scopeStarts.length})`);
+    if (this.scopeStarts.length !== depth)
+      throw new Error(
+        `mtgrad: scopes closed out of order (closing depth ${depth}, innermost is ${this.scopeStarts.length})`,
+      );
     const start = this.scopeStarts.pop()!;
     this.scopeSerials.pop();
     const parentSerial = depth > 1 ? this.scopeSerials[depth - 2] : 0;
@@ -275,7 +299,13 @@ class Engine {
       const t = list[i];
       if (t.kept || t.isDisposed) continue;
       if (t.mark === survivorMark && survivorMark !== 0) {
-        if (parentSerial !== 0) { t.scopeId = parentSerial; list[w++] = t; } else { t.scopeId = 0; this.escape(t); }
+        if (parentSerial !== 0) {
+          t.scopeId = parentSerial;
+          list[w++] = t;
+        } else {
+          t.scopeId = 0;
+          this.escape(t);
+        }
       } else t.dispose();
     }
     list.length = w;
@@ -285,7 +315,8 @@ class Engine {
   private compact(): void {
     const list = this.tracked;
     const starts = this.scopeStarts;
-    let w = 0, k = 0;
+    let w = 0,
+      k = 0;
     for (let i = 0; i < list.length; i++) {
       while (k < starts.length && starts[k] === i) starts[k++] = w;
       const t = list[i];
@@ -301,7 +332,8 @@ class Engine {
     const byBackend: MemoryInfo['byBackend'] = {};
     let bytes = 0;
     let tensors = 0;
-    for (const [name, b] of this.backends) byBackend[name] = { tensors: this.liveTensors.get(name) ?? 0, bytes: 0, backend: b.memory() };
+    for (const [name, b] of this.backends)
+      byBackend[name] = { tensors: this.liveTensors.get(name) ?? 0, bytes: 0, backend: b.memory() };
     for (const s of this.storageRefs.keys()) {
       const n = s.size * bytesPerElement(s.dtype);
       bytes += n;
@@ -324,10 +356,13 @@ export const engine = new Engine();
 
 /** Seeds the counter-based generator: the same seed gives the same numbers on every backend. */
 export function manualSeed(seed: number): void {
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`manualSeed: seed must be a non-negative safe integer, got ${seed}`);
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new Error(`manualSeed: seed must be a non-negative safe integer, got ${seed}`);
   engine.seedLo = seed % 4294967296;
   engine.seedHi = Math.floor(seed / 4294967296);
   engine.randomOffset = 0;
 }
 
-export function memory(): MemoryInfo { return engine.memory(); }
+export function memory(): MemoryInfo {
+  return engine.memory();
+}

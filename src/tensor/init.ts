@@ -27,7 +27,8 @@ const FACTORIES: Record<Exclude<BackendName, 'auto'>, (options: BackendOptions) 
   js: async () => (await import('../backends/js/index.js')).createJsBackend(),
   native: () => platform.createNativeBackend(),
   // GpuEntry is the structural view of GPU that the public types expose; the backend uses the full WebGPU type.
-  webgpu: async (options) => (await import('../backends/webgpu/index.js')).createWebGpuBackend({ gpu: options.gpu as GPU | undefined }),
+  webgpu: async (options) =>
+    (await import('../backends/webgpu/index.js')).createWebGpuBackend({ gpu: options.gpu as GPU | undefined }),
 };
 
 /** Starts (once) and returns the named backend without making it current. */
@@ -39,7 +40,11 @@ export async function loadBackend(name: Exclude<BackendName, 'auto'>, options: B
   return engine.register(await factory(options), false);
 }
 
-export interface InitResult { backend: string; info: BackendInfo; tried: Record<string, string> }
+export interface InitResult {
+  backend: string;
+  info: BackendInfo;
+  tried: Record<string, string>;
+}
 
 /**
  * Makes `backend` current for new tensors. 'auto' picks webgpu on a real GPU (not a software adapter), else native,
@@ -79,7 +84,9 @@ export async function init(opts: { backend?: BackendName } & BackendOptions = {}
   return { backend: 'js', info: js.info(), tried };
 }
 
-export function backendName(): string { return engine.backend.name; }
+export function backendName(): string {
+  return engine.backend.name;
+}
 export function backendInfo(name?: string): BackendInfo {
   const b = name ? engine.backends.get(name) : engine.backend;
   if (!b) throw new Error(`backendInfo: backend '${name}' is not initialised`);
@@ -97,7 +104,8 @@ Tensor.prototype.to = async function (this: Tensor, name: Exclude<BackendName, '
   this.assertLive('to');
   if (name === this.backendName) return this;
   const target = await loadBackend(name);
-  if (!target.info().dtypes.includes(this.dtype)) throw new Error(`to: backend '${name}' does not support ${this.dtype}`);
+  if (!target.info().dtypes.includes(this.dtype))
+    throw new Error(`to: backend '${name}' does not support ${this.dtype}`);
   const data = await this.data();
   const t = new Tensor(target.upload(data, this.dtype), this.shape, this.dtype);
   if (this.requiresGrad) t.requiresGrad = true;

@@ -3,11 +3,20 @@ import { engine } from './engine.js';
 import { Tensor } from './tensor.js';
 
 function collect(value: unknown, out: Set<Tensor>, seen: Set<unknown>): void {
-  if (value instanceof Tensor) { out.add(value); return; }
+  if (value instanceof Tensor) {
+    out.add(value);
+    return;
+  }
   if (value === null || typeof value !== 'object' || seen.has(value)) return;
   seen.add(value);
-  if (value instanceof Map) { for (const v of value.values()) collect(v, out, seen); return; }
-  if (Array.isArray(value)) { for (const v of value) collect(v, out, seen); return; }
+  if (value instanceof Map) {
+    for (const v of value.values()) collect(v, out, seen);
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (const v of value) collect(v, out, seen);
+    return;
+  }
   if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) collect(v, out, seen);
 }
 
@@ -38,10 +47,17 @@ export function tidy<T>(fn: () => T): T {
 
 /** Marks the tensors of an op's result (a tensor, an array of them, or a plain object of those) with `mark`. */
 function markResult(value: unknown, mark: number, level: number): void {
-  if (value instanceof Tensor) { value.mark = mark; return; }
+  if (value instanceof Tensor) {
+    value.mark = mark;
+    return;
+  }
   if (level > 2 || value === null || typeof value !== 'object') return;
-  if (Array.isArray(value)) { for (const v of value) markResult(v, mark, level + 1); return; }
-  if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) markResult(v, mark, level + 1);
+  if (Array.isArray(value)) {
+    for (const v of value) markResult(v, mark, level + 1);
+    return;
+  }
+  if (Object.getPrototypeOf(value) === Object.prototype)
+    for (const v of Object.values(value)) markResult(v, mark, level + 1);
 }
 
 /**

@@ -14,7 +14,8 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
 export function checkShape(op: string, shape: Shape): number[] {
   if (!Array.isArray(shape)) throw new Error(`${op}: shape must be an array of integers, got ${String(shape)}`);
   for (const d of shape) {
-    if (!Number.isSafeInteger(d) || d < 0) throw new Error(`${op}: shape ${fmt(shape)} must hold non-negative integers`);
+    if (!Number.isSafeInteger(d) || d < 0)
+      throw new Error(`${op}: shape ${fmt(shape)} must hold non-negative integers`);
   }
   return [...shape];
 }
@@ -29,8 +30,10 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
       if (d === 1) continue;
       if (out[i] === 1) out[i] = d;
       else if (out[i] !== d) {
-        throw new Error(`${op}: shapes ${shapes.map(fmt).join(' and ')} are not broadcastable ` +
-          `(axis ${i - nd} has sizes ${out[i]} and ${d}; expected equal sizes or 1)`);
+        throw new Error(
+          `${op}: shapes ${shapes.map(fmt).join(' and ')} are not broadcastable ` +
+            `(axis ${i - nd} has sizes ${out[i]} and ${d}; expected equal sizes or 1)`,
+        );
       }
     }
   }
@@ -44,7 +47,9 @@ export function padShape(shape: Shape, nd: number): number[] {
 
 export function normAxis(op: string, axis: number, ndim: number): number {
   if (!Number.isInteger(axis) || axis < -ndim || axis >= Math.max(ndim, 1)) {
-    throw new Error(`${op}: axis ${axis} is out of range for a tensor of rank ${ndim} (expected ${-ndim}..${ndim - 1})`);
+    throw new Error(
+      `${op}: axis ${axis} is out of range for a tensor of rank ${ndim} (expected ${-ndim}..${ndim - 1})`,
+    );
   }
   return axis < 0 ? axis + ndim : axis;
 }

@@ -50,7 +50,9 @@ export class Tensor implements Tracked {
 
   constructor(storage: Storage, shape: readonly number[], dtype: DType = storage.dtype) {
     if (sizeOf(shape) !== storage.size) {
-      throw new Error(`Tensor: shape ${fmt(shape)} holds ${sizeOf(shape)} elements but the storage holds ${storage.size}`);
+      throw new Error(
+        `Tensor: shape ${fmt(shape)} holds ${sizeOf(shape)} elements but the storage holds ${storage.size}`,
+      );
     }
     this.id = engine.newId();
     this.storage = storage;
@@ -61,40 +63,72 @@ export class Tensor implements Tracked {
   }
 
   /** Incremented by in-place updates (optimizers); checked by backward against saved versions. */
-  get version(): number { return this.versionCounter.value; }
-  set version(v: number) { this.versionCounter.value = v; }
+  get version(): number {
+    return this.versionCounter.value;
+  }
+  set version(v: number) {
+    this.versionCounter.value = v;
+  }
 
   /** Makes this tensor, an alias of src's storage, share src's version counter (chainable). */
   shareVersionWith(src: Tensor): this {
-    if (src.storage !== this.storage) throw new Error('shareVersionWith: only tensors aliasing the same storage share a version counter');
+    if (src.storage !== this.storage)
+      throw new Error('shareVersionWith: only tensors aliasing the same storage share a version counter');
     this.versionCounter = src.versionCounter;
     return this;
   }
 
-  get size(): number { return this.storage.size; }
-  get ndim(): number { return this.shape.length; }
-  get backendName(): string { return this.storage.backend; }
-  get isDisposed(): boolean { return this.disposed; }
-  get isLeaf(): boolean { return this.node === null; }
+  get size(): number {
+    return this.storage.size;
+  }
+  get ndim(): number {
+    return this.shape.length;
+  }
+  get backendName(): string {
+    return this.storage.backend;
+  }
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+  get isLeaf(): boolean {
+    return this.node === null;
+  }
 
-  get requiresGrad(): boolean { return this._requiresGrad; }
+  get requiresGrad(): boolean {
+    return this._requiresGrad;
+  }
   set requiresGrad(v: boolean) {
-    if (v && this.dtype === 'int32') throw new Error(`Tensor ${fmt(this.shape)}: an int32 tensor cannot require grad (only float dtypes are differentiable)`);
-    if (!v && this.node) throw new Error('requiresGrad: cannot turn off requiresGrad on a non-leaf tensor; use detach()');
+    if (v && this.dtype === 'int32')
+      throw new Error(
+        `Tensor ${fmt(this.shape)}: an int32 tensor cannot require grad (only float dtypes are differentiable)`,
+      );
+    if (!v && this.node)
+      throw new Error('requiresGrad: cannot turn off requiresGrad on a non-leaf tensor; use detach()');
     this._requiresGrad = v;
   }
 
   /** Makes this tensor a leaf that requires grad (chainable). */
-  requiresGrad_(v = true): this { this.requiresGrad = v; return this; }
+  requiresGrad_(v = true): this {
+    this.requiresGrad = v;
+    return this;
+  }
 
   /** Registers fn to see (and optionally replace) the gradient flowing into this tensor. Returns a remover. */
   registerHook(fn: GradHook): () => void {
-    if (!this._requiresGrad) throw new Error(`registerHook: tensor ${fmt(this.shape)} does not require grad, so no gradient will ever reach it`);
+    if (!this._requiresGrad)
+      throw new Error(
+        `registerHook: tensor ${fmt(this.shape)} does not require grad, so no gradient will ever reach it`,
+      );
     this.hooks.push(fn);
-    return () => { const i = this.hooks.indexOf(fn); if (i >= 0) this.hooks.splice(i, 1); };
+    return () => {
+      const i = this.hooks.indexOf(fn);
+      if (i >= 0) this.hooks.splice(i, 1);
+    };
   }
 
-  get hasHooks(): boolean { return this.hooks.length > 0; }
+  get hasHooks(): boolean {
+    return this.hooks.length > 0;
+  }
 
   /** Applies the hooks in registration order; used by the tape. */
   runHooks(g: Tensor): Tensor {
@@ -102,7 +136,11 @@ export class Tensor implements Tracked {
     for (const h of this.hooks) {
       const r = h(cur);
       if (r !== undefined) {
-        if (!(r instanceof Tensor) || r.shape.length !== cur.shape.length || r.shape.some((d, i) => d !== cur.shape[i])) {
+        if (
+          !(r instanceof Tensor) ||
+          r.shape.length !== cur.shape.length ||
+          r.shape.some((d, i) => d !== cur.shape[i])
+        ) {
           throw new Error(`gradient hook: must return a tensor of the gradient's shape ${fmt(cur.shape)} or nothing`);
         }
         cur = r;
@@ -116,7 +154,10 @@ export class Tensor implements Tracked {
    * holds is usable: the op's backward reads what it saved).
    */
   assertLive(op: string): void {
-    if (this.cell.freed || (this.disposed && !engine.inBackward)) throw new Error(`${op}: tensor #${this.id} ${fmt(this.shape)} was disposed (by dispose() or at the end of a tidy)`);
+    if (this.cell.freed || (this.disposed && !engine.inBackward))
+      throw new Error(
+        `${op}: tensor #${this.id} ${fmt(this.shape)} was disposed (by dispose() or at the end of a tidy)`,
+      );
   }
 
   async data(): Promise<TypedArray> {
@@ -129,8 +170,12 @@ export class Tensor implements Tracked {
     return engine.backendOf(this.storage).readSync(this.storage);
   }
 
-  async array(): Promise<NestedArray> { return toNested(await this.data(), this.shape); }
-  arraySync(): NestedArray { return toNested(this.dataSync(), this.shape); }
+  async array(): Promise<NestedArray> {
+    return toNested(await this.data(), this.shape);
+  }
+  arraySync(): NestedArray {
+    return toNested(this.dataSync(), this.shape);
+  }
 
   async item(): Promise<number> {
     if (this.size !== 1) throw new Error(`item: expected a tensor with one element, got shape ${fmt(this.shape)}`);
@@ -149,7 +194,10 @@ export class Tensor implements Tracked {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    if (this.grad) { this.grad.dispose(); this.grad = null; }
+    if (this.grad) {
+      this.grad.dispose();
+      this.grad = null;
+    }
     engine.untrack(this);
   }
 

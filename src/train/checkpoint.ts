@@ -13,7 +13,15 @@ import type { LabelSource } from '../infer/labelSource.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, META_KEYS } from '../infer/checkpointFormat.js';
 import { mtgradVersion } from '../infer/version.js';
 
-export { readCheckpoint, parseCheckpoint, restoreWeights, CheckpointError, type Checkpoint, type CheckpointMeta, type ModelSpec } from '../infer/checkpointFormat.js';
+export {
+  readCheckpoint,
+  parseCheckpoint,
+  restoreWeights,
+  CheckpointError,
+  type Checkpoint,
+  type CheckpointMeta,
+  type ModelSpec,
+} from '../infer/checkpointFormat.js';
 
 export interface SaveCheckpointOptions {
   /** Saved as its weights plus { name: modelName, config } (what createModel rebuilds) and its task names. */
@@ -51,7 +59,8 @@ export async function checkpointBytes(options: SaveCheckpointOptions): Promise<B
       [META_KEYS.tasks]: JSON.stringify(options.model.tasks.map((t) => t.name)),
     };
     if (options.dataset) metadata[META_KEYS.dataset] = JSON.stringify(options.dataset);
-    if (options.labels && Object.keys(options.labels).length > 0) metadata[META_KEYS.labels] = JSON.stringify(options.labels);
+    if (options.labels && Object.keys(options.labels).length > 0)
+      metadata[META_KEYS.labels] = JSON.stringify(options.labels);
     if (options.schema) metadata[META_KEYS.schema] = JSON.stringify(options.schema.toJSON());
     if (options.metrics !== undefined) metadata[META_KEYS.metrics] = JSON.stringify(options.metrics);
     return serializeSafetensors(await weightsOf(state), metadata);

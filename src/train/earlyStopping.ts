@@ -20,7 +20,8 @@ export class EarlyStopping {
   constructor(readonly options: EarlyStoppingOptions) {
     this.patience = options.patience ?? 2;
     this.minDelta = options.minDelta ?? 0;
-    if (!Number.isInteger(this.patience) || this.patience < 1) throw new RangeError(`early stopping: patience must be a positive integer, got ${this.patience}`);
+    if (!Number.isInteger(this.patience) || this.patience < 1)
+      throw new RangeError(`early stopping: patience must be a positive integer, got ${this.patience}`);
     if (!(this.minDelta >= 0)) throw new RangeError(`early stopping: minDelta must be >= 0, got ${this.minDelta}`);
   }
 
@@ -28,9 +29,15 @@ export class EarlyStopping {
   valueOf(metrics: MetricsByTask): number {
     const { task, metric } = this.options;
     const forTask = metrics[task];
-    if (!forTask) throw new Error(`early stopping watches task '${task}', which is not one of: ${Object.keys(metrics).join(', ')}`);
+    if (!forTask)
+      throw new Error(`early stopping watches task '${task}', which is not one of: ${Object.keys(metrics).join(', ')}`);
     const value = forTask[metric];
-    if (value === undefined) throw new Error(`early stopping watches '${metric}' of task '${task}', which is not computed for it (has: ${Object.keys(forTask).filter((k) => k !== 'count').join(', ')})`);
+    if (value === undefined)
+      throw new Error(
+        `early stopping watches '${metric}' of task '${task}', which is not computed for it (has: ${Object.keys(forTask)
+          .filter((k) => k !== 'count')
+          .join(', ')})`,
+      );
     return value;
   }
 

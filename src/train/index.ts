@@ -6,14 +6,39 @@ export { Trainer, type TrainerOptions, type EvaluationResult, type StepContext, 
 export type { TensorBatch, OptimizerLike, LossStrategy, GradientRouting, TaskKind } from './types.js';
 export type { TaskModel } from '../models/task-model.js';
 export { optimizerGroups, type OptimizerGroup } from './optimizerGroups.js';
-export type { TrainerEvent, StartEvent, StepEvent, EpochEvent, EndEvent, GradientProbeEvent, EpochRecord, TrainingHistory, StopReason } from './events.js';
+export type {
+  TrainerEvent,
+  StartEvent,
+  StepEvent,
+  EpochEvent,
+  EndEvent,
+  GradientProbeEvent,
+  EpochRecord,
+  TrainingHistory,
+  StopReason,
+} from './events.js';
 export { EarlyStopping, type EarlyStoppingOptions } from './earlyStopping.js';
 export { NonFiniteLossError } from './nonFinite.js';
-export { computeTaskMetrics, higherIsBetter, METRICS_BY_KIND, type MetricName, type TaskMetrics, type MetricsByTask } from './taskMetrics.js';
+export {
+  computeTaskMetrics,
+  higherIsBetter,
+  METRICS_BY_KIND,
+  type MetricName,
+  type TaskMetrics,
+  type MetricsByTask,
+} from './taskMetrics.js';
 export { toTensorBatch } from './batchTensors.js';
 export { tableMetrics, labelledTasks } from './tableMetrics.js';
 export { resolveLabel, describeSource, type LabelSource } from '../infer/labelSource.js';
 export {
-  saveCheckpoint, checkpointBytes, readCheckpoint, parseCheckpoint, restoreWeights, CheckpointError,
-  type SaveCheckpointOptions, type Checkpoint, type CheckpointMeta, type ModelSpec,
+  saveCheckpoint,
+  checkpointBytes,
+  readCheckpoint,
+  parseCheckpoint,
+  restoreWeights,
+  CheckpointError,
+  type SaveCheckpointOptions,
+  type Checkpoint,
+  type CheckpointMeta,
+  type ModelSpec,
 } from './checkpoint.js';

@@ -6,8 +6,10 @@ export class NonFiniteLossError extends Error {
     readonly value: number,
     readonly what: 'loss' | 'gradient norm' = 'loss',
   ) {
-    super(`training stopped at step ${step}: the ${what} of task '${task}' is ${value} (not finite); ` +
-      'lower the learning rate, clip gradients (--clip) or check the inputs for extreme values');
+    super(
+      `training stopped at step ${step}: the ${what} of task '${task}' is ${value} (not finite); ` +
+        'lower the learning rate, clip gradients (--clip) or check the inputs for extreme values',
+    );
     this.name = 'NonFiniteLossError';
   }
 }

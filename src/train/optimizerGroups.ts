@@ -26,7 +26,10 @@ export function optimizerGroups(
   ].filter((g) => g.params.length > 0);
   const known = new Set(groups.map((g) => g.name));
   for (const group of Object.keys(options.lrs ?? {})) {
-    if (!known.has(group)) throw new Error(`optimizerGroups: no parameter group '${group}' in '${model.modelName}' (it has: ${[...known].join(', ')})`);
+    if (!known.has(group))
+      throw new Error(
+        `optimizerGroups: no parameter group '${group}' in '${model.modelName}' (it has: ${[...known].join(', ')})`,
+      );
   }
   return groups.map((g) => ({ name: g.name, params: g.params, lr: options.lrs?.[g.name] ?? options.lr }));
 }

@@ -10,7 +10,11 @@ export type LabelledRows = LabelColumns;
  * Task → label source for every task of the model whose label (its mapped source, else its own name) the table
  * has. A task without a loss of its own is scored too where the table labels it (ESMM's cvr: conversion where click).
  */
-export function labelledTasks(model: Pick<TaskModel, 'tasks'>, table: LabelledRows, labels: Readonly<Record<string, LabelSource>> = {}): Record<string, LabelSource> {
+export function labelledTasks(
+  model: Pick<TaskModel, 'tasks'>,
+  table: LabelledRows,
+  labels: Readonly<Record<string, LabelSource>> = {},
+): Record<string, LabelSource> {
   const out: Record<string, LabelSource> = {};
   for (const t of model.tasks) {
     const source = labels[t.name] ?? t.name;
@@ -21,7 +25,10 @@ export function labelledTasks(model: Pick<TaskModel, 'tasks'>, table: LabelledRo
 
 /** Per-task metrics (AUC/logloss/accuracy or RMSE/MAE, masked) of `outputs` on the table's labels. */
 export function tableMetrics(
-  model: Pick<TaskModel, 'tasks'>, table: LabelledRows, outputs: Record<string, Float32Array>, labels: Readonly<Record<string, LabelSource>> = {},
+  model: Pick<TaskModel, 'tasks'>,
+  table: LabelledRows,
+  outputs: Record<string, Float32Array>,
+  labels: Readonly<Record<string, LabelSource>> = {},
 ): MetricsByTask {
   const kinds: Record<string, TaskKind> = {};
   const y: Record<string, Float32Array> = {};

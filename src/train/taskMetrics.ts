@@ -40,10 +40,14 @@ export function computeTaskMetrics(
     const mask = masks[task];
     if (!y || !p) throw new Error(`metrics: task '${task}' has no ${y ? 'predictions' : 'labels'}`);
     const count = mask ? maskedCount(mask) : y.length;
-    if (count === 0) { result[task] = { count }; continue; }
-    result[task] = kind === 'binary'
-      ? { count, auc: rocAuc(y, p, mask), logloss: logLoss(y, p, { mask }), accuracy: accuracy(y, p, { mask }) }
-      : { count, rmse: rmse(y, p, mask), mae: mae(y, p, mask) };
+    if (count === 0) {
+      result[task] = { count };
+      continue;
+    }
+    result[task] =
+      kind === 'binary'
+        ? { count, auc: rocAuc(y, p, mask), logloss: logLoss(y, p, { mask }), accuracy: accuracy(y, p, { mask }) }
+        : { count, rmse: rmse(y, p, mask), mae: mae(y, p, mask) };
   }
   return result;
 }

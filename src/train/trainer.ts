@@ -113,7 +113,8 @@ export interface EvaluationResult {
 }
 
 function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new RangeError(`Trainer: ${name} must be a positive integer, got ${value}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`Trainer: ${name} must be a positive integer, got ${value}`);
   return value;
 }
 
@@ -135,25 +136,40 @@ export class Trainer {
     this.tasks = options.model.tasks.map((t) => t.name);
     if (this.tasks.length === 0) throw new Error(`Trainer: the model '${this.model.modelName}' has no tasks`);
     this.lossTasks = supervisedTasks(options.model.tasks);
-    if (this.lossTasks.length === 0) throw new Error(`Trainer: no task of '${this.model.modelName}' has a loss of its own (tasks: ${this.tasks.join(', ')})`);
+    if (this.lossTasks.length === 0)
+      throw new Error(
+        `Trainer: no task of '${this.model.modelName}' has a loss of its own (tasks: ${this.tasks.join(', ')})`,
+      );
     for (const task of Object.keys(options.labels ?? {})) {
-      if (!this.tasks.includes(task)) throw new Error(`Trainer: labels maps '${task}', which is not a task of '${this.model.modelName}' (tasks: ${this.tasks.join(', ')})`);
+      if (!this.tasks.includes(task))
+        throw new Error(
+          `Trainer: labels maps '${task}', which is not a task of '${this.model.modelName}' (tasks: ${this.tasks.join(', ')})`,
+        );
     }
     this.labelOf = Object.fromEntries(this.lossTasks.map((t) => [t, options.labels?.[t] ?? t]));
     positiveInteger('epochs', options.epochs ?? 1);
     positiveInteger('batchSize', options.batchSize ?? 1024);
     positiveInteger('evalBatchSize', options.evalBatchSize ?? 8192);
     if (options.maxSteps !== undefined) positiveInteger('maxSteps', options.maxSteps);
-    if (options.clipGradNorm !== undefined && !(options.clipGradNorm > 0)) throw new RangeError(`Trainer: clipGradNorm must be > 0, got ${options.clipGradNorm}`);
+    if (options.clipGradNorm !== undefined && !(options.clipGradNorm > 0))
+      throw new RangeError(`Trainer: clipGradNorm must be > 0, got ${options.clipGradNorm}`);
     const every = options.gradientProbeEvery ?? 0;
-    if (!Number.isInteger(every) || every < 0) throw new RangeError(`Trainer: gradientProbeEvery must be a non-negative integer, got ${every}`);
-    if (options.routing && options.weighting) throw new Error('Trainer: give either a weighting strategy or gradient routing, not both');
+    if (!Number.isInteger(every) || every < 0)
+      throw new RangeError(`Trainer: gradientProbeEvery must be a non-negative integer, got ${every}`);
+    if (options.routing && options.weighting)
+      throw new Error('Trainer: give either a weighting strategy or gradient routing, not both');
   }
 
   /** Metrics over a whole split (and mean gate weights), with recording off, for every task the split has labels for. */
   async evaluate(table: EncodedTable, options: { gates?: boolean } = {}): Promise<EvaluationResult> {
-    const scores = await scoreRows(this.model, table, { batchSize: this.options.evalBatchSize ?? 8192, gates: options.gates ?? false });
-    return { metrics: tableMetrics(this.model, table, scores.outputs, this.options.labels), gates: scores.gateMeans ?? null };
+    const scores = await scoreRows(this.model, table, {
+      batchSize: this.options.evalBatchSize ?? 8192,
+      gates: options.gates ?? false,
+    });
+    return {
+      metrics: tableMetrics(this.model, table, scores.outputs, this.options.labels),
+      gates: scores.gateMeans ?? null,
+    };
   }
 
   private get trainable(): Tensor[] {
@@ -172,7 +188,10 @@ export class Trainer {
    * gradients in .grad and returns the losses (one small tensor to read back) and, when probing, the per-task
    * gradients on the shared parameters.
    */
-  private backwardPass(batch: Batch, at: StepContext): { readout: Tensor; probeGrads: Record<string, Tensor[]> | null } {
+  private backwardPass(
+    batch: Batch,
+    at: StepContext,
+  ): { readout: Tensor; probeGrads: Record<string, Tensor[]> | null } {
     const { model, shared } = this;
     return tidy(() => {
       const tensors = toTensorBatch(batch, model, this.labelOf);
@@ -196,7 +215,9 @@ export class Trainer {
         backward(total);
       }
       // Every task loss (unweighted) and the total in one small tensor: one read-back per step, not T + 1.
-      const readout = noGrad(() => concat([...this.lossTasks.map((t) => reshape(losses[t], [1])), reshape(total, [1])], 0));
+      const readout = noGrad(() =>
+        concat([...this.lossTasks.map((t) => reshape(losses[t], [1])), reshape(total, [1])], 0),
+      );
       return { readout, probeGrads };
     });
   }
@@ -223,7 +244,8 @@ export class Trainer {
         const norm = clipGradNorm(trainable, this.options.clipGradNorm);
         result.gradNorm = (await norm.data())[0];
         norm.dispose();
-        if (!Number.isFinite(result.gradNorm)) throw new NonFiniteLossError(at.step, '(combined)', result.gradNorm, 'gradient norm');
+        if (!Number.isFinite(result.gradNorm))
+          throw new NonFiniteLossError(at.step, '(combined)', result.gradNorm, 'gradient norm');
       }
       optimizer.step();
       if (pass.probeGrads) {
@@ -236,7 +258,11 @@ export class Trainer {
     } finally {
       dispose(pass);
       optimizer.zeroGrad();
-      for (const p of trainable) if (p.grad) { p.grad.dispose(); p.grad = null; }
+      for (const p of trainable)
+        if (p.grad) {
+          p.grad.dispose();
+          p.grad = null;
+        }
     }
   }
 
@@ -251,7 +277,9 @@ export class Trainer {
     for (const [task, source] of Object.entries(this.labelOf)) {
       const missing = sourceColumns(source).filter((column) => !train.labels[column]);
       if (missing.length) {
-        throw new Error(`Trainer.fit: the training split has no label '${missing.join("', '")}' for task '${task}' of '${model.modelName}' (labels: ${train.tasks.join(', ') || 'none'}; map tasks to labels with the 'labels' option)`);
+        throw new Error(
+          `Trainer.fit: the training split has no label '${missing.join("', '")}' for task '${task}' of '${model.modelName}' (labels: ${train.tasks.join(', ') || 'none'}; map tasks to labels with the 'labels' option)`,
+        );
       }
     }
     const stopper = this.options.earlyStopping ? new EarlyStopping(this.options.earlyStopping) : null;
@@ -262,12 +290,28 @@ export class Trainer {
     const totalSteps = Math.min(epochs * stepsPerEpoch, this.options.maxSteps ?? Infinity);
     // Without shared parameters (independent single-task networks) there is nothing to conflict over.
     const canProbe = probeEvery > 0 && this.lossTasks.length > 1 && this.shared.length > 0;
-    const history: TrainingHistory = { tasks: [...this.lossTasks], steps: [], epochs: [], gradientCosines: [], stopReason: 'completed', bestEpoch: null, trainSeconds: 0 };
+    const history: TrainingHistory = {
+      tasks: [...this.lossTasks],
+      steps: [],
+      epochs: [],
+      gradientCosines: [],
+      stopReason: 'completed',
+      bestEpoch: null,
+      trainSeconds: 0,
+    };
     let best: Record<string, Tensor> | null = null;
 
     manualSeed(seed);
     model.train(true);
-    emit({ type: 'start', tasks: [...this.lossTasks], epochs, stepsPerEpoch, totalSteps, trainSize: train.size, batchSize });
+    emit({
+      type: 'start',
+      tasks: [...this.lossTasks],
+      epochs,
+      stepsPerEpoch,
+      totalSteps,
+      trainSize: train.size,
+      batchSize,
+    });
 
     let step = 0;
     let samples = 0;
@@ -296,16 +340,28 @@ export class Trainer {
             emit({ type: 'gradient-probe', step, epoch, tasks: [...result.tasks], cosines, norms, weights });
           }
           emit({
-            type: 'step', step, epoch, epochSamples, samples, losses: result.losses, total: result.total, gradNorm: result.gradNorm,
+            type: 'step',
+            step,
+            epoch,
+            epochSamples,
+            samples,
+            losses: result.losses,
+            total: result.total,
+            gradNorm: result.gradNorm,
             samplesPerSecond: samples / Math.max(trainMs / 1000, 1e-9),
             lrs: optimizer.paramGroups.map((g) => g.lr),
           });
-          if (this.options.maxSteps !== undefined && step >= this.options.maxSteps) { reason = 'max-steps'; break; }
+          if (this.options.maxSteps !== undefined && step >= this.options.maxSteps) {
+            reason = 'max-steps';
+            break;
+          }
         }
         const trainSeconds = (performance.now() - epochStart) / 1000;
 
         const evalStart = performance.now();
-        const evaluation = validation ? await this.evaluate(validation, { gates: this.options.recordGates ?? true }) : null;
+        const evaluation = validation
+          ? await this.evaluate(validation, { gates: this.options.recordGates ?? true })
+          : null;
         let improved = false;
         if (stopper && evaluation) {
           improved = stopper.update(epoch, evaluation.metrics);
@@ -342,8 +398,14 @@ export class Trainer {
   /** The model's taskLosses must cover exactly its supervised tasks. */
   private checkLosses(losses: Record<string, Tensor>): void {
     const unknown = Object.keys(losses).filter((name) => !this.lossTasks.includes(name));
-    if (unknown.length) throw new Error(`${this.model.modelName}.taskLosses returned a loss for ${unknown.map((n) => `'${n}'`).join(', ')}, which is not a supervised task (${this.lossTasks.join(', ')})`);
+    if (unknown.length)
+      throw new Error(
+        `${this.model.modelName}.taskLosses returned a loss for ${unknown.map((n) => `'${n}'`).join(', ')}, which is not a supervised task (${this.lossTasks.join(', ')})`,
+      );
     const missing = this.lossTasks.filter((t) => !losses[t]);
-    if (missing.length) throw new Error(`${this.model.modelName}.taskLosses returned no loss for ${missing.map((n) => `'${n}'`).join(', ')}`);
+    if (missing.length)
+      throw new Error(
+        `${this.model.modelName}.taskLosses returned no loss for ${missing.map((n) => `'${n}'`).join(', ')}`,
+      );
   }
 }

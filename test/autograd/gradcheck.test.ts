@@ -13,16 +13,18 @@ const EPS = 1e-6;
 const MAX_COORDS = 24;
 
 function objective(c: OpCase, values: Float64Array[]): number {
-  return mt.tidy(() => mt.noGrad(() => {
-    const inputs = makeInputs(c, values, 'js', 'float64');
-    mt.manualSeed(seedOf(c.name));
-    const out = c.run(...inputs);
-    const w = outputWeights(out.shape, seedOf(c.name));
-    const o = out.dataSync();
-    let s = 0;
-    for (let i = 0; i < o.length; i++) s += o[i] * w[i];
-    return s;
-  }));
+  return mt.tidy(() =>
+    mt.noGrad(() => {
+      const inputs = makeInputs(c, values, 'js', 'float64');
+      mt.manualSeed(seedOf(c.name));
+      const out = c.run(...inputs);
+      const w = outputWeights(out.shape, seedOf(c.name));
+      const o = out.dataSync();
+      let s = 0;
+      for (let i = 0; i < o.length; i++) s += o[i] * w[i];
+      return s;
+    }),
+  );
 }
 
 function analytic(c: OpCase, values: Float64Array[]): Float64Array[] {
@@ -37,7 +39,9 @@ function analytic(c: OpCase, values: Float64Array[]): Float64Array[] {
 }
 
 describe('finite-difference gradient checks (float64, js)', () => {
-  for (const c of [...CASES, ...COMPOSITES].filter((k) => k.grad !== false && k.inputs.some((s) => !s.int && !s.noGrad))) {
+  for (const c of [...CASES, ...COMPOSITES].filter(
+    (k) => k.grad !== false && k.inputs.some((s) => !s.int && !s.noGrad),
+  )) {
     it(c.name, () => {
       const values = caseValues(c);
       const grads = analytic(c, values);
@@ -47,12 +51,16 @@ describe('finite-difference gradient checks (float64, js)', () => {
         if (!isDiff(c, spec)) return;
         const g = grads[gi++];
         const n = values[i].length;
-        const coords = n <= MAX_COORDS ? [...Array(n).keys()] : Array.from({ length: MAX_COORDS }, () => Math.floor(rnd() * n));
-        const numeric: number[] = [], exact: number[] = [];
+        const coords =
+          n <= MAX_COORDS ? [...Array(n).keys()] : Array.from({ length: MAX_COORDS }, () => Math.floor(rnd() * n));
+        const numeric: number[] = [],
+          exact: number[] = [];
         for (const j of coords) {
           const orig = values[i][j];
-          values[i][j] = orig + EPS; const fp = objective(c, values);
-          values[i][j] = orig - EPS; const fm = objective(c, values);
+          values[i][j] = orig + EPS;
+          const fp = objective(c, values);
+          values[i][j] = orig - EPS;
+          const fm = objective(c, values);
           values[i][j] = orig;
           numeric.push((fp - fm) / (2 * EPS));
           exact.push(g[j]);

@@ -34,8 +34,8 @@ describe('grad() gives per-task gradients without touching .grad', () => {
   it('two losses on a shared parameter give two separate gradients', () => {
     const w = mt.tensor([1, -2, 3], { requiresGrad: true });
     const shared = mt.mul(w, 2);
-    const lossA = mt.sum(mt.square(shared));      // d/dw = 8w
-    const lossB = mt.sum(mt.mul(shared, 5));      // d/dw = 10
+    const lossA = mt.sum(mt.square(shared)); // d/dw = 8w
+    const lossB = mt.sum(mt.mul(shared, 5)); // d/dw = 10
     const [ga] = mt.grad(lossA, [w], { retainGraph: true });
     const [gb] = mt.grad(lossB, [w], { retainGraph: true });
     expect(arr(ga)).toEqual([8, -16, 24]);
@@ -127,7 +127,10 @@ describe('gradient hooks', () => {
     const x = mt.tensor([1, 2], { requiresGrad: true });
     const h = mt.mul(x, 3);
     const seen: number[][] = [];
-    h.registerHook((g) => { seen.push(arr(g)); return mt.mul(g, 0); });
+    h.registerHook((g) => {
+      seen.push(arr(g));
+      return mt.mul(g, 0);
+    });
     const loss = mt.sum(mt.add(mt.mul(h, h), mt.mul(x, 1)));
     loss.backward();
     expect(seen).toEqual([[6, 12]]);
@@ -152,7 +155,7 @@ describe('gradient hooks', () => {
 });
 
 describe('multi-output ops (split): one node for all pieces', () => {
-  it('the backward runs once with every piece\'s gradient, zeros for an unused piece', () => {
+  it("the backward runs once with every piece's gradient, zeros for an unused piece", () => {
     const x = mt.tensor([1, 2, 3, 4, 5, 6], { requiresGrad: true });
     const [a, b, c] = mt.split(x, 3);
     expect(a!.node).toBe(c!.node);
@@ -175,7 +178,13 @@ describe('multi-output ops (split): one node for all pieces', () => {
   });
 
   it('a piece used by two losses and a piece that is a root', () => {
-    const x = mt.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    const x = mt.tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { requiresGrad: true },
+    );
     const [top, bottom] = mt.split(x, 2, 0);
     const gx = mt.grad([mt.sum(top!), bottom!], [x], { gradOutputs: [mt.tensor(2), mt.tensor([[5, 7]])] })[0]!;
     expect(arr(gx)).toEqual([2, 2, 5, 7]);
@@ -186,11 +195,12 @@ describe('memory', () => {
   it('a training-like loop inside tidy keeps the live tensor count flat', () => {
     const w = mt.keep(mt.randn([4, 3], { requiresGrad: true }));
     const x = mt.keep(mt.randn([8, 4]));
-    const step = () => mt.tidy(() => {
-      const loss = mt.mean(mt.square(mt.matmul(x, w)));
-      const [g] = mt.grad(loss, [w]);
-      return loss.itemSync() + g.dataSync().length;
-    });
+    const step = () =>
+      mt.tidy(() => {
+        const loss = mt.mean(mt.square(mt.matmul(x, w)));
+        const [g] = mt.grad(loss, [w]);
+        return loss.itemSync() + g.dataSync().length;
+      });
     step();
     const before = mt.memory().tensors;
     for (let i = 0; i < 50; i++) step();
@@ -200,7 +210,9 @@ describe('memory', () => {
   it('backward inside tidy leaves only the .grad tensors', () => {
     const w = mt.tensor([1, 2, 3], { requiresGrad: true });
     const before = mt.memory().tensors;
-    mt.tidy(() => { mt.sum(mt.exp(mt.mul(w, w))).backward(); });
+    mt.tidy(() => {
+      mt.sum(mt.exp(mt.mul(w, w))).backward();
+    });
     expect(mt.memory().tensors).toBe(before + 1);
     w.grad!.dispose();
     w.grad = null;
@@ -221,11 +233,19 @@ describe('the tape un-broadcasts gradients', () => {
   it('a gradient that is not the input shape broadcast is an internal error naming the op', () => {
     const x = mt.tensor([1, 2, 3], { requiresGrad: true });
     const y = mt.record('badGrad', [x], mt.zeros([3]), () => [mt.zeros([2])]);
-    expect(() => y.backward({ gradOutputs: mt.ones([3]) })).toThrow(/gradient of 'badGrad' for input 0 has shape \[2\], expected \[3\]/);
+    expect(() => y.backward({ gradOutputs: mt.ones([3]) })).toThrow(
+      /gradient of 'badGrad' for input 0 has shape \[2\], expected \[3\]/,
+    );
   });
 
   it('a broadcast binary op leaves no tensor behind after backward', () => {
-    const a = mt.tensor([[1, 2, 3], [4, 5, 6]], { requiresGrad: true });
+    const a = mt.tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { requiresGrad: true },
+    );
     const b = mt.tensor([10, 20, 30], { requiresGrad: true });
     const before = mt.memory().tensors;
     mt.tidy(() => mt.sum(mt.mul(a, b)).backward());

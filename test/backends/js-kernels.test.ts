@@ -4,7 +4,16 @@
  * dtype. The naive code shares nothing with the backend beyond the typed arrays.
  */
 import { describe, expect, it } from 'vitest';
-import type { DType, Shape, Storage, TypedArray, UnaryOp, BinaryOp, Activation, MixtureLayout } from '../../src/backends/kernels.js';
+import type {
+  DType,
+  Shape,
+  Storage,
+  TypedArray,
+  UnaryOp,
+  BinaryOp,
+  Activation,
+  MixtureLayout,
+} from '../../src/backends/kernels.js';
 import { KERNEL_NAMES } from '../../src/backends/kernels.js';
 import { JsBackend, createJsBackend, erf, erfc } from '../../src/backends/js/index.js';
 import { mulhi32, philox4x32, philox4x32Full } from '../../src/backends/philox.js';
@@ -68,7 +77,6 @@ function stored(v: number, dtype: DType): number {
   return arrayOf(dtype, [v])[0]!;
 }
 
-
 const tolerance = (dtype: DType): number => (dtype === 'float32' ? 2e-6 : 1e-12);
 
 // ---------- storage ----------
@@ -123,7 +131,8 @@ describe('storage', () => {
     expect(() => b.readSync(x)).toThrow(/disposed/);
     await expect(b.read(x)).rejects.toThrow(/disposed/);
     expect(() => b.unary('exp', x)).toThrow(/disposed/);
-    b.dispose(y); b.dispose(z);
+    b.dispose(y);
+    b.dispose(z);
     expect(b.memory()).toMatchObject({ buffers: 0, bytes: 0 });
   });
 
@@ -142,12 +151,22 @@ describe('storage', () => {
 describe('erf', () => {
   // Reference values from CPython's math.erf / math.erfc (correctly rounded libm).
   const erfTable: [number, number][] = [
-    [0.1, 0.1124629160182849], [0.5, 0.5204998778130465], [1, 0.8427007929497149], [1.5, 0.9661051464753108],
-    [2, 0.9953222650189527], [2.5, 0.999593047982555], [3, 0.9999779095030014], [4, 0.9999999845827421],
+    [0.1, 0.1124629160182849],
+    [0.5, 0.5204998778130465],
+    [1, 0.8427007929497149],
+    [1.5, 0.9661051464753108],
+    [2, 0.9953222650189527],
+    [2.5, 0.999593047982555],
+    [3, 0.9999779095030014],
+    [4, 0.9999999845827421],
   ];
   const erfcTable: [number, number][] = [
-    [3, 2.2090496998585438e-05], [4, 1.541725790028002e-08], [5, 1.5374597944280351e-12],
-    [6, 2.1519736712498916e-17], [10, 2.088487583762545e-45], [20, 5.3958656116079005e-176],
+    [3, 2.2090496998585438e-5],
+    [4, 1.541725790028002e-8],
+    [5, 1.5374597944280351e-12],
+    [6, 2.1519736712498916e-17],
+    [10, 2.088487583762545e-45],
+    [20, 5.3958656116079005e-176],
   ];
 
   it('matches reference values to ~1e-15 relative, and is odd', () => {
@@ -167,7 +186,8 @@ describe('erf', () => {
   it('agrees with the alternating Maclaurin series on a fine grid', () => {
     // Σ (−1)ⁿ x^(2n+1) / (n!(2n+1)) loses little to cancellation for |x| <= 1.5.
     for (let x = -1.5; x <= 1.5; x += 0.01) {
-      let term = x, sum = x;
+      let term = x,
+        sum = x;
       for (let n = 1; n < 80; n++) {
         term *= (-x * x) / n;
         sum += term / (2 * n + 1);
@@ -188,37 +208,64 @@ describe('erf', () => {
 function naiveUnary(op: UnaryOp, x: number, alpha?: number): number {
   const sigmoid = (v: number) => (v > 30 ? 1 : v < -30 ? Math.exp(v) : 1 / (1 + Math.exp(-v)));
   switch (op) {
-    case 'neg': return -x;
-    case 'exp': return Math.exp(x);
-    case 'expm1': return Math.expm1(x);
-    case 'log': return Math.log(x);
-    case 'log1p': return Math.log1p(x);
-    case 'sqrt': return Math.sqrt(x);
-    case 'rsqrt': return 1 / Math.sqrt(x);
-    case 'square': return x * x;
-    case 'reciprocal': return 1 / x;
-    case 'abs': return Math.abs(x);
-    case 'sign': return x > 0 ? 1 : x < 0 ? -1 : 0;
-    case 'floor': return Math.floor(x);
-    case 'ceil': return Math.ceil(x);
-    case 'round': return Math.sign(x) * Math.floor(Math.abs(x) + 0.5);
-    case 'sin': return Math.sin(x);
-    case 'cos': return Math.cos(x);
-    case 'tanh': return Math.tanh(x);
-    case 'sigmoid': return sigmoid(x);
-    case 'logSigmoid': return Math.log(sigmoid(x));
-    case 'softplus': return Math.log(1 + Math.exp(x));
-    case 'erf': return erfMaclaurin(x);
-    case 'relu': return x > 0 ? x : 0;
-    case 'gelu': return 0.5 * x * (1 + erfMaclaurin(x / Math.SQRT2));
-    case 'geluTanh': return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
-    case 'elu': return x > 0 ? x : (alpha ?? 1) * (Math.exp(x) - 1);
-    case 'leakyRelu': return x > 0 ? x : (alpha ?? 0.01) * x;
+    case 'neg':
+      return -x;
+    case 'exp':
+      return Math.exp(x);
+    case 'expm1':
+      return Math.expm1(x);
+    case 'log':
+      return Math.log(x);
+    case 'log1p':
+      return Math.log1p(x);
+    case 'sqrt':
+      return Math.sqrt(x);
+    case 'rsqrt':
+      return 1 / Math.sqrt(x);
+    case 'square':
+      return x * x;
+    case 'reciprocal':
+      return 1 / x;
+    case 'abs':
+      return Math.abs(x);
+    case 'sign':
+      return x > 0 ? 1 : x < 0 ? -1 : 0;
+    case 'floor':
+      return Math.floor(x);
+    case 'ceil':
+      return Math.ceil(x);
+    case 'round':
+      return Math.sign(x) * Math.floor(Math.abs(x) + 0.5);
+    case 'sin':
+      return Math.sin(x);
+    case 'cos':
+      return Math.cos(x);
+    case 'tanh':
+      return Math.tanh(x);
+    case 'sigmoid':
+      return sigmoid(x);
+    case 'logSigmoid':
+      return Math.log(sigmoid(x));
+    case 'softplus':
+      return Math.log(1 + Math.exp(x));
+    case 'erf':
+      return erfMaclaurin(x);
+    case 'relu':
+      return x > 0 ? x : 0;
+    case 'gelu':
+      return 0.5 * x * (1 + erfMaclaurin(x / Math.SQRT2));
+    case 'geluTanh':
+      return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
+    case 'elu':
+      return x > 0 ? x : (alpha ?? 1) * (Math.exp(x) - 1);
+    case 'leakyRelu':
+      return x > 0 ? x : (alpha ?? 0.01) * x;
   }
 }
 
 function erfMaclaurin(x: number): number {
-  let term = x, sum = x;
+  let term = x,
+    sum = x;
   for (let n = 1; n < 120; n++) {
     term *= (-x * x) / n;
     sum += term / (2 * n + 1);
@@ -227,8 +274,32 @@ function erfMaclaurin(x: number): number {
 }
 
 const UNARY_OPS: UnaryOp[] = [
-  'neg', 'exp', 'expm1', 'log', 'log1p', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'abs', 'sign', 'floor', 'ceil',
-  'round', 'sin', 'cos', 'tanh', 'sigmoid', 'logSigmoid', 'softplus', 'erf', 'relu', 'gelu', 'geluTanh', 'elu', 'leakyRelu',
+  'neg',
+  'exp',
+  'expm1',
+  'log',
+  'log1p',
+  'sqrt',
+  'rsqrt',
+  'square',
+  'reciprocal',
+  'abs',
+  'sign',
+  'floor',
+  'ceil',
+  'round',
+  'sin',
+  'cos',
+  'tanh',
+  'sigmoid',
+  'logSigmoid',
+  'softplus',
+  'erf',
+  'relu',
+  'gelu',
+  'geluTanh',
+  'elu',
+  'leakyRelu',
 ];
 const POSITIVE_DOMAIN = new Set<UnaryOp>(['log', 'sqrt', 'rsqrt']);
 
@@ -243,7 +314,11 @@ describe('unary', () => {
           expect(out.dtype).toBe(dtype);
           // The Maclaurin erf reference is itself good to ~1e-14 on [-3, 3].
           const tol = op === 'erf' || op === 'gelu' ? Math.max(tolerance(dtype), 1e-13) : tolerance(dtype);
-          expectClose(read(out), xs.map((x) => naiveUnary(op, x)), tol);
+          expectClose(
+            read(out),
+            xs.map((x) => naiveUnary(op, x)),
+            tol,
+          );
         }
       }
     });
@@ -256,16 +331,25 @@ describe('unary', () => {
 
   it('alpha of elu and leakyRelu', () => {
     const xs = [-2, -0.5, 0, 0.5, 2];
-    expectClose(read(be.unary('elu', up(xs), { alpha: 0.3 })), xs.map((x) => naiveUnary('elu', x, 0.3)), 1e-15);
-    expectClose(read(be.unary('leakyRelu', up(xs), { alpha: 0.2 })), xs.map((x) => naiveUnary('leakyRelu', x, 0.2)), 1e-15);
+    expectClose(
+      read(be.unary('elu', up(xs), { alpha: 0.3 })),
+      xs.map((x) => naiveUnary('elu', x, 0.3)),
+      1e-15,
+    );
+    expectClose(
+      read(be.unary('leakyRelu', up(xs), { alpha: 0.2 })),
+      xs.map((x) => naiveUnary('leakyRelu', x, 0.2)),
+      1e-15,
+    );
     expect(read(be.unary('elu', up([-1])))[0]).toBeCloseTo(Math.exp(-1) - 1, 15);
     expect(read(be.unary('leakyRelu', up([-1])))[0]).toBeCloseTo(-0.01, 15);
   });
 
   it('special values: sign(0), round half away from zero, stable sigmoid family', () => {
     expect(read(be.unary('sign', up([-0, 0, -3, 4, NaN])))).toEqual([-0, 0, -1, 1, NaN]);
-    expect(read(be.unary('round', up([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 0.49999999999999994, -0.2]))))
-      .toEqual([-3, -2, -1, 1, 2, 3, 0, -0]);
+    expect(read(be.unary('round', up([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 0.49999999999999994, -0.2])))).toEqual([
+      -3, -2, -1, 1, 2, 3, 0, -0,
+    ]);
     expect(read(be.unary('sigmoid', up([-1000, 1000, 0])))).toEqual([0, 1, 0.5]);
     expect(read(be.unary('logSigmoid', up([-1000, 1000])))).toEqual([-1000, 0]);
     expect(read(be.unary('softplus', up([-1000, 1000])))).toEqual([0, 1000]);
@@ -293,41 +377,92 @@ describe('unary', () => {
 function naiveBinary(op: BinaryOp, x: number, y: number, dtype: DType): number {
   const int = dtype === 'int32';
   switch (op) {
-    case 'add': return x + y;
-    case 'sub': return x - y;
-    case 'mul': return int ? Math.imul(x, y) : x * y;
-    case 'div': return int ? Math.trunc(x / y) : x / y;
-    case 'pow': return x ** y;
-    case 'minimum': return Number.isNaN(x) || Number.isNaN(y) ? NaN : x < y ? x : y;
-    case 'maximum': return Number.isNaN(x) || Number.isNaN(y) ? NaN : x > y ? x : y;
+    case 'add':
+      return x + y;
+    case 'sub':
+      return x - y;
+    case 'mul':
+      return int ? Math.imul(x, y) : x * y;
+    case 'div':
+      return int ? Math.trunc(x / y) : x / y;
+    case 'pow':
+      return x ** y;
+    case 'minimum':
+      return Number.isNaN(x) || Number.isNaN(y) ? NaN : x < y ? x : y;
+    case 'maximum':
+      return Number.isNaN(x) || Number.isNaN(y) ? NaN : x > y ? x : y;
     case 'mod': {
       if (int) return x - y * Math.trunc(x / y);
       return x - y * Math.floor(x / y);
     }
-    case 'eq': return x === y ? 1 : 0;
-    case 'ne': return x !== y ? 1 : 0;
-    case 'lt': return x < y ? 1 : 0;
-    case 'le': return x <= y ? 1 : 0;
-    case 'gt': return x > y ? 1 : 0;
-    case 'ge': return x >= y ? 1 : 0;
+    case 'eq':
+      return x === y ? 1 : 0;
+    case 'ne':
+      return x !== y ? 1 : 0;
+    case 'lt':
+      return x < y ? 1 : 0;
+    case 'le':
+      return x <= y ? 1 : 0;
+    case 'gt':
+      return x > y ? 1 : 0;
+    case 'ge':
+      return x >= y ? 1 : 0;
   }
 }
 
 /** Index into a broadcast input for an output multi-index. */
 function broadcastIndex(outIdx: readonly number[], inShape: Shape): number {
-  return ravel(outIdx.map((i, d) => (inShape[d] === 1 ? 0 : i)), inShape);
+  return ravel(
+    outIdx.map((i, d) => (inShape[d] === 1 ? 0 : i)),
+    inShape,
+  );
 }
 
-const BINARY_OPS: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'minimum', 'maximum', 'mod', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'];
+const BINARY_OPS: BinaryOp[] = [
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'pow',
+  'minimum',
+  'maximum',
+  'mod',
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+];
 const BROADCAST_CASES: [Shape, Shape, Shape][] = [
   [[17], [17], [17]],
   [[], [], []],
-  [[3, 1, 7], [1, 5, 7], [3, 5, 7]],
+  [
+    [3, 1, 7],
+    [1, 5, 7],
+    [3, 5, 7],
+  ],
   [[1], [13], [13]],
-  [[2, 3, 1, 1], [1, 1, 5, 1], [2, 3, 5, 1]],
-  [[1, 1], [1, 1], [1, 1]],
-  [[2, 0, 3], [1, 1, 3], [2, 0, 3]],
-  [[4, 1], [4, 3], [4, 3]],
+  [
+    [2, 3, 1, 1],
+    [1, 1, 5, 1],
+    [2, 3, 5, 1],
+  ],
+  [
+    [1, 1],
+    [1, 1],
+    [1, 1],
+  ],
+  [
+    [2, 0, 3],
+    [1, 1, 3],
+    [2, 0, 3],
+  ],
+  [
+    [4, 1],
+    [4, 3],
+    [4, 3],
+  ],
 ];
 
 describe('binary', () => {
@@ -335,8 +470,10 @@ describe('binary', () => {
     it(`every op with broadcasting matches the naive loop (${dtype})`, () => {
       for (const op of BINARY_OPS) {
         for (const [aShape, bShape, outShape] of BROADCAST_CASES) {
-          const aVals = op === 'pow' ? randomValues(size(aShape), dtype, 1, 0.5, 3) : randomValues(size(aShape), dtype, 1, -9, 9);
-          let bVals = op === 'pow' ? randomValues(size(bShape), dtype, 2, -2, 3) : randomValues(size(bShape), dtype, 2, -9, 9);
+          const aVals =
+            op === 'pow' ? randomValues(size(aShape), dtype, 1, 0.5, 3) : randomValues(size(aShape), dtype, 1, -9, 9);
+          let bVals =
+            op === 'pow' ? randomValues(size(bShape), dtype, 2, -2, 3) : randomValues(size(bShape), dtype, 2, -9, 9);
           if (dtype === 'int32' && (op === 'div' || op === 'mod')) bVals = bVals.map((v) => (v === 0 ? 3 : v));
           if (dtype === 'int32' && op === 'pow') bVals = bVals.map((v) => Math.abs(v));
           const out = be.binary(op, up(aVals, dtype), up(bVals, dtype), aShape, bShape, outShape);
@@ -344,7 +481,10 @@ describe('binary', () => {
           const expected = new Array<number>(size(outShape));
           for (let f = 0; f < expected.length; f++) {
             const idx = unravel(f, outShape);
-            expected[f] = stored(naiveBinary(op, aVals[broadcastIndex(idx, aShape)]!, bVals[broadcastIndex(idx, bShape)]!, dtype), dtype);
+            expected[f] = stored(
+              naiveBinary(op, aVals[broadcastIndex(idx, aShape)]!, bVals[broadcastIndex(idx, bShape)]!, dtype),
+              dtype,
+            );
           }
           if (dtype === 'int32') expect(read(out), `${op} ${aShape}/${bShape}`).toEqual(expected);
           else expectClose(read(out), expected, tolerance(dtype));
@@ -354,7 +494,8 @@ describe('binary', () => {
   }
 
   it('int32 division truncates, mod is the C remainder; float mod follows Python', () => {
-    const a = [-7, 7, -7, 7], b = [2, -2, -2, 2];
+    const a = [-7, 7, -7, 7],
+      b = [2, -2, -2, 2];
     expect(read(be.binary('div', up(a, 'int32'), up(b, 'int32'), [4], [4], [4]))).toEqual([-3, -3, 3, 3]);
     expect(read(be.binary('mod', up(a, 'int32'), up(b, 'int32'), [4], [4], [4]))).toEqual([-1, 1, -1, 1]);
     expect(read(be.binary('mod', up([-7, 7, 5.5], 'float64'), up([3, -3, 2]), [3], [3], [3]))).toEqual([2, -2, 1.5]);
@@ -363,7 +504,8 @@ describe('binary', () => {
   });
 
   it('minimum/maximum propagate NaN; comparisons with NaN', () => {
-    const a = up([NaN, 1, 2]), b = up([0, NaN, 3]);
+    const a = up([NaN, 1, 2]),
+      b = up([0, NaN, 3]);
     expect(read(be.binary('minimum', a, b, [3], [3], [3]))).toEqual([NaN, NaN, 2]);
     expect(read(be.binary('maximum', a, b, [3], [3], [3]))).toEqual([NaN, NaN, 3]);
     expect(read(be.binary('eq', a, a, [3], [3], [3]))).toEqual([0, 1, 1]);
@@ -371,7 +513,9 @@ describe('binary', () => {
   });
 
   it('rejects mismatched dtypes and shapes that do not broadcast', () => {
-    expect(() => be.binary('add', up([1], 'float32'), up([1], 'float64'), [1], [1], [1])).toThrow(/different dtypes \(float32 vs float64\)/);
+    expect(() => be.binary('add', up([1], 'float32'), up([1], 'float64'), [1], [1], [1])).toThrow(
+      /different dtypes \(float32 vs float64\)/,
+    );
     expect(() => be.binary('add', up([1, 2]), up([1, 2, 3]), [2], [3], [3])).toThrow(/does not broadcast/);
     expect(() => be.binary('add', up([1, 2]), up([1, 2]), [3], [2], [2])).toThrow(/a \(shape \[3\]\) has 2 elements/);
   });
@@ -381,20 +525,40 @@ describe('where', () => {
   for (const dtype of ALL) {
     it(`broadcasts cond, a and b (${dtype})`, () => {
       const cases: Shape[][] = [
-        [[3, 1, 5], [1, 4, 5], [3, 4, 1], [3, 4, 5]],
+        [
+          [3, 1, 5],
+          [1, 4, 5],
+          [3, 4, 1],
+          [3, 4, 5],
+        ],
         [[7], [7], [1], [7]],
         [[], [], [], []],
-        [[0, 2], [1, 2], [0, 2], [0, 2]],
+        [
+          [0, 2],
+          [1, 2],
+          [0, 2],
+          [0, 2],
+        ],
       ];
       for (const [cShape, aShape, bShape, outShape] of cases) {
         const cVals = randomValues(size(cShape!), 'int32', 5, 0, 2);
         const aVals = randomValues(size(aShape!), dtype, 6);
         const bVals = randomValues(size(bShape!), dtype, 7);
-        const out = be.where(up(cVals, 'float32'), up(aVals, dtype), up(bVals, dtype), cShape!, aShape!, bShape!, outShape!);
+        const out = be.where(
+          up(cVals, 'float32'),
+          up(aVals, dtype),
+          up(bVals, dtype),
+          cShape!,
+          aShape!,
+          bShape!,
+          outShape!,
+        );
         expect(out.dtype).toBe(dtype);
         const expected = Array.from({ length: size(outShape!) }, (_, f) => {
           const idx = unravel(f, outShape!);
-          return cVals[broadcastIndex(idx, cShape!)] ? aVals[broadcastIndex(idx, aShape!)]! : bVals[broadcastIndex(idx, bShape!)]!;
+          return cVals[broadcastIndex(idx, cShape!)]
+            ? aVals[broadcastIndex(idx, aShape!)]!
+            : bVals[broadcastIndex(idx, bShape!)]!;
         });
         expect(read(out)).toEqual(expected);
       }
@@ -412,11 +576,12 @@ describe('cast', () => {
     expect(read(be.cast(up(xs), 'int32'))).toEqual([-2, 0, 0, 0, 2, 1410065408, 0]);
     expect(read(be.cast(up(xs), 'float32'))).toEqual(xs.map(Math.fround));
     expect(read(be.cast(up([-3, 5], 'int32'), 'float64'))).toEqual([-3, 5]);
-    for (const from of ALL) for (const to of ALL) {
-      const out = be.cast(up([1, -2, 3], from), to);
-      expect(out.dtype).toBe(to);
-      expect(read(out)).toEqual([1, -2, 3]);
-    }
+    for (const from of ALL)
+      for (const to of ALL) {
+        const out = be.cast(up([1, -2, 3], from), to);
+        expect(out.dtype).toBe(to);
+        expect(read(out)).toEqual([1, -2, 3]);
+      }
     expect(read(be.cast(up([], 'float32'), 'int32'))).toEqual([]);
   });
 });
@@ -430,10 +595,18 @@ function naiveReduce(op: string, x: number[], outer: number, n: number, inner: n
       const column = Array.from({ length: n }, (_, j) => x[(o * n + j) * inner + i]!);
       let v: number;
       switch (op) {
-        case 'sum': v = column.reduce((s, c) => s + c, 0); break;
-        case 'prod': v = column.reduce((s, c) => (dtype === 'int32' ? Math.imul(s, c) : s * c), 1); break;
-        case 'max': v = column.some(Number.isNaN) ? NaN : Math.max(...column); break;
-        case 'min': v = column.some(Number.isNaN) ? NaN : Math.min(...column); break;
+        case 'sum':
+          v = column.reduce((s, c) => s + c, 0);
+          break;
+        case 'prod':
+          v = column.reduce((s, c) => (dtype === 'int32' ? Math.imul(s, c) : s * c), 1);
+          break;
+        case 'max':
+          v = column.some(Number.isNaN) ? NaN : Math.max(...column);
+          break;
+        case 'min':
+          v = column.some(Number.isNaN) ? NaN : Math.min(...column);
+          break;
         case 'argmax': {
           const nan = column.findIndex(Number.isNaN);
           v = nan >= 0 ? nan : column.indexOf(Math.max(...column));
@@ -451,7 +624,15 @@ function naiveReduce(op: string, x: number[], outer: number, n: number, inner: n
 }
 
 describe('reduce', () => {
-  const geometries: [number, number, number][] = [[1, 1, 1], [3, 7, 5], [1, 17, 1], [2, 3, 1], [1, 5, 13], [0, 4, 3], [2, 4, 0]];
+  const geometries: [number, number, number][] = [
+    [1, 1, 1],
+    [3, 7, 5],
+    [1, 17, 1],
+    [2, 3, 1],
+    [1, 5, 13],
+    [0, 4, 3],
+    [2, 4, 0],
+  ];
   for (const dtype of ALL) {
     it(`sum, prod, max, min, argmax, argmin over [outer, n, inner] (${dtype})`, () => {
       for (const op of ['sum', 'prod', 'max', 'min', 'argmax', 'argmin'] as const) {
@@ -492,13 +673,24 @@ describe('reduce', () => {
 describe('softmax', () => {
   for (const dtype of FLOATS) {
     it(`softmax and log-softmax match the unshifted formula (${dtype})`, () => {
-      for (const [rows, n] of [[1, 1], [3, 7], [17, 5], [2, 1], [0, 4], [3, 0]] as const) {
+      for (const [rows, n] of [
+        [1, 1],
+        [3, 7],
+        [17, 5],
+        [2, 1],
+        [0, 4],
+        [3, 0],
+      ] as const) {
         const xs = randomValues(rows * n, dtype, rows + n, -5, 5);
-        const soft: number[] = [], logSoft: number[] = [];
+        const soft: number[] = [],
+          logSoft: number[] = [];
         for (let r = 0; r < rows; r++) {
           const row = xs.slice(r * n, (r + 1) * n);
           const z = row.reduce((s, v) => s + Math.exp(v), 0);
-          for (const v of row) { soft.push(Math.exp(v) / z); logSoft.push(v - Math.log(z)); }
+          for (const v of row) {
+            soft.push(Math.exp(v) / z);
+            logSoft.push(v - Math.log(z));
+          }
         }
         expectClose(read(be.softmax(up(xs, dtype), rows, n, false)), soft, tolerance(dtype));
         expectClose(read(be.softmax(up(xs, dtype), rows, n, true)), logSoft, tolerance(dtype));
@@ -507,7 +699,11 @@ describe('softmax', () => {
   }
 
   it('is stable for large logits', () => {
-    expectClose(read(be.softmax(up([1000, 1001, -1000]), 1, 3, false)), [1 / (1 + Math.E), Math.E / (1 + Math.E), 0], 1e-15);
+    expectClose(
+      read(be.softmax(up([1000, 1001, -1000]), 1, 3, false)),
+      [1 / (1 + Math.E), Math.E / (1 + Math.E), 0],
+      1e-15,
+    );
     expectClose(read(be.softmax(up([1000, 1000]), 1, 2, true)), [-Math.LN2, -Math.LN2], 1e-15);
   });
 
@@ -520,7 +716,9 @@ describe('softmax', () => {
 
 function permutations(n: number): number[][] {
   if (n === 0) return [[]];
-  return permutations(n - 1).flatMap((p) => Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)]));
+  return permutations(n - 1).flatMap((p) =>
+    Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)]),
+  );
 }
 
 describe('permute', () => {
@@ -533,7 +731,9 @@ describe('permute', () => {
           const expected = Array.from({ length: size(shape) }, (_, f) => {
             const outIdx = unravel(f, outShape);
             const inIdx = new Array<number>(shape.length);
-            perm.forEach((p, j) => { inIdx[p] = outIdx[j]!; });
+            perm.forEach((p, j) => {
+              inIdx[p] = outIdx[j]!;
+            });
             return xs[ravel(inIdx, shape)]!;
           });
           expect(read(be.permute(up(xs, dtype), shape, perm))).toEqual(expected);
@@ -550,9 +750,27 @@ describe('permute', () => {
 describe('broadcastTo', () => {
   it('repeats along broadcast axes (every dtype, including empty)', () => {
     for (const dtype of ALL) {
-      for (const [inShape, outShape] of [[[3, 1], [3, 4]], [[1, 5, 1], [2, 5, 3]], [[1], [7]], [[], []], [[1, 2], [0, 2]]] as Shape[][]) {
+      for (const [inShape, outShape] of [
+        [
+          [3, 1],
+          [3, 4],
+        ],
+        [
+          [1, 5, 1],
+          [2, 5, 3],
+        ],
+        [[1], [7]],
+        [[], []],
+        [
+          [1, 2],
+          [0, 2],
+        ],
+      ] as Shape[][]) {
         const xs = randomValues(size(inShape!), dtype, 9);
-        const expected = Array.from({ length: size(outShape!) }, (_, f) => xs[broadcastIndex(unravel(f, outShape!), inShape!)]!);
+        const expected = Array.from(
+          { length: size(outShape!) },
+          (_, f) => xs[broadcastIndex(unravel(f, outShape!), inShape!)]!,
+        );
         expect(read(be.broadcastTo(up(xs, dtype), inShape!, outShape!))).toEqual(expected);
       }
     }
@@ -573,13 +791,19 @@ describe('slice and sliceWrite', () => {
     it(`slice matches begin + j*step indexing and sliceWrite is its adjoint (${dtype})`, () => {
       for (const { shape, begin, step, outShape } of cases) {
         const xs = randomValues(size(shape), dtype, 11);
-        const sourceIndex = (f: number) => ravel(unravel(f, outShape).map((j, d) => begin[d]! + j * step[d]!), shape);
+        const sourceIndex = (f: number) =>
+          ravel(
+            unravel(f, outShape).map((j, d) => begin[d]! + j * step[d]!),
+            shape,
+          );
         const expectedSlice = Array.from({ length: size(outShape) }, (_, f) => xs[sourceIndex(f)]!);
         expect(read(be.slice(up(xs, dtype), shape, begin, step, outShape))).toEqual(expectedSlice);
 
         const src = randomValues(size(outShape), dtype, 12);
         const expectedWrite = new Array<number>(size(shape)).fill(0);
-        src.forEach((v, f) => { expectedWrite[sourceIndex(f)] = v; });
+        src.forEach((v, f) => {
+          expectedWrite[sourceIndex(f)] = v;
+        });
         const written = be.sliceWrite(up(src, dtype), outShape, shape, begin, step);
         expect(written.dtype).toBe(dtype);
         expect(read(written)).toEqual(expectedWrite);
@@ -597,12 +821,22 @@ describe('slice and sliceWrite', () => {
 describe('concat', () => {
   it('joins [outer, width] blocks side by side (every dtype, zero widths)', () => {
     for (const dtype of ALL) {
-      for (const [outer, widths] of [[3, [2, 5, 1]], [1, [7]], [4, [0, 3, 0]], [0, [2, 2]]] as [number, number[]][]) {
+      for (const [outer, widths] of [
+        [3, [2, 5, 1]],
+        [1, [7]],
+        [4, [0, 3, 0]],
+        [0, [2, 2]],
+      ] as [number, number[]][]) {
         const parts = widths.map((w, t) => randomValues(outer * w, dtype, t + 20));
         const total = widths.reduce((s, w) => s + w, 0);
         const expected: number[] = [];
-        for (let o = 0; o < outer; o++) parts.forEach((p, t) => expected.push(...p.slice(o * widths[t]!, (o + 1) * widths[t]!)));
-        const out = be.concat(parts.map((p) => up(p, dtype)), outer, widths);
+        for (let o = 0; o < outer; o++)
+          parts.forEach((p, t) => expected.push(...p.slice(o * widths[t]!, (o + 1) * widths[t]!)));
+        const out = be.concat(
+          parts.map((p) => up(p, dtype)),
+          outer,
+          widths,
+        );
         expect(out.size).toBe(outer * total);
         expect(read(out)).toEqual(expected);
       }
@@ -619,23 +853,32 @@ describe('gather and scatterAdd', () => {
   for (const dtype of ALL) {
     it(`gather picks rows and scatterAdd sums duplicates (${dtype})`, () => {
       for (const [outer, n, inner, indices] of [
-        [1, 5, 3, [4, 0, 0, 2]], [3, 7, 1, [6, 6, 1]], [2, 4, 17, [3]], [2, 3, 2, []], [1, 1, 1, [0, 0, 0]], [0, 3, 2, [1]],
+        [1, 5, 3, [4, 0, 0, 2]],
+        [3, 7, 1, [6, 6, 1]],
+        [2, 4, 17, [3]],
+        [2, 3, 2, []],
+        [1, 1, 1, [0, 0, 0]],
+        [0, 3, 2, [1]],
       ] as [number, number, number, number[]][]) {
         const m = indices.length;
         const xs = randomValues(outer * n * inner, dtype, 30);
         const gathered = be.gather(up(xs, dtype), up(indices, 'int32'), outer, n, inner);
         const expectedGather: number[] = [];
-        for (let o = 0; o < outer; o++) for (let j = 0; j < m; j++) for (let i = 0; i < inner; i++) {
-          expectedGather.push(xs[(o * n + indices[j]!) * inner + i]!);
-        }
+        for (let o = 0; o < outer; o++)
+          for (let j = 0; j < m; j++)
+            for (let i = 0; i < inner; i++) {
+              expectedGather.push(xs[(o * n + indices[j]!) * inner + i]!);
+            }
         expect(read(gathered)).toEqual(expectedGather);
 
         const src = randomValues(outer * m * inner, dtype, 31);
         const expectedScatter = new Array<number>(outer * n * inner).fill(0);
-        for (let o = 0; o < outer; o++) for (let j = 0; j < m; j++) for (let i = 0; i < inner; i++) {
-          const at = (o * n + indices[j]!) * inner + i;
-          expectedScatter[at] = stored(expectedScatter[at]! + src[(o * m + j) * inner + i]!, dtype);
-        }
+        for (let o = 0; o < outer; o++)
+          for (let j = 0; j < m; j++)
+            for (let i = 0; i < inner; i++) {
+              const at = (o * n + indices[j]!) * inner + i;
+              expectedScatter[at] = stored(expectedScatter[at]! + src[(o * m + j) * inner + i]!, dtype);
+            }
         const scattered = be.scatterAdd(up(src, dtype), up(indices, 'int32'), outer, n, inner);
         expect(scattered.dtype).toBe(dtype);
         expectClose(read(scattered), expectedScatter, tolerance(dtype));
@@ -644,27 +887,47 @@ describe('gather and scatterAdd', () => {
   }
 
   it('throws on out-of-range indices instead of reading out of bounds', () => {
-    expect(() => be.gather(up([1, 2, 3]), up([1, 3], 'int32'), 1, 3, 1)).toThrow(/gather: index 3 \(at position 1\) out of range \[0, 3\)/);
+    expect(() => be.gather(up([1, 2, 3]), up([1, 3], 'int32'), 1, 3, 1)).toThrow(
+      /gather: index 3 \(at position 1\) out of range \[0, 3\)/,
+    );
     expect(() => be.gather(up([1, 2, 3]), up([-1], 'int32'), 1, 3, 1)).toThrow(/index -1/);
     expect(() => be.scatterAdd(up([1]), up([5], 'int32'), 1, 3, 1)).toThrow(/scatterAdd: index 5/);
-    expect(() => be.gather(up([1, 2, 3]), up([0], 'float32'), 1, 3, 1)).toThrow(/indices has dtype float32, expected int32/);
+    expect(() => be.gather(up([1, 2, 3]), up([0], 'float32'), 1, 3, 1)).toThrow(
+      /indices has dtype float32, expected int32/,
+    );
   });
 });
 
 // ---------- matmul ----------
 
 function naiveMatmul(
-  a: number[], b: number[], batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean,
-  aStride: number, bStride: number, bias: number[] | null, act: Activation, dtype: DType,
+  a: number[],
+  b: number[],
+  batch: number,
+  m: number,
+  k: number,
+  n: number,
+  transA: boolean,
+  transB: boolean,
+  aStride: number,
+  bStride: number,
+  bias: number[] | null,
+  act: Activation,
+  dtype: DType,
 ): number[] {
   const out: number[] = [];
   const actFn = (v: number): number => {
     switch (act) {
-      case 'relu': return Math.max(v, 0);
-      case 'sigmoid': return 1 / (1 + Math.exp(-v));
-      case 'tanh': return Math.tanh(v);
-      case 'gelu': return 0.5 * v * (1 + erfMaclaurin(v / Math.SQRT2));
-      default: return v;
+      case 'relu':
+        return Math.max(v, 0);
+      case 'sigmoid':
+        return 1 / (1 + Math.exp(-v));
+      case 'tanh':
+        return Math.tanh(v);
+      case 'gelu':
+        return 0.5 * v * (1 + erfMaclaurin(v / Math.SQRT2));
+      default:
+        return v;
     }
   };
   for (let t = 0; t < batch; t++) {
@@ -688,19 +951,55 @@ describe('matmul', () => {
   for (const dtype of ALL) {
     it(`every transpose and batch-broadcast layout on odd sizes (${dtype})`, () => {
       let seed = 100;
-      for (const [m, k, n] of [[1, 1, 1], [3, 7, 5], [17, 3, 1], [1, 17, 13], [7, 0, 3], [0, 4, 2], [2, 5, 0]]) {
-        for (const [batch, aBroadcast, bBroadcast] of [[1, false, false], [3, false, false], [3, true, false], [2, false, true]] as const) {
-          for (const transA of [false, true]) for (const transB of [false, true]) {
-            const aStride = aBroadcast ? 0 : m! * k!, bStride = bBroadcast ? 0 : k! * n!;
-            const a = randomValues((aBroadcast ? 1 : batch) * m! * k!, dtype, seed++);
-            const b = randomValues((bBroadcast ? 1 : batch) * k! * n!, dtype, seed++);
-            const out = be.matmul(up(a, dtype), up(b, dtype), {
-              batch, m: m!, k: k!, n: n!, transA, transB, aBatchStride: aStride, bBatchStride: bStride,
-            });
-            expect(out.dtype).toBe(dtype);
-            const expected = naiveMatmul(a, b, batch, m!, k!, n!, transA, transB, aStride, bStride, null, 'none', dtype);
-            expectClose(read(out), expected, dtype === 'float32' ? 1e-6 : 1e-13);
-          }
+      for (const [m, k, n] of [
+        [1, 1, 1],
+        [3, 7, 5],
+        [17, 3, 1],
+        [1, 17, 13],
+        [7, 0, 3],
+        [0, 4, 2],
+        [2, 5, 0],
+      ]) {
+        for (const [batch, aBroadcast, bBroadcast] of [
+          [1, false, false],
+          [3, false, false],
+          [3, true, false],
+          [2, false, true],
+        ] as const) {
+          for (const transA of [false, true])
+            for (const transB of [false, true]) {
+              const aStride = aBroadcast ? 0 : m! * k!,
+                bStride = bBroadcast ? 0 : k! * n!;
+              const a = randomValues((aBroadcast ? 1 : batch) * m! * k!, dtype, seed++);
+              const b = randomValues((bBroadcast ? 1 : batch) * k! * n!, dtype, seed++);
+              const out = be.matmul(up(a, dtype), up(b, dtype), {
+                batch,
+                m: m!,
+                k: k!,
+                n: n!,
+                transA,
+                transB,
+                aBatchStride: aStride,
+                bBatchStride: bStride,
+              });
+              expect(out.dtype).toBe(dtype);
+              const expected = naiveMatmul(
+                a,
+                b,
+                batch,
+                m!,
+                k!,
+                n!,
+                transA,
+                transB,
+                aStride,
+                bStride,
+                null,
+                'none',
+                dtype,
+              );
+              expectClose(read(out), expected, dtype === 'float32' ? 1e-6 : 1e-13);
+            }
         }
       }
     });
@@ -711,9 +1010,20 @@ describe('matmul', () => {
       for (const activation of ['none', 'relu', 'sigmoid', 'tanh', 'gelu'] as const) {
         const [m, k, n] = [5, 3, 7];
         // Values in [-1, 1) keep |a@b + bias| <= 4, inside the range where the Maclaurin erf reference is accurate.
-        const a = randomValues(2 * m * k, dtype, 1, -1, 1), b = randomValues(k * n, dtype, 2, -1, 1), bias = randomValues(n, dtype, 3, -1, 1);
+        const a = randomValues(2 * m * k, dtype, 1, -1, 1),
+          b = randomValues(k * n, dtype, 2, -1, 1),
+          bias = randomValues(n, dtype, 3, -1, 1);
         const out = be.matmul(up(a, dtype), up(b, dtype), {
-          batch: 2, m, k, n, transA: false, transB: true, aBatchStride: m * k, bBatchStride: 0, bias: up(bias, dtype), activation,
+          batch: 2,
+          m,
+          k,
+          n,
+          transA: false,
+          transB: true,
+          aBatchStride: m * k,
+          bBatchStride: 0,
+          bias: up(bias, dtype),
+          activation,
         });
         const expected = naiveMatmul(a, b, 2, m, k, n, false, true, m * k, 0, bias, activation, dtype);
         expectClose(read(out), expected, dtype === 'float32' ? 1e-6 : 1e-12);
@@ -721,36 +1031,80 @@ describe('matmul', () => {
     }
     // k = 0: the product is all zeros, so the output is act(bias) per row.
     const out = be.matmul(up([]), up([]), {
-      batch: 1, m: 2, k: 0, n: 3, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0, bias: up([-1, 0, 2]), activation: 'relu',
+      batch: 1,
+      m: 2,
+      k: 0,
+      n: 3,
+      transA: false,
+      transB: false,
+      aBatchStride: 0,
+      bBatchStride: 0,
+      bias: up([-1, 0, 2]),
+      activation: 'relu',
     });
     expect(read(out)).toEqual([0, 0, 2, 0, 0, 2]);
   });
 
   it('int32 wraps modulo 2^32 and supports bias + relu', () => {
     const out = be.matmul(up([65536, 1], 'int32'), up([65536, 5], 'int32'), {
-      batch: 1, m: 1, k: 2, n: 1, transA: false, transB: false, aBatchStride: 2, bBatchStride: 2, bias: up([-10], 'int32'), activation: 'relu',
+      batch: 1,
+      m: 1,
+      k: 2,
+      n: 1,
+      transA: false,
+      transB: false,
+      aBatchStride: 2,
+      bBatchStride: 2,
+      bias: up([-10], 'int32'),
+      activation: 'relu',
     });
     expect(read(out)).toEqual([0]);
-    expect(() => be.matmul(up([1], 'int32'), up([1], 'int32'), {
-      batch: 1, m: 1, k: 1, n: 1, transA: false, transB: false, aBatchStride: 1, bBatchStride: 1, activation: 'tanh',
-    })).toThrow(/activation 'tanh' needs a float dtype/);
+    expect(() =>
+      be.matmul(up([1], 'int32'), up([1], 'int32'), {
+        batch: 1,
+        m: 1,
+        k: 1,
+        n: 1,
+        transA: false,
+        transB: false,
+        aBatchStride: 1,
+        bBatchStride: 1,
+        activation: 'tanh',
+      }),
+    ).toThrow(/activation 'tanh' needs a float dtype/);
   });
 
   it('is exact across the cache blocks of a larger product', () => {
     // Small integers in float64 make every partial sum exact, so blocking must not change a single bit.
     const [m, k, n] = [9, 150, 600];
-    const a = randomValues(m * k, 'int32', 5, -4, 4), b = randomValues(k * n, 'int32', 6, -4, 4);
+    const a = randomValues(m * k, 'int32', 5, -4, 4),
+      b = randomValues(k * n, 'int32', 6, -4, 4);
     for (const transB of [false, true]) {
-      const out = be.matmul(up(a), up(b), { batch: 1, m, k, n, transA: false, transB, aBatchStride: 0, bBatchStride: 0 });
+      const out = be.matmul(up(a), up(b), {
+        batch: 1,
+        m,
+        k,
+        n,
+        transA: false,
+        transB,
+        aBatchStride: 0,
+        bBatchStride: 0,
+      });
       expect(read(out)).toEqual(naiveMatmul(a, b, 1, m, k, n, false, transB, 0, 0, null, 'none', 'float64'));
     }
   });
 
   it('rejects inputs too small for the geometry and mismatched dtypes', () => {
     const p = { batch: 2, m: 2, k: 2, n: 2, transA: false, transB: false, aBatchStride: 4, bBatchStride: 0 };
-    expect(() => be.matmul(up([1, 2, 3, 4]), up([1, 2, 3, 4]), p)).toThrow(/matmul: a has 4 elements, the batch geometry reads 8/);
-    expect(() => be.matmul(up([1], 'float32'), up([1]), { ...p, batch: 1, m: 1, k: 1, n: 1 })).toThrow(/different dtypes/);
-    expect(() => be.matmul(up([1]), up([1]), { ...p, batch: 1, m: 1, k: 1, n: 1, bias: up([1, 2]) })).toThrow(/bias has 2 elements/);
+    expect(() => be.matmul(up([1, 2, 3, 4]), up([1, 2, 3, 4]), p)).toThrow(
+      /matmul: a has 4 elements, the batch geometry reads 8/,
+    );
+    expect(() => be.matmul(up([1], 'float32'), up([1]), { ...p, batch: 1, m: 1, k: 1, n: 1 })).toThrow(
+      /different dtypes/,
+    );
+    expect(() => be.matmul(up([1]), up([1]), { ...p, batch: 1, m: 1, k: 1, n: 1, bias: up([1, 2]) })).toThrow(
+      /bias has 2 elements/,
+    );
   });
 });
 
@@ -774,7 +1128,8 @@ describe('philox', () => {
   it('mulhi32 is exact', () => {
     const r = rng(1);
     for (let t = 0; t < 200; t++) {
-      const a = Math.floor(r() * 2 ** 32), b = Math.floor(r() * 2 ** 32);
+      const a = Math.floor(r() * 2 ** 32),
+        b = Math.floor(r() * 2 ** 32);
       expect(mulhi32(a, b)).toBe(Number((BigInt(a) * BigInt(b)) >> 32n));
     }
     expect(mulhi32(0xffffffff, 0xffffffff)).toBe(0xfffffffe);
@@ -794,7 +1149,8 @@ describe('random', () => {
       const ctr = offset + i;
       philox4x32Full(ctr % 2 ** 32, Math.floor(ctr / 2 ** 32), 0, 0, seeds.seedLo, seeds.seedHi, w);
       expect(u[i]).toBe(-2 + 5 * ((w[0]! >>> 8) / 2 ** 24));
-      const u1 = ((w[0]! >>> 8) + 1) / 2 ** 24, u2 = (w[1]! >>> 8) / 2 ** 24;
+      const u1 = ((w[0]! >>> 8) + 1) / 2 ** 24,
+        u2 = (w[1]! >>> 8) / 2 ** 24;
       expect(z[i]).toBeCloseTo(1 + 2 * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2), 14);
       expect(k[i]).toBe(-5 + Number((BigInt(w[0]!) * 105n) >> 32n));
     }
@@ -810,8 +1166,12 @@ describe('random', () => {
   it('has the right moments and ranges over 1e5 samples', () => {
     const N = 100000;
     const moments = (xs: ArrayLike<number>) => {
-      let s = 0, s2 = 0;
-      for (let i = 0; i < xs.length; i++) { s += xs[i]!; s2 += xs[i]! * xs[i]!; }
+      let s = 0,
+        s2 = 0;
+      for (let i = 0; i < xs.length; i++) {
+        s += xs[i]!;
+        s2 += xs[i]! * xs[i]!;
+      }
       const mean = s / xs.length;
       return { mean, variance: s2 / xs.length - mean * mean };
     };
@@ -819,8 +1179,12 @@ describe('random', () => {
     const um = moments(u);
     expect(Math.abs(um.mean - 3.5)).toBeLessThan(0.01);
     expect(Math.abs(um.variance - 9 / 12)).toBeLessThan(0.01);
-    let lo = Infinity, hi = -Infinity;
-    for (const v of u) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    let lo = Infinity,
+      hi = -Infinity;
+    for (const v of u) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
     expect(lo).toBeGreaterThanOrEqual(2);
     expect(hi).toBeLessThan(5);
 
@@ -837,8 +1201,12 @@ describe('random', () => {
   });
 
   it('rejects invalid parameters', () => {
-    expect(() => be.random(3, 'int32', { dist: 'normal', ...seeds, offset: 0, a: 0, b: 1 })).toThrow(/'normal' needs a float dtype/);
-    expect(() => be.random(3, 'int32', { dist: 'randint', ...seeds, offset: 0, a: 4, b: 4 })).toThrow(/randint range \[4, 4\)/);
+    expect(() => be.random(3, 'int32', { dist: 'normal', ...seeds, offset: 0, a: 0, b: 1 })).toThrow(
+      /'normal' needs a float dtype/,
+    );
+    expect(() => be.random(3, 'int32', { dist: 'randint', ...seeds, offset: 0, a: 4, b: 4 })).toThrow(
+      /randint range \[4, 4\)/,
+    );
     expect(() => be.random(3, 'float32', { dist: 'uniform', ...seeds, offset: -1, a: 0, b: 1 })).toThrow(/offset -1/);
   });
 });
@@ -851,7 +1219,8 @@ describe('gatedMixture', () => {
   const at = (p: Sizes, e: number, b: number) => (p.layout === 'EBD' ? e * p.b + b : b * p.e + e) * p.d;
   // Written from the formula, independently of the kernel: one softmax per (task, row), sums over experts.
   function naiveForward(experts: number[], logits: number[], p: Sizes) {
-    const weights: number[] = [], out: number[] = [];
+    const weights: number[] = [],
+      out: number[] = [];
     for (let t = 0; t < p.t; t++) {
       for (let b = 0; b < p.b; b++) {
         const row = logits.slice((t * p.b + b) * p.e, (t * p.b + b + 1) * p.e);
@@ -866,11 +1235,23 @@ describe('gatedMixture', () => {
 
   for (const dtype of FLOATS) {
     it(`forward matches softmax-weighted sums for T gates, both layouts, with and without relu (${dtype})`, () => {
-      for (const [e, b, d] of [[1, 1, 1], [3, 5, 7], [4, 2, 17], [2, 0, 3], [3, 2, 0]] as const) {
+      for (const [e, b, d] of [
+        [1, 1, 1],
+        [3, 5, 7],
+        [4, 2, 17],
+        [2, 0, 3],
+        [3, 2, 0],
+      ] as const) {
         for (const t of [1, 2, 3]) {
-          for (const [layout, activation] of [['EBD', 'none'], ['BED', 'none'], ['EBD', 'relu'], ['BED', 'relu']] as const) {
+          for (const [layout, activation] of [
+            ['EBD', 'none'],
+            ['BED', 'none'],
+            ['EBD', 'relu'],
+            ['BED', 'relu'],
+          ] as const) {
             const p = { e, b, d, t, layout, activation };
-            const experts = randomValues(e * b * d, dtype, 40), logits = randomValues(t * b * e, dtype, 41);
+            const experts = randomValues(e * b * d, dtype, 40),
+              logits = randomValues(t * b * e, dtype, 41);
             const { out, weights } = be.gatedMixture(up(experts, dtype), up(logits, dtype), p);
             const ref = naiveForward(experts, logits, p);
             expectClose(read(weights), ref.weights, tolerance(dtype));
@@ -881,55 +1262,91 @@ describe('gatedMixture', () => {
     });
   }
 
-  for (const [t, layout, activation] of [[1, 'EBD', 'none'], [2, 'EBD', 'none'], [3, 'BED', 'none'], [2, 'BED', 'relu'], [1, 'EBD', 'relu']] as const) {
+  for (const [t, layout, activation] of [
+    [1, 'EBD', 'none'],
+    [2, 'EBD', 'none'],
+    [3, 'BED', 'none'],
+    [2, 'BED', 'relu'],
+    [1, 'EBD', 'relu'],
+  ] as const) {
     it(`backward matches central finite differences of ⟨gOut, out⟩ (float64, T=${t}, ${layout}, ${activation})`, () => {
       const p = { e: 3, b: 4, d: 5, t, layout, activation };
-      const experts = randomValues(p.e * p.b * p.d, 'float64', 50), logits = randomValues(t * p.b * p.e, 'float64', 51);
+      const experts = randomValues(p.e * p.b * p.d, 'float64', 50),
+        logits = randomValues(t * p.b * p.e, 'float64', 51);
       const gOut = randomValues(t * p.b * p.d, 'float64', 52);
       const loss = (ex: number[], lg: number[]) => naiveForward(ex, lg, p).out.reduce((s, v, i) => s + v * gOut[i]!, 0);
       const { weights } = be.gatedMixture(up(experts), up(logits), p);
       const { gExperts, gLogits } = be.gatedMixtureBackward(up(gOut), up(experts), weights, p);
       const h = 1e-6;
       const numeric = (vals: number[], i: number, f: (v: number[]) => number) => {
-        const plus = vals.slice(), minus = vals.slice();
-        plus[i]! += h; minus[i]! -= h;
+        const plus = vals.slice(),
+          minus = vals.slice();
+        plus[i]! += h;
+        minus[i]! -= h;
         return (f(plus) - f(minus)) / (2 * h);
       };
-      expectClose(read(gLogits), logits.map((_, i) => numeric(logits, i, (l) => loss(experts, l))), 1e-7);
-      expectClose(read(gExperts), experts.map((_, i) => numeric(experts, i, (x) => loss(x, logits))), 1e-7);
+      expectClose(
+        read(gLogits),
+        logits.map((_, i) => numeric(logits, i, (l) => loss(experts, l))),
+        1e-7,
+      );
+      expectClose(
+        read(gExperts),
+        experts.map((_, i) => numeric(experts, i, (x) => loss(x, logits))),
+        1e-7,
+      );
     });
   }
 
   it('backward in float32 agrees with float64', () => {
     const p = { e: 2, b: 3, d: 7, t: 2, layout: 'BED' as const, activation: 'relu' as const };
-    const experts = randomValues(14 * 3, 'float32', 60), logits = randomValues(12, 'float32', 61), gOut = randomValues(42, 'float32', 62);
+    const experts = randomValues(14 * 3, 'float32', 60),
+      logits = randomValues(12, 'float32', 61),
+      gOut = randomValues(42, 'float32', 62);
     const run = (dtype: DType) => {
       const { weights } = be.gatedMixture(up(experts, dtype), up(logits, dtype), p);
       const g = be.gatedMixtureBackward(up(gOut, dtype), up(experts, dtype), weights, p);
       return [read(g.gExperts), read(g.gLogits)];
     };
-    const [e32, l32] = run('float32'), [e64, l64] = run('float64');
+    const [e32, l32] = run('float32'),
+      [e64, l64] = run('float64');
     expectClose(e32!, e64!, 1e-6);
     expectClose(l32!, l64!, 1e-5);
   });
 
   it('rejects sizes that do not match the parameters, naming the kernel', () => {
     const p = { e: 2, b: 3, d: 4, t: 2, layout: 'EBD' as const, activation: 'none' as const };
-    expect(() => be.gatedMixture(up(randomValues(24, 'float64', 1)), up(randomValues(6, 'float64', 2)), p)).toThrow(/gatedMixture: gateLogits has 6 elements, expected T·B·E/);
-    expect(() => be.gatedMixture(up(randomValues(23, 'float64', 1)), up(randomValues(12, 'float64', 2)), p)).toThrow(/gatedMixture: experts has 23 elements/);
-    expect(() => be.gatedMixture(up(randomValues(24, 'float64', 1)), up(randomValues(12, 'float64', 2)), { ...p, t: 0 })).toThrow(/t = 0 gate sets/);
-    expect(() => be.gatedMixture(up(randomValues(24, 'float64', 1)), up(randomValues(12, 'float64', 2)), { ...p, activation: 'tanh' as 'relu' })).toThrow(/activation 'tanh' must be 'none' or 'relu'/);
+    expect(() => be.gatedMixture(up(randomValues(24, 'float64', 1)), up(randomValues(6, 'float64', 2)), p)).toThrow(
+      /gatedMixture: gateLogits has 6 elements, expected T·B·E/,
+    );
+    expect(() => be.gatedMixture(up(randomValues(23, 'float64', 1)), up(randomValues(12, 'float64', 2)), p)).toThrow(
+      /gatedMixture: experts has 23 elements/,
+    );
+    expect(() =>
+      be.gatedMixture(up(randomValues(24, 'float64', 1)), up(randomValues(12, 'float64', 2)), { ...p, t: 0 }),
+    ).toThrow(/t = 0 gate sets/);
+    expect(() =>
+      be.gatedMixture(up(randomValues(24, 'float64', 1)), up(randomValues(12, 'float64', 2)), {
+        ...p,
+        activation: 'tanh' as 'relu',
+      }),
+    ).toThrow(/activation 'tanh' must be 'none' or 'relu'/);
   });
 });
 
 describe('bceWithLogits', () => {
   for (const dtype of FLOATS) {
     it(`loss and gradient match the probability form (${dtype})`, () => {
-      const x = randomValues(17, dtype, 70, -6, 6), y = randomValues(17, dtype, 71, 0, 1);
+      const x = randomValues(17, dtype, 70, -6, 6),
+        y = randomValues(17, dtype, 71, 0, 1);
       const sig = x.map((v) => 1 / (1 + Math.exp(-v)));
       const loss = x.map((_, i) => -(y[i]! * Math.log(sig[i]!) + (1 - y[i]!) * Math.log(1 - sig[i]!)));
       expectClose(read(be.bceWithLogits(up(x, dtype), up(y, dtype))), loss, dtype === 'float32' ? 1e-5 : 1e-10);
-      expectClose(read(be.bceWithLogitsGrad(up(x, dtype), up(y, dtype))), sig.map((s, i) => s - y[i]!), tolerance(dtype));
+      expectClose(
+        read(be.bceWithLogitsGrad(up(x, dtype), up(y, dtype))),
+        sig.map((s, i) => s - y[i]!),
+        tolerance(dtype),
+      );
       expect(read(be.bceWithLogits(up([], dtype), up([], dtype)))).toEqual([]);
     });
   }
@@ -937,7 +1354,9 @@ describe('bceWithLogits', () => {
   it('is finite for extreme logits and its gradient is the derivative of the loss', () => {
     expect(read(be.bceWithLogits(up([1000, -1000, 1000]), up([1, 0, 0])))).toEqual([0, 0, 1000]);
     expect(read(be.bceWithLogitsGrad(up([1000, -1000]), up([1, 1])))).toEqual([0, -1]);
-    const x = [-2, 0.3, 4], y = [0.2, 1, 0], h = 1e-6;
+    const x = [-2, 0.3, 4],
+      y = [0.2, 1, 0],
+      h = 1e-6;
     const g = read(be.bceWithLogitsGrad(up(x), up(y)));
     x.forEach((v, i) => {
       const f = (t: number) => read(be.bceWithLogits(up([t]), up([y[i]!])))[0]!;
@@ -949,10 +1368,14 @@ describe('bceWithLogits', () => {
 // ---------- optimizers ----------
 
 function runSteps(
-  steps: number, dtype: DType, init: number[], grad: number[],
+  steps: number,
+  dtype: DType,
+  init: number[],
+  grad: number[],
   update: (p: Storage, g: Storage, step: number) => void,
 ): number[][] {
-  const p = up(init, dtype), g = up(grad, dtype);
+  const p = up(init, dtype),
+    g = up(grad, dtype);
   const trajectory: number[][] = [];
   for (let s = 1; s <= steps; s++) {
     update(p, g, s);
@@ -966,15 +1389,37 @@ describe('sgdUpdate', () => {
     // p = 1, g = 0.5, lr = 0.1, momentum = 0.9: buf = 0.5, 0.95, 1.355.
     for (const dtype of FLOATS) {
       const buf = be.fill(1, 0, dtype);
-      const plain = runSteps(3, dtype, [1], [0.5], (p, g, s) => be.sgdUpdate(p, g, buf, {
-        lr: 0.1, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0, firstStep: s === 1,
-      }));
-      expectClose(plain.map((t) => t[0]!), [0.95, 0.855, 0.7195], tolerance(dtype));
+      const plain = runSteps(3, dtype, [1], [0.5], (p, g, s) =>
+        be.sgdUpdate(p, g, buf, {
+          lr: 0.1,
+          momentum: 0.9,
+          dampening: 0,
+          nesterov: false,
+          weightDecay: 0,
+          firstStep: s === 1,
+        }),
+      );
+      expectClose(
+        plain.map((t) => t[0]!),
+        [0.95, 0.855, 0.7195],
+        tolerance(dtype),
+      );
       const nbuf = be.fill(1, 0, dtype);
-      const nesterov = runSteps(3, dtype, [1], [0.5], (p, g, s) => be.sgdUpdate(p, g, nbuf, {
-        lr: 0.1, momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 0, firstStep: s === 1,
-      }));
-      expectClose(nesterov.map((t) => t[0]!), [0.905, 0.7695, 0.59755], tolerance(dtype));
+      const nesterov = runSteps(3, dtype, [1], [0.5], (p, g, s) =>
+        be.sgdUpdate(p, g, nbuf, {
+          lr: 0.1,
+          momentum: 0.9,
+          dampening: 0,
+          nesterov: true,
+          weightDecay: 0,
+          firstStep: s === 1,
+        }),
+      );
+      expectClose(
+        nesterov.map((t) => t[0]!),
+        [0.905, 0.7695, 0.59755],
+        tolerance(dtype),
+      );
     }
   });
 
@@ -983,32 +1428,70 @@ describe('sgdUpdate', () => {
     // step 1: d = 1.2, buf = 1.2, p = 1.4; step 2: d = 1.14, buf = 0.6 + 0.57 = 1.17, p = 0.815;
     // step 3: d = 1.0815, buf = 0.585 + 0.54075 = 1.12575, p = 0.252125.
     const buf = be.fill(1, 0, 'float64');
-    const t = runSteps(3, 'float64', [2], [1], (p, g, s) => be.sgdUpdate(p, g, buf, {
-      lr: 0.5, momentum: 0.5, dampening: 0.5, nesterov: false, weightDecay: 0.1, firstStep: s === 1,
-    }));
-    expectClose(t.map((x) => x[0]!), [1.4, 0.815, 0.252125], 1e-14);
+    const t = runSteps(3, 'float64', [2], [1], (p, g, s) =>
+      be.sgdUpdate(p, g, buf, {
+        lr: 0.5,
+        momentum: 0.5,
+        dampening: 0.5,
+        nesterov: false,
+        weightDecay: 0.1,
+        firstStep: s === 1,
+      }),
+    );
+    expectClose(
+      t.map((x) => x[0]!),
+      [1.4, 0.815, 0.252125],
+      1e-14,
+    );
     expectClose(read(buf), [1.12575], 1e-14);
   });
 
   it('without momentum needs no buffer', () => {
-    const t = runSteps(2, 'float32', [1, -1], [0.5, 2], (p, g) => be.sgdUpdate(p, g, null, {
-      lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, firstStep: false,
-    }));
+    const t = runSteps(2, 'float32', [1, -1], [0.5, 2], (p, g) =>
+      be.sgdUpdate(p, g, null, {
+        lr: 0.1,
+        momentum: 0,
+        dampening: 0,
+        nesterov: false,
+        weightDecay: 0,
+        firstStep: false,
+      }),
+    );
     expectClose(t[1]!, [0.9, -1.4], 1e-6);
-    expect(() => be.sgdUpdate(up([1]), up([1]), null, {
-      lr: 0.1, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0, firstStep: true,
-    })).toThrow(/needs a momentum buffer/);
+    expect(() =>
+      be.sgdUpdate(up([1]), up([1]), null, {
+        lr: 0.1,
+        momentum: 0.9,
+        dampening: 0,
+        nesterov: false,
+        weightDecay: 0,
+        firstStep: true,
+      }),
+    ).toThrow(/needs a momentum buffer/);
   });
 });
 
 describe('adamUpdate', () => {
   it('Adam with a constant gradient steps by lr (bias correction makes m̂ = g, v̂ = g²)', () => {
     for (const dtype of FLOATS) {
-      const m = be.fill(1, 0, dtype), v = be.fill(1, 0, dtype);
-      const t = runSteps(3, dtype, [1], [0.5], (p, g, step) => be.adamUpdate(p, g, m, v, {
-        lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, step,
-      }));
-      expectClose(t.map((x) => x[0]!), [0.9, 0.8, 0.7], 1e-6);
+      const m = be.fill(1, 0, dtype),
+        v = be.fill(1, 0, dtype);
+      const t = runSteps(3, dtype, [1], [0.5], (p, g, step) =>
+        be.adamUpdate(p, g, m, v, {
+          lr: 0.1,
+          beta1: 0.9,
+          beta2: 0.999,
+          eps: 1e-8,
+          weightDecay: 0,
+          decoupled: false,
+          step,
+        }),
+      );
+      expectClose(
+        t.map((x) => x[0]!),
+        [0.9, 0.8, 0.7],
+        1e-6,
+      );
       expectClose(read(m), [0.5 * (1 - 0.9 ** 3)], tolerance(dtype));
       expectClose(read(v), [0.25 * (1 - 0.999 ** 3)], tolerance(dtype));
     }
@@ -1016,27 +1499,57 @@ describe('adamUpdate', () => {
 
   it('AdamW decays the parameter before the step', () => {
     // p ← p·(1 − lr·wd) − lr·m̂/(√v̂ + eps) with m̂/√v̂ = 1: 0.89, 0.7811, 0.673289.
-    const m = be.fill(1, 0, 'float64'), v = be.fill(1, 0, 'float64');
-    const t = runSteps(3, 'float64', [1], [0.5], (p, g, step) => be.adamUpdate(p, g, m, v, {
-      lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 0, weightDecay: 0.1, decoupled: true, step,
-    }));
-    expectClose(t.map((x) => x[0]!), [0.89, 0.7811, 0.673289], 1e-14);
+    const m = be.fill(1, 0, 'float64'),
+      v = be.fill(1, 0, 'float64');
+    const t = runSteps(3, 'float64', [1], [0.5], (p, g, step) =>
+      be.adamUpdate(p, g, m, v, {
+        lr: 0.1,
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 0,
+        weightDecay: 0.1,
+        decoupled: true,
+        step,
+      }),
+    );
+    expectClose(
+      t.map((x) => x[0]!),
+      [0.89, 0.7811, 0.673289],
+      1e-14,
+    );
   });
 
   it('Adam with L2 weight decay follows the textbook recurrences', () => {
-    const lr = 0.01, b1 = 0.8, b2 = 0.9, eps = 1e-3, wd = 0.5;
-    const init = [1.5, -0.25, 3], grad = [0.1, -2, 0.7];
-    const m = be.fill(3, 0, 'float64'), v = be.fill(3, 0, 'float64');
-    const t = runSteps(3, 'float64', init, grad, (p, g, step) => be.adamUpdate(p, g, m, v, {
-      lr, beta1: b1, beta2: b2, eps, weightDecay: wd, decoupled: false, step,
-    }));
-    const p = init.slice(), mm = [0, 0, 0], vv = [0, 0, 0];
+    const lr = 0.01,
+      b1 = 0.8,
+      b2 = 0.9,
+      eps = 1e-3,
+      wd = 0.5;
+    const init = [1.5, -0.25, 3],
+      grad = [0.1, -2, 0.7];
+    const m = be.fill(3, 0, 'float64'),
+      v = be.fill(3, 0, 'float64');
+    const t = runSteps(3, 'float64', init, grad, (p, g, step) =>
+      be.adamUpdate(p, g, m, v, {
+        lr,
+        beta1: b1,
+        beta2: b2,
+        eps,
+        weightDecay: wd,
+        decoupled: false,
+        step,
+      }),
+    );
+    const p = init.slice(),
+      mm = [0, 0, 0],
+      vv = [0, 0, 0];
     for (let s = 1; s <= 3; s++) {
       for (let i = 0; i < 3; i++) {
         const g = grad[i]! + wd * p[i]!;
         mm[i] = b1 * mm[i]! + (1 - b1) * g;
         vv[i] = b2 * vv[i]! + (1 - b2) * g * g;
-        const mHat = mm[i]! / (1 - b1 ** s), vHat = vv[i]! / (1 - b2 ** s);
+        const mHat = mm[i]! / (1 - b1 ** s),
+          vHat = vv[i]! / (1 - b2 ** s);
         p[i] = p[i]! - (lr * mHat) / (Math.sqrt(vHat) + eps);
       }
       expectClose(t[s - 1]!, p, 1e-13);
@@ -1048,15 +1561,25 @@ describe('adagradUpdate', () => {
   it('follows the hand-computed trajectory, with and without lr decay', () => {
     // p = 1, g = 0.5, lr = 0.1: sum = 0.25, 0.5, 0.75; p −= clr·0.5/√sum.
     const s1 = be.fill(1, 0, 'float64');
-    const t = runSteps(3, 'float64', [1], [0.5], (p, g, step) => be.adagradUpdate(p, g, s1, { lr: 0.1, eps: 0, weightDecay: 0, lrDecay: 0, step }));
-    const p2 = 0.9 - 0.05 / Math.sqrt(0.5), p3 = p2 - 0.05 / Math.sqrt(0.75);
-    expectClose(t.map((x) => x[0]!), [0.9, p2, p3], 1e-15);
+    const t = runSteps(3, 'float64', [1], [0.5], (p, g, step) =>
+      be.adagradUpdate(p, g, s1, { lr: 0.1, eps: 0, weightDecay: 0, lrDecay: 0, step }),
+    );
+    const p2 = 0.9 - 0.05 / Math.sqrt(0.5),
+      p3 = p2 - 0.05 / Math.sqrt(0.75);
+    expectClose(
+      t.map((x) => x[0]!),
+      [0.9, p2, p3],
+      1e-15,
+    );
     expectClose(read(s1), [0.75], 1e-15);
 
     // lr decay 0.5: clr = 0.1, 0.1/1.5, 0.1/2; weight decay 0.2 adds 0.2·p to the gradient.
     const s2 = be.fill(1, 0, 'float32');
-    const td = runSteps(3, 'float32', [1], [0.5], (p, g, step) => be.adagradUpdate(p, g, s2, { lr: 0.1, eps: 1e-10, weightDecay: 0.2, lrDecay: 0.5, step }));
-    let p = 1, sum = 0;
+    const td = runSteps(3, 'float32', [1], [0.5], (p, g, step) =>
+      be.adagradUpdate(p, g, s2, { lr: 0.1, eps: 1e-10, weightDecay: 0.2, lrDecay: 0.5, step }),
+    );
+    let p = 1,
+      sum = 0;
     const expected: number[] = [];
     for (let step = 1; step <= 3; step++) {
       const g = 0.5 + 0.2 * p;
@@ -1064,40 +1587,78 @@ describe('adagradUpdate', () => {
       p -= ((0.1 / (1 + (step - 1) * 0.5)) * g) / (Math.sqrt(sum) + 1e-10);
       expected.push(p);
     }
-    expectClose(td.map((x) => x[0]!), expected, 1e-6);
+    expectClose(
+      td.map((x) => x[0]!),
+      expected,
+      1e-6,
+    );
   });
 });
 
 describe('lazy row updates (RowSelection)', () => {
   it('update only the selected rows, exactly as a full update would', () => {
-    const rows = 5, rowSize = 3, n = rows * rowSize;
-    const init = randomValues(n, 'float64', 80), grad = randomValues(n, 'float64', 81);
+    const rows = 5,
+      rowSize = 3,
+      n = rows * rowSize;
+    const init = randomValues(n, 'float64', 80),
+      grad = randomValues(n, 'float64', 81);
     const selected = [3, 0];
     const sel = { rows: up(selected, 'int32'), rowSize };
     const inSelection = (i: number) => selected.includes(Math.floor(i / rowSize));
 
     const cases: [string, (p: Storage, g: Storage, lazy: boolean) => Storage[]][] = [
-      ['sgd', (p, g, lazy) => {
-        const buf = be.fill(n, 0, 'float64');
-        be.sgdUpdate(p, g, buf, { lr: 0.1, momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 0.01, firstStep: true }, lazy ? sel : undefined);
-        return [buf];
-      }],
-      ['adam', (p, g, lazy) => {
-        const m = be.fill(n, 0, 'float64'), v = be.fill(n, 0, 'float64');
-        be.adamUpdate(p, g, m, v, { lr: 0.1, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.1, decoupled: true, step: 1 }, lazy ? sel : undefined);
-        return [m, v];
-      }],
-      ['adagrad', (p, g, lazy) => {
-        const s = be.fill(n, 0, 'float64');
-        be.adagradUpdate(p, g, s, { lr: 0.1, eps: 1e-10, weightDecay: 0, lrDecay: 0, step: 1 }, lazy ? sel : undefined);
-        return [s];
-      }],
+      [
+        'sgd',
+        (p, g, lazy) => {
+          const buf = be.fill(n, 0, 'float64');
+          be.sgdUpdate(
+            p,
+            g,
+            buf,
+            { lr: 0.1, momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 0.01, firstStep: true },
+            lazy ? sel : undefined,
+          );
+          return [buf];
+        },
+      ],
+      [
+        'adam',
+        (p, g, lazy) => {
+          const m = be.fill(n, 0, 'float64'),
+            v = be.fill(n, 0, 'float64');
+          be.adamUpdate(
+            p,
+            g,
+            m,
+            v,
+            { lr: 0.1, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.1, decoupled: true, step: 1 },
+            lazy ? sel : undefined,
+          );
+          return [m, v];
+        },
+      ],
+      [
+        'adagrad',
+        (p, g, lazy) => {
+          const s = be.fill(n, 0, 'float64');
+          be.adagradUpdate(
+            p,
+            g,
+            s,
+            { lr: 0.1, eps: 1e-10, weightDecay: 0, lrDecay: 0, step: 1 },
+            lazy ? sel : undefined,
+          );
+          return [s];
+        },
+      ],
     ];
     for (const [name, run] of cases) {
-      const full = up(init), lazy = up(init);
+      const full = up(init),
+        lazy = up(init);
       const fullState = run(full, up(grad), false).map(read);
       const lazyState = run(lazy, up(grad), true).map(read);
-      const fp = read(full), lp = read(lazy);
+      const fp = read(full),
+        lp = read(lazy);
       for (let i = 0; i < n; i++) {
         expect(lp[i], `${name} param ${i}`).toBe(inSelection(i) ? fp[i] : init[i]);
         fullState.forEach((st, k) => expect(lazyState[k]![i], `${name} state ${i}`).toBe(inSelection(i) ? st[i] : 0));
@@ -1107,19 +1668,36 @@ describe('lazy row updates (RowSelection)', () => {
 
   it('rejects rows out of range and a rowSize that does not divide the size', () => {
     const p = { lr: 0.1, eps: 0, weightDecay: 0, lrDecay: 0, step: 1 };
-    expect(() => be.adagradUpdate(up([1, 2, 3, 4]), up([1, 1, 1, 1]), up([0, 0, 0, 0]), p, { rows: up([2], 'int32'), rowSize: 2 }))
-      .toThrow(/row 2 \(at position 0\) out of range \[0, 2\)/);
-    expect(() => be.adagradUpdate(up([1, 2, 3]), up([1, 1, 1]), up([0, 0, 0]), p, { rows: up([0], 'int32'), rowSize: 2 }))
-      .toThrow(/rowSize 2 does not divide/);
+    expect(() =>
+      be.adagradUpdate(up([1, 2, 3, 4]), up([1, 1, 1, 1]), up([0, 0, 0, 0]), p, { rows: up([2], 'int32'), rowSize: 2 }),
+    ).toThrow(/row 2 \(at position 0\) out of range \[0, 2\)/);
+    expect(() =>
+      be.adagradUpdate(up([1, 2, 3]), up([1, 1, 1]), up([0, 0, 0]), p, { rows: up([0], 'int32'), rowSize: 2 }),
+    ).toThrow(/rowSize 2 does not divide/);
   });
 
   it('optimizers reject mismatched buffers', () => {
-    expect(() => be.adamUpdate(up([1], 'float32'), up([1], 'float32'), up([0]), up([0], 'float32'), {
-      lr: 0.1, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, decoupled: false, step: 1,
-    })).toThrow(/different dtypes/);
-    expect(() => be.sgdUpdate(up([1, 2]), up([1]), null, {
-      lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, firstStep: true,
-    })).toThrow(/sgdUpdate: grad has 1 elements, expected the size of param = 2/);
+    expect(() =>
+      be.adamUpdate(up([1], 'float32'), up([1], 'float32'), up([0]), up([0], 'float32'), {
+        lr: 0.1,
+        beta1: 0.9,
+        beta2: 0.99,
+        eps: 1e-8,
+        weightDecay: 0,
+        decoupled: false,
+        step: 1,
+      }),
+    ).toThrow(/different dtypes/);
+    expect(() =>
+      be.sgdUpdate(up([1, 2]), up([1]), null, {
+        lr: 0.1,
+        momentum: 0,
+        dampening: 0,
+        nesterov: false,
+        weightDecay: 0,
+        firstStep: true,
+      }),
+    ).toThrow(/sgdUpdate: grad has 1 elements, expected the size of param = 2/);
   });
 });
 

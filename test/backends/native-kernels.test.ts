@@ -6,9 +6,25 @@
  * unless MTGRAD_REQUIRE names `native`, in which case it fails.
  */
 import { describe, expect, it } from 'vitest';
-import type { Activation, Backend, BinaryOp, DType, ReduceOp, Storage, TypedArray, UnaryOp } from '../../src/backends/kernels.js';
+import type {
+  Activation,
+  Backend,
+  BinaryOp,
+  DType,
+  ReduceOp,
+  Storage,
+  TypedArray,
+  UnaryOp,
+} from '../../src/backends/kernels.js';
 import { JsBackend } from '../../src/backends/js/index.js';
-import { addonPath, loadAddon, missingFromAddon, NativeBackend, NEEDED_OPS, type NativeAddon } from '../../src/backends/native/index.js';
+import {
+  addonPath,
+  loadAddon,
+  missingFromAddon,
+  NativeBackend,
+  NEEDED_OPS,
+  type NativeAddon,
+} from '../../src/backends/native/index.js';
 import { philox4x32 } from '../../src/backends/philox.js';
 import { prng as rng } from '../conformance/harness.js';
 import { checked } from '../../src/backends/checked.js';
@@ -41,7 +57,6 @@ function arrayOf(dtype: DType, v: ArrayLike<number>): TypedArray {
   return dtype === 'float32' ? Float32Array.from(v) : dtype === 'float64' ? Float64Array.from(v) : Int32Array.from(v);
 }
 
-
 describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason})`, () => {
   const nat = checked(new NativeBackend(addon!));
   // The callback still runs (to collect skipped tests) when the addon is missing: nothing here may touch it.
@@ -65,27 +80,70 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
   // ---------------- matmul ----------------
   describe('matmul', () => {
     const SHAPES: [number, number, number][] = [
-      [1, 1, 1], [3, 7, 5], [7, 17, 33], [17, 33, 65], [33, 65, 7], [65, 257, 17], [257, 65, 33], [1, 257, 65],
-      [65, 1, 257], [2, 300, 70], [100, 300, 200], [97, 513, 131], [300, 520, 300], [13, 20, 4100],
+      [1, 1, 1],
+      [3, 7, 5],
+      [7, 17, 33],
+      [17, 33, 65],
+      [33, 65, 7],
+      [65, 257, 17],
+      [257, 65, 33],
+      [1, 257, 65],
+      [65, 1, 257],
+      [2, 300, 70],
+      [100, 300, 200],
+      [97, 513, 131],
+      [300, 520, 300],
+      [13, 20, 4100],
       // More than one block of every GEMM loop (MC = 392, KC = 512, NC = 512 rows / depth / columns).
       [400, 530, 520],
     ];
-    const TRANS: [boolean, boolean][] = [[false, false], [true, false], [false, true], [true, true]];
+    const TRANS: [boolean, boolean][] = [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ];
     const tol = (k: number): [number, number] => [1e-5, 2e-6 * k + 1e-6];
 
-    function check(dtype: DType, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean,
-      opts: { aStride?: number; bStride?: number; bias?: boolean; activation?: Activation } = {}): void {
-      const aStride = opts.aStride ?? m * k, bStride = opts.bStride ?? k * n;
-      const aLen = aStride === 0 ? m * k : batch * m * k, bLen = bStride === 0 ? k * n : batch * k * n;
+    function check(
+      dtype: DType,
+      batch: number,
+      m: number,
+      k: number,
+      n: number,
+      transA: boolean,
+      transB: boolean,
+      opts: { aStride?: number; bStride?: number; bias?: boolean; activation?: Activation } = {},
+    ): void {
+      const aStride = opts.aStride ?? m * k,
+        bStride = opts.bStride ?? k * n;
+      const aLen = aStride === 0 ? m * k : batch * m * k,
+        bLen = bStride === 0 ? k * n : batch * k * n;
       const seed = batch * 1e6 + m * 1e4 + k * 100 + n;
       const [an, aj] = both(dtype, values(aLen, seed, -1, 1));
       const [bn, bj] = both(dtype, values(bLen, seed + 1, -1, 1));
       const [biasN, biasJ] = opts.bias ? both(dtype, values(n, seed + 2)) : [undefined, undefined];
-      const p = { batch, m, k, n, transA, transB, aBatchStride: aStride, bBatchStride: bStride, activation: opts.activation };
+      const p = {
+        batch,
+        m,
+        k,
+        n,
+        transA,
+        transB,
+        aBatchStride: aStride,
+        bBatchStride: bStride,
+        activation: opts.activation,
+      };
       const want = read(js.matmul(aj, bj, { ...p, bias: biasJ }));
       const got = read(nat.matmul(an, bn, { ...p, bias: biasN }));
       const [rtol, atol] = dtype === 'float64' ? [1e-12, 1e-12 * k] : tol(k);
-      expectClose(got, want, rtol, atol, `${dtype} ${batch}x${m}x${k}x${n} tA=${transA} tB=${transB} ${JSON.stringify(opts)}`);
+      expectClose(
+        got,
+        want,
+        rtol,
+        atol,
+        `${dtype} ${batch}x${m}x${k}x${n} tA=${transA} tB=${transB} ${JSON.stringify(opts)}`,
+      );
     }
 
     for (const threads of threadCounts) {
@@ -96,7 +154,12 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
     }
 
     it('float32 empty products: m, n or k = 0 (k = 0 gives zeros, then the epilogue)', () => {
-      for (const [m, k, n] of [[0, 5, 3], [4, 5, 0], [4, 0, 3], [0, 0, 0]] as const) {
+      for (const [m, k, n] of [
+        [0, 5, 3],
+        [4, 5, 0],
+        [4, 0, 3],
+        [0, 0, 0],
+      ] as const) {
         for (const [ta, tb] of TRANS) check('float32', 1, m, k, n, ta, tb);
         check('float32', 2, m, k, n, false, false, { bias: true, activation: 'sigmoid' });
       }
@@ -105,7 +168,12 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
     it('batched, with broadcast (stride 0) a or b, small and packed paths', () => {
       for (const threads of threadCounts) {
         nat.inner.setNumThreads(threads);
-        for (const [m, k, n] of [[4, 5, 6], [3, 7, 1], [65, 129, 70], [130, 40, 50]] as const) {
+        for (const [m, k, n] of [
+          [4, 5, 6],
+          [3, 7, 1],
+          [65, 129, 70],
+          [130, 40, 50],
+        ] as const) {
           for (const [ta, tb] of TRANS) {
             check('float32', 3, m, k, n, ta, tb);
             check('float32', 3, m, k, n, ta, tb, { aStride: 0 });
@@ -114,13 +182,19 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
         }
         check('float32', 64, 8, 8, 8, false, true);
         // Mid-sized products, many of them: one thread per product, each with its own packed buffers.
-        for (const [ta, tb] of TRANS) check('float32', 12, 65, 129, 70, ta, tb, { bStride: 0, bias: true, activation: 'relu' });
+        for (const [ta, tb] of TRANS)
+          check('float32', 12, 65, 129, 70, ta, tb, { bStride: 0, bias: true, activation: 'relu' });
       }
     });
 
     it('fused epilogue: bias and every activation, on tile edges', () => {
       for (const activation of ['none', 'relu', 'sigmoid', 'tanh', 'gelu'] as Activation[]) {
-        for (const [m, k, n] of [[3, 7, 5], [33, 65, 7], [100, 300, 200], [257, 257, 65]] as const) {
+        for (const [m, k, n] of [
+          [3, 7, 5],
+          [33, 65, 7],
+          [100, 300, 200],
+          [257, 257, 65],
+        ] as const) {
           check('float32', 1, m, k, n, false, false, { bias: true, activation });
           check('float32', 2, m, k, n, true, true, { bias: false, activation });
         }
@@ -138,10 +212,25 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
       expect(Buffer.from(all.buffer).equals(Buffer.from(one.buffer))).toBe(true);
       // Several K and NC blocks (the last K block shorter), fused epilogue, transposes, and more threads than cores (the work-claiming
       // multi-threaded path): bit-identical to one thread.
-      const [a2] = both('float32', values(400 * 1100, 9)), [b2] = both('float32', values(1100 * 1050, 10));
+      const [a2] = both('float32', values(400 * 1100, 9)),
+        [b2] = both('float32', values(1100 * 1050, 10));
       const [bias] = both('float32', values(1050, 11));
-      for (const [transA, transB] of [[false, false], [true, true]] as const) {
-        const p2 = { batch: 1, m: 400, k: 1100, n: 1050, transA, transB, aBatchStride: 0, bBatchStride: 0, bias, activation: 'relu' as const };
+      for (const [transA, transB] of [
+        [false, false],
+        [true, true],
+      ] as const) {
+        const p2 = {
+          batch: 1,
+          m: 400,
+          k: 1100,
+          n: 1050,
+          transA,
+          transB,
+          aBatchStride: 0,
+          bBatchStride: 0,
+          bias,
+          activation: 'relu' as const,
+        };
         nat.inner.setNumThreads(1);
         const ref = read(nat.matmul(a2, b2, p2));
         // Repeated: a race between tasks (e.g. on the shared packed buffers) shows up only now and then.
@@ -171,9 +260,16 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
           }
         }
         // The MMoE "wide" shapes themselves (gate, towers and their gradients).
-        for (const [m, k, n, ta, tb] of [[8, 1024, 512, true, false], [1024, 512, 8, false, true], [64, 1024, 256, true, false],
-          [1024, 256, 64, false, true], [1024, 64, 256, false, false], [1, 1024, 64, true, false], [1024, 64, 1, false, true],
-          [1024, 1, 64, false, false]] as const) {
+        for (const [m, k, n, ta, tb] of [
+          [8, 1024, 512, true, false],
+          [1024, 512, 8, false, true],
+          [64, 1024, 256, true, false],
+          [1024, 256, 64, false, true],
+          [1024, 64, 256, false, false],
+          [1, 1024, 64, true, false],
+          [1024, 64, 1, false, true],
+          [1024, 1, 64, false, false],
+        ] as const) {
           check('float32', 1, m, k, n, ta, tb);
           check('float32', 1, m, k, n, ta, tb, { bias: true, activation: 'relu' });
         }
@@ -182,9 +278,16 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
     }
 
     it('skinny products: bit-identical whatever the thread count', () => {
-      for (const [m, k, n, ta, tb] of [[8, 1024, 512, true, false], [1024, 512, 8, false, true], [64, 1024, 256, true, false],
-        [1024, 256, 64, false, true], [65, 513, 300, false, false], [300, 513, 17, true, true]] as const) {
-        const [a] = both('float32', values(m * k, m + k)), [b] = both('float32', values(k * n, k + n));
+      for (const [m, k, n, ta, tb] of [
+        [8, 1024, 512, true, false],
+        [1024, 512, 8, false, true],
+        [64, 1024, 256, true, false],
+        [1024, 256, 64, false, true],
+        [65, 513, 300, false, false],
+        [300, 513, 17, true, true],
+      ] as const) {
+        const [a] = both('float32', values(m * k, m + k)),
+          [b] = both('float32', values(k * n, k + n));
         const p = { batch: 1, m, k, n, transA: ta, transB: tb, aBatchStride: 0, bBatchStride: 0 };
         nat.inner.setNumThreads(1);
         const ref = read(nat.matmul(a, b, p));
@@ -198,7 +301,11 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
     });
 
     it('float64 (blocked loop) matches the reference', () => {
-      for (const [m, k, n] of [[1, 1, 1], [7, 17, 33], [65, 130, 33]] as const) {
+      for (const [m, k, n] of [
+        [1, 1, 1],
+        [7, 17, 33],
+        [65, 130, 33],
+      ] as const) {
         for (const [ta, tb] of TRANS) check('float64', 2, m, k, n, ta, tb, { bias: true, activation: 'tanh' });
       }
     });
@@ -211,13 +318,62 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
   });
 
   // ---------------- elementwise ----------------
-  const SPECIAL = [0, -0, 1, -1, 0.5, -0.5, 1.5, -2.5, 1e-8, -1e-8, 1e-30, 30, -30, 88, -88, 100, -100, 1e30, -1e30,
-    Infinity, -Infinity, NaN, 3.14159, 1e-40];
+  const SPECIAL = [
+    0,
+    -0,
+    1,
+    -1,
+    0.5,
+    -0.5,
+    1.5,
+    -2.5,
+    1e-8,
+    -1e-8,
+    1e-30,
+    30,
+    -30,
+    88,
+    -88,
+    100,
+    -100,
+    1e30,
+    -1e30,
+    Infinity,
+    -Infinity,
+    NaN,
+    3.14159,
+    1e-40,
+  ];
 
   describe('unary', () => {
-    const OPS: UnaryOp[] = ['neg', 'exp', 'expm1', 'log', 'log1p', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'abs', 'sign',
-      'floor', 'ceil', 'round', 'sin', 'cos', 'tanh', 'sigmoid', 'logSigmoid', 'softplus', 'erf', 'relu', 'gelu',
-      'geluTanh', 'elu', 'leakyRelu'];
+    const OPS: UnaryOp[] = [
+      'neg',
+      'exp',
+      'expm1',
+      'log',
+      'log1p',
+      'sqrt',
+      'rsqrt',
+      'square',
+      'reciprocal',
+      'abs',
+      'sign',
+      'floor',
+      'ceil',
+      'round',
+      'sin',
+      'cos',
+      'tanh',
+      'sigmoid',
+      'logSigmoid',
+      'softplus',
+      'erf',
+      'relu',
+      'gelu',
+      'geluTanh',
+      'elu',
+      'leakyRelu',
+    ];
     for (const op of OPS) {
       it(op, () => {
         const domain = op === 'log' || op === 'sqrt' || op === 'rsqrt' || op === 'log1p' ? [0, 10] : [-6, 6];
@@ -226,7 +382,8 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
           if (n === 33) v.splice(0, SPECIAL.length, ...SPECIAL);
           const [xn, xj] = both('float32', v);
           const args = op === 'elu' ? { alpha: 0.7 } : op === 'leakyRelu' ? { alpha: 0.2 } : undefined;
-          const want = read(js.unary(op, xj, args)), got = read(nat.unary(op, xn, args));
+          const want = read(js.unary(op, xj, args)),
+            got = read(nat.unary(op, xn, args));
           // Trigonometric functions of huge arguments are ill-conditioned: compared with an absolute tolerance.
           // geluTanh's tail is x·sigmoid(2u) with |2u| up to ~40: float32 rounding of u is amplified ~40x there.
           const rtol = op === 'geluTanh' ? 2e-5 : 4e-6;
@@ -243,26 +400,91 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
   });
 
   describe('binary', () => {
-    const OPS: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'minimum', 'maximum', 'mod', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'];
+    const OPS: BinaryOp[] = [
+      'add',
+      'sub',
+      'mul',
+      'div',
+      'pow',
+      'minimum',
+      'maximum',
+      'mod',
+      'eq',
+      'ne',
+      'lt',
+      'le',
+      'gt',
+      'ge',
+    ];
     const CASES: [number[], number[], number[]][] = [
-      [[7], [7], [7]], [[1], [33], [33]], [[33], [1], [33]], [[3, 1, 5], [1, 4, 5], [3, 4, 5]],
-      [[2, 3, 1], [1, 1, 4], [2, 3, 4]], [[17, 65], [17, 65], [17, 65]], [[1, 65], [17, 1], [17, 65]],
-      [[2, 1, 3, 1], [1, 4, 1, 5], [2, 4, 3, 5]], [[0, 3], [1, 3], [0, 3]], [[], [], []], [[1, 1], [1, 1], [1, 1]],
-      [[300, 257], [1, 257], [300, 257]],
+      [[7], [7], [7]],
+      [[1], [33], [33]],
+      [[33], [1], [33]],
+      [
+        [3, 1, 5],
+        [1, 4, 5],
+        [3, 4, 5],
+      ],
+      [
+        [2, 3, 1],
+        [1, 1, 4],
+        [2, 3, 4],
+      ],
+      [
+        [17, 65],
+        [17, 65],
+        [17, 65],
+      ],
+      [
+        [1, 65],
+        [17, 1],
+        [17, 65],
+      ],
+      [
+        [2, 1, 3, 1],
+        [1, 4, 1, 5],
+        [2, 4, 3, 5],
+      ],
+      [
+        [0, 3],
+        [1, 3],
+        [0, 3],
+      ],
+      [[], [], []],
+      [
+        [1, 1],
+        [1, 1],
+        [1, 1],
+      ],
+      [
+        [300, 257],
+        [1, 257],
+        [300, 257],
+      ],
     ];
     for (const op of OPS) {
       it(op, () => {
         for (const [as, bs, os] of CASES) {
           const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
           const lo = op === 'pow' ? 0.1 : -3;
-          const av = values(size(as), size(as) + 11, lo, 3).map((x) => (op === 'eq' || op === 'ne' ? Math.round(x) : x));
-          const bv = values(size(bs), size(bs) + 12, op === 'pow' ? -2 : -3, 3).map((x) => (op === 'eq' || op === 'ne' ? Math.round(x) : x));
-          if (size(as) >= 7 && size(bs) >= 7) { av.splice(0, 4, NaN, 0, -0, Infinity); bv.splice(0, 4, 1, -0, 0, 2); }
-          const [an, aj] = both('float32', av), [bn, bj] = both('float32', bv);
-          const want = read(js.binary(op, aj, bj, as, bs, os)), got = read(nat.binary(op, an, bn, as, bs, os));
+          const av = values(size(as), size(as) + 11, lo, 3).map((x) =>
+            op === 'eq' || op === 'ne' ? Math.round(x) : x,
+          );
+          const bv = values(size(bs), size(bs) + 12, op === 'pow' ? -2 : -3, 3).map((x) =>
+            op === 'eq' || op === 'ne' ? Math.round(x) : x,
+          );
+          if (size(as) >= 7 && size(bs) >= 7) {
+            av.splice(0, 4, NaN, 0, -0, Infinity);
+            bv.splice(0, 4, 1, -0, 0, 2);
+          }
+          const [an, aj] = both('float32', av),
+            [bn, bj] = both('float32', bv);
+          const want = read(js.binary(op, aj, bj, as, bs, os)),
+            got = read(nat.binary(op, an, bn, as, bs, os));
           expectClose(got, want, 2e-6, 1e-30, `${op} ${JSON.stringify([as, bs])}`);
           if (op === 'minimum' || op === 'maximum') {
-            for (let i = 0; i < want.length; i++) expect(Object.is(got[i], want[i]), `${op} signed zero at ${i}`).toBe(true);
+            for (let i = 0; i < want.length; i++)
+              expect(Object.is(got[i], want[i]), `${op} signed zero at ${i}`).toBe(true);
           }
         }
       });
@@ -274,7 +496,24 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
   });
 
   it('cast between every dtype pair (ToInt32 wrapping, NaN and infinities to 0)', () => {
-    const v = [0, -0, 1.5, -1.5, 2.5, -2.7, 1e10, -1e10, 2147483647, 2147483648, -2147483649, 4294967296 + 5, NaN, Infinity, -Infinity, 3e38];
+    const v = [
+      0,
+      -0,
+      1.5,
+      -1.5,
+      2.5,
+      -2.7,
+      1e10,
+      -1e10,
+      2147483647,
+      2147483648,
+      -2147483649,
+      4294967296 + 5,
+      NaN,
+      Infinity,
+      -Infinity,
+      3e38,
+    ];
     for (const from of ['float32', 'float64', 'int32'] as DType[]) {
       for (const to of ['float32', 'float64', 'int32'] as DType[]) {
         const [xn, xj] = both(from, v);
@@ -286,14 +525,25 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
   // ---------------- reductions ----------------
   describe('reduce and softmax', () => {
     const OPS: ReduceOp[] = ['sum', 'prod', 'max', 'min', 'argmax', 'argmin'];
-    const GEOMS: [number, number, number][] = [[1, 1, 1], [1, 7, 1], [3, 257, 1], [1, 1000, 1], [4, 17, 33], [1, 65, 3000],
-      [5, 3, 7], [0, 4, 3], [2, 3, 0], [65, 33, 1]];
+    const GEOMS: [number, number, number][] = [
+      [1, 1, 1],
+      [1, 7, 1],
+      [3, 257, 1],
+      [1, 1000, 1],
+      [4, 17, 33],
+      [1, 65, 3000],
+      [5, 3, 7],
+      [0, 4, 3],
+      [2, 3, 0],
+      [65, 33, 1],
+    ];
     for (const op of OPS) {
       it(op, () => {
         for (const [outer, n, inner] of GEOMS) {
           const v = values(outer * n * inner, outer + n + inner, op === 'prod' ? 0.5 : -3, op === 'prod' ? 1.5 : 3);
           const [xn, xj] = both('float32', v);
-          const want = read(js.reduce(op, xj, outer, n, inner)), got = read(nat.reduce(op, xn, outer, n, inner));
+          const want = read(js.reduce(op, xj, outer, n, inner)),
+            got = read(nat.reduce(op, xn, outer, n, inner));
           expectClose(got, want, 1e-6, 1e-6, `${op} [${outer},${n},${inner}]`);
         }
         if (op === 'sum' || op === 'prod') {
@@ -305,18 +555,41 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
     it('NaN is the extreme of max/min/argmax/argmin (first NaN wins)', () => {
       const v = [1, 5, NaN, 7, NaN, -2, 3, 4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 0, 1];
       for (const op of OPS) {
-        for (const [outer, n, inner] of [[1, 20, 1], [2, 5, 2], [1, 2, 10]] as const) {
+        for (const [outer, n, inner] of [
+          [1, 20, 1],
+          [2, 5, 2],
+          [1, 2, 10],
+        ] as const) {
           const [xn, xj] = both('float32', v);
-          expectClose(read(nat.reduce(op, xn, outer, n, inner)), read(js.reduce(op, xj, outer, n, inner)), 1e-6, 1e-6, `${op} NaN`);
+          expectClose(
+            read(nat.reduce(op, xn, outer, n, inner)),
+            read(js.reduce(op, xj, outer, n, inner)),
+            1e-6,
+            1e-6,
+            `${op} NaN`,
+          );
         }
       }
     });
     it('softmax and logSoftmax rows', () => {
       for (const log of [false, true]) {
-        for (const [rows, n] of [[1, 1], [3, 7], [17, 300], [0, 5], [4, 0], [2, 1000]] as const) {
+        for (const [rows, n] of [
+          [1, 1],
+          [3, 7],
+          [17, 300],
+          [0, 5],
+          [4, 0],
+          [2, 1000],
+        ] as const) {
           const v = values(rows * n, rows * 31 + n, -20, 20);
           const [xn, xj] = both('float32', v);
-          expectClose(read(nat.softmax(xn, rows, n, log)), read(js.softmax(xj, rows, n, log)), 5e-6, 1e-7, `softmax log=${log} [${rows},${n}]`);
+          expectClose(
+            read(nat.softmax(xn, rows, n, log)),
+            read(js.softmax(xj, rows, n, log)),
+            5e-6,
+            1e-7,
+            `softmax log=${log} [${rows},${n}]`,
+          );
         }
       }
     });
@@ -325,13 +598,24 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
   // ---------------- gather / scatterAdd ----------------
   it('gather for every dtype, with repeated indices; out-of-range indices throw', () => {
     for (const dtype of ['float32', 'float64', 'int32'] as DType[]) {
-      for (const [outer, n, inner, idx] of [[1, 5, 3, [4, 0, 4, 2]], [3, 7, 1, [6, 6, 0]], [2, 17, 33, [16, 3]], [1, 4, 2, []], [0, 4, 2, [1]]] as const) {
+      for (const [outer, n, inner, idx] of [
+        [1, 5, 3, [4, 0, 4, 2]],
+        [3, 7, 1, [6, 6, 0]],
+        [2, 17, 33, [16, 3]],
+        [1, 4, 2, []],
+        [0, 4, 2, [1]],
+      ] as const) {
         const v = values(outer * n * inner, n, -100, 100).map(Math.round);
-        const [xn, xj] = both(dtype, v), [in_, ij] = both('int32', idx);
-        expect(Array.from(read(nat.gather(xn, in_, outer, n, inner)))).toEqual(Array.from(read(js.gather(xj, ij, outer, n, inner))));
+        const [xn, xj] = both(dtype, v),
+          [in_, ij] = both('int32', idx);
+        expect(Array.from(read(nat.gather(xn, in_, outer, n, inner)))).toEqual(
+          Array.from(read(js.gather(xj, ij, outer, n, inner))),
+        );
       }
     }
-    const [x] = both('float32', [1, 2, 3]), [bad] = both('int32', [0, 3]), [neg] = both('int32', [-1]);
+    const [x] = both('float32', [1, 2, 3]),
+      [bad] = both('int32', [0, 3]),
+      [neg] = both('int32', [-1]);
     expect(() => nat.gather(x, bad, 1, 3, 1)).toThrow(/out of range/);
     expect(() => nat.gather(x, neg, 1, 3, 1)).toThrow(/out of range/);
   });
@@ -342,7 +626,12 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
     const size = (s: readonly number[]) => s.reduce((x, y) => x * y, 1);
     const ints = (n: number, seed: number) => values(n, seed, -1000, 1000).map(Math.round);
     /** Runs `f` on both backends after leaving a junk buffer of `outSize` in the native pool (outputs must overwrite it). */
-    function same(what: string, outSize: number, f: (be: Backend, x: (v: number[], dtype: DType) => Storage) => Storage, dtype: DType): void {
+    function same(
+      what: string,
+      outSize: number,
+      f: (be: Backend, x: (v: number[], dtype: DType) => Storage) => Storage,
+      dtype: DType,
+    ): void {
       nat.dispose(nat.fill(outSize, 12345, dtype));
       const got = read(f(nat, (v, dt) => nat.upload(arrayOf(dt, v), dt)));
       const want = read(f(js, (v, dt) => js.upload(arrayOf(dt, v), dt)));
@@ -351,13 +640,63 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
     for (const threads of threadCounts) {
       it(`permute, every dtype, odd shapes and transposes (${threads} thread(s))`, () => {
         nat.inner.setNumThreads(threads);
-        const CASES: [number[], number[]][] = [[[7], [0]], [[3, 5], [1, 0]], [[17, 33], [1, 0]], [[2, 3, 4], [2, 0, 1]],
-          [[9, 8, 33], [1, 0, 2]], [[5, 1, 7, 3], [3, 2, 1, 0]], [[0, 3], [1, 0]], [[], []], [[65, 257], [1, 0]],
-          [[33, 65, 17], [1, 0, 2]], [[33, 65, 17], [2, 1, 0]], [[8, 129, 64], [1, 0, 2]], [[3, 9, 11, 2], [0, 2, 1, 3]]];
+        const CASES: [number[], number[]][] = [
+          [[7], [0]],
+          [
+            [3, 5],
+            [1, 0],
+          ],
+          [
+            [17, 33],
+            [1, 0],
+          ],
+          [
+            [2, 3, 4],
+            [2, 0, 1],
+          ],
+          [
+            [9, 8, 33],
+            [1, 0, 2],
+          ],
+          [
+            [5, 1, 7, 3],
+            [3, 2, 1, 0],
+          ],
+          [
+            [0, 3],
+            [1, 0],
+          ],
+          [[], []],
+          [
+            [65, 257],
+            [1, 0],
+          ],
+          [
+            [33, 65, 17],
+            [1, 0, 2],
+          ],
+          [
+            [33, 65, 17],
+            [2, 1, 0],
+          ],
+          [
+            [8, 129, 64],
+            [1, 0, 2],
+          ],
+          [
+            [3, 9, 11, 2],
+            [0, 2, 1, 3],
+          ],
+        ];
         for (const dtype of DTYPES) {
           for (const [shape, perm] of CASES) {
             const v = ints(size(shape), size(shape) + 3);
-            same(`permute ${dtype} [${shape}] (${perm})`, size(shape), (be, up) => be.permute(up(v, dtype), shape, perm), dtype);
+            same(
+              `permute ${dtype} [${shape}] (${perm})`,
+              size(shape),
+              (be, up) => be.permute(up(v, dtype), shape, perm),
+              dtype,
+            );
           }
         }
         nat.inner.setNumThreads(addon!.info().threads);
@@ -365,26 +704,113 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
       it(`broadcastTo, slice, sliceWrite, concat, every dtype (${threads} thread(s))`, () => {
         nat.inner.setNumThreads(threads);
         for (const dtype of DTYPES) {
-          const BCAST: [number[], number[]][] = [[[1], [7]], [[3, 1], [3, 5]], [[1, 4, 1], [3, 4, 5]], [[1, 1], [17, 65]],
-            [[], []], [[2, 1, 3], [2, 0, 3]], [[1, 300], [257, 300]], [[7, 1, 33], [7, 129, 33]]];
+          const BCAST: [number[], number[]][] = [
+            [[1], [7]],
+            [
+              [3, 1],
+              [3, 5],
+            ],
+            [
+              [1, 4, 1],
+              [3, 4, 5],
+            ],
+            [
+              [1, 1],
+              [17, 65],
+            ],
+            [[], []],
+            [
+              [2, 1, 3],
+              [2, 0, 3],
+            ],
+            [
+              [1, 300],
+              [257, 300],
+            ],
+            [
+              [7, 1, 33],
+              [7, 129, 33],
+            ],
+          ];
           for (const [i, o] of BCAST) {
             const v = ints(size(i), size(i) + 5);
             same(`broadcastTo ${dtype} [${i}]->[${o}]`, size(o), (be, up) => be.broadcastTo(up(v, dtype), i, o), dtype);
           }
-          const SLICES: [number[], number[], number[], number[]][] = [[[17, 33], [1, 2], [2, 3], [8, 10]], [[7], [6], [1], [1]],
-            [[4, 5, 6], [0, 1, 2], [1, 1, 1], [4, 3, 4]], [[3, 4], [0, 0], [1, 1], [0, 2]], [[257, 300], [3, 0], [1, 1], [250, 300]],
-            [[129, 65, 9], [1, 3, 0], [2, 1, 4], [64, 60, 3]], [[1024, 130], [0, 65], [1, 1], [1024, 65]]];
+          const SLICES: [number[], number[], number[], number[]][] = [
+            [
+              [17, 33],
+              [1, 2],
+              [2, 3],
+              [8, 10],
+            ],
+            [[7], [6], [1], [1]],
+            [
+              [4, 5, 6],
+              [0, 1, 2],
+              [1, 1, 1],
+              [4, 3, 4],
+            ],
+            [
+              [3, 4],
+              [0, 0],
+              [1, 1],
+              [0, 2],
+            ],
+            [
+              [257, 300],
+              [3, 0],
+              [1, 1],
+              [250, 300],
+            ],
+            [
+              [129, 65, 9],
+              [1, 3, 0],
+              [2, 1, 4],
+              [64, 60, 3],
+            ],
+            [
+              [1024, 130],
+              [0, 65],
+              [1, 1],
+              [1024, 65],
+            ],
+          ];
           for (const [shape, begin, step, out] of SLICES) {
             const v = ints(size(shape), size(shape) + 7);
-            same(`slice ${dtype} [${shape}] ${begin}/${step}`, size(out), (be, up) => be.slice(up(v, dtype), shape, begin, step, out), dtype);
+            same(
+              `slice ${dtype} [${shape}] ${begin}/${step}`,
+              size(out),
+              (be, up) => be.slice(up(v, dtype), shape, begin, step, out),
+              dtype,
+            );
             const sv = ints(size(out), size(out) + 9);
-            same(`sliceWrite ${dtype} [${shape}] ${begin}/${step}`, size(shape), (be, up) => be.sliceWrite(up(sv, dtype), out, shape, begin, step), dtype);
+            same(
+              `sliceWrite ${dtype} [${shape}] ${begin}/${step}`,
+              size(shape),
+              (be, up) => be.sliceWrite(up(sv, dtype), out, shape, begin, step),
+              dtype,
+            );
           }
-          const CONCATS: [number, number[]][] = [[3, [2, 0, 5]], [0, [3, 4]], [17, [33, 1, 65]], [1, [7]], [1000, [64, 1, 65]]];
+          const CONCATS: [number, number[]][] = [
+            [3, [2, 0, 5]],
+            [0, [3, 4]],
+            [17, [33, 1, 65]],
+            [1, [7]],
+            [1000, [64, 1, 65]],
+          ];
           for (const [outer, widths] of CONCATS) {
             const total = widths.reduce((x, y) => x + y, 0);
-            same(`concat ${dtype} ${outer}x[${widths}]`, outer * total,
-              (be, up) => be.concat(widths.map((w, t) => up(ints(outer * w, w + t), dtype)), outer, widths), dtype);
+            same(
+              `concat ${dtype} ${outer}x[${widths}]`,
+              outer * total,
+              (be, up) =>
+                be.concat(
+                  widths.map((w, t) => up(ints(outer * w, w + t), dtype)),
+                  outer,
+                  widths,
+                ),
+              dtype,
+            );
           }
         }
         nat.inner.setNumThreads(addon!.info().threads);
@@ -392,17 +818,62 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
       it(`where: float32/int32/float64 conditions (NaN true, -0 false), broadcasting (${threads} thread(s))`, () => {
         nat.inner.setNumThreads(threads);
         const CASES: [number[], number[], number[], number[]][] = [
-          [[7], [7], [7], [7]], [[1], [33], [1], [33]], [[33], [1], [33], [33]], [[3, 1, 5], [1, 4, 5], [3, 4, 1], [3, 4, 5]],
-          [[17, 65], [17, 65], [17, 65], [17, 65]], [[1, 65], [17, 1], [1, 1], [17, 65]], [[0, 3], [1, 3], [0, 3], [0, 3]],
-          [[], [], [], []], [[300, 257], [1, 257], [300, 257], [300, 257]], [[2, 1, 3, 1], [1, 4, 1, 5], [2, 4, 3, 5], [2, 4, 3, 5]]];
+          [[7], [7], [7], [7]],
+          [[1], [33], [1], [33]],
+          [[33], [1], [33], [33]],
+          [
+            [3, 1, 5],
+            [1, 4, 5],
+            [3, 4, 1],
+            [3, 4, 5],
+          ],
+          [
+            [17, 65],
+            [17, 65],
+            [17, 65],
+            [17, 65],
+          ],
+          [
+            [1, 65],
+            [17, 1],
+            [1, 1],
+            [17, 65],
+          ],
+          [
+            [0, 3],
+            [1, 3],
+            [0, 3],
+            [0, 3],
+          ],
+          [[], [], [], []],
+          [
+            [300, 257],
+            [1, 257],
+            [300, 257],
+            [300, 257],
+          ],
+          [
+            [2, 1, 3, 1],
+            [1, 4, 1, 5],
+            [2, 4, 3, 5],
+            [2, 4, 3, 5],
+          ],
+        ];
         for (const cdt of DTYPES) {
           for (const dtype of DTYPES) {
             for (const [cs, as, bs, os] of CASES) {
-              const cv: number[] = values(size(cs), size(cs) + 1, -1, 1).map((x) => (x > 0.3 ? 1 : x < -0.3 ? 0 : x > 0 ? -0 : 2));
+              const cv: number[] = values(size(cs), size(cs) + 1, -1, 1).map((x) =>
+                x > 0.3 ? 1 : x < -0.3 ? 0 : x > 0 ? -0 : 2,
+              );
               if (cdt !== 'int32' && cv.length >= 3) cv.splice(0, 3, NaN, -0, 0);
-              const av = ints(size(as), size(as) + 2), bv = ints(size(bs), size(bs) + 4);
-              same(`where cond ${cdt} ${dtype} ${JSON.stringify([cs, as, bs])}`, size(os),
-                (be, up) => be.where(up(cv, cdt), up(av, dtype), up(bv, dtype), cs, as, bs, os), dtype);
+              const av = ints(size(as), size(as) + 2),
+                bv = ints(size(bs), size(bs) + 4);
+              same(
+                `where cond ${cdt} ${dtype} ${JSON.stringify([cs, as, bs])}`,
+                size(os),
+                (be, up) => be.where(up(cv, cdt), up(av, dtype), up(bv, dtype), cs, as, bs, os),
+                dtype,
+              );
             }
           }
         }
@@ -429,21 +900,40 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
 
   it('scatterAdd sums duplicates (float32, float64; int32 via js)', () => {
     for (const dtype of ['float32', 'float64', 'int32'] as DType[]) {
-      for (const [outer, n, inner, idx] of [[1, 5, 3, [4, 0, 4, 2]], [3, 7, 1, [6, 6, 0]], [2, 17, 33, [16, 3, 16]], [1, 4, 2, []]] as const) {
-        const v = values(outer * idx.length * inner, n + 1, -10, 10).map((x) => (dtype === 'int32' ? Math.round(x) : x));
-        const [sn, sj] = both(dtype, v), [in_, ij] = both('int32', idx);
-        expectClose(read(nat.scatterAdd(sn, in_, outer, n, inner)), read(js.scatterAdd(sj, ij, outer, n, inner)), 1e-6, 1e-6, `scatterAdd ${dtype}`);
+      for (const [outer, n, inner, idx] of [
+        [1, 5, 3, [4, 0, 4, 2]],
+        [3, 7, 1, [6, 6, 0]],
+        [2, 17, 33, [16, 3, 16]],
+        [1, 4, 2, []],
+      ] as const) {
+        const v = values(outer * idx.length * inner, n + 1, -10, 10).map((x) =>
+          dtype === 'int32' ? Math.round(x) : x,
+        );
+        const [sn, sj] = both(dtype, v),
+          [in_, ij] = both('int32', idx);
+        expectClose(
+          read(nat.scatterAdd(sn, in_, outer, n, inner)),
+          read(js.scatterAdd(sj, ij, outer, n, inner)),
+          1e-6,
+          1e-6,
+          `scatterAdd ${dtype}`,
+        );
       }
     }
   });
 
   // ---------------- random ----------------
   it('Philox4x32-10 blocks are bit-identical to the TypeScript reference', () => {
-    const want = new Uint32Array(4), got = new Uint32Array(4);
+    const want = new Uint32Array(4),
+      got = new Uint32Array(4);
     const r = rng(99);
-    const cases: [number, number, number, number][] = [[0, 0, 0, 0], [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff],
-      [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344]];
-    for (let i = 0; i < 200; i++) cases.push([0, 0, 0, 0].map(() => Math.floor(r() * 4294967296)) as [number, number, number, number]);
+    const cases: [number, number, number, number][] = [
+      [0, 0, 0, 0],
+      [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff],
+      [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344],
+    ];
+    for (let i = 0; i < 200; i++)
+      cases.push([0, 0, 0, 0].map(() => Math.floor(r() * 4294967296)) as [number, number, number, number]);
     for (const [c0, c1, k0, k1] of cases) {
       philox4x32(c0, c1, k0, k1, want);
       addon!.philox(c0, c1, k0, k1, got);
@@ -460,11 +950,21 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
     ] as const;
     for (const { dist, a, b, dtypes } of params) {
       for (const dtype of dtypes) {
-        for (const [size, offset] of [[0, 0], [1, 0], [257, 12345], [1000, 4294967296 - 500], [70000, 3]] as const) {
+        for (const [size, offset] of [
+          [0, 0],
+          [1, 0],
+          [257, 12345],
+          [1000, 4294967296 - 500],
+          [70000, 3],
+        ] as const) {
           const p = { dist, a, b, seedLo: 0xdeadbeef, seedHi: 42, offset };
-          const got = read(nat.random(size, dtype, p)), want = read(js.random(size, dtype, p));
+          const got = read(nat.random(size, dtype, p)),
+            want = read(js.random(size, dtype, p));
           if (dist === 'normal') expectClose(got, want, dtype === 'float64' ? 1e-14 : 1e-7, 1e-14, `normal ${dtype}`);
-          else expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer)), `${dist} ${dtype} ${size}@${offset}`).toBe(true);
+          else
+            expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer)), `${dist} ${dtype} ${size}@${offset}`).toBe(
+              true,
+            );
         }
       }
     }
@@ -474,22 +974,41 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
 
   // ---------------- fused ----------------
   it('gatedMixture forward and backward, T gates, both layouts, fused relu', () => {
-    for (const [e, b, d] of [[1, 1, 1], [3, 7, 5], [8, 33, 65], [2, 0, 4], [4, 5, 0], [8, 64, 257], [6, 9, 33]] as const) {
-      for (const [t, layout, activation] of [[1, 'EBD', 'none'], [2, 'BED', 'none'], [3, 'EBD', 'relu'], [1, 'BED', 'relu'], [2, 'BED', 'relu']] as const) {
-        const p = { e, b, d, t, layout, activation }, what = `${e},${b},${d} T=${t} ${layout} ${activation}`;
+    for (const [e, b, d] of [
+      [1, 1, 1],
+      [3, 7, 5],
+      [8, 33, 65],
+      [2, 0, 4],
+      [4, 5, 0],
+      [8, 64, 257],
+      [6, 9, 33],
+    ] as const) {
+      for (const [t, layout, activation] of [
+        [1, 'EBD', 'none'],
+        [2, 'BED', 'none'],
+        [3, 'EBD', 'relu'],
+        [1, 'BED', 'relu'],
+        [2, 'BED', 'relu'],
+      ] as const) {
+        const p = { e, b, d, t, layout, activation },
+          what = `${e},${b},${d} T=${t} ${layout} ${activation}`;
         const [exn, exj] = both('float32', values(e * b * d, e + b + d));
         const [gn, gj] = both('float32', values(t * b * e, e * b + 1, -4, 4));
-        const fn = nat.gatedMixture(exn, gn, p), fj = js.gatedMixture(exj, gj, p);
+        const fn = nat.gatedMixture(exn, gn, p),
+          fj = js.gatedMixture(exj, gj, p);
         expectClose(read(fn.out), read(fj.out), 1e-5, 1e-6, `gatedMixture out ${what}`);
         expectClose(read(fn.weights), read(fj.weights), 1e-6, 1e-7, `gatedMixture weights ${what}`);
         const [gon, goj] = both('float32', values(t * b * d, d + 5));
-        const bn = nat.gatedMixtureBackward(gon, exn, fn.weights, p), bj = js.gatedMixtureBackward(goj, exj, fj.weights, p);
+        const bn = nat.gatedMixtureBackward(gon, exn, fn.weights, p),
+          bj = js.gatedMixtureBackward(goj, exj, fj.weights, p);
         expectClose(read(bn.gExperts), read(bj.gExperts), 1e-5, 1e-6, `gExperts ${what}`);
         expectClose(read(bn.gLogits), read(bj.gLogits), 1e-5, 1e-5, `gLogits ${what}`);
       }
     }
     const p = { e: 2, b: 3, d: 4, t: 2, layout: 'BED' as const, activation: 'none' as const };
-    expect(() => nat.gatedMixture(both('float32', values(24, 1))[0], both('float32', values(6, 2))[0], p)).toThrow(/gatedMixture: gateLogits has 6 elements, expected T·B·E = 2·3·2 = 12/);
+    expect(() => nat.gatedMixture(both('float32', values(24, 1))[0], both('float32', values(6, 2))[0], p)).toThrow(
+      /gatedMixture: gateLogits has 6 elements, expected T·B·E = 2·3·2 = 12/,
+    );
   });
 
   it('bceWithLogits and its gradient, including extreme logits', () => {
@@ -497,9 +1016,16 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
       const x = values(n, n + 1, -30, 30);
       if (n === 33) x.splice(0, 6, 0, -0, 100, -100, 1e-7, -1e-7);
       const t = values(n, n + 2, 0, 1).map((v) => (v < 0.3 ? 0 : v < 0.6 ? 1 : v));
-      const [xn, xj] = both('float32', x), [tn, tj] = both('float32', t);
+      const [xn, xj] = both('float32', x),
+        [tn, tj] = both('float32', t);
       expectClose(read(nat.bceWithLogits(xn, tn)), read(js.bceWithLogits(xj, tj)), 4e-6, 1e-6, `bce n=${n}`);
-      expectClose(read(nat.bceWithLogitsGrad(xn, tn)), read(js.bceWithLogitsGrad(xj, tj)), 4e-6, 1e-7, `bceGrad n=${n}`);
+      expectClose(
+        read(nat.bceWithLogitsGrad(xn, tn)),
+        read(js.bceWithLogitsGrad(xj, tj)),
+        4e-6,
+        1e-7,
+        `bceGrad n=${n}`,
+      );
     }
   });
 
@@ -508,8 +1034,15 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
     const SIZE = 7 * 33;
     const selections = [undefined, { rows: [0, 6, 3], rowSize: 33 }, { rows: [], rowSize: 33 }];
 
-    function run(fn: (be: Backend, bufs: Storage[], rows?: Storage) => void, nBufs: number, seed: number, sel?: { rows: number[]; rowSize: number }): void {
-      const init = Array.from({ length: nBufs }, (_, i) => values(SIZE, seed + i, i === 3 ? 0 : -1, 1).map((v) => (i >= 2 ? Math.abs(v) : v)));
+    function run(
+      fn: (be: Backend, bufs: Storage[], rows?: Storage) => void,
+      nBufs: number,
+      seed: number,
+      sel?: { rows: number[]; rowSize: number },
+    ): void {
+      const init = Array.from({ length: nBufs }, (_, i) =>
+        values(SIZE, seed + i, i === 3 ? 0 : -1, 1).map((v) => (i >= 2 ? Math.abs(v) : v)),
+      );
       const bn = init.map((v) => nat.upload(Float32Array.from(v), 'float32'));
       const bj = init.map((v) => js.upload(Float32Array.from(v), 'float32'));
       const rn = sel ? nat.upload(Int32Array.from(sel.rows), 'int32') : undefined;
@@ -529,10 +1062,21 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
           { lr: 0.05, momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 0.001 },
         ]) {
           let first = true;
-          run((be, [p, g, buf], rows) => {
-            be.sgdUpdate(p!, g!, cfg.momentum ? buf! : null, { ...cfg, firstStep: first }, rows && sel ? { rows, rowSize: sel.rowSize } : undefined);
-            if (be === js) first = false;
-          }, 3, 11, sel);
+          run(
+            (be, [p, g, buf], rows) => {
+              be.sgdUpdate(
+                p!,
+                g!,
+                cfg.momentum ? buf! : null,
+                { ...cfg, firstStep: first },
+                rows && sel ? { rows, rowSize: sel.rowSize } : undefined,
+              );
+              if (be === js) first = false;
+            },
+            3,
+            11,
+            sel,
+          );
         }
       }
     });
@@ -541,11 +1085,22 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
       for (const sel of selections) {
         for (const decoupled of [false, true]) {
           let step = 1;
-          run((be, [p, g, m, v], rows) => {
-            be.adamUpdate(p!, g!, m!, v!, { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, decoupled, step },
-              rows && sel ? { rows, rowSize: sel.rowSize } : undefined);
-            if (be === js) step++;
-          }, 4, 21, sel);
+          run(
+            (be, [p, g, m, v], rows) => {
+              be.adamUpdate(
+                p!,
+                g!,
+                m!,
+                v!,
+                { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, decoupled, step },
+                rows && sel ? { rows, rowSize: sel.rowSize } : undefined,
+              );
+              if (be === js) step++;
+            },
+            4,
+            21,
+            sel,
+          );
         }
       }
     });
@@ -553,19 +1108,37 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
     it('adagrad with lr decay', () => {
       for (const sel of selections) {
         let step = 1;
-        run((be, [p, g, s], rows) => {
-          be.adagradUpdate(p!, g!, s!, { lr: 0.1, eps: 1e-10, weightDecay: 0.01, lrDecay: 0.01, step },
-            rows && sel ? { rows, rowSize: sel.rowSize } : undefined);
-          if (be === js) step++;
-        }, 3, 31, sel);
+        run(
+          (be, [p, g, s], rows) => {
+            be.adagradUpdate(
+              p!,
+              g!,
+              s!,
+              { lr: 0.1, eps: 1e-10, weightDecay: 0.01, lrDecay: 0.01, step },
+              rows && sel ? { rows, rowSize: sel.rowSize } : undefined,
+            );
+            if (be === js) step++;
+          },
+          3,
+          31,
+          sel,
+        );
       }
     });
 
     it('rejects out-of-range rows before touching the buffers', () => {
-      const p = nat.upload(new Float32Array(6), 'float32'), g = nat.upload(new Float32Array(6), 'float32');
+      const p = nat.upload(new Float32Array(6), 'float32'),
+        g = nat.upload(new Float32Array(6), 'float32');
       const rows = nat.upload(Int32Array.from([3]), 'int32');
-      expect(() => nat.sgdUpdate(p, g, null, { lr: 1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, firstStep: true },
-        { rows, rowSize: 2 })).toThrow(/out of range/);
+      expect(() =>
+        nat.sgdUpdate(
+          p,
+          g,
+          null,
+          { lr: 1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, firstStep: true },
+          { rows, rowSize: 2 },
+        ),
+      ).toThrow(/out of range/);
     });
   });
 
@@ -574,14 +1147,21 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
     const [m, k, n] = [130, 33, 140];
     const junk = nat.upload(Float32Array.from(values(m * n, 5)), 'float32');
     nat.dispose(junk);
-    const [an, aj] = both('float32', values(m * k, 6)), [bn, bj] = both('float32', values(k * n, 7));
+    const [an, aj] = both('float32', values(m * k, 6)),
+      [bn, bj] = both('float32', values(k * n, 7));
     const p = { batch: 1, m, k, n, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 };
     for (let i = 0; i < 3; i++) {
       const c = nat.matmul(an, bn, p);
       expectClose(read(c), read(js.matmul(aj, bj, p)), 1e-5, 1e-4, `recycled matmul output ${i}`);
       nat.dispose(c);
-      const s = nat.scatterAdd(an, nat.upload(Int32Array.from([1, 1, 0]), 'int32'), m * k / 3, 2, 1);
-      expectClose(read(s), read(js.scatterAdd(aj, js.upload(Int32Array.from([1, 1, 0]), 'int32'), m * k / 3, 2, 1)), 1e-6, 1e-6, 'recycled scatterAdd');
+      const s = nat.scatterAdd(an, nat.upload(Int32Array.from([1, 1, 0]), 'int32'), (m * k) / 3, 2, 1);
+      expectClose(
+        read(s),
+        read(js.scatterAdd(aj, js.upload(Int32Array.from([1, 1, 0]), 'int32'), (m * k) / 3, 2, 1)),
+        1e-6,
+        1e-6,
+        'recycled scatterAdd',
+      );
       nat.dispose(s);
     }
   });
@@ -595,9 +1175,15 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
     // Parameter structs are read by field name: a missing or mistyped field is named.
     const { m: _m, ...noM } = g;
     expect(() => (addon!.sgemm as (...a: unknown[]) => void)(f, f, f, null, noM)).toThrow(/field 'm' must be a number/);
-    expect(() => addon!.sgemm(f, f, new Float32Array(9), null, { ...g, activation: 'swish' as 'relu' })).toThrow(/field 'activation' has unknown value 'swish'/);
-    expect(() => addon!.gatedMixture(f, f, f, f, { e: 1, b: 1, d: 1, t: 1, layout: 'DBE' as 'EBD', activation: 'none' })).toThrow(/field 'layout'/);
-    expect(() => addon!.random(f, { dist: 'cauchy' as 'normal', seedLo: 0, seedHi: 0, offset: 0, a: 0, b: 1 })).toThrow(/field 'dist'/);
+    expect(() => addon!.sgemm(f, f, new Float32Array(9), null, { ...g, activation: 'swish' as 'relu' })).toThrow(
+      /field 'activation' has unknown value 'swish'/,
+    );
+    expect(() =>
+      addon!.gatedMixture(f, f, f, f, { e: 1, b: 1, d: 1, t: 1, layout: 'DBE' as 'EBD', activation: 'none' }),
+    ).toThrow(/field 'layout'/);
+    expect(() => addon!.random(f, { dist: 'cauchy' as 'normal', seedLo: 0, seedHi: 0, offset: 0, a: 0, b: 1 })).toThrow(
+      /field 'dist'/,
+    );
     expect(() => addon!.unary(99, f, f, 0)).toThrow(/op code/);
     expect(() => addon!.unary(0, f, new Float32Array(3), 0)).toThrow(RangeError);
     expect(() => addon!.binary(0, f, f, f, [4], [2], [4])).toThrow(RangeError);
@@ -614,7 +1200,11 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
     expect(addon!.opNames.binary).toEqual(expect.arrayContaining([...NEEDED_OPS.binary]));
     expect(addon!.opNames.reduce).toEqual(expect.arrayContaining([...NEEDED_OPS.reduce]));
     expect(missingFromAddon(addon!, NEEDED_OPS)).toBeNull();
-    const stale = { ...addon!, adam: undefined, opNames: { ...addon!.opNames, unary: addon!.opNames.unary.filter((n) => n !== 'gelu') } };
+    const stale = {
+      ...addon!,
+      adam: undefined,
+      opNames: { ...addon!.opNames, unary: addon!.opNames.unary.filter((n) => n !== 'gelu') },
+    };
     expect(missingFromAddon(stale, NEEDED_OPS)).toBe("adam, unary op 'gelu'");
   });
 });

@@ -27,14 +27,30 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const chromium = findChromium();
 if (!chromium) {
   // CI installs chromium and sets MTGRAD_REQUIRE=...,browser: there a missing browser fails the run instead.
-  if ((process.env.MTGRAD_REQUIRE ?? '').split(',').map((s) => s.trim()).includes('browser')) {
-    throw new Error('MTGRAD_REQUIRE includes \'browser\' but no chromium was found (apt-get install chromium, or set CHROMIUM_PATH)');
+  if (
+    (process.env.MTGRAD_REQUIRE ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .includes('browser')
+  ) {
+    throw new Error(
+      "MTGRAD_REQUIRE includes 'browser' but no chromium was found (apt-get install chromium, or set CHROMIUM_PATH)",
+    );
   }
-  console.warn('[mtgrad browser] SKIPPING the browser tests: no chromium here (apt-get install chromium, or set CHROMIUM_PATH)');
+  console.warn(
+    '[mtgrad browser] SKIPPING the browser tests: no chromium here (apt-get install chromium, or set CHROMIUM_PATH)',
+  );
 }
 
 /** Raw rows as a page would send them, drawn from the checkpoint's own schema: known and unseen categories, numbers around each mean. */
-function rowsFromSchema(schema: { spec: { columns: { column: string; role: string }[] }; vocabularies: { tokens: string[] }[]; numericStats: { mean: number; std: number }[] }, n: number) {
+function rowsFromSchema(
+  schema: {
+    spec: { columns: { column: string; role: string }[] };
+    vocabularies: { tokens: string[] }[];
+    numericStats: { mean: number; std: number }[];
+  },
+  n: number,
+) {
   const categorical = schema.spec.columns.filter((c) => c.role === 'categorical').map((c) => c.column);
   const numeric = schema.spec.columns.filter((c) => c.role === 'numeric').map((c) => c.column);
   return Array.from({ length: n }, (_, i) => {
@@ -77,7 +93,8 @@ async function run() {
 globalThis.mtgradRun = run();
 </script>`;
 
-const CONFORMANCE_PAGE = '<!doctype html><meta charset="utf-8"><title>mtgrad conformance</title><script type="module" src="/conformance.js"></script>';
+const CONFORMANCE_PAGE =
+  '<!doctype html><meta charset="utf-8"><title>mtgrad conformance</title><script type="module" src="/conformance.js"></script>';
 
 /** Waits for the page's `mtgradRun` promise (module scripts may still be loading at the load event). */
 const AWAIT_RUN = `(async () => {
@@ -94,26 +111,65 @@ describe.skipIf(!chromium)('in headless Chromium', () => {
   const files = new Map<string, { type: string; body: Buffer | string }>();
 
   beforeAll(async () => {
-    expect(existsSync(join(root, 'dist/browser/mtgrad.js')), 'dist/browser/mtgrad.js is missing: run `npm run build`').toBe(true);
+    expect(
+      existsSync(join(root, 'dist/browser/mtgrad.js')),
+      'dist/browser/mtgrad.js is missing: run `npm run build`',
+    ).toBe(true);
     work = mkdtempSync(join(tmpdir(), 'mtgrad-browser-'));
-    const trained = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', '--data', 'census', '--limit', '3000',
-      '--max-steps', '20', '--batch-size', '256', '--backend', 'js', '--probe-every', '0', '--out', work], { cwd: root, encoding: 'utf8' });
+    const trained = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli/main.ts',
+        'train',
+        '--data',
+        'census',
+        '--limit',
+        '3000',
+        '--max-steps',
+        '20',
+        '--batch-size',
+        '256',
+        '--backend',
+        'js',
+        '--probe-every',
+        '0',
+        '--out',
+        work,
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
     expect(trained.status, trained.stderr).toBe(0);
-    const page = await esbuild.build(browserBuildOptions({
-      entryPoints: [join(root, 'test/browser/conformance-page.ts')], write: false,
-      // The conformance cases import the package root; in the page that is the browser entry.
-      plugins: [...browserBuildOptions().plugins, {
-        name: 'root-is-browser-entry',
-        setup(build) {
-          build.onResolve({ filter: /src\/index\.js$/ }, (args) => ({ path: join(dirname(args.importer), args.path.replace(/index\.js$/, 'browser.ts')) }));
-        },
-      }],
-    }));
+    const page = await esbuild.build(
+      browserBuildOptions({
+        entryPoints: [join(root, 'test/browser/conformance-page.ts')],
+        write: false,
+        // The conformance cases import the package root; in the page that is the browser entry.
+        plugins: [
+          ...browserBuildOptions().plugins,
+          {
+            name: 'root-is-browser-entry',
+            setup(build) {
+              build.onResolve({ filter: /src\/index\.js$/ }, (args) => ({
+                path: join(dirname(args.importer), args.path.replace(/index\.js$/, 'browser.ts')),
+              }));
+            },
+          },
+        ],
+      }),
+    );
     files.set('/score.html', { type: 'text/html', body: SCORE_PAGE });
     files.set('/conformance.html', { type: 'text/html', body: CONFORMANCE_PAGE });
     files.set('/conformance.js', { type: 'text/javascript', body: Buffer.from(page.outputFiles![0].contents) });
-    files.set('/dist/browser/mtgrad.js', { type: 'text/javascript', body: readFileSync(join(root, 'dist/browser/mtgrad.js')) });
-    files.set('/model.safetensors', { type: 'application/octet-stream', body: readFileSync(join(work, 'model.safetensors')) });
+    files.set('/dist/browser/mtgrad.js', {
+      type: 'text/javascript',
+      body: readFileSync(join(root, 'dist/browser/mtgrad.js')),
+    });
+    files.set('/model.safetensors', {
+      type: 'application/octet-stream',
+      body: readFileSync(join(work, 'model.safetensors')),
+    });
     server = createServer((req, res) => {
       const file = files.get(req.url ?? '');
       if (!file) res.writeHead(404).end();
@@ -137,31 +193,50 @@ describe.skipIf(!chromium)('in headless Chromium', () => {
     node.dispose();
     files.set('/rows.json', { type: 'application/json', body: JSON.stringify(rows) });
 
-    const page = await browser.evaluateOnPage<{ scores: Record<string, number[][]>; ms: Record<string, number>; describe: Record<string, string>; tasks: string[] }>(`${base}/score.html`, AWAIT_RUN);
+    const page = await browser.evaluateOnPage<{
+      scores: Record<string, number[][]>;
+      ms: Record<string, number>;
+      describe: Record<string, string>;
+      tasks: string[];
+    }>(`${base}/score.html`, AWAIT_RUN);
     expect(page.tasks).toEqual(node.tasks);
     for (const backend of ['js', 'webgpu']) {
       const got = page.scores[backend];
       expect(got, `no ${backend} scores from the page`).toHaveLength(rows.length);
       assertClose(got.flat(), expected.flat(), { atol: 1e-5, rtol: 0 }, `browser ${backend} scores vs Node`);
     }
-    console.log(`[mtgrad browser] ${rows.length} rows scored in Chromium: webgpu (${page.describe.webgpu}) ${page.ms.webgpu.toFixed(1)} ms, `
-      + `js ${page.ms.js.toFixed(1)} ms (median of 3 after a warm-up)`);
+    console.log(
+      `[mtgrad browser] ${rows.length} rows scored in Chromium: webgpu (${page.describe.webgpu}) ${page.ms.webgpu.toFixed(1)} ms, ` +
+        `js ${page.ms.js.toFixed(1)} ms (median of 3 after a warm-up)`,
+    );
   }, 300_000);
 
   it('serves examples/browser with one command, and its page scores typed rows as Node does', async () => {
-    const server = spawn(process.execPath, ['examples/browser/serve.mjs', join(work, 'model.safetensors'), '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = spawn(
+      process.execPath,
+      ['examples/browser/serve.mjs', join(work, 'model.safetensors'), '--port', '0'],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     try {
       const url = await new Promise<string>((done, fail) => {
         let out = '';
-        server.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(out); if (m) done(m[0]); });
-        server.on('exit', (code) => fail(new Error(`examples/browser/serve.mjs exited ${code} before listening: ${out}`)));
+        server.stdout.setEncoding('utf8').on('data', (d: string) => {
+          out += d;
+          const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(out);
+          if (m) done(m[0]);
+        });
+        server.on('exit', (code) =>
+          fail(new Error(`examples/browser/serve.mjs exited ${code} before listening: ${out}`)),
+        );
       });
       const node = await loadPredictor(join(work, 'model.safetensors'), { backend: 'js' });
       const rows = rowsFromSchema(node.checkpoint.schema as unknown as Parameters<typeof rowsFromSchema>[0], 3);
       const expected = (await node.predict(rows)).map((s) => node.tasks.map((t) => s[t]));
       node.dispose();
       // What a user does: wait for the checkpoint to load, type rows (JSON lines), press Score, read the table.
-      const table = await browser.evaluateOnPage<string[][]>(url, `(async () => {
+      const table = await browser.evaluateOnPage<string[][]>(
+        url,
+        `(async () => {
         const $ = (id) => document.getElementById(id);
         for (let i = 0; i < 600 && $('score').disabled; i++) await new Promise((r) => setTimeout(r, 100));
         if ($('score').disabled) throw new Error('the example never loaded its checkpoint: ' + $('status').textContent);
@@ -170,17 +245,26 @@ describe.skipIf(!chromium)('in headless Chromium', () => {
         for (let i = 0; i < 600 && !$('out').querySelector('table'); i++) await new Promise((r) => setTimeout(r, 100));
         if (!$('out').querySelector('table')) throw new Error('no scores: ' + $('status').textContent);
         return [...$('out').querySelectorAll('tr')].slice(1).map((tr) => [...tr.querySelectorAll('td')].slice(1).map((td) => td.textContent));
-      })()`);
+      })()`,
+      );
       expect(table.map((r) => r.length)).toEqual(expected.map((r) => r.length));
       // The page shows 4 decimals: equal to Node's scores up to that rounding.
-      assertClose(table.flat().map(Number), expected.flat(), { atol: 5e-5 + 1e-6, rtol: 0 }, 'example page scores vs Node');
+      assertClose(
+        table.flat().map(Number),
+        expected.flat(),
+        { atol: 5e-5 + 1e-6, rtol: 0 },
+        'example page scores vs Node',
+      );
     } finally {
       server.kill();
     }
   }, 300_000);
 
-  it('runs the conformance forward cases on webgpu in the page, against Node\'s float64 reference', async () => {
-    const page = await browser.evaluateOnPage<{ adapter: string; cases: Record<string, PageCase> }>(`${base}/conformance.html`, AWAIT_RUN);
+  it("runs the conformance forward cases on webgpu in the page, against Node's float64 reference", async () => {
+    const page = await browser.evaluateOnPage<{ adapter: string; cases: Record<string, PageCase> }>(
+      `${base}/conformance.html`,
+      AWAIT_RUN,
+    );
     const failures: string[] = [];
     let checked = 0;
     for (const c of [...CASES, ...COMPOSITES]) {
@@ -191,7 +275,12 @@ describe.skipIf(!chromium)('in headless Chromium', () => {
         if (got.error) throw new Error(got.error.split('\n')[0]);
         const ref = await runCase(c, caseValues(c), 'js', 'float64');
         expect(got.shape, `${c.name} shape`).toEqual([...ref.outShape]);
-        assertClose(got.out!.map(Number), ref.out, c.tol ?? { atol: 2e-5, rtol: 2e-4 }, `${c.name} forward on webgpu in Chromium`);
+        assertClose(
+          got.out!.map(Number),
+          ref.out,
+          c.tol ?? { atol: 2e-5, rtol: 2e-4 },
+          `${c.name} forward on webgpu in Chromium`,
+        );
         checked++;
       } catch (error) {
         failures.push(`${c.name}: ${(error as Error).message}`);

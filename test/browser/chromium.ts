@@ -11,14 +11,20 @@ import type { Readable, Writable } from 'node:stream';
 
 /** The Chromium executable here, or null (the browser tests then skip, saying so). */
 export function findChromium(): string | null {
-  const candidates = [process.env.CHROMIUM_PATH, 'chromium', 'chromium-browser', 'google-chrome'].filter((c): c is string => !!c);
+  const candidates = [process.env.CHROMIUM_PATH, 'chromium', 'chromium-browser', 'google-chrome'].filter(
+    (c): c is string => !!c,
+  );
   for (const c of candidates) {
     if (spawnSync(c, ['--version'], { stdio: 'ignore', timeout: 30_000 }).status === 0) return c;
   }
   return null;
 }
 
-interface Pending { resolve: (v: Record<string, unknown>) => void; reject: (e: Error) => void; method: string }
+interface Pending {
+  resolve: (v: Record<string, unknown>) => void;
+  reject: (e: Error) => void;
+  method: string;
+}
 
 export class Chromium {
   private nextId = 1;
@@ -28,26 +34,44 @@ export class Chromium {
   /** Console messages and uncaught exceptions of the page, for failure messages. */
   readonly log: string[] = [];
 
-  private constructor(private readonly child: ChildProcess, private readonly profile: string) {
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly profile: string,
+  ) {
     const input = child.stdio[3] as Writable;
     const output = child.stdio[4] as Readable;
     input.on('error', () => undefined);
     output.setEncoding('utf8');
     output.on('data', (chunk: string) => this.receive(chunk));
     child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (d: string) => { if (/ERROR|FATAL/.test(d)) this.log.push(`[chromium stderr] ${d.trim()}`); });
+    child.stderr?.on('data', (d: string) => {
+      if (/ERROR|FATAL/.test(d)) this.log.push(`[chromium stderr] ${d.trim()}`);
+    });
     child.on('exit', (code, signal) => {
-      for (const p of this.pending.values()) p.reject(new Error(`chromium exited (${code ?? signal}) during ${p.method}`));
+      for (const p of this.pending.values())
+        p.reject(new Error(`chromium exited (${code ?? signal}) during ${p.method}`));
       this.pending.clear();
     });
   }
 
   static async launch(executable: string): Promise<Chromium> {
     const profile = mkdtempSync(join(tmpdir(), 'mtgrad-chromium-'));
-    const child = spawn(executable, [
-      '--headless', '--no-sandbox', '--enable-unsafe-webgpu', '--remote-debugging-pipe', `--user-data-dir=${profile}`,
-      '--no-first-run', '--no-default-browser-check', '--disable-extensions', '--disable-dev-shm-usage', 'about:blank',
-    ], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(
+      executable,
+      [
+        '--headless',
+        '--no-sandbox',
+        '--enable-unsafe-webgpu',
+        '--remote-debugging-pipe',
+        `--user-data-dir=${profile}`,
+        '--no-first-run',
+        '--no-default-browser-check',
+        '--disable-extensions',
+        '--disable-dev-shm-usage',
+        'about:blank',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] },
+    );
     return new Chromium(child, profile);
   }
 
@@ -55,7 +79,14 @@ export class Chromium {
     this.buffered += chunk;
     let end: number;
     while ((end = this.buffered.indexOf('\0')) >= 0) {
-      const message = JSON.parse(this.buffered.slice(0, end)) as { id?: number; result?: Record<string, unknown>; error?: { message: string }; method?: string; params?: Record<string, unknown>; sessionId?: string };
+      const message = JSON.parse(this.buffered.slice(0, end)) as {
+        id?: number;
+        result?: Record<string, unknown>;
+        error?: { message: string };
+        method?: string;
+        params?: Record<string, unknown>;
+        sessionId?: string;
+      };
       this.buffered = this.buffered.slice(end + 1);
       if (message.id !== undefined) {
         const p = this.pending.get(message.id);
@@ -72,7 +103,9 @@ export class Chromium {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, method });
-      (this.child.stdio[3] as Writable).write(`${JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) })}\0`);
+      (this.child.stdio[3] as Writable).write(
+        `${JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) })}\0`,
+      );
     });
   }
 
@@ -82,8 +115,10 @@ export class Chromium {
 
   /** Opens a new tab on `url`, waits for `expression` (a promise) to settle there, and returns its JSON value. */
   async evaluateOnPage<T>(url: string, expression: string): Promise<T> {
-    const { targetId } = await this.send('Target.createTarget', { url: 'about:blank' }) as { targetId: string };
-    const { sessionId } = await this.send('Target.attachToTarget', { targetId, flatten: true }) as { sessionId: string };
+    const { targetId } = (await this.send('Target.createTarget', { url: 'about:blank' })) as { targetId: string };
+    const { sessionId } = (await this.send('Target.attachToTarget', { targetId, flatten: true })) as {
+      sessionId: string;
+    };
     this.on((method, params, from) => {
       if (from !== sessionId) return;
       if (method === 'Runtime.consoleAPICalled') {
@@ -95,22 +130,36 @@ export class Chromium {
       }
     });
     await this.send('Runtime.enable', {}, sessionId);
-    const loaded = new Promise<void>((done) => this.on((method, _p, from) => { if (from === sessionId && method === 'Page.loadEventFired') done(); }));
+    const loaded = new Promise<void>((done) =>
+      this.on((method, _p, from) => {
+        if (from === sessionId && method === 'Page.loadEventFired') done();
+      }),
+    );
     await this.send('Page.enable', {}, sessionId);
     await this.send('Page.navigate', { url }, sessionId);
     await loaded;
-    const result = await this.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true }, sessionId) as {
-      result: { value?: T }; exceptionDetails?: { text: string; exception?: { description?: string } };
+    const result = (await this.send(
+      'Runtime.evaluate',
+      { expression, awaitPromise: true, returnByValue: true },
+      sessionId,
+    )) as {
+      result: { value?: T };
+      exceptionDetails?: { text: string; exception?: { description?: string } };
     };
     await this.send('Target.closeTarget', { targetId });
     if (result.exceptionDetails) {
-      throw new Error(`page ${url}: ${result.exceptionDetails.exception?.description ?? result.exceptionDetails.text}\n${this.log.join('\n')}`);
+      throw new Error(
+        `page ${url}: ${result.exceptionDetails.exception?.description ?? result.exceptionDetails.text}\n${this.log.join('\n')}`,
+      );
     }
     return result.result.value as T;
   }
 
   async close(): Promise<void> {
-    const exited = new Promise<void>((done) => { if (this.child.exitCode !== null) done(); else this.child.once('exit', () => done()); });
+    const exited = new Promise<void>((done) => {
+      if (this.child.exitCode !== null) done();
+      else this.child.once('exit', () => done());
+    });
     this.send('Browser.close').catch(() => undefined);
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
     await exited;

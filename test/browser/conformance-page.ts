@@ -7,7 +7,12 @@ import * as mt from '../../src/browser.js';
 import { CASES, COMPOSITES } from '../conformance/cases.js';
 import { caseValues, makeInputs, seedOf } from '../conformance/harness.js';
 
-export interface PageCase { out?: (number | string)[]; shape?: number[]; dtype?: string; error?: string }
+export interface PageCase {
+  out?: (number | string)[];
+  shape?: number[];
+  dtype?: string;
+  error?: string;
+}
 
 async function run(): Promise<{ adapter: string; cases: Record<string, PageCase> }> {
   await mt.init({ backend: 'webgpu' });

@@ -6,15 +6,26 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-interface Result { code: number | null; stdout: string; stderr: string }
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function mtgrad(args: string[], input?: string): Promise<Result> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: process.cwd(), env: { ...process.env, MTGRAD_DEBUG: '' } });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      cwd: process.cwd(),
+      env: { ...process.env, MTGRAD_DEBUG: '' },
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('error', fail);
     child.on('close', (code) => done({ code, stdout, stderr }));
     child.stdin.end(input ?? '');
@@ -23,8 +34,32 @@ function mtgrad(args: string[], input?: string): Promise<Result> {
 
 /** Census rows as a user would send them: raw column values keyed by column name. */
 const ROWS = [
-  { age: 45, class_worker: 'Private', det_ind_code: '33', det_occ_code: '19', wage_per_hour: 0, capital_gains: 15024, capital_losses: 0, stock_dividends: 200, num_emp: 6, weeks_worked: 52, sex: 'Male', id: 'a' },
-  { age: 19, class_worker: 'Not in universe', wage_per_hour: 0, capital_gains: 0, capital_losses: 0, stock_dividends: 0, num_emp: 0, weeks_worked: 0, sex: 'Female', id: 'b' },
+  {
+    age: 45,
+    class_worker: 'Private',
+    det_ind_code: '33',
+    det_occ_code: '19',
+    wage_per_hour: 0,
+    capital_gains: 15024,
+    capital_losses: 0,
+    stock_dividends: 200,
+    num_emp: 6,
+    weeks_worked: 52,
+    sex: 'Male',
+    id: 'a',
+  },
+  {
+    age: 19,
+    class_worker: 'Not in universe',
+    wage_per_hour: 0,
+    capital_gains: 0,
+    capital_losses: 0,
+    stock_dividends: 0,
+    num_emp: 0,
+    weeks_worked: 0,
+    sex: 'Female',
+    id: 'b',
+  },
 ];
 
 describe('mtgrad command', () => {
@@ -33,7 +68,23 @@ describe('mtgrad command', () => {
 
   beforeAll(async () => {
     out = await mkdtemp(join(tmpdir(), 'mtgrad-cli-'));
-    train = await mtgrad(['train', '--data', 'census', '--limit', '1500', '--epochs', '1', '--batch-size', '256', '--backend', 'js', '--probe-every', '2', '--out', out]);
+    train = await mtgrad([
+      'train',
+      '--data',
+      'census',
+      '--limit',
+      '1500',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '256',
+      '--backend',
+      'js',
+      '--probe-every',
+      '2',
+      '--out',
+      out,
+    ]);
   }, 120_000);
 
   it('trains on a census subset: validation table, test metrics, checkpoint, metrics and report', async () => {
@@ -45,7 +96,8 @@ describe('mtgrad command', () => {
     // Not a terminal: plain progress lines with throughput and losses.
     expect(train.stderr).toMatch(/samples\/s\s+ETA \d+:\d\d\s+loss income \d/);
     expect(train.stderr).not.toContain('\r');
-    for (const file of ['model.safetensors', 'metrics.json', 'report.html']) expect(existsSync(join(out, file))).toBe(true);
+    for (const file of ['model.safetensors', 'metrics.json', 'report.html'])
+      expect(existsSync(join(out, file))).toBe(true);
     const metrics = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8'));
     expect(metrics.test.income.count).toBe(1500);
     expect(metrics.history.gradientCosines.length).toBeGreaterThan(0);
@@ -62,7 +114,16 @@ describe('mtgrad command', () => {
   });
 
   it('evaluates the checkpoint on a split', async () => {
-    const r = await mtgrad(['eval', '--checkpoint', join(out, 'model.safetensors'), '--limit', '1500', '--backend', 'js', '--json']);
+    const r = await mtgrad([
+      'eval',
+      '--checkpoint',
+      join(out, 'model.safetensors'),
+      '--limit',
+      '1500',
+      '--backend',
+      'js',
+      '--json',
+    ]);
     expect(r.stderr).not.toMatch(/mtgrad eval:/);
     expect(r.code).toBe(0);
     const metrics = JSON.parse(r.stdout);
@@ -71,21 +132,37 @@ describe('mtgrad command', () => {
   });
 
   it('predicts JSONL in → JSONL out, one line per row, in order', async () => {
-    const r = await mtgrad(['predict', '--checkpoint', join(out, 'model.safetensors'), '--backend', 'js', '--id', 'id'], ROWS.map((row) => JSON.stringify(row)).join('\n'));
+    const r = await mtgrad(
+      ['predict', '--checkpoint', join(out, 'model.safetensors'), '--backend', 'js', '--id', 'id'],
+      ROWS.map((row) => JSON.stringify(row)).join('\n'),
+    );
     expect(r.stderr).not.toMatch(/mtgrad predict:/);
     expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.id)).toEqual(['a', 'b']);
-    for (const l of lines) for (const task of ['income', 'never_married']) expect(l[task]).toBeGreaterThan(0), expect(l[task]).toBeLessThan(1);
+    for (const l of lines)
+      for (const task of ['income', 'never_married'])
+        expect(l[task]).toBeGreaterThan(0), expect(l[task]).toBeLessThan(1);
   });
 
   it('names the line of a bad JSONL row', async () => {
-    const r = await mtgrad(['predict', '--checkpoint', join(out, 'model.safetensors'), '--backend', 'js'], `${JSON.stringify(ROWS[0])}\n{not json\n`);
+    const r = await mtgrad(
+      ['predict', '--checkpoint', join(out, 'model.safetensors'), '--backend', 'js'],
+      `${JSON.stringify(ROWS[0])}\n{not json\n`,
+    );
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^mtgrad predict: stdin line 2: not valid JSON/);
-    const badValue = await mtgrad(['predict', '--checkpoint', join(out, 'model.safetensors'), '--backend', 'js'], `${JSON.stringify(ROWS[0])}\n\n${JSON.stringify({ ...ROWS[1], age: 'old' })}\n`);
+    const badValue = await mtgrad(
+      ['predict', '--checkpoint', join(out, 'model.safetensors'), '--backend', 'js'],
+      `${JSON.stringify(ROWS[0])}\n\n${JSON.stringify({ ...ROWS[1], age: 'old' })}\n`,
+    );
     expect(badValue.code).toBe(1);
-    expect(badValue.stderr.trim().split('\n').at(-1)).toBe('mtgrad predict: stdin line 3: numeric feature "age" = "old" is not a number');
+    expect(badValue.stderr.trim().split('\n').at(-1)).toBe(
+      'mtgrad predict: stdin line 3: numeric feature "age" = "old" is not a number',
+    );
   });
 
   it('answers --help for the command and every subcommand', async () => {
@@ -103,10 +180,18 @@ describe('mtgrad command', () => {
   it('fails with one clear line and a non-zero code on bad arguments', async () => {
     const cases: [string[], RegExp, number][] = [
       [['train', '--epochs', 'zero'], /^mtgrad train: --epochs must be an integer >= 1, got 'zero'$/, 2],
-      [['train', '--model', 'transformer'], /^mtgrad train: --model must be one of singleTask, sharedBottom, omoe, mmoe, cgc, ple, esmm, aitm, rnr, mran, got 'transformer'$/, 2],
+      [
+        ['train', '--model', 'transformer'],
+        /^mtgrad train: --model must be one of singleTask, sharedBottom, omoe, mmoe, cgc, ple, esmm, aitm, rnr, mran, got 'transformer'$/,
+        2,
+      ],
       [['train', '--bogus'], /^mtgrad train: Unknown option '--bogus'.*--help\)$/, 2],
       [['frobnicate'], /^mtgrad: unknown command 'frobnicate'/, 2],
-      [['predict', '--checkpoint', join(tmpdir(), 'does-not-exist.safetensors')], /^mtgrad predict: .*does-not-exist\.safetensors/, 1],
+      [
+        ['predict', '--checkpoint', join(tmpdir(), 'does-not-exist.safetensors')],
+        /^mtgrad predict: .*does-not-exist\.safetensors/,
+        1,
+      ],
     ];
     for (const [args, message, code] of cases) {
       const r = await mtgrad(args);
@@ -135,13 +220,26 @@ describe('mtgrad command', () => {
 
   it('trains on synthetic regression data too (RMSE metrics)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mtgrad-cli-'));
-    const r = await mtgrad(['train', '--data', 'synthetic', '--limit', '800', '--epochs', '1', '--batch-size', '200', '--backend', 'js', '--out', dir]);
+    const r = await mtgrad([
+      'train',
+      '--data',
+      'synthetic',
+      '--limit',
+      '800',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '200',
+      '--backend',
+      'js',
+      '--out',
+      dir,
+    ]);
     expect(r.stderr).not.toMatch(/mtgrad train:/);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/task1\s+\d+\.\d{4}\s+\d+\.\d{4}\s+200/);
   });
 });
-
 
 describe('mtgrad train --data census without the bundled copy', () => {
   it('downloads the files into --data-dir from --data-url and verifies them', async () => {
@@ -152,7 +250,10 @@ describe('mtgrad train --data census without the bundled copy', () => {
     const server = createServer((req, res) => {
       requests.push(req.url ?? '');
       const name = (req.url ?? '').split('/').pop() ?? '';
-      if (!/^census-income\.(data|test)\.gz$/.test(name)) { res.writeHead(404).end(); return; }
+      if (!/^census-income\.(data|test)\.gz$/.test(name)) {
+        res.writeHead(404).end();
+        return;
+      }
       createReadStream(join('data', 'census-income', name)).pipe(res);
     });
     await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
@@ -160,7 +261,25 @@ describe('mtgrad train --data census without the bundled copy', () => {
     try {
       const cache = await mkdtemp(join(tmpdir(), 'mtgrad-census-cache-'));
       const out = await mkdtemp(join(tmpdir(), 'mtgrad-cli-'));
-      const args = ['train', '--data', 'census', '--data-dir', cache, '--data-url', `http://127.0.0.1:${port}/mirror/`, '--limit', '300', '--max-steps', '1', '--backend', 'js', '--probe-every', '0', '--out', out];
+      const args = [
+        'train',
+        '--data',
+        'census',
+        '--data-dir',
+        cache,
+        '--data-url',
+        `http://127.0.0.1:${port}/mirror/`,
+        '--limit',
+        '300',
+        '--max-steps',
+        '1',
+        '--backend',
+        'js',
+        '--probe-every',
+        '0',
+        '--out',
+        out,
+      ];
       const first = await mtgrad(args);
       expect(first.stderr).not.toMatch(/mtgrad train:/);
       expect(first.code).toBe(0);

@@ -5,14 +5,26 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-interface Result { code: number | null; stdout: string; stderr: string }
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function mtgrad(args: string[]): Promise<Result> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: process.cwd(), env: { ...process.env, MTGRAD_DEBUG: '' } });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      cwd: process.cwd(),
+      env: { ...process.env, MTGRAD_DEBUG: '' },
+    });
+    let stdout = '',
+      stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('error', fail);
     child.on('close', (code) => done({ code, stdout, stderr }));
     child.stdin.end('');
@@ -23,8 +35,27 @@ describe('mtgrad compare', () => {
   let root: string;
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'mtgrad-compare-'));
-    for (const [name, weighting] of [['sum-run', 'sum'], ['rlw-run', 'rlw']]) {
-      const r = await mtgrad(['train', '--data', 'synthetic', '--limit', '400', '--epochs', '2', '--batch-size', '100', '--backend', 'js', '--weighting', weighting, '--out', join(root, name)]);
+    for (const [name, weighting] of [
+      ['sum-run', 'sum'],
+      ['rlw-run', 'rlw'],
+    ]) {
+      const r = await mtgrad([
+        'train',
+        '--data',
+        'synthetic',
+        '--limit',
+        '400',
+        '--epochs',
+        '2',
+        '--batch-size',
+        '100',
+        '--backend',
+        'js',
+        '--weighting',
+        weighting,
+        '--out',
+        join(root, name),
+      ]);
       expect(r.code, r.stderr).toBe(0);
     }
   }, 180_000);
@@ -55,7 +86,11 @@ describe('mtgrad compare', () => {
   it('names the folder that is not a run, and asks for two runs', async () => {
     const bad = await mtgrad(['compare', join(root, 'sum-run'), root]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr.trim().split('\n').at(-1)).toMatch(new RegExp(`^mtgrad compare: ${join(root, 'metrics.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: cannot read it \\(ENOENT\\)`));
+    expect(bad.stderr.trim().split('\n').at(-1)).toMatch(
+      new RegExp(
+        `^mtgrad compare: ${join(root, 'metrics.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: cannot read it \\(ENOENT\\)`,
+      ),
+    );
     const one = await mtgrad(['compare', join(root, 'sum-run')]);
     expect(one.code).toBe(2);
     expect(one.stderr).toMatch(/give at least two run folders to compare, got 1/);

@@ -13,15 +13,26 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readCheckpoint } from '../../src/infer/index.js';
 
-interface Result { code: number | null; stdout: string; stderr: string }
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function mtgrad(args: string[]): Promise<Result> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: process.cwd(), env: { ...process.env, MTGRAD_DEBUG: '' } });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      cwd: process.cwd(),
+      env: { ...process.env, MTGRAD_DEBUG: '' },
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('error', fail);
     child.on('close', (code) => done({ code, stdout, stderr }));
     child.stdin.end('');
@@ -31,15 +42,32 @@ function mtgrad(args: string[]): Promise<Result> {
 const FIXTURES = resolve(import.meta.dirname, '../fixtures');
 const MOVIELENS = resolve(import.meta.dirname, '../../../shared/data/movielens-100k');
 const movielensPresent = existsSync(join(MOVIELENS, 'ua.base.gz')) || existsSync(join(MOVIELENS, 'ua.base'));
-if (!movielensPresent) console.log(`SKIPPED mtgrad train --model rnr --data movielens: ${MOVIELENS} is absent (put ml-100k there to run it)`);
+if (!movielensPresent)
+  console.log(
+    `SKIPPED mtgrad train --model rnr --data movielens: ${MOVIELENS} is absent (put ml-100k there to run it)`,
+  );
 
 /** Train, check the three files and the recorded spec, then eval without --data must reproduce the test metrics. */
 async function trainAndEval(model: string | null, dataArgs: string[], extra: string[] = []) {
   const out = await mkdtemp(join(tmpdir(), `mtgrad-${model ?? 'config'}-real-`));
-  const train = await mtgrad(['train', ...(model ? ['--model', model] : []), ...dataArgs, '--epochs', '1', '--backend', 'js', '--probe-every', '0', '--out', out, ...extra]);
+  const train = await mtgrad([
+    'train',
+    ...(model ? ['--model', model] : []),
+    ...dataArgs,
+    '--epochs',
+    '1',
+    '--backend',
+    'js',
+    '--probe-every',
+    '0',
+    '--out',
+    out,
+    ...extra,
+  ]);
   expect(train.stderr).not.toMatch(/mtgrad train:/);
   expect(train.code).toBe(0);
-  for (const file of ['model.safetensors', 'metrics.json', 'report.html']) expect(existsSync(join(out, file))).toBe(true);
+  for (const file of ['model.safetensors', 'metrics.json', 'report.html'])
+    expect(existsSync(join(out, file))).toBe(true);
   const checkpointPath = join(out, 'model.safetensors');
   const trained = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8'));
   const evaluated = await mtgrad(['eval', '--checkpoint', checkpointPath, '--backend', 'js', '--json']);
@@ -49,7 +77,8 @@ async function trainAndEval(model: string | null, dataArgs: string[], extra: str
   expect(Object.keys(metrics)).toEqual(Object.keys(trained.test));
   for (const [task, m] of Object.entries(metrics)) {
     expect(m.count).toBe(trained.test[task].count);
-    for (const key of ['auc', 'logloss', 'rmse'] as const) if (key in m) expect(m[key]).toBeCloseTo(trained.test[task][key], 6);
+    for (const key of ['auc', 'logloss', 'rmse'] as const)
+      if (key in m) expect(m[key]).toBeCloseTo(trained.test[task][key], 6);
   }
   return { out, checkpointPath, trained, checkpoint: await readCheckpoint(checkpointPath) };
 }
@@ -76,7 +105,11 @@ async function predictOneRow(checkpointPath: string, dir: string): Promise<Recor
 describe('esmm, aitm and rnr through the real mtgrad train / eval / predict commands', () => {
   it('esmm --data aliccp: ctr ← click, ctcvr ← conversion over all impressions, cvr scored on clicked rows', async () => {
     const dir = join(FIXTURES, 'aliccp');
-    const { out, checkpointPath, trained, checkpoint } = await trainAndEval('esmm', ['--data', 'aliccp', '--data-dir', dir], ['--batch-size', '4']);
+    const { out, checkpointPath, trained, checkpoint } = await trainAndEval(
+      'esmm',
+      ['--data', 'aliccp', '--data-dir', dir],
+      ['--batch-size', '4'],
+    );
     expect(checkpoint.dataset).toEqual({ name: 'aliccp', dir });
     const labels = { ctr: 'click', ctcvr: 'conversion', cvr: { label: 'conversion', where: 'click' } };
     expect(checkpoint.labels).toEqual(labels);
@@ -93,7 +126,11 @@ describe('esmm, aitm and rnr through the real mtgrad train / eval / predict comm
 
   it('aitm --data aliexpress --country NL: the click → conversion funnel as its tasks', async () => {
     const dir = join(FIXTURES, 'aliexpress');
-    const { out, checkpointPath, trained, checkpoint } = await trainAndEval('aitm', ['--data', 'aliexpress', '--data-dir', dir, '--country', 'NL'], ['--batch-size', '8']);
+    const { out, checkpointPath, trained, checkpoint } = await trainAndEval(
+      'aitm',
+      ['--data', 'aliexpress', '--data-dir', dir, '--country', 'NL'],
+      ['--batch-size', '8'],
+    );
     expect(checkpoint.dataset).toEqual({ name: 'aliexpress', dir, country: 'NL' });
     // AITM's tasks take the funnel's names, so each reads the label of its own name (no map is recorded).
     expect(checkpoint.model.config).toMatchObject({ tasks: [{ name: 'click' }, { name: 'conversion' }] });
@@ -101,36 +138,61 @@ describe('esmm, aitm and rnr through the real mtgrad train / eval / predict comm
     expect(Object.keys(trained.test)).toEqual(['click', 'conversion']);
     const scores = await predictOneRow(checkpointPath, out);
     expect(Object.keys(scores)).toEqual(['click', 'conversion']);
-    for (const p of Object.values(scores)) { expect(p).toBeGreaterThan(0); expect(p).toBeLessThan(1); }
+    for (const p of Object.values(scores)) {
+      expect(p).toBeGreaterThan(0);
+      expect(p).toBeLessThan(1);
+    }
   }, 180_000);
 
   it('esmm from a run file (--config): a table of your own with a cascade, its model and flags in the file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mtgrad-esmm-config-'));
     const aliccp = join(FIXTURES, 'aliccp');
     const run = join(dir, 'run.json');
-    await writeFile(run, JSON.stringify({
-      columns: { 205: 'categorical', D508: 'numeric' },
-      tasks: [{ name: 'click', kind: 'binary', label: 'click' }, { name: 'conversion', kind: 'binary', label: 'purchase' }],
-      relations: [{ kind: 'cascade', parent: 'click', child: 'conversion' }],
-      split: { train: join(aliccp, 'ali_ccp_train.csv'), validation: join(aliccp, 'ali_ccp_val.csv'), test: join(aliccp, 'ali_ccp_test.csv') },
-      train: { model: 'esmm', 'tower-dims': '8' },
-    }));
+    await writeFile(
+      run,
+      JSON.stringify({
+        columns: { 205: 'categorical', D508: 'numeric' },
+        tasks: [
+          { name: 'click', kind: 'binary', label: 'click' },
+          { name: 'conversion', kind: 'binary', label: 'purchase' },
+        ],
+        relations: [{ kind: 'cascade', parent: 'click', child: 'conversion' }],
+        split: {
+          train: join(aliccp, 'ali_ccp_train.csv'),
+          validation: join(aliccp, 'ali_ccp_val.csv'),
+          test: join(aliccp, 'ali_ccp_test.csv'),
+        },
+        train: { model: 'esmm', 'tower-dims': '8' },
+      }),
+    );
     const { checkpoint, trained } = await trainAndEval(null, ['--config', run]);
     expect(checkpoint.model.name).toBe('esmm');
     expect(checkpoint.dataset).toMatchObject({ name: 'table' });
     expect(checkpoint.model.config).toMatchObject({ ctrTowerDims: [8], cvrTowerDims: [8] });
-    expect(checkpoint.labels).toEqual({ ctr: 'click', ctcvr: 'conversion', cvr: { label: 'conversion', where: 'click' } });
+    expect(checkpoint.labels).toEqual({
+      ctr: 'click',
+      ctcvr: 'conversion',
+      cvr: { label: 'conversion', where: 'click' },
+    });
     expect(Object.keys(trained.test)).toEqual(['ctr', 'cvr', 'ctcvr']);
   }, 180_000);
 
-  it.skipIf(!movielensPresent)('rnr --data movielens: rank ← interact, rating ← rating (masked on sampled negatives)', async () => {
-    const { out, checkpointPath, trained, checkpoint } = await trainAndEval('rnr', ['--data', 'movielens', '--data-dir', MOVIELENS], ['--max-steps', '20', '--batch-size', '512']);
-    expect(checkpoint.dataset).toEqual({ name: 'movielens', dir: MOVIELENS });
-    expect(checkpoint.labels).toEqual({ rank: 'interact', rating: 'rating' });
-    expect(trained.test.rating.count).toBeLessThan(trained.test.rank.count);
-    const scores = await predictOneRow(checkpointPath, out);
-    expect(scores.rank).toBeGreaterThan(0);
-    expect(scores.rank).toBeLessThan(1);
-    expect(Number.isFinite(scores.rating)).toBe(true);
-  }, 240_000);
+  it.skipIf(!movielensPresent)(
+    'rnr --data movielens: rank ← interact, rating ← rating (masked on sampled negatives)',
+    async () => {
+      const { out, checkpointPath, trained, checkpoint } = await trainAndEval(
+        'rnr',
+        ['--data', 'movielens', '--data-dir', MOVIELENS],
+        ['--max-steps', '20', '--batch-size', '512'],
+      );
+      expect(checkpoint.dataset).toEqual({ name: 'movielens', dir: MOVIELENS });
+      expect(checkpoint.labels).toEqual({ rank: 'interact', rating: 'rating' });
+      expect(trained.test.rating.count).toBeLessThan(trained.test.rank.count);
+      const scores = await predictOneRow(checkpointPath, out);
+      expect(scores.rank).toBeGreaterThan(0);
+      expect(scores.rank).toBeLessThan(1);
+      expect(Number.isFinite(scores.rating)).toBe(true);
+    },
+    240_000,
+  );
 });

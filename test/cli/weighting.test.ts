@@ -10,23 +10,62 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { availableBackends } from '../conformance/backends.js';
 
-interface Result { code: number | null; stdout: string; stderr: string }
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function mtgrad(args: string[]): Promise<Result> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: process.cwd(), env: { ...process.env, MTGRAD_DEBUG: '' } });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      cwd: process.cwd(),
+      env: { ...process.env, MTGRAD_DEBUG: '' },
+    });
+    let stdout = '',
+      stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('error', fail);
     child.on('close', (code) => done({ code, stdout, stderr }));
     child.stdin.end('');
   });
 }
 
-async function train(weighting: string, backend: string): Promise<{ r: Result; metrics: { diagnostics: { weights: { weights: number[] }[]; gradientNorms: unknown[] }; settings: Record<string, unknown> } }> {
+async function train(
+  weighting: string,
+  backend: string,
+): Promise<{
+  r: Result;
+  metrics: {
+    diagnostics: { weights: { weights: number[] }[]; gradientNorms: unknown[] };
+    settings: Record<string, unknown>;
+  };
+}> {
   const dir = await mkdtemp(join(tmpdir(), `mtgrad-${weighting}-`));
-  const r = await mtgrad(['train', '--data', 'synthetic', '--limit', '400', '--epochs', '1', '--batch-size', '100', '--backend', backend, '--probe-every', '1', '--weighting', weighting, '--out', dir]);
+  const r = await mtgrad([
+    'train',
+    '--data',
+    'synthetic',
+    '--limit',
+    '400',
+    '--epochs',
+    '1',
+    '--batch-size',
+    '100',
+    '--backend',
+    backend,
+    '--probe-every',
+    '1',
+    '--weighting',
+    weighting,
+    '--out',
+    dir,
+  ]);
   expect(r.stderr, r.stderr).not.toMatch(/mtgrad train:/);
   expect(r.code).toBe(0);
   return { r, metrics: JSON.parse(await readFile(join(dir, 'metrics.json'), 'utf8')) };
@@ -49,10 +88,14 @@ describe('mtgrad train --weighting (the LibMTL methods)', () => {
   }
 
   for (const name of ['mgda', 'nashmtl', 'cagrad']) {
-    it.runIf(availableBackends.includes('webgpu'))(`${name} on webgpu (asynchronous read between steps)`, async () => {
-      const { metrics } = await train(name, 'webgpu');
-      expect(metrics.diagnostics.weights.length).toBeGreaterThan(0);
-    }, 180_000);
+    it.runIf(availableBackends.includes('webgpu'))(
+      `${name} on webgpu (asynchronous read between steps)`,
+      async () => {
+        const { metrics } = await train(name, 'webgpu');
+        expect(metrics.diagnostics.weights.length).toBeGreaterThan(0);
+      },
+      180_000,
+    );
   }
 
   it('an unknown method is one clear line', async () => {

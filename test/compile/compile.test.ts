@@ -16,7 +16,11 @@ function batch(step: number, backend: string): { x: Tensor; ya: Tensor; yb: Tens
   const x = Float32Array.from({ length: B * 7 }, (_, i) => Math.sin(i * 0.37 + step) * 2);
   const ya = Float32Array.from({ length: B }, (_, i) => (i + step) % 2);
   const yb = Float32Array.from({ length: B }, (_, i) => (i * 3 + step) % 2);
-  return { x: mt.tensor(x, { shape: [B, 7], backend }), ya: mt.tensor(ya, { backend }), yb: mt.tensor(yb, { backend }) };
+  return {
+    x: mt.tensor(x, { shape: [B, 7], backend }),
+    ya: mt.tensor(ya, { backend }),
+    yb: mt.tensor(yb, { backend }),
+  };
 }
 
 function makeTrainer(backend: string) {
@@ -42,12 +46,16 @@ const backends = ['js', 'native'] as const;
 describe.each(backends)('compile on %s', (backend) => {
   let available = true;
   beforeAll(async () => {
-    try { await mt.init({ backend }); } catch (e) {
+    try {
+      await mt.init({ backend });
+    } catch (e) {
       available = false;
       console.warn(`compile tests on ${backend} not run: ${(e as Error).message}`);
     }
   });
-  afterAll(async () => { await mt.init({ backend: 'js' }); });
+  afterAll(async () => {
+    await mt.init({ backend: 'js' });
+  });
 
   it('replays an MMoE train step bit-identically to eager, step after step', () => {
     if (!available) return;
@@ -59,14 +67,20 @@ describe.each(backends)('compile on %s', (backend) => {
       const le = eager.step(inp.x, inp.ya, inp.yb);
       const lc = step(inp.x, inp.ya, inp.yb);
       expect(Array.from(lc.dataSync()), `loss at step ${s}`).toEqual(Array.from(le.dataSync()));
-      const pe = eager.model.parameters(), pc = captured.model.parameters();
+      const pe = eager.model.parameters(),
+        pc = captured.model.parameters();
       expect(pc.length).toBe(pe.length);
-      pe.forEach((p, i) => expect(Array.from(pc[i]!.dataSync()), `parameter ${i} after step ${s}`).toEqual(Array.from(p.dataSync())));
+      pe.forEach((p, i) =>
+        expect(Array.from(pc[i]!.dataSync()), `parameter ${i} after step ${s}`).toEqual(Array.from(p.dataSync())),
+      );
       mt.dispose([le, lc, inp.x, inp.ya, inp.yb]);
     }
     const st = step.stats();
     expect(st.replays).toBe(STEPS - 4);
-    if (backend === 'native') { expect(st.nativeRefusals).toEqual([]); expect(st.nativeReplays).toBe(st.replays); }
+    if (backend === 'native') {
+      expect(st.nativeRefusals).toEqual([]);
+      expect(st.nativeReplays).toBe(st.replays);
+    }
     // Replays do not leak: live tensors stay flat over further steps.
     const inp = batch(99, backend);
     mt.dispose(step(inp.x, inp.ya, inp.yb));
@@ -89,7 +103,8 @@ describe.each(backends)('compile on %s', (backend) => {
       expect(Array.from(lc.dataSync()), `loss at step ${s}`).toEqual(Array.from(le.dataSync()));
       mt.dispose([le, lc, inp.x, inp.ya, inp.yb]);
     }
-    const pe = eager.model.parameters(), pc = captured.model.parameters();
+    const pe = eager.model.parameters(),
+      pc = captured.model.parameters();
     pe.forEach((p, i) => expect(Array.from(pc[i]!.dataSync()), `parameter ${i}`).toEqual(Array.from(p.dataSync())));
     expect(step.stats().replays).toBe(2);
     step.dispose();
@@ -101,13 +116,18 @@ describe.each(backends)('compile on %s', (backend) => {
     const predict = mt.compile((x: Tensor) => model.predict(x));
     for (const rows of [B, B, B, B, B, B, 3, 3, 3, 3, 3, B]) {
       const x = mt.randn([rows, 7], { backend });
-      const e = model.predict(x), c = predict(x);
-      for (const k of ['a', 'b']) expect(Array.from(c[k]!.dataSync()), `${k} for ${rows} rows`).toEqual(Array.from(e[k]!.dataSync()));
+      const e = model.predict(x),
+        c = predict(x);
+      for (const k of ['a', 'b'])
+        expect(Array.from(c[k]!.dataSync()), `${k} for ${rows} rows`).toEqual(Array.from(e[k]!.dataSync()));
       mt.dispose([x, e, c]);
     }
     expect(predict.stats().signatures).toBe(2);
     expect(predict.stats().replays).toBe(4);
-    if (backend === 'native') { expect(predict.stats().nativeRefusals).toEqual([]); expect(predict.stats().nativeReplays).toBe(4); }
+    if (backend === 'native') {
+      expect(predict.stats().nativeRefusals).toEqual([]);
+      expect(predict.stats().nativeReplays).toBe(4);
+    }
   });
 
   it('advances the random stream as eager does (random ops replay with fresh offsets)', () => {
@@ -116,9 +136,19 @@ describe.each(backends)('compile on %s', (backend) => {
     const g = mt.compile(f);
     const x = mt.zeros([5, 3], { backend });
     mt.manualSeed(7);
-    const eager = Array.from({ length: 6 }, () => { const t = f(x); const d = Array.from(t.dataSync()); t.dispose(); return d; });
+    const eager = Array.from({ length: 6 }, () => {
+      const t = f(x);
+      const d = Array.from(t.dataSync());
+      t.dispose();
+      return d;
+    });
     mt.manualSeed(7);
-    const comp = Array.from({ length: 6 }, () => { const t = g(x); const d = Array.from(t.dataSync()); t.dispose(); return d; });
+    const comp = Array.from({ length: 6 }, () => {
+      const t = g(x);
+      const d = Array.from(t.dataSync());
+      t.dispose();
+      return d;
+    });
     expect(comp).toEqual(eager);
     expect(g.stats().replays).toBe(2);
     if (backend === 'native') expect(g.stats().nativeReplays).toBe(2);
@@ -128,13 +158,21 @@ describe.each(backends)('compile on %s', (backend) => {
 
 describe('compile: what a capture cannot hold', () => {
   it('names a host read in the middle, or runs eagerly with fallback', () => {
-    const f = (x: Tensor) => { const y = mt.mul(x, 2); const v = y.dataSync()[0]!; return mt.add(y, v); };
+    const f = (x: Tensor) => {
+      const y = mt.mul(x, 2);
+      const v = y.dataSync()[0]!;
+      return mt.add(y, v);
+    };
     const x = mt.ones([2, 2]);
     const strict = mt.compile(f);
     strict(x).dispose();
     expect(() => strict(x)).toThrow(/host read \(readSync.*after kernel #\d+ \(binary\)/);
     const lenient = mt.compile(f, { fallback: 'eager' });
-    for (let i = 0; i < 6; i++) { const r = lenient(x); expect(Array.from(r.dataSync())).toEqual([4, 4, 4, 4]); r.dispose(); }
+    for (let i = 0; i < 6; i++) {
+      const r = lenient(x);
+      expect(Array.from(r.dataSync())).toEqual([4, 4, 4, 4]);
+      r.dispose();
+    }
     expect(lenient.stats().fallbacks).toHaveLength(1);
     expect(lenient.stats().replays).toBe(0);
     x.dispose();
@@ -145,7 +183,8 @@ describe('compile: what a capture cannot hold', () => {
     const f = (x: Tensor) => (++calls === 3 ? mt.exp(x) : mt.mul(x, 3));
     const g = mt.compile(f);
     const x = mt.ones([2]);
-    g(x).dispose(); g(x).dispose();
+    g(x).dispose();
+    g(x).dispose();
     g(x).dispose();
     expect(() => g(x)).toThrow(/kernel sequence differs.*kernel #\d+.*data-dependent branch/);
     x.dispose();
@@ -153,21 +192,34 @@ describe('compile: what a capture cannot hold', () => {
 
   it('names a host scalar that changes other than by a constant step', () => {
     let calls = 0;
-    const g = mt.compile((x: Tensor) => { calls++; return mt.mul(x, calls * calls); });
+    const g = mt.compile((x: Tensor) => {
+      calls++;
+      return mt.mul(x, calls * calls);
+    });
     const x = mt.ones([2]);
-    g(x).dispose(); g(x).dispose(); g(x).dispose();
+    g(x).dispose();
+    g(x).dispose();
+    g(x).dispose();
     expect(() => g(x)).toThrow(/not by a constant step \(4, 9, 16\)/);
     x.dispose();
   });
 
   it('replays a host scalar that steps by a constant each call (on native: kernel by kernel)', async () => {
     for (const backend of ['js', 'native'] as const) {
-      try { await mt.init({ backend }); } catch { continue; }
+      try {
+        await mt.init({ backend });
+      } catch {
+        continue;
+      }
       let calls = 0;
       const g = mt.compile((x: Tensor) => mt.mul(x, ++calls));
       const x = mt.ones([3], { backend });
       const got: number[] = [];
-      for (let i = 0; i < 7; i++) { const r = g(x); got.push(r.dataSync()[0]!); r.dispose(); }
+      for (let i = 0; i < 7; i++) {
+        const r = g(x);
+        got.push(r.dataSync()[0]!);
+        r.dispose();
+      }
       expect(got, backend).toEqual([1, 2, 3, 4, 5, 6, 7]);
       if (backend === 'native') expect(g.stats().nativeRefusals).toEqual(['fill: a value that changes per call']);
       x.dispose();
@@ -177,7 +229,11 @@ describe('compile: what a capture cannot hold', () => {
 
   it('checks data-dependent indices on every replay (an out-of-range id is an error, not a wild read)', async () => {
     for (const backend of ['js', 'native'] as const) {
-      try { await mt.init({ backend }); } catch { continue; }
+      try {
+        await mt.init({ backend });
+      } catch {
+        continue;
+      }
       const table = mt.randn([5, 3], { backend });
       const g = mt.compile((ids: Tensor) => mt.mul(mt.gather(table, ids, 0), 2));
       const ok = mt.tensor(new Int32Array([0, 4, 2]), { dtype: 'int32', backend });
@@ -192,23 +248,39 @@ describe('compile: what a capture cannot hold', () => {
     await mt.init({ backend: 'js' });
   });
 
-  it('runs int32 comparisons in the one-call native plan (the feature encoder\'s out-of-vocabulary mask), equal to eager', async () => {
+  it("runs int32 comparisons in the one-call native plan (the feature encoder's out-of-vocabulary mask), equal to eager", async () => {
     for (const backend of ['js', 'native'] as const) {
-      try { await mt.init({ backend }); } catch { continue; }
+      try {
+        await mt.init({ backend });
+      } catch {
+        continue;
+      }
       const table = mt.randn([6, 3], { backend });
       const f = (ids: Tensor) => {
         const oov = mt.maximum(mt.lt(ids, 0), mt.ge(ids, 6));
         const clean = mt.where(oov, 0, ids);
-        return [mt.gather(table, clean, 0), mt.eq(ids, mt.minimum(ids, 3)), mt.ne(ids, 2), mt.le(ids, 1), mt.gt(ids, 4)];
+        return [
+          mt.gather(table, clean, 0),
+          mt.eq(ids, mt.minimum(ids, 3)),
+          mt.ne(ids, 2),
+          mt.le(ids, 1),
+          mt.gt(ids, 4),
+        ];
       };
       const g = mt.compile(f);
       for (let i = 0; i < 7; i++) {
         const ids = mt.tensor(Int32Array.from([-1, 0, 7, 5, 2, 3, 6, i - 1]), { dtype: 'int32', backend });
-        const e = f(ids), c = g(ids);
-        e.forEach((t, k) => expect(Array.from(c[k]!.dataSync()), `${backend} output ${k} call ${i}`).toEqual(Array.from(t.dataSync())));
+        const e = f(ids),
+          c = g(ids);
+        e.forEach((t, k) =>
+          expect(Array.from(c[k]!.dataSync()), `${backend} output ${k} call ${i}`).toEqual(Array.from(t.dataSync())),
+        );
         mt.dispose([ids, e, c]);
       }
-      if (backend === 'native') { expect(g.stats().nativeRefusals).toEqual([]); expect(g.stats().nativeReplays).toBe(3); }
+      if (backend === 'native') {
+        expect(g.stats().nativeRefusals).toEqual([]);
+        expect(g.stats().nativeReplays).toBe(3);
+      }
       table.dispose();
     }
     await mt.init({ backend: 'js' });
@@ -216,7 +288,8 @@ describe('compile: what a capture cannot hold', () => {
 
   it('keys programs by which inputs alias one storage', () => {
     const g = mt.compile((x: Tensor, y: Tensor) => mt.sub(x, y));
-    const x = mt.tensor([5, 7]), y = mt.tensor([1, 2]);
+    const x = mt.tensor([5, 7]),
+      y = mt.tensor([1, 2]);
     for (let i = 0; i < 5; i++) g(x, x).dispose();
     const r = g(x, y);
     expect(Array.from(r.dataSync())).toEqual([4, 5]);
@@ -234,7 +307,9 @@ describe('compile: what a capture cannot hold', () => {
 
 describe('compile on webgpu (kernel-by-kernel replay; no one-submit encoding yet)', () => {
   it('replays an MMoE train step bit-identically to eager', async () => {
-    try { await mt.init({ backend: 'webgpu' }); } catch (e) {
+    try {
+      await mt.init({ backend: 'webgpu' });
+    } catch (e) {
       console.warn(`compile on webgpu not run: ${(e as Error).message.split('\n')[0]}`);
       return;
     }
@@ -247,8 +322,12 @@ describe('compile on webgpu (kernel-by-kernel replay; no one-submit encoding yet
         const le = eager.step(inp.x, inp.ya, inp.yb);
         const lc = step(inp.x, inp.ya, inp.yb);
         expect(Array.from(await lc.data()), `loss at step ${s}`).toEqual(Array.from(await le.data()));
-        const pe = eager.model.parameters(), pc = captured.model.parameters();
-        for (let i = 0; i < pe.length; i++) expect(Array.from(await pc[i]!.data()), `parameter ${i} after step ${s}`).toEqual(Array.from(await pe[i]!.data()));
+        const pe = eager.model.parameters(),
+          pc = captured.model.parameters();
+        for (let i = 0; i < pe.length; i++)
+          expect(Array.from(await pc[i]!.data()), `parameter ${i} after step ${s}`).toEqual(
+            Array.from(await pe[i]!.data()),
+          );
         mt.dispose([le, lc, inp.x, inp.ya, inp.yb]);
       }
       expect(step.stats().replays).toBe(2);

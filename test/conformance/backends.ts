@@ -5,8 +5,11 @@
 import { loadBackend } from '../../src/index.js';
 import { requiredBackends } from './required.js';
 
-export interface BackendAvailability { name: 'js' | 'native' | 'webgpu'; available: boolean; reason: string }
-
+export interface BackendAvailability {
+  name: 'js' | 'native' | 'webgpu';
+  available: boolean;
+  reason: string;
+}
 
 export async function probeBackends(): Promise<BackendAvailability[]> {
   const out: BackendAvailability[] = [];
@@ -16,7 +19,8 @@ export async function probeBackends(): Promise<BackendAvailability[]> {
       out.push({ name, available: true, reason: b.info().description });
     } catch (e) {
       const reason = (e as Error).message;
-      if (requiredBackends.has(name)) throw new Error(`MTGRAD_REQUIRE includes '${name}' but it is unavailable: ${reason}`);
+      if (requiredBackends.has(name))
+        throw new Error(`MTGRAD_REQUIRE includes '${name}' but it is unavailable: ${reason}`);
       console.warn(`[mtgrad conformance] SKIPPING backend '${name}': ${reason}`);
       out.push({ name, available: false, reason });
     }

@@ -24,7 +24,8 @@ export function seedOf(name: string): number {
 export function makeValues(spec: InputSpec, rnd: () => number): Float64Array {
   const n = spec.shape.reduce((a, b) => a * b, 1);
   const v = new Float64Array(n);
-  const lo = spec.low ?? -2, hi = spec.high ?? 2;
+  const lo = spec.low ?? -2,
+    hi = spec.high ?? 2;
   for (let i = 0; i < n; i++) {
     const u = rnd();
     v[i] = spec.binary ? (u < 0.5 ? 0 : 1) : spec.int ? Math.floor(lo + u * (hi - lo)) : lo + u * (hi - lo);
@@ -36,7 +37,12 @@ export function isDiff(c: OpCase, s: InputSpec): boolean {
   return c.grad !== false && !s.int && !s.noGrad;
 }
 
-export interface CaseResult { out: ArrayLike<number>; outShape: readonly number[]; outDtype: DType; grads: ArrayLike<number>[] }
+export interface CaseResult {
+  out: ArrayLike<number>;
+  outShape: readonly number[];
+  outDtype: DType;
+  grads: ArrayLike<number>[];
+}
 
 export function makeInputs(c: OpCase, values: Float64Array[], backend: string, dtype: DType): Tensor[] {
   return c.inputs.map((s, i) => {
@@ -64,7 +70,9 @@ export async function runCase(c: OpCase, values: Float64Array[], backend: string
     return { out, grads: mt.grad(loss, diff) };
   });
   const result: CaseResult = {
-    out: await kept.out.data(), outShape: kept.out.shape, outDtype: kept.out.dtype,
+    out: await kept.out.data(),
+    outShape: kept.out.shape,
+    outDtype: kept.out.dtype,
     grads: await Promise.all(kept.grads.map((g) => g.data())),
   };
   mt.dispose(kept);

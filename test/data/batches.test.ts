@@ -78,7 +78,9 @@ describe('streamBatches', () => {
     expect(stream.report.rowsSkipped).toBe(2);
     const dropped = await collect(streamBatches(paths, schema, { batchSize: 300, dropLast: true }));
     expect(dropped.map((b) => b.size)).toEqual([300, 300, 300]);
-    await expect(collect(streamBatches(bad, schema, { batchSize: 2 }))).rejects.toThrow(`${bad}:3: column id: "x" is not a number`);
+    await expect(collect(streamBatches(bad, schema, { batchSize: 2 }))).rejects.toThrow(
+      `${bad}:3: column id: "x" is not a number`,
+    );
   });
 
   it('encodes rows exactly like readTable', async () => {
@@ -102,11 +104,17 @@ describe('EncodedTable.batches', () => {
   });
 
   it('visits rows in order or as a seeded permutation, keeping rows aligned across arrays', () => {
-    expect([...table.batches({ batchSize: 4 })].map((b) => Array.from(b.cat))).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+    expect([...table.batches({ batchSize: 4 })].map((b) => Array.from(b.cat))).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ]);
     const shuffled = [...table.batches({ batchSize: 3, shuffle: true, seed: 5 })];
     const order = shuffled.flatMap((b) => Array.from(b.cat));
     expect([...order].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(order).toEqual([...table.batches({ batchSize: 3, shuffle: true, seed: 5 })].flatMap((b) => Array.from(b.cat)));
+    expect(order).toEqual(
+      [...table.batches({ batchSize: 3, shuffle: true, seed: 5 })].flatMap((b) => Array.from(b.cat)),
+    );
     for (const batch of shuffled) {
       for (let i = 0; i < batch.size; i++) {
         expect(batch.num[i]).toBeCloseTo(batch.cat[i] / 10, 6);
@@ -120,7 +128,10 @@ describe('EncodedTable.batches', () => {
   it('takes subsets and validates shapes', () => {
     const sub = table.subset([9, 0]);
     expect(Array.from(sub.cat)).toEqual([9, 0]);
-    expect(() => new EncodedTable({ size: 2, nCat: 1, nNum: 0, cat: new Int32Array(3), num: new Float32Array(0), labels: {} })).toThrow(/cat has 3 values/);
+    expect(
+      () =>
+        new EncodedTable({ size: 2, nCat: 1, nNum: 0, cat: new Int32Array(3), num: new Float32Array(0), labels: {} }),
+    ).toThrow(/cat has 3 values/);
     expect(() => [...table.batches({ batchSize: 0 })]).toThrow(/batchSize/);
   });
 });

@@ -24,7 +24,7 @@ describe('Census-Income (KDD), full bundled data', () => {
     group2 = await loadCensus({ group: 2 });
   }, 120_000);
 
-  it('has the paper\'s split sizes with the deterministic even/odd halving of the test file', () => {
+  it("has the paper's split sizes with the deterministic even/odd halving of the test file", () => {
     for (const data of [group1, group2]) {
       expect(data.train.size).toBe(199_523);
       expect(data.validation.size).toBe(49_881);
@@ -52,7 +52,10 @@ describe('Census-Income (KDD), full bundled data', () => {
   });
 
   it('uses 38 inputs (31 categorical, 7 numeric) without the label sources or the instance weight', () => {
-    const names = [...group1.schema.categoricalFeatures.map((f) => f.name), ...group1.schema.numericFeatures.map((f) => f.name)];
+    const names = [
+      ...group1.schema.categoricalFeatures.map((f) => f.name),
+      ...group1.schema.numericFeatures.map((f) => f.name),
+    ];
     expect(group1.schema.categoricalFeatures).toHaveLength(31);
     expect(group1.schema.numericFeatures).toHaveLength(7);
     for (const excluded of CENSUS_NOT_INPUTS) expect(names).not.toContain(excluded);
@@ -101,7 +104,9 @@ describe('Census-Income checksums', () => {
     await copyFile(join(bundledCensusDir()!, 'census-income.test.gz'), join(directory, 'census-income.test.gz'));
     const attempt = loadCensus({ group: 1, dir: directory });
     await expect(attempt).rejects.toBeInstanceOf(ChecksumError);
-    await expect(loadCensus({ group: 1, dir: directory })).rejects.toThrow(/census-income\.data\.gz: sha256 of the uncompressed content is [0-9a-f]{64}, expected 3676a81d/);
+    await expect(loadCensus({ group: 1, dir: directory })).rejects.toThrow(
+      /census-income\.data\.gz: sha256 of the uncompressed content is [0-9a-f]{64}, expected 3676a81d/,
+    );
 
     // A corruption that also breaks parsing still reports the checksum, the real cause.
     lines[10] = lines[10].replace(', ', ',, ');

@@ -69,7 +69,9 @@ describe('generateClickConversion', () => {
     // clicked impressions convert more often than the average impression would: the entire-space bias ESMM fixes
     expect(clickedPcvr / clickedCount).toBeGreaterThan(allPcvr * 1.1);
     const uncorrelated = generateClickConversion({ n: 20_000, seed: 5, correlation: 0 });
-    expect(Math.abs(pearson(Array.from(uncorrelated.truePctr, logit), Array.from(uncorrelated.truePcvr, logit)))).toBeLessThan(0.03);
+    expect(
+      Math.abs(pearson(Array.from(uncorrelated.truePctr, logit), Array.from(uncorrelated.truePcvr, logit))),
+    ).toBeLessThan(0.03);
   });
 
   it('uses ids 1..vocabularySize (0 is OOV) and is reproducible', () => {

@@ -14,7 +14,8 @@ const shared = resolve(import.meta.dirname, '../../../shared/data');
 const aliCcpSample = resolve(shared, 'ali-ccp-sample');
 const aliExpressSample = resolve(shared, 'aliexpress-sample');
 for (const dir of [aliCcpSample, aliExpressSample]) {
-  if (!existsSync(dir)) console.log(`SKIPPED the ../shared sample tests of ${dir}: the folder is absent (the fixture tests still run)`);
+  if (!existsSync(dir))
+    console.log(`SKIPPED the ../shared sample tests of ${dir}: the folder is absent (the fixture tests still run)`);
 }
 
 const sum = (values: Float32Array) => values.reduce((s, v) => s + v, 0);
@@ -37,8 +38,11 @@ describe('Ali-CCP loader (fixture)', () => {
     expect([data.train.nCat, data.train.nNum]).toEqual([23, 8]);
     expect(data.schema.categoricalFeatures[0].name).toBe('f101');
     expect([sum(data.train.labels.click), sum(data.train.labels.conversion)]).toEqual([4, 2]);
-    expect([sum(data.validation.labels.click), sum(data.test.labels.click), sum(data.test.labels.conversion)]).toEqual([2, 3, 1]);
-    for (let i = 0; i < data.train.size; i++) expect(data.train.labels.conversion[i]).toBeLessThanOrEqual(data.train.labels.click[i]);
+    expect([sum(data.validation.labels.click), sum(data.test.labels.click), sum(data.test.labels.conversion)]).toEqual([
+      2, 3, 1,
+    ]);
+    for (let i = 0; i < data.train.size; i++)
+      expect(data.train.labels.conversion[i]).toBeLessThanOrEqual(data.train.labels.click[i]);
   });
 
   it('reads gzipped files the same as plain ones', async () => {
@@ -56,16 +60,21 @@ describe('Ali-CCP loader (fixture)', () => {
   it('rejects a purchase without a click, and a label other than 0/1, naming file, line, column and task', async () => {
     const dir = join(scratch, 'aliccp-bad');
     await mkdir(dir);
-    for (const name of ['ali_ccp_val.csv', 'ali_ccp_test.csv']) await copyFile(join(fixtures, 'aliccp', name), join(dir, name));
+    for (const name of ['ali_ccp_val.csv', 'ali_ccp_test.csv'])
+      await copyFile(join(fixtures, 'aliccp', name), join(dir, name));
     const lines = (await readFile(join(fixtures, 'aliccp', 'ali_ccp_train.csv'), 'utf8')).split('\n');
     const train = join(dir, 'ali_ccp_train.csv');
     const noClick = lines.findIndex((l, i) => i > 0 && l.startsWith('0,0,'));
     await writeFile(train, lines.map((l, i) => (i === noClick ? `0,1,${l.slice(4)}` : l)).join('\n'));
-    await expect(loadAliCcp({ dir })).rejects.toThrow(`${train}:${noClick + 1}: cascade conversion ⊂ click broken: column purchase, task conversion is 1 but column click, task click is 0`);
+    await expect(loadAliCcp({ dir })).rejects.toThrow(
+      `${train}:${noClick + 1}: cascade conversion ⊂ click broken: column purchase, task conversion is 1 but column click, task click is 0`,
+    );
     await writeFile(train, lines.map((l, i) => (i === noClick ? `2,0,${l.slice(4)}` : l)).join('\n'));
     const error = await loadAliCcp({ dir }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DataFormatError);
-    expect((error as Error).message).toBe(`${train}:${noClick + 1}: column click, task click: binary label "2" is not a declared value (expected "1" or "0")`);
+    expect((error as Error).message).toBe(
+      `${train}:${noClick + 1}: column click, task click: binary label "2" is not a declared value (expected "1" or "0")`,
+    );
   });
 
   it('names the missing split file', async () => {
@@ -97,8 +106,12 @@ describe('AliExpress loader (fixture)', () => {
   });
 
   it('explains a country that is unknown or has no folder', () => {
-    expect(() => aliExpressCountryDir(dir, 'DE')).toThrow("AliExpress: country must be one of NL, ES, FR, US, RU, got 'DE'");
-    expect(() => aliExpressCountryDir(dir, 'FR')).toThrow(`AliExpress: no folder for country FR in ${dir} (expected ${join(dir, 'AliExpress_FR')} with train.csv and test.csv`);
+    expect(() => aliExpressCountryDir(dir, 'DE')).toThrow(
+      "AliExpress: country must be one of NL, ES, FR, US, RU, got 'DE'",
+    );
+    expect(() => aliExpressCountryDir(dir, 'FR')).toThrow(
+      `AliExpress: no folder for country FR in ${dir} (expected ${join(dir, 'AliExpress_FR')} with train.csv and test.csv`,
+    );
     expect(aliExpressCountryDir(dir, 'NL')).toBe(join(dir, 'AliExpress_NL'));
   });
 });
@@ -107,8 +120,14 @@ describe.skipIf(!existsSync(aliCcpSample))('Ali-CCP sample from ../shared', () =
   it('loads 100 / 50 / 50 rows with the README label counts', async () => {
     const data = await loadAliCcp({ dir: aliCcpSample });
     expect([data.train.size, data.validation.size, data.test.size]).toEqual([100, 50, 50]);
-    expect([sum(data.train.labels.click), sum(data.validation.labels.click), sum(data.test.labels.click)]).toEqual([7, 3, 2]);
-    expect([sum(data.train.labels.conversion), sum(data.validation.labels.conversion), sum(data.test.labels.conversion)]).toEqual([1, 1, 1]);
+    expect([sum(data.train.labels.click), sum(data.validation.labels.click), sum(data.test.labels.click)]).toEqual([
+      7, 3, 2,
+    ]);
+    expect([
+      sum(data.train.labels.conversion),
+      sum(data.validation.labels.conversion),
+      sum(data.test.labels.conversion),
+    ]).toEqual([1, 1, 1]);
   });
 });
 

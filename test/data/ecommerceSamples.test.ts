@@ -12,7 +12,31 @@ for (const dir of [aliCcp, aliExpress]) {
   if (!existsSync(dir)) console.log(`SKIPPED schema smoke test: ${dir} is absent`);
 }
 
-const sparseFields = ['101', '121', '122', '124', '125', '126', '127', '128', '129', '205', '206', '207', '210', '216', '508', '509', '702', '853', '301', '109_14', '110_14', '127_14', '150_14'];
+const sparseFields = [
+  '101',
+  '121',
+  '122',
+  '124',
+  '125',
+  '126',
+  '127',
+  '128',
+  '129',
+  '205',
+  '206',
+  '207',
+  '210',
+  '216',
+  '508',
+  '509',
+  '702',
+  '853',
+  '301',
+  '109_14',
+  '110_14',
+  '127_14',
+  '150_14',
+];
 const denseFields = ['D109_14', 'D110_14', 'D127_14', 'D150_14', 'D508', 'D509', 'D702', 'D853'];
 
 describe.skipIf(!existsSync(aliCcp))('Ali-CCP sample schema', () => {
@@ -31,7 +55,10 @@ describe.skipIf(!existsSync(aliCcp))('Ali-CCP sample schema', () => {
     expect(table.labels.ctr.reduce((s, v) => s + v, 0)).toBe(7);
     expect(table.labels.ctcvr.reduce((s, v) => s + v, 0)).toBe(1);
     for (let i = 0; i < table.size; i++) expect(table.labels.ctcvr[i]).toBeLessThanOrEqual(table.labels.ctr[i]);
-    for (const [name, rows, clicks] of [['ali_ccp_val_sample.csv.gz', 50, 3], ['ali_ccp_test_sample.csv.gz', 50, 2]] as const) {
+    for (const [name, rows, clicks] of [
+      ['ali_ccp_val_sample.csv.gz', 50, 3],
+      ['ali_ccp_test_sample.csv.gz', 50, 2],
+    ] as const) {
       const { table: split } = await readTable(resolve(aliCcp, name), schema);
       expect(split.size).toBe(rows);
       expect(split.labels.ctr.reduce((s, v) => s + v, 0)).toBe(clicks);
@@ -57,6 +84,10 @@ describe.skipIf(!existsSync(aliExpress))('AliExpress sample schema', () => {
     expect(table.labels.ctcvr.reduce((s, v) => s + v, 0)).toBe(2);
     expect(table.num.every(Number.isFinite)).toBe(true);
     const { table: test } = await readTable(resolve(aliExpress, 'aliexpress_test_sample.csv.gz'), schema);
-    expect([test.size, test.labels.ctr.reduce((s, v) => s + v, 0), test.labels.ctcvr.reduce((s, v) => s + v, 0)]).toEqual([20, 10, 2]);
+    expect([
+      test.size,
+      test.labels.ctr.reduce((s, v) => s + v, 0),
+      test.labels.ctcvr.reduce((s, v) => s + v, 0),
+    ]).toEqual([20, 10, 2]);
   });
 });

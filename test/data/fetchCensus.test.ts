@@ -18,7 +18,8 @@ const files = new Map<string, Buffer>();
 
 beforeAll(async () => {
   const dir = bundledCensusDir()!;
-  for (const name of ['census-income.data.gz', 'census-income.test.gz']) files.set(name, await readFile(join(dir, name)));
+  for (const name of ['census-income.data.gz', 'census-income.test.gz'])
+    files.set(name, await readFile(join(dir, name)));
   directory = await mkdtemp(join(tmpdir(), 'mtgrad-fetch-'));
   server = createServer((request, response) => {
     requests.push(request.url ?? '');
@@ -47,7 +48,9 @@ describe('fetchCensus', () => {
     expect(await fetchCensus(cache, `${baseUrl}/good/`)).toBe(cache);
     expect(requests.sort()).toEqual(['/good/census-income.data.gz', '/good/census-income.test.gz']);
     expect((await readdir(cache)).sort()).toEqual(['census-income.data.gz', 'census-income.test.gz']);
-    expect((await readFile(join(cache, 'census-income.test.gz'))).equals(files.get('census-income.test.gz')!)).toBe(true);
+    expect((await readFile(join(cache, 'census-income.test.gz'))).equals(files.get('census-income.test.gz')!)).toBe(
+      true,
+    );
     requests = [];
     await fetchCensus(cache, `${baseUrl}/good`);
     expect(requests).toEqual([]);
@@ -57,12 +60,16 @@ describe('fetchCensus', () => {
     const cache = join(directory, 'corrupt-cache');
     const attempt = fetchCensus(cache, `${baseUrl}/corrupt/`);
     await expect(attempt).rejects.toBeInstanceOf(ChecksumError);
-    await expect(fetchCensus(cache, `${baseUrl}/corrupt/`)).rejects.toThrow(/\/corrupt\/census-income\.data\.gz: sha256 of the uncompressed content/);
+    await expect(fetchCensus(cache, `${baseUrl}/corrupt/`)).rejects.toThrow(
+      /\/corrupt\/census-income\.data\.gz: sha256 of the uncompressed content/,
+    );
     expect(await readdir(cache)).toEqual([]);
   }, 30_000);
 
   it('reports an HTTP error with the URL and status', async () => {
-    await expect(fetchCensus(join(directory, 'missing-cache'), `${baseUrl}/good/nested/`)).rejects.toThrow(/GET http:\/\/127\.0\.0\.1:\d+\/good\/nested\/census-income\.data\.gz failed with HTTP 404/);
+    await expect(fetchCensus(join(directory, 'missing-cache'), `${baseUrl}/good/nested/`)).rejects.toThrow(
+      /GET http:\/\/127\.0\.0\.1:\d+\/good\/nested\/census-income\.data\.gz failed with HTTP 404/,
+    );
   });
 });
 
@@ -70,6 +77,8 @@ describe('fetchCensus without a reachable server', () => {
   it('says which file could not be downloaded, why, and where to put it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mtgrad-census-'));
     // Port 1 on loopback: nothing listens there, so the connection is refused at once.
-    await expect(fetchCensus(dir, 'http://127.0.0.1:1/')).rejects.toThrow(/could not download http:\/\/127\.0\.0\.1:1\/census-income\.data\.gz \(.+\); put census-income\.data\.gz into/);
+    await expect(fetchCensus(dir, 'http://127.0.0.1:1/')).rejects.toThrow(
+      /could not download http:\/\/127\.0\.0\.1:1\/census-income\.data\.gz \(.+\); put census-income\.data\.gz into/,
+    );
   });
 });

@@ -5,7 +5,13 @@ const csv = { delimiter: ',', trim: true, quote: '"' };
 
 describe('splitFields', () => {
   it('splits and trims plain fields, including the census ", " separator and CRLF endings', () => {
-    expect(splitFields('38, Private, 6, Foreign born- Not a citizen of U S , - 50000.\r', csv)).toEqual(['38', 'Private', '6', 'Foreign born- Not a citizen of U S', '- 50000.']);
+    expect(splitFields('38, Private, 6, Foreign born- Not a citizen of U S , - 50000.\r', csv)).toEqual([
+      '38',
+      'Private',
+      '6',
+      'Foreign born- Not a citizen of U S',
+      '- 50000.',
+    ]);
     expect(splitFields('a\t b\t', { delimiter: '\t', trim: false, quote: null })).toEqual(['a', ' b', '']);
   });
 

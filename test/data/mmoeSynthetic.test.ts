@@ -41,21 +41,41 @@ describe('generateMmoeSynthetic (SYNTHETIC.md §5)', () => {
     }
   });
 
-  it('uses the presets\' constants', () => {
+  it("uses the presets' constants", () => {
     const a = generateMmoeSynthetic({ n: 0, p: 0.5, seed: 1 });
-    expect([a.c, a.noiseStd, a.alphas, a.betas]).toEqual([1, 0.01, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [0, 1, 4, 9, 16, 25, 36, 49, 64, 81]]);
+    expect([a.c, a.noiseStd, a.alphas, a.betas]).toEqual([
+      1,
+      0.01,
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      [0, 1, 4, 9, 16, 25, 36, 49, 64, 81],
+    ]);
     const b = generateMmoeSynthetic({ n: 0, p: 0.5, seed: 1, preset: 'keras-mmoe' });
     expect([b.c, b.noiseStd, b.alphas.length, b.betas.length]).toEqual([0.3, 0.1, 5, 5]);
   });
 
   it('matches the linear case exactly: corr(y1, y2) = c²p / (c² + σ²)', () => {
-    const data = generateMmoeSynthetic({ n: 20_000, d: 10, p: 0.5, m: 0, alphas: [], betas: [], noiseStd: 0.1, seed: 3 });
+    const data = generateMmoeSynthetic({
+      n: 20_000,
+      d: 10,
+      p: 0.5,
+      m: 0,
+      alphas: [],
+      betas: [],
+      noiseStd: 0.1,
+      seed: 3,
+    });
     expect(pearson(data.y1, data.y2)).toBeCloseTo(0.495, 1);
     expect(Math.abs(pearson(data.y1, data.y2) - 0.495)).toBeLessThan(0.03);
   });
 
   it('achieves the measured label correlations of preset A (±0.04 at n = 10k)', () => {
-    const measured: Array<[number, number]> = [[-0.5, -0.212], [0, 0], [0.5, 0.218], [0.9, 0.458], [1, 1]];
+    const measured: Array<[number, number]> = [
+      [-0.5, -0.212],
+      [0, 0],
+      [0.5, 0.218],
+      [0.9, 0.458],
+      [1, 1],
+    ];
     for (const [p, expected] of measured) {
       const data = generateMmoeSynthetic({ n: 10_000, d: 10, p, seed: 100 + Math.round(p * 10) });
       expect(Math.abs(pearson(data.y1, data.y2) - expected)).toBeLessThan(0.04);

@@ -6,7 +6,10 @@ import { loadMovieLens100k, type MovieLens100k } from '../../src/data/movielens/
 
 const dir = resolve(import.meta.dirname, '../../../shared/data/movielens-100k');
 const present = existsSync(dir);
-if (!present) console.log(`SKIPPED MovieLens tests: ${dir} is absent (the data may not be redistributed; put ml-100k there to run them)`);
+if (!present)
+  console.log(
+    `SKIPPED MovieLens tests: ${dir} is absent (the data may not be redistributed; put ml-100k there to run them)`,
+  );
 
 describe.skipIf(!present)('MovieLens 100K from a user-given folder', () => {
   let data: MovieLens100k;
@@ -15,7 +18,9 @@ describe.skipIf(!present)('MovieLens 100K from a user-given folder', () => {
   }, 30_000);
 
   it('reads the documented counts', () => {
-    expect([data.nUsers, data.nItems, data.all.size, data.base.size, data.test.size]).toEqual([943, 1682, 100_000, 90_570, 9_430]);
+    expect([data.nUsers, data.nItems, data.all.size, data.base.size, data.test.size]).toEqual([
+      943, 1682, 100_000, 90_570, 9_430,
+    ]);
     const histogram = [0, 0, 0, 0, 0];
     for (const r of data.all.ratings) histogram[r - 1]++;
     expect(histogram).toEqual([6_110, 11_370, 27_145, 34_174, 21_201]);

@@ -8,7 +8,10 @@ import type { DatasetTables } from '../../src/data/datasetTables.js';
 
 const dir = resolve(import.meta.dirname, '../../../shared/data/movielens-100k');
 const present = existsSync(dir);
-if (!present) console.log(`SKIPPED MovieLens dataset tests: ${dir} is absent (the data may not be redistributed; put ml-100k there to run them)`);
+if (!present)
+  console.log(
+    `SKIPPED MovieLens dataset tests: ${dir} is absent (the data may not be redistributed; put ml-100k there to run them)`,
+  );
 
 describe.skipIf(!present)('MovieLens 100K dataset for RnR', () => {
   let data: DatasetTables;
@@ -33,9 +36,21 @@ describe.skipIf(!present)('MovieLens 100K dataset for RnR', () => {
   });
 
   it('keeps the dataset ids: user and item columns are the embedding rows, and the schema encodes raw rows to them', () => {
-    expect(data.schema.categoricalFeatures.slice(0, 2)).toEqual([{ name: 'user', vocabularySize: 944 }, { name: 'item', vocabularySize: 1683 }]);
+    expect(data.schema.categoricalFeatures.slice(0, 2)).toEqual([
+      { name: 'user', vocabularySize: 944 },
+      { name: 'item', vocabularySize: 1683 },
+    ]);
     const restored = FittedSchema.fromJSON(JSON.parse(JSON.stringify(data.schema)));
-    const encoded = restored.encodeObjects([{ user: 17, item: '50', gender: 'F', occupation: 'writer', age_bucket: 3, ...Object.fromEntries(data.schema.numericFeatures.map((f) => [f.name, 0])) }]);
+    const encoded = restored.encodeObjects([
+      {
+        user: 17,
+        item: '50',
+        gender: 'F',
+        occupation: 'writer',
+        age_bucket: 3,
+        ...Object.fromEntries(data.schema.numericFeatures.map((f) => [f.name, 0])),
+      },
+    ]);
     expect(Array.from(encoded.cat.slice(0, 3))).toEqual([17, 50, 2]);
     for (let r = 0; r < 50; r++) {
       const user = data.train.cat[r * data.train.nCat];

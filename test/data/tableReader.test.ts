@@ -51,9 +51,7 @@ describe('fitTable', () => {
     expect(Array.from(table.cat)).toEqual([1, 2, 1]);
     const ageStd = Math.sqrt(200 / 3);
     // income: '?' is imputed with the mean, i.e. 0 after standardisation; mean/std come from the 2 known values
-    expect(Array.from(table.num)).toEqual(
-      Array.from(new Float32Array([-10 / ageStd, -1, 0, 0, 10 / ageStd, 1])),
-    );
+    expect(Array.from(table.num)).toEqual(Array.from(new Float32Array([-10 / ageStd, -1, 0, 0, 10 / ageStd, 1])));
     expect(Array.from(table.labels.buy)).toEqual([1, 0, 0]);
     expect(Array.from(table.labels.rate)).toEqual([4, 0, 2]);
     expect(Array.from(table.masks.rate)).toEqual([1, 0, 1]);
@@ -81,7 +79,7 @@ describe('fitTable', () => {
 });
 
 describe('readTable', () => {
-  it('reads a gzip\'d headerless TSV by column names and positions, mapping unseen values to OOV', async () => {
+  it("reads a gzip'd headerless TSV by column names and positions, mapping unseen values to OOV", async () => {
     const train = await file('train.csv', trainCsv);
     const { schema } = await fitTable(train, spec);
     const tsvSpec: TableSpec = {
@@ -98,7 +96,10 @@ describe('readTable', () => {
 
   it('reports a wrong field count with file and line, or skips and counts it on request', async () => {
     const { schema } = await fitTable(await file('train.csv', trainCsv), spec);
-    const path = await file('broken.csv', 'city,age,income,note,bought,rating\nparis,1,2,x,yes,3\nparis,1,2,yes,3\nrome,3,4,x,no,5\n');
+    const path = await file(
+      'broken.csv',
+      'city,age,income,note,bought,rating\nparis,1,2,x,yes,3\nparis,1,2,yes,3\nrome,3,4,x,no,5\n',
+    );
     await expect(readTable(path, schema)).rejects.toThrow(`${path}:3: expected 6 fields, got 5`);
     await expect(readTable(path, schema)).rejects.toBeInstanceOf(DataFormatError);
     const { table, report } = await readTable(path, schema, { onBadRow: 'skip' });
@@ -109,7 +110,10 @@ describe('readTable', () => {
 
   it('never turns a non-number into NaN: it is a bad row naming the column', async () => {
     const { schema } = await fitTable(await file('train.csv', trainCsv), spec);
-    const path = await file('nan.csv', 'city,age,income,note,bought,rating\nparis,abc,2,x,yes,3\nparis,,2,x,yes,3\nparis,1,2,x,yes,four\n');
+    const path = await file(
+      'nan.csv',
+      'city,age,income,note,bought,rating\nparis,abc,2,x,yes,3\nparis,,2,x,yes,3\nparis,1,2,x,yes,four\n',
+    );
     await expect(readTable(path, schema)).rejects.toThrow(`${path}:2: column age: "abc" is not a number`);
     const { table, report } = await readTable(path, schema, { onBadRow: 'skip' });
     expect(table.size).toBe(0);
@@ -121,11 +125,15 @@ describe('readTable', () => {
   });
 
   it('reports an unknown column and a truncated gzip file clearly', async () => {
-    await expect(fitTable(await file('t.csv', 'a,b\n1,2\n'), { columns: [{ column: 'c', role: 'numeric' }] })).rejects.toThrow(/column "c" is not among the columns \(a, b\)/);
+    await expect(
+      fitTable(await file('t.csv', 'a,b\n1,2\n'), { columns: [{ column: 'c', role: 'numeric' }] }),
+    ).rejects.toThrow(/column "c" is not among the columns \(a, b\)/);
     const gz = gzipSync('a,b\n' + '1,2\n'.repeat(10000));
     const truncated = join(directory, 'truncated.csv.gz');
     await writeFile(truncated, gz.subarray(0, gz.length - 20));
-    await expect(fitTable(truncated, { columns: [{ column: 'a', role: 'numeric' }] })).rejects.toThrow(/unexpected end of file/);
+    await expect(fitTable(truncated, { columns: [{ column: 'a', role: 'numeric' }] })).rejects.toThrow(
+      /unexpected end of file/,
+    );
   });
 
   it('encodes inference rows given as objects the same way as file rows', async () => {

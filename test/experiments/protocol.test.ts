@@ -4,10 +4,20 @@ import { holdOut, rankingCandidates, ratedItemsByUser } from '../../scripts/expe
 
 describe('rankingCandidates', () => {
   // Users 1..3 over items 1..30; user 3 rated everything but 2 items.
-  const users: number[] = [], items: number[] = [];
-  for (const i of [1, 2, 3, 4, 5]) { users.push(1); items.push(i); }
-  for (const i of [10, 11, 12]) { users.push(2); items.push(i); }
-  for (let i = 1; i <= 28; i++) { users.push(3); items.push(i); }
+  const users: number[] = [],
+    items: number[] = [];
+  for (const i of [1, 2, 3, 4, 5]) {
+    users.push(1);
+    items.push(i);
+  }
+  for (const i of [10, 11, 12]) {
+    users.push(2);
+    items.push(i);
+  }
+  for (let i = 1; i <= 28; i++) {
+    users.push(3);
+    items.push(i);
+  }
   const rated = ratedItemsByUser(users, items);
 
   it('puts the held-out item first, then distinct never-rated items, one group per query', () => {
@@ -41,8 +51,12 @@ describe('rankingCandidates', () => {
   it('can take every unseen item, and refuses when there are too few or the held-out item was never rated', () => {
     const all = rankingCandidates({ users: [3], items: [1] }, rated, { nItems: 30, negatives: 2, seed: 0 });
     expect(Array.from(all.item.slice(1)).sort((x, y) => x - y)).toEqual([29, 30]);
-    expect(() => rankingCandidates({ users: [3], items: [1] }, rated, { nItems: 30, negatives: 3, seed: 0 })).toThrow(/only 2 unseen/);
-    expect(() => rankingCandidates({ users: [1], items: [9] }, rated, { nItems: 30, negatives: 3, seed: 0 })).toThrow(/not among the user's rated items/);
+    expect(() => rankingCandidates({ users: [3], items: [1] }, rated, { nItems: 30, negatives: 3, seed: 0 })).toThrow(
+      /only 2 unseen/,
+    );
+    expect(() => rankingCandidates({ users: [1], items: [9] }, rated, { nItems: 30, negatives: 3, seed: 0 })).toThrow(
+      /not among the user's rated items/,
+    );
   });
 });
 
@@ -51,7 +65,9 @@ describe('holdOut', () => {
     const { train, validation } = holdOut(1000, 0.05, 0);
     expect(validation.length).toBe(50);
     expect(train.length).toBe(950);
-    expect(Array.from([...train, ...validation]).sort((a, b) => a - b)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    expect(Array.from([...train, ...validation]).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 1000 }, (_, i) => i),
+    );
     expect(Array.from(train)).toEqual(Array.from(train).sort((a, b) => a - b));
     expect(Array.from(holdOut(1000, 0.05, 0).validation)).toEqual(Array.from(validation));
     expect(Array.from(holdOut(1000, 0.05, 1).validation)).not.toEqual(Array.from(validation));

@@ -24,9 +24,15 @@ async function checkpoint(dir: string) {
   });
   manualSeed(3);
   const inner = createModel('mmoe', {
-    features: { categorical: [{ name: 'colour', vocabularySize: schema.categoricalFeatures[0].vocabularySize }], numeric: [{ name: 'size' }], embeddingDim: 3 },
+    features: {
+      categorical: [{ name: 'colour', vocabularySize: schema.categoricalFeatures[0].vocabularySize }],
+      numeric: [{ name: 'size' }],
+      embeddingDim: 3,
+    },
     tasks: [{ name: 'click' }, { name: 'buy' }],
-    numExperts: 3, expertDims: [4], towerDims: [2],
+    numExperts: 3,
+    expertDims: [4],
+    towerDims: [2],
   });
   const path = join(dir, 'model.safetensors');
   await saveCheckpoint(path, { model: inner, schema });
@@ -34,10 +40,14 @@ async function checkpoint(dir: string) {
 }
 
 describe('mtgrad/infer', () => {
-  it('scores raw JSON rows with the checkpoint\'s schema and model, as the model itself would', async () => {
+  it("scores raw JSON rows with the checkpoint's schema and model, as the model itself would", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mtgrad-infer-'));
     const { path, inner, schema } = await checkpoint(dir);
-    const rows = [{ colour: 'red', size: 2 }, { colour: 'never-seen', size: '3.25' }, { colour: 'blue', size: 0 }];
+    const rows = [
+      { colour: 'red', size: 2 },
+      { colour: 'never-seen', size: '3.25' },
+      { colour: 'blue', size: 0 },
+    ];
     const predictor = await loadPredictor(path, { backend: 'js' });
     expect(predictor.tasks).toEqual(['click', 'buy']);
     expect(predictor.backend).toBe('js');
@@ -46,7 +56,8 @@ describe('mtgrad/infer', () => {
 
     const encoded = schema.encodeObjects(rows);
     const expected = inner.predict({
-      cat: tensor(encoded.cat, { dtype: 'int32', shape: [3, 1] }), num: tensor(encoded.num, { shape: [3, 1] }),
+      cat: tensor(encoded.cat, { dtype: 'int32', shape: [3, 1] }),
+      num: tensor(encoded.num, { shape: [3, 1] }),
     });
     scores.forEach((s, i) => {
       expect(s.click).toBeCloseTo(expected.click.dataSync()[i], 6);
@@ -61,7 +72,12 @@ describe('mtgrad/infer', () => {
     const dir = await mkdtemp(join(tmpdir(), 'mtgrad-infer-'));
     const { path } = await checkpoint(dir);
     const predictor = await loadPredictor(path, { backend: 'js' });
-    await expect(predictor.predict([{ colour: 'red', size: 1 }, { colour: 'red', size: 'big' }])).rejects.toThrow(/row 1: numeric feature "size" = "big" is not a number/);
+    await expect(
+      predictor.predict([
+        { colour: 'red', size: 1 },
+        { colour: 'red', size: 'big' },
+      ]),
+    ).rejects.toThrow(/row 1: numeric feature "size" = "big" is not a number/);
     predictor.dispose();
   });
 
@@ -75,7 +91,9 @@ describe('mtgrad/infer', () => {
       seen.add(file);
       const text = await readFile(file, 'utf8');
       // Static and dynamic imports of relative modules (type-only imports are erased and do not count).
-      for (const m of text.matchAll(/^\s*(?:import|export)\s+(?!type\b)(?:[^'"]*?from\s+)?['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/gm)) {
+      for (const m of text.matchAll(
+        /^\s*(?:import|export)\s+(?!type\b)(?:[^'"]*?from\s+)?['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/gm,
+      )) {
         const target = resolve(dirname(file), (m[1] ?? m[2]).replace(/\.js$/, '.ts'));
         if (existsSync(target)) stack.push(target);
       }

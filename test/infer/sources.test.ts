@@ -15,19 +15,33 @@ async function writeCheckpoint(dir: string): Promise<string> {
   const csv = join(dir, 'rows.csv');
   await writeFile(csv, 'colour,size,clicked\nred,1.5,1\nblue,2.5,0\ngreen,0.5,0\n');
   const { schema } = await fitTable(csv, {
-    columns: [{ column: 'colour', role: 'categorical' }, { column: 'size', role: 'numeric' }, { column: 'clicked', role: 'label', task: 'click' }],
+    columns: [
+      { column: 'colour', role: 'categorical' },
+      { column: 'size', role: 'numeric' },
+      { column: 'clicked', role: 'label', task: 'click' },
+    ],
   });
   manualSeed(5);
   const inner = createModel('sharedBottom', {
-    features: { categorical: [{ name: 'colour', vocabularySize: schema.categoricalFeatures[0].vocabularySize }], numeric: [{ name: 'size' }], embeddingDim: 3 },
-    tasks: [{ name: 'click' }], bottomDims: [4], towerDims: [2],
+    features: {
+      categorical: [{ name: 'colour', vocabularySize: schema.categoricalFeatures[0].vocabularySize }],
+      numeric: [{ name: 'size' }],
+      embeddingDim: 3,
+    },
+    tasks: [{ name: 'click' }],
+    bottomDims: [4],
+    towerDims: [2],
   });
   const path = join(dir, 'model.safetensors');
   await saveCheckpoint(path, { model: inner, schema });
   return path;
 }
 
-const ROWS = [{ colour: 'red', size: 2 }, { colour: 'blue', size: -1 }, { colour: 'unseen', size: 0.25 }];
+const ROWS = [
+  { colour: 'red', size: 2 },
+  { colour: 'blue', size: -1 },
+  { colour: 'unseen', size: 0.25 },
+];
 
 async function scoresFrom(source: Parameters<typeof loadPredictor>[0]): Promise<number[]> {
   const predictor = await loadPredictor(source, { backend: 'js' });
@@ -61,14 +75,20 @@ describe('loadPredictor sources', () => {
     try {
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       expect(await scoresFrom(`${base}/model.safetensors`)).toEqual(expected);
-      await expect(loadPredictor(`${base}/missing.safetensors`, { backend: 'js' })).rejects.toThrow(/missing\.safetensors: HTTP 404/);
+      await expect(loadPredictor(`${base}/missing.safetensors`, { backend: 'js' })).rejects.toThrow(
+        /missing\.safetensors: HTTP 404/,
+      );
     } finally {
       server.close();
     }
   });
 
   it('names what it got when the source is neither a location nor bytes', async () => {
-    await expect(loadPredictor(42 as unknown as string, { backend: 'js' })).rejects.toThrow(/expected a path, URL, ArrayBuffer or Uint8Array, got number/);
-    await expect(loadPredictor(new Uint8Array([1, 2, 3]), { backend: 'js' })).rejects.toThrow(/checkpoint bytes: file is 3 bytes/);
+    await expect(loadPredictor(42 as unknown as string, { backend: 'js' })).rejects.toThrow(
+      /expected a path, URL, ArrayBuffer or Uint8Array, got number/,
+    );
+    await expect(loadPredictor(new Uint8Array([1, 2, 3]), { backend: 'js' })).rejects.toThrow(
+      /checkpoint bytes: file is 3 bytes/,
+    );
   });
 });

@@ -98,7 +98,10 @@ describe('safetensors writing', () => {
 
 describe('safetensors reading', () => {
   it('reads a hand-built file without padding and with unaligned data', () => {
-    const header = { a: { dtype: 'I32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [1, 1], data_offsets: [8, 12] } };
+    const header = {
+      a: { dtype: 'I32', shape: [2], data_offsets: [0, 8] },
+      b: { dtype: 'F32', shape: [1, 1], data_offsets: [8, 12] },
+    };
     const data = new Uint8Array(12);
     new DataView(data.buffer).setInt32(0, -5, true);
     new DataView(data.buffer).setInt32(4, 7, true);
@@ -112,20 +115,72 @@ describe('safetensors reading', () => {
   const f32 = (shape: number[], offsets: [number, number]) => ({ dtype: 'F32', shape, data_offsets: offsets });
   const corruptions: Array<[string, Buffer, RegExp]> = [
     ['a file shorter than 8 bytes', Buffer.from([1, 2, 3]), /shorter than the 8-byte header length/],
-    ['a header length above the limit', (() => { const b = Buffer.alloc(16); b.writeBigUInt64LE(2n ** 40n); return b; })(), /exceeds the 100000000-byte limit/],
-    ['a header length past the end of the file', (() => { const b = Buffer.alloc(16); b.writeBigUInt64LE(100n); return b; })(), /runs past the end/],
+    [
+      'a header length above the limit',
+      (() => {
+        const b = Buffer.alloc(16);
+        b.writeBigUInt64LE(2n ** 40n);
+        return b;
+      })(),
+      /exceeds the 100000000-byte limit/,
+    ],
+    [
+      'a header length past the end of the file',
+      (() => {
+        const b = Buffer.alloc(16);
+        b.writeBigUInt64LE(100n);
+        return b;
+      })(),
+      /runs past the end/,
+    ],
     ['a header that is not JSON', buildFile('{"a": nope}', new Uint8Array(0)), /not valid JSON/],
     ['a header that is not an object', buildFile('[1, 2]', new Uint8Array(0)), /does not start with "\{"/],
-    ['an unknown dtype', buildFile({ w: { dtype: 'F7', shape: [1], data_offsets: [0, 4] } }, f32Bytes([1])), /tensor "w": unknown or unsupported dtype "F7"/],
+    [
+      'an unknown dtype',
+      buildFile({ w: { dtype: 'F7', shape: [1], data_offsets: [0, 4] } }, f32Bytes([1])),
+      /tensor "w": unknown or unsupported dtype "F7"/,
+    ],
     ['a negative dimension', buildFile({ w: f32([-1], [0, 4]) }, f32Bytes([1])), /tensor "w": shape must be/],
-    ['a shape that does not match the byte length', buildFile({ w: f32([3], [0, 8]) }, f32Bytes([1, 2])), /tensor "w": shape \[3\] × F32 needs 12 bytes, data_offsets span 8/],
-    ['offsets past the end of the file', buildFile({ w: f32([2], [4, 12]) }, f32Bytes([1, 2])), /tensor "w": data_offsets \[4, 12\] reach past the data section/],
-    ['reversed offsets', buildFile({ w: f32([0], [8, 4]) }, f32Bytes([1, 2])), /tensor "w": data_offsets \[8, 4\] end before they begin/],
-    ['overlapping tensors', buildFile({ a: f32([2], [0, 8]), b: f32([1], [4, 8]) }, f32Bytes([1, 2])), /tensor "b": .*overlap/],
-    ['a gap between tensors', buildFile({ a: f32([1], [0, 4]), b: f32([1], [8, 12]) }, f32Bytes([1, 2, 3])), /tensor "b": .*leave a gap after byte 4/],
-    ['trailing bytes no tensor covers', buildFile({ a: f32([1], [0, 4]) }, f32Bytes([1, 2])), /tensors cover 4 bytes but the data section has 8/],
-    ['non-string metadata', buildFile({ __metadata__: { epochs: 3 } }, new Uint8Array(0)), /__metadata__ "epochs" is not a string/],
-    ['malformed data_offsets', buildFile({ w: { dtype: 'F32', shape: [1], data_offsets: [0] } }, f32Bytes([1])), /tensor "w": data_offsets must be two/],
+    [
+      'a shape that does not match the byte length',
+      buildFile({ w: f32([3], [0, 8]) }, f32Bytes([1, 2])),
+      /tensor "w": shape \[3\] × F32 needs 12 bytes, data_offsets span 8/,
+    ],
+    [
+      'offsets past the end of the file',
+      buildFile({ w: f32([2], [4, 12]) }, f32Bytes([1, 2])),
+      /tensor "w": data_offsets \[4, 12\] reach past the data section/,
+    ],
+    [
+      'reversed offsets',
+      buildFile({ w: f32([0], [8, 4]) }, f32Bytes([1, 2])),
+      /tensor "w": data_offsets \[8, 4\] end before they begin/,
+    ],
+    [
+      'overlapping tensors',
+      buildFile({ a: f32([2], [0, 8]), b: f32([1], [4, 8]) }, f32Bytes([1, 2])),
+      /tensor "b": .*overlap/,
+    ],
+    [
+      'a gap between tensors',
+      buildFile({ a: f32([1], [0, 4]), b: f32([1], [8, 12]) }, f32Bytes([1, 2, 3])),
+      /tensor "b": .*leave a gap after byte 4/,
+    ],
+    [
+      'trailing bytes no tensor covers',
+      buildFile({ a: f32([1], [0, 4]) }, f32Bytes([1, 2])),
+      /tensors cover 4 bytes but the data section has 8/,
+    ],
+    [
+      'non-string metadata',
+      buildFile({ __metadata__: { epochs: 3 } }, new Uint8Array(0)),
+      /__metadata__ "epochs" is not a string/,
+    ],
+    [
+      'malformed data_offsets',
+      buildFile({ w: { dtype: 'F32', shape: [1], data_offsets: [0] } }, f32Bytes([1])),
+      /tensor "w": data_offsets must be two/,
+    ],
   ];
   for (const [what, bytes, message] of corruptions) {
     it(`rejects ${what}`, () => {

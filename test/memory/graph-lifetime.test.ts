@@ -57,7 +57,9 @@ describe('graph lifetime', () => {
   it('an op scope inside a long tidy loop does not grow the scope bookkeeping with disposed tensors', () => {
     const x = mt.keep(mt.ones([4]));
     const start = mt.memory().tensors;
-    mt.tidy(() => { for (let i = 0; i < 20_000; i++) mt.add(x, 1).dispose(); });
+    mt.tidy(() => {
+      for (let i = 0; i < 20_000; i++) mt.add(x, 1).dispose();
+    });
     expect(mt.memory().tensors).toBe(start);
     x.dispose();
   });

@@ -13,23 +13,63 @@ import { availability } from '../conformance/backends.js';
 import { makeInput, makeModel } from '../models/helpers.js';
 
 type Inputs = Record<string, Tensor>;
-interface MemCase { name: string; run: (t: Inputs) => unknown; grad?: boolean; calls?: number }
+interface MemCase {
+  name: string;
+  run: (t: Inputs) => unknown;
+  grad?: boolean;
+  calls?: number;
+}
 
 const CHEAP = 1000;
 
-const UNARY = ['neg', 'exp', 'expm1', 'log1p', 'square', 'abs', 'sign', 'floor', 'ceil', 'round', 'sin', 'cos', 'tanh',
-  'sigmoid', 'logSigmoid', 'softplus', 'erf', 'relu', 'elu', 'leakyRelu', 'gelu'] as const;
+const UNARY = [
+  'neg',
+  'exp',
+  'expm1',
+  'log1p',
+  'square',
+  'abs',
+  'sign',
+  'floor',
+  'ceil',
+  'round',
+  'sin',
+  'cos',
+  'tanh',
+  'sigmoid',
+  'logSigmoid',
+  'softplus',
+  'erf',
+  'relu',
+  'elu',
+  'leakyRelu',
+  'gelu',
+] as const;
 const BINARY = ['add', 'sub', 'mul', 'div', 'minimum', 'maximum', 'mod', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
 
 const CASES: MemCase[] = [
-  ...UNARY.map((op): MemCase => ({ name: op, run: (t) => mt[op](t.a), grad: !['sign', 'floor', 'ceil', 'round'].includes(op) })),
+  ...UNARY.map(
+    (op): MemCase => ({ name: op, run: (t) => mt[op](t.a), grad: !['sign', 'floor', 'ceil', 'round'].includes(op) }),
+  ),
   { name: 'log', run: (t) => mt.log(t.p), grad: true },
   { name: 'sqrt', run: (t) => mt.sqrt(t.p), grad: true },
   { name: 'rsqrt', run: (t) => mt.rsqrt(t.p), grad: true },
   { name: 'reciprocal', run: (t) => mt.reciprocal(t.p), grad: true },
   { name: 'geluTanh', run: (t) => mt.gelu(t.a, { approximate: 'tanh' }), grad: true },
-  ...BINARY.map((op): MemCase => ({ name: op, run: (t) => mt[op](t.a, t.b), grad: !['eq', 'ne', 'lt', 'le', 'gt', 'ge'].includes(op) })),
-  ...BINARY.map((op): MemCase => ({ name: `${op} with a number`, run: (t) => mt[op](t.a, 1.5), grad: !['eq', 'ne', 'lt', 'le', 'gt', 'ge'].includes(op) })),
+  ...BINARY.map(
+    (op): MemCase => ({
+      name: op,
+      run: (t) => mt[op](t.a, t.b),
+      grad: !['eq', 'ne', 'lt', 'le', 'gt', 'ge'].includes(op),
+    }),
+  ),
+  ...BINARY.map(
+    (op): MemCase => ({
+      name: `${op} with a number`,
+      run: (t) => mt[op](t.a, 1.5),
+      grad: !['eq', 'ne', 'lt', 'le', 'gt', 'ge'].includes(op),
+    }),
+  ),
   { name: 'number first (sub 1 - x)', run: (t) => mt.sub(1, t.a), grad: true },
   { name: 'pow', run: (t) => mt.pow(t.p, t.b), grad: true },
   { name: 'broadcast add (row)', run: (t) => mt.add(t.a, t.row), grad: true },
@@ -59,7 +99,15 @@ const CASES: MemCase[] = [
   { name: 'expand', run: (t) => mt.expand(t.row, [3, -1, -1]), grad: true },
   { name: 'squeeze', run: (t) => mt.squeeze(t.row), grad: true },
   { name: 'unsqueeze', run: (t) => mt.unsqueeze(t.a, 1), grad: true },
-  { name: 'slice', run: (t) => mt.slice(t.a, [[1, 4], [0, 7, 2]]), grad: true },
+  {
+    name: 'slice',
+    run: (t) =>
+      mt.slice(t.a, [
+        [1, 4],
+        [0, 7, 2],
+      ]),
+    grad: true,
+  },
   { name: 'concat', run: (t) => mt.concat([t.a, t.b], 1), grad: true },
   { name: 'stack', run: (t) => mt.stack([t.a, t.b], 0), grad: true },
   { name: 'split', run: (t) => mt.split(t.a, [2, 3], 0), grad: true },
@@ -71,7 +119,11 @@ const CASES: MemCase[] = [
   { name: 'linear', run: (t) => mt.linear(t.a, t.lw, t.lb, 'relu'), grad: true },
   { name: 'linear gelu', run: (t) => mt.linear(t.a, t.lw, t.lb, 'gelu'), grad: true },
   { name: 'bceWithLogits', run: (t) => mt.bceWithLogits(t.a, t.target), grad: true },
-  { name: 'bceWithLogits masked', run: (t) => mt.bceWithLogits(t.a, t.target, { mask: t.mask, weight: t.b }), grad: true },
+  {
+    name: 'bceWithLogits masked',
+    run: (t) => mt.bceWithLogits(t.a, t.target, { mask: t.mask, weight: t.b }),
+    grad: true,
+  },
   { name: 'bce', run: (t) => mt.bce(t.prob, t.target), grad: true },
   { name: 'bce masked', run: (t) => mt.bce(t.prob, t.target, { mask: t.mask }), grad: true },
   { name: 'mse', run: (t) => mt.mse(t.a, t.target, { reduction: 'sum' }), grad: true },
@@ -81,23 +133,69 @@ const CASES: MemCase[] = [
   { name: 'dropout', run: (t) => mt.dropout(t.a, 0.3), grad: true },
   { name: 'gatedMixture', run: (t) => mt.gatedMixture(t.experts, t.gates), grad: true },
   { name: 'stopGradient', run: (t) => mt.stopGradient(t.a) },
-  { name: 'tensor', run: () => mt.tensor([[1, 2], [3, 4]]) },
-  { name: 'zeros/ones/full/arange/eye', run: (t) => [mt.zeros([3], { backend: t.a.backendName }), mt.ones([2, 2], { backend: t.a.backendName }), mt.full([4], 2, { backend: t.a.backendName }), mt.arange(5, undefined, 1, { backend: t.a.backendName }), mt.eye(3, 3, { backend: t.a.backendName })] },
+  {
+    name: 'tensor',
+    run: () =>
+      mt.tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+  },
+  {
+    name: 'zeros/ones/full/arange/eye',
+    run: (t) => [
+      mt.zeros([3], { backend: t.a.backendName }),
+      mt.ones([2, 2], { backend: t.a.backendName }),
+      mt.full([4], 2, { backend: t.a.backendName }),
+      mt.arange(5, undefined, 1, { backend: t.a.backendName }),
+      mt.eye(3, 3, { backend: t.a.backendName }),
+    ],
+  },
   { name: 'zerosLike/onesLike/fullLike', run: (t) => [mt.zerosLike(t.a), mt.onesLike(t.a), mt.fullLike(t.a, 3)] },
-  { name: 'rand/randn/randint', run: (t) => [mt.rand([5], { backend: t.a.backendName }), mt.randn([5], { backend: t.a.backendName }), mt.randint(0, 4, [5], { backend: t.a.backendName })] },
+  {
+    name: 'rand/randn/randint',
+    run: (t) => [
+      mt.rand([5], { backend: t.a.backendName }),
+      mt.randn([5], { backend: t.a.backendName }),
+      mt.randint(0, 4, [5], { backend: t.a.backendName }),
+    ],
+  },
   { name: 'Tensor methods', run: (t) => [t.a.add(1), t.a.logsumexp(1), t.a.var(0)], grad: true },
 ];
 
 function makeInputs(backend: string, requiresGrad: boolean): Inputs {
   let seed = 12345;
-  const rnd = () => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed / 4294967296; };
+  const rnd = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 4294967296;
+  };
   const host = (shape: number[], f: () => number) => Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, f);
-  const r = (shape: number[], low = -2, high = 2) => mt.tensor(host(shape, () => low + rnd() * (high - low)), { shape, backend, requiresGrad });
-  const bits = (shape: number[], pOne: number) => mt.tensor(host(shape, () => (rnd() < pOne ? 1 : 0)), { shape, backend });
+  const r = (shape: number[], low = -2, high = 2) =>
+    mt.tensor(
+      host(shape, () => low + rnd() * (high - low)),
+      { shape, backend, requiresGrad },
+    );
+  const bits = (shape: number[], pOne: number) =>
+    mt.tensor(
+      host(shape, () => (rnd() < pOne ? 1 : 0)),
+      { shape, backend },
+    );
   const t: Inputs = {
-    a: r([5, 7]), b: r([5, 7]), p: r([5, 7], 0.2, 3), row: r([1, 7]), cube: r([3, 4, 5]), w: r([7, 6]), v7: r([7]),
-    w4: r([5, 2]), lw: r([3, 7]), lb: r([3]), prob: r([5, 7], 0.05, 0.95), experts: r([3, 4, 6]), gates: r([4, 3]),
-    target: bits([5, 7], 0.5), mask: bits([5, 7], 0.7),
+    a: r([5, 7]),
+    b: r([5, 7]),
+    p: r([5, 7], 0.2, 3),
+    row: r([1, 7]),
+    cube: r([3, 4, 5]),
+    w: r([7, 6]),
+    v7: r([7]),
+    w4: r([5, 2]),
+    lw: r([3, 7]),
+    lb: r([3]),
+    prob: r([5, 7], 0.05, 0.95),
+    experts: r([3, 4, 6]),
+    gates: r([4, 3]),
+    target: bits([5, 7], 0.5),
+    mask: bits([5, 7], 0.7),
     idx: mt.tensor(Int32Array.from([4, 0, 2, 2]), { backend }),
     labels: mt.tensor(Int32Array.from([0, 6, 3, 1, 5]), { backend }),
   };
@@ -105,7 +203,10 @@ function makeInputs(backend: string, requiresGrad: boolean): Inputs {
   return t;
 }
 
-function snapshot(): [number, number] { const m = mt.memory(); return [m.tensors, m.bytes]; }
+function snapshot(): [number, number] {
+  const m = mt.memory();
+  return [m.tensors, m.bytes];
+}
 
 function scalarOf(out: unknown): Tensor {
   const first = out instanceof mt.Tensor ? out : Array.isArray(out) ? out[0] : (out as { out: Tensor }).out;
@@ -127,7 +228,10 @@ for (const b of availability) {
         for (let i = 0; i < calls; i++) once(t);
         await t.a.data(); // lets WebGPU drain its queue (Dawn keeps every submitted command until then)
         expect(snapshot(), `${c.name}: ${calls} calls outside tidy, results disposed`).toEqual(start);
-        for (let i = 0; i < 20; i++) mt.tidy(() => { c.run(t); });
+        for (let i = 0; i < 20; i++)
+          mt.tidy(() => {
+            c.run(t);
+          });
         expect(snapshot(), `${c.name}: inside tidy`).toEqual(start);
         if (tg) {
           for (let i = 0; i < 20; i++) once(tg);
@@ -135,7 +239,11 @@ for (const b of availability) {
           for (let i = 0; i < 20; i++) {
             const out = c.run(tg);
             const loss = scalarOf(out);
-            const grads = mt.grad(loss, [tg.a, tg.b, tg.p, tg.cube, tg.lw, tg.experts, tg.prob, tg.row].filter((x) => x !== undefined), { allowUnused: true });
+            const grads = mt.grad(
+              loss,
+              [tg.a, tg.b, tg.p, tg.cube, tg.lw, tg.experts, tg.prob, tg.row].filter((x) => x !== undefined),
+              { allowUnused: true },
+            );
             mt.dispose([out, loss, grads]);
           }
           expect(snapshot(), `${c.name}: grad() then dispose`).toEqual(start);
@@ -146,7 +254,11 @@ for (const b of availability) {
             loss.backward();
             mt.dispose([out, loss]);
           }
-          for (const v of Object.values(tg)) if (v.grad) { v.grad.dispose(); v.grad = null; }
+          for (const v of Object.values(tg))
+            if (v.grad) {
+              v.grad.dispose();
+              v.grad = null;
+            }
           expect(snapshot(), `${c.name}: backward() then dispose`).toEqual(start);
           for (let i = 0; i < 20; i++) {
             const out = c.run(tg);
@@ -168,12 +280,23 @@ for (const b of availability) {
       const x = mt.keep(makeInput('mmoe', 16, place) as Tensor);
       const ids = makeInput('rnr', 16, place) as { user: Tensor; item: Tensor };
       Object.values(ids).forEach((v) => mt.keep(v));
-      const opts = [new mt.optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 }), new mt.optim.Adam(model.parameters(), { lr: 1e-3 }),
-        new mt.optim.AdamW(model.parameters(), { lr: 1e-3 }), new mt.optim.Adagrad(model.parameters(), { lr: 1e-2 })];
-      const predict = () => { mt.dispose(model.predict(x)); mt.dispose(rnr.predict(ids)); };
+      const opts = [
+        new mt.optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 }),
+        new mt.optim.Adam(model.parameters(), { lr: 1e-3 }),
+        new mt.optim.AdamW(model.parameters(), { lr: 1e-3 }),
+        new mt.optim.Adagrad(model.parameters(), { lr: 1e-2 }),
+      ];
+      const predict = () => {
+        mt.dispose(model.predict(x));
+        mt.dispose(rnr.predict(ids));
+      };
       // The forward runs in a tidy that returns only the loss: its intermediates are disposed there, yet the graph
       // keeps what backward needs; grad/backward/step then run outside any tidy.
-      const lossOf = () => mt.tidy(() => { const out = model.forward(x); return mt.add(mt.sum(out.a), mt.sum(out.b)); });
+      const lossOf = () =>
+        mt.tidy(() => {
+          const out = model.forward(x);
+          return mt.add(mt.sum(out.a), mt.sum(out.b));
+        });
       const gradStep = () => {
         const loss = lossOf();
         const grads = mt.grad(loss, model.parameters());
@@ -188,7 +311,9 @@ for (const b of availability) {
           o.step();
         }
       };
-      predict(); gradStep(); optStep();
+      predict();
+      gradStep();
+      optStep();
       const start = snapshot();
       const n = b.name === 'webgpu' ? 20 : 200;
       for (let i = 0; i < n; i++) predict();
@@ -208,7 +333,9 @@ describe('FinalizationRegistry safety net', () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
     const start = mt.memory();
-    (() => { for (let i = 0; i < 50; i++) mt.add(mt.ones([256]), 1); })();
+    (() => {
+      for (let i = 0; i < 50; i++) mt.add(mt.ones([256]), 1);
+    })();
     expect(mt.memory().tensors).toBe(start.tensors + 100);
     for (let i = 0; i < 20 && mt.memory().tensors > start.tensors; i++) {
       gc();

@@ -50,7 +50,10 @@ describe('rocAuc', () => {
 
   it('handles infinite scores (e.g. logits that overflowed) like any other ordered values', () => {
     const inf = Number.POSITIVE_INFINITY;
-    expect(rocAuc([1, 0, 1, 0, 0], [inf, -inf, inf, 0, inf])).toBeCloseTo(pairCountingAuc([1, 0, 1, 0, 0], [inf, -inf, inf, 0, inf]), 12);
+    expect(rocAuc([1, 0, 1, 0, 0], [inf, -inf, inf, 0, inf])).toBeCloseTo(
+      pairCountingAuc([1, 0, 1, 0, 0], [inf, -inf, inf, 0, inf]),
+      12,
+    );
   });
 
   it('is invariant to monotone transforms of the scores', () => {

@@ -1,7 +1,13 @@
 /** Small configs, inputs and labels for every model, and a tiny training loop, shared by the model tests. */
 import * as mt from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
-import { createModel, type ModelName, type ModelOf, type MultiTaskModel, type TaskTensors } from '../../src/models/index.js';
+import {
+  createModel,
+  type ModelName,
+  type ModelOf,
+  type MultiTaskModel,
+  type TaskTensors,
+} from '../../src/models/index.js';
 import { Adam } from '../../src/optim/index.js';
 
 export const IN = 6;
@@ -13,7 +19,15 @@ export const SMALL_CONFIGS: Record<ModelName, Record<string, unknown>> = {
   omoe: { inputDim: IN, tasks: TWO_TASKS, numExperts: 3, expertDims: [5], towerDims: [4] },
   mmoe: { inputDim: IN, tasks: TWO_TASKS, numExperts: 3, expertDims: [5], towerDims: [4] },
   cgc: { inputDim: IN, tasks: TWO_TASKS, specificExperts: 2, sharedExperts: 1, expertDims: [5], towerDims: [4] },
-  ple: { inputDim: IN, tasks: TWO_TASKS, levels: 2, specificExperts: 2, sharedExperts: 1, expertDims: [5], towerDims: [4] },
+  ple: {
+    inputDim: IN,
+    tasks: TWO_TASKS,
+    levels: 2,
+    specificExperts: 2,
+    sharedExperts: 1,
+    expertDims: [5],
+    towerDims: [4],
+  },
   esmm: { inputDim: IN, ctrTowerDims: [8], cvrTowerDims: [8] },
   aitm: { inputDim: IN, tasks: [{ name: 'click' }, { name: 'buy' }, { name: 'repeat' }], towerDims: [8, 4] },
   rnr: { numUsers: 10, numItems: 12, embeddingDim: 4 },
@@ -22,26 +36,46 @@ export const SMALL_CONFIGS: Record<ModelName, Record<string, unknown>> = {
 
 export type AnyModel = MultiTaskModel<any>;
 
-export function makeModel<N extends ModelName>(name: N, overrides: Record<string, unknown> = {}, place: { backend?: string; dtype?: 'float32' | 'float64' } = {}): ModelOf<N> {
+export function makeModel<N extends ModelName>(
+  name: N,
+  overrides: Record<string, unknown> = {},
+  place: { backend?: string; dtype?: 'float32' | 'float64' } = {},
+): ModelOf<N> {
   return createModel(name, { ...SMALL_CONFIGS[name], ...overrides }, place);
 }
 
 /** A model's input for a batch of B rows (dense, or user/item ids for rnr). */
-export function makeInput(name: ModelName, B: number, place: { backend?: string; dtype?: 'float32' | 'float64' } = {}): unknown {
+export function makeInput(
+  name: ModelName,
+  B: number,
+  place: { backend?: string; dtype?: 'float32' | 'float64' } = {},
+): unknown {
   if (name === 'rnr') {
     return {
-      user: mt.tensor(Int32Array.from({ length: B }, (_, i) => 1 + (i % 9)), { backend: place.backend }),
-      item: mt.tensor(Int32Array.from({ length: B }, (_, i) => 1 + ((i * 7) % 11)), { backend: place.backend }),
+      user: mt.tensor(
+        Int32Array.from({ length: B }, (_, i) => 1 + (i % 9)),
+        { backend: place.backend },
+      ),
+      item: mt.tensor(
+        Int32Array.from({ length: B }, (_, i) => 1 + ((i * 7) % 11)),
+        { backend: place.backend },
+      ),
     };
   }
   return mt.randn([B, IN], place);
 }
 
 /** Labels of the right kind for every task (0/1 for binary, N(0,1) for regression), deterministic. */
-export function makeLabels(model: AnyModel, B: number, place: { backend?: string; dtype?: 'float32' | 'float64' } = {}): TaskTensors {
+export function makeLabels(
+  model: AnyModel,
+  B: number,
+  place: { backend?: string; dtype?: 'float32' | 'float64' } = {},
+): TaskTensors {
   const labels: TaskTensors = {};
   for (const t of model.tasks) {
-    const v = Float64Array.from({ length: B }, (_, i) => (t.kind === 'binary' ? (i * 37 + t.name.length) % 3 === 0 ? 1 : 0 : Math.sin(i + t.name.length)));
+    const v = Float64Array.from({ length: B }, (_, i) =>
+      t.kind === 'binary' ? ((i * 37 + t.name.length) % 3 === 0 ? 1 : 0) : Math.sin(i + t.name.length),
+    );
     labels[t.name] = mt.tensor(v, { shape: [B], backend: place.backend, dtype: place.dtype ?? 'float32' });
   }
   return labels;

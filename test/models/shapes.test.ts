@@ -11,11 +11,22 @@ import { makeInput, makeLabels, makeModel, type AnyModel } from './helpers.js';
 const B = 5;
 
 const EXPECTED_GATES: Record<ModelName, Record<string, number[]>> = {
-  singleTask: {}, sharedBottom: {}, esmm: {}, rnr: {},
+  singleTask: {},
+  sharedBottom: {},
+  esmm: {},
+  rnr: {},
   omoe: { a: [B, 3], b: [B, 3] },
   mmoe: { a: [B, 3], b: [B, 3] },
   cgc: { a: [B, 3], b: [B, 3], 'a@level1': [B, 3], 'b@level1': [B, 3] },
-  ple: { a: [B, 3], b: [B, 3], 'a@level1': [B, 3], 'b@level1': [B, 3], 'shared@level1': [B, 5], 'a@level2': [B, 3], 'b@level2': [B, 3] },
+  ple: {
+    a: [B, 3],
+    b: [B, 3],
+    'a@level1': [B, 3],
+    'b@level1': [B, 3],
+    'shared@level1': [B, 5],
+    'a@level2': [B, 3],
+    'b@level2': [B, 3],
+  },
   aitm: { buy: [B, 2], repeat: [B, 2] },
   mran: { featureFeature: [B, 6, 6], taskFeature: [B, 2, 6], taskTask: [B, 2, 2] },
 };
@@ -62,11 +73,15 @@ describe.each(availableBackends)('models on %s', (backend) => {
 describe('lastGates lifetime', () => {
   it('survives the tidy of the training step and is replaced (the old copy disposed) by the next forward', () => {
     const model = makeModel('mmoe');
-    mt.tidy(() => { model.forward(mt.randn([B, 6])); });
+    mt.tidy(() => {
+      model.forward(mt.randn([B, 6]));
+    });
     const first = model.lastGates().a;
     expect(first.isDisposed).toBe(false);
     expect(first.shape).toEqual([B, 3]);
-    mt.tidy(() => { model.forward(mt.randn([2, 6])); });
+    mt.tidy(() => {
+      model.forward(mt.randn([2, 6]));
+    });
     expect(first.isDisposed).toBe(true);
     expect(model.lastGates().a.shape).toEqual([2, 3]);
   });
@@ -82,10 +97,17 @@ describe('lastGates lifetime', () => {
   });
 
   it('models with features take a FeatureBatch and reject a dense tensor', () => {
-    const model = makeModel('mmoe', { inputDim: undefined, features: { categorical: [{ name: 'c', vocabularySize: 4, dim: 3 }], numeric: [{ name: 'x' }] } });
-    const out = mt.tidy(() => model.forward({ cat: mt.tensor(Int32Array.from([1, 3, 0]), { shape: [3, 1] }), num: mt.randn([3, 1]) }));
+    const model = makeModel('mmoe', {
+      inputDim: undefined,
+      features: { categorical: [{ name: 'c', vocabularySize: 4, dim: 3 }], numeric: [{ name: 'x' }] },
+    });
+    const out = mt.tidy(() =>
+      model.forward({ cat: mt.tensor(Int32Array.from([1, 3, 0]), { shape: [3, 1] }), num: mt.randn([3, 1]) }),
+    );
     expect(out.a.shape).toEqual([3]);
     expect(() => model.forward(mt.randn([3, 4]))).toThrow(/expects a features input .*got a dense tensor/);
-    expect(() => makeModel('mmoe').forward(mt.randn([3, 5]))).toThrow(/mmoe: expects a dense input \(float \[B, 6\]\), got a tensor \[3,5\]/);
+    expect(() => makeModel('mmoe').forward(mt.randn([3, 5]))).toThrow(
+      /mmoe: expects a dense input \(float \[B, 6\]\), got a tensor \[3,5\]/,
+    );
   });
 });

@@ -23,7 +23,9 @@ class Esmmish extends nn.Module {
     this.ctrOut = this.registerModule('ctrOut', new nn.Linear(4, 1, place));
     this.cvr = this.registerModule('cvr', new nn.Linear(8, 1, place));
   }
-  ctrTower(): nn.Module[] { return [this.ctrHidden, this.ctrOut]; }
+  ctrTower(): nn.Module[] {
+    return [this.ctrHidden, this.ctrOut];
+  }
   losses(x: mt.Tensor, y: mt.Tensor): { ctr: mt.Tensor; cvr: mt.Tensor } {
     const h = this.shared.forward(x);
     const c = this.ctrHidden.forward(h);
@@ -42,7 +44,8 @@ describe.each(availableBackends)('mtl routing on %s', (backend) => {
     it('a routed loss leaves the forbidden parameters exactly untouched', async () => {
       mt.manualSeed(4);
       const m = new Esmmish(place);
-      const x = mt.keep(mt.randn([6, 3], place)), y = mt.keep(mt.tensor([[1], [0], [1], [1], [0], [0]], place));
+      const x = mt.keep(mt.randn([6, 3], place)),
+        y = mt.keep(mt.tensor([[1], [0], [1], [1], [0], [0]], place));
       const router = mtl.routeGradients(m, { cvr: { deny: m.ctrTower() } });
       const ctrParams = m.ctrTower().flatMap((t) => t.parameters());
       // Only the CVR loss: the CTR tower gets nothing at all, the rest gets CVR's gradient.
@@ -56,11 +59,17 @@ describe.each(availableBackends)('mtl routing on %s', (backend) => {
       mt.tidy(() => router.backward(m.losses(x, y)));
       expect(await all(ctrParams.map((p) => p.grad!))).toEqual(await all(ctrOnly));
       // Shared parameters receive both tasks.
-      const both = mt.tidy(() => { const l = m.losses(x, y); return mt.grad(mt.add(l.ctr, l.cvr), [m.shared.weight])[0]; });
+      const both = mt.tidy(() => {
+        const l = m.losses(x, y);
+        return mt.grad(mt.add(l.ctr, l.cvr), [m.shared.weight])[0];
+      });
       expectClose(await values(m.shared.weight.grad!), await values(both), tol);
-      expect(() => mtl.routeGradients(m, { cvr: { deny: [mt.zeros([1], { ...place, requiresGrad: true })] } })).toThrow(/not a trainable parameter of the model/);
+      expect(() => mtl.routeGradients(m, { cvr: { deny: [mt.zeros([1], { ...place, requiresGrad: true })] } })).toThrow(
+        /not a trainable parameter of the model/,
+      );
       mt.dispose([ctrOnly, both]);
-      m.dispose(); mt.dispose([x, y]);
+      m.dispose();
+      mt.dispose([x, y]);
     });
 
     it('feedPrediction passes values forward and no gradient back', async () => {
@@ -82,11 +91,16 @@ describe.each(availableBackends)('mtl routing on %s', (backend) => {
 
   it('taskGradients uses grad() (leaving .grad alone); gradientConflict gives cosines and magnitude ratios', async () => {
     const w = mt.keep(mt.tensor([1, 2], { ...place, requiresGrad: true }));
-    const grads = mt.tidy(() => mtl.taskGradients({
-      a: mt.sum(mt.mul(w, mt.tensor([3, 0], place))),
-      b: mt.sum(mt.mul(w, mt.tensor([-1, -1], place))),
-      c: mt.sum(mt.mul(w, 0)),
-    }, [w]));
+    const grads = mt.tidy(() =>
+      mtl.taskGradients(
+        {
+          a: mt.sum(mt.mul(w, mt.tensor([3, 0], place))),
+          b: mt.sum(mt.mul(w, mt.tensor([-1, -1], place))),
+          c: mt.sum(mt.mul(w, 0)),
+        },
+        [w],
+      ),
+    );
     expect(w.grad).toBeNull();
     expect(await values(grads.c[0])).toEqual([0, 0]);
     const report = await mtl.gradientConflict(grads);

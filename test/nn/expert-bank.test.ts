@@ -22,9 +22,13 @@ describe.each(availableBackends)('ExpertBank on %s', (backend) => {
     ['three layers (batched matmuls after the first)', [6, 5, 4, 3]],
   ] as const)('%s equals E separate MLPs, forward and gradients', async (_name, dims) => {
     mt.manualSeed(11);
-    const E = 3, B = 7;
+    const E = 3,
+      B = 7;
     const bank = new ExpertBank(E, dims, { backend, dtype });
-    const mlps = Array.from({ length: E }, () => new MLP(dims, { backend, dtype, activation: 'relu', outputActivation: 'relu' }));
+    const mlps = Array.from(
+      { length: E },
+      () => new MLP(dims, { backend, dtype, activation: 'relu', outputActivation: 'relu' }),
+    );
     const r = mt.tidy(() => {
       for (let l = 1; l < dims.length; l++) {
         const [w, b] = [bank.layers[l - 1].weight, bank.layers[l - 1].bias];
@@ -37,14 +41,22 @@ describe.each(availableBackends)('ExpertBank on %s', (backend) => {
       const x = mt.randn([B, dims[0]], { backend, dtype, requiresGrad: true });
       const outW = mt.randn([E, B, dims[dims.length - 1]], { backend, dtype });
       const bankOut = bank.forward(x);
-      const refOut = mt.stack(mlps.map((m) => m.forward(x)), 0);
+      const refOut = mt.stack(
+        mlps.map((m) => m.forward(x)),
+        0,
+      );
       const bankParams = bank.parameters();
       const gBank = mt.grad(mt.sum(mt.mul(bankOut, outW)), [x, ...bankParams]);
       const refParams = mlps.map((m) => m.parameters());
       const gRef = mt.grad(mt.sum(mt.mul(refOut, outW)), [x, ...refParams.flat()]);
       // Bank gradient of layer l's parameter j, expert e, equals expert e's MLP gradient of that parameter.
       const perExpert = refParams[0].length;
-      const gRefStacked = bankParams.map((_, j) => mt.stack(mlps.map((_, e) => gRef[1 + e * perExpert + j]), 0));
+      const gRefStacked = bankParams.map((_, j) =>
+        mt.stack(
+          mlps.map((_, e) => gRef[1 + e * perExpert + j]),
+          0,
+        ),
+      );
       return { bankOut, refOut, gBank, gRef: [gRef[0], ...gRefStacked] };
     });
     expect(r.bankOut.shape).toEqual([E, B, dims[dims.length - 1]]);
@@ -77,7 +89,10 @@ describe('ExpertBank initialisation', () => {
     expect(maxAbs).toBeGreaterThan(0.9 * bound);
     const per = 64 * 32;
     expect(maxAbsDiff(w.subarray(0, per), w.subarray(per, 2 * per))).toBeGreaterThan(0.05);
-    expect(bank.namedParameters().map(([n, t]) => `${n}:${t.shape.join('x')}`)).toEqual(['fc1.weight:4x32x64', 'fc1.bias:4x32']);
+    expect(bank.namedParameters().map(([n, t]) => `${n}:${t.shape.join('x')}`)).toEqual([
+      'fc1.weight:4x32x64',
+      'fc1.bias:4x32',
+    ]);
   });
 
   it('rejects bad sizes', () => {

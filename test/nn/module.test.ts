@@ -8,8 +8,13 @@ type Place = { backend?: string; dtype?: 'float32' | 'float64' };
 
 class Tower extends nn.Module {
   readonly mlp: nn.MLP;
-  constructor(inF: number, place: Place) { super(); this.mlp = this.registerModule('mlp', new nn.MLP([inF, 3, 1], place)); }
-  forward(x: mt.Tensor): mt.Tensor { return this.mlp.forward(x); }
+  constructor(inF: number, place: Place) {
+    super();
+    this.mlp = this.registerModule('mlp', new nn.MLP([inF, 3, 1], place));
+  }
+  forward(x: mt.Tensor): mt.Tensor {
+    return this.mlp.forward(x);
+  }
 }
 
 class TwoTower extends nn.Module {
@@ -18,7 +23,10 @@ class TwoTower extends nn.Module {
   constructor(place: Place = { dtype: 'float64' }) {
     super();
     this.experts = this.registerModule('experts', new nn.ModuleList([0, 1, 2, 3].map(() => new nn.MLP([4, 5], place))));
-    this.towers = this.registerModule('towers', new nn.ModuleDict({ ctr: new Tower(5, place), cvr: new Tower(5, place) }));
+    this.towers = this.registerModule(
+      'towers',
+      new nn.ModuleDict({ ctr: new Tower(5, place), cvr: new Tower(5, place) }),
+    );
   }
 }
 
@@ -66,7 +74,9 @@ describe.each(availableBackends)('Module parameters on %s', (backend) => {
     const wr = await all(ref);
     const wa32 = dtype === 'float32' ? wa : await all((mt.manualSeed(7), new TwoTower({ backend, dtype: 'float32' })));
     wr.forEach((w, i) => w.forEach((v, j) => expect(Math.abs(v - wa32[i][j])).toBeLessThanOrEqual(1e-6)));
-    a.dispose(); b.dispose(); ref.dispose();
+    a.dispose();
+    b.dispose();
+    ref.dispose();
   });
 
   it('Linear uses PyTorch default init: weight and bias within ±1/√in, spread over the range', async () => {
@@ -82,7 +92,8 @@ describe.each(availableBackends)('Module parameters on %s', (backend) => {
     expect((await values(x.bias!)).every((v) => v === 0)).toBe(true);
     const xb = Math.sqrt(6 / 80);
     expect(Math.max(...(await values(x.weight)).map(Math.abs))).toBeLessThanOrEqual(xb);
-    l.dispose(); x.dispose();
+    l.dispose();
+    x.dispose();
   });
 
   it('stateDict/loadStateDict round-trip in place, keeping parameter identity', async () => {
@@ -94,7 +105,8 @@ describe.each(availableBackends)('Module parameters on %s', (backend) => {
     expect(b.parameters()[0]).toBe(pb);
     expect(await all(b)).toEqual(await all(a));
     mt.dispose(sd);
-    a.dispose(); b.dispose();
+    a.dispose();
+    b.dispose();
   });
 
   it('loadStateDict lists every bad name and shape before writing anything', async () => {
@@ -105,7 +117,9 @@ describe.each(availableBackends)('Module parameters on %s', (backend) => {
     const bad = { ...sd, 'experts.0.fc1.weight': wrong, 'extra.weight': wrong } as Record<string, mt.Tensor>;
     delete bad['towers.ctr.mlp.fc2.bias'];
     bad['experts.0.fc1.bias'] = mt.zeros([5], place);
-    expect(() => a.loadStateDict(bad)).toThrow(/'experts\.0\.fc1\.weight': expected shape \[5,4\], got \[2,2\].*missing keys: towers\.ctr\.mlp\.fc2\.bias.*unexpected keys: extra\.weight/);
+    expect(() => a.loadStateDict(bad)).toThrow(
+      /'experts\.0\.fc1\.weight': expected shape \[5,4\], got \[2,2\].*missing keys: towers\.ctr\.mlp\.fc2\.bias.*unexpected keys: extra\.weight/,
+    );
     expect(await values(a.experts.at(0).parameters()[1])).toEqual(before);
     const res = a.loadStateDict({ 'experts.0.fc1.bias': bad['experts.0.fc1.bias'] }, { strict: false });
     expect(res.unexpected).toEqual([]);

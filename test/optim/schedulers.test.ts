@@ -4,12 +4,21 @@ import { nn, optim } from '../../src/index.js';
 
 function twoGroups(): { opt: optim.SGD; ps: mt.Tensor[] } {
   const ps = [0, 1].map(() => mt.keep(mt.zeros([2], { requiresGrad: true })));
-  return { opt: new optim.SGD([{ params: [ps[0]], lr: 1 }, { params: [ps[1]], lr: 0.1 }]), ps };
+  return {
+    opt: new optim.SGD([
+      { params: [ps[0]], lr: 1 },
+      { params: [ps[1]], lr: 0.1 },
+    ]),
+    ps,
+  };
 }
 
 function lrsOver(sched: optim.LRScheduler, steps: number): number[][] {
   const out = [sched.lastLr()];
-  for (let i = 0; i < steps; i++) { sched.step(); out.push(sched.lastLr()); }
+  for (let i = 0; i < steps; i++) {
+    sched.step();
+    out.push(sched.lastLr());
+  }
   return out;
 }
 
@@ -17,20 +26,27 @@ const expectLrs = (got: number[][], want: number[][]): void => {
   got.forEach((row, i) => row.forEach((v, j) => expect(v, `epoch ${i} group ${j}`).toBeCloseTo(want[i][j], 12)));
 };
 
-describe('LR schedulers act per group from each group\'s base LR', () => {
+describe("LR schedulers act per group from each group's base LR", () => {
   it('StepLR, ExponentialLR, CosineAnnealingLR, LinearWarmup, LambdaLR', () => {
     const base = [1, 0.1];
     const cases: [string, (o: optim.SGD) => optim.LRScheduler, (b: number, e: number) => number][] = [
       ['step', (o) => new optim.StepLR(o, 2, 0.5), (b, e) => b * 0.5 ** Math.floor(e / 2)],
       ['exp', (o) => new optim.ExponentialLR(o, 0.9), (b, e) => b * 0.9 ** e],
-      ['cosine', (o) => new optim.CosineAnnealingLR(o, 4, 0.01), (b, e) => 0.01 + ((b - 0.01) * (1 + Math.cos((Math.PI * e) / 4))) / 2],
+      [
+        'cosine',
+        (o) => new optim.CosineAnnealingLR(o, 4, 0.01),
+        (b, e) => 0.01 + ((b - 0.01) * (1 + Math.cos((Math.PI * e) / 4))) / 2,
+      ],
       ['warmup', (o) => new optim.LinearWarmup(o, 3, 0.25), (b, e) => b * (0.25 + (0.75 * Math.min(e, 3)) / 3)],
       ['lambda', (o) => new optim.LambdaLR(o, (e) => 1 / (1 + e)), (b, e) => b / (1 + e)],
     ];
     for (const [name, make, f] of cases) {
       const { opt, ps } = twoGroups();
       const got = lrsOver(make(opt), 5);
-      expectLrs(got, got.map((_, e) => base.map((b) => f(b, e))));
+      expectLrs(
+        got,
+        got.map((_, e) => base.map((b) => f(b, e))),
+      );
       expect(name).toBeTruthy();
       mt.dispose(ps);
     }
@@ -39,7 +55,8 @@ describe('LR schedulers act per group from each group\'s base LR', () => {
   it('state dicts restore the epoch and base LRs', () => {
     const { opt, ps } = twoGroups();
     const s = new optim.StepLR(opt, 1, 0.5);
-    s.step(); s.step();
+    s.step();
+    s.step();
     const sd = s.stateDict();
     const { opt: opt2, ps: ps2 } = twoGroups();
     const s2 = new optim.StepLR(opt2, 1, 0.5);
@@ -82,7 +99,11 @@ describe('per-task learning rates (the recipe)', () => {
       tasks: { ctr: { params: ctr.parameters(), lr: 0.5 }, cvr: { params: cvr.parameters(), lr: 0.1 } },
     });
     const opt = new optim.SGD(groups);
-    expect(opt.paramGroups.map((g) => [g.name, g.lr])).toEqual([['shared', 0.01], ['task:ctr', 0.5], ['task:cvr', 0.1]]);
+    expect(opt.paramGroups.map((g) => [g.name, g.lr])).toEqual([
+      ['shared', 0.01],
+      ['task:ctr', 0.5],
+      ['task:cvr', 0.1],
+    ]);
     const all = [shared, ctr, cvr].flatMap((m) => m.parameters());
     const before = all.map((p) => Array.from(p.dataSync()));
     mt.tidy(() => {

@@ -19,9 +19,17 @@ function cleanEnv(): NodeJS.ProcessEnv {
 }
 
 function run(command: string, args: string[], cwd: string, timeoutMs: number): { stdout: string; stderr: string } {
-  const result = spawnSync(command, args, { cwd, env: cleanEnv(), encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
+  const result = spawnSync(command, args, {
+    cwd,
+    env: cleanEnv(),
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    maxBuffer: 64 << 20,
+  });
   if (result.status !== 0) {
-    throw new Error(`\`${command} ${args.join(' ')}\` in ${cwd} exited ${result.status ?? result.signal}:\n${result.stdout}\n${result.stderr}`);
+    throw new Error(
+      `\`${command} ${args.join(' ')}\` in ${cwd} exited ${result.status ?? result.signal}:\n${result.stdout}\n${result.stderr}`,
+    );
   }
   return { stdout: result.stdout, stderr: result.stderr };
 }
@@ -38,21 +46,37 @@ describe('the npm package', () => {
       expect(tarball, 'npm pack wrote no .tgz').toBeDefined();
 
       const listing = execFileSync('tar', ['tzf', join(work, tarball!)], { encoding: 'utf8' }).split('\n');
-      for (const needed of ['package/LICENSE', 'package/data/census-income/census-income.data.gz', 'package/data/census-income/census-income.test.gz',
-        'package/dist/browser/mtgrad.js', 'package/dist/src/cli/main.js', 'package/bin/mtgrad.js']) {
+      for (const needed of [
+        'package/LICENSE',
+        'package/data/census-income/census-income.data.gz',
+        'package/data/census-income/census-income.test.gz',
+        'package/dist/browser/mtgrad.js',
+        'package/dist/src/cli/main.js',
+        'package/bin/mtgrad.js',
+      ]) {
         expect(listing, `${needed} is not in the tarball`).toContain(needed);
       }
-      expect(listing.filter((f) => f.endsWith('.map')), 'source maps in the tarball').toEqual([]);
+      expect(
+        listing.filter((f) => f.endsWith('.map')),
+        'source maps in the tarball',
+      ).toEqual([]);
 
       const app = join(work, 'app');
       rmSync(app, { recursive: true, force: true });
       execFileSync('mkdir', [app]);
       writeFileSync(join(app, 'package.json'), '{ "name": "mtgrad-tarball-check", "private": true }\n');
-      run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--omit=optional', join(work, tarball!)], app, 15 * 60_000);
+      run(
+        'npm',
+        ['install', '--no-audit', '--no-fund', '--prefer-offline', '--omit=optional', join(work, tarball!)],
+        app,
+        15 * 60_000,
+      );
       const installed = join(app, 'node_modules', 'mtgrad');
       expect(existsSync(join(app, 'node_modules', 'webgpu')), '--omit=optional still installed webgpu').toBe(false);
-      const dangling = readdirSync(join(installed, 'dist', 'src'), { recursive: true, encoding: 'utf8' })
-        .filter((f) => f.endsWith('.js') && readFileSync(join(installed, 'dist', 'src', f), 'utf8').includes('sourceMappingURL'));
+      const dangling = readdirSync(join(installed, 'dist', 'src'), { recursive: true, encoding: 'utf8' }).filter(
+        (f) =>
+          f.endsWith('.js') && readFileSync(join(installed, 'dist', 'src', f), 'utf8').includes('sourceMappingURL'),
+      );
       expect(dangling, 'compiled files pointing at source maps that are not shipped').toEqual([]);
 
       const { stderr } = run('npx', ['mtgrad', 'train', '--max-steps', '5', '--out', 'run'], app, 5 * 60_000);

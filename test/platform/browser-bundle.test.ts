@@ -14,22 +14,50 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 describe('browser bundle', () => {
   it('builds from src/browser.ts with no node: import, the browser platform, and the kernels inlined', async () => {
-    const result = await esbuild.build(browserBuildOptions({ entryPoints: [join(root, 'src/browser.ts')], write: false, metafile: true, logLevel: 'silent' }));
+    const result = await esbuild.build(
+      browserBuildOptions({
+        entryPoints: [join(root, 'src/browser.ts')],
+        write: false,
+        metafile: true,
+        logLevel: 'silent',
+      }),
+    );
     const inputs = Object.keys(result.metafile!.inputs);
     expect(inputs).toContain('src/platform/browser.ts');
-    expect(inputs.filter((p) => p === 'src/platform/node.ts' || p.startsWith('src/backends/native/') || p.startsWith('src/cli/') || p.startsWith('src/train/'))).toEqual([]);
+    expect(
+      inputs.filter(
+        (p) =>
+          p === 'src/platform/node.ts' ||
+          p.startsWith('src/backends/native/') ||
+          p.startsWith('src/cli/') ||
+          p.startsWith('src/train/'),
+      ),
+    ).toEqual([]);
     expect(inputs).toContain('src/backends/webgpu/wgsl.generated.ts');
     // The generated module holds every kernels/*.wgsl file, byte for byte (vitest's config regenerated it).
     const { WGSL_SOURCES } = await import('../../src/backends/webgpu/wgsl.generated.js');
-    const files = readdirSync(join(root, 'kernels')).filter((f) => f.endsWith('.wgsl')).sort();
+    const files = readdirSync(join(root, 'kernels'))
+      .filter((f) => f.endsWith('.wgsl'))
+      .sort();
     expect(Object.keys(WGSL_SOURCES).sort()).toEqual(files);
-    for (const file of files) expect(WGSL_SOURCES[file], `kernels/${file}`).toBe(readFileSync(join(root, 'kernels', file), 'utf8'));
+    for (const file of files)
+      expect(WGSL_SOURCES[file], `kernels/${file}`).toBe(readFileSync(join(root, 'kernels', file), 'utf8'));
   });
 
   it('fails, naming the importer, when Node-only code is reached', async () => {
-    await expect(esbuild.build(browserBuildOptions({
-      stdin: { contents: "import { readFileSync } from 'node:fs'; console.log(readFileSync);", resolveDir: join(root, 'src'), sourcefile: 'src/leaky.ts', loader: 'ts' },
-      write: false, logLevel: 'silent',
-    }))).rejects.toThrow(/'node:fs' imported by .*the browser build must not reach Node-only code/);
+    await expect(
+      esbuild.build(
+        browserBuildOptions({
+          stdin: {
+            contents: "import { readFileSync } from 'node:fs'; console.log(readFileSync);",
+            resolveDir: join(root, 'src'),
+            sourcefile: 'src/leaky.ts',
+            loader: 'ts',
+          },
+          write: false,
+          logLevel: 'silent',
+        }),
+      ),
+    ).rejects.toThrow(/'node:fs' imported by .*the browser build must not reach Node-only code/);
   });
 });

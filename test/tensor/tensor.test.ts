@@ -4,11 +4,20 @@ import * as mt from '../../src/index.js';
 
 describe('creation and readback', () => {
   it('nested arrays, typed arrays, dtypes', async () => {
-    const a = mt.tensor([[1, 2], [3, 4]]);
+    const a = mt.tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(a.shape).toEqual([2, 2]);
     expect(a.dtype).toBe('float32');
-    expect(await a.array()).toEqual([[1, 2], [3, 4]]);
-    expect(a.arraySync()).toEqual([[1, 2], [3, 4]]);
+    expect(await a.array()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(a.arraySync()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     const b = mt.tensor(new Int32Array([1, 2, 3, 4, 5, 6]), { shape: [3, 2] });
     expect(b.dtype).toBe('int32');
     expect(b.ndim).toBe(2);
@@ -23,14 +32,19 @@ describe('creation and readback', () => {
     expect(Array.from(mt.arange(5).dataSync())).toEqual([0, 1, 2, 3, 4]);
     expect(mt.arange(5).dtype).toBe('int32');
     expect(Array.from(mt.arange(0, 1, 0.25).dataSync())).toEqual([0, 0.25, 0.5, 0.75]);
-    expect(mt.eye(2, 3).arraySync()).toEqual([[1, 0, 0], [0, 1, 0]]);
+    expect(mt.eye(2, 3).arraySync()).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
     expect(mt.zeros([0, 4]).size).toBe(0);
   });
 
   it('rejects ragged or bad input with a clear error', () => {
     expect(() => mt.tensor([[1, 2], [3]])).toThrow(/ragged nested array at \[1\]: expected 2/);
     expect(() => mt.tensor([1.5], { dtype: 'int32' })).toThrow(/non-integer/);
-    expect(() => mt.tensor(new Float32Array([1, 2.5]), { dtype: 'int32' })).toThrow(/int32 tensor given 2.5 at index 1/);
+    expect(() => mt.tensor(new Float32Array([1, 2.5]), { dtype: 'int32' })).toThrow(
+      /int32 tensor given 2.5 at index 1/,
+    );
     expect(Array.from(mt.tensor(new Float64Array([1, -2]), { dtype: 'int32' }).dataSync())).toEqual([1, -2]);
     expect(() => mt.tensor(new Float32Array(5), { shape: [2, 2] })).toThrow(/needs 4 values/);
     expect(() => mt.zeros([2, -1])).toThrow(/non-negative/);
@@ -46,19 +60,27 @@ describe('creation and readback', () => {
 
 describe('errors name the op, the shapes and what was expected', () => {
   it('broadcasting', () => {
-    expect(() => mt.add(mt.zeros([2, 3]), mt.zeros([4]))).toThrow(/add: shapes \[2,3\] and \[4\] are not broadcastable/);
+    expect(() => mt.add(mt.zeros([2, 3]), mt.zeros([4]))).toThrow(
+      /add: shapes \[2,3\] and \[4\] are not broadcastable/,
+    );
   });
   it('dtype mismatch', () => {
-    expect(() => mt.add(mt.zeros([2]), mt.zeros([2], { dtype: 'int32' }))).toThrow(/add: dtype mismatch.*float32.*int32/);
+    expect(() => mt.add(mt.zeros([2]), mt.zeros([2], { dtype: 'int32' }))).toThrow(
+      /add: dtype mismatch.*float32.*int32/,
+    );
   });
   it('matmul alignment', () => {
-    expect(() => mt.matmul(mt.zeros([2, 3]), mt.zeros([4, 5]))).toThrow(/matmul: shapes \[2,3\] and \[4,5\] do not align/);
+    expect(() => mt.matmul(mt.zeros([2, 3]), mt.zeros([4, 5]))).toThrow(
+      /matmul: shapes \[2,3\] and \[4,5\] do not align/,
+    );
   });
   it('reshape size', () => {
     expect(() => mt.reshape(mt.zeros([2, 3]), [4, 2])).toThrow(/cannot reshape \[2,3\] \(6 elements\) to \[4,2\]/);
   });
   it('losses refuse silent broadcasting between prediction and target', () => {
-    expect(() => mt.mse(mt.zeros([4, 1]), mt.zeros([4]))).toThrow(/mse: prediction \[4,1\] and target \[4\] must have the same shape/);
+    expect(() => mt.mse(mt.zeros([4, 1]), mt.zeros([4]))).toThrow(
+      /mse: prediction \[4,1\] and target \[4\] must have the same shape/,
+    );
   });
   it('axis out of range', () => {
     expect(() => mt.sum(mt.zeros([2, 3]), 2)).toThrow(/axis 2 is out of range for a tensor of rank 2/);
@@ -70,15 +92,21 @@ describe('errors name the op, the shapes and what was expected', () => {
     expect(() => mt.gather(mt.zeros([3, 2]), mt.tensor([0, 3], { dtype: 'int32' }))).toThrow(/3/);
   });
   it('crossEntropy labels out of range', () => {
-    expect(() => mt.crossEntropy(mt.zeros([2, 3]), mt.tensor([0, 3], { dtype: 'int32' }))).toThrow(/label 3 at row 1 is outside \[0, 3\)/);
+    expect(() => mt.crossEntropy(mt.zeros([2, 3]), mt.tensor([0, 3], { dtype: 'int32' }))).toThrow(
+      /label 3 at row 1 is outside \[0, 3\)/,
+    );
   });
   it('int tensors cannot require grad or go through float ops', () => {
     expect(() => mt.tensor([1], { dtype: 'int32', requiresGrad: true })).toThrow(/int32/);
     expect(() => mt.exp(mt.tensor([1], { dtype: 'int32' }))).toThrow(/exp: expected a float tensor/);
   });
   it('gatedMixture shapes, per layout', () => {
-    expect(() => mt.gatedMixture(mt.zeros([3, 5, 7]), mt.zeros([3, 5]))).toThrow(/gatedMixture: expected experts \[E, B, D\] and gate logits \[B, E\] or \[T, B, E\] \(layout 'EBD'\), got \[3,5,7\] and \[3,5\]/);
-    expect(() => mt.gatedMixture(mt.zeros([3, 5, 7]), mt.zeros([5, 3]), { layout: 'BED' })).toThrow(/experts \[B, E, D\].*got \[3,5,7\] and \[5,3\]/);
+    expect(() => mt.gatedMixture(mt.zeros([3, 5, 7]), mt.zeros([3, 5]))).toThrow(
+      /gatedMixture: expected experts \[E, B, D\] and gate logits \[B, E\] or \[T, B, E\] \(layout 'EBD'\), got \[3,5,7\] and \[3,5\]/,
+    );
+    expect(() => mt.gatedMixture(mt.zeros([3, 5, 7]), mt.zeros([5, 3]), { layout: 'BED' })).toThrow(
+      /experts \[B, E, D\].*got \[3,5,7\] and \[5,3\]/,
+    );
     expect(() => mt.gatedMixture(mt.zeros([3, 5, 7]), mt.zeros([0, 5, 3]))).toThrow(/gatedMixture: expected/);
     expect(mt.gatedMixture(mt.zeros([5, 3, 7]), mt.zeros([2, 5, 3]), { layout: 'BED' }).out.shape).toEqual([2, 5, 7]);
   });
@@ -103,7 +131,10 @@ describe('scopes', () => {
     const before = mt.memory().tensors;
     let kept: mt.Tensor | undefined;
     const out = mt.tidy(() => {
-      const inner = mt.tidy(() => { kept = mt.keep(mt.ones([2])); return { a: mt.zeros([1]), list: [mt.ones([1])] }; });
+      const inner = mt.tidy(() => {
+        kept = mt.keep(mt.ones([2]));
+        return { a: mt.zeros([1]), list: [mt.ones([1])] };
+      });
       mt.ones([5]);
       return inner.a;
     });

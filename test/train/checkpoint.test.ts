@@ -28,7 +28,11 @@ async function saved(dir: string, hidden = 8) {
   const path = join(dir, 'model.safetensors');
   const schema = await tinySchema(dir);
   await saveCheckpoint(path, {
-    model, schema, metrics: { test: { a: { auc: 0.75 } } }, dataset: { name: 'rows', limit: 3 }, labels: { b: 'y' },
+    model,
+    schema,
+    metrics: { test: { a: { auc: 0.75 } } },
+    dataset: { name: 'rows', limit: 3 },
+    labels: { b: 'y' },
   });
   return { model, path, schema };
 }
@@ -46,7 +50,14 @@ describe('checkpoints', () => {
     expect(checkpoint.mtgradVersion).toMatch(/^\d+\.\d+\.\d+/);
     expect(checkpoint.metrics).toEqual({ test: { a: { auc: 0.75 } } });
     expect(FittedSchema.fromJSON(checkpoint.schema!).toJSON()).toEqual(schema.toJSON());
-    expect(Object.keys(checkpoint.tensors).sort()).toEqual(['bottom.bias', 'bottom.weight', 'head_a.bias', 'head_a.weight', 'head_b.bias', 'head_b.weight']);
+    expect(Object.keys(checkpoint.tensors).sort()).toEqual([
+      'bottom.bias',
+      'bottom.weight',
+      'head_a.bias',
+      'head_a.weight',
+      'head_b.bias',
+      'head_b.weight',
+    ]);
 
     manualSeed(2);
     const fresh = new TinyTwoTask(4);
@@ -74,14 +85,23 @@ describe('checkpoints', () => {
     const { path } = await saved(dir, 8);
     const wider = new TinyTwoTask(4, 16);
     const checkpoint = await readCheckpoint(path);
-    const error = (() => { try { restoreWeights(checkpoint, wider); } catch (e) { return e as Error; } return null; })();
+    const error = (() => {
+      try {
+        restoreWeights(checkpoint, wider);
+      } catch (e) {
+        return e as Error;
+      }
+      return null;
+    })();
     expect(error).toBeInstanceOf(CheckpointError);
     expect(error!.message).toContain(path);
     expect(error!.message).toContain("'bottom.weight': shape [8, 4] in the file, the model expects [16, 4]");
     expect(error!.message).toContain("'head_a.weight': shape [1, 8] in the file, the model expects [1, 16]");
     delete checkpoint.tensors['head_b.bias'];
     checkpoint.tensors['extra.weight'] = { dtype: 'F32', shape: [1], data: new Float32Array(1) };
-    expect(() => restoreWeights(checkpoint, new TinyTwoTask(4, 8))).toThrow(/missing from the file: 'head_b.bias'; not in the model: 'extra.weight'/);
+    expect(() => restoreWeights(checkpoint, new TinyTwoTask(4, 8))).toThrow(
+      /missing from the file: 'head_b.bias'; not in the model: 'extra.weight'/,
+    );
   });
 
   it('rejects truncated files, foreign safetensors files and corrupt metadata with clear errors', async () => {
@@ -97,9 +117,18 @@ describe('checkpoints', () => {
     await expect(readCheckpoint(foreign)).rejects.toThrow(/not an mtgrad checkpoint/);
 
     const badJson = join(dir, 'bad-json.safetensors');
-    await writeFile(badJson, serializeSafetensors({ w: { dtype: 'F32', shape: [1], data: new Float32Array(1) } }, {
-      'mtgrad.format': 'checkpoint', 'mtgrad.format_version': '1', 'mtgrad.model': '{"name": "tiny", ', 'mtgrad.tasks': '[]',
-    }));
+    await writeFile(
+      badJson,
+      serializeSafetensors(
+        { w: { dtype: 'F32', shape: [1], data: new Float32Array(1) } },
+        {
+          'mtgrad.format': 'checkpoint',
+          'mtgrad.format_version': '1',
+          'mtgrad.model': '{"name": "tiny", ',
+          'mtgrad.tasks': '[]',
+        },
+      ),
+    );
     await expect(readCheckpoint(badJson)).rejects.toThrow(/metadata "mtgrad.model" is not valid JSON/);
   });
 });

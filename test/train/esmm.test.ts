@@ -13,7 +13,8 @@ it('trains ESMM (a task without a loss of its own) and reports losses only for t
   const gen = generateClickConversion({ n: 6000, seed: 3 });
   const all = gen.table;
   const rows = (start: number, count: number) => all.subset(Int32Array.from({ length: count }, (_, i) => start + i));
-  const train = rows(0, 4500), validation = rows(4500, 1500);
+  const train = rows(0, 4500),
+    validation = rows(4500, 1500);
   manualSeed(1);
   const inner = createModel('esmm', {
     features: {
@@ -21,12 +22,17 @@ it('trains ESMM (a task without a loss of its own) and reports losses only for t
       numeric: Array.from({ length: all.nNum }, (_, i) => ({ name: `x${i}` })),
       embeddingDim: 4,
     },
-    ctrTowerDims: [16], cvrTowerDims: [16],
+    ctrTowerDims: [16],
+    cvrTowerDims: [16],
     taskNames: { ctr: 'click', cvr: 'cvr', ctcvr: 'conversion' },
   });
   const model = inner;
-  const history = await new Trainer({ model, optimizer: new Adam(inner.parameters(), { lr: 0.02 }), epochs: 2, batchSize: 256 })
-    .fit(train, validation);
+  const history = await new Trainer({
+    model,
+    optimizer: new Adam(inner.parameters(), { lr: 0.02 }),
+    epochs: 2,
+    batchSize: 256,
+  }).fit(train, validation);
   expect(Object.keys(history.steps[0].losses).sort()).toEqual(['click', 'conversion']);
   expect(Object.keys(history.epochs[1].trainLoss).sort()).toEqual(['click', 'conversion']);
   expect(history.epochs[1].validation!.click.auc).toBeGreaterThan(0.7);

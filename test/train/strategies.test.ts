@@ -9,12 +9,17 @@ const train = tinyTable(1024, 21);
 const validation = tinyTable(512, 22);
 
 describe('Trainer with src/mtl strategies', () => {
-  it('learns uncertainty weighting\'s log-variances alongside the model', async () => {
+  it("learns uncertainty weighting's log-variances alongside the model", async () => {
     manualSeed(1);
     const model = new TinyTwoTask(4);
     const weighting = new UncertaintyWeighting({ a: 'classification', b: 'classification' });
-    const optimizer = new Adam([{ params: model.parameters() }, { params: weighting.parameters(), lr: 0.05 }], { lr: 0.02 });
-    const history = await new Trainer({ model, optimizer, weighting, epochs: 2, batchSize: 128 }).fit(train, validation);
+    const optimizer = new Adam([{ params: model.parameters() }, { params: weighting.parameters(), lr: 0.05 }], {
+      lr: 0.02,
+    });
+    const history = await new Trainer({ model, optimizer, weighting, epochs: 2, batchSize: 128 }).fit(
+      train,
+      validation,
+    );
     expect(await weighting.logVars.a.item()).not.toBe(0);
     expect(history.epochs[1].validation!.a.auc).toBeGreaterThan(0.85);
     weighting.dispose();
@@ -25,7 +30,10 @@ describe('Trainer with src/mtl strategies', () => {
     const model = new TinyTwoTask(4);
     const weighting = new PCGrad(['a', 'b'], { seed: 1 });
     const optimizer = new Adam(model.parameters(), { lr: 0.02 });
-    const history = await new Trainer({ model, optimizer, weighting, epochs: 2, batchSize: 128 }).fit(train, validation);
+    const history = await new Trainer({ model, optimizer, weighting, epochs: 2, batchSize: 128 }).fit(
+      train,
+      validation,
+    );
     expect(history.epochs[1].validation!.b.auc).toBeGreaterThan(0.85);
   });
 
@@ -42,6 +50,8 @@ describe('Trainer with src/mtl strategies', () => {
     await new Trainer({ model, optimizer, routing, epochs: 1, batchSize: 128 }).fit(onlyB);
     expect(await model.bottom.weight.data()).toEqual(bottomBefore);
     expect(await model.heads.a.weight.data()).toEqual(headABefore);
-    expect(() => new Trainer({ model, optimizer, routing, weighting: new PCGrad(['a', 'b']) })).toThrow(/either a weighting strategy or gradient routing/);
+    expect(() => new Trainer({ model, optimizer, routing, weighting: new PCGrad(['a', 'b']) })).toThrow(
+      /either a weighting strategy or gradient routing/,
+    );
   });
 });

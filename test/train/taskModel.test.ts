@@ -19,8 +19,12 @@ import { TinyTwoTask, tinyTable } from './tinyModel.js';
 class GradientRecorder implements OptimizerLike {
   readonly paramGroups: { lr: number; params: Tensor[] }[];
   applied: Float32Array[] | null = null;
-  constructor(params: Tensor[]) { this.paramGroups = [{ lr: 0, params }]; }
-  step(): void { this.applied = this.paramGroups[0].params.map((p) => Float32Array.from(p.grad!.dataSync())); }
+  constructor(params: Tensor[]) {
+    this.paramGroups = [{ lr: 0, params }];
+  }
+  step(): void {
+    this.applied = this.paramGroups[0].params.map((p) => Float32Array.from(p.grad!.dataSync()));
+  }
   zeroGrad(): void {}
 }
 
@@ -87,7 +91,8 @@ describe('Trainer labels', () => {
     const result = await new Trainer({ model, optimizer: recorder, labels: { b: 'a' } }).step(batch);
     const expected = tidy(() => {
       const out = model.forward(tensor(batch.num, { shape: [batch.size, batch.nNum] }));
-      const y = tensor(batch.labels.a), m = tensor(batch.masks.a);
+      const y = tensor(batch.labels.a),
+        m = tensor(batch.masks.a);
       return [bceWithLogits(out.a, y, { mask: m }).dataSync()[0], bceWithLogits(out.b, y, { mask: m }).dataSync()[0]];
     });
     expect(result.losses.a).toBeCloseTo(expected[0], 5);
@@ -98,7 +103,9 @@ describe('Trainer labels', () => {
     const model = new TinyTwoTask(4);
     const trainer = new Trainer({ model, optimizer: new GradientRecorder(model.parameters()), labels: { b: 'buy' } });
     await expect(trainer.fit(table)).rejects.toThrow(/no label 'buy' for task 'b' of 'tiny'/);
-    expect(() => new Trainer({ model, optimizer: new GradientRecorder(model.parameters()), labels: { c: 'a' } })).toThrow(/labels maps 'c', which is not a task of 'tiny'/);
+    expect(
+      () => new Trainer({ model, optimizer: new GradientRecorder(model.parameters()), labels: { c: 'a' } }),
+    ).toThrow(/labels maps 'c', which is not a task of 'tiny'/);
   });
 });
 
@@ -106,7 +113,14 @@ describe('Trainer labels', () => {
 function cascade(n: number, seed: number) {
   const gen = generateClickConversion({ n, seed, categoricalFields: 3, vocabularySize: 6, numericFeatures: 3 });
   const t = gen.table;
-  const table = new EncodedTable({ size: t.size, nCat: t.nCat, nNum: t.nNum, cat: t.cat, num: t.num, labels: { click: t.labels.click, conversion: t.labels.conversion } });
+  const table = new EncodedTable({
+    size: t.size,
+    nCat: t.nCat,
+    nNum: t.nNum,
+    cat: t.cat,
+    num: t.num,
+    labels: { click: t.labels.click, conversion: t.labels.conversion },
+  });
   const features = {
     categorical: gen.categoricalSizes.map((v, i) => ({ name: `c${i}`, vocabularySize: v })),
     numeric: Array.from({ length: t.nNum }, (_, i) => ({ name: `x${i}` })),
@@ -123,9 +137,17 @@ describe('zoo models with their own objectives through the Trainer', () => {
     const model = createModel('esmm', { features, ctrTowerDims: [16], cvrTowerDims: [16] });
     const groups = optimizerGroups(model, { lr: 0.02, lrs: { 'task:cvr': 0.01 } });
     expect(groups.map((g) => g.name)).toEqual(['shared', 'task:ctr', 'task:cvr']);
-    expect(() => optimizerGroups(model, { lr: 0.02, lrs: { 'task:ctcvr': 0.1 } })).toThrow(/no parameter group 'task:ctcvr' in 'esmm' \(it has: shared, task:ctr, task:cvr\)/);
+    expect(() => optimizerGroups(model, { lr: 0.02, lrs: { 'task:ctcvr': 0.1 } })).toThrow(
+      /no parameter group 'task:ctcvr' in 'esmm' \(it has: shared, task:ctr, task:cvr\)/,
+    );
     const labels = { ctr: 'click', ctcvr: 'conversion', cvr: { label: 'conversion', where: 'click' } };
-    const trainer = new Trainer({ model, optimizer: new Adam(groups, { lr: 0.02 }), labels, epochs: 2, batchSize: 256 });
+    const trainer = new Trainer({
+      model,
+      optimizer: new Adam(groups, { lr: 0.02 }),
+      labels,
+      epochs: 2,
+      batchSize: 256,
+    });
     expect(trainer.lossTasks).toEqual(['ctr', 'ctcvr']);
     const validation = rows(3000, 4000);
     const history = await trainer.fit(rows(0, 3000), validation);
@@ -143,13 +165,21 @@ describe('zoo models with their own objectives through the Trainer', () => {
   it('AITM: the calibrator is part of the objective the Trainer differentiates', async () => {
     const { table, features } = cascade(600, 12);
     manualSeed(2);
-    const model = createModel('aitm', { features, tasks: [{ name: 'click' }, { name: 'conversion' }], towerDims: [8, 4], calibratorWeight: 5 });
+    const model = createModel('aitm', {
+      features,
+      tasks: [{ name: 'click' }, { name: 'conversion' }],
+      towerDims: [8, 4],
+      calibratorWeight: 5,
+    });
     const recorder = new GradientRecorder(model.parameters());
     const b = table.gather(Int32Array.from({ length: 128 }, (_, i) => i));
     const result = await new Trainer({ model, optimizer: recorder }).step(b);
     // total = L_click + L_conversion + α·calibrator, and the calibrator is ≥ 0.
     const calibrator = tidy(() => {
-      const input = { cat: tensor(b.cat, { dtype: 'int32', shape: [b.size, b.nCat] }), num: tensor(b.num, { shape: [b.size, b.nNum] }) };
+      const input = {
+        cat: tensor(b.cat, { dtype: 'int32', shape: [b.size, b.nCat] }),
+        num: tensor(b.num, { shape: [b.size, b.nNum] }),
+      };
       return model.regularization(model.forward(input), {})!.dataSync()[0];
     });
     expect(calibrator).toBeGreaterThan(0);
@@ -160,26 +190,45 @@ describe('zoo models with their own objectives through the Trainer', () => {
   it('RnR: user–item rows from categorical columns 0 and 1, rating weight λ and ℓ2 in the objective, rating masked', async () => {
     const n = 200;
     const cat = new Int32Array(n * 2);
-    const rank = new Float32Array(n), rating = new Float32Array(n), ratingMask = new Float32Array(n);
+    const rank = new Float32Array(n),
+      rating = new Float32Array(n),
+      ratingMask = new Float32Array(n);
     for (let i = 0; i < n; i++) {
-      cat[2 * i] = 1 + (i % 9); cat[2 * i + 1] = 1 + ((i * 7) % 11);
-      rank[i] = i % 2; rating[i] = i % 2 ? 1 + (i % 5) : 0; ratingMask[i] = i % 2;
+      cat[2 * i] = 1 + (i % 9);
+      cat[2 * i + 1] = 1 + ((i * 7) % 11);
+      rank[i] = i % 2;
+      rating[i] = i % 2 ? 1 + (i % 5) : 0;
+      ratingMask[i] = i % 2;
     }
-    const rows = new EncodedTable({ size: n, nCat: 2, nNum: 0, cat, num: new Float32Array(0), labels: { watched: rank, stars: rating }, masks: { stars: ratingMask } });
+    const rows = new EncodedTable({
+      size: n,
+      nCat: 2,
+      nNum: 0,
+      cat,
+      num: new Float32Array(0),
+      labels: { watched: rank, stars: rating },
+      masks: { stars: ratingMask },
+    });
     manualSeed(4);
     const model = createModel('rnr', { numUsers: 10, numItems: 12, embeddingDim: 4, ratingWeight: 0.5, l2: 0.01 });
     const recorder = new GradientRecorder(model.parameters());
     const trainer = new Trainer({ model, optimizer: recorder, labels: { rank: 'watched', rating: 'stars' } });
     const result = await trainer.step(rows.gather(Int32Array.from({ length: n }, (_, i) => i)));
     const l2 = tidy(() => {
-      const out = model.forward({ user: tensor(Int32Array.from({ length: n }, (_, i) => cat[2 * i])), item: tensor(Int32Array.from({ length: n }, (_, i) => cat[2 * i + 1])) });
+      const out = model.forward({
+        user: tensor(Int32Array.from({ length: n }, (_, i) => cat[2 * i])),
+        item: tensor(Int32Array.from({ length: n }, (_, i) => cat[2 * i + 1])),
+      });
       return model.regularization(out)!.dataSync()[0];
     });
     expect(result.total).toBeCloseTo(result.losses.rank + 0.5 * result.losses.rating + l2, 4);
     // A tabular table (numeric columns only) does not fit: one error naming the model and the input it expects.
     const tabular = tinyTable(8, 1);
-    await expect(new Trainer({ model, optimizer: recorder, labels: { rank: 'a', rating: 'b' } }).fit(tabular))
-      .rejects.toThrow(/^rnr: expects a user–item input \(\{ user: int32 \[B\], item: int32 \[B\] \}\) \(categorical columns 0 and 1: user and item ids\), but the data has 0 categorical and 4 numeric columns$/);
+    await expect(
+      new Trainer({ model, optimizer: recorder, labels: { rank: 'a', rating: 'b' } }).fit(tabular),
+    ).rejects.toThrow(
+      /^rnr: expects a user–item input \(\{ user: int32 \[B\], item: int32 \[B\] \}\) \(categorical columns 0 and 1: user and item ids\), but the data has 0 categorical and 4 numeric columns$/,
+    );
     model.dispose();
   });
 });

@@ -4,8 +4,15 @@ import { mul, reshape } from '../../src/ops/index.js';
 import { EncodedTable } from '../../src/data/table.js';
 import { SeededRandom } from '../../src/data/random.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { encodeInput, MultiTaskModel, type ParamGroups, type TabularInput, type TabularInputSpec, type TaskSpec, type TaskTensors } from '../../src/models/index.js';
-
+import {
+  encodeInput,
+  MultiTaskModel,
+  type ParamGroups,
+  type TabularInput,
+  type TabularInputSpec,
+  type TaskSpec,
+  type TaskTensors,
+} from '../../src/models/index.js';
 
 /** A TaskModel of its own (not from the zoo): dense input [B, inputs], tasks a and b with optional weights. */
 export class TinyTwoTask extends MultiTaskModel<TabularInput> {
@@ -22,7 +29,10 @@ export class TinyTwoTask extends MultiTaskModel<TabularInput> {
     super();
     this.config = { inputs, hidden };
     this.inputSpec = { kind: 'dense', dim: inputs };
-    this.tasks = [{ name: 'a', kind: 'binary', weight: weights.a ?? 1 }, { name: 'b', kind: 'binary', weight: weights.b ?? 1 }];
+    this.tasks = [
+      { name: 'a', kind: 'binary', weight: weights.a ?? 1 },
+      { name: 'b', kind: 'binary', weight: weights.b ?? 1 },
+    ];
     this.bottom = this.registerModule('bottom', new Linear(inputs, hidden, { activation: 'relu' }));
     this.heads = {
       a: this.registerModule('head_a', new Linear(hidden, 1)),
@@ -41,11 +51,17 @@ export class TinyTwoTask extends MultiTaskModel<TabularInput> {
   }
 
   paramGroups(): ParamGroups {
-    return { shared: this.bottom.parameters(), tasks: { a: this.heads.a.parameters(), b: this.heads.b.parameters() }, gates: [] };
+    return {
+      shared: this.bottom.parameters(),
+      tasks: { a: this.heads.a.parameters(), b: this.heads.b.parameters() },
+      gates: [],
+    };
   }
 
   /** The shared layer's parameters (what the conflict probe and the strategies work on). */
-  sharedParameters(): Tensor[] { return this.bottom.parameters(); }
+  sharedParameters(): Tensor[] {
+    return this.bottom.parameters();
+  }
 }
 
 /** Linearly separable-ish labels: a = [x0 + x1 > 0], b = [x0 − x2 > 0], b defined on 3 rows out of 4. */
@@ -62,5 +78,13 @@ export function tinyTable(n: number, seed: number, inputs = 4): EncodedTable {
     b[i] = x[0] - x[2] + 0.3 * rng.normal() > 0 ? 1 : 0;
     maskB[i] = i % 4 === 3 ? 0 : 1;
   }
-  return new EncodedTable({ size: n, nCat: 0, nNum: inputs, cat: new Int32Array(0), num, labels: { a, b }, masks: { b: maskB } });
+  return new EncodedTable({
+    size: n,
+    nCat: 0,
+    nNum: inputs,
+    cat: new Int32Array(0),
+    num,
+    labels: { a, b },
+    masks: { b: maskB },
+  });
 }

@@ -37,7 +37,10 @@ describe('Trainer', () => {
   it('gives the same metrics for the same seed', async () => {
     const run = async () => {
       const { model, optimizer } = setup(5);
-      const history = await new Trainer({ model, optimizer, epochs: 1, batchSize: 256, seed: 3 }).fit(train, validation);
+      const history = await new Trainer({ model, optimizer, epochs: 1, batchSize: 256, seed: 3 }).fit(
+        train,
+        validation,
+      );
       return history.epochs[0].validation;
     };
     expect(await run()).toEqual(await run());
@@ -47,9 +50,15 @@ describe('Trainer', () => {
     const { model, optimizer } = setup();
     // A validation split whose labels do not match training: the metric gets no better after the first epoch.
     const shifted = tinyTable(512, 99);
-    shifted.labels.a.forEach((v, i) => { shifted.labels.a[i] = 1 - v; });
+    shifted.labels.a.forEach((v, i) => {
+      shifted.labels.a[i] = 1 - v;
+    });
     const history = await new Trainer({
-      model, optimizer, epochs: 10, batchSize: 128, earlyStopping: { task: 'a', metric: 'auc', patience: 2 },
+      model,
+      optimizer,
+      epochs: 10,
+      batchSize: 128,
+      earlyStopping: { task: 'a', metric: 'auc', patience: 2 },
     }).fit(train, shifted);
     expect(history.stopReason).toBe('early-stopping');
     expect(history.epochs.length).toBeLessThan(10);
@@ -82,8 +91,15 @@ describe('Trainer', () => {
     const { model, optimizer } = setup();
     const counts: number[] = [];
     await new Trainer({
-      model, optimizer, epochs: 2, batchSize: 128, clipGradNorm: 1, gradientProbeEvery: 3,
-      onEvent: (e) => { if (e.type === 'step') counts.push(memory().tensors); },
+      model,
+      optimizer,
+      epochs: 2,
+      batchSize: 128,
+      clipGradNorm: 1,
+      gradientProbeEvery: 3,
+      onEvent: (e) => {
+        if (e.type === 'step') counts.push(memory().tensors);
+      },
     }).fit(train, validation);
     expect(counts.length).toBe(32);
     expect(new Set(counts.slice(1)).size).toBe(1);
@@ -91,7 +107,9 @@ describe('Trainer', () => {
 
   it('samples task-gradient cosines on the shared parameters', async () => {
     const { model, optimizer } = setup();
-    const history = await new Trainer({ model, optimizer, epochs: 1, batchSize: 128, gradientProbeEvery: 4 }).fit(train);
+    const history = await new Trainer({ model, optimizer, epochs: 1, batchSize: 128, gradientProbeEvery: 4 }).fit(
+      train,
+    );
     expect(history.gradientCosines.map((p) => p.step)).toEqual([1, 4, 8, 12, 16]);
     const [[aa, ab], [ba, bb]] = history.gradientCosines[0].cosines;
     expect(aa).toBeCloseTo(1, 5);

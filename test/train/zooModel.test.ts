@@ -13,7 +13,9 @@ function mmoe(seed: number) {
   const inner = createModel('mmoe', {
     features: { numeric: [0, 1, 2, 3].map((k) => ({ name: `x${k}` })) },
     tasks: [{ name: 'a' }, { name: 'b' }],
-    numExperts: 4, expertDims: [8], towerDims: [4],
+    numExperts: 4,
+    expertDims: [8],
+    towerDims: [4],
   });
   const model = inner;
   return { inner, model, optimizer: new Adam(inner.parameters(), { lr: 0.02 }) };
@@ -24,8 +26,14 @@ describe('Trainer on a model of the zoo (MMoE)', () => {
     const { model, optimizer, inner } = mmoe(4);
     const counts: number[] = [];
     const history = await new Trainer({
-      model, optimizer, epochs: 2, batchSize: 128, gradientProbeEvery: 5,
-      onEvent: (e) => { if (e.type === 'step') counts.push(memory().tensors); },
+      model,
+      optimizer,
+      epochs: 2,
+      batchSize: 128,
+      gradientProbeEvery: 5,
+      onEvent: (e) => {
+        if (e.type === 'step') counts.push(memory().tensors);
+      },
     }).fit(train, validation);
     const last = history.epochs[1];
     expect(last.validation!.a.auc).toBeGreaterThan(0.85);
@@ -42,7 +50,10 @@ describe('Trainer on a model of the zoo (MMoE)', () => {
   it('is reproducible: same seed, same backend, same metrics', async () => {
     const run = async () => {
       const { model, optimizer, inner } = mmoe(9);
-      const history = await new Trainer({ model, optimizer, epochs: 1, batchSize: 256, seed: 2 }).fit(train, validation);
+      const history = await new Trainer({ model, optimizer, epochs: 1, batchSize: 256, seed: 2 }).fit(
+        train,
+        validation,
+      );
       inner.dispose();
       return history.epochs[0].validation;
     };

@@ -6,16 +6,42 @@
  * hot kernels.
  */
 import type {
-  AdagradParams, AdamParams, Backend, BackendInfo, BackendMemory, BinaryOp, DType, MatmulParams, MixtureParams, RandomParams,
-  ReduceOp, RowSelection, SgdParams, Shape, Storage, TypedArray, UnaryArgs, UnaryOp,
+  AdagradParams,
+  AdamParams,
+  Backend,
+  BackendInfo,
+  BackendMemory,
+  BinaryOp,
+  DType,
+  MatmulParams,
+  MixtureParams,
+  RandomParams,
+  ReduceOp,
+  RowSelection,
+  SgdParams,
+  Shape,
+  Storage,
+  TypedArray,
+  UnaryArgs,
+  UnaryOp,
 } from '../kernels.js';
 import { castKernel, binaryKernel, unaryKernel, whereKernel } from './elementwise.js';
 import {
-  bceWithLogitsGradKernel, bceWithLogitsKernel, gatedMixtureBackwardKernel, gatedMixtureKernel, softmaxKernel,
+  bceWithLogitsGradKernel,
+  bceWithLogitsKernel,
+  gatedMixtureBackwardKernel,
+  gatedMixtureKernel,
+  softmaxKernel,
 } from './fused.js';
 import { matmulKernel } from './matmul.js';
 import {
-  broadcastToKernel, concatKernel, gatherKernel, permuteKernel, scatterAddKernel, sliceKernel, sliceWriteKernel,
+  broadcastToKernel,
+  concatKernel,
+  gatherKernel,
+  permuteKernel,
+  scatterAddKernel,
+  sliceKernel,
+  sliceWriteKernel,
 } from './movement.js';
 import { adagradKernel, adamKernel, allElements, type ElementRanges, selectedRows, sgdKernel } from './optim.js';
 import { randomKernel } from './random.js';
@@ -144,14 +170,25 @@ export class JsBackend implements Backend {
   }
 
   binary(op: BinaryOp, a: Storage, b: Storage, aShape: Shape, bShape: Shape, outShape: Shape): Storage {
-    const ad = this.dataOf(a, 'binary'), bd = this.dataOf(b, 'binary');
+    const ad = this.dataOf(a, 'binary'),
+      bd = this.dataOf(b, 'binary');
     const out = this.alloc(a.dtype, sizeOf(outShape));
     binaryKernel(op, ad, bd, aShape, bShape, outShape, out.data, a.dtype);
     return out;
   }
 
-  where(cond: Storage, a: Storage, b: Storage, condShape: Shape, aShape: Shape, bShape: Shape, outShape: Shape): Storage {
-    const cd = this.dataOf(cond, 'where'), ad = this.dataOf(a, 'where'), bd = this.dataOf(b, 'where');
+  where(
+    cond: Storage,
+    a: Storage,
+    b: Storage,
+    condShape: Shape,
+    aShape: Shape,
+    bShape: Shape,
+    outShape: Shape,
+  ): Storage {
+    const cd = this.dataOf(cond, 'where'),
+      ad = this.dataOf(a, 'where'),
+      bd = this.dataOf(b, 'where');
     const out = this.alloc(a.dtype, sizeOf(outShape));
     whereKernel(cd, ad, bd, condShape, aShape, bShape, outShape, out.data);
     return out;
@@ -204,7 +241,13 @@ export class JsBackend implements Backend {
     return out;
   }
 
-  sliceWrite(src: Storage, srcShape: Shape, fullShape: Shape, begin: readonly number[], step: readonly number[]): Storage {
+  sliceWrite(
+    src: Storage,
+    srcShape: Shape,
+    fullShape: Shape,
+    begin: readonly number[],
+    step: readonly number[],
+  ): Storage {
     const sd = this.dataOf(src, 'sliceWrite');
     const out = this.alloc(src.dtype, sizeOf(fullShape));
     sliceWriteKernel(sd, srcShape, fullShape, begin, step, out.data);
@@ -237,7 +280,8 @@ export class JsBackend implements Backend {
   // ---- linear algebra ----
 
   matmul(a: Storage, b: Storage, p: MatmulParams): Storage {
-    const ad = this.dataOf(a, 'matmul'), bd = this.dataOf(b, 'matmul');
+    const ad = this.dataOf(a, 'matmul'),
+      bd = this.dataOf(b, 'matmul');
     const dtype = a.dtype;
     const bias = p.bias ? this.dataOf(p.bias, 'matmul') : null;
     const activation = activationFunction(p.activation, dtype);
@@ -257,31 +301,42 @@ export class JsBackend implements Backend {
   // ---- fused ----
 
   gatedMixture(experts: Storage, gateLogits: Storage, p: MixtureParams): { out: Storage; weights: Storage } {
-    const ed = this.dataOf(experts, 'gatedMixture'), gd = this.dataOf(gateLogits, 'gatedMixture');
+    const ed = this.dataOf(experts, 'gatedMixture'),
+      gd = this.dataOf(gateLogits, 'gatedMixture');
     const dtype = experts.dtype;
-    const out = this.alloc(dtype, p.t * p.b * p.d), weights = this.alloc(dtype, p.t * p.b * p.e);
+    const out = this.alloc(dtype, p.t * p.b * p.d),
+      weights = this.alloc(dtype, p.t * p.b * p.e);
     gatedMixtureKernel(ed, gd, p, out.data, weights.data);
     return { out, weights };
   }
 
-  gatedMixtureBackward(gOut: Storage, experts: Storage, weights: Storage, p: MixtureParams): { gExperts: Storage; gLogits: Storage } {
+  gatedMixtureBackward(
+    gOut: Storage,
+    experts: Storage,
+    weights: Storage,
+    p: MixtureParams,
+  ): { gExperts: Storage; gLogits: Storage } {
     const god = this.dataOf(gOut, 'gatedMixtureBackward');
-    const ed = this.dataOf(experts, 'gatedMixtureBackward'), wd = this.dataOf(weights, 'gatedMixtureBackward');
+    const ed = this.dataOf(experts, 'gatedMixtureBackward'),
+      wd = this.dataOf(weights, 'gatedMixtureBackward');
     const dtype = gOut.dtype;
-    const gExperts = this.alloc(dtype, p.e * p.b * p.d), gLogits = this.alloc(dtype, p.t * p.b * p.e);
+    const gExperts = this.alloc(dtype, p.e * p.b * p.d),
+      gLogits = this.alloc(dtype, p.t * p.b * p.e);
     gatedMixtureBackwardKernel(god, ed, wd, p, gExperts.data, gLogits.data);
     return { gExperts, gLogits };
   }
 
   bceWithLogits(logits: Storage, targets: Storage): Storage {
-    const ld = this.dataOf(logits, 'bceWithLogits'), td = this.dataOf(targets, 'bceWithLogits');
+    const ld = this.dataOf(logits, 'bceWithLogits'),
+      td = this.dataOf(targets, 'bceWithLogits');
     const out = this.alloc(logits.dtype, ld.length);
     bceWithLogitsKernel(ld, td, out.data);
     return out;
   }
 
   bceWithLogitsGrad(logits: Storage, targets: Storage): Storage {
-    const ld = this.dataOf(logits, 'bceWithLogitsGrad'), td = this.dataOf(targets, 'bceWithLogitsGrad');
+    const ld = this.dataOf(logits, 'bceWithLogitsGrad'),
+      td = this.dataOf(targets, 'bceWithLogitsGrad');
     const out = this.alloc(logits.dtype, ld.length);
     bceWithLogitsGradKernel(ld, td, out.data);
     return out;
@@ -313,4 +368,3 @@ export class JsBackend implements Backend {
     adagradKernel(pd!, gd!, sd!, p, this.rangesOf('adagradUpdate', pd!.length, sel));
   }
 }
-

@@ -10,7 +10,14 @@ export function unaryKernel(op: UnaryOp, x: TypedArray, out: TypedArray, dtype: 
 
 /** out (dense, outShape) = op(a, b) with a and b read through broadcast strides. */
 export function binaryKernel(
-  op: BinaryOp, a: TypedArray, b: TypedArray, aShape: Shape, bShape: Shape, outShape: Shape, out: TypedArray, dtype: DType,
+  op: BinaryOp,
+  a: TypedArray,
+  b: TypedArray,
+  aShape: Shape,
+  bShape: Shape,
+  outShape: Shape,
+  out: TypedArray,
+  dtype: DType,
 ): void {
   const sa = broadcastStrides(aShape, outShape);
   const sb = broadcastStrides(bShape, outShape);
@@ -23,15 +30,22 @@ export function binaryKernel(
   const ia = last >= 0 ? sa[last]! : 0;
   const ib = last >= 0 ? sb[last]! : 0;
   walkRows(outShape, [sa, sb], [0, 0], (o, len, [pa, pb]) => {
-    let ja = pa!, jb = pb!;
+    let ja = pa!,
+      jb = pb!;
     for (let j = 0; j < len; j++, ja += ia, jb += ib) out[o + j] = f(a[ja]!, b[jb]!);
   });
 }
 
 /** out = cond != 0 ? a : b, every input broadcast to outShape. */
 export function whereKernel(
-  cond: TypedArray, a: TypedArray, b: TypedArray,
-  condShape: Shape, aShape: Shape, bShape: Shape, outShape: Shape, out: TypedArray,
+  cond: TypedArray,
+  a: TypedArray,
+  b: TypedArray,
+  condShape: Shape,
+  aShape: Shape,
+  bShape: Shape,
+  outShape: Shape,
+  out: TypedArray,
 ): void {
   const sc = broadcastStrides(condShape, outShape);
   const sa = broadcastStrides(aShape, outShape);
@@ -41,7 +55,9 @@ export function whereKernel(
   const ia = last >= 0 ? sa[last]! : 0;
   const ib = last >= 0 ? sb[last]! : 0;
   walkRows(outShape, [sc, sa, sb], [0, 0, 0], (o, len, [pc, pa, pb]) => {
-    let jc = pc!, ja = pa!, jb = pb!;
+    let jc = pc!,
+      ja = pa!,
+      jb = pb!;
     // NaN counts as "!= 0" (true), as in C and torch.
     for (let j = 0; j < len; j++, jc += ic, ja += ia, jb += ib) out[o + j] = cond[jc] !== 0 ? a[ja]! : b[jb]!;
   });

@@ -21,7 +21,7 @@ function expNegSquare(x: number): number {
   const hi = c - (c - x);
   const lo = x - hi;
   const sq = x * x;
-  const sqError = ((hi * hi - sq) + 2 * hi * lo) + lo * lo;
+  const sqError = hi * hi - sq + 2 * hi * lo + lo * lo;
   return Math.exp(-sq) * (1 - sqError);
 }
 
@@ -42,7 +42,7 @@ function erfSeries(x: number): number {
 function erfcContinuedFraction(x: number): number {
   if (x > ERFC_ZERO_BEYOND) return 0;
   let f = x;
-  for (let n = CONTINUED_FRACTION_DEPTH; n >= 1; n--) f = x + (n / 2) / f;
+  for (let n = CONTINUED_FRACTION_DEPTH; n >= 1; n--) f = x + n / 2 / f;
   return expNegSquare(x) / (SQRT_PI * f);
 }
 

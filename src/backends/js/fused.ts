@@ -10,7 +10,14 @@ export function softmaxKernel(x: TypedArray, rows: number, n: number, log: boole
   for (let r = 0; r < rows; r++) softmaxRow(x, r * n, n, log, out, r * n);
 }
 
-function softmaxRow(x: ArrayLike<number>, from: number, n: number, log: boolean, out: { [i: number]: number }, to: number): void {
+function softmaxRow(
+  x: ArrayLike<number>,
+  from: number,
+  n: number,
+  log: boolean,
+  out: { [i: number]: number },
+  to: number,
+): void {
   let max = -Infinity;
   for (let j = 0; j < n; j++) max = Math.max(max, x[from + j]!);
   let sum = 0;
@@ -34,7 +41,13 @@ function expertActivation(p: MixtureParams): (v: number) => number {
 }
 
 /** weights[t, b, :] = softmax(gateLogits[t, b, :]); out[t, b, :] = Σ_e weights[t, b, e]·x[e, b, :]. */
-export function gatedMixtureKernel(experts: TypedArray, gateLogits: TypedArray, p: MixtureParams, out: TypedArray, weights: TypedArray): void {
+export function gatedMixtureKernel(
+  experts: TypedArray,
+  gateLogits: TypedArray,
+  p: MixtureParams,
+  out: TypedArray,
+  weights: TypedArray,
+): void {
   const { e, b, d, t } = p;
   const act = expertActivation(p);
   const w = new Float64Array(e);
@@ -61,10 +74,16 @@ export function gatedMixtureKernel(experts: TypedArray, gateLogits: TypedArray, 
  * gLogits[t, b, e] = weights[t, b, e]·(⟨gOut[t, b], x[e, b]⟩ − Σ_e' weights[t, b, e']·⟨gOut[t, b], x[e', b]⟩).
  */
 export function gatedMixtureBackwardKernel(
-  gOut: TypedArray, experts: TypedArray, weights: TypedArray, p: MixtureParams, gExperts: TypedArray, gLogits: TypedArray,
+  gOut: TypedArray,
+  experts: TypedArray,
+  weights: TypedArray,
+  p: MixtureParams,
+  gExperts: TypedArray,
+  gLogits: TypedArray,
 ): void {
   const { e, b, d, t } = p;
-  const act = expertActivation(p), relu = p.activation === 'relu';
+  const act = expertActivation(p),
+    relu = p.activation === 'relu';
   const dots = new Float64Array(e);
   const acc = new Float64Array(d);
   for (let r = 0; r < b; r++) {
@@ -72,14 +91,16 @@ export function gatedMixtureBackwardKernel(
       const from = expertRowOffset(p, x, r);
       acc.fill(0);
       for (let task = 0; task < t; task++) {
-        const wx = weights[(task * b + r) * e + x]!, g = (task * b + r) * d;
+        const wx = weights[(task * b + r) * e + x]!,
+          g = (task * b + r) * d;
         for (let j = 0; j < d; j++) acc[j] += wx * gOut[g + j]!;
       }
       // relu'(v) = 1 for v > 0 (and NaN passes, as through the relu op), 0 for v ≤ 0.
       for (let j = 0; j < d; j++) gExperts[from + j] = relu && experts[from + j]! <= 0 ? 0 : acc[j]!;
     }
     for (let task = 0; task < t; task++) {
-      const row = task * b + r, g = row * d;
+      const row = task * b + r,
+        g = row * d;
       let mean = 0;
       for (let x = 0; x < e; x++) {
         const from = expertRowOffset(p, x, r);
@@ -96,7 +117,8 @@ export function gatedMixtureBackwardKernel(
 /** max(x, 0) − x·y + log1p(e^−|x|): never exponentiates a positive number. */
 export function bceWithLogitsKernel(logits: TypedArray, targets: TypedArray, out: TypedArray): void {
   for (let i = 0; i < logits.length; i++) {
-    const x = logits[i]!, y = targets[i]!;
+    const x = logits[i]!,
+      y = targets[i]!;
     out[i] = Math.max(x, 0) - x * y + Math.log1p(Math.exp(-Math.abs(x)));
   }
 }

@@ -8,9 +8,14 @@
 import type { TypedArray } from '../kernels.js';
 
 export interface MatmulGeometry {
-  batch: number; m: number; k: number; n: number;
-  transA: boolean; transB: boolean;
-  aBatchStride: number; bBatchStride: number;
+  batch: number;
+  m: number;
+  k: number;
+  n: number;
+  transA: boolean;
+  transB: boolean;
+  aBatchStride: number;
+  bBatchStride: number;
 }
 
 /** Panel sizes: a [BLOCK_K, BLOCK_N] float64 panel of b is 256 KiB. */
@@ -18,7 +23,14 @@ const BLOCK_K = 64;
 const BLOCK_N = 512;
 
 /** Copies b's batch entry at `offset` into dst as row-major [k, n] (transposing a stored [n, k]). */
-function packB(src: TypedArray, offset: number, k: number, n: number, transB: boolean, dst: Float64Array | Int32Array): void {
+function packB(
+  src: TypedArray,
+  offset: number,
+  k: number,
+  n: number,
+  transB: boolean,
+  dst: Float64Array | Int32Array,
+): void {
   if (!transB) {
     for (let i = 0; i < k * n; i++) dst[i] = src[offset + i]!;
     return;
@@ -35,8 +47,17 @@ function packB(src: TypedArray, offset: number, k: number, n: number, transB: bo
  * typed arrays of the innermost loop are always Float64Array, keeping it monomorphic.
  */
 function gemmFloat(
-  a: TypedArray, aOff: number, aRow: number, aCol: number, b: Float64Array, bOff: number,
-  c: Float64Array, cOff: number, m: number, k: number, n: number,
+  a: TypedArray,
+  aOff: number,
+  aRow: number,
+  aCol: number,
+  b: Float64Array,
+  bOff: number,
+  c: Float64Array,
+  cOff: number,
+  m: number,
+  k: number,
+  n: number,
 ): void {
   for (let j0 = 0; j0 < n; j0 += BLOCK_N) {
     const j1 = Math.min(n, j0 + BLOCK_N);
@@ -44,11 +65,17 @@ function gemmFloat(
       const p1 = Math.min(k, p0 + BLOCK_K);
       let i = 0;
       for (; i + 4 <= m; i += 4) {
-        const c0 = cOff + i * n, c1 = c0 + n, c2 = c1 + n, c3 = c2 + n;
+        const c0 = cOff + i * n,
+          c1 = c0 + n,
+          c2 = c1 + n,
+          c3 = c2 + n;
         const a0 = aOff + i * aRow;
         for (let p = p0; p < p1; p++) {
           const ap = a0 + p * aCol;
-          const x0 = a[ap]!, x1 = a[ap + aRow]!, x2 = a[ap + 2 * aRow]!, x3 = a[ap + 3 * aRow]!;
+          const x0 = a[ap]!,
+            x1 = a[ap + aRow]!,
+            x2 = a[ap + 2 * aRow]!,
+            x3 = a[ap + 3 * aRow]!;
           const bRow = bOff + p * n;
           for (let j = j0; j < j1; j++) {
             const bv = b[bRow + j]!;
@@ -74,8 +101,17 @@ function gemmFloat(
 
 /** gemmFloat's int32 counterpart: exact products and sums modulo 2³². */
 function gemmInt(
-  a: TypedArray, aOff: number, aRow: number, aCol: number, b: Int32Array, bOff: number,
-  c: Int32Array, cOff: number, m: number, k: number, n: number,
+  a: TypedArray,
+  aOff: number,
+  aRow: number,
+  aCol: number,
+  b: Int32Array,
+  bOff: number,
+  c: Int32Array,
+  cOff: number,
+  m: number,
+  k: number,
+  n: number,
 ): void {
   for (let i = 0; i < m; i++) {
     const cRow = cOff + i * n;
@@ -93,8 +129,13 @@ function gemmInt(
  * semantics) instead of the double accumulation used for floats.
  */
 export function matmulKernel(
-  a: TypedArray, b: TypedArray, g: MatmulGeometry, bias: TypedArray | null,
-  activation: ((x: number) => number) | null, out: TypedArray, integer: boolean,
+  a: TypedArray,
+  b: TypedArray,
+  g: MatmulGeometry,
+  bias: TypedArray | null,
+  activation: ((x: number) => number) | null,
+  out: TypedArray,
+  integer: boolean,
 ): void {
   const { batch, m, k, n, transA, transB, aBatchStride, bBatchStride } = g;
   const mn = m * n;
@@ -107,7 +148,8 @@ export function matmulKernel(
   const packed = bDirect || k === 0 ? null : integer ? new Int32Array(k * n) : new Float64Array(k * n);
   let packedFrom = -1;
   // a's element (i, p) lives at aOff + i·aRow + p·aCol in either layout.
-  const aRow = transA ? 1 : k, aCol = transA ? m : 1;
+  const aRow = transA ? 1 : k,
+    aCol = transA ? m : 1;
   for (let t = 0; t < batch; t++) {
     const aOff = t * aBatchStride;
     let bMat = b as Float64Array | Int32Array;
@@ -130,12 +172,20 @@ export function matmulKernel(
 
 /** Adds bias, applies the activation and stores the batch entry into out (a no-op copy when in place). */
 function epilogue(
-  acc: Float64Array | Int32Array, cOff: number, m: number, n: number, bias: TypedArray | null,
-  activation: ((x: number) => number) | null, out: TypedArray, outOff: number, integer: boolean,
+  acc: Float64Array | Int32Array,
+  cOff: number,
+  m: number,
+  n: number,
+  bias: TypedArray | null,
+  activation: ((x: number) => number) | null,
+  out: TypedArray,
+  outOff: number,
+  integer: boolean,
 ): void {
   if (!bias && !activation && acc === out) return;
   for (let i = 0; i < m; i++) {
-    const row = cOff + i * n, outRow = outOff + i * n;
+    const row = cOff + i * n,
+      outRow = outOff + i * n;
     for (let j = 0; j < n; j++) {
       let v = acc[row + j]!;
       if (bias) v = integer ? (v + bias[j]!) | 0 : v + bias[j]!;

@@ -27,19 +27,34 @@ export function broadcastToKernel(x: TypedArray, inShape: Shape, outShape: Shape
 }
 
 export function sliceKernel(
-  x: TypedArray, shape: Shape, begin: readonly number[], step: readonly number[], outShape: Shape, out: TypedArray,
+  x: TypedArray,
+  shape: Shape,
+  begin: readonly number[],
+  step: readonly number[],
+  outShape: Shape,
+  out: TypedArray,
 ): void {
   copyView(x, sliceView(shape, begin, step, outShape), out, false);
 }
 
 /** out (zeros of fullShape, already zero-filled by the caller) receives src at begin + j·step. */
 export function sliceWriteKernel(
-  src: TypedArray, srcShape: Shape, fullShape: Shape, begin: readonly number[], step: readonly number[], out: TypedArray,
+  src: TypedArray,
+  srcShape: Shape,
+  fullShape: Shape,
+  begin: readonly number[],
+  step: readonly number[],
+  out: TypedArray,
 ): void {
   copyView(src, sliceView(fullShape, begin, step, srcShape), out, true);
 }
 
-export function concatKernel(xs: readonly TypedArray[], outer: number, widths: readonly number[], out: TypedArray): void {
+export function concatKernel(
+  xs: readonly TypedArray[],
+  outer: number,
+  widths: readonly number[],
+  out: TypedArray,
+): void {
   concatViews(outer, widths).forEach((view, t) => copyView(xs[t]!, view, out, true));
 }
 
@@ -52,7 +67,14 @@ export function checkIndices(kernel: string, indices: Int32Array, n: number): vo
 }
 
 /** x [outer, n, inner] → out [outer, m, inner] with out[o, j, :] = x[o, indices[j], :]. */
-export function gatherKernel(x: TypedArray, indices: Int32Array, outer: number, n: number, inner: number, out: TypedArray): void {
+export function gatherKernel(
+  x: TypedArray,
+  indices: Int32Array,
+  outer: number,
+  n: number,
+  inner: number,
+  out: TypedArray,
+): void {
   checkIndices('gather', indices, n);
   const m = indices.length;
   for (let o = 0; o < outer; o++) {
@@ -66,7 +88,13 @@ export function gatherKernel(x: TypedArray, indices: Int32Array, outer: number, 
 
 /** src [outer, m, inner] added into out [outer, n, inner] (zero-filled by the caller) at rows indices[j]. */
 export function scatterAddKernel(
-  src: TypedArray, indices: Int32Array, outer: number, n: number, inner: number, out: TypedArray, integer: boolean,
+  src: TypedArray,
+  indices: Int32Array,
+  outer: number,
+  n: number,
+  inner: number,
+  out: TypedArray,
+  integer: boolean,
 ): void {
   const m = indices.length;
   checkIndices('scatterAdd', indices, n);

@@ -31,7 +31,13 @@ export function selectedRows(kernel: string, rows: Int32Array, rowSize: number, 
  * torch.optim.SGD: d = g + wd·p; buf = firstStep ? d : momentum·buf + (1−dampening)·d;
  * d = nesterov ? d + momentum·buf : buf; p −= lr·d.
  */
-export function sgdKernel(param: TypedArray, grad: TypedArray, buf: TypedArray | null, p: SgdParams, ranges: ElementRanges): void {
+export function sgdKernel(
+  param: TypedArray,
+  grad: TypedArray,
+  buf: TypedArray | null,
+  p: SgdParams,
+  ranges: ElementRanges,
+): void {
   const { lr, momentum, dampening, nesterov, weightDecay, firstStep } = p;
   ranges((start, end) => {
     for (let i = start; i < end; i++) {
@@ -59,7 +65,12 @@ function lerp(start: number, end: number, weight: number): number {
  * v = β2·v + (1−β2)·g²; p −= (lr / (1−β1ᵗ))·m / (√v / √(1−β2ᵗ) + eps).
  */
 export function adamKernel(
-  param: TypedArray, grad: TypedArray, m: TypedArray, v: TypedArray, p: AdamParams, ranges: ElementRanges,
+  param: TypedArray,
+  grad: TypedArray,
+  m: TypedArray,
+  v: TypedArray,
+  p: AdamParams,
+  ranges: ElementRanges,
 ): void {
   const { lr, beta1, beta2, eps, weightDecay, decoupled, step } = p;
   const stepSize = lr / (1 - Math.pow(beta1, step));
@@ -83,7 +94,13 @@ export function adamKernel(
  * torch.optim.Adagrad: g += wd·p; clr = lr / (1 + (step−1)·lrDecay); sum += g²; p −= clr·g / (√sum + eps).
  * `step` is 1-based (torch increments its step count before using it).
  */
-export function adagradKernel(param: TypedArray, grad: TypedArray, sum: TypedArray, p: AdagradParams, ranges: ElementRanges): void {
+export function adagradKernel(
+  param: TypedArray,
+  grad: TypedArray,
+  sum: TypedArray,
+  p: AdagradParams,
+  ranges: ElementRanges,
+): void {
   const { lr, eps, weightDecay, lrDecay, step } = p;
   const clr = lr / (1 + (step - 1) * lrDecay);
   ranges((start, end) => {

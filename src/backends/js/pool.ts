@@ -47,12 +47,20 @@ export class ArrayPool {
     if (arr.byteOffset !== 0 || arr.buffer.byteLength !== arr.byteLength) return;
     const key = `${dtype}:${arr.length}`;
     let list = this.free.get(key);
-    if (!list) { list = []; this.free.set(key, list); }
+    if (!list) {
+      list = [];
+      this.free.set(key, list);
+    }
     list.push(arr);
     this.pooledBytes += arr.byteLength;
   }
 
-  get bytes(): number { return this.pooledBytes; }
+  get bytes(): number {
+    return this.pooledBytes;
+  }
 
-  clear(): void { this.free.clear(); this.pooledBytes = 0; }
+  clear(): void {
+    this.free.clear();
+    this.pooledBytes = 0;
+  }
 }

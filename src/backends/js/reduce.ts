@@ -5,18 +5,31 @@
 import type { DType, ReduceOp, TypedArray } from '../kernels.js';
 
 export function reduceKernel(
-  op: ReduceOp, x: TypedArray, dtype: DType, outer: number, n: number, inner: number, out: TypedArray,
+  op: ReduceOp,
+  x: TypedArray,
+  dtype: DType,
+  outer: number,
+  n: number,
+  inner: number,
+  out: TypedArray,
 ): void {
   if (outer * inner === 0) return;
   switch (op) {
-    case 'sum': return accumulate(x, outer, n, inner, out, 0, dtype === 'int32' ? (s, v) => (s + v) | 0 : (s, v) => s + v);
-    case 'prod': return accumulate(x, outer, n, inner, out, 1, dtype === 'int32' ? Math.imul : (s, v) => s * v);
+    case 'sum':
+      return accumulate(x, outer, n, inner, out, 0, dtype === 'int32' ? (s, v) => (s + v) | 0 : (s, v) => s + v);
+    case 'prod':
+      return accumulate(x, outer, n, inner, out, 1, dtype === 'int32' ? Math.imul : (s, v) => s * v);
     // Math.max/min return NaN as soon as one operand is NaN, which is the propagation we want.
-    case 'max': return accumulate(x, outer, n, inner, out, null, Math.max);
-    case 'min': return accumulate(x, outer, n, inner, out, null, Math.min);
-    case 'argmax': return argExtreme(x, outer, n, inner, out, (v, best) => v > best);
-    case 'argmin': return argExtreme(x, outer, n, inner, out, (v, best) => v < best);
-    default: throw new Error(`reduce: unknown op '${String(op)}'`);
+    case 'max':
+      return accumulate(x, outer, n, inner, out, null, Math.max);
+    case 'min':
+      return accumulate(x, outer, n, inner, out, null, Math.min);
+    case 'argmax':
+      return argExtreme(x, outer, n, inner, out, (v, best) => v > best);
+    case 'argmin':
+      return argExtreme(x, outer, n, inner, out, (v, best) => v < best);
+    default:
+      throw new Error(`reduce: unknown op '${String(op)}'`);
   }
 }
 
@@ -25,8 +38,13 @@ export function reduceKernel(
  * null (max/min, whose empty case is rejected before dispatch).
  */
 function accumulate(
-  x: TypedArray, outer: number, n: number, inner: number, out: TypedArray,
-  identity: number | null, combine: (acc: number, v: number) => number,
+  x: TypedArray,
+  outer: number,
+  n: number,
+  inner: number,
+  out: TypedArray,
+  identity: number | null,
+  combine: (acc: number, v: number) => number,
 ): void {
   const acc = new Float64Array(inner);
   for (let o = 0; o < outer; o++) {
@@ -43,7 +61,12 @@ function accumulate(
 
 /** First index of the extreme; the first NaN counts as the extreme and then wins (nothing beats it). */
 function argExtreme(
-  x: TypedArray, outer: number, n: number, inner: number, out: TypedArray, beats: (v: number, best: number) => boolean,
+  x: TypedArray,
+  outer: number,
+  n: number,
+  inner: number,
+  out: TypedArray,
+  beats: (v: number, best: number) => boolean,
 ): void {
   const best = new Float64Array(inner);
   const bestIndex = new Int32Array(inner);

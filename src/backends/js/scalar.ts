@@ -49,30 +49,54 @@ export function unaryFunction(op: UnaryOp, dtype: DType, args: UnaryArgs | undef
     if (op === 'square') return (x) => Math.imul(x, x);
   }
   switch (op) {
-    case 'neg': return (x) => -x;
-    case 'exp': return Math.exp;
-    case 'expm1': return Math.expm1;
-    case 'log': return Math.log;
-    case 'log1p': return Math.log1p;
-    case 'sqrt': return Math.sqrt;
-    case 'rsqrt': return (x) => 1 / Math.sqrt(x);
-    case 'square': return (x) => x * x;
-    case 'reciprocal': return (x) => 1 / x;
-    case 'abs': return Math.abs;
-    case 'sign': return Math.sign;
-    case 'floor': return Math.floor;
-    case 'ceil': return Math.ceil;
-    case 'round': return roundHalfAway;
-    case 'sin': return Math.sin;
-    case 'cos': return Math.cos;
-    case 'tanh': return Math.tanh;
-    case 'sigmoid': return sigmoid;
-    case 'logSigmoid': return logSigmoid;
-    case 'softplus': return softplus;
-    case 'erf': return erf;
-    case 'relu': return relu;
-    case 'gelu': return gelu;
-    case 'geluTanh': return geluTanh;
+    case 'neg':
+      return (x) => -x;
+    case 'exp':
+      return Math.exp;
+    case 'expm1':
+      return Math.expm1;
+    case 'log':
+      return Math.log;
+    case 'log1p':
+      return Math.log1p;
+    case 'sqrt':
+      return Math.sqrt;
+    case 'rsqrt':
+      return (x) => 1 / Math.sqrt(x);
+    case 'square':
+      return (x) => x * x;
+    case 'reciprocal':
+      return (x) => 1 / x;
+    case 'abs':
+      return Math.abs;
+    case 'sign':
+      return Math.sign;
+    case 'floor':
+      return Math.floor;
+    case 'ceil':
+      return Math.ceil;
+    case 'round':
+      return roundHalfAway;
+    case 'sin':
+      return Math.sin;
+    case 'cos':
+      return Math.cos;
+    case 'tanh':
+      return Math.tanh;
+    case 'sigmoid':
+      return sigmoid;
+    case 'logSigmoid':
+      return logSigmoid;
+    case 'softplus':
+      return softplus;
+    case 'erf':
+      return erf;
+    case 'relu':
+      return relu;
+    case 'gelu':
+      return gelu;
+    case 'geluTanh':
+      return geluTanh;
     case 'elu': {
       const alpha = args?.alpha ?? 1;
       return (x) => (x > 0 ? x : alpha * Math.expm1(x));
@@ -81,7 +105,8 @@ export function unaryFunction(op: UnaryOp, dtype: DType, args: UnaryArgs | undef
       const alpha = args?.alpha ?? 0.01;
       return (x) => (x > 0 ? x : alpha * x);
     }
-    default: throw new Error(`unary: unknown op '${String(op)}'`);
+    default:
+      throw new Error(`unary: unknown op '${String(op)}'`);
   }
 }
 
@@ -112,43 +137,71 @@ function intDivisor(y: number, op: string): number {
 export function binaryFunction(op: BinaryOp, dtype: DType): (x: number, y: number) => number {
   if (dtype === 'int32') {
     switch (op) {
-      case 'add': return (x, y) => (x + y) | 0;
-      case 'sub': return (x, y) => (x - y) | 0;
-      case 'mul': return Math.imul;
-      case 'div': return (x, y) => (x / intDivisor(y, 'div')) | 0; // truncation toward zero, as in C
-      case 'mod': return (x, y) => (x % intDivisor(y, 'mod')) | 0; // JS % is the C remainder (sign of x)
-      case 'pow': return intPow;
-      default: break; // comparisons and min/max are the same as for floats
+      case 'add':
+        return (x, y) => (x + y) | 0;
+      case 'sub':
+        return (x, y) => (x - y) | 0;
+      case 'mul':
+        return Math.imul;
+      case 'div':
+        return (x, y) => (x / intDivisor(y, 'div')) | 0; // truncation toward zero, as in C
+      case 'mod':
+        return (x, y) => (x % intDivisor(y, 'mod')) | 0; // JS % is the C remainder (sign of x)
+      case 'pow':
+        return intPow;
+      default:
+        break; // comparisons and min/max are the same as for floats
     }
   }
   switch (op) {
-    case 'add': return (x, y) => x + y;
-    case 'sub': return (x, y) => x - y;
-    case 'mul': return (x, y) => x * y;
-    case 'div': return (x, y) => x / y;
-    case 'pow': return Math.pow;
-    case 'minimum': return Math.min; // Math.min/max propagate NaN
-    case 'maximum': return Math.max;
-    case 'mod': return (x, y) => x - y * Math.floor(x / y);
-    case 'eq': return (x, y) => (x === y ? 1 : 0);
-    case 'ne': return (x, y) => (x !== y ? 1 : 0);
-    case 'lt': return (x, y) => (x < y ? 1 : 0);
-    case 'le': return (x, y) => (x <= y ? 1 : 0);
-    case 'gt': return (x, y) => (x > y ? 1 : 0);
-    case 'ge': return (x, y) => (x >= y ? 1 : 0);
-    default: throw new Error(`binary: unknown op '${String(op)}'`);
+    case 'add':
+      return (x, y) => x + y;
+    case 'sub':
+      return (x, y) => x - y;
+    case 'mul':
+      return (x, y) => x * y;
+    case 'div':
+      return (x, y) => x / y;
+    case 'pow':
+      return Math.pow;
+    case 'minimum':
+      return Math.min; // Math.min/max propagate NaN
+    case 'maximum':
+      return Math.max;
+    case 'mod':
+      return (x, y) => x - y * Math.floor(x / y);
+    case 'eq':
+      return (x, y) => (x === y ? 1 : 0);
+    case 'ne':
+      return (x, y) => (x !== y ? 1 : 0);
+    case 'lt':
+      return (x, y) => (x < y ? 1 : 0);
+    case 'le':
+      return (x, y) => (x <= y ? 1 : 0);
+    case 'gt':
+      return (x, y) => (x > y ? 1 : 0);
+    case 'ge':
+      return (x, y) => (x >= y ? 1 : 0);
+    default:
+      throw new Error(`binary: unknown op '${String(op)}'`);
   }
 }
 
 /** The matmul epilogue's activation; null for 'none' so the caller can skip the pass. */
 export function activationFunction(activation: Activation | undefined, dtype: DType): ((x: number) => number) | null {
   if (activation === undefined || activation === 'none') return null;
-  if (dtype === 'int32' && activation !== 'relu') throw new Error(`matmul: activation '${activation}' needs a float dtype, got int32`);
+  if (dtype === 'int32' && activation !== 'relu')
+    throw new Error(`matmul: activation '${activation}' needs a float dtype, got int32`);
   switch (activation) {
-    case 'relu': return relu;
-    case 'sigmoid': return sigmoid;
-    case 'tanh': return Math.tanh;
-    case 'gelu': return gelu;
-    default: throw new Error(`matmul: unknown activation '${String(activation)}'`);
+    case 'relu':
+      return relu;
+    case 'sigmoid':
+      return sigmoid;
+    case 'tanh':
+      return Math.tanh;
+    case 'gelu':
+      return gelu;
+    default:
+      throw new Error(`matmul: unknown activation '${String(activation)}'`);
   }
 }

@@ -14,7 +14,9 @@ export { broadcastStrides, contiguousStrides, sizeOf } from '../strided-view.js'
  * callbacks keep the hot loop inside the caller.
  */
 export function walkRows(
-  shape: Shape, strides: readonly (readonly number[])[], bases: readonly number[],
+  shape: Shape,
+  strides: readonly (readonly number[])[],
+  bases: readonly number[],
   row: (denseOffset: number, length: number, offsets: number[]) => void,
 ): void {
   const rank = shape.length;

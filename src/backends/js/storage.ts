@@ -41,10 +41,14 @@ export class JsStorage implements Storage {
 /** A zero-filled typed array of the dtype's element type. */
 export function allocate(dtype: DType, size: number): TypedArray {
   switch (dtype) {
-    case 'float32': return new Float32Array(size);
-    case 'float64': return new Float64Array(size);
-    case 'int32': return new Int32Array(size);
-    default: throw new Error(`unknown dtype '${String(dtype)}'`);
+    case 'float32':
+      return new Float32Array(size);
+    case 'float64':
+      return new Float64Array(size);
+    case 'int32':
+      return new Int32Array(size);
+    default:
+      throw new Error(`unknown dtype '${String(dtype)}'`);
   }
 }
 

@@ -8,15 +8,35 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AdagradParams, AdamParams, BinaryOp, MatmulParams, MixtureParams, RandomParams, ReduceOp, SgdParams, UnaryOp } from '../kernels.js';
+import type {
+  AdagradParams,
+  AdamParams,
+  BinaryOp,
+  MatmulParams,
+  MixtureParams,
+  RandomParams,
+  ReduceOp,
+  SgdParams,
+  UnaryOp,
+} from '../kernels.js';
 
-export interface NativeInfo { isa: string; description: string; threads: number; mr: number; nr: number }
+export interface NativeInfo {
+  isa: string;
+  description: string;
+  threads: number;
+  mr: number;
+  nr: number;
+}
 
 type F32 = Float32Array;
 type Arr = Float32Array | Float64Array | Int32Array;
 
 /** The op names behind the addon's op-code arguments, in code order (native/src/op_names.h). */
-export interface NativeOpNames { unary: string[]; binary: string[]; reduce: string[] }
+export interface NativeOpNames {
+  unary: string[];
+  binary: string[];
+  reduce: string[];
+}
 
 /** The matmul fields the addon reads by name (MatmulParams without its bias storage, passed as an array). */
 export type NativeMatmulParams = Omit<MatmulParams, 'bias'>;
@@ -32,18 +52,48 @@ export interface NativeAddon {
   sgemm(a: F32, b: F32, out: F32, bias: F32 | null, p: NativeMatmulParams): void;
   dgemm(a: Float64Array, b: Float64Array, out: Float64Array, bias: Float64Array | null, p: NativeMatmulParams): void;
   unary(op: number, x: F32, out: F32, alpha: number): void;
-  binary(op: number, a: F32, b: F32, out: F32, aShape: readonly number[], bShape: readonly number[], outShape: readonly number[]): void;
+  binary(
+    op: number,
+    a: F32,
+    b: F32,
+    out: F32,
+    aShape: readonly number[],
+    bShape: readonly number[],
+    outShape: readonly number[],
+  ): void;
   bce(logits: F32, targets: F32, out: F32, grad: boolean): void;
   reduce(op: number, x: F32, out: F32 | Int32Array, outer: number, n: number, inner: number): void;
   softmax(x: F32, out: F32, rows: number, n: number, log: boolean): void;
   gather(x: Arr, indices: Int32Array, out: Arr, outer: number, n: number, inner: number): void;
-  scatterAdd(src: F32 | Float64Array, indices: Int32Array, out: F32 | Float64Array, outer: number, n: number, inner: number): void;
+  scatterAdd(
+    src: F32 | Float64Array,
+    indices: Int32Array,
+    out: F32 | Float64Array,
+    outer: number,
+    n: number,
+    inner: number,
+  ): void;
   cast(x: Arr, out: Arr): void;
   /** dst[dstBase + Σ j·dstStrides] = src[srcBase + Σ j·srcStrides] over every index j of shape (dst dense when dstStrides is null). */
-  copyStrided(src: Arr, dst: Arr, shape: readonly number[], srcStrides: readonly number[], srcBase: number,
-    dstStrides: readonly number[] | null, dstBase: number): void;
-  where(cond: Arr, a: Arr, b: Arr, out: Arr, condShape: readonly number[], aShape: readonly number[],
-    bShape: readonly number[], outShape: readonly number[]): void;
+  copyStrided(
+    src: Arr,
+    dst: Arr,
+    shape: readonly number[],
+    srcStrides: readonly number[],
+    srcBase: number,
+    dstStrides: readonly number[] | null,
+    dstBase: number,
+  ): void;
+  where(
+    cond: Arr,
+    a: Arr,
+    b: Arr,
+    out: Arr,
+    condShape: readonly number[],
+    aShape: readonly number[],
+    bShape: readonly number[],
+    outShape: readonly number[],
+  ): void;
   random(out: Arr, p: RandomParams): void;
   philox(c0: number, c1: number, k0: number, k1: number, out: Uint32Array): void;
   /** Gate logits/weights [T, B, E], out/gOut [T, B, D], experts laid out as p.layout says. */
@@ -56,15 +106,37 @@ export interface NativeAddon {
 
 /** Every function the backend calls: checked at load, so a stale build fails with the names it lacks. */
 const FUNCTIONS = [
-  'info', 'setNumThreads', 'sgemm', 'dgemm', 'unary', 'binary', 'bce', 'reduce', 'softmax', 'gather', 'scatterAdd',
-  'cast', 'copyStrided', 'where', 'random', 'philox', 'gatedMixture', 'gatedMixtureBackward', 'sgd', 'adam', 'adagrad',
+  'info',
+  'setNumThreads',
+  'sgemm',
+  'dgemm',
+  'unary',
+  'binary',
+  'bce',
+  'reduce',
+  'softmax',
+  'gather',
+  'scatterAdd',
+  'cast',
+  'copyStrided',
+  'where',
+  'random',
+  'philox',
+  'gatedMixture',
+  'gatedMixtureBackward',
+  'sgd',
+  'adam',
+  'adagrad',
 ] as const satisfies readonly (keyof NativeAddon)[];
 
 /**
  * What the addon at `path` lacks of what this TypeScript needs (functions, and op names behind the op codes), as
  * one message; null when nothing is missing.
  */
-export function missingFromAddon(addon: object, needed: { [K in keyof NativeOpNames]: readonly string[] }): string | null {
+export function missingFromAddon(
+  addon: object,
+  needed: { [K in keyof NativeOpNames]: readonly string[] },
+): string | null {
   const loaded = addon as Record<string, unknown>;
   const missing: string[] = FUNCTIONS.filter((f) => typeof loaded[f] !== 'function');
   const names = loaded.opNames as Partial<NativeOpNames> | undefined;
@@ -84,8 +156,32 @@ export function opCodes<T extends string>(names: readonly string[]): Record<T, n
 /** The ops the js side dispatches to the addon by code. */
 export const NEEDED_OPS: { unary: readonly UnaryOp[]; binary: readonly BinaryOp[]; reduce: readonly ReduceOp[] } = {
   unary: [
-    'neg', 'exp', 'expm1', 'log', 'log1p', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'abs', 'sign', 'floor', 'ceil', 'round',
-    'sin', 'cos', 'tanh', 'sigmoid', 'logSigmoid', 'softplus', 'erf', 'relu', 'gelu', 'geluTanh', 'elu', 'leakyRelu',
+    'neg',
+    'exp',
+    'expm1',
+    'log',
+    'log1p',
+    'sqrt',
+    'rsqrt',
+    'square',
+    'reciprocal',
+    'abs',
+    'sign',
+    'floor',
+    'ceil',
+    'round',
+    'sin',
+    'cos',
+    'tanh',
+    'sigmoid',
+    'logSigmoid',
+    'softplus',
+    'erf',
+    'relu',
+    'gelu',
+    'geluTanh',
+    'elu',
+    'leakyRelu',
   ],
   binary: ['add', 'sub', 'mul', 'div', 'pow', 'minimum', 'maximum', 'mod', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'],
   reduce: ['sum', 'prod', 'max', 'min', 'argmax', 'argmin'],
@@ -104,7 +200,8 @@ export function packageRoot(): string {
       }
     }
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`native: cannot find mtgrad's package.json above ${fileURLToPath(import.meta.url)}`);
+    if (parent === dir)
+      throw new Error(`native: cannot find mtgrad's package.json above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
 }
@@ -139,7 +236,10 @@ export function loadAddon(): NativeAddon {
     throw new Error(`native addon at ${path} failed to load: ${(e as Error).message}`);
   }
   const missing = missingFromAddon(loaded, NEEDED_OPS);
-  if (missing) throw new Error(`native addon at ${path} is out of date: it lacks ${missing} (rebuild with \`npm run build:native\`)`);
+  if (missing)
+    throw new Error(
+      `native addon at ${path} is out of date: it lacks ${missing} (rebuild with \`npm run build:native\`)`,
+    );
   cached = loaded;
   return cached;
 }

@@ -5,14 +5,34 @@
  * kernel for these dtypes, else defer to the js reference, so the backend is always complete.
  */
 import type {
-  AdagradParams, AdamParams, BackendInfo, BinaryOp, DType, MatmulParams, MixtureParams, RandomParams, ReduceOp, RowSelection,
-  SgdParams, Shape, Storage, UnaryArgs, UnaryOp,
+  AdagradParams,
+  AdamParams,
+  BackendInfo,
+  BinaryOp,
+  DType,
+  MatmulParams,
+  MixtureParams,
+  RandomParams,
+  ReduceOp,
+  RowSelection,
+  SgdParams,
+  Shape,
+  Storage,
+  UnaryArgs,
+  UnaryOp,
 } from '../kernels.js';
 import { JsBackend } from '../js/backend.js';
 import { checkIndices } from '../js/movement.js';
 import { opCodes, type NativeAddon } from './addon.js';
 import {
-  NATIVE_MAX_RANK, broadcastView, concatViews, denseView, permuteView, sizeOf, sliceView, type StridedView,
+  NATIVE_MAX_RANK,
+  broadcastView,
+  concatViews,
+  denseView,
+  permuteView,
+  sizeOf,
+  sliceView,
+  type StridedView,
 } from '../strided-view.js';
 
 type F32 = Float32Array;
@@ -26,10 +46,27 @@ const ALL: readonly DType[] = ['float32', 'float64', 'int32'];
  * The strided copies are dtype-agnostic; they also need rank <= NATIVE_MAX_RANK (higher ranks run in js).
  */
 const NATIVE_DTYPES = {
-  unary: F32_ONLY, binary: F32_ONLY, reduce: F32_ONLY, softmax: F32_ONLY, gatedMixture: F32_ONLY,
-  gatedMixtureBackward: F32_ONLY, bce: F32_ONLY, sgdUpdate: F32_ONLY, adamUpdate: F32_ONLY, adagradUpdate: F32_ONLY,
-  matmul: FLOATS, scatterAdd: FLOATS,
-  cast: ALL, where: ALL, gather: ALL, random: ALL, permute: ALL, broadcastTo: ALL, slice: ALL, sliceWrite: ALL, concat: ALL,
+  unary: F32_ONLY,
+  binary: F32_ONLY,
+  reduce: F32_ONLY,
+  softmax: F32_ONLY,
+  gatedMixture: F32_ONLY,
+  gatedMixtureBackward: F32_ONLY,
+  bce: F32_ONLY,
+  sgdUpdate: F32_ONLY,
+  adamUpdate: F32_ONLY,
+  adagradUpdate: F32_ONLY,
+  matmul: FLOATS,
+  scatterAdd: FLOATS,
+  cast: ALL,
+  where: ALL,
+  gather: ALL,
+  random: ALL,
+  permute: ALL,
+  broadcastTo: ALL,
+  slice: ALL,
+  sliceWrite: ALL,
+  concat: ALL,
 } as const;
 
 function runsNative(kernel: keyof typeof NATIVE_DTYPES, dtypes: readonly DType[], rank = 0): boolean {
@@ -40,7 +77,11 @@ function runsNative(kernel: keyof typeof NATIVE_DTYPES, dtypes: readonly DType[]
 export class NativeBackend extends JsBackend {
   readonly addon: NativeAddon;
   /** Op name → code, from the addon's own op names (checked at load to cover NEEDED_OPS). */
-  readonly #codes: { unary: Record<UnaryOp, number>; binary: Record<BinaryOp, number>; reduce: Record<ReduceOp, number> };
+  readonly #codes: {
+    unary: Record<UnaryOp, number>;
+    binary: Record<BinaryOp, number>;
+    reduce: Record<ReduceOp, number>;
+  };
 
   constructor(addon: NativeAddon) {
     super('native');
@@ -78,14 +119,27 @@ export class NativeBackend extends JsBackend {
   override unary(op: UnaryOp, x: Storage, args?: UnaryArgs): Storage {
     if (!runsNative('unary', [x.dtype])) return super.unary(op, x, args);
     const out = this.allocUninit('float32', x.size);
-    this.addon.unary(this.#codes.unary[op], this.#f32('unary', x), out.data as F32, args?.alpha ?? (op === 'elu' ? 1 : 0.01));
+    this.addon.unary(
+      this.#codes.unary[op],
+      this.#f32('unary', x),
+      out.data as F32,
+      args?.alpha ?? (op === 'elu' ? 1 : 0.01),
+    );
     return out;
   }
 
   override binary(op: BinaryOp, a: Storage, b: Storage, aShape: Shape, bShape: Shape, outShape: Shape): Storage {
     if (!runsNative('binary', [a.dtype, b.dtype])) return super.binary(op, a, b, aShape, bShape, outShape);
     const out = this.allocUninit('float32', sizeOf(outShape));
-    this.addon.binary(this.#codes.binary[op], this.#f32('binary', a), this.#f32('binary', b), out.data as F32, aShape, bShape, outShape);
+    this.addon.binary(
+      this.#codes.binary[op],
+      this.#f32('binary', a),
+      this.#f32('binary', b),
+      out.data as F32,
+      aShape,
+      bShape,
+      outShape,
+    );
     return out;
   }
 
@@ -95,11 +149,28 @@ export class NativeBackend extends JsBackend {
     return out;
   }
 
-  override where(cond: Storage, a: Storage, b: Storage, condShape: Shape, aShape: Shape, bShape: Shape, outShape: Shape): Storage {
-    if (!runsNative('where', [a.dtype], outShape.length)) return super.where(cond, a, b, condShape, aShape, bShape, outShape);
+  override where(
+    cond: Storage,
+    a: Storage,
+    b: Storage,
+    condShape: Shape,
+    aShape: Shape,
+    bShape: Shape,
+    outShape: Shape,
+  ): Storage {
+    if (!runsNative('where', [a.dtype], outShape.length))
+      return super.where(cond, a, b, condShape, aShape, bShape, outShape);
     const out = this.allocUninit(a.dtype, sizeOf(outShape));
-    this.addon.where(this.dataOf(cond, 'where'), this.dataOf(a, 'where'), this.dataOf(b, 'where'), out.data,
-      condShape, aShape, bShape, outShape);
+    this.addon.where(
+      this.dataOf(cond, 'where'),
+      this.dataOf(a, 'where'),
+      this.dataOf(b, 'where'),
+      out.data,
+      condShape,
+      aShape,
+      bShape,
+      outShape,
+    );
     return out;
   }
 
@@ -123,7 +194,8 @@ export class NativeBackend extends JsBackend {
 
   /** dst[view] = src[dense], or dst[dense] = src[view] (`read`): the addon's copyStrided. */
   #copy(kernel: string, src: Storage, dst: Storage, view: StridedView, read: boolean): void {
-    const data = this.dataOf(src, kernel), out = this.dataOf(dst, kernel);
+    const data = this.dataOf(src, kernel),
+      out = this.dataOf(dst, kernel);
     if (sizeOf(view.shape) === 0) return;
     if (read) this.addon.copyStrided(data, out, view.shape, view.strides, view.offset, null, 0);
     else this.addon.copyStrided(data, out, view.shape, denseView(view.shape).strides, 0, view.strides, view.offset);
@@ -143,15 +215,28 @@ export class NativeBackend extends JsBackend {
     return out;
   }
 
-  override slice(x: Storage, shape: Shape, begin: readonly number[], step: readonly number[], outShape: Shape): Storage {
+  override slice(
+    x: Storage,
+    shape: Shape,
+    begin: readonly number[],
+    step: readonly number[],
+    outShape: Shape,
+  ): Storage {
     if (!runsNative('slice', [x.dtype], shape.length)) return super.slice(x, shape, begin, step, outShape);
     const out = this.allocUninit(x.dtype, sizeOf(outShape));
     this.#copy('slice', x, out, sliceView(shape, begin, step, outShape), true);
     return out;
   }
 
-  override sliceWrite(src: Storage, srcShape: Shape, fullShape: Shape, begin: readonly number[], step: readonly number[]): Storage {
-    if (!runsNative('sliceWrite', [src.dtype], fullShape.length)) return super.sliceWrite(src, srcShape, fullShape, begin, step);
+  override sliceWrite(
+    src: Storage,
+    srcShape: Shape,
+    fullShape: Shape,
+    begin: readonly number[],
+    step: readonly number[],
+  ): Storage {
+    if (!runsNative('sliceWrite', [src.dtype], fullShape.length))
+      return super.sliceWrite(src, srcShape, fullShape, begin, step);
     const out = this.alloc(src.dtype, sizeOf(fullShape)); // zeros outside the written view
     this.#copy('sliceWrite', src, out, sliceView(fullShape, begin, step, srcShape), false);
     return out;
@@ -176,7 +261,14 @@ export class NativeBackend extends JsBackend {
     const ix = this.indicesOf(indices, 'scatterAdd');
     checkIndices('scatterAdd', ix, n);
     const out = this.allocUninit(src.dtype, outer * n * inner);
-    this.addon.scatterAdd(this.dataOf(src, 'scatterAdd') as F32 | Float64Array, ix, out.data as F32 | Float64Array, outer, n, inner);
+    this.addon.scatterAdd(
+      this.dataOf(src, 'scatterAdd') as F32 | Float64Array,
+      ix,
+      out.data as F32 | Float64Array,
+      outer,
+      n,
+      inner,
+    );
     return out;
   }
 
@@ -184,13 +276,21 @@ export class NativeBackend extends JsBackend {
 
   override matmul(a: Storage, b: Storage, p: MatmulParams): Storage {
     if (!runsNative('matmul', [a.dtype])) return super.matmul(a, b, p);
-    const ad = this.dataOf(a, 'matmul'), bd = this.dataOf(b, 'matmul');
+    const ad = this.dataOf(a, 'matmul'),
+      bd = this.dataOf(b, 'matmul');
     const bias = p.bias ? this.dataOf(p.bias, 'matmul') : null;
     const out = this.allocUninit(a.dtype, p.batch * p.m * p.n);
     // The addon reads MatmulParams by field name; booleans must be booleans there (transA/transB may be omitted here).
     const params = { ...p, bias: undefined, transA: !!p.transA, transB: !!p.transB };
     if (a.dtype === 'float32') this.addon.sgemm(ad as F32, bd as F32, out.data as F32, bias as F32 | null, params);
-    else this.addon.dgemm(ad as Float64Array, bd as Float64Array, out.data as Float64Array, bias as Float64Array | null, params);
+    else
+      this.addon.dgemm(
+        ad as Float64Array,
+        bd as Float64Array,
+        out.data as Float64Array,
+        bias as Float64Array | null,
+        params,
+      );
     return out;
   }
 
@@ -206,15 +306,35 @@ export class NativeBackend extends JsBackend {
 
   override gatedMixture(experts: Storage, gateLogits: Storage, p: MixtureParams): { out: Storage; weights: Storage } {
     if (!runsNative('gatedMixture', [experts.dtype])) return super.gatedMixture(experts, gateLogits, p);
-    const out = this.allocUninit('float32', p.t * p.b * p.d), weights = this.allocUninit('float32', p.t * p.b * p.e);
-    this.addon.gatedMixture(this.#f32('gatedMixture', experts), this.#f32('gatedMixture', gateLogits), out.data as F32, weights.data as F32, p);
+    const out = this.allocUninit('float32', p.t * p.b * p.d),
+      weights = this.allocUninit('float32', p.t * p.b * p.e);
+    this.addon.gatedMixture(
+      this.#f32('gatedMixture', experts),
+      this.#f32('gatedMixture', gateLogits),
+      out.data as F32,
+      weights.data as F32,
+      p,
+    );
     return { out, weights };
   }
 
-  override gatedMixtureBackward(gOut: Storage, experts: Storage, weights: Storage, p: MixtureParams): { gExperts: Storage; gLogits: Storage } {
+  override gatedMixtureBackward(
+    gOut: Storage,
+    experts: Storage,
+    weights: Storage,
+    p: MixtureParams,
+  ): { gExperts: Storage; gLogits: Storage } {
     if (!runsNative('gatedMixtureBackward', [gOut.dtype])) return super.gatedMixtureBackward(gOut, experts, weights, p);
-    const gExperts = this.allocUninit('float32', p.e * p.b * p.d), gLogits = this.allocUninit('float32', p.t * p.b * p.e);
-    this.addon.gatedMixtureBackward(this.#f32('gatedMixtureBackward', gOut), this.#f32('gatedMixtureBackward', experts), this.#f32('gatedMixtureBackward', weights), gExperts.data as F32, gLogits.data as F32, p);
+    const gExperts = this.allocUninit('float32', p.e * p.b * p.d),
+      gLogits = this.allocUninit('float32', p.t * p.b * p.e);
+    this.addon.gatedMixtureBackward(
+      this.#f32('gatedMixtureBackward', gOut),
+      this.#f32('gatedMixtureBackward', experts),
+      this.#f32('gatedMixtureBackward', weights),
+      gExperts.data as F32,
+      gLogits.data as F32,
+      p,
+    );
     return { gExperts, gLogits };
   }
 
@@ -230,7 +350,12 @@ export class NativeBackend extends JsBackend {
 
   #bce(logits: Storage, targets: Storage, grad: boolean): Storage {
     const out = this.allocUninit('float32', logits.size);
-    this.addon.bce(this.#f32(grad ? 'bceWithLogitsGrad' : 'bceWithLogits', logits), this.#f32(grad ? 'bceWithLogitsGrad' : 'bceWithLogits', targets), out.data as F32, grad);
+    this.addon.bce(
+      this.#f32(grad ? 'bceWithLogitsGrad' : 'bceWithLogits', logits),
+      this.#f32(grad ? 'bceWithLogitsGrad' : 'bceWithLogits', targets),
+      out.data as F32,
+      grad,
+    );
     return out;
   }
 
@@ -243,7 +368,13 @@ export class NativeBackend extends JsBackend {
     return this.indicesOf(sel.rows, kernel);
   }
 
-  override sgdUpdate(param: Storage, grad: Storage, momentumBuf: Storage | null, p: SgdParams, sel?: RowSelection): void {
+  override sgdUpdate(
+    param: Storage,
+    grad: Storage,
+    momentumBuf: Storage | null,
+    p: SgdParams,
+    sel?: RowSelection,
+  ): void {
     if (!runsNative('sgdUpdate', [param.dtype])) return super.sgdUpdate(param, grad, momentumBuf, p, sel);
     const rows = this.#rows('sgdUpdate', param.size, sel);
     // Without momentum the buffer is never read (as in the reference).
@@ -254,12 +385,27 @@ export class NativeBackend extends JsBackend {
   override adamUpdate(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams, sel?: RowSelection): void {
     if (!runsNative('adamUpdate', [param.dtype])) return super.adamUpdate(param, grad, m, v, p, sel);
     const rows = this.#rows('adamUpdate', param.size, sel);
-    this.addon.adam(this.#f32('adamUpdate', param), this.#f32('adamUpdate', grad), this.#f32('adamUpdate', m), this.#f32('adamUpdate', v), rows, sel?.rowSize ?? 0, p);
+    this.addon.adam(
+      this.#f32('adamUpdate', param),
+      this.#f32('adamUpdate', grad),
+      this.#f32('adamUpdate', m),
+      this.#f32('adamUpdate', v),
+      rows,
+      sel?.rowSize ?? 0,
+      p,
+    );
   }
 
   override adagradUpdate(param: Storage, grad: Storage, sum: Storage, p: AdagradParams, sel?: RowSelection): void {
     if (!runsNative('adagradUpdate', [param.dtype])) return super.adagradUpdate(param, grad, sum, p, sel);
     const rows = this.#rows('adagradUpdate', param.size, sel);
-    this.addon.adagrad(this.#f32('adagradUpdate', param), this.#f32('adagradUpdate', grad), this.#f32('adagradUpdate', sum), rows, sel?.rowSize ?? 0, p);
+    this.addon.adagrad(
+      this.#f32('adagradUpdate', param),
+      this.#f32('adagradUpdate', grad),
+      this.#f32('adagradUpdate', sum),
+      rows,
+      sel?.rowSize ?? 0,
+      p,
+    );
   }
 }

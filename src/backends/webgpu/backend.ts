@@ -5,8 +5,24 @@
  * dispatch them.
  */
 import type {
-  AdagradParams, AdamParams, Backend, BackendInfo, BackendMemory, BinaryOp, DType, MatmulParams, MixtureParams,
-  RandomParams, ReduceOp, RowSelection, SgdParams, Shape, Storage, TypedArray, UnaryArgs, UnaryOp,
+  AdagradParams,
+  AdamParams,
+  Backend,
+  BackendInfo,
+  BackendMemory,
+  BinaryOp,
+  DType,
+  MatmulParams,
+  MixtureParams,
+  RandomParams,
+  ReduceOp,
+  RowSelection,
+  SgdParams,
+  Shape,
+  Storage,
+  TypedArray,
+  UnaryArgs,
+  UnaryOp,
 } from '../kernels.js';
 import { WEBGPU_DTYPES, WebGpuCore, wgslType } from './core.js';
 import type { GpuContext } from './gpu-context.js';
@@ -28,7 +44,10 @@ export class WebGpuBackend implements Backend {
   readonly core: WebGpuCore;
   private destroyed = false;
 
-  constructor(private readonly ctx: GpuContext, debug: boolean) {
+  constructor(
+    private readonly ctx: GpuContext,
+    debug: boolean,
+  ) {
     this.core = new WebGpuCore(ctx.device, debug, ctx.isSoftware);
     void ctx.device.lost.then((info) => {
       if (!this.destroyed) this.core.checks.deviceLost(`${info.reason}: ${info.message}`);
@@ -39,8 +58,9 @@ export class WebGpuBackend implements Backend {
     const { adapterInfo, isSoftware } = this.ctx;
     return {
       name: this.name,
-      description: `WebGPU (Dawn) on ${adapterInfo.description || adapterInfo.device || 'unknown adapter'}`
-        + ` [${adapterInfo.vendor}/${adapterInfo.architecture}]${isSoftware ? ' (software)' : ''}`,
+      description:
+        `WebGPU (Dawn) on ${adapterInfo.description || adapterInfo.device || 'unknown adapter'}` +
+        ` [${adapterInfo.vendor}/${adapterInfo.architecture}]${isSoftware ? ' (software)' : ''}`,
       syncReadback: false,
       dtypes: WEBGPU_DTYPES,
       vendor: adapterInfo.vendor,
@@ -65,7 +85,9 @@ export class WebGpuBackend implements Backend {
     return out;
   }
 
-  fill(size: number, value: number, dtype: DType): Storage { return elementwise.fill(this.core, size, value, dtype); }
+  fill(size: number, value: number, dtype: DType): Storage {
+    return elementwise.fill(this.core, size, value, dtype);
+  }
 
   async read(s: Storage): Promise<TypedArray> {
     const src = this.core.buf(s);
@@ -96,13 +118,18 @@ export class WebGpuBackend implements Backend {
     throw new Error('webgpu: synchronous readback is not possible; use await t.data()');
   }
 
-  dispose(s: Storage): void { this.core.release(s); }
+  dispose(s: Storage): void {
+    this.core.release(s);
+  }
 
   memory(): BackendMemory {
     const pool = this.core.pool;
     return {
-      buffers: pool.liveBuffers, bytes: pool.liveBytes,
-      pooledBuffers: pool.pooledBuffers, pooledBytes: pool.pooledBytes, pipelines: this.core.pipelines.size,
+      buffers: pool.liveBuffers,
+      bytes: pool.liveBytes,
+      pooledBuffers: pool.pooledBuffers,
+      pooledBytes: pool.pooledBytes,
+      pipelines: this.core.pipelines.size,
     };
   }
 
@@ -121,14 +148,26 @@ export class WebGpuBackend implements Backend {
   }
 
   // ---- elementwise ----
-  unary(op: UnaryOp, x: Storage, args?: UnaryArgs): Storage { return elementwise.unary(this.core, op, x, args); }
+  unary(op: UnaryOp, x: Storage, args?: UnaryArgs): Storage {
+    return elementwise.unary(this.core, op, x, args);
+  }
   binary(op: BinaryOp, a: Storage, b: Storage, aShape: Shape, bShape: Shape, outShape: Shape): Storage {
     return elementwise.binary(this.core, op, a, b, aShape, bShape, outShape);
   }
-  where(cond: Storage, a: Storage, b: Storage, condShape: Shape, aShape: Shape, bShape: Shape, outShape: Shape): Storage {
+  where(
+    cond: Storage,
+    a: Storage,
+    b: Storage,
+    condShape: Shape,
+    aShape: Shape,
+    bShape: Shape,
+    outShape: Shape,
+  ): Storage {
     return elementwise.where(this.core, cond, a, b, condShape, aShape, bShape, outShape);
   }
-  cast(x: Storage, dtype: DType): Storage { return elementwise.cast(this.core, x, dtype); }
+  cast(x: Storage, dtype: DType): Storage {
+    return elementwise.cast(this.core, x, dtype);
+  }
 
   // ---- reductions ----
   reduce(op: ReduceOp, x: Storage, outer: number, n: number, inner: number): Storage {
@@ -139,14 +178,22 @@ export class WebGpuBackend implements Backend {
   }
 
   // ---- data movement ----
-  permute(x: Storage, shape: Shape, perm: readonly number[]): Storage { return movement.permute(this.core, x, shape, perm); }
+  permute(x: Storage, shape: Shape, perm: readonly number[]): Storage {
+    return movement.permute(this.core, x, shape, perm);
+  }
   broadcastTo(x: Storage, inShape: Shape, outShape: Shape): Storage {
     return movement.broadcastTo(this.core, x, inShape, outShape);
   }
   slice(x: Storage, shape: Shape, begin: readonly number[], step: readonly number[], outShape: Shape): Storage {
     return movement.slice(this.core, x, shape, begin, step, outShape);
   }
-  sliceWrite(src: Storage, srcShape: Shape, fullShape: Shape, begin: readonly number[], step: readonly number[]): Storage {
+  sliceWrite(
+    src: Storage,
+    srcShape: Shape,
+    fullShape: Shape,
+    begin: readonly number[],
+    step: readonly number[],
+  ): Storage {
     return movement.sliceWrite(this.core, src, srcShape, fullShape, begin, step);
   }
   concat(xs: readonly Storage[], outer: number, widths: readonly number[]): Storage {
@@ -160,18 +207,28 @@ export class WebGpuBackend implements Backend {
   }
 
   // ---- linear algebra, random ----
-  matmul(a: Storage, b: Storage, p: MatmulParams): Storage { return matmulOps.matmul(this.core, a, b, p); }
-  random(size: number, dtype: DType, p: RandomParams): Storage { return random.random(this.core, size, dtype, p); }
+  matmul(a: Storage, b: Storage, p: MatmulParams): Storage {
+    return matmulOps.matmul(this.core, a, b, p);
+  }
+  random(size: number, dtype: DType, p: RandomParams): Storage {
+    return random.random(this.core, size, dtype, p);
+  }
 
   // ---- fused ----
   gatedMixture(experts: Storage, gateLogits: Storage, p: MixtureParams): { out: Storage; weights: Storage } {
     return fused.gatedMixture(this.core, experts, gateLogits, p);
   }
-  gatedMixtureBackward(gOut: Storage, experts: Storage, weights: Storage, p: MixtureParams):
-    { gExperts: Storage; gLogits: Storage } {
+  gatedMixtureBackward(
+    gOut: Storage,
+    experts: Storage,
+    weights: Storage,
+    p: MixtureParams,
+  ): { gExperts: Storage; gLogits: Storage } {
     return fused.gatedMixtureBackward(this.core, gOut, experts, weights, p);
   }
-  bceWithLogits(logits: Storage, targets: Storage): Storage { return fused.bceWithLogits(this.core, logits, targets); }
+  bceWithLogits(logits: Storage, targets: Storage): Storage {
+    return fused.bceWithLogits(this.core, logits, targets);
+  }
   bceWithLogitsGrad(logits: Storage, targets: Storage): Storage {
     return fused.bceWithLogitsGrad(this.core, logits, targets);
   }

@@ -65,7 +65,10 @@ export class BufferPool {
     this.liveBuffers--;
     this.liveBytes -= bucket;
     let list = this.recent.get(bucket);
-    if (!list) { list = []; this.recent.set(bucket, list); }
+    if (!list) {
+      list = [];
+      this.recent.set(bucket, list);
+    }
     list.push(buffer);
     this.pooledBuffers++;
     this.pooledBytes += bucket;
@@ -82,7 +85,10 @@ export class BufferPool {
           continue;
         }
         let list = this.free.get(bucket);
-        if (!list) { list = []; this.free.set(bucket, list); }
+        if (!list) {
+          list = [];
+          this.free.set(bucket, list);
+        }
         list.push(buffer);
       }
     }

@@ -34,7 +34,11 @@ export class WebGpuCore {
   readonly dummyRead: GPUBuffer;
   readonly dummyWrite: GPUBuffer;
 
-  constructor(readonly device: GPUDevice, debug: boolean, /** Software adapter: tune for CPU execution. */ readonly isSoftware = false) {
+  constructor(
+    readonly device: GPUDevice,
+    debug: boolean,
+    /** Software adapter: tune for CPU execution. */ readonly isSoftware = false,
+  ) {
     this.checks = new ErrorChecks(device, debug);
     this.pool = new BufferPool(device, USAGE_STORAGE, MAX_POOLED_BYTES);
     this.recorder = new Recorder(device, this.checks, this.pool);
@@ -49,8 +53,10 @@ export class WebGpuCore {
     wgslType(dtype);
     const limit = this.device.limits.maxStorageBufferBindingSize;
     if (size * 4 > limit) {
-      throw new Error(`webgpu: a tensor of ${size} elements (${size * 4} bytes) exceeds this adapter's `
-        + `maxStorageBufferBindingSize (${limit} bytes)`);
+      throw new Error(
+        `webgpu: a tensor of ${size} elements (${size * 4} bytes) exceeds this adapter's ` +
+          `maxStorageBufferBindingSize (${limit} bytes)`,
+      );
     }
     const { buffer, bucket } = this.pool.acquire(size * 4, forQueueWrite);
     return new GpuStorage(dtype, size, buffer, bucket);
@@ -69,8 +75,14 @@ export class WebGpuCore {
   }
 
   /** Records kernel `file`:`entry`, specialised by `values`; bindings[i] → @binding(i). */
-  run(file: string, entry: string, values: TemplateValues, bindings: Bindings, params: Params,
-    groups: readonly [number, number, number]): void {
+  run(
+    file: string,
+    entry: string,
+    values: TemplateValues,
+    bindings: Bindings,
+    params: Params,
+    groups: readonly [number, number, number],
+  ): void {
     const pipeline = this.pipelines.get(file, entry, values);
     this.recorder.dispatch(`${file.replace(/\.wgsl$/, '')}.${entry}`, pipeline, bindings, params.words, groups);
   }

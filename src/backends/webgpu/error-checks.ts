@@ -11,7 +11,10 @@ export class ErrorChecks {
   private firstError: string | null = null;
   private scopes: Promise<void>[] = [];
 
-  constructor(private readonly device: GPUDevice, readonly debug: boolean) {
+  constructor(
+    private readonly device: GPUDevice,
+    readonly debug: boolean,
+  ) {
     device.addEventListener('uncapturederror', (event) => {
       const message = (event as GPUUncapturedErrorEvent).error.message;
       this.firstError ??= `webgpu: ${message} (set MTGRAD_WEBGPU_DEBUG=1 to name the kernel)`;
@@ -32,9 +35,11 @@ export class ErrorChecks {
   end(what: string): void {
     if (!this.debug) return;
     for (let i = 0; i < 3; i++) {
-      this.scopes.push(this.device.popErrorScope().then((error) => {
-        if (error) this.firstError ??= `webgpu: error in ${what}: ${error.message}`;
-      }));
+      this.scopes.push(
+        this.device.popErrorScope().then((error) => {
+          if (error) this.firstError ??= `webgpu: error in ${what}: ${error.message}`;
+        }),
+      );
     }
   }
 

@@ -23,11 +23,13 @@ export const dawnGpu = (): Promise<GPU> => platform.defaultGpu();
 const SOFTWARE_PATTERN = /llvmpipe|lavapipe|swiftshader|software|warp|basic render/i;
 
 export async function openGpu(gpuObject?: GPU): Promise<GpuContext> {
-  const gpu = gpuObject ?? await platform.defaultGpu();
+  const gpu = gpuObject ?? (await platform.defaultGpu());
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) {
-    throw new Error('webgpu backend unavailable: no WebGPU adapter found (no GPU driver; on Linux without a GPU install '
-      + 'the software Vulkan driver with scripts/setup-lavapipe.sh)');
+    throw new Error(
+      'webgpu backend unavailable: no WebGPU adapter found (no GPU driver; on Linux without a GPU install ' +
+        'the software Vulkan driver with scripts/setup-lavapipe.sh)',
+    );
   }
   const requiredLimits: Record<string, number> = {};
   for (const key in adapter.limits) {
@@ -37,11 +39,15 @@ export async function openGpu(gpuObject?: GPU): Promise<GpuContext> {
   const device = await adapter.requestDevice({ requiredLimits, label: 'mtgrad' });
   const info = adapter.info;
   const adapterInfo = {
-    vendor: info.vendor ?? '', architecture: info.architecture ?? '', device: info.device ?? '',
+    vendor: info.vendor ?? '',
+    architecture: info.architecture ?? '',
+    device: info.device ?? '',
     description: info.description ?? '',
   };
   const isFallback = (info as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
-  const isSoftware = isFallback || adapterInfo.architecture === 'software'
-    || SOFTWARE_PATTERN.test(`${adapterInfo.vendor} ${adapterInfo.device} ${adapterInfo.description}`);
+  const isSoftware =
+    isFallback ||
+    adapterInfo.architecture === 'software' ||
+    SOFTWARE_PATTERN.test(`${adapterInfo.vendor} ${adapterInfo.device} ${adapterInfo.description}`);
   return { device, adapterInfo, isSoftware };
 }

@@ -12,7 +12,10 @@ export type TemplateValues = Record<string, string | number | boolean>;
 
 function readKernel(file: string): string {
   const text = WGSL_SOURCES[file];
-  if (text === undefined) throw new Error(`webgpu: no WGSL source '${file}' in kernels/ (bundled sources: ${Object.keys(WGSL_SOURCES).join(', ')})`);
+  if (text === undefined)
+    throw new Error(
+      `webgpu: no WGSL source '${file}' in kernels/ (bundled sources: ${Object.keys(WGSL_SOURCES).join(', ')})`,
+    );
   return text;
 }
 
@@ -35,8 +38,13 @@ export function preprocess(text: string, values: TemplateValues, file: string): 
       } else {
         const top = stack[stack.length - 1];
         if (!top) throw new Error(`webgpu: unbalanced #${kind} in ${file}`);
-        if (kind === 'else') { top.inElse = true; active = top.parentActive && !top.cond; }
-        else { stack.pop(); active = top.parentActive; }
+        if (kind === 'else') {
+          top.inElse = true;
+          active = top.parentActive && !top.cond;
+        } else {
+          stack.pop();
+          active = top.parentActive;
+        }
       }
       continue;
     }

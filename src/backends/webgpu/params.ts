@@ -8,11 +8,26 @@ export class Params {
   private cursor = 0;
 
   /** Sets the cursor to word `index` (kernels address their parameters by word). */
-  at(index: number): this { this.cursor = index; return this; }
-  u(value: number): this { this.words[this.cursor++] = value >>> 0; return this; }
-  i(value: number): this { this.ints[this.cursor++] = value | 0; return this; }
-  f(value: number): this { this.floats[this.cursor++] = value; return this; }
-  list(values: readonly number[]): this { for (const v of values) this.u(v); return this; }
+  at(index: number): this {
+    this.cursor = index;
+    return this;
+  }
+  u(value: number): this {
+    this.words[this.cursor++] = value >>> 0;
+    return this;
+  }
+  i(value: number): this {
+    this.ints[this.cursor++] = value | 0;
+    return this;
+  }
+  f(value: number): this {
+    this.floats[this.cursor++] = value;
+    return this;
+  }
+  list(values: readonly number[]): this {
+    for (const v of values) this.u(v);
+    return this;
+  }
 }
 
 /** Workgroup counts for `groups` linear workgroups: x up to 65535, the rest spills into y. */

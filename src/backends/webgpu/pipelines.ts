@@ -7,12 +7,20 @@ export class PipelineCache {
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
 
-  constructor(private readonly device: GPUDevice, private readonly checks: ErrorChecks) {}
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly checks: ErrorChecks,
+  ) {}
 
-  get size(): number { return this.pipelines.size; }
+  get size(): number {
+    return this.pipelines.size;
+  }
 
   get(file: string, entry: string, values: TemplateValues): GPUComputePipeline {
-    const valuesKey = Object.keys(values).sort().map((k) => `${k}=${values[k]}`).join(',');
+    const valuesKey = Object.keys(values)
+      .sort()
+      .map((k) => `${k}=${values[k]}`)
+      .join(',');
     const key = `${file}:${entry}:${valuesKey}`;
     let pipeline = this.pipelines.get(key);
     if (pipeline) return pipeline;

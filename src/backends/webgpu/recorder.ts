@@ -30,8 +30,11 @@ export class Recorder {
   /** Pool buckets round sizes up, possibly past this limit; bindings are clamped to it (the data fits, see alloc). */
   private readonly maxBinding: number;
 
-  constructor(private readonly device: GPUDevice, private readonly checks: ErrorChecks,
-    private readonly storagePool: BufferPool) {
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly checks: ErrorChecks,
+    private readonly storagePool: BufferPool,
+  ) {
     this.uniformPool = new BufferPool(device, USAGE_UNIFORM, 8 * MAX_DISPATCHES * SLOT_BYTES);
     this.maxBinding = device.limits.maxStorageBufferBindingSize;
   }
@@ -45,15 +48,23 @@ export class Recorder {
   }
 
   private endPass(): void {
-    if (this.pass) { this.pass.end(); this.pass = null; }
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
   }
 
   /**
    * Records one dispatch. bindings[i] goes to @binding(i) (holes are skipped: a kernel variant may not use every
    * binding); @binding(0) is always the uniform parameter slot filled from `params`.
    */
-  dispatch(label: string, pipeline: GPUComputePipeline, bindings: Bindings, params: Uint32Array,
-    groups: readonly [number, number, number]): void {
+  dispatch(
+    label: string,
+    pipeline: GPUComputePipeline,
+    bindings: Bindings,
+    params: Uint32Array,
+    groups: readonly [number, number, number],
+  ): void {
     this.checks.throwIfFailed();
     if (groups[0] === 0 || groups[1] === 0 || groups[2] === 0) return;
     if (this.checks.debug) this.checks.begin();
@@ -96,7 +107,9 @@ export class Recorder {
   }
 
   /** Whether anything is recorded and not yet submitted. */
-  get pending(): boolean { return this.encoder !== null; }
+  get pending(): boolean {
+    return this.encoder !== null;
+  }
 
   submit(): void {
     if (!this.encoder) return;

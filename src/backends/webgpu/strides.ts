@@ -23,14 +23,18 @@ export function coalesce(shape: Shape, strideSets: readonly number[][]): { shape
     const last = outShape.length - 1;
     if (last >= 0 && strideSets.every((s, k) => outStrides[k]![last] === s[d]! * size)) {
       outShape[last]! *= size;
-      strideSets.forEach((s, k) => { outStrides[k]![last] = s[d]!; });
+      strideSets.forEach((s, k) => {
+        outStrides[k]![last] = s[d]!;
+      });
     } else {
       outShape.push(size);
       strideSets.forEach((s, k) => outStrides[k]!.push(s[d]!));
     }
   }
   if (outShape.length > MAX_RANK) {
-    throw new Error(`webgpu: strided kernels support up to ${MAX_RANK} non-mergeable dimensions, got shape [${shape.join(',')}]`);
+    throw new Error(
+      `webgpu: strided kernels support up to ${MAX_RANK} non-mergeable dimensions, got shape [${shape.join(',')}]`,
+    );
   }
   return { shape: outShape, strides: outStrides };
 }

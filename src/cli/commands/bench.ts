@@ -31,13 +31,20 @@ export const benchSpec: CommandSpec = {
     backend: { type: 'string', value: 'NAME', help: 'all, js, native or webgpu', default: 'all' },
     seconds: { type: 'string', value: 'S', help: 'time per measurement', default: '1' },
     'batch-size': { type: 'string', value: 'N', help: 'end-to-end batch size', default: '1024' },
-    config: { type: 'string', value: 'NAME', help: 'end-to-end model: census (the default train config), wide (512 inputs, 8 experts 512→256, towers 256→64→1), all', default: 'census' },
+    config: {
+      type: 'string',
+      value: 'NAME',
+      help: 'end-to-end model: census (the default train config), wide (512 inputs, 8 experts 512→256, towers 256→64→1), all',
+      default: 'census',
+    },
     json: { type: 'boolean', help: 'print the results as JSON' },
   },
 };
 
 /** Census group 1's shape: vocabulary sizes of its 31 categorical columns and 7 numeric columns. */
-const CENSUS_VOCABULARIES = [10, 53, 48, 4, 25, 16, 6, 11, 3, 4, 7, 9, 7, 7, 52, 39, 9, 11, 10, 11, 4, 5, 6, 44, 44, 44, 6, 4, 4, 4, 3];
+const CENSUS_VOCABULARIES = [
+  10, 53, 48, 4, 25, 16, 6, 11, 3, 4, 7, 9, 7, 7, 52, 39, 9, 11, 10, 11, 4, 5, 6, 44, 44, 44, 6, 4, 4, 4, 3,
+];
 const CENSUS_NUMERIC = 7;
 
 /** Runs fn until `seconds` have passed (at least twice after one warm-up); returns the mean seconds per call. */
@@ -68,7 +75,12 @@ interface Result {
   peakRssMiB: number;
 }
 
-async function benchBackend(name: 'js' | 'native' | 'webgpu', seconds: number, batch: number, configs: readonly E2EConfig[]): Promise<Result> {
+async function benchBackend(
+  name: 'js' | 'native' | 'webgpu',
+  seconds: number,
+  batch: number,
+  configs: readonly E2EConfig[],
+): Promise<Result> {
   await init({ backend: name });
   manualSeed(0);
   const n = 512;
@@ -85,7 +97,8 @@ async function benchBackend(name: 'js' | 'native' | 'webgpu', seconds: number, b
     backend: name,
     matmulGflops: (2 * n ** 3) / matmulSeconds / 1e9,
     addGBs: (3 * 4 * size) / addSeconds / 1e9,
-    census, wide,
+    census,
+    wide,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
   };
 }
@@ -110,16 +123,20 @@ export interface E2EWorkload {
 export function e2eWorkload(config: E2EConfig, batch: number): E2EWorkload {
   manualSeed(0);
   const tasks = [{ name: 'a' }, { name: 'b' }];
-  const model = config === 'census'
-    ? createModel('mmoe', {
-      features: {
-        categorical: CENSUS_VOCABULARIES.map((v, i) => ({ name: `c${i}`, vocabularySize: v })),
-        numeric: Array.from({ length: CENSUS_NUMERIC }, (_, i) => ({ name: `n${i}` })),
-        embeddingDim: DEFAULT_SIZES.embeddingDim,
-      },
-      tasks, numExperts: DEFAULT_SIZES.experts, expertDims: [...DEFAULT_SIZES.expertDims], towerDims: [...DEFAULT_SIZES.towerDims],
-    })
-    : createModel('mmoe', { inputDim: 512, tasks, numExperts: 8, expertDims: [256], towerDims: [64] });
+  const model =
+    config === 'census'
+      ? createModel('mmoe', {
+          features: {
+            categorical: CENSUS_VOCABULARIES.map((v, i) => ({ name: `c${i}`, vocabularySize: v })),
+            numeric: Array.from({ length: CENSUS_NUMERIC }, (_, i) => ({ name: `n${i}` })),
+            embeddingDim: DEFAULT_SIZES.embeddingDim,
+          },
+          tasks,
+          numExperts: DEFAULT_SIZES.experts,
+          expertDims: [...DEFAULT_SIZES.expertDims],
+          towerDims: [...DEFAULT_SIZES.towerDims],
+        })
+      : createModel('mmoe', { inputDim: 512, tasks, numExperts: 8, expertDims: [256], towerDims: [64] });
   // Random inputs and labels: the throughput does not depend on the values.
   const rng = new SeededRandom(0);
   const coin = () => Float32Array.from({ length: batch }, () => rng.nextInt(2));
@@ -127,14 +144,20 @@ export function e2eWorkload(config: E2EConfig, batch: number): E2EWorkload {
   if (config === 'census') {
     const ids = new Int32Array(batch * CENSUS_VOCABULARIES.length);
     for (let i = 0; i < ids.length; i++) ids[i] = rng.nextInt(CENSUS_VOCABULARIES[i % CENSUS_VOCABULARIES.length]);
-    input = { cat: tensor(ids, { dtype: 'int32', shape: [batch, CENSUS_VOCABULARIES.length] }), num: randn([batch, CENSUS_NUMERIC]) };
+    input = {
+      cat: tensor(ids, { dtype: 'int32', shape: [batch, CENSUS_VOCABULARIES.length] }),
+      num: randn([batch, CENSUS_NUMERIC]),
+    };
   } else {
     input = randn([batch, 512]);
   }
   const ones = new Float32Array(batch).fill(1);
   return {
-    model, input, batch,
-    labels: { a: tensor(coin()), b: tensor(coin()) }, masks: { a: tensor(ones), b: tensor(ones) },
+    model,
+    input,
+    batch,
+    labels: { a: tensor(coin()), b: tensor(coin()) },
+    masks: { a: tensor(ones), b: tensor(ones) },
   };
 }
 
@@ -177,7 +200,8 @@ export async function benchCommand(argv: string[], io: CommandIO): Promise<numbe
     try {
       await loadBackend(name);
     } catch (error) {
-      if (which !== 'all') throw new UsageError(`backend '${name}' is not available: ${(error as Error).message.split('\n')[0]}`);
+      if (which !== 'all')
+        throw new UsageError(`backend '${name}' is not available: ${(error as Error).message.split('\n')[0]}`);
       println(io.stderr, `bench: skipping ${name}: ${(error as Error).message.split('\n')[0]}`);
       continue;
     }
@@ -186,11 +210,29 @@ export async function benchCommand(argv: string[], io: CommandIO): Promise<numbe
   }
   if (f.boolean('json')) println(io.stdout, JSON.stringify(results));
   else {
-    println(io.stdout, renderTable(
-      ['backend', 'matmul 512³ GFLOP/s', 'add 1M GB/s', ...configs.map((c) => `MMoE ${c} train samples/s`), 'peak RSS MiB'],
-      results.map((r) => [r.backend, r.matmulGflops.toFixed(1), r.addGBs.toFixed(2), ...configs.map((c) => formatRate(r[c] ?? NaN)), r.peakRssMiB.toFixed(0)]),
-    ));
-    println(io.stdout, `(batch ${batch}; forward + backward + Adam; peak RSS is the process's, cumulative over the backends above)`);
+    println(
+      io.stdout,
+      renderTable(
+        [
+          'backend',
+          'matmul 512³ GFLOP/s',
+          'add 1M GB/s',
+          ...configs.map((c) => `MMoE ${c} train samples/s`),
+          'peak RSS MiB',
+        ],
+        results.map((r) => [
+          r.backend,
+          r.matmulGflops.toFixed(1),
+          r.addGBs.toFixed(2),
+          ...configs.map((c) => formatRate(r[c] ?? NaN)),
+          r.peakRssMiB.toFixed(0),
+        ]),
+      ),
+    );
+    println(
+      io.stdout,
+      `(batch ${batch}; forward + backward + Adam; peak RSS is the process's, cumulative over the backends above)`,
+    );
   }
   return 0;
 }

@@ -14,7 +14,8 @@ import { escapeXml, lineChart, type Series } from '../report/svg.js';
 
 export const compareSpec: CommandSpec = {
   name: 'compare',
-  summary: 'Put training runs side by side: settings that differ, test metrics, curves overlaid (table on stdout + one HTML page).',
+  summary:
+    'Put training runs side by side: settings that differ, test metrics, curves overlaid (table on stdout + one HTML page).',
   usage: 'mtgrad compare RUN_DIR RUN_DIR... [--out compare.html]',
   options: {
     out: { type: 'string', value: 'FILE', help: 'the HTML page to write', default: 'compare.html' },
@@ -32,17 +33,32 @@ export interface RunRecord {
 
 /** Measurements, not settings: shown with the metrics instead of as differences. */
 const MEASURED = new Set(['training seconds', 'wall seconds', 'epochs run', 'stopped']);
-const METRICS: [MetricName, string][] = [['auc', 'AUC'], ['logloss', 'log loss'], ['accuracy', 'accuracy'], ['rmse', 'RMSE'], ['mae', 'MAE']];
+const METRICS: [MetricName, string][] = [
+  ['auc', 'AUC'],
+  ['logloss', 'log loss'],
+  ['accuracy', 'accuracy'],
+  ['rmse', 'RMSE'],
+  ['mae', 'MAE'],
+];
 
 export async function readRun(dir: string): Promise<Omit<RunRecord, 'label'>> {
   const file = join(dir, 'metrics.json');
   let text: string;
-  try { text = await readFile(file, 'utf8'); } catch (e) {
-    throw new UsageError(`${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pass --out folders of mtgrad train`);
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(
+      `${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pass --out folders of mtgrad train`,
+    );
   }
   let json: { settings?: RunRecord['settings']; test?: MetricsByTask; history?: TrainingHistory };
-  try { json = JSON.parse(text); } catch (e) { throw new Error(`${file}: not valid JSON (${(e as Error).message})`); }
-  if (!json.settings || !json.test || !json.history) throw new Error(`${file}: expected the settings, test and history that mtgrad train writes`);
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  if (!json.settings || !json.test || !json.history)
+    throw new Error(`${file}: expected the settings, test and history that mtgrad train writes`);
   return { dir, settings: json.settings, test: json.test, history: json.history };
 }
 
@@ -60,7 +76,11 @@ export function differingSettings(runs: readonly RunRecord[]): { differ: string[
 /** Metric columns: task · metric for every metric any run has for the task. */
 function metricColumns(runs: readonly RunRecord[]): [string, MetricName, string][] {
   const tasks = [...new Set(runs.flatMap((r) => Object.keys(r.test)))];
-  return tasks.flatMap((t) => METRICS.filter(([m]) => runs.some((r) => r.test[t]?.[m] !== undefined)).map(([m, label]) => [t, m, `${t} ${label}`] as [string, MetricName, string]));
+  return tasks.flatMap((t) =>
+    METRICS.filter(([m]) => runs.some((r) => r.test[t]?.[m] !== undefined)).map(
+      ([m, label]) => [t, m, `${t} ${label}`] as [string, MetricName, string],
+    ),
+  );
 }
 
 function secondsPerStep(r: RunRecord): number | undefined {
@@ -71,11 +91,20 @@ function secondsPerStep(r: RunRecord): number | undefined {
 export function compareTables(runs: readonly RunRecord[]): string {
   const { differ } = differingSettings(runs);
   const settings = differ.length
-    ? renderTable(['setting', ...runs.map((r) => r.label)], differ.map((k) => [k, ...runs.map((r) => String(r.settings[k] ?? '—'))]))
+    ? renderTable(
+        ['setting', ...runs.map((r) => r.label)],
+        differ.map((k) => [k, ...runs.map((r) => String(r.settings[k] ?? '—'))]),
+      )
     : '(every setting is the same)';
   const cols = metricColumns(runs);
-  const metrics = renderTable(['run', ...cols.map(([, , l]) => l), 'ms/step'],
-    runs.map((r) => [r.label, ...cols.map(([t, m]) => formatNumber(r.test[t]?.[m])), formatNumber(secondsPerStep(r) === undefined ? undefined : secondsPerStep(r)! * 1000, 1)]));
+  const metrics = renderTable(
+    ['run', ...cols.map(([, , l]) => l), 'ms/step'],
+    runs.map((r) => [
+      r.label,
+      ...cols.map(([t, m]) => formatNumber(r.test[t]?.[m])),
+      formatNumber(secondsPerStep(r) === undefined ? undefined : secondsPerStep(r)! * 1000, 1),
+    ]),
+  );
   return `settings that differ:\n${settings}\n\ntest metrics:\n${metrics}`;
 }
 
@@ -83,22 +112,57 @@ function curves(runs: readonly RunRecord[]): string {
   const tasks = [...new Set(runs.flatMap((r) => r.history.tasks))];
   const out: string[] = [];
   for (const task of tasks) {
-    const perEpoch: Series[] = runs.map((r) => ({ name: r.label, points: r.history.epochs.filter((e) => e.trainLoss[task] !== undefined).map((e) => [e.epoch + 1, e.trainLoss[task]] as [number, number]) }));
-    out.push(lineChart({ title: `${task}: mean training loss per epoch`, xLabel: 'epoch', yLabel: 'loss', series: perEpoch.filter((s) => s.points.length) }));
+    const perEpoch: Series[] = runs.map((r) => ({
+      name: r.label,
+      points: r.history.epochs
+        .filter((e) => e.trainLoss[task] !== undefined)
+        .map((e) => [e.epoch + 1, e.trainLoss[task]] as [number, number]),
+    }));
+    out.push(
+      lineChart({
+        title: `${task}: mean training loss per epoch`,
+        xLabel: 'epoch',
+        yLabel: 'loss',
+        series: perEpoch.filter((s) => s.points.length),
+      }),
+    );
     for (const [m, label] of METRICS) {
-      const series = runs.map((r) => ({ name: r.label, points: r.history.epochs.filter((e) => e.validation?.[task]?.[m] !== undefined).map((e) => [e.epoch + 1, e.validation![task][m]!] as [number, number]) })).filter((s) => s.points.length);
-      if (series.length && (m === 'auc' || m === 'rmse')) out.push(lineChart({ title: `${task}: validation ${label} per epoch`, xLabel: 'epoch', yLabel: label, series }));
+      const series = runs
+        .map((r) => ({
+          name: r.label,
+          points: r.history.epochs
+            .filter((e) => e.validation?.[task]?.[m] !== undefined)
+            .map((e) => [e.epoch + 1, e.validation![task][m]!] as [number, number]),
+        }))
+        .filter((s) => s.points.length);
+      if (series.length && (m === 'auc' || m === 'rmse'))
+        out.push(
+          lineChart({ title: `${task}: validation ${label} per epoch`, xLabel: 'epoch', yLabel: label, series }),
+        );
     }
     const steps: Series[] = runs.map((r) => {
-      const pts = r.history.steps.filter((s) => s.losses[task] !== undefined).map((s) => [s.step, s.losses[task]] as [number, number]);
+      const pts = r.history.steps
+        .filter((s) => s.losses[task] !== undefined)
+        .map((s) => [s.step, s.losses[task]] as [number, number]);
       const window = Math.max(1, Math.round(pts.length / 50));
       const smoothed: [number, number][] = [];
       let acc = 0;
-      pts.forEach((p, i) => { acc += p[1]; if (i >= window) acc -= pts[i - window][1]; smoothed.push([p[0], acc / Math.min(i + 1, window)]); });
+      pts.forEach((p, i) => {
+        acc += p[1];
+        if (i >= window) acc -= pts[i - window][1];
+        smoothed.push([p[0], acc / Math.min(i + 1, window)]);
+      });
       const stride = Math.max(1, Math.floor(smoothed.length / 300));
       return { name: r.label, points: smoothed.filter((_, i) => i % stride === 0 || i === smoothed.length - 1) };
     });
-    out.push(lineChart({ title: `${task}: training loss per step (moving average)`, xLabel: 'step', yLabel: 'loss', series: steps.filter((s) => s.points.length) }));
+    out.push(
+      lineChart({
+        title: `${task}: training loss per step (moving average)`,
+        xLabel: 'step',
+        yLabel: 'loss',
+        series: steps.filter((s) => s.points.length),
+      }),
+    );
   }
   return out.join('');
 }
@@ -116,17 +180,28 @@ export function compareHtml(runs: readonly RunRecord[]): string {
   const settings = differ.length
     ? `<table>${head}${differ.map((k) => `<tr><td>${escapeXml(k)}</td>${runs.map((r) => `<td>${escapeXml(String(r.settings[k] ?? '—'))}</td>`).join('')}</tr>`).join('')}</table>`
     : '<p class="muted">Every setting is the same.</p>';
-  const common = same.length ? `<p class="muted">Same in every run: ${same.map((k) => `${escapeXml(k)} = ${escapeXml(String(runs[0].settings[k]))}`).join('; ')}.</p>` : '';
+  const common = same.length
+    ? `<p class="muted">Same in every run: ${same.map((k) => `${escapeXml(k)} = ${escapeXml(String(runs[0].settings[k]))}`).join('; ')}.</p>`
+    : '';
   const cols = metricColumns(runs);
   const lowerBetter = new Set<MetricName>(['logloss', 'rmse', 'mae']);
   const best = cols.map(([t, m]) => {
     const vals = runs.map((r) => r.test[t]?.[m]).filter((v): v is number => v !== undefined && Number.isFinite(v));
     return vals.length ? (lowerBetter.has(m) ? Math.min(...vals) : Math.max(...vals)) : undefined;
   });
-  const metricRows = runs.map((r) => `<tr><td>${escapeXml(r.label)}</td>${cols.map(([t, m], c) => {
-    const v = r.test[t]?.[m];
-    return `<td${v !== undefined && v === best[c] && runs.length > 1 ? ' class="best"' : ''}>${formatNumber(v)}</td>`;
-  }).join('')}<td>${formatNumber(secondsPerStep(r) === undefined ? undefined : secondsPerStep(r)! * 1000, 1)}</td></tr>`).join('');
+  const metricRows = runs
+    .map(
+      (r) =>
+        `<tr><td>${escapeXml(r.label)}</td>${cols
+          .map(([t, m], c) => {
+            const v = r.test[t]?.[m];
+            return `<td${v !== undefined && v === best[c] && runs.length > 1 ? ' class="best"' : ''}>${formatNumber(v)}</td>`;
+          })
+          .join(
+            '',
+          )}<td>${formatNumber(secondsPerStep(r) === undefined ? undefined : secondsPerStep(r)! * 1000, 1)}</td></tr>`,
+    )
+    .join('');
   const metrics = `<table><tr><th>run</th>${cols.map(([, , l]) => `<th>${escapeXml(l)}</th>`).join('')}<th>ms / step</th></tr>${metricRows}</table>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>mtgrad compare</title><style>${STYLE}</style></head>

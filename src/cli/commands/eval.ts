@@ -18,7 +18,11 @@ export const evalSpec: CommandSpec = {
   notes: ['The dataset (name, group, folder, row limit, seed) is read from the checkpoint; flags override it.'],
   options: {
     checkpoint: { type: 'string', value: 'FILE', help: 'model.safetensors written by mtgrad train' },
-    data: { type: 'string', value: 'NAME', help: `dataset: ${DATASET_NAMES.join(', ')} (default: the one it was trained on)` },
+    data: {
+      type: 'string',
+      value: 'NAME',
+      help: `dataset: ${DATASET_NAMES.join(', ')} (default: the one it was trained on)`,
+    },
     group: { type: 'string', value: 'N', help: 'census task group (default: the one it was trained on)' },
     'data-dir': { type: 'string', value: 'DIR', help: 'data folder (default: the one it was trained on)' },
     correlation: { type: 'string', value: 'P', help: 'synthetic data: task correlation' },
@@ -50,18 +54,29 @@ export async function evalCommand(argv: string[], io: CommandIO): Promise<number
   // A --data naming another dataset starts from that name alone; flags then override single keys.
   const base = recorded && recorded.name === dataName ? recorded : datasetSpecFromJSON({ name: dataName }, '--data');
   const spec: DatasetSpec = { ...base };
-  const overrides = { group: f.int('group'), dir: f.string('data-dir'), limit: f.int('limit'), correlation: f.number('correlation'), seed: f.int('seed', { min: 0 }) };
-  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) Object.assign(spec, { [key]: key === 'dir' ? resolve(String(value)) : value });
+  const overrides = {
+    group: f.int('group'),
+    dir: f.string('data-dir'),
+    limit: f.int('limit'),
+    correlation: f.number('correlation'),
+    seed: f.int('seed', { min: 0 }),
+  };
+  for (const [key, value] of Object.entries(overrides))
+    if (value !== undefined) Object.assign(spec, { [key]: key === 'dir' ? resolve(String(value)) : value });
   const data = await loadDataset(spec);
   // The data must be encoded exactly as in training: same vocabularies, same standardisation.
   if (checkpoint.schema && JSON.stringify(checkpoint.schema) !== JSON.stringify(data.schema.toJSON())) {
-    throw new UsageError(`${path} was trained on data encoded differently from ${data.name} (its schema differs); pass the --data/--group it was trained with`);
+    throw new UsageError(
+      `${path} was trained on data encoded differently from ${data.name} (its schema differs); pass the --data/--group it was trained with`,
+    );
   }
   const model = modelFromCheckpoint(checkpoint);
   const labels = checkpoint.labels ?? {};
   const table = data[split];
   if (Object.keys(labelledTasks(model, table, labels)).length === 0) {
-    throw new UsageError(`${data.name} has no labels for the tasks of ${path} (${model.tasks.map((t) => labels[t.name] ? `${t.name} ← ${describeSource(labels[t.name])}` : t.name).join(', ')}; it has ${data.tasks.join(', ')})`);
+    throw new UsageError(
+      `${data.name} has no labels for the tasks of ${path} (${model.tasks.map((t) => (labels[t.name] ? `${t.name} ← ${describeSource(labels[t.name])}` : t.name)).join(', ')}; it has ${data.tasks.join(', ')})`,
+    );
   }
   const scores = await scoreRows(model, table, { batchSize: f.int('batch-size') });
   const metrics = tableMetrics(model, table, scores.outputs, labels);

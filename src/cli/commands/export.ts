@@ -15,13 +15,22 @@ import { println, type CommandIO } from '../io.js';
 
 export const exportSpec: CommandSpec = {
   name: 'export',
-  summary: 'Export a checkpoint to ONNX (opset 17, float32, dynamic batch) with a JSON description of its inputs and outputs.',
+  summary:
+    'Export a checkpoint to ONNX (opset 17, float32, dynamic batch) with a JSON description of its inputs and outputs.',
   usage: 'mtgrad export --checkpoint FILE --out FILE.onnx [--format onnx] [--schema-out FILE.json]',
   options: {
-    checkpoint: { type: 'string', value: 'FILE', help: 'model.safetensors written by mtgrad train (or saveCheckpoint)' },
+    checkpoint: {
+      type: 'string',
+      value: 'FILE',
+      help: 'model.safetensors written by mtgrad train (or saveCheckpoint)',
+    },
     format: { type: 'string', value: 'NAME', help: 'onnx (the only format)', default: 'onnx' },
     out: { type: 'string', value: 'FILE', help: 'the .onnx file to write' },
-    'schema-out': { type: 'string', value: 'FILE', help: 'the inputs/outputs/encoding JSON (default: FILE.schema.json beside --out)' },
+    'schema-out': {
+      type: 'string',
+      value: 'FILE',
+      help: 'the inputs/outputs/encoding JSON (default: FILE.schema.json beside --out)',
+    },
   },
   notes: [
     `Models: ${ONNX_EXPORT_MODELS.join(', ')}.`,
@@ -58,7 +67,10 @@ export async function exportCommand(argv: string[], io: CommandIO): Promise<numb
   await writeFileAtomic(out, bytes);
   await writeFileAtomic(schemaOut, new TextEncoder().encode(`${JSON.stringify(description, null, 2)}\n`));
   const kinds = description.outputs.map((o) => `${o.name} (${o.kind})`).join(', ');
-  println(io.stdout, `export: ${description.model.name} → ${out} (${(bytes.length / 1024).toFixed(1)} KiB, ONNX opset ${description.opset})`);
+  println(
+    io.stdout,
+    `export: ${description.model.name} → ${out} (${(bytes.length / 1024).toFixed(1)} KiB, ONNX opset ${description.opset})`,
+  );
   println(io.stdout, `  inputs:  ${description.inputs.map(describeInput).join(', ')}`);
   println(io.stdout, `  outputs: ${kinds}, each float32 [batch]`);
   println(io.stdout, `  schema:  ${schemaOut}`);

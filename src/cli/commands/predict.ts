@@ -21,7 +21,10 @@ export const predictSpec: CommandSpec = {
     backend: { type: 'string', value: 'NAME', help: `backend: ${BACKEND_CHOICES.join(', ')}`, default: 'auto' },
     'batch-size': { type: 'string', value: 'N', help: 'rows per forward pass', default: '4096' },
   },
-  notes: ['Each input line is an object keyed by column name, e.g. {"age": 37, "class_worker": "Private", ...};', 'unseen categories map to the out-of-vocabulary embedding.'],
+  notes: [
+    'Each input line is an object keyed by column name, e.g. {"age": 37, "class_worker": "Private", ...};',
+    'unseen categories map to the out-of-vocabulary embedding.',
+  ],
 };
 
 export async function predictCommand(argv: string[], io: CommandIO): Promise<number> {
@@ -43,7 +46,10 @@ export async function predictCommand(argv: string[], io: CommandIO): Promise<num
   let outputError: Error | null = null;
   output.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE' && outputName === '-') outputClosed = true;
-    else outputError = new Error(`--output ${outputName === '-' ? 'stdout' : outputName}: cannot write (${e.code ?? e.message})`);
+    else
+      outputError = new Error(
+        `--output ${outputName === '-' ? 'stdout' : outputName}: cannot write (${e.code ?? e.message})`,
+      );
   });
   try {
     return await score();
@@ -58,7 +64,10 @@ export async function predictCommand(argv: string[], io: CommandIO): Promise<num
 
   async function score(): Promise<number> {
     const predictor = await loadPredictor(path, { backend, batchSize });
-    println(io.stderr, `predict: ${predictor.checkpoint.model.name} (${predictor.tasks.join(', ')}) on ${predictor.backend}`);
+    println(
+      io.stderr,
+      `predict: ${predictor.checkpoint.model.name} (${predictor.tasks.join(', ')}) on ${predictor.backend}`,
+    );
     let pending: Record<string, unknown>[] = [];
     let pendingLines: number[] = [];
     let lineNumber = 0;
@@ -73,14 +82,21 @@ export async function predictCommand(argv: string[], io: CommandIO): Promise<num
         // Encoding errors name the row within the batch; translate that to the input line.
         const message = (error as Error).message;
         const row = /^row (\d+): /.exec(message);
-        throw new Error(row ? `${source} line ${pendingLines[Number(row[1])]}: ${message.slice(row[0].length)}` : message);
+        throw new Error(
+          row ? `${source} line ${pendingLines[Number(row[1])]}: ${message.slice(row[0].length)}` : message,
+        );
       }
       scores.forEach((s, i) => {
         for (const [task, v] of Object.entries(s)) {
-          if (!Number.isFinite(v)) throw new Error(`${source} line ${pendingLines[i]}: the score of task '${task}' is ${v} (are the checkpoint's weights finite?)`);
+          if (!Number.isFinite(v))
+            throw new Error(
+              `${source} line ${pendingLines[i]}: the score of task '${task}' is ${v} (are the checkpoint's weights finite?)`,
+            );
         }
       });
-      const text = scores.map((s, i) => JSON.stringify(idField !== undefined ? { [idField]: pending[i][idField] ?? null, ...s } : s)).join('\n');
+      const text = scores
+        .map((s, i) => JSON.stringify(idField !== undefined ? { [idField]: pending[i][idField] ?? null, ...s } : s))
+        .join('\n');
       if (outputError) throw outputError;
       if (!outputClosed) output.write(`${text}\n`);
       rows += pending.length;
@@ -98,7 +114,8 @@ export async function predictCommand(argv: string[], io: CommandIO): Promise<num
         } catch (error) {
           throw new Error(`${source} line ${lineNumber}: not valid JSON (${(error as Error).message})`);
         }
-        if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new Error(`${source} line ${lineNumber}: expected a JSON object of column values`);
+        if (typeof row !== 'object' || row === null || Array.isArray(row))
+          throw new Error(`${source} line ${lineNumber}: expected a JSON object of column values`);
         pending.push(row as Record<string, unknown>);
         pendingLines.push(lineNumber);
         if (pending.length >= batchSize) await flush();
@@ -110,7 +127,10 @@ export async function predictCommand(argv: string[], io: CommandIO): Promise<num
       if (outputHandle) await new Promise<void>((done) => outputHandle.end(done));
     }
     if (outputError) throw outputError;
-    println(io.stderr, outputClosed ? `predict: the reader closed the output after ${rows} rows` : `predict: scored ${rows} rows`);
+    println(
+      io.stderr,
+      outputClosed ? `predict: the reader closed the output after ${rows} rows` : `predict: scored ${rows} rows`,
+    );
     return 0;
   }
 }
@@ -120,11 +140,16 @@ async function openFile(flag: string, name: string, mode: 'w'): Promise<Writable
 async function openFile(flag: string, name: string, mode: 'r' | 'w'): Promise<Readable | Writable> {
   try {
     const handle = await open(name, mode);
-    if ((await handle.stat()).isDirectory()) { await handle.close(); throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' }); }
+    if ((await handle.stat()).isDirectory()) {
+      await handle.close();
+      throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
+    }
     return mode === 'r' ? handle.createReadStream() : handle.createWriteStream();
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(`--${flag} ${name}: ${code === 'EISDIR' ? 'is a folder, not a file' : code === 'ENOENT' ? 'no such file' : `cannot ${mode === 'r' ? 'read' : 'write'} (${code ?? (e as Error).message})`}`);
+    throw new Error(
+      `--${flag} ${name}: ${code === 'EISDIR' ? 'is a folder, not a file' : code === 'ENOENT' ? 'no such file' : `cannot ${mode === 'r' ? 'read' : 'write'} (${code ?? (e as Error).message})`}`,
+    );
   }
 }
 
@@ -149,9 +174,14 @@ async function* readJsonLines(input: NodeJS.ReadableStream, source: string): Asy
       lineNumber++;
       yield line.endsWith('\r') ? line.slice(0, -1) : line;
     }
-    if (text !== '') { pieces.push(text); pending += text.length; }
-    if (pending > MAX_LINE_CHARS) throw new Error(`${source} line ${lineNumber}: longer than ${MAX_LINE_CHARS / 1024 / 1024} MiB without a line break (not JSON Lines)`);
+    if (text !== '') {
+      pieces.push(text);
+      pending += text.length;
+    }
+    if (pending > MAX_LINE_CHARS)
+      throw new Error(
+        `${source} line ${lineNumber}: longer than ${MAX_LINE_CHARS / 1024 / 1024} MiB without a line break (not JSON Lines)`,
+      );
   }
   if (pending > 0) yield pieces.join('');
 }
-

@@ -13,10 +13,26 @@ import { saveCheckpoint } from '../../train/checkpoint.js';
 import type { MetricName } from '../../train/taskMetrics.js';
 import { Flags, parseCommand, UsageError, type CommandSpec } from '../args.js';
 import { BACKEND_CHOICES, startBackend } from '../backend.js';
-import { applyRunConfig, DATASET_NAMES, datasetSpecFromArgs, loadDataset, readRunConfig, type Dataset, type DatasetSpec } from '../datasets.js';
+import {
+  applyRunConfig,
+  DATASET_NAMES,
+  datasetSpecFromArgs,
+  loadDataset,
+  readRunConfig,
+  type Dataset,
+  type DatasetSpec,
+} from '../datasets.js';
 import { formatDuration, metricsTable } from '../format.js';
 import { println, type CommandIO } from '../io.js';
-import { buildModelConfig, checkModelName, CLI_MODELS, DEFAULT_SIZES, parseModelConfigFlag, type ModelData, type SizeFlags } from '../modelConfig.js';
+import {
+  buildModelConfig,
+  checkModelName,
+  CLI_MODELS,
+  DEFAULT_SIZES,
+  parseModelConfigFlag,
+  type ModelData,
+  type SizeFlags,
+} from '../modelConfig.js';
 import { buildOptimizer, OPTIMIZERS, parseGroupLrs, type OptimizerName } from '../optimizerSetup.js';
 import { ProgressReporter } from '../progress.js';
 import { renderReport } from '../report/html.js';
@@ -34,7 +50,17 @@ import { assertConverged } from '../divergence.js';
  * the old 4-epoch default: one-thread CPU time 46 s against 17 s (2.7×, loading included), about 25 s wall on the
  * native backend on 2 quiet cores, ~6 min on js.
  */
-export const TRAIN_DEFAULTS = { model: 'mmoe', data: 'census', group: '1', epochs: '12', batchSize: '1024', lr: '0.002', seed: '0', probeEvery: '50', patience: '2' } as const;
+export const TRAIN_DEFAULTS = {
+  model: 'mmoe',
+  data: 'census',
+  group: '1',
+  epochs: '12',
+  batchSize: '1024',
+  lr: '0.002',
+  seed: '0',
+  probeEvery: '50',
+  patience: '2',
+} as const;
 
 export const trainSpec: CommandSpec = {
   name: 'train',
@@ -42,12 +68,30 @@ export const trainSpec: CommandSpec = {
   usage: 'mtgrad train [--model mmoe] [--data census] [options]',
   options: {
     model: { type: 'string', value: 'NAME', help: `model: ${CLI_MODELS.join(', ')}`, default: TRAIN_DEFAULTS.model },
-    data: { type: 'string', value: 'NAME|PATH', help: `dataset: ${DATASET_NAMES.join(', ')}, or a CSV/TSV file (with --config)`, default: TRAIN_DEFAULTS.data },
-    config: { type: 'string', value: 'FILE', help: 'run file (JSON): dataset, table columns/tasks/split, and train flags (command-line flags win)' },
+    data: {
+      type: 'string',
+      value: 'NAME|PATH',
+      help: `dataset: ${DATASET_NAMES.join(', ')}, or a CSV/TSV file (with --config)`,
+      default: TRAIN_DEFAULTS.data,
+    },
+    config: {
+      type: 'string',
+      value: 'FILE',
+      help: 'run file (JSON): dataset, table columns/tasks/split, and train flags (command-line flags win)',
+    },
     country: { type: 'string', value: 'CC', help: 'aliexpress country subset: NL, ES, FR, US or RU' },
     negatives: { type: 'string', value: 'N', help: 'movielens: sampled negatives per rating (default 4)' },
-    group: { type: 'string', value: 'N', help: 'census task group: 1 (income, never married) or 2 (education, never married)', default: TRAIN_DEFAULTS.group },
-    'data-dir': { type: 'string', value: 'DIR', help: 'data folder of aliccp, aliexpress, movielens; census: downloaded there once if missing (default: bundled copy, else ~/.cache/mtgrad)' },
+    group: {
+      type: 'string',
+      value: 'N',
+      help: 'census task group: 1 (income, never married) or 2 (education, never married)',
+      default: TRAIN_DEFAULTS.group,
+    },
+    'data-dir': {
+      type: 'string',
+      value: 'DIR',
+      help: 'data folder of aliccp, aliexpress, movielens; census: downloaded there once if missing (default: bundled copy, else ~/.cache/mtgrad)',
+    },
     'data-url': { type: 'string', value: 'URL', help: 'mirror to download census from' },
     correlation: { type: 'string', value: 'P', help: 'synthetic data: task correlation in [-1, 1] (default 0.5)' },
     backend: { type: 'string', value: 'NAME', help: `backend: ${BACKEND_CHOICES.join(', ')}`, default: 'auto' },
@@ -55,19 +99,59 @@ export const trainSpec: CommandSpec = {
     'max-steps': { type: 'string', value: 'N', help: 'stop after N steps in total' },
     'batch-size': { type: 'string', value: 'N', help: 'training batch size', default: TRAIN_DEFAULTS.batchSize },
     lr: { type: 'string', value: 'LR', help: 'learning rate', default: TRAIN_DEFAULTS.lr },
-    'group-lr': { type: 'string', multiple: true, value: 'GROUP=LR', help: 'LR of one parameter group: shared, gates, task:<name>, weighting (repeatable)' },
+    'group-lr': {
+      type: 'string',
+      multiple: true,
+      value: 'GROUP=LR',
+      help: 'LR of one parameter group: shared, gates, task:<name>, weighting (repeatable)',
+    },
     optimizer: { type: 'string', value: 'NAME', help: `optimizer: ${OPTIMIZERS.join(', ')}`, default: 'adam' },
     weighting: { type: 'string', value: 'NAME', help: `loss combination: ${WEIGHTINGS.join(', ')}`, default: 'sum' },
     clip: { type: 'string', value: 'NORM', help: 'clip the global gradient norm to NORM' },
-    experts: { type: 'string', value: 'N', help: `experts (mmoe/omoe; shared experts for cgc/ple) (default: ${DEFAULT_SIZES.experts})` },
-    'expert-dims': { type: 'string', value: 'A,B', help: `expert hidden widths (bottom widths for sharedBottom) (default: ${DEFAULT_SIZES.expertDims.join(',')})` },
-    'tower-dims': { type: 'string', value: 'A,B', help: `tower hidden widths (default: ${DEFAULT_SIZES.towerDims.join(',')})` },
-    'embedding-dim': { type: 'string', value: 'N', help: `embedding width per categorical feature (default: ${DEFAULT_SIZES.embeddingDim})` },
+    experts: {
+      type: 'string',
+      value: 'N',
+      help: `experts (mmoe/omoe; shared experts for cgc/ple) (default: ${DEFAULT_SIZES.experts})`,
+    },
+    'expert-dims': {
+      type: 'string',
+      value: 'A,B',
+      help: `expert hidden widths (bottom widths for sharedBottom) (default: ${DEFAULT_SIZES.expertDims.join(',')})`,
+    },
+    'tower-dims': {
+      type: 'string',
+      value: 'A,B',
+      help: `tower hidden widths (default: ${DEFAULT_SIZES.towerDims.join(',')})`,
+    },
+    'embedding-dim': {
+      type: 'string',
+      value: 'N',
+      help: `embedding width per categorical feature (default: ${DEFAULT_SIZES.embeddingDim})`,
+    },
     'model-config': { type: 'string', value: 'JSON', help: 'extra model config keys, merged last' },
-    'early-stop': { type: 'string', value: 'TASK:METRIC', help: 'early-stopping metric (default: first task, auc or rmse); "none" turns it off' },
-    patience: { type: 'string', value: 'N', help: 'epochs without improvement before stopping', default: TRAIN_DEFAULTS.patience },
-    'probe-every': { type: 'string', value: 'N', help: 'sample task-gradient cosines every N steps (0: off)', default: TRAIN_DEFAULTS.probeEvery },
-    seed: { type: 'string', value: 'N', help: 'random seed (initialisation, shuffling, dropout)', default: TRAIN_DEFAULTS.seed },
+    'early-stop': {
+      type: 'string',
+      value: 'TASK:METRIC',
+      help: 'early-stopping metric (default: first task, auc or rmse); "none" turns it off',
+    },
+    patience: {
+      type: 'string',
+      value: 'N',
+      help: 'epochs without improvement before stopping',
+      default: TRAIN_DEFAULTS.patience,
+    },
+    'probe-every': {
+      type: 'string',
+      value: 'N',
+      help: 'sample task-gradient cosines every N steps (0: off)',
+      default: TRAIN_DEFAULTS.probeEvery,
+    },
+    seed: {
+      type: 'string',
+      value: 'N',
+      help: 'random seed (initialisation, shuffling, dropout)',
+      default: TRAIN_DEFAULTS.seed,
+    },
     out: { type: 'string', value: 'DIR', help: 'output folder', default: 'mtgrad-run' },
     limit: { type: 'string' },
   },
@@ -82,13 +166,20 @@ export const trainSpec: CommandSpec = {
   ],
 };
 
-function earlyStopTarget(flag: string | undefined, tasks: string[], kinds: Record<string, string>): { task: string; metric: MetricName } | null {
+function earlyStopTarget(
+  flag: string | undefined,
+  tasks: string[],
+  kinds: Record<string, string>,
+): { task: string; metric: MetricName } | null {
   if (flag === 'none') return null;
   if (flag === undefined) return { task: tasks[0], metric: kinds[tasks[0]] === 'binary' ? 'auc' : 'rmse' };
   const [task, metric] = flag.split(':');
   if (!tasks.includes(task)) throw new UsageError(`--early-stop: unknown task '${task}' (tasks: ${tasks.join(', ')})`);
   const allowed = kinds[task] === 'binary' ? ['auc', 'logloss', 'accuracy'] : ['rmse', 'mae'];
-  if (!allowed.includes(metric)) throw new UsageError(`--early-stop: metric for '${task}' must be one of ${allowed.join(', ')}, got '${metric ?? ''}'`);
+  if (!allowed.includes(metric))
+    throw new UsageError(
+      `--early-stop: metric for '${task}' must be one of ${allowed.join(', ')}, got '${metric ?? ''}'`,
+    );
   return { task, metric: metric as MetricName };
 }
 
@@ -117,9 +208,13 @@ export interface TrainSettings {
 export async function trainCommand(argv: string[], io: CommandIO): Promise<number> {
   const parsed = parseCommand(trainSpec, argv, (t) => io.stdout.write(t));
   if (!parsed) return 0;
-  if (parsed.positionals.length) throw new UsageError(`unexpected argument '${parsed.positionals[0]}' (see mtgrad train --help)`);
+  if (parsed.positionals.length)
+    throw new UsageError(`unexpected argument '${parsed.positionals[0]}' (see mtgrad train --help)`);
   const explicit = new Set(argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]));
-  const run = typeof parsed.values.config === 'string' ? await readRunConfig(parsed.values.config, Object.keys(trainSpec.options)) : null;
+  const run =
+    typeof parsed.values.config === 'string'
+      ? await readRunConfig(parsed.values.config, Object.keys(trainSpec.options))
+      : null;
   applyRunConfig(parsed.values, explicit, run);
   const f = new Flags('train', parsed.values);
   const modelName = f.required('model');
@@ -156,7 +251,10 @@ export async function trainCommand(argv: string[], io: CommandIO): Promise<numbe
   const backend = await startBackend(f.string('backend'), io);
   const loadStart = performance.now();
   const data = await loadDataset(spec);
-  println(io.stderr, `data: ${data.name}: ${data.train.size} train / ${data.validation.size} validation / ${data.test.size} test rows, tasks ${data.tasks.join(', ')} (${((performance.now() - loadStart) / 1000).toFixed(1)} s)`);
+  println(
+    io.stderr,
+    `data: ${data.name}: ${data.train.size} train / ${data.validation.size} validation / ${data.test.size} test rows, tasks ${data.tasks.join(', ')} (${((performance.now() - loadStart) / 1000).toFixed(1)} s)`,
+  );
   return trainOnData({ ...settings, backend }, data, spec, io);
 }
 
@@ -167,9 +265,15 @@ export type TrainData = ModelData & Pick<Dataset, 'train' | 'validation' | 'test
  * The run after the data is loaded: build the model for the data (or fail with the data kind it needs), train,
  * test, and write the checkpoint (with the dataset spec and the task → label map), metrics.json and report.html.
  */
-export async function trainOnData(s: TrainSettings, data: TrainData, spec: DatasetSpec | null, io: CommandIO): Promise<number> {
+export async function trainOnData(
+  s: TrainSettings,
+  data: TrainData,
+  spec: DatasetSpec | null,
+  io: CommandIO,
+): Promise<number> {
   const plan = buildModelConfig(s.modelName, data, s.sizes, s.explicit);
-  if (!isModelName(s.modelName)) throw new UsageError(`--model must be one of ${CLI_MODELS.join(', ')}, got '${s.modelName}'`);
+  if (!isModelName(s.modelName))
+    throw new UsageError(`--model must be one of ${CLI_MODELS.join(', ')}, got '${s.modelName}'`);
   manualSeed(s.seed);
   let model: TaskModel;
   try {
@@ -180,13 +284,28 @@ export async function trainOnData(s: TrainSettings, data: TrainData, spec: Datas
   const trained = model.tasks.filter(isSupervised);
   const weighting = buildWeighting(s.weightingName, Object.fromEntries(trained.map((t) => [t.name, t.kind])), s.seed);
   const optimizer = buildOptimizer(s.optimizerName, model, weighting?.parameters() ?? [], s.lr, s.groupLrs);
-  const stopOn = earlyStopTarget(s.earlyStop, trained.map((t) => t.name), Object.fromEntries(model.tasks.map((t) => [t.name, t.kind])));
-  const mapped = Object.entries(plan.labels).map(([task, label]) => `${task} ← ${describeSource(label)}`).join(', ');
-  println(io.stderr, `model: ${s.modelName}, ${model.numParams().toLocaleString('en-US')} parameters; optimizer ${s.optimizerName} lr ${s.lr}; weighting ${s.weightingName}${mapped ? `; labels ${mapped}` : ''}`);
+  const stopOn = earlyStopTarget(
+    s.earlyStop,
+    trained.map((t) => t.name),
+    Object.fromEntries(model.tasks.map((t) => [t.name, t.kind])),
+  );
+  const mapped = Object.entries(plan.labels)
+    .map(([task, label]) => `${task} ← ${describeSource(label)}`)
+    .join(', ');
+  println(
+    io.stderr,
+    `model: ${s.modelName}, ${model.numParams().toLocaleString('en-US')} parameters; optimizer ${s.optimizerName} lr ${s.lr}; weighting ${s.weightingName}${mapped ? `; labels ${mapped}` : ''}`,
+  );
 
   const progress = new ProgressReporter({ stream: io.stderr });
   const trainer = new Trainer({
-    model, optimizer, weighting, epochs: s.epochs, batchSize: s.batchSize, seed: s.seed, labels: plan.labels,
+    model,
+    optimizer,
+    weighting,
+    epochs: s.epochs,
+    batchSize: s.batchSize,
+    seed: s.seed,
+    labels: plan.labels,
     maxSteps: s.maxSteps,
     clipGradNorm: s.clip,
     earlyStopping: stopOn ? { ...stopOn, patience: s.patience } : undefined,
@@ -196,7 +315,10 @@ export async function trainOnData(s: TrainSettings, data: TrainData, spec: Datas
       if (event.type === 'epoch') {
         progress.clear();
         const marker = event.improved ? ' (best so far)' : '';
-        println(io.stdout, `\nepoch ${event.epoch + 1}: validation${marker}, train ${formatDuration(event.trainSeconds)}, eval ${formatDuration(event.evalSeconds)}`);
+        println(
+          io.stdout,
+          `\nepoch ${event.epoch + 1}: validation${marker}, train ${formatDuration(event.trainSeconds)}, eval ${formatDuration(event.evalSeconds)}`,
+        );
         if (event.validation) println(io.stdout, metricsTable(event.validation));
       }
     },
@@ -209,29 +331,73 @@ export async function trainOnData(s: TrainSettings, data: TrainData, spec: Datas
     progress.clear();
   }
   const test = (await trainer.evaluate(data.test)).metrics;
-  println(io.stdout, `\ntest metrics${history.bestEpoch !== null ? ` (weights of epoch ${history.bestEpoch + 1})` : ''}:`);
+  println(
+    io.stdout,
+    `\ntest metrics${history.bestEpoch !== null ? ` (weights of epoch ${history.bestEpoch + 1})` : ''}:`,
+  );
   println(io.stdout, metricsTable(test));
 
   const settings = {
-    model: s.modelName, data: data.name, backend: s.backend, epochs: s.epochs, 'epochs run': history.epochs.length, 'batch size': s.batchSize,
-    optimizer: s.optimizerName, lr: s.lr, weighting: s.weightingName, seed: s.seed, 'stopped': history.stopReason,
-    'training seconds': Number(history.trainSeconds.toFixed(1)), 'wall seconds': Number(((performance.now() - s.wallStart) / 1000).toFixed(1)),
-    parameters: model.numParams(), ...(s.clip ? { clip: s.clip } : {}),
+    model: s.modelName,
+    data: data.name,
+    backend: s.backend,
+    epochs: s.epochs,
+    'epochs run': history.epochs.length,
+    'batch size': s.batchSize,
+    optimizer: s.optimizerName,
+    lr: s.lr,
+    weighting: s.weightingName,
+    seed: s.seed,
+    stopped: history.stopReason,
+    'training seconds': Number(history.trainSeconds.toFixed(1)),
+    'wall seconds': Number(((performance.now() - s.wallStart) / 1000).toFixed(1)),
+    parameters: model.numParams(),
+    ...(s.clip ? { clip: s.clip } : {}),
     ...Object.fromEntries(Object.entries(s.groupLrs).map(([g, v]) => [`lr ${g}`, v])),
     ...(mapped ? { labels: mapped } : {}),
   };
   // `dataset` (also in the checkpoint's own metadata) lets `mtgrad eval` reload the same data without being told again.
-  const metrics = { test, validation: history.epochs.at(-1)?.validation ?? null, bestEpoch: history.bestEpoch, dataset: spec, labels: plan.labels, settings };
+  const metrics = {
+    test,
+    validation: history.epochs.at(-1)?.validation ?? null,
+    bestEpoch: history.bestEpoch,
+    dataset: spec,
+    labels: plan.labels,
+    settings,
+  };
   const diagnostics = trainingDiagnostics(history);
   for (const w of diagnostics.warnings) println(io.stderr, `warning: ${w}`);
   // A library caller of trainOnData may not have prepared the folder; prepareOutDir is idempotent.
   const outDir = await prepareOutDir('out', s.outDir);
   const written = await writeRunFiles(outDir, [
-    { name: 'model.safetensors', write: (path) => saveCheckpoint(path, { model, schema: data.schema, metrics, dataset: spec ? { ...spec } : null, labels: plan.labels }) },
-    { name: 'metrics.json', write: (path) => writeFile(path, `${JSON.stringify({ ...metrics, history, diagnostics }, null, 1)}\n`) },
-    { name: 'report.html', write: (path) => writeFile(path, renderReport({ title: `${s.modelName} on ${data.name}`, settings, modelConfig: model.config, history, test })) },
+    {
+      name: 'model.safetensors',
+      write: (path) =>
+        saveCheckpoint(path, {
+          model,
+          schema: data.schema,
+          metrics,
+          dataset: spec ? { ...spec } : null,
+          labels: plan.labels,
+        }),
+    },
+    {
+      name: 'metrics.json',
+      write: (path) => writeFile(path, `${JSON.stringify({ ...metrics, history, diagnostics }, null, 1)}\n`),
+    },
+    {
+      name: 'report.html',
+      write: (path) =>
+        writeFile(
+          path,
+          renderReport({ title: `${s.modelName} on ${data.name}`, settings, modelConfig: model.config, history, test }),
+        ),
+    },
   ]);
-  println(io.stderr, `wrote ${written.join(', ')} (${formatDuration((performance.now() - s.wallStart) / 1000)} in all)`);
+  println(
+    io.stderr,
+    `wrote ${written.join(', ')} (${formatDuration((performance.now() - s.wallStart) / 1000)} in all)`,
+  );
   model.dispose();
   assertConverged(history, outDir);
   return 0;

@@ -20,7 +20,13 @@ export interface ReportInput {
   test: MetricsByTask | null;
 }
 
-const METRIC_LABELS: Record<MetricName, string> = { auc: 'AUC', logloss: 'log loss', accuracy: 'accuracy', rmse: 'RMSE', mae: 'MAE' };
+const METRIC_LABELS: Record<MetricName, string> = {
+  auc: 'AUC',
+  logloss: 'log loss',
+  accuracy: 'accuracy',
+  rmse: 'RMSE',
+  mae: 'MAE',
+};
 
 /** Moving average over a window, so that per-step losses read as a curve. */
 function smooth(points: [number, number][], window: number): [number, number][] {
@@ -47,9 +53,14 @@ function thin(points: [number, number][], max = 400): [number, number][] {
 
 function metricsTableHtml(metrics: MetricsByTask): string {
   const tasks = Object.keys(metrics);
-  const names = (Object.keys(METRIC_LABELS) as MetricName[]).filter((m) => tasks.some((t) => metrics[t][m] !== undefined));
+  const names = (Object.keys(METRIC_LABELS) as MetricName[]).filter((m) =>
+    tasks.some((t) => metrics[t][m] !== undefined),
+  );
   const head = `<tr><th>task</th>${names.map((m) => `<th>${METRIC_LABELS[m]}</th>`).join('')}<th>rows</th></tr>`;
-  const rows = tasks.map((t) => `<tr><td>${escapeXml(t)}</td>${names.map((m) => `<td>${metrics[t][m] === undefined ? '' : metrics[t][m]!.toFixed(4)}</td>`).join('')}<td>${metrics[t].count}</td></tr>`);
+  const rows = tasks.map(
+    (t) =>
+      `<tr><td>${escapeXml(t)}</td>${names.map((m) => `<td>${metrics[t][m] === undefined ? '' : metrics[t][m]!.toFixed(4)}</td>`).join('')}<td>${metrics[t].count}</td></tr>`,
+  );
   return `<table>${head}${rows.join('')}</table>`;
 }
 
@@ -57,23 +68,47 @@ function lossCharts(history: TrainingHistory): string {
   const window = Math.max(1, Math.round(history.steps.length / 50));
   const series: Series[] = history.tasks.map((task) => ({
     name: task,
-    points: thin(smooth(history.steps.map((s) => [s.step, s.losses[task]] as [number, number]), window)),
+    points: thin(
+      smooth(
+        history.steps.map((s) => [s.step, s.losses[task]] as [number, number]),
+        window,
+      ),
+    ),
   }));
   const epochSeries: Series[] = history.tasks.map((task) => ({
     name: task,
     points: history.epochs.map((e) => [e.epoch + 1, e.trainLoss[task]] as [number, number]),
   }));
-  return lineChart({ title: `Training loss per task (moving average over ${window} steps)`, xLabel: 'step', yLabel: 'loss', series }) +
-    lineChart({ title: 'Mean training loss per epoch', xLabel: 'epoch', yLabel: 'loss', series: epochSeries });
+  return (
+    lineChart({
+      title: `Training loss per task (moving average over ${window} steps)`,
+      xLabel: 'step',
+      yLabel: 'loss',
+      series,
+    }) + lineChart({ title: 'Mean training loss per epoch', xLabel: 'epoch', yLabel: 'loss', series: epochSeries })
+  );
 }
 
 function metricCharts(history: TrainingHistory): string {
   const charts: string[] = [];
   for (const metric of Object.keys(METRIC_LABELS) as MetricName[]) {
     const series: Series[] = history.tasks
-      .map((task) => ({ name: task, points: history.epochs.filter((e) => e.validation?.[task]?.[metric] !== undefined).map((e) => [e.epoch + 1, e.validation![task][metric]!] as [number, number]) }))
+      .map((task) => ({
+        name: task,
+        points: history.epochs
+          .filter((e) => e.validation?.[task]?.[metric] !== undefined)
+          .map((e) => [e.epoch + 1, e.validation![task][metric]!] as [number, number]),
+      }))
       .filter((s) => s.points.length > 0);
-    if (series.length) charts.push(lineChart({ title: `Validation ${METRIC_LABELS[metric]} per task`, xLabel: 'epoch', yLabel: METRIC_LABELS[metric], series }));
+    if (series.length)
+      charts.push(
+        lineChart({
+          title: `Validation ${METRIC_LABELS[metric]} per task`,
+          xLabel: 'epoch',
+          yLabel: METRIC_LABELS[metric],
+          series,
+        }),
+      );
   }
   return charts.join('') || '<p class="muted">No validation split was evaluated.</p>';
 }
@@ -92,25 +127,37 @@ function gateHeatmaps(history: TrainingHistory): string {
     values: rows.map((r) => Array.from({ length: experts }, (_, e) => gates[r][e] ?? 0)),
   });
   // How utilisation moved over training: one heatmap per task, epochs × experts.
-  const perTask = rows.map((r) => heatmap({
-    title: `${r}: gate weight per expert by epoch`,
-    rowLabels: withGates.map((e) => `epoch ${e.epoch + 1}`),
-    columnLabels: Array.from({ length: experts }, (_, e) => `e${e}`),
-    values: withGates.map((e) => Array.from({ length: experts }, (_, k) => e.gates![r]?.[k] ?? 0)),
-  }));
+  const perTask = rows.map((r) =>
+    heatmap({
+      title: `${r}: gate weight per expert by epoch`,
+      rowLabels: withGates.map((e) => `epoch ${e.epoch + 1}`),
+      columnLabels: Array.from({ length: experts }, (_, e) => `e${e}`),
+      values: withGates.map((e) => Array.from({ length: experts }, (_, k) => e.gates![r]?.[k] ?? 0)),
+    }),
+  );
   return final + perTask.join('');
 }
 
 function conflictChart(history: TrainingHistory): string {
-  if (history.gradientCosines.length === 0) return '<p class="muted">Gradient similarity was not sampled (--probe-every 0, or a single task).</p>';
+  if (history.gradientCosines.length === 0)
+    return '<p class="muted">Gradient similarity was not sampled (--probe-every 0, or a single task).</p>';
   const series: Series[] = [];
   const T = history.tasks.length;
   for (let i = 0; i < T; i++) {
     for (let j = i + 1; j < T; j++) {
-      series.push({ name: `${history.tasks[i]} · ${history.tasks[j]}`, points: history.gradientCosines.map((p) => [p.step, p.cosines[i][j]] as [number, number]) });
+      series.push({
+        name: `${history.tasks[i]} · ${history.tasks[j]}`,
+        points: history.gradientCosines.map((p) => [p.step, p.cosines[i][j]] as [number, number]),
+      });
     }
   }
-  return lineChart({ title: 'Cosine similarity of task gradients on the shared parameters', xLabel: 'step', yLabel: 'cosine', series, reference: 0 });
+  return lineChart({
+    title: 'Cosine similarity of task gradients on the shared parameters',
+    xLabel: 'step',
+    yLabel: 'cosine',
+    series,
+    reference: 0,
+  });
 }
 
 const STYLE = `
@@ -126,11 +173,15 @@ svg .cell{font-size:10px}svg .grid{stroke:#eee}svg .frame{fill:none;stroke:#999}
 export function renderReport(input: ReportInput): string {
   const { history } = input;
   const diagnostics = trainingDiagnostics(history);
-  const settings = Object.entries(input.settings).map(([k, v]) => `<tr><td>${escapeXml(k)}</td><td>${escapeXml(String(v))}</td></tr>`).join('');
-  const epochs = history.epochs.map((e) => {
-    const validation = e.validation ? metricsTableHtml(e.validation) : '<p class="muted">no validation</p>';
-    return `<h3>Epoch ${e.epoch + 1}${e.improved ? ' (best so far)' : ''} <span class="muted">train ${e.trainSeconds.toFixed(1)} s, eval ${e.evalSeconds.toFixed(1)} s</span></h3>${validation}`;
-  }).join('');
+  const settings = Object.entries(input.settings)
+    .map(([k, v]) => `<tr><td>${escapeXml(k)}</td><td>${escapeXml(String(v))}</td></tr>`)
+    .join('');
+  const epochs = history.epochs
+    .map((e) => {
+      const validation = e.validation ? metricsTableHtml(e.validation) : '<p class="muted">no validation</p>';
+      return `<h3>Epoch ${e.epoch + 1}${e.improved ? ' (best so far)' : ''} <span class="muted">train ${e.trainSeconds.toFixed(1)} s, eval ${e.evalSeconds.toFixed(1)} s</span></h3>${validation}`;
+    })
+    .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeXml(input.title)}</title><style>${STYLE}</style></head>
 <body>

@@ -10,17 +10,60 @@ import { type ColumnSpec, type TableSpec } from '../schema.js';
 
 /** The conventional snake_case names (keras-mmoe, torch-rechub, PaddleRec), in file order. */
 export const CENSUS_COLUMNS = [
-  'age', 'class_worker', 'det_ind_code', 'det_occ_code', 'education', 'wage_per_hour', 'hs_college',
-  'marital_stat', 'major_ind_code', 'major_occ_code', 'race', 'hisp_origin', 'sex', 'union_member',
-  'unemp_reason', 'full_or_part_emp', 'capital_gains', 'capital_losses', 'stock_dividends', 'tax_filer_stat',
-  'region_prev_res', 'state_prev_res', 'det_hh_fam_stat', 'det_hh_summ', 'instance_weight', 'mig_chg_msa',
-  'mig_chg_reg', 'mig_move_reg', 'mig_same', 'mig_prev_sunbelt', 'num_emp', 'fam_under_18', 'country_father',
-  'country_mother', 'country_self', 'citizenship', 'own_or_self', 'vet_question', 'vet_benefits', 'weeks_worked',
-  'year', 'income_50k',
+  'age',
+  'class_worker',
+  'det_ind_code',
+  'det_occ_code',
+  'education',
+  'wage_per_hour',
+  'hs_college',
+  'marital_stat',
+  'major_ind_code',
+  'major_occ_code',
+  'race',
+  'hisp_origin',
+  'sex',
+  'union_member',
+  'unemp_reason',
+  'full_or_part_emp',
+  'capital_gains',
+  'capital_losses',
+  'stock_dividends',
+  'tax_filer_stat',
+  'region_prev_res',
+  'state_prev_res',
+  'det_hh_fam_stat',
+  'det_hh_summ',
+  'instance_weight',
+  'mig_chg_msa',
+  'mig_chg_reg',
+  'mig_move_reg',
+  'mig_same',
+  'mig_prev_sunbelt',
+  'num_emp',
+  'fam_under_18',
+  'country_father',
+  'country_mother',
+  'country_self',
+  'citizenship',
+  'own_or_self',
+  'vet_question',
+  'vet_benefits',
+  'weeks_worked',
+  'year',
+  'income_50k',
 ] as const;
 
 /** The 7 columns UCI's .names file lists as continuous. Numeric-coded nominal columns (industry codes, year…) stay categorical. */
-export const CENSUS_NUMERIC = ['age', 'wage_per_hour', 'capital_gains', 'capital_losses', 'stock_dividends', 'num_emp', 'weeks_worked'] as const;
+export const CENSUS_NUMERIC = [
+  'age',
+  'wage_per_hour',
+  'capital_gains',
+  'capital_losses',
+  'stock_dividends',
+  'num_emp',
+  'weeks_worked',
+] as const;
 
 /**
  * Columns that are never inputs: the label sources of both groups (the paper: "we remove education and marital
@@ -80,9 +123,20 @@ export function censusSpec(group: CensusGroup, minFrequency = 1): TableSpec {
   }
   if (group === 1) {
     // Both values are declared, so any other token in the income column is a bad row, not a silent 0.
-    columns.push({ column: 'income_50k', role: 'label', task: 'income', positive: ['50000+.'], negative: ['- 50000.'] });
+    columns.push({
+      column: 'income_50k',
+      role: 'label',
+      task: 'income',
+      positive: ['50000+.'],
+      negative: ['- 50000.'],
+    });
   } else {
-    columns.push({ column: 'education', role: 'label', task: 'education', positive: [...EDUCATION_AT_LEAST_ASSOCIATE] });
+    columns.push({
+      column: 'education',
+      role: 'label',
+      task: 'education',
+      positive: [...EDUCATION_AT_LEAST_ASSOCIATE],
+    });
   }
   columns.push({ column: 'marital_stat', role: 'label', task: 'never_married', positive: ['Never married'] });
   return {

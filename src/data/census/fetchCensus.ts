@@ -31,12 +31,17 @@ async function downloadVerified(url: string, destination: string, file: CensusFi
     const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) }).catch((error: Error) => {
       // Node's fetch says only "fetch failed"; the reason (DNS, refused, timeout...) is in error.cause.
       const cause = error.cause instanceof Error ? error.cause.message : String(error.cause ?? error.message);
-      throw new Error(`fetchCensus: could not download ${url} (${cause}); put ${file.name} into ${destination.slice(0, -file.name.length) || '.'} yourself, or use another mirror`);
+      throw new Error(
+        `fetchCensus: could not download ${url} (${cause}); put ${file.name} into ${destination.slice(0, -file.name.length) || '.'} yourself, or use another mirror`,
+      );
     });
     if (!response.ok || response.body === null) {
       throw new Error(`fetchCensus: GET ${url} failed with HTTP ${response.status} ${response.statusText}`);
     }
-    await pipeline(Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>), createWriteStream(temporary));
+    await pipeline(
+      Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>),
+      createWriteStream(temporary),
+    );
     const actual = await sha256OfContent(temporary).catch((error: Error) => `unreadable (${error.message})`);
     if (actual !== file.contentSha256) throw new ChecksumError(url, file.contentSha256, actual);
     await rename(temporary, destination);

@@ -52,7 +52,11 @@ export function bundledCensusDir(): string | null {
 }
 
 /** Parses a file while hashing its decompressed bytes; a checksum mismatch wins over any parse error it causes. */
-async function parseVerified<T>(path: string, file: CensusFile, parse: (onBytes: (p: string, chunk: Buffer) => void) => Promise<T>): Promise<T> {
+async function parseVerified<T>(
+  path: string,
+  file: CensusFile,
+  parse: (onBytes: (p: string, chunk: Buffer) => void) => Promise<T>,
+): Promise<T> {
   const hash = createHash('sha256');
   let result: T;
   try {
@@ -72,7 +76,9 @@ export async function loadCensus(options: LoadCensusOptions): Promise<CensusData
   if (group !== 1 && group !== 2) throw new RangeError(`loadCensus: group must be 1 or 2, got ${String(group)}`);
   const dir = options.dir ?? bundledCensusDir();
   if (dir === null) {
-    throw new Error('loadCensus: the bundled Census-Income data is not part of this installation; call fetchCensus(cacheDir) and pass { dir: cacheDir }');
+    throw new Error(
+      'loadCensus: the bundled Census-Income data is not part of this installation; call fetchCensus(cacheDir) and pass { dir: cacheDir }',
+    );
   }
   const trainPath = resolve(dir, CENSUS_TRAIN_FILE.name);
   const testPath = resolve(dir, CENSUS_TEST_FILE.name);
@@ -81,8 +87,12 @@ export async function loadCensus(options: LoadCensusOptions): Promise<CensusData
   }
   const spec = censusSpec(group, minFrequency);
 
-  const { schema, table: train } = await parseVerified(trainPath, CENSUS_TRAIN_FILE, (onBytes) => fitTable(trainPath, spec, { onBytes }));
-  const { table: heldOut } = await parseVerified(testPath, CENSUS_TEST_FILE, (onBytes) => readTable(testPath, schema, { onBytes }));
+  const { schema, table: train } = await parseVerified(trainPath, CENSUS_TRAIN_FILE, (onBytes) =>
+    fitTable(trainPath, spec, { onBytes }),
+  );
+  const { table: heldOut } = await parseVerified(testPath, CENSUS_TEST_FILE, (onBytes) =>
+    readTable(testPath, schema, { onBytes }),
+  );
 
   const even: number[] = [];
   const odd: number[] = [];

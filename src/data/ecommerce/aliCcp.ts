@@ -15,10 +15,40 @@ import { datasetTables, type DatasetTables } from '../datasetTables.js';
 import { type ColumnSpec, type TableSpec } from '../schema.js';
 
 export const ALI_CCP_SPARSE_FIELDS = [
-  '101', '121', '122', '124', '125', '126', '127', '128', '129', '205', '206', '207', '210', '216', '508', '509', '702',
-  '853', '301', '109_14', '110_14', '127_14', '150_14',
+  '101',
+  '121',
+  '122',
+  '124',
+  '125',
+  '126',
+  '127',
+  '128',
+  '129',
+  '205',
+  '206',
+  '207',
+  '210',
+  '216',
+  '508',
+  '509',
+  '702',
+  '853',
+  '301',
+  '109_14',
+  '110_14',
+  '127_14',
+  '150_14',
 ] as const;
-export const ALI_CCP_DENSE_FIELDS = ['D109_14', 'D110_14', 'D127_14', 'D150_14', 'D508', 'D509', 'D702', 'D853'] as const;
+export const ALI_CCP_DENSE_FIELDS = [
+  'D109_14',
+  'D110_14',
+  'D127_14',
+  'D150_14',
+  'D508',
+  'D509',
+  'D702',
+  'D853',
+] as const;
 
 export function aliCcpSpec(minFrequency = 1): TableSpec {
   const columns: ColumnSpec[] = [
@@ -28,7 +58,12 @@ export function aliCcpSpec(minFrequency = 1): TableSpec {
     { column: 'click', role: 'label', task: 'click', kind: 'binary', positive: ['1'], negative: ['0'] },
     { column: 'purchase', role: 'label', task: 'conversion', kind: 'binary', positive: ['1'], negative: ['0'] },
   ];
-  return { format: { delimiter: ',', header: true, quote: null }, columns, relations: [{ kind: 'cascade', parent: 'click', child: 'conversion' }], minFrequency };
+  return {
+    format: { delimiter: ',', header: true, quote: null },
+    columns,
+    relations: [{ kind: 'cascade', parent: 'click', child: 'conversion' }],
+    minFrequency,
+  };
 }
 
 export interface LoadAliCcpOptions extends ReadOptions {
@@ -40,7 +75,9 @@ export async function loadAliCcp(options: LoadAliCcpOptions): Promise<DatasetTab
   const files = findSplitFiles(options.dir, 'Ali-CCP');
   for (const split of ['train', 'validation', 'test'] as const) {
     if (files[split].length === 0) {
-      throw new Error(`Ali-CCP: no ${split} file in ${options.dir} (expected CSV files named like ali_ccp_train.csv, ali_ccp_val.csv, ali_ccp_test.csv, optionally .gz)`);
+      throw new Error(
+        `Ali-CCP: no ${split} file in ${options.dir} (expected CSV files named like ali_ccp_train.csv, ali_ccp_val.csv, ali_ccp_test.csv, optionally .gz)`,
+      );
     }
   }
   const { schema, table: train } = await fitTable(files.train, aliCcpSpec(options.minFrequency), options);

@@ -28,7 +28,12 @@ export function aliExpressSpec(minFrequency = 1): TableSpec {
     { column: 'click', role: 'label', task: 'click', kind: 'binary', positive: ['1'], negative: ['0'] },
     { column: 'conversion', role: 'label', task: 'conversion', kind: 'binary', positive: ['1'], negative: ['0'] },
   ];
-  return { format: { delimiter: ',', header: true, quote: null }, columns, relations: [{ kind: 'cascade', parent: 'click', child: 'conversion' }], minFrequency };
+  return {
+    format: { delimiter: ',', header: true, quote: null },
+    columns,
+    relations: [{ kind: 'cascade', parent: 'click', child: 'conversion' }],
+    minFrequency,
+  };
 }
 
 export interface LoadAliExpressOptions extends ReadOptions {
@@ -47,17 +52,26 @@ export function aliExpressCountryDir(dir: string, country: string): string {
   if (!(ALIEXPRESS_COUNTRIES as readonly string[]).includes(code)) {
     throw new Error(`AliExpress: country must be one of ${ALIEXPRESS_COUNTRIES.join(', ')}, got '${country}'`);
   }
-  const candidates = [`AliExpress_${code}`, `aliexpress_${code.toLowerCase()}`, `AliExpress_${code.toLowerCase()}`, code, code.toLowerCase()].map((name) => join(dir, name));
+  const candidates = [
+    `AliExpress_${code}`,
+    `aliexpress_${code.toLowerCase()}`,
+    `AliExpress_${code.toLowerCase()}`,
+    code,
+    code.toLowerCase(),
+  ].map((name) => join(dir, name));
   for (const candidate of candidates) if (existsSync(candidate) && statSync(candidate).isDirectory()) return candidate;
   if (new RegExp(`(^|[^a-z])${code}$`, 'i').test(basename(dir))) return dir;
-  throw new Error(`AliExpress: no folder for country ${code} in ${dir} (expected ${join(dir, `AliExpress_${code}`)} with train.csv and test.csv, as MTReclib lays it out)`);
+  throw new Error(
+    `AliExpress: no folder for country ${code} in ${dir} (expected ${join(dir, `AliExpress_${code}`)} with train.csv and test.csv, as MTReclib lays it out)`,
+  );
 }
 
 export async function loadAliExpress(options: LoadAliExpressOptions): Promise<DatasetTables> {
   const dir = options.country ? aliExpressCountryDir(options.dir, options.country) : options.dir;
   const files = findSplitFiles(dir, 'AliExpress');
   for (const split of ['train', 'test'] as const) {
-    if (files[split].length === 0) throw new Error(`AliExpress: no ${split} file in ${dir} (expected train.csv and test.csv, optionally .gz)`);
+    if (files[split].length === 0)
+      throw new Error(`AliExpress: no ${split} file in ${dir} (expected train.csv and test.csv, optionally .gz)`);
   }
   const spec = aliExpressSpec(options.minFrequency);
   if (files.validation.length > 0) {

@@ -1,4 +1,10 @@
-export { aliCcpSpec, loadAliCcp, ALI_CCP_SPARSE_FIELDS, ALI_CCP_DENSE_FIELDS, type LoadAliCcpOptions } from './aliCcp.js';
+export {
+  aliCcpSpec,
+  loadAliCcp,
+  ALI_CCP_SPARSE_FIELDS,
+  ALI_CCP_DENSE_FIELDS,
+  type LoadAliCcpOptions,
+} from './aliCcp.js';
 export {
   aliExpressSpec,
   aliExpressCountryDir,

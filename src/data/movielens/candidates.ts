@@ -32,9 +32,14 @@ export interface CandidateTable {
   categoricalNames: string[];
 }
 
-export function movieLensCandidates(data: MovieLens100k, ratings: Ratings, options: CandidateOptions = {}): CandidateTable {
+export function movieLensCandidates(
+  data: MovieLens100k,
+  ratings: Ratings,
+  options: CandidateOptions = {},
+): CandidateTable {
   const { negativesPerPositive = 4, seed = 0, likeThreshold = 4 } = options;
-  if (!Number.isInteger(negativesPerPositive) || negativesPerPositive < 0) throw new RangeError('movieLensCandidates: negativesPerPositive must be a non-negative integer');
+  if (!Number.isInteger(negativesPerPositive) || negativesPerPositive < 0)
+    throw new RangeError('movieLensCandidates: negativesPerPositive must be a non-negative integer');
   const rng = new SeededRandom(seed);
   const rated = new Set<number>();
   const key = (user: number, item: number) => user * (data.nItems + 1) + item;

@@ -28,8 +28,25 @@ export interface MovieLensUsers {
 }
 
 export const MOVIELENS_GENRES = [
-  'unknown', 'Action', 'Adventure', 'Animation', "Children's", 'Comedy', 'Crime', 'Documentary', 'Drama', 'Fantasy',
-  'Film-Noir', 'Horror', 'Musical', 'Mystery', 'Romance', 'Sci-Fi', 'Thriller', 'War', 'Western',
+  'unknown',
+  'Action',
+  'Adventure',
+  'Animation',
+  "Children's",
+  'Comedy',
+  'Crime',
+  'Documentary',
+  'Drama',
+  'Fantasy',
+  'Film-Noir',
+  'Horror',
+  'Musical',
+  'Mystery',
+  'Romance',
+  'Sci-Fi',
+  'Thriller',
+  'War',
+  'Western',
 ] as const;
 
 export interface MovieLensItems {
@@ -59,7 +76,8 @@ function locate(dir: string, name: string): string {
 
 function parseInteger(path: string, line: number, field: string, what: string): number {
   const value = Number(field);
-  if (field === '' || !Number.isInteger(value)) throw new DataFormatError(path, line, `${what} "${field}" is not an integer`);
+  if (field === '' || !Number.isInteger(value))
+    throw new DataFormatError(path, line, `${what} "${field}" is not an integer`);
   return value;
 }
 
@@ -71,7 +89,8 @@ async function readRatings(path: string): Promise<Ratings> {
   for await (const { text, lineNumber } of readLines(path)) {
     if (text.trim() === '') continue;
     const fields = text.split('\t');
-    if (fields.length !== 4) throw new DataFormatError(path, lineNumber, `expected 4 tab-separated fields, got ${fields.length}`);
+    if (fields.length !== 4)
+      throw new DataFormatError(path, lineNumber, `expected 4 tab-separated fields, got ${fields.length}`);
     users.push(parseInteger(path, lineNumber, fields[0], 'user id'));
     items.push(parseInteger(path, lineNumber, fields[1], 'item id'));
     const rating = parseInteger(path, lineNumber, fields[2], 'rating');
@@ -88,20 +107,34 @@ async function readRatings(path: string): Promise<Ratings> {
   };
 }
 
-async function readPipeSeparated(path: string, encoding: 'utf8' | 'latin1', minFields: number): Promise<Array<{ fields: string[]; line: number }>> {
+async function readPipeSeparated(
+  path: string,
+  encoding: 'utf8' | 'latin1',
+  minFields: number,
+): Promise<Array<{ fields: string[]; line: number }>> {
   const rows: Array<{ fields: string[]; line: number }> = [];
   for await (const { text, lineNumber } of readLines(path, { encoding })) {
     if (text.trim() === '') continue;
     const fields = text.split('|');
-    if (fields.length < minFields) throw new DataFormatError(path, lineNumber, `expected at least ${minFields} '|'-separated fields, got ${fields.length}`);
+    if (fields.length < minFields)
+      throw new DataFormatError(
+        path,
+        lineNumber,
+        `expected at least ${minFields} '|'-separated fields, got ${fields.length}`,
+      );
     rows.push({ fields, line: lineNumber });
   }
   return rows;
 }
 
 export async function loadMovieLens100k(dir: string): Promise<MovieLens100k> {
-  if (!existsSync(dir)) throw new Error(`MovieLens 100K: folder ${dir} does not exist (the data is not redistributable; download ml-100k from GroupLens)`);
-  const [all, base, test] = await Promise.all(['u.data', 'ua.base', 'ua.test'].map((name) => readRatings(locate(dir, name))));
+  if (!existsSync(dir))
+    throw new Error(
+      `MovieLens 100K: folder ${dir} does not exist (the data is not redistributable; download ml-100k from GroupLens)`,
+    );
+  const [all, base, test] = await Promise.all(
+    ['u.data', 'ua.base', 'ua.test'].map((name) => readRatings(locate(dir, name))),
+  );
 
   const userPath = locate(dir, 'u.user');
   const userRows = await readPipeSeparated(userPath, 'utf8', 5);
@@ -142,10 +175,21 @@ export async function loadMovieLens100k(dir: string): Promise<MovieLens100k> {
     }
   }
 
-  for (const [name, ratings] of [['u.data', all], ['ua.base', base], ['ua.test', test]] as const) {
+  for (const [name, ratings] of [
+    ['u.data', all],
+    ['ua.base', base],
+    ['ua.test', test],
+  ] as const) {
     for (let r = 0; r < ratings.size; r++) {
-      if (ratings.userIds[r] < 1 || ratings.userIds[r] > nUsers || ratings.itemIds[r] < 1 || ratings.itemIds[r] > nItems) {
-        throw new Error(`MovieLens 100K: ${name} row ${r + 1} refers to user ${ratings.userIds[r]} / item ${ratings.itemIds[r]}, not in u.user / u.item`);
+      if (
+        ratings.userIds[r] < 1 ||
+        ratings.userIds[r] > nUsers ||
+        ratings.itemIds[r] < 1 ||
+        ratings.itemIds[r] > nItems
+      ) {
+        throw new Error(
+          `MovieLens 100K: ${name} row ${r + 1} refers to user ${ratings.userIds[r]} / item ${ratings.itemIds[r]}, not in u.user / u.item`,
+        );
       }
     }
   }

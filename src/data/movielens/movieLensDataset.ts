@@ -52,25 +52,41 @@ export function genreFeature(genre: string): string {
 export function movieLensSchema(data: MovieLens100k): FittedSchema {
   const occupations = [...new Set(data.users.occupation.slice(1))].sort();
   const columns: ColumnSpec[] = [
-    ...['user', 'item', 'gender', 'occupation', 'age_bucket'].map((column): ColumnSpec => ({ column, role: 'categorical' })),
-    ...MOVIELENS_GENRES.map((genre): ColumnSpec => ({ column: genreFeature(genre), role: 'numeric', standardize: false })),
+    ...['user', 'item', 'gender', 'occupation', 'age_bucket'].map(
+      (column): ColumnSpec => ({ column, role: 'categorical' }),
+    ),
+    ...MOVIELENS_GENRES.map(
+      (genre): ColumnSpec => ({ column: genreFeature(genre), role: 'numeric', standardize: false }),
+    ),
     { column: 'interact', role: 'label', task: 'interact', kind: 'binary', positive: ['1'], negative: ['0'] },
     { column: 'rating', role: 'label', task: 'rating', kind: 'regression', missing: [''] },
   ];
   const spec: TableSpec = { columns };
-  const vocabularies = [range(data.nUsers), range(data.nItems), ['M', 'F'], occupations, range(7)]
-    .map((tokens) => Vocabulary.fromJSON({ tokens, minFrequency: 1 }));
-  return new FittedSchema(spec, vocabularies, MOVIELENS_GENRES.map(() => ({ count: 0, mean: 0, std: 1 })));
+  const vocabularies = [range(data.nUsers), range(data.nItems), ['M', 'F'], occupations, range(7)].map((tokens) =>
+    Vocabulary.fromJSON({ tokens, minFrequency: 1 }),
+  );
+  return new FittedSchema(
+    spec,
+    vocabularies,
+    MOVIELENS_GENRES.map(() => ({ count: 0, mean: 0, std: 1 })),
+  );
 }
 
 export async function loadMovieLensDataset(options: MovieLensDatasetOptions): Promise<DatasetTables> {
   const { dir, negatives = 4, seed = 0 } = options;
   const data = await loadMovieLens100k(dir);
   const table = (ratings: Ratings, offset: number) => {
-    const { table: full } = movieLensCandidates(data, ratings, { negativesPerPositive: negatives, seed: seed + offset });
+    const { table: full } = movieLensCandidates(data, ratings, {
+      negativesPerPositive: negatives,
+      seed: seed + offset,
+    });
     // The candidate builder also derives `like`; this dataset's tasks are interact and rating.
     return new EncodedTable({
-      size: full.size, nCat: full.nCat, nNum: full.nNum, cat: full.cat, num: full.num,
+      size: full.size,
+      nCat: full.nCat,
+      nNum: full.nNum,
+      cat: full.cat,
+      num: full.num,
       labels: { interact: full.labels.interact, rating: full.labels.rating },
       masks: { interact: full.masks.interact, rating: full.masks.rating },
     });
@@ -79,7 +95,13 @@ export async function loadMovieLensDataset(options: MovieLensDatasetOptions): Pr
   return datasetTables(
     schema,
     table(data.base, 0),
-    table(rows(data.test, (r) => r % 2 === 0), 1),
-    table(rows(data.test, (r) => r % 2 === 1), 2),
+    table(
+      rows(data.test, (r) => r % 2 === 0),
+      1,
+    ),
+    table(
+      rows(data.test, (r) => r % 2 === 1),
+      2,
+    ),
   );
 }

@@ -51,7 +51,13 @@ export interface ClickConversionData {
  * Two vectors with cosine exactly ρ and root-mean-square `scale` (after centring, when `centred`).
  * Falls back to independent per-element draws when the (centred) space has fewer than two dimensions.
  */
-function correlatedVectors(rng: SeededRandom, length: number, rho: number, scale: number, centred: boolean): [Float64Array, Float64Array] {
+function correlatedVectors(
+  rng: SeededRandom,
+  length: number,
+  rho: number,
+  scale: number,
+  centred: boolean,
+): [Float64Array, Float64Array] {
   const q = Math.sqrt(1 - rho * rho);
   const g1 = Float64Array.from({ length }, () => rng.normal());
   const g2 = Float64Array.from({ length }, () => rng.normal());
@@ -92,8 +98,10 @@ export function generateClickConversion(options: ClickConversionOptions): ClickC
     correlation = 0.5,
     hiddenScale = 0,
   } = options;
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`generateClickConversion: n must be a non-negative integer, got ${n}`);
-  if (!(correlation >= -1 && correlation <= 1)) throw new RangeError(`generateClickConversion: correlation must be in [-1, 1], got ${correlation}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new RangeError(`generateClickConversion: n must be a non-negative integer, got ${n}`);
+  if (!(correlation >= -1 && correlation <= 1))
+    throw new RangeError(`generateClickConversion: correlation must be in [-1, 1], got ${correlation}`);
   const rng = new SeededRandom(seed);
   const ctrEffects: Float64Array[] = [];
   const cvrEffects: Float64Array[] = [];

@@ -1,2 +1,7 @@
-export { generateMmoeSynthetic, type MmoeSyntheticOptions, type MmoeSyntheticData, type MmoeSyntheticPreset } from './mmoeSynthetic.js';
+export {
+  generateMmoeSynthetic,
+  type MmoeSyntheticOptions,
+  type MmoeSyntheticData,
+  type MmoeSyntheticPreset,
+} from './mmoeSynthetic.js';
 export { generateClickConversion, type ClickConversionOptions, type ClickConversionData } from './clickConversion.js';

@@ -87,16 +87,22 @@ function orthonormalPair(rng: SeededRandom, d: number): [Float64Array, Float64Ar
 
 export function generateMmoeSynthetic(options: MmoeSyntheticOptions): MmoeSyntheticData {
   const { n, p, seed, d = 100, preset = 'dselect-k' } = options;
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`generateMmoeSynthetic: n must be a non-negative integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new RangeError(`generateMmoeSynthetic: n must be a non-negative integer, got ${n}`);
   if (!(p >= -1 && p <= 1)) throw new RangeError(`generateMmoeSynthetic: p must be in [-1, 1], got ${p}`);
   const rng = new SeededRandom(seed);
   const keras = preset === 'keras-mmoe';
   const c = options.c ?? (keras ? 0.3 : 1);
   const m = options.m ?? options.alphas?.length ?? (keras ? 5 : 10);
   const noiseStd = options.noiseStd ?? (keras ? 0.1 : 0.01);
-  const alphas = options.alphas ?? (keras ? Array.from({ length: m }, () => rng.normal()) : Array.from({ length: m }, (_, i) => i + 1));
-  const betas = options.betas ?? (keras ? Array.from({ length: m }, () => rng.normal()) : Array.from({ length: m }, (_, i) => i * i));
-  if (alphas.length !== m || betas.length !== m) throw new RangeError(`generateMmoeSynthetic: need ${m} alphas and betas`);
+  const alphas =
+    options.alphas ??
+    (keras ? Array.from({ length: m }, () => rng.normal()) : Array.from({ length: m }, (_, i) => i + 1));
+  const betas =
+    options.betas ??
+    (keras ? Array.from({ length: m }, () => rng.normal()) : Array.from({ length: m }, (_, i) => i * i));
+  if (alphas.length !== m || betas.length !== m)
+    throw new RangeError(`generateMmoeSynthetic: need ${m} alphas and betas`);
 
   const [u1, u2] = orthonormalPair(rng, d);
   const q = Math.sqrt(Math.max(0, 1 - p * p));
@@ -120,6 +126,13 @@ export function generateMmoeSynthetic(options: MmoeSyntheticOptions): MmoeSynthe
     y1[row] = label(z1, rng.normal());
     y2[row] = label(z2, rng.normal());
   }
-  const table = new EncodedTable({ size: n, nCat: 0, nNum: d, cat: new Int32Array(0), num: X, labels: { task1: y1, task2: y2 } });
+  const table = new EncodedTable({
+    size: n,
+    nCat: 0,
+    nNum: d,
+    cat: new Int32Array(0),
+    num: X,
+    labels: { task1: y1, task2: y2 },
+  });
   return { n, d, p, c, noiseStd, alphas, betas, u1, u2, w1, w2, X, y1, y2, table };
 }

@@ -24,7 +24,8 @@ export class GraphBuilder {
 
   private fresh(hint: string): string {
     let n: string;
-    do n = `${hint}/${this.counter++}`; while (this.names.has(n));
+    do n = `${hint}/${this.counter++}`;
+    while (this.names.has(n));
     this.names.add(n);
     return n;
   }
@@ -59,25 +60,48 @@ export class GraphBuilder {
     const key = `${dtype}[${dims.join(',')}]:${values.join(',')}`;
     const known = this.constants.get(key);
     if (known) return known;
-    const data = dtype === 'float32' ? Float32Array.from(values) : dtype === 'int32' ? Int32Array.from(values) : BigInt64Array.from(values, (v) => BigInt(v));
+    const data =
+      dtype === 'float32'
+        ? Float32Array.from(values)
+        : dtype === 'int32'
+          ? Int32Array.from(values)
+          : BigInt64Array.from(values, (v) => BigInt(v));
     const name = this.fresh('const');
     this.initializers.push({ name, dtype, dims: [...dims], data });
     this.constants.set(key, name);
     return name;
   }
 
-  scalar(value: number): string { return this.constant('float32', [], [value]); }
-  int64s(values: readonly number[]): string { return this.constant('int64', [values.length], values); }
-  int32Scalar(value: number): string { return this.constant('int32', [], [value]); }
+  scalar(value: number): string {
+    return this.constant('float32', [], [value]);
+  }
+  int64s(values: readonly number[]): string {
+    return this.constant('int64', [values.length], values);
+  }
+  int32Scalar(value: number): string {
+    return this.constant('int32', [], [value]);
+  }
 
   /** One node with one output; returns the output's name. */
   op(opType: string, inputs: readonly string[], attributes?: Record<string, AttributeValue>): string {
     const out = this.fresh(opType);
-    this.nodes.push({ opType, inputs: [...inputs], outputs: [out], name: `node${out.slice(opType.length)}_${opType}`, ...(attributes ? { attributes } : {}) });
+    this.nodes.push({
+      opType,
+      inputs: [...inputs],
+      outputs: [out],
+      name: `node${out.slice(opType.length)}_${opType}`,
+      ...(attributes ? { attributes } : {}),
+    });
     return out;
   }
 
   build(): GraphProto {
-    return { name: this.name, nodes: [...this.nodes], initializers: [...this.initializers], inputs: [...this.inputs], outputs: [...this.outputs] };
+    return {
+      name: this.name,
+      nodes: [...this.nodes],
+      initializers: [...this.initializers],
+      inputs: [...this.inputs],
+      outputs: [...this.outputs],
+    };
   }
 }

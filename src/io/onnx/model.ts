@@ -63,7 +63,8 @@ const ATTR_INTS = 7;
 
 function writeTensor(w: ProtoWriter, t: TensorProto): void {
   const expected = t.dims.reduce((a, b) => a * b, 1);
-  if (t.data.length !== expected) throw new Error(`ONNX tensor '${t.name}': ${t.data.length} values for dims [${t.dims.join(', ')}] (${expected})`);
+  if (t.data.length !== expected)
+    throw new Error(`ONNX tensor '${t.name}': ${t.data.length} values for dims [${t.dims.join(', ')}] (${expected})`);
   w.packedInts(1, t.dims).int(2, ONNX_DTYPE[t.dtype]).string(8, t.name);
   // raw_data is little-endian; typed arrays are in the platform's order, little-endian on every target Node runs on.
   w.bytes(9, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
@@ -86,12 +87,14 @@ function writeNode(w: ProtoWriter, n: NodeProto): void {
 function writeValueInfo(w: ProtoWriter, v: ValueInfo): void {
   w.string(1, v.name);
   // TypeProto { tensor_type: TypeProto.Tensor { elem_type, shape: TensorShapeProto { dim* } } }
-  w.message(2, (type) => type.message(1, (tensor) => {
-    tensor.int(1, ONNX_DTYPE[v.dtype]);
-    tensor.message(2, (shape) => {
-      for (const d of v.dims) shape.message(1, (dim) => (typeof d === 'number' ? dim.int(1, d) : dim.string(2, d)));
-    });
-  }));
+  w.message(2, (type) =>
+    type.message(1, (tensor) => {
+      tensor.int(1, ONNX_DTYPE[v.dtype]);
+      tensor.message(2, (shape) => {
+        for (const d of v.dims) shape.message(1, (dim) => (typeof d === 'number' ? dim.int(1, d) : dim.string(2, d)));
+      });
+    }),
+  );
   if (v.doc) w.string(3, v.doc);
 }
 

@@ -32,13 +32,15 @@ export class ProtoWriter {
   }
 
   private tag(field: number, wire: number): void {
-    if (!Number.isInteger(field) || field < 1) throw new Error(`ProtoWriter: field number must be a positive integer, got ${field}`);
+    if (!Number.isInteger(field) || field < 1)
+      throw new Error(`ProtoWriter: field number must be a positive integer, got ${field}`);
     this.varint(BigInt((field << 3) | wire));
   }
 
   /** An int32/int64/enum/bool field (varint). */
   int(field: number, value: number | bigint): this {
-    if (typeof value === 'number' && !Number.isSafeInteger(value)) throw new Error(`ProtoWriter: field ${field} needs an integer, got ${value}`);
+    if (typeof value === 'number' && !Number.isSafeInteger(value))
+      throw new Error(`ProtoWriter: field ${field} needs an integer, got ${value}`);
     this.tag(field, WIRE_VARINT);
     this.varint(BigInt(value));
     return this;

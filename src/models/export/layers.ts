@@ -26,10 +26,14 @@ export type LoweredActivation = 'none' | 'relu' | 'sigmoid' | 'tanh';
 
 export function activation({ g }: Lowering, x: string, a: LoweredActivation): string {
   switch (a) {
-    case 'none': return x;
-    case 'relu': return g.op('Relu', [x]);
-    case 'sigmoid': return g.op('Sigmoid', [x]);
-    case 'tanh': return g.op('Tanh', [x]);
+    case 'none':
+      return x;
+    case 'relu':
+      return g.op('Relu', [x]);
+    case 'sigmoid':
+      return g.op('Sigmoid', [x]);
+    case 'tanh':
+      return g.op('Tanh', [x]);
   }
 }
 
@@ -39,7 +43,11 @@ export function linear(l: Lowering, x: string, prefix: string, rank: number, act
   const bias = w.has(`${prefix}.bias`) ? w.float(`${prefix}.bias`, 1).value : null;
   let y: string;
   if (rank === 2) {
-    y = g.op('Gemm', bias ? [x, w.float(`${prefix}.weight`, 2).value, bias] : [x, w.float(`${prefix}.weight`, 2).value], { transB: attr.int(1) });
+    y = g.op(
+      'Gemm',
+      bias ? [x, w.float(`${prefix}.weight`, 2).value, bias] : [x, w.float(`${prefix}.weight`, 2).value],
+      { transB: attr.int(1) },
+    );
   } else {
     y = g.op('MatMul', [x, w.transposed(`${prefix}.weight`).value]);
     if (bias) y = g.op('Add', [y, bias]);
@@ -48,8 +56,15 @@ export function linear(l: Lowering, x: string, prefix: string, rank: number, act
 }
 
 /** nn.MLP at `prefix`: fc1 … fcN (the layers the checkpoint holds), `hidden` between, `output` after the last. */
-export function mlp(l: Lowering, x: string, prefix: string, rank: number, acts: { hidden: LoweredActivation; output: LoweredActivation }): string {
-  if (!l.w.has(`${prefix}.fc1.weight`)) throw new Error(`ONNX export: no MLP at '${prefix}' (no '${prefix}.fc1.weight')`);
+export function mlp(
+  l: Lowering,
+  x: string,
+  prefix: string,
+  rank: number,
+  acts: { hidden: LoweredActivation; output: LoweredActivation },
+): string {
+  if (!l.w.has(`${prefix}.fc1.weight`))
+    throw new Error(`ONNX export: no MLP at '${prefix}' (no '${prefix}.fc1.weight')`);
   let h = x;
   for (let i = 1; l.w.has(`${prefix}.fc${i}.weight`); i++) {
     const last = !l.w.has(`${prefix}.fc${i + 1}.weight`);
@@ -74,12 +89,19 @@ export function gate(l: Lowering, x: string, prefix: string): string {
 export function expertBank(l: Lowering, x: string, prefix: string): string {
   const { g, w } = l;
   const [E, out, inF] = w.shape(`${prefix}.fc1.weight`) as [number, number, number];
-  const wide = g.op('Gemm', [x, w.reshaped(`${prefix}.fc1.weight`, [E * out, inF], '@2d'), w.reshaped(`${prefix}.fc1.bias`, [E * out], '@1d')], { transB: attr.int(1) });
+  const wide = g.op(
+    'Gemm',
+    [x, w.reshaped(`${prefix}.fc1.weight`, [E * out, inF], '@2d'), w.reshaped(`${prefix}.fc1.bias`, [E * out], '@1d')],
+    { transB: attr.int(1) },
+  );
   let h = g.op('Relu', [g.op('Reshape', [wide, g.int64s([0, E, out])])]);
   for (let i = 2; w.has(`${prefix}.fc${i}.weight`); i++) {
     const [, o] = w.shape(`${prefix}.fc${i}.weight`) as [number, number, number];
     const expertMajor = g.op('Transpose', [h], { perm: attr.ints([1, 0, 2]) });
-    const y = g.op('Add', [g.op('MatMul', [expertMajor, w.transposed(`${prefix}.fc${i}.weight`).value]), w.reshaped(`${prefix}.fc${i}.bias`, [E, 1, o], '@3d')]);
+    const y = g.op('Add', [
+      g.op('MatMul', [expertMajor, w.transposed(`${prefix}.fc${i}.weight`).value]),
+      w.reshaped(`${prefix}.fc${i}.bias`, [E, 1, o], '@3d'),
+    ]);
     h = g.op('Transpose', [g.op('Relu', [y])], { perm: attr.ints([1, 0, 2]) });
   }
   return h;
@@ -94,7 +116,11 @@ export function gatedMixture({ g }: Lowering, experts: string, logits: string): 
 
 /** nn.LayerNorm over the last axis at `prefix` (weight and bias [d]). */
 export function layerNorm(l: Lowering, x: string, prefix: string, eps = 1e-5): string {
-  return l.g.op('LayerNormalization', [x, l.w.float(`${prefix}.weight`, 1).value, l.w.float(`${prefix}.bias`, 1).value], { axis: attr.int(-1), epsilon: attr.float(eps) });
+  return l.g.op(
+    'LayerNormalization',
+    [x, l.w.float(`${prefix}.weight`, 1).value, l.w.float(`${prefix}.bias`, 1).value],
+    { axis: attr.int(-1), epsilon: attr.float(eps) },
+  );
 }
 
 export interface EncoderFields {
@@ -103,18 +129,32 @@ export interface EncoderFields {
 }
 
 /** One part per field before the Concat: [B, d] embeddings in field order, then the numeric block [B, nNum]. */
-export function encoderParts(l: Lowering, inputs: { cat: string | null; num: string | null }, prefix: string, fields: EncoderFields): { embeddings: string[]; numeric: string | null } {
+export function encoderParts(
+  l: Lowering,
+  inputs: { cat: string | null; num: string | null },
+  prefix: string,
+  fields: EncoderFields,
+): { embeddings: string[]; numeric: string | null } {
   const { g, w } = l;
   const embeddings: string[] = [];
   if (fields.categorical.length > 0) {
     if (!inputs.cat) throw new Error('ONNX export: categorical fields without a cat input');
     // Every column at once: ids outside [0, vocabularySize of its field) become 0.
-    const sizes = g.constant('int32', [fields.categorical.length], fields.categorical.map((f) => f.vocabularySize));
-    const outside = g.op('Or', [g.op('Less', [inputs.cat, g.int32Scalar(0)]), g.op('GreaterOrEqual', [inputs.cat, sizes])]);
+    const sizes = g.constant(
+      'int32',
+      [fields.categorical.length],
+      fields.categorical.map((f) => f.vocabularySize),
+    );
+    const outside = g.op('Or', [
+      g.op('Less', [inputs.cat, g.int32Scalar(0)]),
+      g.op('GreaterOrEqual', [inputs.cat, sizes]),
+    ]);
     const safe = g.op('Where', [outside, g.int32Scalar(0), inputs.cat]);
     fields.categorical.forEach((f, i) => {
       const ids = g.op('Gather', [safe, g.constant('int64', [], [i])], { axis: attr.int(1) });
-      embeddings.push(g.op('Gather', [w.float(`${prefix}.embeddings.${f.name}.weight`, 2).value, ids], { axis: attr.int(0) }));
+      embeddings.push(
+        g.op('Gather', [w.float(`${prefix}.embeddings.${f.name}.weight`, 2).value, ids], { axis: attr.int(0) }),
+      );
     });
   }
   let numeric: string | null = null;
@@ -122,14 +162,22 @@ export function encoderParts(l: Lowering, inputs: { cat: string | null; num: str
     if (!inputs.num) throw new Error('ONNX export: numeric fields without a num input');
     numeric = inputs.num;
     if (w.has(`${prefix}.num_mean`) || w.has(`${prefix}.num_std`)) {
-      numeric = g.op('Div', [g.op('Sub', [numeric, w.float(`${prefix}.num_mean`, 1).value]), w.float(`${prefix}.num_std`, 1).value]);
+      numeric = g.op('Div', [
+        g.op('Sub', [numeric, w.float(`${prefix}.num_mean`, 1).value]),
+        w.float(`${prefix}.num_std`, 1).value,
+      ]);
     }
   }
   return { embeddings, numeric };
 }
 
 /** nn.FeatureEncoder at `prefix`: [B, Σ dims + nNum]. */
-export function encoder(l: Lowering, inputs: { cat: string | null; num: string | null }, prefix: string, fields: EncoderFields): string {
+export function encoder(
+  l: Lowering,
+  inputs: { cat: string | null; num: string | null },
+  prefix: string,
+  fields: EncoderFields,
+): string {
   const { embeddings, numeric } = encoderParts(l, inputs, prefix, fields);
   const parts = numeric ? [...embeddings, numeric] : embeddings;
   return parts.length === 1 ? parts[0]! : l.g.op('Concat', parts, { axis: attr.int(1) });

@@ -5,7 +5,20 @@
  */
 import { attr } from '../../io/onnx/graph-builder.js';
 import type { TaskSpec } from '../tasks.js';
-import { encoder, expertBank, gate, gatedMixture, layerNorm, linear, mlp, tower, activation, type EncoderFields, type Lowering, type LoweredActivation } from './layers.js';
+import {
+  encoder,
+  expertBank,
+  gate,
+  gatedMixture,
+  layerNorm,
+  linear,
+  mlp,
+  tower,
+  activation,
+  type EncoderFields,
+  type Lowering,
+  type LoweredActivation,
+} from './layers.js';
 
 /** The graph's input values: the encoded feature batch (cat/num), a dense x, or RnR's user/item ids. */
 export interface GraphInputs {
@@ -37,14 +50,18 @@ function encoded(m: ModelLowering, prefix: string): string {
 
 function configValue<T>(m: ModelLowering, key: string, check: (v: unknown) => v is T, expected: string): T {
   const v = m.config[key];
-  if (!check(v)) throw new Error(`ONNX export: the model config's '${key}' must be ${expected}, got ${JSON.stringify(v)}`);
+  if (!check(v))
+    throw new Error(`ONNX export: the model config's '${key}' must be ${expected}, got ${JSON.stringify(v)}`);
   return v;
 }
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isNameMap = (v: unknown): v is Record<string, string> => typeof v === 'object' && v !== null && Object.values(v).every((x) => typeof x === 'string');
+const isNameMap = (v: unknown): v is Record<string, string> =>
+  typeof v === 'object' && v !== null && Object.values(v).every((x) => typeof x === 'string');
 
 function singleTask(m: ModelLowering): TaskValues {
-  return Object.fromEntries(m.tasks.map((t) => [t.name, tower(m.l, encoded(m, `networks.${t.name}.encoder`), `networks.${t.name}.net`)]));
+  return Object.fromEntries(
+    m.tasks.map((t) => [t.name, tower(m.l, encoded(m, `networks.${t.name}.encoder`), `networks.${t.name}.net`)]),
+  );
 }
 
 function sharedBottom(m: ModelLowering): TaskValues {
@@ -56,7 +73,12 @@ function sharedBottom(m: ModelLowering): TaskValues {
 function mmoe(m: ModelLowering): TaskValues {
   const x = encoded(m, 'encoder');
   const experts = expertBank(m.l, x, 'experts');
-  return Object.fromEntries(m.tasks.map((t) => [t.name, tower(m.l, gatedMixture(m.l, experts, gate(m.l, x, `gates.${t.name}`)), `towers.${t.name}`)]));
+  return Object.fromEntries(
+    m.tasks.map((t) => [
+      t.name,
+      tower(m.l, gatedMixture(m.l, experts, gate(m.l, x, `gates.${t.name}`)), `towers.${t.name}`),
+    ]),
+  );
 }
 
 function omoe(m: ModelLowering): TaskValues {
@@ -118,8 +140,16 @@ function aitm(m: ModelLowering): TaskValues {
       // AIT: u = stack([p, q], 1) [B, 2, k]; w = softmax(⟨h2(u), h3(u)⟩ / √k); z = Σ_u w_u h1(u).
       const transferred = linear(l, prevZ, `${p}.transfer`, 2, 'relu');
       const k = l.w.shape(`${p}.ait.h1.weight`)[0]!;
-      const u = g.op('Concat', [g.op('Unsqueeze', [transferred, g.int64s([1])]), g.op('Unsqueeze', [q, g.int64s([1])])], { axis: attr.int(1) });
-      const dot = g.op('ReduceSum', [g.op('Mul', [linear(l, u, `${p}.ait.h2`, 3), linear(l, u, `${p}.ait.h3`, 3)]), g.int64s([-1])], { keepdims: attr.int(0) });
+      const u = g.op(
+        'Concat',
+        [g.op('Unsqueeze', [transferred, g.int64s([1])]), g.op('Unsqueeze', [q, g.int64s([1])])],
+        { axis: attr.int(1) },
+      );
+      const dot = g.op(
+        'ReduceSum',
+        [g.op('Mul', [linear(l, u, `${p}.ait.h2`, 3), linear(l, u, `${p}.ait.h3`, 3)]), g.int64s([-1])],
+        { keepdims: attr.int(0) },
+      );
       const weights = g.op('Softmax', [g.op('Div', [dot, g.scalar(Math.sqrt(k))])], { axis: attr.int(-1) });
       const weighted = g.op('Mul', [linear(l, u, `${p}.ait.h1`, 3), g.op('Unsqueeze', [weights, g.int64s([-1])])]);
       z = g.op('ReduceSum', [weighted, g.int64s([1])], { keepdims: attr.int(0) });
@@ -135,10 +165,16 @@ function rnr(m: ModelLowering): TaskValues {
   const { l } = m;
   const { g, w } = l;
   const names = configValue(m, 'taskNames', isNameMap, 'an object of task names');
-  const act = configValue(m, 'ratingActivation', (v): v is LoweredActivation => v === 'none' || v === 'relu' || v === 'tanh', "'none', 'relu' or 'tanh'");
+  const act = configValue(
+    m,
+    'ratingActivation',
+    (v): v is LoweredActivation => v === 'none' || v === 'relu' || v === 'tanh',
+    "'none', 'relu' or 'tanh'",
+  );
   if (!m.inputs.user || !m.inputs.item) throw new Error('ONNX export: rnr needs user and item inputs');
   const lookup = (table: string, ids: string) => g.op('Gather', [w.float(table, 2).value, ids], { axis: attr.int(0) });
-  const dot = (a: string, b: string) => g.op('ReduceSum', [g.op('Mul', [a, b]), g.int64s([-1])], { keepdims: attr.int(0) });
+  const dot = (a: string, b: string) =>
+    g.op('ReduceSum', [g.op('Mul', [a, b]), g.int64s([-1])], { keepdims: attr.int(0) });
   const u = lookup('users.weight', m.inputs.user);
   const v = lookup('items.weight', m.inputs.item);
   const dev = lookup('itemDeviation.weight', m.inputs.item);
@@ -161,7 +197,9 @@ function mran(m: ModelLowering): TaskValues {
   if (nCat) parts.push(g.op('Reshape', [columns(0, nCat * d), g.int64s([0, nCat, d])]));
   if (nNum) {
     const num = g.op('Reshape', [columns(nCat * d, nCat * d + nNum), g.int64s([0, nNum, 1])]);
-    parts.push(g.op('Add', [g.op('Mul', [num, w.float('numericDirections', 2).value]), w.float('numericOffsets', 2).value]));
+    parts.push(
+      g.op('Add', [g.op('Mul', [num, w.float('numericDirections', 2).value]), w.float('numericOffsets', 2).value]),
+    );
   }
   const F = parts.length === 1 ? parts[0]! : g.op('Concat', parts, { axis: attr.int(1) });
   const scale = g.scalar(Math.sqrt(d));
@@ -176,8 +214,17 @@ function mran(m: ModelLowering): TaskValues {
   const aTF = g.op('Softmax', [scores('taskFeature', tokens, 2, F2)], { axis: attr.int(-1) });
   const H = layerNorm(l, g.op('Add', [tokens, g.op('MatMul', [aTF, value('taskFeature', F2)])]), 'taskFeature.norm');
   const R = g.op('Tanh', [scores('taskTask', H, 3, H)]);
-  const Z = layerNorm(l, g.op('Add', [H, g.op('Div', [g.op('MatMul', [R, value('taskTask', H)]), g.scalar(T)])]), 'taskTask.norm');
-  return Object.fromEntries(m.tasks.map((t, i) => [t.name, tower(l, g.op('Gather', [Z, g.constant('int64', [], [i])], { axis: attr.int(1) }), `towers.${t.name}`)]));
+  const Z = layerNorm(
+    l,
+    g.op('Add', [H, g.op('Div', [g.op('MatMul', [R, value('taskTask', H)]), g.scalar(T)])]),
+    'taskTask.norm',
+  );
+  return Object.fromEntries(
+    m.tasks.map((t, i) => [
+      t.name,
+      tower(l, g.op('Gather', [Z, g.constant('int64', [], [i])], { axis: attr.int(1) }), `towers.${t.name}`),
+    ]),
+  );
 }
 
 export const LOWERINGS: Record<string, (m: ModelLowering) => TaskValues> = {

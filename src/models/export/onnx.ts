@@ -66,20 +66,38 @@ function isModelName(name: string): name is ModelName {
 }
 
 function isFieldList(v: unknown): v is { name: string; vocabularySize?: number }[] {
-  return Array.isArray(v) && v.every((f) => typeof f === 'object' && f !== null && typeof (f as { name?: unknown }).name === 'string');
+  return (
+    Array.isArray(v) &&
+    v.every((f) => typeof f === 'object' && f !== null && typeof (f as { name?: unknown }).name === 'string')
+  );
 }
 
 function readFields(config: Readonly<Record<string, unknown>>): EncoderFields | null {
   const f = config.features as { categorical?: unknown; numeric?: unknown } | undefined;
   if (!f) return null;
-  const categorical = f.categorical ?? [], numeric = f.numeric ?? [];
-  if (!isFieldList(categorical) || !isFieldList(numeric) || !categorical.every((c) => typeof c.vocabularySize === 'number')) {
-    throw new Error('ONNX export: the model config\'s features must list categorical { name, vocabularySize } and numeric { name } fields');
+  const categorical = f.categorical ?? [],
+    numeric = f.numeric ?? [];
+  if (
+    !isFieldList(categorical) ||
+    !isFieldList(numeric) ||
+    !categorical.every((c) => typeof c.vocabularySize === 'number')
+  ) {
+    throw new Error(
+      "ONNX export: the model config's features must list categorical { name, vocabularySize } and numeric { name } fields",
+    );
   }
-  return { categorical: categorical.map((c) => ({ name: c.name, vocabularySize: c.vocabularySize! })), numeric: numeric.map((c) => ({ name: c.name })) };
+  return {
+    categorical: categorical.map((c) => ({ name: c.name, vocabularySize: c.vocabularySize! })),
+    numeric: numeric.map((c) => ({ name: c.name })),
+  };
 }
 
-function declareInputs(g: GraphBuilder, name: string, config: Readonly<Record<string, unknown>>, fields: EncoderFields | null): { values: GraphInputs; infos: OnnxTensorInfo[] } {
+function declareInputs(
+  g: GraphBuilder,
+  name: string,
+  config: Readonly<Record<string, unknown>>,
+  fields: EncoderFields | null,
+): { values: GraphInputs; infos: OnnxTensorInfo[] } {
   const values: GraphInputs = { cat: null, num: null, dense: null, user: null, item: null };
   const infos: OnnxTensorInfo[] = [];
   const add = (info: OnnxTensorInfo): string => {
@@ -88,49 +106,80 @@ function declareInputs(g: GraphBuilder, name: string, config: Readonly<Record<st
     return g.input(v);
   };
   if (name === 'rnr') {
-    values.user = add({ name: 'user', dtype: 'int32', shape: ['batch'], description: `user ids in [0, ${String(config.numUsers)})` });
-    values.item = add({ name: 'item', dtype: 'int32', shape: ['batch'], description: `item ids in [0, ${String(config.numItems)})` });
+    values.user = add({
+      name: 'user',
+      dtype: 'int32',
+      shape: ['batch'],
+      description: `user ids in [0, ${String(config.numUsers)})`,
+    });
+    values.item = add({
+      name: 'item',
+      dtype: 'int32',
+      shape: ['batch'],
+      description: `item ids in [0, ${String(config.numItems)})`,
+    });
   } else if (fields) {
     if (fields.categorical.length) {
       values.cat = add({
-        name: 'cat', dtype: 'int32', shape: ['batch', fields.categorical.length],
-        description: 'categorical ids, one column per field in order; 0 = out of vocabulary (ids outside [0, vocabularySize) read row 0 too)',
+        name: 'cat',
+        dtype: 'int32',
+        shape: ['batch', fields.categorical.length],
+        description:
+          'categorical ids, one column per field in order; 0 = out of vocabulary (ids outside [0, vocabularySize) read row 0 too)',
         columns: fields.categorical.map((c) => ({ name: c.name, vocabularySize: c.vocabularySize })),
       });
     }
     if (fields.numeric.length) {
       values.num = add({
-        name: 'num', dtype: 'float32', shape: ['batch', fields.numeric.length],
-        description: 'numeric features, one column per field in order, encoded as the data schema encodes them (standardised unless a column says otherwise)',
+        name: 'num',
+        dtype: 'float32',
+        shape: ['batch', fields.numeric.length],
+        description:
+          'numeric features, one column per field in order, encoded as the data schema encodes them (standardised unless a column says otherwise)',
         columns: fields.numeric.map((c) => ({ name: c.name })),
       });
     }
   } else {
     const dim = config.inputDim;
-    if (typeof dim !== 'number') throw new Error(`ONNX export: model '${name}' config has neither 'features' nor 'inputDim'`);
-    values.dense = add({ name: 'x', dtype: 'float32', shape: ['batch', dim], description: 'the dense input the model was trained on' });
+    if (typeof dim !== 'number')
+      throw new Error(`ONNX export: model '${name}' config has neither 'features' nor 'inputDim'`);
+    values.dense = add({
+      name: 'x',
+      dtype: 'float32',
+      shape: ['batch', dim],
+      description: 'the dense input the model was trained on',
+    });
   }
   return { values, infos };
 }
 
-function checkWeightsFit(name: string, expected: Record<string, number[]>, tensors: Readonly<Record<string, StoredTensor>>): void {
+function checkWeightsFit(
+  name: string,
+  expected: Record<string, number[]>,
+  tensors: Readonly<Record<string, StoredTensor>>,
+): void {
   const problems: string[] = [];
   const missing = Object.keys(expected).filter((k) => !(k in tensors));
   const unexpected = Object.keys(tensors).filter((k) => !(k in expected));
   for (const [k, shape] of Object.entries(expected)) {
     const t = tensors[k];
-    if (t && (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))) problems.push(`'${k}' is [${t.shape.join(', ')}], the model's [${shape.join(', ')}]`);
+    if (t && (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])))
+      problems.push(`'${k}' is [${t.shape.join(', ')}], the model's [${shape.join(', ')}]`);
   }
   if (missing.length) problems.push(`missing ${missing.map((k) => `'${k}'`).join(', ')}`);
   if (unexpected.length) problems.push(`not in the model: ${unexpected.map((k) => `'${k}'`).join(', ')}`);
-  if (problems.length) throw new Error(`ONNX export of ${name}: the checkpoint's weights do not fit the model its config builds: ${problems.join('; ')}`);
+  if (problems.length)
+    throw new Error(
+      `ONNX export of ${name}: the checkpoint's weights do not fit the model its config builds: ${problems.join('; ')}`,
+    );
 }
 
 /** Lowers a checkpoint's model to an ONNX model (bytes) and describes its inputs and outputs. */
 export function exportOnnx(source: ExportSource, options: { producerVersion?: string } = {}): OnnxExport {
   const name = source.model.name;
   const lower = LOWERINGS[name];
-  if (!lower || !isModelName(name)) throw new Error(`ONNX export: unknown model '${name}' (exportable: ${ONNX_EXPORT_MODELS.join(', ')})`);
+  if (!lower || !isModelName(name))
+    throw new Error(`ONNX export: unknown model '${name}' (exportable: ${ONNX_EXPORT_MODELS.join(', ')})`);
   // Building the model normalises the config exactly as training did (defaults, validation); its weights are unused.
   const built = createModel(name, source.model.config);
   const config = built.config;
@@ -146,7 +195,10 @@ export function exportOnnx(source: ExportSource, options: { producerVersion?: st
   const fields = name === 'rnr' ? null : readFields(config);
   const { values, infos } = declareInputs(g, name, config, fields);
   for (const t of tasks) {
-    if (infos.some((i) => i.name === t.name)) throw new Error(`ONNX export: task '${t.name}' has the name of a graph input (${infos.map((i) => i.name).join(', ')}); rename the task`);
+    if (infos.some((i) => i.name === t.name))
+      throw new Error(
+        `ONNX export: task '${t.name}' has the name of a graph input (${infos.map((i) => i.name).join(', ')}); rename the task`,
+      );
   }
   const w = new WeightReader(source.tensors, g, `ONNX export of ${name}`);
   const raw = lower({ l: { g, w }, config, tasks, inputs: values, fields });
@@ -159,7 +211,14 @@ export function exportOnnx(source: ExportSource, options: { producerVersion?: st
     const binary = t.kind === 'binary';
     const description = binary ? `P(${t.name}) = σ(logit), as predict() returns` : `the predicted value of ${t.name}`;
     g.output(binary ? g.op('Sigmoid', [v]) : v, { name: t.name, dtype: 'float32', dims: ['batch'], doc: description });
-    outputs.push({ name: t.name, task: t.name, kind: binary ? 'probability' : 'value', dtype: 'float32', shape: ['batch'], description });
+    outputs.push({
+      name: t.name,
+      task: t.name,
+      kind: binary ? 'probability' : 'value',
+      dtype: 'float32',
+      shape: ['batch'],
+      description,
+    });
   }
   const bytes = encodeModel({
     graph: g.build(),
@@ -171,6 +230,14 @@ export function exportOnnx(source: ExportSource, options: { producerVersion?: st
   });
   return {
     bytes,
-    description: { format: ONNX_EXPORT_FORMAT, version: 1, opset: ONNX_OPSET, model: { name, config }, inputs: infos, outputs, encoding: source.schema ?? null },
+    description: {
+      format: ONNX_EXPORT_FORMAT,
+      version: 1,
+      opset: ONNX_OPSET,
+      model: { name, config },
+      inputs: infos,
+      outputs,
+      encoding: source.schema ?? null,
+    },
   };
 }

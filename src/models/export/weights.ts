@@ -25,29 +25,46 @@ export class WeightReader {
   /** Initializers already made, by initializer name (a weight read twice is stored once). */
   private readonly made = new Map<string, { value: string; shape: number[] }>();
 
-  constructor(private readonly tensors: Readonly<Record<string, StoredTensor>>, private readonly g: GraphBuilder, private readonly where: string) {}
+  constructor(
+    private readonly tensors: Readonly<Record<string, StoredTensor>>,
+    private readonly g: GraphBuilder,
+    private readonly where: string,
+  ) {}
 
-  has(name: string): boolean { return name in this.tensors; }
+  has(name: string): boolean {
+    return name in this.tensors;
+  }
 
   private get(name: string): FloatTensor {
     const t = this.tensors[name];
     if (!t) {
-      const near = Object.keys(this.tensors).filter((k) => k.startsWith(name.split('.')[0]!)).slice(0, 8);
-      throw new Error(`${this.where}: the checkpoint has no weight '${name}'${near.length ? ` (it has ${near.join(', ')}${near.length === 8 ? ', …' : ''})` : ''}`);
+      const near = Object.keys(this.tensors)
+        .filter((k) => k.startsWith(name.split('.')[0]!))
+        .slice(0, 8);
+      throw new Error(
+        `${this.where}: the checkpoint has no weight '${name}'${near.length ? ` (it has ${near.join(', ')}${near.length === 8 ? ', …' : ''})` : ''}`,
+      );
     }
     const data = t.data;
-    if (!(data instanceof Float32Array || data instanceof Float64Array)) throw new Error(`${this.where}: weight '${name}' is ${t.dtype}, expected a float tensor (F32 or F64)`);
+    if (!(data instanceof Float32Array || data instanceof Float64Array))
+      throw new Error(`${this.where}: weight '${name}' is ${t.dtype}, expected a float tensor (F32 or F64)`);
     this.used.add(name);
     return { shape: t.shape, data };
   }
 
-  shape(name: string): number[] { return [...this.get(name).shape]; }
+  shape(name: string): number[] {
+    return [...this.get(name).shape];
+  }
 
   /** The weight as a float32 initializer under its own name (F64 checkpoints are exported in float32). */
   float(name: string, rank?: number): { value: string; shape: number[] } {
     const t = this.get(name);
-    if (rank !== undefined && t.shape.length !== rank) throw new Error(`${this.where}: weight '${name}' has shape [${t.shape.join(', ')}], expected rank ${rank}`);
-    return this.once(name, () => ({ value: this.g.initializer(name, 'float32', t.shape, Float32Array.from(t.data)), shape: [...t.shape] }));
+    if (rank !== undefined && t.shape.length !== rank)
+      throw new Error(`${this.where}: weight '${name}' has shape [${t.shape.join(', ')}], expected rank ${rank}`);
+    return this.once(name, () => ({
+      value: this.g.initializer(name, 'float32', t.shape, Float32Array.from(t.data)),
+      shape: [...t.shape],
+    }));
   }
 
   private once(key: string, make: () => { value: string; shape: number[] }): { value: string; shape: number[] } {
@@ -62,10 +79,17 @@ export class WeightReader {
     const known = this.made.get(`${name}^T`);
     if (known) return known;
     const s = t.shape;
-    if (s.length < 2) throw new Error(`${this.where}: weight '${name}' has shape [${s.join(', ')}], expected at least 2 axes to transpose`);
-    const m = s[s.length - 2]!, n = s[s.length - 1]!, batch = t.data.length / (m * n);
+    if (s.length < 2)
+      throw new Error(
+        `${this.where}: weight '${name}' has shape [${s.join(', ')}], expected at least 2 axes to transpose`,
+      );
+    const m = s[s.length - 2]!,
+      n = s[s.length - 1]!,
+      batch = t.data.length / (m * n);
     const out = new Float32Array(t.data.length);
-    for (let b = 0; b < batch; b++) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[b * m * n + j * m + i] = t.data[b * m * n + i * n + j]!;
+    for (let b = 0; b < batch; b++)
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < n; j++) out[b * m * n + j * m + i] = t.data[b * m * n + i * n + j]!;
     const shape = [...s.slice(0, -2), n, m];
     return this.once(`${name}^T`, () => ({ value: this.g.initializer(`${name}^T`, 'float32', shape, out), shape }));
   }
@@ -74,15 +98,23 @@ export class WeightReader {
   reshaped(name: string, dims: readonly number[], suffix = ''): string {
     const t = this.get(name);
     const n = dims.reduce((a, b) => a * b, 1);
-    if (n !== t.data.length) throw new Error(`${this.where}: weight '${name}' [${t.shape.join(', ')}] cannot be viewed as [${dims.join(', ')}]`);
-    return this.once(`${name}${suffix}`, () => ({ value: this.g.initializer(`${name}${suffix}`, 'float32', dims, Float32Array.from(t.data)), shape: [...dims] })).value;
+    if (n !== t.data.length)
+      throw new Error(
+        `${this.where}: weight '${name}' [${t.shape.join(', ')}] cannot be viewed as [${dims.join(', ')}]`,
+      );
+    return this.once(`${name}${suffix}`, () => ({
+      value: this.g.initializer(`${name}${suffix}`, 'float32', dims, Float32Array.from(t.data)),
+      shape: [...dims],
+    })).value;
   }
 
   /** Throws when the checkpoint holds weights the lowering did not read. */
   checkAllRead(): void {
     const unread = Object.keys(this.tensors).filter((k) => !this.used.has(k) && !NOT_COMPUTED.test(k));
     if (unread.length) {
-      throw new Error(`${this.where}: the ONNX lowering does not use ${unread.length} weight${unread.length > 1 ? 's' : ''} of the checkpoint (${unread.slice(0, 6).join(', ')}${unread.length > 6 ? ', …' : ''}): the model has layers the exporter does not know`);
+      throw new Error(
+        `${this.where}: the ONNX lowering does not use ${unread.length} weight${unread.length > 1 ? 's' : ''} of the checkpoint (${unread.slice(0, 6).join(', ')}${unread.length > 6 ? ', …' : ''}): the model has layers the exporter does not know`,
+      );
     }
   }
 }

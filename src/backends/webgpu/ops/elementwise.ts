@@ -12,15 +12,27 @@ export function unary(core: WebGpuCore, op: UnaryOp, x: Storage, args?: UnaryArg
   if (x.size === 0) return out;
   const isInt = x.dtype === 'int32';
   const alpha = args?.alpha ?? (op === 'elu' ? 1.0 : 0.01);
-  core.run('unary.wgsl', 'main', { T: wgslType(x.dtype), OP: `${isInt ? 'ui' : 'u'}_${op}` },
-    [undefined, core.buf(x), core.buf(out)], new Params().u(x.size).f(alpha), grid(Math.ceil(x.size / WG)));
+  core.run(
+    'unary.wgsl',
+    'main',
+    { T: wgslType(x.dtype), OP: `${isInt ? 'ui' : 'u'}_${op}` },
+    [undefined, core.buf(x), core.buf(out)],
+    new Params().u(x.size).f(alpha),
+    grid(Math.ceil(x.size / WG)),
+  );
   return out;
 }
 
 /** Coalesced broadcast layout of several operands read at outShape's coordinates. */
-function broadcastLayout(outShape: Shape, inShapes: readonly Shape[]): { shape: number[]; strides: number[][]; flat: boolean } {
+function broadcastLayout(
+  outShape: Shape,
+  inShapes: readonly Shape[],
+): { shape: number[]; strides: number[][]; flat: boolean } {
   const flat = inShapes.every((s) => s.every((d, i) => d === outShape[i]));
-  const { shape, strides } = coalesce(outShape, inShapes.map((s) => broadcastStrides(s, outShape)));
+  const { shape, strides } = coalesce(
+    outShape,
+    inShapes.map((s) => broadcastStrides(s, outShape)),
+  );
   return { shape, strides, flat };
 }
 
@@ -31,28 +43,53 @@ function broadcastParams(count: number, shape: number[], strides: number[][]): P
   return p;
 }
 
-export function binary(core: WebGpuCore, op: BinaryOp, a: Storage, b: Storage, aShape: Shape, bShape: Shape,
-  outShape: Shape): Storage {
+export function binary(
+  core: WebGpuCore,
+  op: BinaryOp,
+  a: Storage,
+  b: Storage,
+  aShape: Shape,
+  bShape: Shape,
+  outShape: Shape,
+): Storage {
   const count = sizeOf(outShape);
   const out = core.alloc(a.dtype, count);
   if (count === 0) return out;
   const { shape, strides, flat } = broadcastLayout(outShape, [aShape, bShape]);
   const isInt = a.dtype === 'int32';
-  core.run('binary.wgsl', 'main', { T: wgslType(a.dtype), OP: `${isInt ? 'bi' : 'b'}_${op}`, BROADCAST: !flat },
-    [undefined, core.buf(a), core.buf(b), core.buf(out)], broadcastParams(count, shape, strides),
-    grid(Math.ceil(count / WG)));
+  core.run(
+    'binary.wgsl',
+    'main',
+    { T: wgslType(a.dtype), OP: `${isInt ? 'bi' : 'b'}_${op}`, BROADCAST: !flat },
+    [undefined, core.buf(a), core.buf(b), core.buf(out)],
+    broadcastParams(count, shape, strides),
+    grid(Math.ceil(count / WG)),
+  );
   return out;
 }
 
-export function where(core: WebGpuCore, cond: Storage, a: Storage, b: Storage, condShape: Shape, aShape: Shape,
-  bShape: Shape, outShape: Shape): Storage {
+export function where(
+  core: WebGpuCore,
+  cond: Storage,
+  a: Storage,
+  b: Storage,
+  condShape: Shape,
+  aShape: Shape,
+  bShape: Shape,
+  outShape: Shape,
+): Storage {
   const count = sizeOf(outShape);
   const out = core.alloc(a.dtype, count);
   if (count === 0) return out;
   const { shape, strides, flat } = broadcastLayout(outShape, [condShape, aShape, bShape]);
-  core.run('where.wgsl', 'main', { T: wgslType(a.dtype), TC: wgslType(cond.dtype), BROADCAST: !flat },
-    [undefined, core.buf(cond), core.buf(a), core.buf(b), core.buf(out)], broadcastParams(count, shape, strides),
-    grid(Math.ceil(count / WG)));
+  core.run(
+    'where.wgsl',
+    'main',
+    { T: wgslType(a.dtype), TC: wgslType(cond.dtype), BROADCAST: !flat },
+    [undefined, core.buf(cond), core.buf(a), core.buf(b), core.buf(out)],
+    broadcastParams(count, shape, strides),
+    grid(Math.ceil(count / WG)),
+  );
   return out;
 }
 
@@ -64,8 +101,14 @@ export function cast(core: WebGpuCore, x: Storage, dtype: DType): Storage {
     return out;
   }
   const to = wgslType(dtype);
-  core.run('cast.wgsl', 'main', { TI: wgslType(x.dtype), TO: to, CONVERT: to === 'i32' ? 'toI32' : 'toF32' },
-    [undefined, core.buf(x), core.buf(out)], new Params().u(x.size), grid(Math.ceil(x.size / WG)));
+  core.run(
+    'cast.wgsl',
+    'main',
+    { TI: wgslType(x.dtype), TO: to, CONVERT: to === 'i32' ? 'toI32' : 'toF32' },
+    [undefined, core.buf(x), core.buf(out)],
+    new Params().u(x.size),
+    grid(Math.ceil(x.size / WG)),
+  );
   return out;
 }
 
@@ -73,13 +116,20 @@ export function fill(core: WebGpuCore, size: number, value: number, dtype: DType
   const out = core.alloc(dtype, size);
   if (size === 0) return out;
   const bits = new Params().at(1);
-  if (dtype === 'int32') bits.i(value); else bits.f(value);
+  if (dtype === 'int32') bits.i(value);
+  else bits.f(value);
   const pattern = bits.words[1]!;
   if (pattern === 0) {
     core.recorder.clear(core.buf(out), out.bucket);
     return out;
   }
-  core.run('fill.wgsl', 'main', {}, [undefined, core.buf(out)], new Params().u(size).u(pattern),
-    grid(Math.ceil(size / WG)));
+  core.run(
+    'fill.wgsl',
+    'main',
+    {},
+    [undefined, core.buf(out)],
+    new Params().u(size).u(pattern),
+    grid(Math.ceil(size / WG)),
+  );
   return out;
 }

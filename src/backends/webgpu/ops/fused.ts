@@ -22,8 +22,12 @@ const relu = (p: MixtureParams): boolean => p.activation === 'relu';
 
 const sizes = (p: MixtureParams): string => `E=${p.e}, B=${p.b}, D=${p.d}, T=${p.t}, layout ${p.layout}`;
 
-export function gatedMixture(core: WebGpuCore, experts: Storage, gateLogits: Storage,
-  p: MixtureParams): { out: Storage; weights: Storage } {
+export function gatedMixture(
+  core: WebGpuCore,
+  experts: Storage,
+  gateLogits: Storage,
+  p: MixtureParams,
+): { out: Storage; weights: Storage } {
   const { strideE, strideB } = mixtureStrides(p);
   const { e, b, d, t } = p;
   const out = core.alloc('float32', t * b * d) as GpuStorage;
@@ -32,38 +36,70 @@ export function gatedMixture(core: WebGpuCore, experts: Storage, gateLogits: Sto
   if (b === 0 || e === 0) return { out, weights };
   // With d = 0 there is no output, but the weights are still defined: one thread per row then (DT = 1).
   const dt = Math.max(d, 1);
-  core.run('gated.wgsl', 'forward', { E: e, T: t, WG: 64, C: 1, RELU: relu(p) },
+  core.run(
+    'gated.wgsl',
+    'forward',
+    { E: e, T: t, WG: 64, C: 1, RELU: relu(p) },
     [undefined, core.buf(experts), core.buf(gateLogits), core.buf(out), core.buf(weights)],
-    new Params().u(b).u(d).u(dt).u(strideE).u(strideB), grid(Math.ceil((b * dt) / 64)));
+    new Params().u(b).u(d).u(dt).u(strideE).u(strideB),
+    grid(Math.ceil((b * dt) / 64)),
+  );
   return { out, weights };
 }
 
-export function gatedMixtureBackward(core: WebGpuCore, gOut: Storage, experts: Storage, weights: Storage,
-  p: MixtureParams): { gExperts: Storage; gLogits: Storage } {
+export function gatedMixtureBackward(
+  core: WebGpuCore,
+  gOut: Storage,
+  experts: Storage,
+  weights: Storage,
+  p: MixtureParams,
+): { gExperts: Storage; gLogits: Storage } {
   const k = 'gatedMixtureBackward';
   const { strideE, strideB } = mixtureStrides(p);
   const { e, b, d, t } = p;
   const te = t * e;
   if (te > MAX_MIXTURE_TE) {
-    throw new Error(`webgpu: ${k}: T·E = ${t}·${e} = ${te} dot products per row, at most ${MAX_MIXTURE_TE} supported (${sizes(p)})`);
+    throw new Error(
+      `webgpu: ${k}: T·E = ${t}·${e} = ${te} dot products per row, at most ${MAX_MIXTURE_TE} supported (${sizes(p)})`,
+    );
   }
   const gExperts = core.alloc('float32', e * b * d);
   const gLogits = core.alloc('float32', t * b * e);
   if (b === 0 || e === 0) return { gExperts, gLogits };
   const wg = d >= 256 ? 128 : 64;
   const c = Math.min(te, Math.floor(REDUCE_FLOATS / wg));
-  core.run('gated.wgsl', 'backward', { E: e, T: t, WG: wg, C: c, RELU: relu(p) },
-    [undefined, core.buf(experts), undefined, undefined, undefined, core.buf(gOut), core.buf(weights),
-      core.buf(gExperts), core.buf(gLogits)],
-    new Params().u(b).u(d).u(strideE).u(strideB), grid(b));
+  core.run(
+    'gated.wgsl',
+    'backward',
+    { E: e, T: t, WG: wg, C: c, RELU: relu(p) },
+    [
+      undefined,
+      core.buf(experts),
+      undefined,
+      undefined,
+      undefined,
+      core.buf(gOut),
+      core.buf(weights),
+      core.buf(gExperts),
+      core.buf(gLogits),
+    ],
+    new Params().u(b).u(d).u(strideE).u(strideB),
+    grid(b),
+  );
   return { gExperts, gLogits };
 }
 
 function bce(core: WebGpuCore, entry: 'forward' | 'grad', logits: Storage, targets: Storage): Storage {
   const out = core.alloc('float32', logits.size);
   if (logits.size === 0) return out;
-  core.run('bce.wgsl', entry, {}, [undefined, core.buf(logits), core.buf(targets), core.buf(out)],
-    new Params().u(logits.size), grid(Math.ceil(logits.size / 256)));
+  core.run(
+    'bce.wgsl',
+    entry,
+    {},
+    [undefined, core.buf(logits), core.buf(targets), core.buf(out)],
+    new Params().u(logits.size),
+    grid(Math.ceil(logits.size / 256)),
+  );
   return out;
 }
 

@@ -3,10 +3,23 @@
  * value more (fewer memory reads per flop) but need enough tiles to fill the device; the first rule that
  * matches wins. Every tile config keeps its loads evenly divided among the threads (checked in tileLoadsDivide).
  */
-export interface TileConfig { wgX: number; wgY: number; tm: number; tn: number; tk: number }
+export interface TileConfig {
+  wgX: number;
+  wgY: number;
+  tm: number;
+  tn: number;
+  tk: number;
+}
 /** kernels/matmul_direct.wgsl: no workgroup memory; a WG_X × WG_Y workgroup, TM rows × 4·TN4 columns per thread. */
-export interface DirectConfig { wgX: number; wgY: number; tm: number; tn4: number }
-export type MatmulPlan = { kind: 'tiled'; tile: TileConfig } | { kind: 'splitK'; splits: number; chunk: number }
+export interface DirectConfig {
+  wgX: number;
+  wgY: number;
+  tm: number;
+  tn4: number;
+}
+export type MatmulPlan =
+  | { kind: 'tiled'; tile: TileConfig }
+  | { kind: 'splitK'; splits: number; chunk: number }
   | { kind: 'direct'; tile: DirectConfig };
 
 export const TILE_128: TileConfig = { wgX: 16, wgY: 16, tm: 8, tn: 8, tk: 8 };
@@ -24,13 +37,25 @@ export const TILE_64_CPU: TileConfig = { wgX: 8, wgY: 8, tm: 8, tn: 8, tk: 8 };
  * Measured on lavapipe (2 cores, CPU time per flop): ~2× TILE_64_CPU at 512³…2048³ and at issue 3's shapes, and
  * 1.5-2.5× at N = 64 / 32 with the narrower blocks. (Larger blocks spill: 16 × 16 per thread was 4× slower.)
  */
-export const directCpuTile = (n: number): DirectConfig => ({ wgX: 8, wgY: 8, tm: 8, tn4: n >= 128 ? 4 : n >= 64 ? 2 : 1 });
+export const directCpuTile = (n: number): DirectConfig => ({
+  wgX: 8,
+  wgY: 8,
+  tm: 8,
+  tn4: n >= 128 ? 4 : n >= 64 ? 2 : 1,
+});
 
 /** Most output rows a split-K dispatch handles (its rows go to the z dimension of the grid). */
 const MAX_SPLITK_ROWS = 65535;
 
-export function planMatmul(batch: number, m: number, n: number, k: number, software = false, transA = false,
-  transB = false): MatmulPlan {
+export function planMatmul(
+  batch: number,
+  m: number,
+  n: number,
+  k: number,
+  software = false,
+  transA = false,
+  transB = false,
+): MatmulPlan {
   const outputs = batch * m * n;
   const smallOutputs = m === 1 || (outputs <= 16384 && k >= 256);
   if (smallOutputs && batch * m <= MAX_SPLITK_ROWS) {
@@ -39,8 +64,17 @@ export function planMatmul(batch: number, m: number, n: number, k: number, softw
     const chunk = Math.ceil(k / splits);
     return { kind: 'splitK', splits: Math.ceil(k / chunk), chunk };
   }
-  if (software && !transA && !transB && k % 4 === 0 && n % 4 === 0 && k > 0 && m >= 32 && n >= 32
-    && outputs >= 64 * 64) {
+  if (
+    software &&
+    !transA &&
+    !transB &&
+    k % 4 === 0 &&
+    n % 4 === 0 &&
+    k > 0 &&
+    m >= 32 &&
+    n >= 32 &&
+    outputs >= 64 * 64
+  ) {
     return { kind: 'direct', tile: directCpuTile(n) };
   }
   if (software) return { kind: 'tiled', tile: outputs >= 64 * 64 && m >= 48 && n >= 48 ? TILE_64_CPU : TILE_32 };
@@ -54,6 +88,12 @@ export function tileLoadsDivide(t: TileConfig): boolean {
   const threads = t.wgX * t.wgY;
   const bm = t.wgY * t.tm;
   const bn = t.wgX * t.tn;
-  return [bm * t.tk, bn * t.tk, (bm / 4) * t.tk, (bn / 4) * t.tk, bm * (t.tk / 4), bn * (t.tk / 4)]
-    .every((x) => x % threads === 0) && t.tm % 4 === 0 && t.tn % 4 === 0 && t.tk % 4 === 0;
+  return (
+    [bm * t.tk, bn * t.tk, (bm / 4) * t.tk, (bn / 4) * t.tk, bm * (t.tk / 4), bn * (t.tk / 4)].every(
+      (x) => x % threads === 0,
+    ) &&
+    t.tm % 4 === 0 &&
+    t.tn % 4 === 0 &&
+    t.tk % 4 === 0
+  );
 }

@@ -8,8 +8,13 @@ import { Params, grid } from '../params.js';
 import type { GpuStorage } from '../storage.js';
 import { TILE_32, planMatmul, tileLoadsDivide, type MatmulPlan, type TileConfig } from './matmul-tuning.js';
 
-export function matmul(core: WebGpuCore, a: Storage, b: Storage, p: MatmulParams,
-  forcePlan?: TileConfig | MatmulPlan): Storage {
+export function matmul(
+  core: WebGpuCore,
+  a: Storage,
+  b: Storage,
+  p: MatmulParams,
+  forcePlan?: TileConfig | MatmulPlan,
+): Storage {
   if (a.dtype !== 'float32' || b.dtype !== 'float32') throw new Error('webgpu: matmul needs float32 inputs');
   const { batch, m, n, k } = p;
   const out = core.alloc('float32', batch * m * n) as GpuStorage;
@@ -17,8 +22,11 @@ export function matmul(core: WebGpuCore, a: Storage, b: Storage, p: MatmulParams
   const act = `act_${p.activation ?? 'none'}`;
   const hasBias = p.bias !== undefined;
   // k = 0 (an empty sum, out = act(bias)) goes to the tiled kernel, whose K loop then runs zero times.
-  const plan: MatmulPlan = !forcePlan ? planMatmul(batch, m, n, k, core.isSoftware, p.transA, p.transB)
-    : 'kind' in forcePlan ? forcePlan : { kind: 'tiled', tile: forcePlan };
+  const plan: MatmulPlan = !forcePlan
+    ? planMatmul(batch, m, n, k, core.isSoftware, p.transA, p.transB)
+    : 'kind' in forcePlan
+      ? forcePlan
+      : { kind: 'tiled', tile: forcePlan };
   const strides = new Params().u(m).u(n).u(k).u(p.aBatchStride).u(p.bBatchStride);
   if (plan.kind === 'splitK' && k > 0) {
     const rows = batch * m;
@@ -26,12 +34,30 @@ export function matmul(core: WebGpuCore, a: Storage, b: Storage, p: MatmulParams
     const [ncol, klanes] = p.transB ? [4, 64] : [64, 4];
     const values = { TRANS_A: p.transA, TRANS_B: p.transB, NCOL: ncol, KLANES: klanes, HAS_BIAS: hasBias, ACT: act };
     strides.u(plan.splits).u(plan.chunk).u(rows);
-    core.run('matmul_small.wgsl', 'partial', values, [undefined, core.buf(a), core.buf(b), core.buf(partials)],
-      strides, [Math.ceil(n / ncol), plan.splits, rows]);
-    core.run('matmul_small.wgsl', 'finish', values,
-      [undefined, undefined, undefined, undefined, core.buf(partials), hasBias ? core.buf(p.bias!) : undefined,
-        core.buf(out)],
-      strides, grid(Math.ceil((rows * n) / 256)));
+    core.run(
+      'matmul_small.wgsl',
+      'partial',
+      values,
+      [undefined, core.buf(a), core.buf(b), core.buf(partials)],
+      strides,
+      [Math.ceil(n / ncol), plan.splits, rows],
+    );
+    core.run(
+      'matmul_small.wgsl',
+      'finish',
+      values,
+      [
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        core.buf(partials),
+        hasBias ? core.buf(p.bias!) : undefined,
+        core.buf(out),
+      ],
+      strides,
+      grid(Math.ceil((rows * n) / 256)),
+    );
     core.release(partials);
     return out;
   }
@@ -41,12 +67,23 @@ export function matmul(core: WebGpuCore, a: Storage, b: Storage, p: MatmulParams
     const bm = t.wgY * t.tm;
     const bn = t.wgX * t.tn4 * 4;
     const values = {
-      WG_X: t.wgX, WG_Y: t.wgY, TM: t.tm, TN4: t.tn4, CHECK: m % bm !== 0 || n % bn !== 0, HAS_BIAS: hasBias, ACT: act,
+      WG_X: t.wgX,
+      WG_Y: t.wgY,
+      TM: t.tm,
+      TN4: t.tn4,
+      CHECK: m % bm !== 0 || n % bn !== 0,
+      HAS_BIAS: hasBias,
+      ACT: act,
     };
     if (batch > 65535) throw new Error('webgpu: matmul batch above 65535 is not supported');
-    core.run('matmul_direct.wgsl', 'main', values,
+    core.run(
+      'matmul_direct.wgsl',
+      'main',
+      values,
       [undefined, core.buf(a), core.buf(b), hasBias ? core.buf(p.bias!) : undefined, core.buf(out)],
-      strides, [Math.ceil(n / bn), Math.ceil(m / bm), batch]);
+      strides,
+      [Math.ceil(n / bn), Math.ceil(m / bm), batch],
+    );
     return out;
   }
   const tile = plan.kind === 'tiled' ? plan.tile : TILE_32;
@@ -54,17 +91,30 @@ export function matmul(core: WebGpuCore, a: Storage, b: Storage, p: MatmulParams
   const bm = tile.wgY * tile.tm;
   const bn = tile.wgX * tile.tn;
   const values = {
-    WG_X: tile.wgX, WG_Y: tile.wgY, TM: tile.tm, TN: tile.tn, TK: tile.tk,
-    TRANS_A: p.transA, TRANS_B: p.transB,
+    WG_X: tile.wgX,
+    WG_Y: tile.wgY,
+    TM: tile.tm,
+    TN: tile.tn,
+    TK: tile.tk,
+    TRANS_A: p.transA,
+    TRANS_B: p.transB,
     // vec4 reads need the stored row length to be a multiple of 4 (rows then start aligned) — and so does the
     // batch stride, which is m·k or k·n, hence automatically.
-    VEC_A: (p.transA ? m : k) % 4 === 0, VEC_B: (p.transB ? k : n) % 4 === 0, VEC_C: n % 4 === 0,
+    VEC_A: (p.transA ? m : k) % 4 === 0,
+    VEC_B: (p.transB ? k : n) % 4 === 0,
+    VEC_C: n % 4 === 0,
     CHECK: m % bm !== 0 || n % bn !== 0 || k % tile.tk !== 0,
-    HAS_BIAS: hasBias, ACT: act,
+    HAS_BIAS: hasBias,
+    ACT: act,
   };
   if (batch > 65535) throw new Error('webgpu: matmul batch above 65535 is not supported');
-  core.run('matmul.wgsl', 'main', values,
+  core.run(
+    'matmul.wgsl',
+    'main',
+    values,
     [undefined, core.buf(a), core.buf(b), hasBias ? core.buf(p.bias!) : undefined, core.buf(out)],
-    strides, [Math.ceil(n / bn), Math.ceil(m / bm), batch]);
+    strides,
+    [Math.ceil(n / bn), Math.ceil(m / bm), batch],
+  );
   return out;
 }

@@ -23,8 +23,14 @@ export function reduce(core: WebGpuCore, op: ReduceOp, x: Storage, outer: number
   const tree = useTree(outputs, n);
   const wg = tree ? (n >= 1024 ? 256 : 64) : 64;
   const values = { T: t, TO: wgslType(outDtype), OP: OP_CODES[op], WG: wg, FLOAT: t === 'f32', ARG: isArg };
-  core.run('reduce.wgsl', tree ? 'tree' : 'serial', values, [undefined, core.buf(x), core.buf(out)],
-    new Params().u(outputs).u(n).u(inner), grid(tree ? outputs : Math.ceil(outputs / wg)));
+  core.run(
+    'reduce.wgsl',
+    tree ? 'tree' : 'serial',
+    values,
+    [undefined, core.buf(x), core.buf(out)],
+    new Params().u(outputs).u(n).u(inner),
+    grid(tree ? outputs : Math.ceil(outputs / wg)),
+  );
   return out;
 }
 
@@ -32,7 +38,13 @@ export function softmax(core: WebGpuCore, x: Storage, rows: number, n: number, l
   const out = core.alloc('float32', rows * n);
   if (rows * n === 0) return out;
   const wg = n > 512 ? 256 : 64;
-  core.run('softmax.wgsl', 'main', { WG: wg, LOG: log }, [undefined, core.buf(x), core.buf(out)],
-    new Params().u(rows).u(n), grid(rows));
+  core.run(
+    'softmax.wgsl',
+    'main',
+    { WG: wg, LOG: log },
+    [undefined, core.buf(x), core.buf(out)],
+    new Params().u(rows).u(n),
+    grid(rows),
+  );
   return out;
 }
