@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createGzip, type Gzip } from 'node:zlib';
 import { SeededRandom } from '../src/data/random.js';
-import { ALI_CCP_DENSE_FIELDS, ALI_CCP_SPARSE_FIELDS } from '../src/data/ecommerce/aliCcp.js';
+import { ALI_CCP_DENSE_FIELDS, ALI_CCP_SPARSE_FIELDS } from '../src/data/ecommerce/ali-ccp.js';
 import { rocAuc } from '../src/metrics/auc.js';
 
 const { values } = parseArgs({

@@ -15,5 +15,5 @@ export * from './ops/index.js';
 export * as nn from './nn/index.js';
 export * as models from './models/index.js';
 export { createModel, MODEL_NAMES, type ModelName } from './models/index.js';
-export { parseSafetensors, SafetensorsError, type SafetensorsFile } from './io/safetensorsFormat.js';
+export { parseSafetensors, SafetensorsError, type SafetensorsFile } from './io/safetensors-format.js';
 export * from './infer/index.js';

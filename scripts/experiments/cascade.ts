@@ -1,5 +1,5 @@
 /**
- * ESMM and AITM on the synthetic click → conversion cascade (src/data/synthetic/clickConversion.ts), where the
+ * ESMM and AITM on the synthetic click → conversion cascade (src/data/synthetic/click-conversion.ts), where the
  * true pCTR and pCVR of every impression are known, against the sample-selection-bias baseline ESMM's paper argues
  * against: a CVR model trained on clicked impressions only ("naive"), paired with its own CTR model for CTCVR.
  *

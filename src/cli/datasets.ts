@@ -19,7 +19,7 @@
  *    tasks click, conversion; conversion ⊂ click; validation = seeded 10% of train (test = the test file).
  *  - movielens: MovieLens 100K from `dir`, for RnR; tasks interact (binary: ratings + `negatives` sampled items
  *    per rating) and rating (regression, masked on the negatives); categorical user and item (the dataset's ids).
- *  - table: the user's file(s), `path` (CSV/TSV, gzipped or not) described by `config` (see data/tableConfig.ts).
+ *  - table: the user's file(s), `path` (CSV/TSV, gzipped or not) described by `config` (see data/table-config.ts).
  *  `limit` keeps the first N rows of each split (quick runs, tests).
  *
  * A run file (`mtgrad train --config FILE`) is JSON: the table keys (format, columns, tasks, relations, split,
@@ -31,23 +31,23 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
-import { bundledCensusDir, loadCensus } from '../data/census/loadCensus.js';
-import { fetchCensus, UCI_CENSUS_BASE_URL } from '../data/census/fetchCensus.js';
-import { CENSUS_TRAIN_FILE } from '../data/census/censusColumns.js';
-import { generateMmoeSynthetic } from '../data/synthetic/mmoeSynthetic.js';
-import { loadAliCcp } from '../data/ecommerce/aliCcp.js';
-import { ALIEXPRESS_COUNTRIES, loadAliExpress } from '../data/ecommerce/aliExpress.js';
-import { loadMovieLensDataset } from '../data/movielens/movieLensDataset.js';
+import { bundledCensusDir, loadCensus } from '../data/census/load-census.js';
+import { fetchCensus, UCI_CENSUS_BASE_URL } from '../data/census/fetch-census.js';
+import { CENSUS_TRAIN_FILE } from '../data/census/census-columns.js';
+import { generateMmoeSynthetic } from '../data/synthetic/mmoe-synthetic.js';
+import { loadAliCcp } from '../data/ecommerce/ali-ccp.js';
+import { ALIEXPRESS_COUNTRIES, loadAliExpress } from '../data/ecommerce/ali-express.js';
+import { loadMovieLensDataset } from '../data/movielens/movie-lens-dataset.js';
 import {
   loadTableDataset,
   parseTableConfig,
   resolveTableConfigPaths,
   TABLE_CONFIG_KEYS,
   type TableConfig,
-} from '../data/tableConfig.js';
-import { ConfigError, isObject, number, object, string } from '../data/configCheck.js';
-import { FittedSchema } from '../data/fittedSchema.js';
-import type { DatasetTables } from '../data/datasetTables.js';
+} from '../data/table-config.js';
+import { ConfigError, isObject, number, object, string } from '../data/config-check.js';
+import { FittedSchema } from '../data/fitted-schema.js';
+import type { DatasetTables } from '../data/dataset-tables.js';
 import type { EncodedTable } from '../data/table.js';
 import type { TableSpec, TaskRelation } from '../data/schema.js';
 import type { TaskKind } from '../train/types.js';

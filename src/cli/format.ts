@@ -1,5 +1,5 @@
 /** Plain-text formatting for the terminal: durations, rates, aligned tables of per-task metrics. */
-import type { MetricsByTask } from '../train/taskMetrics.js';
+import type { MetricsByTask } from '../train/task-metrics.js';
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '--:--';

@@ -1,6 +1,6 @@
 /** SHA-256 of a file's decompressed content, so a checksum does not depend on how the file was gzip'd. */
 import { createHash } from 'node:crypto';
-import { openDecompressed } from './lineReader.js';
+import { openDecompressed } from './line-reader.js';
 
 export async function sha256OfContent(path: string): Promise<string> {
   const hash = createHash('sha256');

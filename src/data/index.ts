@@ -14,18 +14,18 @@ export {
 } from './schema.js';
 export { DataFormatError, type ReadReport, type BadRowRecord } from './errors.js';
 export { Vocabulary, OOV_ID, type VocabularyJSON } from './vocabulary.js';
-export { RunningMoments, type NumericStatsJSON } from './numericStats.js';
+export { RunningMoments, type NumericStatsJSON } from './numeric-stats.js';
 export {
   FittedSchema,
   type FittedSchemaJSON,
   type CategoricalFeature,
   type NumericFeature,
   type EncodedFeatures,
-} from './fittedSchema.js';
+} from './fitted-schema.js';
 export { EncodedTable, type Batch, type BatchOptions, type TableColumns } from './table.js';
-export { fitSchema, fitTable, fitTableSplit, readTable, type ReadOptions, type FractionSplit } from './tableReader.js';
-export { datasetTables, type DatasetTables } from './datasetTables.js';
-export { findSplitFiles, type SplitFiles, type SplitName } from './splitFiles.js';
+export { fitSchema, fitTable, fitTableSplit, readTable, type ReadOptions, type FractionSplit } from './table-reader.js';
+export { datasetTables, type DatasetTables } from './dataset-tables.js';
+export { findSplitFiles, type SplitFiles, type SplitName } from './split-files.js';
 export {
   parseTableConfig,
   tableSpecFromConfig,
@@ -35,10 +35,10 @@ export {
   type TaskConfig,
   type ColumnConfig,
   type SplitConfig,
-} from './tableConfig.js';
-export { ConfigError } from './configCheck.js';
-export { streamBatches, type StreamOptions, type BatchStream } from './batchStream.js';
-export { readLines, isGzipFile, type NumberedLine, type LineReaderOptions } from './lineReader.js';
+} from './table-config.js';
+export { ConfigError } from './config-check.js';
+export { streamBatches, type StreamOptions, type BatchStream } from './batch-stream.js';
+export { readLines, isGzipFile, type NumberedLine, type LineReaderOptions } from './line-reader.js';
 export { sha256OfContent, ChecksumError } from './checksum.js';
 export * from './census/index.js';
 export * from './synthetic/index.js';

@@ -14,7 +14,7 @@
 import '../ops/index.js';
 import '../autograd/index.js';
 import { init, type BackendName, type BackendOptions } from '../tensor/init.js';
-import { FittedSchema } from '../data/fittedSchema.js';
+import { FittedSchema } from '../data/fitted-schema.js';
 import { createModel, isModelName, MODEL_NAMES } from '../models/registry.js';
 import type { TaskModel } from '../models/task-model.js';
 import type { TaskKind } from '../models/tasks.js';
@@ -24,7 +24,7 @@ import {
   restoreWeights,
   CheckpointError,
   type Checkpoint,
-} from './checkpointFormat.js';
+} from './checkpoint-format.js';
 import { scoreRows, taskKindsOf } from './score.js';
 
 export {
@@ -35,13 +35,13 @@ export {
   type Checkpoint,
   type CheckpointMeta,
   type ModelSpec,
-} from './checkpointFormat.js';
+} from './checkpoint-format.js';
 export { scoreRows, taskKindsOf, type EncodedRows, type Scores } from './score.js';
 export type { TaskModel } from '../models/task-model.js';
 export type { TaskKind } from '../models/tasks.js';
 export { mtgradVersion } from './version.js';
 // What a page or app needs beside the predictor: the row encoder, backend start-up and memory accounting.
-export { FittedSchema, type FittedSchemaJSON } from '../data/fittedSchema.js';
+export { FittedSchema, type FittedSchemaJSON } from '../data/fitted-schema.js';
 export {
   init,
   backendName,

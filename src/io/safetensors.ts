@@ -1,6 +1,6 @@
 /**
  * safetensors files on disk: reading, and atomic writing (temp file + fsync + rename). The format itself — parse,
- * serialize, validation — is safetensorsFormat.ts (no `node:` import), re-exported here.
+ * serialize, validation — is safetensors-format.ts (no `node:` import), re-exported here.
  */
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
@@ -10,9 +10,9 @@ import {
   serializeSafetensors,
   type SafetensorsFile,
   type SafetensorsTensors,
-} from './safetensorsFormat.js';
+} from './safetensors-format.js';
 
-export * from './safetensorsFormat.js';
+export * from './safetensors-format.js';
 
 export async function readSafetensors(path: string): Promise<SafetensorsFile> {
   return parseSafetensors(await readFile(path), path);

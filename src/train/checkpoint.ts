@@ -1,16 +1,16 @@
 /**
- * Saving checkpoints (the format is described in src/infer/checkpointFormat.ts, which also reads them so that the
+ * Saving checkpoints (the format is described in src/infer/checkpoint-format.ts, which also reads them so that the
  * inference entry needs no training code). The write is atomic: a crash leaves the old file or the new one.
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { serializeSafetensors, writeFileAtomic, type SafetensorsTensors } from '../io/safetensors.js';
-import type { FittedSchema } from '../data/fittedSchema.js';
+import type { FittedSchema } from '../data/fitted-schema.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { dispose } from '../tensor/scope.js';
 import type { TaskModel } from '../models/task-model.js';
-import type { LabelSource } from '../infer/labelSource.js';
-import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, META_KEYS } from '../infer/checkpointFormat.js';
+import type { LabelSource } from '../infer/label-source.js';
+import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, META_KEYS } from '../infer/checkpoint-format.js';
 import { mtgradVersion } from '../infer/version.js';
 
 export {
@@ -21,7 +21,7 @@ export {
   type Checkpoint,
   type CheckpointMeta,
   type ModelSpec,
-} from '../infer/checkpointFormat.js';
+} from '../infer/checkpoint-format.js';
 
 export interface SaveCheckpointOptions {
   /** Saved as its weights plus { name: modelName, config } (what createModel rebuilds) and its task names. */

@@ -1,5 +1,5 @@
 /** What a training run reports as it goes (for progress bars and logs) and keeps (for reports). */
-import type { MetricsByTask } from './taskMetrics.js';
+import type { MetricsByTask } from './task-metrics.js';
 
 export interface StartEvent {
   type: 'start';

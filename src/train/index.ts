@@ -5,7 +5,7 @@
 export { Trainer, type TrainerOptions, type EvaluationResult, type StepContext, type StepResult } from './trainer.js';
 export type { TensorBatch, OptimizerLike, LossStrategy, GradientRouting, TaskKind } from './types.js';
 export type { TaskModel } from '../models/task-model.js';
-export { optimizerGroups, type OptimizerGroup } from './optimizerGroups.js';
+export { optimizerGroups, type OptimizerGroup } from './optimizer-groups.js';
 export type {
   TrainerEvent,
   StartEvent,
@@ -17,8 +17,8 @@ export type {
   TrainingHistory,
   StopReason,
 } from './events.js';
-export { EarlyStopping, type EarlyStoppingOptions } from './earlyStopping.js';
-export { NonFiniteLossError } from './nonFinite.js';
+export { EarlyStopping, type EarlyStoppingOptions } from './early-stopping.js';
+export { NonFiniteLossError } from './non-finite.js';
 export {
   computeTaskMetrics,
   higherIsBetter,
@@ -26,10 +26,10 @@ export {
   type MetricName,
   type TaskMetrics,
   type MetricsByTask,
-} from './taskMetrics.js';
-export { toTensorBatch } from './batchTensors.js';
-export { tableMetrics, labelledTasks } from './tableMetrics.js';
-export { resolveLabel, describeSource, type LabelSource } from '../infer/labelSource.js';
+} from './task-metrics.js';
+export { toTensorBatch } from './batch-tensors.js';
+export { tableMetrics, labelledTasks } from './table-metrics.js';
+export { resolveLabel, describeSource, type LabelSource } from '../infer/label-source.js';
 export {
   saveCheckpoint,
   checkpointBytes,

@@ -8,8 +8,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeRunFiles } from '../../src/cli/runFiles.js';
-import { readLines } from '../../src/data/lineReader.js';
+import { writeRunFiles } from '../../src/cli/run-files.js';
+import { readLines } from '../../src/data/line-reader.js';
 
 interface Result {
   code: number | null;

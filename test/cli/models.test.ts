@@ -11,12 +11,12 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { fitTable } from '../../src/data/tableReader.js';
+import { fitTable } from '../../src/data/table-reader.js';
 import { SeededRandom } from '../../src/data/random.js';
 import type { EncodedTable } from '../../src/data/table.js';
 import type { TableSpec } from '../../src/data/schema.js';
 import { trainOnData, type TrainData, type TrainSettings } from '../../src/cli/commands/train.js';
-import type { CascadeRelation } from '../../src/cli/modelConfig.js';
+import type { CascadeRelation } from '../../src/cli/model-config.js';
 import { readCheckpoint } from '../../src/infer/index.js';
 import { parseSafetensors, serializeSafetensors } from '../../src/io/safetensors.js';
 

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { streamBatches } from '../../src/data/batchStream.js';
+import { streamBatches } from '../../src/data/batch-stream.js';
 import { type Batch, EncodedTable } from '../../src/data/table.js';
-import { fitSchema, readTable } from '../../src/data/tableReader.js';
+import { fitSchema, readTable } from '../../src/data/table-reader.js';
 import { type TableSpec } from '../../src/data/schema.js';
 
 let directory: string;

@@ -5,8 +5,8 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChecksumError } from '../../src/data/checksum.js';
-import { CENSUS_NOT_INPUTS, censusSpec } from '../../src/data/census/censusColumns.js';
-import { bundledCensusDir, loadCensus, type CensusData } from '../../src/data/census/loadCensus.js';
+import { CENSUS_NOT_INPUTS, censusSpec } from '../../src/data/census/census-columns.js';
+import { bundledCensusDir, loadCensus, type CensusData } from '../../src/data/census/load-census.js';
 
 function positives(values: Float32Array): number {
   let count = 0;

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { movieLensCandidates } from '../../src/data/movielens/candidates.js';
-import { loadMovieLens100k, type MovieLens100k } from '../../src/data/movielens/loadMovieLens.js';
+import { loadMovieLens100k, type MovieLens100k } from '../../src/data/movielens/load-movie-lens.js';
 
 const dir = resolve(import.meta.dirname, '../../../shared/data/movielens-100k');
 const present = existsSync(dir);

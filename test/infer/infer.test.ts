@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { manualSeed, tensor } from '../../src/index.js';
-import { fitTable } from '../../src/data/tableReader.js';
+import { fitTable } from '../../src/data/table-reader.js';
 import { createModel } from '../../src/models/index.js';
 import { saveCheckpoint } from '../../src/train/index.js';
 import { loadPredictor } from '../../src/infer/index.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { manualSeed } from '../../src/index.js';
-import { fitTable } from '../../src/data/tableReader.js';
+import { fitTable } from '../../src/data/table-reader.js';
 import { createModel } from '../../src/models/index.js';
 import { saveCheckpoint } from '../../src/train/index.js';
 import { loadPredictor } from '../../src/infer/index.js';

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as mt from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
-import { loadCensus, type CensusData } from '../../src/data/census/loadCensus.js';
+import { loadCensus, type CensusData } from '../../src/data/census/load-census.js';
 import { createModel, type ModelName, type MultiTaskModel } from '../../src/models/index.js';
 import { Adam } from '../../src/optim/index.js';
 import { readCheckpoint, restoreWeights, saveCheckpoint } from '../../src/train/checkpoint.js';

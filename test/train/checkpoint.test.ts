@@ -3,11 +3,11 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { manualSeed } from '../../src/index.js';
-import { FittedSchema } from '../../src/data/fittedSchema.js';
-import { fitTable } from '../../src/data/tableReader.js';
+import { FittedSchema } from '../../src/data/fitted-schema.js';
+import { fitTable } from '../../src/data/table-reader.js';
 import { serializeSafetensors } from '../../src/io/safetensors.js';
 import { CheckpointError, readCheckpoint, restoreWeights, saveCheckpoint } from '../../src/train/index.js';
-import { TinyTwoTask } from './tinyModel.js';
+import { TinyTwoTask } from './tiny-model.js';
 
 async function tinySchema(dir: string): Promise<FittedSchema> {
   const csv = join(dir, 'rows.csv');

@@ -3,7 +3,7 @@ import { manualSeed } from '../../src/index.js';
 import { Adam } from '../../src/optim/index.js';
 import { UncertaintyWeighting, PCGrad, routeGradients } from '../../src/mtl/index.js';
 import { Trainer } from '../../src/train/index.js';
-import { TinyTwoTask, tinyTable } from './tinyModel.js';
+import { TinyTwoTask, tinyTable } from './tiny-model.js';
 
 const train = tinyTable(1024, 21);
 const validation = tinyTable(512, 22);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { manualSeed, memory } from '../../src/index.js';
 import { Adam } from '../../src/optim/index.js';
 import { NonFiniteLossError, Trainer, type TrainerEvent } from '../../src/train/index.js';
-import { TinyTwoTask, tinyTable } from './tinyModel.js';
+import { TinyTwoTask, tinyTable } from './tiny-model.js';
 
 function setup(seed = 1) {
   manualSeed(seed);

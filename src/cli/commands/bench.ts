@@ -21,7 +21,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { Flags, parseCommand, UsageError, type CommandSpec } from '../args.js';
 import { formatRate, renderTable } from '../format.js';
 import { println, type CommandIO } from '../io.js';
-import { DEFAULT_SIZES } from '../modelConfig.js';
+import { DEFAULT_SIZES } from '../model-config.js';
 
 export const benchSpec: CommandSpec = {
   name: 'bench',

@@ -6,7 +6,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { TrainingHistory } from '../../train/events.js';
-import type { MetricName, MetricsByTask } from '../../train/taskMetrics.js';
+import type { MetricName, MetricsByTask } from '../../train/task-metrics.js';
 import { Flags, parseCommand, UsageError, type CommandSpec } from '../args.js';
 import { formatNumber, renderTable } from '../format.js';
 import { println, type CommandIO } from '../io.js';

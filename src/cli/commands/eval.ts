@@ -1,10 +1,10 @@
 /** `mtgrad eval`: metrics of a checkpoint on a dataset split, over the whole split, as a table (or JSON). */
 import { resolve } from 'node:path';
-import { readCheckpoint } from '../../infer/checkpointFormat.js';
+import { readCheckpoint } from '../../infer/checkpoint-format.js';
 import { modelFromCheckpoint } from '../../infer/index.js';
 import { scoreRows } from '../../infer/score.js';
-import { labelledTasks, tableMetrics } from '../../train/tableMetrics.js';
-import { describeSource } from '../../infer/labelSource.js';
+import { labelledTasks, tableMetrics } from '../../train/table-metrics.js';
+import { describeSource } from '../../infer/label-source.js';
 import { Flags, parseCommand, UsageError, type CommandSpec } from '../args.js';
 import { BACKEND_CHOICES, startBackend } from '../backend.js';
 import { DATASET_NAMES, datasetSpecFromJSON, loadDataset, type DatasetSpec } from '../datasets.js';

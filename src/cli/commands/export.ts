@@ -5,7 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { readCheckpoint } from '../../infer/checkpointFormat.js';
+import { readCheckpoint } from '../../infer/checkpoint-format.js';
 import { mtgradVersion } from '../../infer/version.js';
 import { writeFileAtomic } from '../../io/safetensors.js';
 import { init } from '../../tensor/init.js';

@@ -7,10 +7,10 @@ import { manualSeed } from '../../tensor/engine.js';
 import { createModel, isModelName } from '../../models/registry.js';
 import type { TaskModel } from '../../models/task-model.js';
 import { isSupervised } from '../../models/tasks.js';
-import { describeSource } from '../../infer/labelSource.js';
+import { describeSource } from '../../infer/label-source.js';
 import { Trainer } from '../../train/trainer.js';
 import { saveCheckpoint } from '../../train/checkpoint.js';
-import type { MetricName } from '../../train/taskMetrics.js';
+import type { MetricName } from '../../train/task-metrics.js';
 import { Flags, parseCommand, UsageError, type CommandSpec } from '../args.js';
 import { BACKEND_CHOICES, startBackend } from '../backend.js';
 import {
@@ -32,14 +32,14 @@ import {
   parseModelConfigFlag,
   type ModelData,
   type SizeFlags,
-} from '../modelConfig.js';
-import { buildOptimizer, OPTIMIZERS, parseGroupLrs, type OptimizerName } from '../optimizerSetup.js';
+} from '../model-config.js';
+import { buildOptimizer, OPTIMIZERS, parseGroupLrs, type OptimizerName } from '../optimizer-setup.js';
 import { ProgressReporter } from '../progress.js';
 import { renderReport } from '../report/html.js';
 import { trainingDiagnostics } from '../../train/diagnostics.js';
 import { buildWeighting, WEIGHTINGS } from '../weighting.js';
-import { prepareOutDir } from '../outDir.js';
-import { writeRunFiles } from '../runFiles.js';
+import { prepareOutDir } from '../out-dir.js';
+import { writeRunFiles } from '../run-files.js';
 import { assertConverged } from '../divergence.js';
 
 /**

@@ -5,7 +5,7 @@
  * similarity of task gradients on the shared parameters over training.
  */
 import type { TrainingHistory } from '../../train/events.js';
-import type { MetricName, MetricsByTask } from '../../train/taskMetrics.js';
+import type { MetricName, MetricsByTask } from '../../train/task-metrics.js';
 import { escapeXml, heatmap, lineChart, type Series } from './svg.js';
 import { trainingDiagnostics } from '../../train/diagnostics.js';
 import { diagnosticsSection, diagnosticsWarnings } from './diagnostics.js';

@@ -9,6 +9,6 @@ export {
   censusSpec,
   type CensusGroup,
   type CensusFile,
-} from './censusColumns.js';
-export { loadCensus, bundledCensusDir, type LoadCensusOptions, type CensusData } from './loadCensus.js';
-export { fetchCensus, UCI_CENSUS_BASE_URL, type FetchCensusOptions } from './fetchCensus.js';
+} from './census-columns.js';
+export { loadCensus, bundledCensusDir, type LoadCensusOptions, type CensusData } from './load-census.js';
+export { fetchCensus, UCI_CENSUS_BASE_URL, type FetchCensusOptions } from './fetch-census.js';

@@ -4,7 +4,7 @@ export {
   ALI_CCP_SPARSE_FIELDS,
   ALI_CCP_DENSE_FIELDS,
   type LoadAliCcpOptions,
-} from './aliCcp.js';
+} from './ali-ccp.js';
 export {
   aliExpressSpec,
   aliExpressCountryDir,
@@ -12,4 +12,4 @@ export {
   ALIEXPRESS_COUNTRIES,
   type AliExpressCountry,
   type LoadAliExpressOptions,
-} from './aliExpress.js';
+} from './ali-express.js';

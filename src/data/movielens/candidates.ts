@@ -9,7 +9,7 @@
  */
 import { SeededRandom } from '../random.js';
 import { EncodedTable } from '../table.js';
-import { MOVIELENS_GENRES, type MovieLens100k, type Ratings } from './loadMovieLens.js';
+import { MOVIELENS_GENRES, type MovieLens100k, type Ratings } from './load-movie-lens.js';
 
 export interface CandidateOptions {
   negativesPerPositive?: number;

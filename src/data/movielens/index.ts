@@ -5,6 +5,6 @@ export {
   type Ratings,
   type MovieLensUsers,
   type MovieLensItems,
-} from './loadMovieLens.js';
-export { loadMovieLensDataset, movieLensSchema, type MovieLensDatasetOptions } from './movieLensDataset.js';
+} from './load-movie-lens.js';
+export { loadMovieLensDataset, movieLensSchema, type MovieLensDatasetOptions } from './movie-lens-dataset.js';
 export { movieLensCandidates, ageBucket, type CandidateOptions, type CandidateTable } from './candidates.js';

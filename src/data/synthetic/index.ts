@@ -3,5 +3,5 @@ export {
   type MmoeSyntheticOptions,
   type MmoeSyntheticData,
   type MmoeSyntheticPreset,
-} from './mmoeSynthetic.js';
-export { generateClickConversion, type ClickConversionOptions, type ClickConversionData } from './clickConversion.js';
+} from './mmoe-synthetic.js';
+export { generateClickConversion, type ClickConversionOptions, type ClickConversionData } from './click-conversion.js';

@@ -4,7 +4,7 @@ import { tensor } from '../ops/creation.js';
 import { inputFromColumns } from '../models/inputs.js';
 import type { TaskModel } from '../models/task-model.js';
 import type { TensorBatch } from './types.js';
-import { describeSource, resolveLabel, type LabelSource } from '../infer/labelSource.js';
+import { describeSource, resolveLabel, type LabelSource } from '../infer/label-source.js';
 
 /**
  * The model's input for the batch (built for its inputSpec) and, for each task in `labelOf` (task → the table

@@ -16,7 +16,7 @@
 import type { Dataset } from './datasets.js';
 import { MODEL_NAMES } from '../models/registry.js';
 import { UsageError } from './args.js';
-import type { LabelSource } from '../infer/labelSource.js';
+import type { LabelSource } from '../infer/label-source.js';
 
 export const CLI_MODELS = MODEL_NAMES;
 

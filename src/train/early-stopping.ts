@@ -1,5 +1,5 @@
 /** Early stopping on one task's validation metric: stop after `patience` epochs without an improvement. */
-import { higherIsBetter, type MetricName, type MetricsByTask } from './taskMetrics.js';
+import { higherIsBetter, type MetricName, type MetricsByTask } from './task-metrics.js';
 
 export interface EarlyStoppingOptions {
   task: string;

@@ -34,8 +34,8 @@ import {
   strings,
   tokens,
   type JsonObject,
-} from './configCheck.js';
-import { datasetTables, type DatasetTables } from './datasetTables.js';
+} from './config-check.js';
+import { datasetTables, type DatasetTables } from './dataset-tables.js';
 import {
   type ColumnSpec,
   type LabelKind,
@@ -44,7 +44,7 @@ import {
   type TextFormat,
   type BadRowPolicy,
 } from './schema.js';
-import { fitTable, fitTableSplit, readTable } from './tableReader.js';
+import { fitTable, fitTableSplit, readTable } from './table-reader.js';
 
 export type ColumnConfig =
   | 'categorical'

@@ -17,13 +17,13 @@
  * This module only reads and validates, so the inference entry can use it without the training code (and, reading
  * through the platform layer, in a browser: a path there is an address fetched relative to the page).
  */
-import { parseSafetensors, type SafetensorsFile, type SafetensorsTensor } from '../io/safetensorsFormat.js';
+import { parseSafetensors, type SafetensorsFile, type SafetensorsTensor } from '../io/safetensors-format.js';
 import { platform } from '../platform/index.js';
-import type { FittedSchemaJSON } from '../data/fittedSchema.js';
+import type { FittedSchemaJSON } from '../data/fitted-schema.js';
 import type { DType } from '../backends/kernels.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { TaskModel } from '../models/task-model.js';
-import { isLabelSources, type LabelSource } from './labelSource.js';
+import { isLabelSources, type LabelSource } from './label-source.js';
 import { tensor } from '../ops/creation.js';
 import { tidy } from '../tensor/scope.js';
 

@@ -16,7 +16,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ChecksumError, sha256OfContent } from '../checksum.js';
-import { CENSUS_TEST_FILE, CENSUS_TRAIN_FILE, type CensusFile } from './censusColumns.js';
+import { CENSUS_TEST_FILE, CENSUS_TRAIN_FILE, type CensusFile } from './census-columns.js';
 
 export const UCI_CENSUS_BASE_URL = 'https://archive.ics.uci.edu/ml/machine-learning-databases/census-income-mld/';
 

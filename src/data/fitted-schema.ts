@@ -3,9 +3,9 @@
  * numeric column. It encodes rows for training and inference alike and serialises to JSON (saved with the model),
  * so a checkpoint reproduces the exact feature encoding it was trained with.
  */
-import { planColumns, type ColumnPlan } from './columnPlan.js';
+import { planColumns, type ColumnPlan } from './column-plan.js';
 import { featureName, type TableSpec } from './schema.js';
-import { type NumericStatsJSON } from './numericStats.js';
+import { type NumericStatsJSON } from './numeric-stats.js';
 import { Vocabulary, type VocabularyJSON } from './vocabulary.js';
 
 /** A plain decimal number (optional sign, fraction, exponent), as JSON or a CSV cell writes one. */

@@ -7,7 +7,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { Adam, AdamW, SGD, Adagrad } from '../optim/index.js';
 import type { OptimizerLike } from '../train/types.js';
 import type { TaskModel } from '../models/task-model.js';
-import { optimizerGroups } from '../train/optimizerGroups.js';
+import { optimizerGroups } from '../train/optimizer-groups.js';
 import { UsageError } from './args.js';
 
 export const OPTIMIZERS = ['adam', 'adamw', 'sgd', 'adagrad'] as const;

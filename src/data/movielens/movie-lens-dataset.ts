@@ -11,13 +11,13 @@
  * so an RnR model reads `user`/`item` as its embedding rows) and the 19 genre flags as numeric columns. The schema's
  * vocabularies reproduce those ids exactly (token "17" → id 17), so a checkpoint encodes raw rows the same way.
  */
-import { FittedSchema } from '../fittedSchema.js';
+import { FittedSchema } from '../fitted-schema.js';
 import { type ColumnSpec, type TableSpec } from '../schema.js';
 import { EncodedTable } from '../table.js';
 import { Vocabulary } from '../vocabulary.js';
-import { datasetTables, type DatasetTables } from '../datasetTables.js';
+import { datasetTables, type DatasetTables } from '../dataset-tables.js';
 import { movieLensCandidates } from './candidates.js';
-import { loadMovieLens100k, MOVIELENS_GENRES, type MovieLens100k, type Ratings } from './loadMovieLens.js';
+import { loadMovieLens100k, MOVIELENS_GENRES, type MovieLens100k, type Ratings } from './load-movie-lens.js';
 
 export interface MovieLensDatasetOptions {
   dir: string;

@@ -13,7 +13,7 @@ import { createModel } from '../../src/models/index.js';
 import { EncodedTable, type Batch } from '../../src/data/table.js';
 import { generateClickConversion } from '../../src/data/synthetic/index.js';
 import { optimizerGroups, Trainer, type OptimizerLike } from '../../src/train/index.js';
-import { TinyTwoTask, tinyTable } from './tinyModel.js';
+import { TinyTwoTask, tinyTable } from './tiny-model.js';
 
 /** An optimizer that applies nothing and keeps a copy of the gradients it was given at step(). */
 class GradientRecorder implements OptimizerLike {

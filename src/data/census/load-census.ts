@@ -10,9 +10,9 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ChecksumError, sha256OfContent } from '../checksum.js';
-import { type FittedSchema } from '../fittedSchema.js';
+import { type FittedSchema } from '../fitted-schema.js';
 import { type EncodedTable } from '../table.js';
-import { fitTable, readTable } from '../tableReader.js';
+import { fitTable, readTable } from '../table-reader.js';
 import {
   CENSUS_TASKS,
   CENSUS_TEST_FILE,
@@ -20,7 +20,7 @@ import {
   censusSpec,
   type CensusFile,
   type CensusGroup,
-} from './censusColumns.js';
+} from './census-columns.js';
 
 export interface LoadCensusOptions {
   group: CensusGroup;

@@ -3,7 +3,7 @@
  * with a model so inference encodes raw rows the same way), and the tasks with their kinds and relations, all read
  * off the schema's label columns so they can never disagree with the tables.
  */
-import { type FittedSchema } from './fittedSchema.js';
+import { type FittedSchema } from './fitted-schema.js';
 import { labelKind, type LabelKind, type TaskRelation } from './schema.js';
 import { type EncodedTable } from './table.js';
 

@@ -12,9 +12,9 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { fitTable, fitTableSplit, readTable, type ReadOptions } from '../tableReader.js';
-import { findSplitFiles } from '../splitFiles.js';
-import { datasetTables, type DatasetTables } from '../datasetTables.js';
+import { fitTable, fitTableSplit, readTable, type ReadOptions } from '../table-reader.js';
+import { findSplitFiles } from '../split-files.js';
+import { datasetTables, type DatasetTables } from '../dataset-tables.js';
 import { type ColumnSpec, type TableSpec } from '../schema.js';
 
 export const ALIEXPRESS_COUNTRIES = ['NL', 'ES', 'FR', 'US', 'RU'] as const;

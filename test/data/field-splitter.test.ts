@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { splitFields } from '../../src/data/fieldSplitter.js';
+import { splitFields } from '../../src/data/field-splitter.js';
 
 const csv = { delimiter: ',', trim: true, quote: '"' };
 

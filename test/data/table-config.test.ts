@@ -10,8 +10,8 @@ import {
   resolveTableConfigPaths,
   tableSpecFromConfig,
   type TableConfig,
-} from '../../src/data/tableConfig.js';
-import { ConfigError } from '../../src/data/configCheck.js';
+} from '../../src/data/table-config.js';
+import { ConfigError } from '../../src/data/config-check.js';
 
 let directory: string;
 beforeAll(async () => {
@@ -334,7 +334,7 @@ describe('binary labels are checked at load', () => {
         { column: 'y', role: 'label' as const, task: 'y', kind: 'binary' as const },
       ],
     };
-    const { fitTable } = await import('../../src/data/tableReader.js');
+    const { fitTable } = await import('../../src/data/table-reader.js');
     const path = await file('numeric-binary.csv', 'x,y\n1,0\n2,1\n3,1.0\n4,2\n');
     await expect(fitTable(path, spec)).rejects.toThrow(`${path}:5: column y, task y: binary label "2" is not 0 or 1`);
   });

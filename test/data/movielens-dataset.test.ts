@@ -2,9 +2,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadMovieLensDataset } from '../../src/data/movielens/movieLensDataset.js';
-import { FittedSchema } from '../../src/data/fittedSchema.js';
-import type { DatasetTables } from '../../src/data/datasetTables.js';
+import { loadMovieLensDataset } from '../../src/data/movielens/movie-lens-dataset.js';
+import { FittedSchema } from '../../src/data/fitted-schema.js';
+import type { DatasetTables } from '../../src/data/dataset-tables.js';
 
 const dir = resolve(import.meta.dirname, '../../../shared/data/movielens-100k');
 const present = existsSync(dir);

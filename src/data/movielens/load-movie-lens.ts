@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataFormatError } from '../errors.js';
-import { readLines } from '../lineReader.js';
+import { readLines } from '../line-reader.js';
 
 export interface Ratings {
   size: number;

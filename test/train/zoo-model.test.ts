@@ -3,7 +3,7 @@ import { manualSeed, memory } from '../../src/index.js';
 import { createModel } from '../../src/models/index.js';
 import { Adam } from '../../src/optim/index.js';
 import { Trainer } from '../../src/train/index.js';
-import { tinyTable } from './tinyModel.js';
+import { tinyTable } from './tiny-model.js';
 
 const train = tinyTable(1536, 31);
 const validation = tinyTable(512, 32);

@@ -1,8 +1,8 @@
 /** Metrics of a model's outputs on a table, for every task the table has a label for (through a task → label map). */
 import type { TaskModel } from '../models/task-model.js';
 import type { TaskKind } from '../models/tasks.js';
-import { computeTaskMetrics, type MetricsByTask } from './taskMetrics.js';
-import { resolveLabel, type LabelColumns, type LabelSource } from '../infer/labelSource.js';
+import { computeTaskMetrics, type MetricsByTask } from './task-metrics.js';
+import { resolveLabel, type LabelColumns, type LabelSource } from '../infer/label-source.js';
 
 export type LabelledRows = LabelColumns;
 

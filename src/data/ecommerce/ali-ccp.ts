@@ -9,9 +9,9 @@
  * a bad row (file, line) instead of being silently relabelled. Labels must be 0 or 1.
  * Vocabularies and standardisation are fitted on the train files only; unseen ids are OOV (0).
  */
-import { readTable, fitTable, type ReadOptions } from '../tableReader.js';
-import { findSplitFiles } from '../splitFiles.js';
-import { datasetTables, type DatasetTables } from '../datasetTables.js';
+import { readTable, fitTable, type ReadOptions } from '../table-reader.js';
+import { findSplitFiles } from '../split-files.js';
+import { datasetTables, type DatasetTables } from '../dataset-tables.js';
 import { type ColumnSpec, type TableSpec } from '../schema.js';
 
 export const ALI_CCP_SPARSE_FIELDS = [

@@ -9,13 +9,13 @@
  *   three tables out), fitting on the train rows only.
  * - `readTable`: encodes validation/test (or any) files with an already fitted schema.
  */
-import { planColumns } from './columnPlan.js';
+import { planColumns } from './column-plan.js';
 import { emptyReport, type ReadReport } from './errors.js';
-import { FittedSchema } from './fittedSchema.js';
-import { GrowableArray } from './growableArrays.js';
-import { RunningMoments, type NumericStatsJSON } from './numericStats.js';
+import { FittedSchema } from './fitted-schema.js';
+import { GrowableArray } from './growable-arrays.js';
+import { RunningMoments, type NumericStatsJSON } from './numeric-stats.js';
 import { SeededRandom } from './random.js';
-import { readDecodedRows } from './recordReader.js';
+import { readDecodedRows } from './record-reader.js';
 import { type BadRowPolicy, type TableSpec } from './schema.js';
 import { EncodedTable } from './table.js';
 import { Vocabulary } from './vocabulary.js';

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadAliCcp } from '../../src/data/ecommerce/aliCcp.js';
-import { aliExpressCountryDir, loadAliExpress } from '../../src/data/ecommerce/aliExpress.js';
+import { loadAliCcp } from '../../src/data/ecommerce/ali-ccp.js';
+import { aliExpressCountryDir, loadAliExpress } from '../../src/data/ecommerce/ali-express.js';
 import { DataFormatError } from '../../src/data/errors.js';
 
 const fixtures = resolve(import.meta.dirname, '../fixtures');

@@ -14,9 +14,9 @@
  * This module is the format alone (bytes in memory, no `node:` import: it runs in a browser); safetensors.ts adds
  * the file reading and atomic writing.
  */
-import { DTYPES, isSupportedDtype, type SafetensorsDtype, type TensorData } from './safetensorsDtypes.js';
+import { DTYPES, isSupportedDtype, type SafetensorsDtype, type TensorData } from './safetensors-dtypes.js';
 
-export type { SafetensorsDtype, TensorData } from './safetensorsDtypes.js';
+export type { SafetensorsDtype, TensorData } from './safetensors-dtypes.js';
 
 export interface SafetensorsTensor {
   dtype: SafetensorsDtype;

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChecksumError } from '../../src/data/checksum.js';
-import { fetchCensus } from '../../src/data/census/fetchCensus.js';
-import { bundledCensusDir } from '../../src/data/census/loadCensus.js';
+import { fetchCensus } from '../../src/data/census/fetch-census.js';
+import { bundledCensusDir } from '../../src/data/census/load-census.js';
 
 /** A local stand-in for the UCI archive on 127.0.0.1: /good/ serves the real files, /corrupt/ a damaged train file. */
 let server: Server;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateMmoeSynthetic } from '../../src/data/synthetic/mmoeSynthetic.js';
+import { generateMmoeSynthetic } from '../../src/data/synthetic/mmoe-synthetic.js';
 
 function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;

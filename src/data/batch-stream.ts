@@ -9,9 +9,9 @@
  * `EncodedTable.batches({ shuffle: true })`.
  */
 import { emptyReport, type ReadReport } from './errors.js';
-import { type FittedSchema } from './fittedSchema.js';
+import { type FittedSchema } from './fitted-schema.js';
 import { SeededRandom } from './random.js';
-import { readDecodedRows } from './recordReader.js';
+import { readDecodedRows } from './record-reader.js';
 import { type BadRowPolicy } from './schema.js';
 import { type Batch } from './table.js';
 

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataFormatError } from '../../src/data/errors.js';
-import { FittedSchema } from '../../src/data/fittedSchema.js';
-import { fitSchema, fitTable, readTable } from '../../src/data/tableReader.js';
+import { FittedSchema } from '../../src/data/fitted-schema.js';
+import { fitSchema, fitTable, readTable } from '../../src/data/table-reader.js';
 import { type TableSpec } from '../../src/data/schema.js';
 
 let directory: string;

@@ -13,10 +13,10 @@ import {
   type ColumnRef,
   type TableSpec,
 } from './schema.js';
-import { planColumns, type ColumnPlan } from './columnPlan.js';
+import { planColumns, type ColumnPlan } from './column-plan.js';
 import { DataFormatError, recordSkip, type ReadReport } from './errors.js';
-import { splitFields } from './fieldSplitter.js';
-import { readLines } from './lineReader.js';
+import { splitFields } from './field-splitter.js';
+import { readLines } from './line-reader.js';
 
 export interface DecodedRow {
   cat: string[];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateClickConversion } from '../../src/data/synthetic/clickConversion.js';
+import { generateClickConversion } from '../../src/data/synthetic/click-conversion.js';
 
 const logit = (p: number) => Math.log(p / (1 - p));
 
