@@ -57,14 +57,27 @@ fn sigmoidf(x: f32) -> f32 {
 
 fn softplusf(x: f32) -> f32 { return max(x, 0.0) + log1pf(exp(-abs(x))); }
 fn logSigmoidf(x: f32) -> f32 { return min(x, 0.0) - log1pf(exp(-abs(x))); }
-fn geluf(x: f32) -> f32 { return 0.5 * x * (1.0 + erff(x * 0.7071067811865476)); }
+// gelu = x·Φ(x). For x < 0, 1 + erf(x/√2) cancels (gelu(-10) would be 0); there Φ(x) = erfc(|x|/√2)/2, from
+// Numerical Recipes' erfcc (relative error < 1.2e-7 everywhere), with exp(−x²/2) taken on x² split by fma so that
+// the tail keeps float32's relative precision.
+fn geluf(x: f32) -> f32 {
+  if (x >= 0.0) { return 0.5 * x * (1.0 + erff(x * 0.7071067811865476)); }
+  let z = -x * 0.7071067811865476;
+  let t = 1.0 / (1.0 + 0.5 * z);
+  let poly = -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806
+    + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  let xx = x * x;
+  let lo = fma(x, x, -xx);
+  let erfcz = t * exp(-0.5 * xx) * exp(poly - 0.5 * lo);
+  return 0.5 * x * erfcz;
+}
 fn geluTanhf(x: f32) -> f32 {
   return 0.5 * x * (1.0 + tanhf(0.7978845608028654 * (x + 0.044715 * x * x * x)));
 }
 
 // Matmul epilogue activations (kernels.ts `Activation`), named act_<name>.
 fn act_none(x: f32) -> f32 { return x; }
-fn act_relu(x: f32) -> f32 { return select(0.0, x, x > 0.0); }
+fn act_relu(x: f32) -> f32 { return select(x, 0.0, x <= 0.0); }
 fn act_sigmoid(x: f32) -> f32 { return sigmoidf(x); }
 fn act_tanh(x: f32) -> f32 { return tanhf(x); }
 fn act_gelu(x: f32) -> f32 { return geluf(x); }

@@ -13,7 +13,8 @@ fn u_rsqrt(v: f32, a: f32) -> f32 { return 1.0 / sqrt(v); }
 fn u_square(v: f32, a: f32) -> f32 { return v * v; }
 fn u_reciprocal(v: f32, a: f32) -> f32 { return 1.0 / v; }
 fn u_abs(v: f32, a: f32) -> f32 { return abs(v); }
-fn u_sign(v: f32, a: f32) -> f32 { if (isNan(v)) { return v; } return sign(v); }
+// ±0 and NaN are their own sign (as in the reference: sign(-0) is -0).
+fn u_sign(v: f32, a: f32) -> f32 { if (isNan(v) || v == 0.0) { return v; } return sign(v); }
 fn u_floor(v: f32, a: f32) -> f32 { return floor(v); }
 fn u_ceil(v: f32, a: f32) -> f32 { return ceil(v); }
 // Half away from zero (WGSL's round() is half to even); v − trunc(v) is exact, so no 0.49999997 + 0.5 trap.
@@ -28,7 +29,8 @@ fn u_sigmoid(v: f32, a: f32) -> f32 { return sigmoidf(v); }
 fn u_logSigmoid(v: f32, a: f32) -> f32 { return logSigmoidf(v); }
 fn u_softplus(v: f32, a: f32) -> f32 { return softplusf(v); }
 fn u_erf(v: f32, a: f32) -> f32 { return erff(v); }
-fn u_relu(v: f32, a: f32) -> f32 { return select(0.0, v, v > 0.0); }
+// NaN passes through, as in the reference (NaN > 0 is false, so the test is "not <= 0").
+fn u_relu(v: f32, a: f32) -> f32 { return select(v, 0.0, v <= 0.0); }
 fn u_gelu(v: f32, a: f32) -> f32 { return geluf(v); }
 fn u_geluTanh(v: f32, a: f32) -> f32 { return geluTanhf(v); }
 fn u_elu(v: f32, a: f32) -> f32 { return select(a * expm1f(v), v, v > 0.0); }

@@ -85,7 +85,7 @@ export function where(
   core.run(
     'where.wgsl',
     'main',
-    { T: wgslType(a.dtype), TC: wgslType(cond.dtype), BROADCAST: !flat },
+    { T: wgslType(a.dtype), TC: wgslType(cond.dtype), BROADCAST: !flat, FLOAT_COND: cond.dtype === 'float32' },
     [undefined, core.buf(cond), core.buf(a), core.buf(b), core.buf(out)],
     broadcastParams(count, shape, strides),
     grid(Math.ceil(count / WG)),
