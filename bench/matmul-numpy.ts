@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 
-const SCRIPT = String.raw`
+const SCRIPT = `
 import json, sys, time, glob, os, ctypes
 import numpy as np
 shapes, reps = json.loads(sys.argv[1]), int(sys.argv[2])

@@ -44,7 +44,7 @@ export async function run(args: string[]): Promise<void> {
           bBatchStride: number;
           activation?: string;
         };
-        const key = `${p.batch}x${p.m}x${p.k}x${p.n}${p.transA ? ' tA' : ''}${p.transB ? ' tB' : ''}${p.aBatchStride === 0 && p.batch > 1 ? ' bcastA' : ''}${p.bBatchStride === 0 && p.batch > 1 ? ' bcastB' : ''}${p.activation && p.activation !== 'none' ? ' ' + p.activation : ''}`;
+        const key = `${p.batch}x${p.m}x${p.k}x${p.n}${p.transA ? ' tA' : ''}${p.transB ? ' tB' : ''}${p.aBatchStride === 0 && p.batch > 1 ? ' bcastA' : ''}${p.bBatchStride === 0 && p.batch > 1 ? ' bcastB' : ''}${p.activation && p.activation !== 'none' ? ` ${p.activation}` : ''}`;
         s.detail.set(key, (s.detail.get(key) ?? 0) + dt);
       }
       return r;

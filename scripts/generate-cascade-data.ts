@@ -95,7 +95,7 @@ for (let j = 0; j < INFORMATIVE_NUMERIC; j++) {
 const cdfs = vocabulary.map((size) => {
   const cdf = new Float64Array(size);
   let total = 0;
-  for (let v = 0; v < size; v++) cdf[v] = total += 1 / Math.pow(v + 1, 1.1);
+  for (let v = 0; v < size; v++) cdf[v] = total += 1 / (v + 1) ** 1.1;
   for (let v = 0; v < size; v++) cdf[v] /= total;
   return cdf;
 });

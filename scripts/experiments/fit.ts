@@ -14,6 +14,7 @@ import { Adam } from '../../src/optim/index.js';
 import type { Batch, EncodedTable } from '../../src/data/table.js';
 import type { MultiTaskModel, TaskTensors } from '../../src/models/multi-task-model.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: any of the ten models, whatever its config type
 export type AnyModel = MultiTaskModel<any>;
 export type InputsOf = (batch: Batch) => unknown;
 

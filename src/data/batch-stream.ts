@@ -9,11 +9,11 @@
  * `EncodedTable.batches({ shuffle: true })`.
  */
 import { emptyReport, type ReadReport } from './errors.js';
-import { type FittedSchema } from './fitted-schema.js';
+import type { FittedSchema } from './fitted-schema.js';
 import { SeededRandom } from './random.js';
 import { readDecodedRows } from './record-reader.js';
-import { type BadRowPolicy } from './schema.js';
-import { type Batch } from './table.js';
+import type { BadRowPolicy } from './schema.js';
+import type { Batch } from './table.js';
 
 export interface StreamOptions {
   batchSize: number;

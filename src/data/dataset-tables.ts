@@ -3,9 +3,9 @@
  * with a model so inference encodes raw rows the same way), and the tasks with their kinds and relations, all read
  * off the schema's label columns so they can never disagree with the tables.
  */
-import { type FittedSchema } from './fitted-schema.js';
+import type { FittedSchema } from './fitted-schema.js';
 import { labelKind, type LabelKind, type TaskRelation } from './schema.js';
-import { type EncodedTable } from './table.js';
+import type { EncodedTable } from './table.js';
 
 export interface DatasetTables {
   /** Task names in label order (the order of `schema.tasks`). */

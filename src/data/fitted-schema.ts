@@ -5,7 +5,7 @@
  */
 import { planColumns, type ColumnPlan } from './column-plan.js';
 import { featureName, type TableSpec } from './schema.js';
-import { type NumericStatsJSON } from './numeric-stats.js';
+import type { NumericStatsJSON } from './numeric-stats.js';
 import { Vocabulary, type VocabularyJSON } from './vocabulary.js';
 
 /** A plain decimal number (optional sign, fraction, exponent), as JSON or a CSV cell writes one. */

@@ -1,16 +1,16 @@
 export { SeededRandom } from './random.js';
-export {
-  type ColumnRef,
-  type TextFormat,
-  type ColumnSpec,
-  type CategoricalColumn,
-  type NumericColumn,
-  type LabelColumn,
-  type IgnoredColumn,
-  type TableSpec,
-  type BadRowPolicy,
-  type LabelKind,
-  type TaskRelation,
+export type {
+  ColumnRef,
+  TextFormat,
+  ColumnSpec,
+  CategoricalColumn,
+  NumericColumn,
+  LabelColumn,
+  IgnoredColumn,
+  TableSpec,
+  BadRowPolicy,
+  LabelKind,
+  TaskRelation,
 } from './schema.js';
 export { DataFormatError, type ReadReport, type BadRowRecord } from './errors.js';
 export { Vocabulary, OOV_ID, type VocabularyJSON } from './vocabulary.js';

@@ -36,14 +36,7 @@ import {
   type JsonObject,
 } from './config-check.js';
 import { datasetTables, type DatasetTables } from './dataset-tables.js';
-import {
-  type ColumnSpec,
-  type LabelKind,
-  type TableSpec,
-  type TaskRelation,
-  type TextFormat,
-  type BadRowPolicy,
-} from './schema.js';
+import type { ColumnSpec, LabelKind, TableSpec, TaskRelation, TextFormat, BadRowPolicy } from './schema.js';
 import { fitTable, fitTableSplit, readTable } from './table-reader.js';
 
 export type ColumnConfig =

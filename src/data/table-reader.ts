@@ -16,7 +16,7 @@ import { GrowableArray } from './growable-arrays.js';
 import { RunningMoments, type NumericStatsJSON } from './numeric-stats.js';
 import { SeededRandom } from './random.js';
 import { readDecodedRows } from './record-reader.js';
-import { type BadRowPolicy, type TableSpec } from './schema.js';
+import type { BadRowPolicy, TableSpec } from './schema.js';
 import { EncodedTable } from './table.js';
 import { Vocabulary } from './vocabulary.js';
 

@@ -54,5 +54,5 @@ export const DTYPES: Record<SafetensorsDtype, DtypeInfo> = {
 };
 
 export function isSupportedDtype(dtype: unknown): dtype is SafetensorsDtype {
-  return typeof dtype === 'string' && Object.prototype.hasOwnProperty.call(DTYPES, dtype);
+  return typeof dtype === 'string' && Object.hasOwn(DTYPES, dtype);
 }

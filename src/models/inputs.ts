@@ -14,7 +14,7 @@ import { fmt } from '../tensor/shape.js';
 import { tensor } from '../ops/creation.js';
 import { FeatureEncoder, type FeatureBatch, type FeatureEncoderOptions } from '../nn/feature-encoder.js';
 import type { TensorPlacement } from '../nn/parameter.js';
-import { ConfigReader, NAME_PATTERN, nestedReader } from './config.js';
+import { type ConfigReader, NAME_PATTERN, nestedReader } from './config.js';
 
 /** What the tabular models' forward takes: a dense [B, width] tensor or a feature batch, as the config says. */
 export type TabularInput = Tensor | FeatureBatch;

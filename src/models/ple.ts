@@ -178,14 +178,14 @@ export class PLE extends MultiTaskModel<TabularInput> {
     const tasks: Record<string, Tensor[]> = {};
     for (const t of this.tasks) {
       tasks[t.name] = [
-        ...this.levels.map((l) => l.taskExperts.get(t.name).parameters()).flat(),
+        ...[...this.levels].flatMap((l) => l.taskExperts.get(t.name).parameters()),
         ...this.towers.get(t.name).parameters(),
       ];
     }
     return {
-      shared: [...(this.encoder?.parameters() ?? []), ...this.levels.map((l) => l.sharedExperts.parameters()).flat()],
+      shared: [...(this.encoder?.parameters() ?? []), ...[...this.levels].flatMap((l) => l.sharedExperts.parameters())],
       tasks,
-      gates: this.levels.map((l) => [...l.taskGates.parameters(), ...(l.sharedGate?.parameters() ?? [])]).flat(),
+      gates: [...this.levels].flatMap((l) => [...l.taskGates.parameters(), ...(l.sharedGate?.parameters() ?? [])]),
     };
   }
 }

@@ -7,7 +7,7 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { bceWithLogits, mse } from '../ops/loss.js';
-import { ConfigReader, NAME_PATTERN, nestedReader } from './config.js';
+import { type ConfigReader, NAME_PATTERN, nestedReader } from './config.js';
 
 /** How a task's output is read: a probability (σ of a logit) or a real value. The one name for it in mtgrad. */
 export type TaskKind = 'binary' | 'regression';

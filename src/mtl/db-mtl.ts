@@ -52,7 +52,7 @@ export class DBMTL implements LossWeighting {
     const logs = orderedLosses('DBMTL', this.tasks, taskLosses).map((l) => log(add(l.reshape([]), this.epsilon)));
     const grads = taskGradients(Object.fromEntries(this.tasks.map((t, k) => [t, logs[k]])), shared);
     this.t++;
-    const betaT = this.beta / Math.pow(this.t, this.sigma);
+    const betaT = this.beta / this.t ** this.sigma;
     const correction = noGrad(() => {
       const G = stack(this.tasks.map((t) => flattenGradients(grads[t])));
       const prev = this.buffer;

@@ -27,7 +27,7 @@ export class PLEDecayWeighting implements LossWeighting {
 
   /** w_k at epoch t. */
   weightsAt(epoch: number): Record<string, number> {
-    return Object.fromEntries(this.tasks.map((t) => [t, this.initial[t] * Math.pow(this.decay[t] ?? 1, epoch)]));
+    return Object.fromEntries(this.tasks.map((t) => [t, this.initial[t] * (this.decay[t] ?? 1) ** epoch]));
   }
 
   combine(taskLosses: Readonly<Record<string, Tensor>>, ctx: CombineContext = {}): Tensor {

@@ -116,7 +116,7 @@ export class FeatureEncoder extends Module {
       nNum = this.numeric.length;
     if (nCat > 0) {
       const cat = batch.cat;
-      if (!cat || cat.dtype !== 'int32' || cat.ndim !== 2 || cat.shape[1] !== nCat) {
+      if (cat?.dtype !== 'int32' || cat.ndim !== 2 || cat.shape[1] !== nCat) {
         throw new Error(
           `FeatureEncoder: expected cat int32 [B, ${nCat}], got ${cat ? `${fmt(cat.shape)} ${cat.dtype}` : 'none'}`,
         );
@@ -139,7 +139,7 @@ export class FeatureEncoder extends Module {
     }
     if (nNum > 0) {
       const num = batch.num;
-      if (!num || num.ndim !== 2 || num.shape[1] !== nNum || num.dtype === 'int32') {
+      if (num?.ndim !== 2 || num.shape[1] !== nNum || num.dtype === 'int32') {
         throw new Error(
           `FeatureEncoder: expected num float [B, ${nNum}], got ${num ? `${fmt(num.shape)} ${num.dtype}` : 'none'}`,
         );

@@ -11,7 +11,7 @@
  * weightDecay is 0, and grad + 0·(+0) turns a −0 in the source into +0, while grad + 0·(−0) = grad + (−0) = grad
  * for every grad (−0 included).
  */
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { engine } from '../tensor/engine.js';
 import { fmt, shapesEqual } from '../tensor/shape.js';
 

@@ -6,7 +6,7 @@
  *
  * Fans follow PyTorch: for a weight [out, in, ...rest], fanIn = in·Π rest and fanOut = out·Π rest.
  */
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { fmt } from '../tensor/shape.js';
 import { full, rand, randn } from '../ops/creation.js';
 import type { TensorPlacement } from './parameter.js';

@@ -7,7 +7,7 @@
  * `experts.fc1.weight`, [E, out, in]) and buffer names follow PyTorch's
  * (`running_mean`, `running_var`, `num_batches_tracked`) so checkpoints line up with torch's naming.
  */
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { fmt, shapesEqual } from '../tensor/shape.js';
 import { keep, tidy } from '../tensor/scope.js';
 import { noGrad } from '../autograd/mode.js';

@@ -3,7 +3,7 @@
  * inside their own tidy (so that initialisers may use temporaries without leaking them), and keep()-ed so that
  * no enclosing or later tidy disposes them, whichever scope the module happens to be constructed in.
  */
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { keep, tidy } from '../tensor/scope.js';
 import { noGrad } from '../autograd/mode.js';
 import type { DType } from '../backends/kernels.js';

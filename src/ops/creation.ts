@@ -1,7 +1,7 @@
 /** Creating tensors: from data, constants, ranges, and the seeded counter-based random stream. */
 import type { Backend, DType, RandomParams, TypedArray } from '../backends/kernels.js';
 import { engine } from '../tensor/engine.js';
-import { Tensor, type NestedArray } from '../tensor/tensor.js';
+import type { Tensor, NestedArray } from '../tensor/tensor.js';
 import { checkShape, fmt, sizeOf } from '../tensor/shape.js';
 import { wrap } from './util.js';
 import { rememberHost } from './index-check.js';

@@ -1,7 +1,7 @@
 /** Matrix products: matmul with NumPy semantics (vectors, batches, broadcast batch) and the fused linear layer. */
 import type { Activation } from '../backends/kernels.js';
 import { record } from '../autograd/record.js';
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, fmt, sizeOf } from '../tensor/shape.js';
 import { assertFloat, backendOf, wrap } from './util.js';
 import { broadcastTo, reshape } from './shape.js';

@@ -4,7 +4,7 @@
  * silent broadcast to [N,N].
  */
 import { record } from '../autograd/record.js';
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, fmt, shapesEqual } from '../tensor/shape.js';
 import { assertDtype, assertFloat, backendOf, wrap } from './util.js';
 import { abs, cast, eq, gt, le, log, maximum, mul, neg, sub, where, add, lt, div, square } from './elementwise.js';
@@ -186,7 +186,7 @@ export const crossEntropy = opScope(function crossEntropy(
   // With a mask the host cannot see (computed on the GPU), out-of-range labels may be masked-out ones: not checked.
   if (lab && (!opts.mask || maskData)) {
     for (let i = 0; i < lab.length; i++) {
-      if ((lab[i] < 0 || lab[i] >= C) && (!maskData || maskData[i] !== 0)) {
+      if ((lab[i] < 0 || lab[i] >= C) && maskData?.[i] !== 0) {
         throw new Error(`${op}: label ${lab[i]} at row ${i} is outside [0, ${C})`);
       }
     }

@@ -1,6 +1,6 @@
 /** Functional pieces layers are made of: dropout and the fused gated mixture of experts. */
 import { record } from '../autograd/record.js';
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { fmt } from '../tensor/shape.js';
 import type { MixtureLayout, MixtureParams } from '../backends/kernels.js';
 import { assertFloat, backendOf, wrap } from './util.js';

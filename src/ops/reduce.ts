@@ -1,7 +1,7 @@
 /** Reductions over one or several axes (with keepdim), softmax and friends. */
 import type { ReduceOp } from '../backends/kernels.js';
 import { record, stopGradient } from '../autograd/record.js';
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { fmt, normAxes, normAxis, shapesEqual, sizeOf } from '../tensor/shape.js';
 import { assertFloat, backendOf, wrap } from './util.js';
 import { broadcastTo, reshape } from './shape.js';

@@ -97,8 +97,8 @@ export class Adam extends Optimizer<AdamHyper> {
       if (!state.max_exp_avg_sq) state.max_exp_avg_sq = this.stateBuffer(p);
       const vMax = maximum(state.max_exp_avg_sq as Tensor, v);
       this.replaceState(state, 'max_exp_avg_sq', vMax);
-      const denom = add(div(sqrt(vMax), Math.sqrt(1 - Math.pow(beta2, step))), eps);
-      const direction = div(m, mul(denom, 1 - Math.pow(beta1, step)));
+      const denom = add(div(sqrt(vMax), Math.sqrt(1 - beta2 ** step)), eps);
+      const direction = div(m, mul(denom, 1 - beta1 ** step));
       be.sgdUpdate(
         p.storage,
         direction.storage,

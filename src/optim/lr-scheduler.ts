@@ -5,7 +5,7 @@
  * unit is whatever the caller steps by). The schedules are closed forms of the epoch count. Groups added to the
  * optimizer after the scheduler was made are not scheduled.
  */
-import { Optimizer, type BaseHyper } from './optimizer.js';
+import type { Optimizer, BaseHyper } from './optimizer.js';
 
 export interface SchedulerStateDict {
   lastEpoch: number;
@@ -78,7 +78,7 @@ export class StepLR extends LRScheduler {
     readonly gamma = 0.1,
   ) {
     checkPositiveInt('StepLR', 'stepSize', stepSize);
-    super(optimizer, (base, epoch) => base * Math.pow(gamma, Math.floor(epoch / stepSize)));
+    super(optimizer, (base, epoch) => base * gamma ** Math.floor(epoch / stepSize));
   }
 }
 
@@ -89,7 +89,7 @@ export class ExponentialLR extends LRScheduler {
     readonly gamma: number,
   ) {
     if (!(gamma > 0)) throw new Error(`ExponentialLR: gamma must be positive, got ${gamma}`);
-    super(optimizer, (base, epoch) => base * Math.pow(gamma, epoch));
+    super(optimizer, (base, epoch) => base * gamma ** epoch);
   }
 }
 

@@ -22,6 +22,7 @@ export interface GradNode {
   backward: ((gs: readonly (Tensor | null)[]) => (Tensor | null)[]) | null;
 }
 
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook returns a replacement gradient or nothing at all
 export type GradHook = (grad: Tensor) => Tensor | void;
 
 export class Tensor implements Tracked {

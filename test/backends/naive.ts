@@ -93,7 +93,7 @@ export function naiveUnary(op: UnaryOp, x: number, alpha?: number): number {
     case 'erf':
       return erfMaclaurin(x);
     case 'relu':
-      return x > 0 ? x : 0;
+      return Math.max(x, 0);
     case 'gelu':
       return 0.5 * x * (1 + erfMaclaurin(x / Math.SQRT2));
     case 'geluTanh':
@@ -159,9 +159,9 @@ export function naiveBinary(op: BinaryOp, x: number, y: number, dtype: DType): n
     case 'pow':
       return x ** y;
     case 'minimum':
-      return Number.isNaN(x) || Number.isNaN(y) ? NaN : x < y ? x : y;
+      return Number.isNaN(x) || Number.isNaN(y) ? NaN : Math.min(x, y);
     case 'maximum':
-      return Number.isNaN(x) || Number.isNaN(y) ? NaN : x > y ? x : y;
+      return Number.isNaN(x) || Number.isNaN(y) ? NaN : Math.max(x, y);
     case 'mod': {
       if (int) return x - y * Math.trunc(x / y);
       return x - y * Math.floor(x / y);

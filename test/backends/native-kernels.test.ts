@@ -341,6 +341,7 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
     Infinity,
     -Infinity,
     NaN,
+    // biome-ignore lint/suspicious/noApproximativeNumericConstant: an input value, not an approximation of π
     3.14159,
     1e-40,
   ];

@@ -144,8 +144,10 @@ describe('mtgrad command', () => {
       .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.id)).toEqual(['a', 'b']);
     for (const l of lines)
-      for (const task of ['income', 'never_married'])
-        expect(l[task]).toBeGreaterThan(0), expect(l[task]).toBeLessThan(1);
+      for (const task of ['income', 'never_married']) {
+        expect(l[task]).toBeGreaterThan(0);
+        expect(l[task]).toBeLessThan(1);
+      }
   });
 
   it('names the line of a bad JSONL row', async () => {

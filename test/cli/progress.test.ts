@@ -39,7 +39,7 @@ describe('progress and tables', () => {
   it('redraws one line with a bar, throughput, ETA and losses on a terminal', () => {
     const text = run(true);
     expect(text).toContain('\r\x1b[2K');
-    expect(text).toMatch(/epoch 1\/1 step 4\/4 \[#{24}\] 100%  2\.0k samples\/s  ETA 0:00  loss ctr 0\.1250/);
+    expect(text).toMatch(/epoch 1\/1 step 4\/4 \[#{24}\] 100% {2}2\.0k samples\/s {2}ETA 0:00 {2}loss ctr 0\.1250/);
     expect(text).not.toContain('\n');
   });
 

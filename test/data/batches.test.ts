@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamBatches } from '../../src/data/batch-stream.js';
 import { type Batch, EncodedTable } from '../../src/data/table.js';
 import { fitSchema, readTable } from '../../src/data/table-reader.js';
-import { type TableSpec } from '../../src/data/schema.js';
+import type { TableSpec } from '../../src/data/schema.js';
 
 let directory: string;
 const spec: TableSpec = {

@@ -100,7 +100,7 @@ describe('Census-Income checksums', () => {
   it('refuses a train file whose content differs from the original, naming the file', async () => {
     const original = gunzipSync(readFileSync(join(bundledCensusDir()!, 'census-income.data.gz'))).toString('latin1');
     const lines = original.split('\n').slice(0, 500);
-    await writeFile(join(directory, 'census-income.data.gz'), gzipSync(lines.join('\n') + '\n'));
+    await writeFile(join(directory, 'census-income.data.gz'), gzipSync(`${lines.join('\n')}\n`));
     await copyFile(join(bundledCensusDir()!, 'census-income.test.gz'), join(directory, 'census-income.test.gz'));
     const attempt = loadCensus({ group: 1, dir: directory });
     await expect(attempt).rejects.toBeInstanceOf(ChecksumError);
@@ -110,7 +110,7 @@ describe('Census-Income checksums', () => {
 
     // A corruption that also breaks parsing still reports the checksum, the real cause.
     lines[10] = lines[10].replace(', ', ',, ');
-    await writeFile(join(directory, 'census-income.data.gz'), gzipSync(lines.join('\n') + '\n'));
+    await writeFile(join(directory, 'census-income.data.gz'), gzipSync(`${lines.join('\n')}\n`));
     await expect(loadCensus({ group: 1, dir: directory })).rejects.toBeInstanceOf(ChecksumError);
   }, 30_000);
 

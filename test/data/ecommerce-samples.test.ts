@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fitTable, readTable } from '../../src/data/table-reader.js';
-import { type ColumnSpec, type TableSpec } from '../../src/data/schema.js';
+import type { ColumnSpec, TableSpec } from '../../src/data/schema.js';
 
 /** Ali-CCP and AliExpress excerpts: read from ../shared only (Tianchi terms), never copied into the repository. */
 const shared = resolve(import.meta.dirname, '../../../shared/data');

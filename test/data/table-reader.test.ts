@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataFormatError } from '../../src/data/errors.js';
 import { FittedSchema } from '../../src/data/fitted-schema.js';
 import { fitSchema, fitTable, readTable } from '../../src/data/table-reader.js';
-import { type TableSpec } from '../../src/data/schema.js';
+import type { TableSpec } from '../../src/data/schema.js';
 
 let directory: string;
 beforeAll(async () => {
@@ -128,7 +128,7 @@ describe('readTable', () => {
     await expect(
       fitTable(await file('t.csv', 'a,b\n1,2\n'), { columns: [{ column: 'c', role: 'numeric' }] }),
     ).rejects.toThrow(/column "c" is not among the columns \(a, b\)/);
-    const gz = gzipSync('a,b\n' + '1,2\n'.repeat(10000));
+    const gz = gzipSync(`a,b\n${'1,2\n'.repeat(10000)}`);
     const truncated = join(directory, 'truncated.csv.gz');
     await writeFile(truncated, gz.subarray(0, gz.length - 20));
     await expect(fitTable(truncated, { columns: [{ column: 'a', role: 'numeric' }] })).rejects.toThrow(

@@ -182,6 +182,7 @@ function modelInput(
 }
 
 // Any model of the zoo: the cases mix feature batches, dense tensors and rnr's ids.
+// biome-ignore lint/suspicious/noExplicitAny: any of the ten models, whatever its config type
 type Model = MultiTaskModel<any>;
 
 function labelsFor(key: string, model: Model, rows: Rows): Record<string, Tensor> {

@@ -34,6 +34,7 @@ export const SMALL_CONFIGS: Record<ModelName, Record<string, unknown>> = {
   mran: { inputDim: IN, tasks: TWO_TASKS, tokenDim: 4, towerDims: [4] },
 };
 
+// biome-ignore lint/suspicious/noExplicitAny: any of the ten models, whatever its config type
 export type AnyModel = MultiTaskModel<any>;
 
 export function makeModel<N extends ModelName>(

@@ -21,7 +21,7 @@ const report = (line: string) => console.log(`[models learning] ${line}`);
 
 const LEARNING_BACKENDS = availableBackends.filter((b) => b !== 'webgpu');
 if (availableBackends.includes('webgpu'))
-  report('not run on webgpu (too slow on a software Vulkan driver); learning runs on ' + LEARNING_BACKENDS.join(' + '));
+  report(`not run on webgpu (too slow on a software Vulkan driver); learning runs on ${LEARNING_BACKENDS.join(' + ')}`);
 
 function fallen(losses: number[]): { first: number; last: number } {
   const k = Math.max(5, Math.floor(losses.length / 10));

@@ -73,8 +73,8 @@ export function adamKernel(
   ranges: ElementRanges,
 ): void {
   const { lr, beta1, beta2, eps, weightDecay, decoupled, step } = p;
-  const stepSize = lr / (1 - Math.pow(beta1, step));
-  const sqrtBiasCorrection2 = Math.sqrt(1 - Math.pow(beta2, step));
+  const stepSize = lr / (1 - beta1 ** step);
+  const sqrtBiasCorrection2 = Math.sqrt(1 - beta2 ** step);
   ranges((start, end) => {
     for (let i = start; i < end; i++) {
       let g = grad[i]!;

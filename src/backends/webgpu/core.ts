@@ -7,7 +7,7 @@ import type { DType, Storage } from '../kernels.js';
 import { BufferPool, USAGE_STORAGE } from './buffer-pool.js';
 import { ErrorChecks } from './error-checks.js';
 import type { TemplateValues } from './kernel-files.js';
-import { Params } from './params.js';
+import type { Params } from './params.js';
 import { PipelineCache } from './pipelines.js';
 import { Recorder, type Bindings } from './recorder.js';
 import { GpuStorage } from './storage.js';

@@ -6,7 +6,7 @@
  * trailing space lose it everywhere); the label ends with a period; "?" marks a missing value and is kept as a
  * category of its own.
  */
-import { type ColumnSpec, type TableSpec } from '../schema.js';
+import type { ColumnSpec, TableSpec } from '../schema.js';
 
 /** The conventional snake_case names (keras-mmoe, torch-rechub, PaddleRec), in file order. */
 export const CENSUS_COLUMNS = [

@@ -14,7 +14,7 @@ import { mkdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ChecksumError, sha256OfContent } from '../checksum.js';
 import { CENSUS_TEST_FILE, CENSUS_TRAIN_FILE, type CensusFile } from './census-columns.js';
 

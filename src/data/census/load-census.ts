@@ -10,8 +10,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ChecksumError, sha256OfContent } from '../checksum.js';
-import { type FittedSchema } from '../fitted-schema.js';
-import { type EncodedTable } from '../table.js';
+import type { FittedSchema } from '../fitted-schema.js';
+import type { EncodedTable } from '../table.js';
 import { fitTable, readTable } from '../table-reader.js';
 import {
   CENSUS_TASKS,

@@ -12,7 +12,7 @@
 import { readTable, fitTable, type ReadOptions } from '../table-reader.js';
 import { findSplitFiles } from '../split-files.js';
 import { datasetTables, type DatasetTables } from '../dataset-tables.js';
-import { type ColumnSpec, type TableSpec } from '../schema.js';
+import type { ColumnSpec, TableSpec } from '../schema.js';
 
 export const ALI_CCP_SPARSE_FIELDS = [
   '101',

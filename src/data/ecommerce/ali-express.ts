@@ -15,7 +15,7 @@ import { basename, join } from 'node:path';
 import { fitTable, fitTableSplit, readTable, type ReadOptions } from '../table-reader.js';
 import { findSplitFiles } from '../split-files.js';
 import { datasetTables, type DatasetTables } from '../dataset-tables.js';
-import { type ColumnSpec, type TableSpec } from '../schema.js';
+import type { ColumnSpec, TableSpec } from '../schema.js';
 
 export const ALIEXPRESS_COUNTRIES = ['NL', 'ES', 'FR', 'US', 'RU'] as const;
 export type AliExpressCountry = (typeof ALIEXPRESS_COUNTRIES)[number];

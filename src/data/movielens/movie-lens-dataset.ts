@@ -12,7 +12,7 @@
  * vocabularies reproduce those ids exactly (token "17" → id 17), so a checkpoint encodes raw rows the same way.
  */
 import { FittedSchema } from '../fitted-schema.js';
-import { type ColumnSpec, type TableSpec } from '../schema.js';
+import type { ColumnSpec, TableSpec } from '../schema.js';
 import { EncodedTable } from '../table.js';
 import { Vocabulary } from '../vocabulary.js';
 import { datasetTables, type DatasetTables } from '../dataset-tables.js';

@@ -59,8 +59,8 @@ export function adamUpdate(
   p: AdamParams,
   sel?: RowSelection,
 ): void {
-  const bc1 = 1 - Math.pow(p.beta1, p.step);
-  const bc2Sqrt = Math.sqrt(1 - Math.pow(p.beta2, p.step));
+  const bc1 = 1 - p.beta1 ** p.step;
+  const bc2Sqrt = Math.sqrt(1 - p.beta2 ** p.step);
   const scalars = new Params()
     .at(4)
     .f(p.lr)
