@@ -189,6 +189,17 @@ describe.each(all.filter((c) => c.backend).map((c) => [c.name, c.backend!] as co
     });
   });
 
+  it('fill: every dtype, odd sizes and empty', async () => {
+    for (const dtype of ALL)
+      for (const [n, v] of [
+        [257, 0],
+        [33, -1.5],
+        [7, 42],
+        [0, 1],
+      ] as const)
+        expect(await read(be.fill(n, v, dtype)), `${dtype} ${n}`).toEqual(new Array(n).fill(stored(v, dtype)));
+  });
+
   describe('unary', () => {
     for (const dtype of FLOATS) {
       it(`every op matches its formula (${dtype}, sizes 0, 1, 7, 17)`, async () => {
@@ -364,15 +375,30 @@ describe.each(all.filter((c) => c.backend).map((c) => [c.name, c.backend!] as co
       });
     }
 
-    it('treats NaN in cond as true', async () => {
-      expect(await read(be.where(up([NaN, 0]), up([1, 1]), up([2, 2]), [2], [2], [2], [2]))).toEqual([1, 2]);
+    it('treats NaN in cond as true and -0 as false, for every float condition dtype', async () => {
+      for (const c of FLOATS)
+        expect(
+          await read(be.where(up([NaN, 0, -0, 3], c), up([1, 1, 1, 1]), up([2, 2, 2, 2]), [4], [4], [4], [4])),
+        ).toEqual([1, 2, 2, 1]);
     });
   });
 
   describe('cast', () => {
+    it('every dtype pair on edge values: ToInt32 wrapping, NaN and ±Infinity to 0, float32 overflow', async () => {
+      const v = [0, -0, 1.5, -1.5, 2.5, -2.7, 1e10, -1e10, 2147483647, 2147483648, -2147483649, 4294967301, NaN];
+      const edge = [...v, Infinity, -Infinity, 3e38];
+      for (const from of ALL)
+        for (const to of ALL) {
+          // The typed arrays do both conversions (ToInt32, fround) by the same rules the kernels follow.
+          const src = Array.from(arrayOf(from, edge));
+          expect(await read(be.cast(up(src, from), to)), `${from}->${to}`).toEqual(Array.from(arrayOf(to, src)));
+        }
+    });
+
     it('converts between every dtype pair', async () => {
-      const xs = [-2.7, -0.5, 0, 0.1, 2.7, 1e10, NaN];
-      expect(await read(be.cast(up(xs), 'int32'))).toEqual([-2, 0, 0, 0, 2, 1410065408, 0]);
+      // float → int32 is JS's ToInt32: truncation, wrap-around modulo 2^32, NaN and ±Infinity to 0.
+      const xs = [-2.7, -0.5, 0, 0.1, 2.7, 1e10, -3e9, NaN, Infinity, -Infinity];
+      expect(await read(be.cast(up(xs), 'int32'))).toEqual([-2, 0, 0, 0, 2, 1410065408, 1294967296, 0, 0, 0]);
       expect(await read(be.cast(up(xs), 'float32'))).toEqual(xs.map(Math.fround));
       expect(await read(be.cast(up([-3, 5], 'int32'), F))).toEqual([-3, 5]);
       for (const from of ALL)

@@ -186,12 +186,6 @@ describe.skipIf(!gpu)(`webgpu kernels${gpu ? ` on ${gpu.info().description}` : '
     await same('unary empty', [new Float32Array(0)], (b, [s]) => b.unary('exp', s!));
   });
 
-  it('unary int32 ops (exact)', async () => {
-    const x = Int32Array.from([...ints(30, 5, -1000, 1000), 0, 1, -1]);
-    for (const op of ['neg', 'abs', 'sign', 'square'] as const)
-      await same(`unary int ${op}`, [x], (b, [s]) => b.unary(op, s!), 0, 0);
-  });
-
   const BINARY: BinaryOp[] = [
     'add',
     'sub',
@@ -245,22 +239,6 @@ describe.skipIf(!gpu)(`webgpu kernels${gpu ? ` on ${gpu.info().description}` : '
     }
     await same('binary empty', [new Float32Array(0), new Float32Array(3)], (be, [s, t]) =>
       be.binary('add', s!, t!, [0, 3], [1, 3], [0, 3]),
-    );
-  });
-
-  it('binary int32 ops incl. negative div/mod (exact)', async () => {
-    const a = ints(33, 9, -50, 50);
-    const b = ints(33, 10, -7, 8).map((v) => (v === 0 ? 3 : v));
-    for (const op of BINARY) {
-      const y = op === 'pow' ? b.map((v) => Math.abs(v) % 5) : b;
-      await same(`binary int ${op}`, [a, y], (be, [s, t]) => be.binary(op, s!, t!, [3, 11], [3, 11], [3, 11]), 0, 0);
-    }
-    await same(
-      'binary int broadcast',
-      [a.subarray(0, 3), b.subarray(0, 11)],
-      (be, [s, t]) => be.binary('mul', s!, t!, [3, 1], [1, 11], [3, 11]),
-      0,
-      0,
     );
   });
 
