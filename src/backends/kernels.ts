@@ -24,33 +24,36 @@ export interface Storage {
   readonly size: number;
 }
 
-export type UnaryOp =
-  | 'neg'
-  | 'exp'
-  | 'expm1'
-  | 'log'
-  | 'log1p'
-  | 'sqrt'
-  | 'rsqrt'
-  | 'square'
-  | 'reciprocal'
-  | 'abs'
-  | 'sign'
-  | 'floor'
-  | 'ceil'
-  | 'round'
-  | 'sin'
-  | 'cos'
-  | 'tanh'
-  | 'sigmoid'
-  | 'logSigmoid'
-  | 'softplus'
-  | 'erf'
-  | 'relu'
-  | 'gelu'
-  | 'geluTanh'
-  | 'elu'
-  | 'leakyRelu';
+/** Every unary op, in one table: the type, the native load check and the tests read it. */
+export const UNARY_OPS = [
+  'neg',
+  'exp',
+  'expm1',
+  'log',
+  'log1p',
+  'sqrt',
+  'rsqrt',
+  'square',
+  'reciprocal',
+  'abs',
+  'sign',
+  'floor',
+  'ceil',
+  'round',
+  'sin',
+  'cos',
+  'tanh',
+  'sigmoid',
+  'logSigmoid',
+  'softplus',
+  'erf',
+  'relu',
+  'gelu',
+  'geluTanh',
+  'elu',
+  'leakyRelu',
+] as const;
+export type UnaryOp = (typeof UNARY_OPS)[number];
 
 /**
  * Exact formulas (all backends must agree within float tolerance):
@@ -64,27 +67,31 @@ export interface UnaryArgs {
   alpha?: number;
 }
 
-export type BinaryOp =
-  | 'add'
-  | 'sub'
-  | 'mul'
-  | 'div'
-  | 'pow'
-  | 'minimum'
-  | 'maximum'
-  | 'mod'
-  | 'eq'
-  | 'ne'
-  | 'lt'
-  | 'le'
-  | 'gt'
-  | 'ge';
+/** Every binary op (comparisons last). */
+export const BINARY_OPS = [
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'pow',
+  'minimum',
+  'maximum',
+  'mod',
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+] as const;
+export type BinaryOp = (typeof BINARY_OPS)[number];
 /**
  * Comparisons yield 1 or 0 in the inputs' dtype. int32 div truncates toward zero (C semantics); int32 mod is
  * the C remainder; float mod is x - y·floor(x/y) (Python semantics). minimum/maximum propagate NaN.
  */
 
-export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin';
+export const REDUCE_OPS = ['sum', 'prod', 'max', 'min', 'argmax', 'argmin'] as const;
+export type ReduceOp = (typeof REDUCE_OPS)[number];
 
 export type Activation = 'none' | 'relu' | 'sigmoid' | 'tanh' | 'gelu';
 

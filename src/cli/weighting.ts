@@ -1,26 +1,14 @@
 /** `--weighting`: how task losses combine, as src/mtl's strategies (sum = plain sum, no strategy object). */
-import { createWeighting } from '../mtl/factory.js';
+import { createWeighting, WEIGHTING_KINDS } from '../mtl/factory.js';
 import type { LossStrategy, TaskKind } from '../train/types.js';
 import { UsageError } from './args.js';
 
-export const WEIGHTINGS = [
+/** The CLI's names: src/mtl's kinds, with `sum` for `fixed` at weight 1 and without `pleDecay` (a PLE-only schedule). */
+export type WeightingName = 'sum' | Exclude<(typeof WEIGHTING_KINDS)[number], 'fixed' | 'pleDecay'>;
+export const WEIGHTINGS: readonly WeightingName[] = [
   'sum',
-  'uncertainty',
-  'dwa',
-  'gradnorm',
-  'pcgrad',
-  'mgda',
-  'cagrad',
-  'nashmtl',
-  'imtl',
-  'gradvac',
-  'alignedmtl',
-  'rlw',
-  'dbmtl',
-  'famo',
-  'graddrop',
-] as const;
-export type WeightingName = (typeof WEIGHTINGS)[number];
+  ...WEIGHTING_KINDS.filter((k): k is Exclude<typeof k, 'fixed' | 'pleDecay'> => k !== 'fixed' && k !== 'pleDecay'),
+];
 
 export function buildWeighting(name: string, kinds: Record<string, TaskKind>, seed: number): LossStrategy | undefined {
   const tasks = Object.keys(kinds);

@@ -5,36 +5,13 @@
  * temporary), or one that existed before the run (a parameter, an optimizer moment: "external"). The engine's
  * backends are swapped for recording proxies only while the function runs (the seam: engine.backends).
  */
-import type { Backend, Storage } from '../backends/kernels.js';
+import { type Backend, KERNEL_NAMES, type Storage } from '../backends/kernels.js';
 import { engine } from '../tensor/engine.js';
 
+const NOT_RECORDED: ReadonlySet<string> = new Set(['read', 'readSync', 'dispose', 'memory', 'info', 'flush']);
+
 /** Kernels that compute (recorded); storage reads are host reads; dispose/memory/info/flush pass through. */
-export const RECORDED_KERNELS: ReadonlySet<string> = new Set([
-  'upload',
-  'fill',
-  'unary',
-  'binary',
-  'where',
-  'cast',
-  'reduce',
-  'softmax',
-  'permute',
-  'broadcastTo',
-  'slice',
-  'sliceWrite',
-  'concat',
-  'gather',
-  'scatterAdd',
-  'matmul',
-  'random',
-  'gatedMixture',
-  'gatedMixtureBackward',
-  'bceWithLogits',
-  'bceWithLogitsGrad',
-  'sgdUpdate',
-  'adamUpdate',
-  'adagradUpdate',
-]);
+export const RECORDED_KERNELS: ReadonlySet<string> = new Set(KERNEL_NAMES.filter((k) => !NOT_RECORDED.has(k)));
 
 export type Ref =
   | { readonly ref: 'in'; readonly index: number }

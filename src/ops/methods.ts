@@ -1,6 +1,6 @@
 /** Tensor methods for the ops where a method reads well (x.add(1).relu().sum()). Each forwards to the op function. */
 import { Tensor } from '../tensor/tensor.js';
-import type { DType } from '../backends/kernels.js';
+import { BINARY_OPS, type DType, UNARY_OPS, type UnaryOp } from '../backends/kernels.js';
 import * as ew from './elementwise.js';
 import * as red from './reduce.js';
 import * as sh from './shape.js';
@@ -80,52 +80,16 @@ declare module '../tensor/tensor.js' {
 }
 
 const P = Tensor.prototype;
-const binaries = [
-  'add',
-  'sub',
-  'mul',
-  'div',
-  'pow',
-  'minimum',
-  'maximum',
-  'mod',
-  'eq',
-  'ne',
-  'lt',
-  'le',
-  'gt',
-  'ge',
-] as const;
-for (const name of binaries) {
+for (const name of BINARY_OPS) {
   const fn = ew[name];
   P[name] = function (this: Tensor, b: TensorLike) {
     return fn(this, b);
   };
 }
-const unaries = [
-  'neg',
-  'exp',
-  'expm1',
-  'log',
-  'log1p',
-  'sqrt',
-  'rsqrt',
-  'square',
-  'reciprocal',
-  'abs',
-  'sign',
-  'floor',
-  'ceil',
-  'round',
-  'sin',
-  'cos',
-  'tanh',
-  'sigmoid',
-  'logSigmoid',
-  'softplus',
-  'erf',
-  'relu',
-] as const;
+/** gelu, elu and leakyRelu take options (their methods follow); geluTanh is gelu's tanh option, not a method. */
+type PlainUnary = Exclude<UnaryOp, 'gelu' | 'geluTanh' | 'elu' | 'leakyRelu'>;
+const WITH_OPTIONS: ReadonlySet<UnaryOp> = new Set(['gelu', 'geluTanh', 'elu', 'leakyRelu']);
+const unaries = UNARY_OPS.filter((op): op is PlainUnary => !WITH_OPTIONS.has(op));
 for (const name of unaries) {
   const fn = ew[name];
   P[name] = function (this: Tensor) {

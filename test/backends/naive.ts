@@ -3,6 +3,7 @@
  * with any backend beyond the typed arrays. kernels.test.ts holds every backend to them.
  */
 import type { Activation, BinaryOp, DType, Shape, TypedArray, UnaryOp } from '../../src/backends/kernels.js';
+export { BINARY_OPS, UNARY_OPS } from '../../src/backends/kernels.js';
 import { prng as rng } from '../conformance/harness.js';
 
 export function arrayOf(dtype: DType, values: ArrayLike<number>): TypedArray {
@@ -115,34 +116,6 @@ export function erfMaclaurin(x: number): number {
   return (2 / Math.sqrt(Math.PI)) * sum;
 }
 
-export const UNARY_OPS: UnaryOp[] = [
-  'neg',
-  'exp',
-  'expm1',
-  'log',
-  'log1p',
-  'sqrt',
-  'rsqrt',
-  'square',
-  'reciprocal',
-  'abs',
-  'sign',
-  'floor',
-  'ceil',
-  'round',
-  'sin',
-  'cos',
-  'tanh',
-  'sigmoid',
-  'logSigmoid',
-  'softplus',
-  'erf',
-  'relu',
-  'gelu',
-  'geluTanh',
-  'elu',
-  'leakyRelu',
-];
 export const POSITIVE_DOMAIN = new Set<UnaryOp>(['log', 'sqrt', 'rsqrt']);
 
 export function naiveBinary(op: BinaryOp, x: number, y: number, dtype: DType): number {
@@ -189,22 +162,6 @@ export function broadcastIndex(outIdx: readonly number[], inShape: Shape): numbe
   );
 }
 
-export const BINARY_OPS: BinaryOp[] = [
-  'add',
-  'sub',
-  'mul',
-  'div',
-  'pow',
-  'minimum',
-  'maximum',
-  'mod',
-  'eq',
-  'ne',
-  'lt',
-  'le',
-  'gt',
-  'ge',
-];
 export const BROADCAST_CASES: [Shape, Shape, Shape][] = [
   [[17], [17], [17]],
   [[], [], []],

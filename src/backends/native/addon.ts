@@ -19,6 +19,7 @@ import type {
   SgdParams,
   UnaryOp,
 } from '../kernels.js';
+import { BINARY_OPS, REDUCE_OPS, UNARY_OPS } from '../kernels.js';
 
 export interface NativeInfo {
   isa: string;
@@ -155,36 +156,9 @@ export function opCodes<T extends string>(names: readonly string[]): Record<T, n
 
 /** The ops the js side dispatches to the addon by code. */
 export const NEEDED_OPS: { unary: readonly UnaryOp[]; binary: readonly BinaryOp[]; reduce: readonly ReduceOp[] } = {
-  unary: [
-    'neg',
-    'exp',
-    'expm1',
-    'log',
-    'log1p',
-    'sqrt',
-    'rsqrt',
-    'square',
-    'reciprocal',
-    'abs',
-    'sign',
-    'floor',
-    'ceil',
-    'round',
-    'sin',
-    'cos',
-    'tanh',
-    'sigmoid',
-    'logSigmoid',
-    'softplus',
-    'erf',
-    'relu',
-    'gelu',
-    'geluTanh',
-    'elu',
-    'leakyRelu',
-  ],
-  binary: ['add', 'sub', 'mul', 'div', 'pow', 'minimum', 'maximum', 'mod', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'],
-  reduce: ['sum', 'prod', 'max', 'min', 'argmax', 'argmin'],
+  unary: UNARY_OPS,
+  binary: BINARY_OPS,
+  reduce: REDUCE_OPS,
 };
 
 /** The directory holding mtgrad's package.json, searched upward from this module. */
