@@ -61,6 +61,17 @@ export function matmul(
     core.release(partials);
     return out;
   }
+  /** One workgroup per bm×bn output block per batch item (the direct and the tiled kernel share the bindings). */
+  const blocked = (file: string, values: Record<string, boolean | number | string>, bm: number, bn: number) => {
+    if (batch > 65535) throw new Error('webgpu: matmul batch above 65535 is not supported');
+    const bias = hasBias ? core.buf(p.bias!) : undefined;
+    core.run(file, 'main', values, [undefined, core.buf(a), core.buf(b), bias, core.buf(out)], strides, [
+      Math.ceil(n / bn),
+      Math.ceil(m / bm),
+      batch,
+    ]);
+    return out;
+  };
   // A forced direct plan whose preconditions fail falls back to the tiled kernel.
   if (plan.kind === 'direct' && !p.transA && !p.transB && k % 4 === 0 && n % 4 === 0 && k > 0) {
     const t = plan.tile;
@@ -75,16 +86,7 @@ export function matmul(
       HAS_BIAS: hasBias,
       ACT: act,
     };
-    if (batch > 65535) throw new Error('webgpu: matmul batch above 65535 is not supported');
-    core.run(
-      'matmul_direct.wgsl',
-      'main',
-      values,
-      [undefined, core.buf(a), core.buf(b), hasBias ? core.buf(p.bias!) : undefined, core.buf(out)],
-      strides,
-      [Math.ceil(n / bn), Math.ceil(m / bm), batch],
-    );
-    return out;
+    return blocked('matmul_direct.wgsl', values, bm, bn);
   }
   const tile = plan.kind === 'tiled' ? plan.tile : TILE_32;
   if (!tileLoadsDivide(tile)) throw new Error(`webgpu: matmul tile ${JSON.stringify(tile)} does not divide its loads`);
@@ -107,14 +109,5 @@ export function matmul(
     HAS_BIAS: hasBias,
     ACT: act,
   };
-  if (batch > 65535) throw new Error('webgpu: matmul batch above 65535 is not supported');
-  core.run(
-    'matmul.wgsl',
-    'main',
-    values,
-    [undefined, core.buf(a), core.buf(b), hasBias ? core.buf(p.bias!) : undefined, core.buf(out)],
-    strides,
-    [Math.ceil(n / bn), Math.ceil(m / bm), batch],
-  );
-  return out;
+  return blocked('matmul.wgsl', values, bm, bn);
 }
