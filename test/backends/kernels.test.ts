@@ -350,28 +350,30 @@ describe.each(all.filter((c) => c.backend).map((c) => [c.name, c.backend!] as co
             [0, 2],
           ],
         ];
-        for (const [cShape, aShape, bShape, outShape] of cases) {
-          const cVals = randomValues(size(cShape!), 'int32', 5, 0, 2);
-          const aVals = randomValues(size(aShape!), dtype, 6);
-          const bVals = randomValues(size(bShape!), dtype, 7);
-          const out = be.where(
-            up(cVals, 'float32'),
-            up(aVals, dtype),
-            up(bVals, dtype),
-            cShape!,
-            aShape!,
-            bShape!,
-            outShape!,
-          );
-          expect(out.dtype).toBe(dtype);
-          const expected = Array.from({ length: size(outShape!) }, (_, f) => {
-            const idx = unravel(f, outShape!);
-            return cVals[broadcastIndex(idx, cShape!)]
-              ? aVals[broadcastIndex(idx, aShape!)]!
-              : bVals[broadcastIndex(idx, bShape!)]!;
-          });
-          expect(await read(out)).toEqual(expected);
-        }
+        // The condition in every dtype the backend has (it need not match a and b).
+        for (const [cShape, aShape, bShape, outShape] of cases)
+          for (const condDtype of ALL) {
+            const cVals = randomValues(size(cShape!), 'int32', 5, 0, 2);
+            const aVals = randomValues(size(aShape!), dtype, 6);
+            const bVals = randomValues(size(bShape!), dtype, 7);
+            const out = be.where(
+              up(cVals, condDtype),
+              up(aVals, dtype),
+              up(bVals, dtype),
+              cShape!,
+              aShape!,
+              bShape!,
+              outShape!,
+            );
+            expect(out.dtype).toBe(dtype);
+            const expected = Array.from({ length: size(outShape!) }, (_, f) => {
+              const idx = unravel(f, outShape!);
+              return cVals[broadcastIndex(idx, cShape!)]
+                ? aVals[broadcastIndex(idx, aShape!)]!
+                : bVals[broadcastIndex(idx, bShape!)]!;
+            });
+            expect(await read(out)).toEqual(expected);
+          }
       });
     }
 

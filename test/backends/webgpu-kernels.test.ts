@@ -242,48 +242,6 @@ describe.skipIf(!gpu)(`webgpu kernels${gpu ? ` on ${gpu.info().description}` : '
     );
   });
 
-  it('where with broadcast cond (int32 and float32 conditions), cast both ways, fill', async () => {
-    const cond = Int32Array.from({ length: 7 }, (_, i) => i % 2);
-    await same(
-      'where',
-      [cond, data(35, 1), data(5, 2)],
-      (be, [c, a, b]) => be.where(c!, a!, b!, [1, 7], [5, 7], [5, 1], [5, 7]),
-      0,
-      0,
-    );
-    await same(
-      'where flat f32 cond',
-      [data(33, 3), data(33, 4), data(33, 5)],
-      (be, [c, a, b]) => be.where(c!, a!, b!, [33], [33], [33], [33]),
-      0,
-      0,
-    );
-    await same(
-      'where int',
-      [cond, ints(7, 1, -9, 9), ints(7, 2, -9, 9)],
-      (be, [c, a, b]) => be.where(c!, a!, b!, [7], [7], [7], [7]),
-      0,
-      0,
-    );
-    await same(
-      'cast f32→i32',
-      [Float32Array.from([...data(60, 6, -100, 100), 2.5, -2.5, 0.9, -0.9])],
-      (be, [x]) => be.cast(x!, 'int32'),
-      0,
-      0,
-    );
-    await same('cast i32→f32', [ints(65, 7, -100000, 100000)], (be, [x]) => be.cast(x!, 'float32'), 0, 0);
-    await same('cast same dtype', [data(7, 8)], (be, [x]) => be.cast(x!, 'float32'), 0, 0);
-    for (const [size, value, dtype] of [
-      [257, 0, 'float32'],
-      [33, -1.5, 'float32'],
-      [7, 42, 'int32'],
-      [0, 1, 'float32'],
-    ] as const) {
-      await check(gpu!.fill(size, value, dtype), js.fill(size, value, dtype), 0, 0, `fill ${size} ${value} ${dtype}`);
-    }
-  });
-
   // ---- reductions ----
   it('reduce sum/prod/max/min/argmax/argmin over [outer,n,inner], serial and tree strategies (rtol 1e-5)', async () => {
     const shapes: [number, number, number][] = [
