@@ -17,7 +17,7 @@ import { fmt } from '../tensor/shape.js';
 import { buildProgram, CaptureError, type OutputSpec, type Program } from './plan.js';
 import { replayProgram } from './replay.js';
 import { recordRun, type Recorder, type Trace } from './trace.js';
-import { lastNativePlanRefusal, type NativePlan, nativePlanFor } from './native-plan.js';
+import { nativePlanner, type NativePlanHandle } from './native-hook.js';
 
 export { CaptureError } from './plan.js';
 
@@ -80,7 +80,7 @@ interface Entry {
   traces: Trace[];
   outputs: OutputSpec[][];
   program: Program | null;
-  native: NativePlan | null;
+  native: NativePlanHandle | null;
   replays: number;
   eager: string | null;
   structure: Structure | null;
@@ -225,9 +225,10 @@ export function compile<A extends Tensor[], R extends CompiledOutput>(
       try {
         e.program = buildProgram(name, e.traces, e.outputs);
         if (opts.nativePlan !== false) {
-          e.native = nativePlanFor(e.program, engine.backends, storages);
+          const planner = nativePlanner();
+          e.native = planner?.planFor(e.program, engine.backends, storages) ?? null;
           if (!e.native && engine.backends.has('native') && storages.some((s) => s.backend === 'native'))
-            stats.nativeRefusals.push(lastNativePlanRefusal ?? 'unknown');
+            stats.nativeRefusals.push(planner ? (planner.lastRefusal() ?? 'unknown') : 'the native plan executor is not loaded');
         }
       } catch (err) {
         e.traces = [];
