@@ -6,12 +6,20 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as mt from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
-import { createModel } from '../../src/models/index.js';
 import { Adam } from '../../src/optim/index.js';
 import { EncodedTable } from '../../src/data/table.js';
 import { SeededRandom } from '../../src/data/random.js';
 import { Trainer } from '../../src/train/index.js';
 import { scoreRows } from '../../src/infer/score.js';
+import { MLP } from '../../src/nn/mlp.js';
+import {
+  MultiTaskModel,
+  type ParamGroups,
+  type TabularInput,
+  createModel,
+  type TaskSpec,
+  type TaskTensors,
+} from '../../src/models/index.js';
 
 const TASKS = [{ name: 'a' }, { name: 'b' }];
 const DENSE = { inputDim: 6, tasks: TASKS, numExperts: 3, expertDims: [5], towerDims: [4] };
@@ -251,5 +259,47 @@ describe('compile switches', () => {
     expect(compiled).toEqual(eager);
     expect(model.predictStats()[0]!.replays).toBeGreaterThan(0);
     model.dispose();
+  });
+});
+
+/** One task on an MLP with batch norm: training forwards replace its running-statistics buffers. */
+class BatchNormModel extends MultiTaskModel<TabularInput> {
+  readonly modelName = 'bn-test';
+  readonly config = {};
+  readonly tasks: readonly TaskSpec[] = [{ name: 'a', kind: 'binary', weight: 1 }];
+  readonly inputSpec = { kind: 'dense', dim: 3 } as const;
+  readonly mlp = this.registerModule('mlp', new MLP([3, 4, 1], { batchNorm: true }));
+  forward(input: TabularInput): TaskTensors {
+    const x = input as Tensor;
+    return { a: mt.reshape(this.mlp.forward(x), [x.shape[0]!]) };
+  }
+  paramGroups(): ParamGroups {
+    return { shared: this.mlp.parameters(), tasks: { a: [] }, gates: [] };
+  }
+}
+
+describe('compiled predict and replaced buffers', () => {
+  it('captures again when training replaced a buffer (batch-norm running statistics), equal to eager', async () => {
+    for (const backend of ['js', 'native'] as const) {
+      if (!(await use(backend))) continue;
+      mt.manualSeed(2);
+      const model = new BatchNormModel();
+      const x = mt.randn([6, 3]);
+      const check = async (what: string) => {
+        const c = model.predict(x);
+        const e = model.predict(x, { compile: false });
+        expect(await values(c), `${backend}: ${what}`).toEqual(await values(e));
+        mt.dispose([c, e]);
+      };
+      for (let i = 0; i < 6; i++) await check(`before training, call ${i}`);
+      expect(model.predictStats()[0]!.replays).toBe(2);
+      // A training-mode forward: BatchNorm1d swaps in new running_mean/running_var tensors.
+      model.train(true);
+      mt.tidy(() => mt.noGrad(() => model.forward(mt.randn([6, 3]))));
+      for (let i = 0; i < 6; i++) await check(`after training, call ${i}`);
+      expect(model.predictStats()[0]!.replays, 'a new program, replayed').toBe(2);
+      mt.dispose(x);
+      model.dispose();
+    }
   });
 });
