@@ -37,3 +37,4 @@ export {
   type CompiledFunction,
   type CompileStats,
 } from './compile/index.js';
+export { compileByDefault, setCompileDefault } from './compile/default.js';

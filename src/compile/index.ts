@@ -17,7 +17,7 @@ import { fmt } from '../tensor/shape.js';
 import { buildProgram, CaptureError, type OutputSpec, type Program } from './plan.js';
 import { replayProgram } from './replay.js';
 import { recordRun, type Recorder, type Trace } from './trace.js';
-import { lastNativePlanRefusal, type NativePlan, nativePlanFor } from './native-plan.js';
+import { nativePlanner, type NativePlanHandle } from './native-hook.js';
 
 export { CaptureError } from './plan.js';
 
@@ -36,6 +36,11 @@ export interface CompileOptions {
    * that an optimizer's step count stays right for later eager steps or checkpoints.
    */
   afterReplay?: () => void;
+  /**
+   * At most this many input signatures are kept (default 16); the least recently used one is dropped beyond it
+   * (its plan freed), so that a caller feeding ever new shapes (request sizes) does not grow memory without bound.
+   */
+  maxSignatures?: number;
 }
 
 export interface CompileStats {
@@ -47,6 +52,12 @@ export interface CompileStats {
   fallbacks: string[];
   /** Why a program on the native backend replays kernel by kernel instead of in one addon call. */
   nativeRefusals: string[];
+  /**
+   * Bytes held by the native one-call plans now alive (arenas for temporaries plus constants). They are not
+   * tensors, so memory() does not count them; compiled.dispose() (or model.dispose() for a model's compiled
+   * predict) frees them.
+   */
+  planBytes: number;
 }
 
 export interface CompiledFunction<A extends Tensor[], R extends CompiledOutput> {
@@ -58,12 +69,18 @@ export interface CompiledFunction<A extends Tensor[], R extends CompiledOutput> 
 
 const TRACED_RUNS = 3;
 
+/**
+ * Calls of compiled functions now recording. A compiled function called inside another one's traced run (a
+ * compiled model.predict inside a user's mt.compile) runs its body eagerly, so the outer trace sees its kernels.
+ */
+let recording = 0;
+
 interface Entry {
   calls: number;
   traces: Trace[];
   outputs: OutputSpec[][];
   program: Program | null;
-  native: NativePlan | null;
+  native: NativePlanHandle | null;
   replays: number;
   eager: string | null;
   structure: Structure | null;
@@ -114,7 +131,11 @@ export function compile<A extends Tensor[], R extends CompiledOutput>(
     signatures: 0,
     fallbacks: [],
     nativeRefusals: [],
+    planBytes: 0,
   };
+  const maxSignatures = opts.maxSignatures ?? 16;
+  if (!Number.isInteger(maxSignatures) || maxSignatures < 1)
+    throw new Error(`compile(${name}): maxSignatures must be a positive integer, got ${maxSignatures}`);
 
   const giveUp = (e: Entry, why: string, outs: Tensor[]): void => {
     if (fallback === 'eager') {
@@ -133,12 +154,22 @@ export function compile<A extends Tensor[], R extends CompiledOutput>(
         throw new Error(`compile(${name}): argument ${i} must be a Tensor (compiled functions take tensors only)`);
       t.assertLive(`compile(${name})`);
     });
+    if (recording > 0) return fn(...inputs);
     const key = signature(inputs);
     let e = entries.get(key);
     if (!e) {
       e = { calls: 0, traces: [], outputs: [], program: null, native: null, replays: 0, eager: null, structure: null };
       entries.set(key, e);
       stats.signatures++;
+      if (entries.size > maxSignatures) {
+        const [oldKey, old] = entries.entries().next().value as [string, Entry];
+        old.native?.dispose();
+        entries.delete(oldKey);
+      }
+    } else if (entries.size > 1) {
+      // Most recently used last (the eviction order).
+      entries.delete(key);
+      entries.set(key, e);
     }
     const storages: Storage[] = inputs.map((t) => t.storage);
     if (e.program && !e.eager) {
@@ -166,7 +197,13 @@ export function compile<A extends Tensor[], R extends CompiledOutput>(
     stats.capturedCalls++;
     let recorder!: Recorder;
     const { result, trace } = ((): { result: R; trace: Trace } => {
-      const r = recordRun(storages, () => fn(...inputs));
+      recording++;
+      let r: { result: R; trace: Trace; recorder: Recorder };
+      try {
+        r = recordRun(storages, () => fn(...inputs));
+      } finally {
+        recording--;
+      }
       recorder = r.recorder;
       return r;
     })();
@@ -188,9 +225,10 @@ export function compile<A extends Tensor[], R extends CompiledOutput>(
       try {
         e.program = buildProgram(name, e.traces, e.outputs);
         if (opts.nativePlan !== false) {
-          e.native = nativePlanFor(e.program, engine.backends, storages);
+          const planner = nativePlanner();
+          e.native = planner?.planFor(e.program, engine.backends, storages) ?? null;
           if (!e.native && engine.backends.has('native') && storages.some((s) => s.backend === 'native'))
-            stats.nativeRefusals.push(lastNativePlanRefusal ?? 'unknown');
+            stats.nativeRefusals.push(planner ? (planner.lastRefusal() ?? 'unknown') : 'the native plan executor is not loaded');
         }
       } catch (err) {
         e.traces = [];
@@ -204,7 +242,12 @@ export function compile<A extends Tensor[], R extends CompiledOutput>(
     return result;
   };
   const out = compiled as CompiledFunction<A, R>;
-  out.stats = () => ({ ...stats, fallbacks: [...stats.fallbacks], nativeRefusals: [...stats.nativeRefusals] });
+  out.stats = () => ({
+    ...stats,
+    fallbacks: [...stats.fallbacks],
+    nativeRefusals: [...stats.nativeRefusals],
+    planBytes: [...entries.values()].reduce((n, e) => n + (e.native?.bytes ?? 0), 0),
+  });
   out.dispose = () => {
     for (const e of entries.values()) e.native?.dispose();
     entries.clear();

@@ -94,6 +94,8 @@ export interface NativePlan {
   run(inputs: readonly Storage[], n: number): Storage[];
   dispose(): void;
   readonly arenaBytes: number;
+  /** Arena plus constants: what the plan holds while alive. */
+  readonly bytes: number;
   readonly instructionCount: number;
 }
 
@@ -141,11 +143,12 @@ class OneCallPlan implements NativePlan {
   readonly code: Float64Array;
   readonly buffers: TypedArray[];
   readonly arenaBytes: number;
+  readonly bytes: number;
   readonly instructionCount: number;
   private readonly inputSlot: number;
   private readonly outputSlot: number;
   private readonly extStorages: JsStorage[];
-  private readonly dyn: { pos: number; base: number; delta: number }[];
+  private readonly dyn: { pos: number; base: number; delta: number; random?: number }[];
   private disposed = false;
 
   constructor(
@@ -224,7 +227,7 @@ class OneCallPlan implements NativePlan {
     for (let k = 0; k < ins.length; k++) {
       const instr = ins[k]!;
       const args = instr.traced.args; // the refs, as recorded (last run)
-      const dynAt = new Map<unknown, Map<string | number, { base: number; delta: number }>>();
+      const dynAt = new Map<unknown, Map<string | number, { base: number; delta: number; random?: number }>>();
       for (const p of instr.patches)
         if (p.kind === 'dyn') {
           let m = dynAt.get(p.obj);
@@ -232,7 +235,7 @@ class OneCallPlan implements NativePlan {
             m = new Map();
             dynAt.set(p.obj, m);
           }
-          m.set(p.key, { base: p.base, delta: p.delta });
+          m.set(p.key, { base: p.base, delta: p.delta, random: p.random });
         }
       const info = (r: unknown): { dtype: DType; size: number } => {
         if (!isRef(r)) throw new Unsupported(`${instr.method}: expected a storage argument`);
@@ -264,7 +267,7 @@ class OneCallPlan implements NativePlan {
       const num = (obj: unknown, key: string | number, v: number) => {
         const d = dynAt.get(obj)?.get(key);
         if (d) {
-          this.dyn.push({ pos: codeOut.length, base: d.base, delta: d.delta });
+          this.dyn.push({ pos: codeOut.length, base: d.base, delta: d.delta, random: d.random });
           dynUsed++;
         }
         codeOut.push(v);
@@ -596,6 +599,7 @@ class OneCallPlan implements NativePlan {
 
     // Layout of the buffer table.
     this.arenaBytes = arenaEnd;
+    this.bytes = arenaEnd + [...constantOf.values()].reduce((n, c) => n + c.data.byteLength, 0);
     const arena = new Float32Array(new ArrayBuffer(Math.max(arenaEnd, 4)));
     table[0] = arena;
     const constIndex = new Map<number, number>();
@@ -670,7 +674,8 @@ class OneCallPlan implements NativePlan {
       this.buffers[this.outputSlot + j] = s.data;
       return s;
     });
-    for (const d of this.dyn) this.code[d.pos] = d.base + d.delta * n;
+    for (const d of this.dyn)
+      this.code[d.pos] = d.random !== undefined ? engine.randomOffset + d.random : d.base + d.delta * n;
     try {
       this.runPlan(this.buffers, this.code);
     } catch (e) {

@@ -26,6 +26,11 @@ export type Patch =
       readonly kind: 'dyn';
       readonly base: number;
       readonly delta: number;
+      /**
+       * Set for a random-stream offset: the value is the engine's offset at the start of the call plus this, so
+       * eager calls (or other random ops) between replays never make a replay reuse part of the stream.
+       */
+      readonly random?: number;
     };
 
 export interface Instruction {
@@ -125,7 +130,12 @@ function merge(
       );
     }
     set(last);
-    patches.push({ obj, key, kind: 'dyn', base: last, delta: lin.delta });
+    const rel = nums.map((v, r) => v - runs[r]!.randomBefore);
+    const random =
+      key === 'offset' && runs[0]!.randomAfter > runs[0]!.randomBefore && rel.every((v) => v === rel[0])
+        ? rel[0]
+        : undefined;
+    patches.push({ obj, key, kind: 'dyn', base: last, delta: lin.delta, ...(random !== undefined ? { random } : {}) });
     return;
   }
   if (ArrayBuffer.isView(last)) {

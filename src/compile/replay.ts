@@ -46,7 +46,13 @@ function runAll(
       Reflect.set(
         p.obj,
         p.key,
-        p.kind === 'in' ? inputs[p.index] : p.kind === 'tmp' ? tmps[p.id] : p.base + p.delta * n,
+        p.kind === 'in'
+          ? inputs[p.index]
+          : p.kind === 'tmp'
+            ? tmps[p.id]
+            : p.random !== undefined
+              ? engine.randomOffset + p.random
+              : p.base + p.delta * n,
       );
     }
     const be = backends.get(ins.backend)!;

@@ -58,6 +58,11 @@ export interface PredictorOptions extends BackendOptions {
   backend?: BackendName;
   /** Rows per forward pass. Default 4096. */
   batchSize?: number;
+  /**
+   * Capture the model's forward once per batch shape and replay it (mt.compile; default on unless
+   * MTGRAD_COMPILE=0). false scores eagerly; the scores are the same.
+   */
+  compile?: boolean;
 }
 
 export interface Predictor {
@@ -123,7 +128,7 @@ export async function loadPredictor(source: CheckpointSource, options: Predictor
       const scores = await scoreRows(
         model,
         { ...encoded, nCat: schema.nCat, nNum: schema.nNum },
-        { batchSize: options.batchSize },
+        { batchSize: options.batchSize, compile: options.compile },
       );
       return Array.from({ length: rows.length }, (_, i) =>
         Object.fromEntries(tasks.map((t) => [t, scores.outputs[t][i]])),

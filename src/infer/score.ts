@@ -19,6 +19,11 @@ export interface ScoreOptions {
   batchSize?: number;
   /** Also return the mean gate weight per expert, per gate, over all rows. */
   gates?: boolean;
+  /**
+   * Score through the model's predict with mt.compile (default: on, unless MTGRAD_COMPILE=0 or
+   * setCompileDefault(false)); false runs every batch eagerly. The numbers are the same either way.
+   */
+  compile?: boolean;
 }
 
 export interface Scores {
@@ -48,13 +53,16 @@ export async function scoreRows(model: TaskModel, rows: EncodedRows, options: Sc
       const n = Math.min(batchSize, rows.size - start);
       const batch = tidy(() =>
         noGrad(() => {
-          const out = model.forward(inputFromColumns(model.modelName, model.inputSpec, rows, start, n));
+          const input = inputFromColumns(model.modelName, model.inputSpec, rows, start, n);
+          // The model's predict (compiled by default) is forward + σ on binary tasks, as below.
+          const predicted = model.predict ? model.predict(input, { compile: options.compile }) : null;
+          const out = predicted ?? model.forward(input);
           const values: Record<string, Tensor> = {};
           for (const task of tasks) {
             const o = out[task];
             if (!o) throw new Error(`model produced no output for task '${task}'`);
             if (o.size !== n) throw new Error(`output of task '${task}' has ${o.size} values for a batch of ${n} rows`);
-            values[task] = kinds[task] === 'binary' ? sigmoid(o) : o;
+            values[task] = predicted || kinds[task] !== 'binary' ? o : sigmoid(o);
           }
           const gates: Record<string, Tensor> = {};
           // Expert gates are [B, experts]; other maps a model may record (MRAN's attention, [B, n, n]) are not utilisation.

@@ -10,6 +10,7 @@
  *    otherwise. They are detached copies owned by the model, valid until the next forward.
  *  - checkParamGroups(): that paramGroups() lists every parameter exactly once.
  */
+import type { Storage } from '../backends/kernels.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { fmt } from '../tensor/shape.js';
 import { keep, tidy } from '../tensor/scope.js';
@@ -20,9 +21,19 @@ import { Module } from '../nn/module.js';
 import type { TensorPlacement } from '../nn/parameter.js';
 import { isSupervised, taskLoss, type TaskSpec } from './tasks.js';
 import type { InputSpec, ModelInput } from './inputs.js';
-import { sumObjective, weightTaskLosses, type ParamGroups, type TaskModel, type TaskTensors } from './task-model.js';
+import { compileByDefault } from '../compile/default.js';
+import type { CompileStats } from '../compile/index.js';
+import { CompiledPredict, flattenInput, type PredictParts } from './compiled-predict.js';
+import {
+  sumObjective,
+  weightTaskLosses,
+  type ParamGroups,
+  type PredictOptions,
+  type TaskModel,
+  type TaskTensors,
+} from './task-model.js';
 
-export type { ParamGroups, TaskTensors } from './task-model.js';
+export type { ParamGroups, PredictOptions, TaskTensors } from './task-model.js';
 
 /** Where a model creates its tensors (not part of the JSON config: a runtime choice). */
 export type ModelPlacement = TensorPlacement;
@@ -48,23 +59,67 @@ export abstract class MultiTaskModel<Input extends ModelInput = ModelInput> exte
     return this.tasks.map((t) => t.name);
   }
 
-  /** Probabilities (binary tasks) or values (regression), without recording and in eval mode. */
-  predict(input: Input): TaskTensors {
+  /**
+   * Probabilities (binary tasks) or values (regression), without recording and in eval mode. By default through
+   * mt.compile (captured once per input shape, then replayed: see compiled-predict.ts), with the same numbers as
+   * the eager forward; `{ compile: false }` (or MTGRAD_COMPILE=0) runs it eagerly.
+   */
+  predict(input: Input, opts: PredictOptions = {}): TaskTensors {
     const wasTraining = this.training;
     this.eval();
     try {
-      // tidy: the forward's intermediates go now (only the returned tensors live on), inside a caller's tidy or not.
-      return tidy(() =>
-        noGrad(() => {
-          const out = this.forward(input);
-          const res: TaskTensors = {};
-          for (const t of this.tasks) res[t.name] = t.kind === 'binary' ? sigmoid(out[t.name]) : out[t.name];
-          return res;
-        }),
+      const flat = (opts.compile ?? compileByDefault()) ? flattenInput(input) : null;
+      if (!flat) return this.predictParts(input).values;
+      this.compiledPredict ??= new CompiledPredict(
+        `${this.modelName}.predict`,
+        (i) => this.predictParts(i as Input),
+        () => this.stateStorages(),
       );
+      const { values, gates } = this.compiledPredict.run(flat);
+      this.adoptGates(gates);
+      return values;
     } finally {
       this.train(wasTraining);
     }
+  }
+
+  /** What the compiled predict has done (one entry per input layout used), for tests and diagnostics. */
+  predictStats(): CompileStats[] {
+    return this.compiledPredict?.stats() ?? [];
+  }
+
+  private compiledPredict: CompiledPredict | null = null;
+
+  private predictParts(input: Input): PredictParts {
+    // tidy: the forward's intermediates go now (only the returned tensors live on), inside a caller's tidy or not.
+    return tidy(() =>
+      noGrad(() => {
+        const out = this.forward(input);
+        const values: TaskTensors = {};
+        for (const t of this.tasks) values[t.name] = t.kind === 'binary' ? sigmoid(out[t.name]) : out[t.name];
+        return { values, gates: { ...this.recordedGates } };
+      }),
+    );
+  }
+
+  private stateStorages(): Storage[] {
+    return [...this.parameters(), ...this.buffers()].map((t) => t.storage);
+  }
+
+  /** After a replay the gate maps are new tensors (eager and traced calls return the recorded ones themselves). */
+  private adoptGates(gates: TaskTensors): void {
+    const old = this.recordedGates;
+    const next: TaskTensors = {};
+    for (const [k, g] of Object.entries(gates)) next[k] = g === old[k] ? g : keep(g);
+    for (const [k, g] of Object.entries(old)) if (next[k] !== g) g.dispose();
+    this.recordedGates = next;
+  }
+
+  /** Also frees what the compiled predict holds (its plans' arenas and constants). */
+  override dispose(): void {
+    this.compiledPredict?.dispose();
+    this.compiledPredict = null;
+    super.dispose();
   }
 
   /** One unweighted scalar loss per supervised task (masked means where a mask is given). */

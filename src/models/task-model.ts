@@ -32,6 +32,11 @@ export interface ParamGroups {
   gates: Tensor[];
 }
 
+export interface PredictOptions {
+  /** Capture and replay the forward with mt.compile (default: on, unless MTGRAD_COMPILE=0 / setCompileDefault(false)). */
+  compile?: boolean;
+}
+
 export interface TaskModel<Input = ModelInput> {
   /** The registry name ('mmoe', 'ple', ...): createModel(modelName, config) rebuilds the model. */
   readonly modelName: string;
@@ -41,6 +46,11 @@ export interface TaskModel<Input = ModelInput> {
   readonly inputSpec: InputSpec;
   readonly training: boolean;
   forward(input: Input): TaskTensors;
+  /**
+   * Optional: the outputs as probabilities (binary) or values, recording off, eval mode (MultiTaskModel's, compiled
+   * by default). Scoring uses it when present, else forward + σ.
+   */
+  predict?(input: Input, opts?: PredictOptions): TaskTensors;
   taskLosses(outputs: TaskTensors, labels: TaskTensors, masks?: TaskTensors): TaskTensors;
   regularization(outputs: TaskTensors, labels: TaskTensors, masks?: TaskTensors): Tensor | null;
   paramGroups(): ParamGroups;

@@ -15,6 +15,7 @@ import { Module } from './module.js';
 import { ModuleDict } from './containers.js';
 import { Embedding } from './embedding.js';
 import { createBuffer, type TensorPlacement } from './parameter.js';
+import { recordTouchedRows } from './sparse-rows.js';
 
 export interface CategoricalField {
   name: string;
@@ -110,6 +111,31 @@ export class FeatureEncoder extends Module {
     this.outputDim = width + this.numeric.length;
   }
 
+  /** Field i's ids of a host batch [B, nCat], out-of-vocabulary ones mapped to 0 as forward maps them. */
+  private hostColumn(host: ArrayLike<number>, B: number, i: number): Int32Array {
+    const nCat = this.categorical.length;
+    const size = this.categorical[i]!.vocabularySize;
+    return Int32Array.from({ length: B }, (_, b) => {
+      const id = host[b * nCat + i]!;
+      return id >= 0 && id < size ? id : 0;
+    });
+  }
+
+  /**
+   * Records the embedding rows a batch looks up, for lazy (sparse) updates, exactly as forward does with catHost
+   * under recording: for a caller that replays a captured forward (mt.compile runs no JavaScript of the model),
+   * so that the optimizer still updates only those rows. Ids [B, nCat] on the host.
+   */
+  recordLookups(catHost: ArrayLike<number>, B: number): void {
+    const nCat = this.categorical.length;
+    if (catHost.length !== B * nCat)
+      throw new Error(`FeatureEncoder.recordLookups: ${catHost.length} ids for a batch of ${B} × ${nCat} fields`);
+    this.categorical.forEach((f, i) => {
+      const emb = this.embeddings.get(f.name);
+      if (emb.sparse && emb.weight.requiresGrad) recordTouchedRows(emb.weight, this.hostColumn(catHost, B, i));
+    });
+  }
+
   forward(batch: FeatureBatch): Tensor {
     const parts: Tensor[] = [];
     const nCat = this.categorical.length,
@@ -128,12 +154,7 @@ export class FeatureEncoder extends Module {
       this.categorical.forEach((f, i) => {
         const ids = reshape(slice(cat, [null, [i, i + 1]]), [B]);
         const outOfVocab = maximum(lt(ids, 0), ge(ids, f.vocabularySize));
-        const hostIds = host
-          ? Int32Array.from({ length: B }, (_, b) => {
-              const id = host[b * nCat + i];
-              return id >= 0 && id < f.vocabularySize ? id : 0;
-            })
-          : undefined;
+        const hostIds = host ? this.hostColumn(host, B, i) : undefined;
         parts.push(this.embeddings.get(f.name).forward(where(outOfVocab, 0, ids), hostIds));
       });
     }

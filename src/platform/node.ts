@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Platform } from './types.js';
+import { setNativePlanner } from '../compile/native-hook.js';
 
 /**
  * Dawn's entry object must stay referenced for the life of the process: once it is garbage-collected, Dawn
@@ -77,7 +78,13 @@ function packageVersion(): string {
 export const platform: Platform = {
   name: 'node',
   async createNativeBackend() {
-    return (await import('../backends/native/index.js')).createNativeBackend();
+    const [native, plans] = await Promise.all([
+      import('../backends/native/index.js'),
+      import('../compile/native-plan.js'),
+    ]);
+    // mt.compile's one-call executor for this backend (kept out of compile's static imports: see native-hook.ts).
+    setNativePlanner({ planFor: plans.nativePlanFor, lastRefusal: () => plans.lastNativePlanRefusal });
+    return native.createNativeBackend();
   },
   defaultGpu: loadDawn,
   packageVersion,

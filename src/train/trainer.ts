@@ -18,7 +18,7 @@
  * so the same seed, data, model initialisation and backend give the same metrics.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { dispose, tidy } from '../tensor/scope.js';
+import { dispose, keep, tidy } from '../tensor/scope.js';
 import { manualSeed } from '../tensor/engine.js';
 import { add } from '../ops/elementwise.js';
 import { backward } from '../autograd/backward.js';
@@ -37,7 +37,13 @@ import type { MetricsByTask } from './task-metrics.js';
 import { tableMetrics } from './table-metrics.js';
 import { sourceColumns, type LabelSource } from '../infer/label-source.js';
 import type { EpochRecord, StopReason, TrainerEvent, TrainingHistory } from './events.js';
-import type { GradientRouting, LossStrategy, OptimizerLike } from './types.js';
+import type { GradientRouting, LossStrategy, OptimizerLike, TensorBatch } from './types.js';
+import { compileByDefault } from '../compile/default.js';
+import { compile, type CompiledFunction } from '../compile/index.js';
+import { flattenInput, rebuildInput, type FlatInput } from '../models/compiled-predict.js';
+import { Module } from '../nn/module.js';
+import { FeatureEncoder, type FeatureBatch } from '../nn/feature-encoder.js';
+import { isLazyRows } from '../nn/sparse-rows.js';
 
 export interface TrainerOptions {
   model: TaskModel;
@@ -78,6 +84,15 @@ export interface TrainerOptions {
   /** Also record mean gate weights over the validation split each epoch (default true). */
   recordGates?: boolean;
   onEvent?: (event: TrainerEvent) => void;
+  /**
+   * Capture and replay the step with mt.compile (default: on, unless MTGRAD_COMPILE=0 or setCompileDefault(false)).
+   * Two programs per step: forward → losses → backward (→ clipping), whose losses and gradient norm are read and
+   * checked on the host as in eager mode, then the optimizer update. The numbers are those of the eager step. Parts
+   * that need the host in the middle run eagerly: gradient probes (at probe steps), weighting strategies and
+   * routing (their backward), an update whose optimizer reads host state (lazy embedding rows, amsgrad), and an
+   * update after its hyperparameters change (recaptured; eager for good after 3 changes: an LR schedule).
+   */
+  compile?: boolean;
 }
 
 /** Where a step falls in the run: what weighting strategies (DWA, decays) and the probe read. */
@@ -129,6 +144,15 @@ export class Trainer {
   private readonly options: TrainerOptions;
   private trainableCache: Tensor[] | null = null;
   private sharedCache: Tensor[] | null = null;
+  private readonly compileOn: boolean;
+  /** Compiled forward → backward (→ clip), per input layout; `owners`: the parameters its gradients belong to. */
+  private readonly backwardPrograms = new Map<string, { fn: CompiledFunction<Tensor[], Tensor[]>; owners: Tensor[] }>();
+  /** Compiled optimizer update, valid for these gradient owners and hyperparameters. */
+  private update: { fn: CompiledFunction<Tensor[], Tensor[]>; owners: string; hyper: string } | null = null;
+  private updateRecaptures = 0;
+  /** The batch's categorical ids on the host while a compiled backward runs (lazy embedding rows). */
+  private hostCat: ArrayLike<number> | undefined;
+  private encoderCache: { encoder: FeatureEncoder | null; why: string | null } | null = null;
 
   constructor(options: TrainerOptions) {
     this.options = options;
@@ -158,6 +182,56 @@ export class Trainer {
       throw new RangeError(`Trainer: gradientProbeEvery must be a non-negative integer, got ${every}`);
     if (options.routing && options.weighting)
       throw new Error('Trainer: give either a weighting strategy or gradient routing, not both');
+    this.compileOn = options.compile ?? compileByDefault();
+  }
+
+  /**
+   * Why the backward pass runs eagerly at every step, or null when it is compiled (probe steps always run it
+   * eagerly). The optimizer update is compiled whenever `compile` is on and the optimizer has advanceSteps.
+   */
+  get eagerBackwardReason(): string | null {
+    if (!this.compileOn) return 'compile is off';
+    if (this.options.routing) return 'gradient routing runs its own backward';
+    if (this.options.weighting) return `weighting '${this.options.weighting.name}' combines on its own terms`;
+    return this.lazyRowEncoder().why;
+  }
+
+  /** What the compiled step has done: per program, compile's stats (for tests and diagnostics). */
+  compileStats(): { backward: ReturnType<CompiledFunction<Tensor[], Tensor[]>['stats']>[]; update: ReturnType<CompiledFunction<Tensor[], Tensor[]>['stats']> | null } {
+    return {
+      backward: [...this.backwardPrograms.values()].map((p) => p.fn.stats()),
+      update: this.update?.fn.stats() ?? null,
+    };
+  }
+
+  /** Frees the compiled programs (their native plans' arenas); the next step captures again. */
+  disposeCompiled(): void {
+    for (const p of this.backwardPrograms.values()) p.fn.dispose();
+    this.backwardPrograms.clear();
+    this.update?.fn.dispose();
+    this.update = null;
+  }
+
+  /**
+   * Lazily updated embedding tables need the rows each batch looks up, which a replay (no model JavaScript) does
+   * not record: the Trainer records them from the host ids through the model's one FeatureEncoder.
+   */
+  private lazyRowEncoder(): { encoder: FeatureEncoder | null; why: string | null } {
+    if (!this.encoderCache) {
+      const lazy = this.trainable.some((p) => isLazyRows(p));
+      const encoders =
+        this.model instanceof Module
+          ? this.model
+              .namedModules()
+              .map(([, m]) => m)
+              .filter((m): m is FeatureEncoder => m instanceof FeatureEncoder)
+          : [];
+      this.encoderCache =
+        !lazy || encoders.length === 1
+          ? { encoder: encoders[0] ?? null, why: null }
+          : { encoder: null, why: 'lazily updated parameters outside one FeatureEncoder (their rows are read on the host)' };
+    }
+    return this.encoderCache;
   }
 
   /** Metrics over a whole split (and mean gate weights), with recording off, for every task the split has labels for. */
@@ -165,6 +239,7 @@ export class Trainer {
     const scores = await scoreRows(this.model, table, {
       batchSize: this.options.evalBatchSize ?? 8192,
       gates: options.gates ?? false,
+      compile: this.compileOn,
     });
     return {
       metrics: tableMetrics(this.model, table, scores.outputs, this.options.labels),
@@ -191,35 +266,160 @@ export class Trainer {
   private backwardPass(
     batch: Batch,
     at: StepContext,
+  ): { readout: Tensor; norm: Tensor | null; probeGrads: Record<string, Tensor[]> | null } {
+    return tidy(() => ({ ...this.backwardOn(this.batchTensors(batch), at), norm: null }));
+  }
+
+  /** The batch on the backend; feature batches carry their host ids (lazy embedding rows without a readback). */
+  private batchTensors(batch: Batch): TensorBatch {
+    const tensors = toTensorBatch(batch, this.model, this.labelOf);
+    const input = tensors.input as FeatureBatch;
+    if (this.model.inputSpec.kind === 'features' && input.cat) input.catHost = batch.cat.subarray(0, batch.size * batch.nCat);
+    return tensors;
+  }
+
+  private backwardOn(
+    tensors: TensorBatch,
+    at: StepContext,
   ): { readout: Tensor; probeGrads: Record<string, Tensor[]> | null } {
     const { model, shared } = this;
-    return tidy(() => {
-      const tensors = toTensorBatch(batch, model, this.labelOf);
-      const outputs = model.forward(tensors.input);
-      const losses = model.taskLosses(outputs, tensors.labels, tensors.masks);
-      this.checkLosses(losses);
-      const weighted = weightTaskLosses(model.tasks, losses);
-      // Task gradients for the conflict probe are taken before the step's backward (the graph is retained).
-      const probeGrads = at.probe && shared.length > 0 ? taskGradients(losses, shared) : null;
-      const regularization = model.regularization(outputs, tensors.labels, tensors.masks);
-      let total: Tensor;
-      if (this.options.routing) {
-        this.options.routing.backward(regularization ? { ...weighted, __regularization__: regularization } : weighted);
-        total = sumObjective(model.tasks, weighted, regularization, 'Trainer');
-      } else {
-        const { weighting } = this.options;
-        const combined = weighting
-          ? weighting.combine(weighted, { step: at.step, epoch: at.epoch, sharedParams: shared })
-          : sumObjective(model.tasks, weighted, null, 'Trainer');
-        total = regularization ? add(combined, regularization) : combined;
-        backward(total);
+    const outputs = model.forward(tensors.input);
+    const losses = model.taskLosses(outputs, tensors.labels, tensors.masks);
+    this.checkLosses(losses);
+    const weighted = weightTaskLosses(model.tasks, losses);
+    // Task gradients for the conflict probe are taken before the step's backward (the graph is retained).
+    const probeGrads = at.probe && shared.length > 0 ? taskGradients(losses, shared) : null;
+    const regularization = model.regularization(outputs, tensors.labels, tensors.masks);
+    let total: Tensor;
+    if (this.options.routing) {
+      this.options.routing.backward(regularization ? { ...weighted, __regularization__: regularization } : weighted);
+      total = sumObjective(model.tasks, weighted, regularization, 'Trainer');
+    } else {
+      const { weighting } = this.options;
+      const combined = weighting
+        ? weighting.combine(weighted, { step: at.step, epoch: at.epoch, sharedParams: shared })
+        : sumObjective(model.tasks, weighted, null, 'Trainer');
+      total = regularization ? add(combined, regularization) : combined;
+      backward(total);
+    }
+    // Every task loss (unweighted) and the total in one small tensor: one read-back per step, not T + 1.
+    const readout = noGrad(() =>
+      concat([...this.lossTasks.map((t) => reshape(losses[t], [1])), reshape(total, [1])], 0),
+    );
+    return { readout, probeGrads };
+  }
+
+  /**
+   * The same pass through a compiled program (captured per input layout and shape, then replayed): inputs are the
+   * batch tensors, outputs the readout, the gradient norm before clipping (when clipping) and the gradients, which
+   * become the parameters' .grad as backward would leave them. Null when the batch cannot be flattened.
+   */
+  private compiledBackwardPass(
+    batch: Batch,
+  ): { readout: Tensor; norm: Tensor | null; probeGrads: null } | null {
+    const tensors = tidy(() => this.batchTensors(batch));
+    const flat = flattenInput(tensors.input);
+    if (!flat) {
+      dispose(tensors);
+      return null;
+    }
+    const program = this.backwardProgram(flat);
+    const args = [
+      ...flat.tensors,
+      ...this.lossTasks.map((t) => tensors.labels[t]),
+      ...this.lossTasks.map((t) => tensors.masks[t]),
+    ];
+    this.hostCat = (tensors.input as FeatureBatch).catHost;
+    let out: Tensor[];
+    try {
+      out = program.fn(...args);
+    } finally {
+      this.hostCat = undefined;
+      dispose(tensors);
+    }
+    const clipping = this.options.clipGradNorm !== undefined;
+    const readout = out[0];
+    const norm = clipping ? out[1] : null;
+    const grads = out.slice(clipping ? 2 : 1);
+    if (grads.length !== program.owners.length)
+      throw new Error(`Trainer: the compiled backward returned ${grads.length} gradients for ${program.owners.length} parameters`);
+    program.owners.forEach((p, i) => {
+      if (p.grad !== grads[i]) {
+        p.grad?.dispose();
+        p.grad = keep(grads[i]);
       }
-      // Every task loss (unweighted) and the total in one small tensor: one read-back per step, not T + 1.
-      const readout = noGrad(() =>
-        concat([...this.lossTasks.map((t) => reshape(losses[t], [1])), reshape(total, [1])], 0),
-      );
-      return { readout, probeGrads };
     });
+    // A replay ran no model code: record the embedding rows the batch looked up (a repeat after eager calls is harmless).
+    const hostCat = (tensors.input as FeatureBatch).catHost;
+    const encoder = this.lazyRowEncoder().encoder;
+    if (encoder && hostCat) encoder.recordLookups(hostCat, batch.size);
+    return { readout, norm, probeGrads: null };
+  }
+
+  private backwardProgram(flat: FlatInput): { fn: CompiledFunction<Tensor[], Tensor[]>; owners: Tensor[] } {
+    let program = this.backwardPrograms.get(flat.layout);
+    if (program) return program;
+    const { layout } = flat;
+    const nIn = flat.tensors.length;
+    const T = this.lossTasks.length;
+    const clip = this.options.clipGradNorm;
+    const entry: { fn: CompiledFunction<Tensor[], Tensor[]>; owners: Tensor[] } = {
+      owners: [],
+      fn: compile(
+        (...ts: Tensor[]): Tensor[] =>
+          tidy(() => {
+            const input = rebuildInput(layout, ts.slice(0, nIn));
+            if (this.hostCat && 'cat' in input) (input as FeatureBatch).catHost = this.hostCat;
+            const labels = Object.fromEntries(this.lossTasks.map((t, k) => [t, ts[nIn + k]]));
+            const masks = Object.fromEntries(this.lossTasks.map((t, k) => [t, ts[nIn + T + k]]));
+            const { readout } = this.backwardOn({ size: ts[0].shape[0], input, labels, masks }, { step: 0, epoch: 0 });
+            const norm = clip !== undefined ? clipGradNorm(this.trainable, clip) : null;
+            entry.owners = this.trainable.filter((p) => p.grad !== null);
+            return [readout, ...(norm ? [norm] : []), ...entry.owners.map((p) => p.grad!)];
+          }),
+        { fallback: 'eager', name: 'Trainer.backward' },
+      ),
+    };
+    this.backwardPrograms.set(layout, entry);
+    program = entry;
+    return program;
+  }
+
+  /**
+   * optimizer.step() through a compiled program whose inputs are the gradients (so it runs whatever produced
+   * them: a compiled or an eager backward). Every step of this Trainer goes through it, so the optimizer's step
+   * count it extrapolates stays the optimizer's; afterReplay keeps the JavaScript-side count right too.
+   */
+  private applyUpdate(): void {
+    const { optimizer } = this.options;
+    const advance = optimizer.advanceSteps?.bind(optimizer);
+    if (!this.compileOn || !advance || this.updateRecaptures > 3) {
+      optimizer.step();
+      return;
+    }
+    const owners = this.trainable.filter((p) => p.grad !== null);
+    const ownerKey = owners.map((p) => p.id).join(',');
+    const hyper = JSON.stringify(optimizer.paramGroups.map(({ params: _params, ...h }) => h));
+    if (this.update && (this.update.owners !== ownerKey || this.update.hyper !== hyper)) {
+      this.update.fn.dispose();
+      this.update = null;
+      if (++this.updateRecaptures > 3) {
+        optimizer.step();
+        return;
+      }
+    }
+    this.update ??= {
+      fn: compile(
+        (..._grads: Tensor[]): Tensor[] => {
+          optimizer.step();
+          return [];
+        },
+        { fallback: 'eager', name: 'Trainer.update', afterReplay: () => advance(1) },
+      ),
+      owners: ownerKey,
+      hyper,
+    };
+    this.update.fn(...owners.map((p) => p.grad!));
   }
 
   /**
@@ -230,7 +430,9 @@ export class Trainer {
   async step(batch: Batch, at: StepContext = { step: 1, epoch: 0 }): Promise<StepResult> {
     const { optimizer } = this.options;
     const trainable = this.trainable;
-    const pass = this.backwardPass(batch, at);
+    const pass =
+      (!at.probe && this.eagerBackwardReason === null ? this.compiledBackwardPass(batch) : null) ??
+      this.backwardPass(batch, at);
     try {
       // Host-solved strategies read their K×K numbers asynchronously here and rewrite the shared gradients.
       if (!this.options.routing) await this.options.weighting?.finishBackward?.();
@@ -241,13 +443,13 @@ export class Trainer {
       if (!Number.isFinite(total)) throw new NonFiniteLossError(at.step, '(combined)', total);
       const result: StepResult = { losses, total, tasks: [...this.lossTasks] };
       if (this.options.clipGradNorm !== undefined) {
-        const norm = clipGradNorm(trainable, this.options.clipGradNorm);
-        result.gradNorm = (await norm.data())[0];
-        norm.dispose();
+        // The compiled backward clipped already and returned the norm (the same kernels, the same numbers).
+        pass.norm ??= clipGradNorm(trainable, this.options.clipGradNorm);
+        result.gradNorm = (await pass.norm.data())[0];
         if (!Number.isFinite(result.gradNorm))
           throw new NonFiniteLossError(at.step, '(combined)', result.gradNorm, 'gradient norm');
       }
-      optimizer.step();
+      this.applyUpdate();
       if (pass.probeGrads) {
         const { cosine, norms } = await gradientConflict(pass.probeGrads);
         result.cosines = cosine;

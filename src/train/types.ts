@@ -25,6 +25,11 @@ export interface OptimizerLike {
   readonly paramGroups: ReadonlyArray<{ lr: number; params: Tensor[]; name?: string }>;
   step(): void;
   zeroGrad(): void;
+  /**
+   * Advances the step count of every parameter's state by n without updating (src/optim's optimizers have it):
+   * the Trainer's compiled update calls it after each replay. Without it the update runs eagerly.
+   */
+  advanceSteps?(n: number): void;
 }
 
 /**

@@ -154,6 +154,43 @@ describe.each(backends)('compile on %s', (backend) => {
     if (backend === 'native') expect(g.stats().nativeReplays).toBe(2);
     x.dispose();
   });
+
+  it('replays random offsets from where the stream is now, also when other random ops ran in between', () => {
+    if (!available) return;
+    const f = (x: Tensor) => mt.add(x, mt.randn(x.shape, { backend }));
+    const g = mt.compile(f);
+    const x = mt.zeros([4, 3], { backend });
+    // Calls 5 and 7 are replays; an eager random op between calls moves the stream (as a probe step's dropout would).
+    const sequence = (h: (x: Tensor) => Tensor) => {
+      mt.manualSeed(3);
+      const out: number[][] = [];
+      for (let i = 0; i < 8; i++) {
+        const t = h(x);
+        out.push(Array.from(t.dataSync()));
+        t.dispose();
+        if (i >= 4) mt.randn([7], { backend }).dispose();
+      }
+      return out;
+    };
+    const eager = sequence(f);
+    expect(sequence(g)).toEqual(eager);
+    expect(g.stats().replays).toBe(4);
+    x.dispose();
+  });
+
+  it('keeps at most maxSignatures shapes: an evicted shape starts again from warm-up', () => {
+    if (!available) return;
+    const g = mt.compile((x: Tensor) => mt.mul(x, 2), { maxSignatures: 1 });
+    const a = mt.ones([3], { backend }),
+      b = mt.ones([4], { backend });
+    for (let i = 0; i < 5; i++) g(a).dispose();
+    expect(g.stats()).toMatchObject({ eagerCalls: 1, capturedCalls: 3, replays: 1 });
+    g(b).dispose(); // evicts a's program
+    g(a).dispose();
+    expect(g.stats()).toMatchObject({ eagerCalls: 3, capturedCalls: 3, replays: 1, signatures: 3 });
+    expect(() => mt.compile((x: Tensor) => x, { maxSignatures: 0 })).toThrow(/maxSignatures must be a positive integer/);
+    mt.dispose([a, b]);
+  });
 });
 
 describe('compile: what a capture cannot hold', () => {

@@ -29,6 +29,7 @@ export const evalSpec: CommandSpec = {
     seed: { type: 'string', value: 'N', help: 'synthetic data: seed (default: the training seed)' },
     split: { type: 'string', value: 'NAME', help: 'train, validation or test', default: 'test' },
     backend: { type: 'string', value: 'NAME', help: `backend: ${BACKEND_CHOICES.join(', ')}`, default: 'auto' },
+    'no-compile': { type: 'boolean', help: 'score eagerly, without mt.compile capture/replay (also MTGRAD_COMPILE=0)' },
     'batch-size': { type: 'string', value: 'N', help: 'rows per forward pass', default: '8192' },
     json: { type: 'boolean', help: 'print the metrics as JSON' },
     limit: { type: 'string', value: 'N', help: 'first N rows of each split (default: as in training)' },
@@ -78,7 +79,10 @@ export async function evalCommand(argv: string[], io: CommandIO): Promise<number
       `${data.name} has no labels for the tasks of ${path} (${model.tasks.map((t) => (labels[t.name] ? `${t.name} ← ${describeSource(labels[t.name])}` : t.name)).join(', ')}; it has ${data.tasks.join(', ')})`,
     );
   }
-  const scores = await scoreRows(model, table, { batchSize: f.int('batch-size') });
+  const scores = await scoreRows(model, table, {
+    batchSize: f.int('batch-size'),
+    compile: f.boolean('no-compile') ? false : undefined,
+  });
   const metrics = tableMetrics(model, table, scores.outputs, labels);
   model.dispose();
   if (f.boolean('json')) println(io.stdout, JSON.stringify(metrics));

@@ -19,6 +19,7 @@ export const predictSpec: CommandSpec = {
     output: { type: 'string', value: 'FILE', help: 'JSON Lines output, - for stdout', default: '-' },
     id: { type: 'string', value: 'FIELD', help: 'copy this input field into each output line' },
     backend: { type: 'string', value: 'NAME', help: `backend: ${BACKEND_CHOICES.join(', ')}`, default: 'auto' },
+    'no-compile': { type: 'boolean', help: 'score eagerly, without mt.compile capture/replay (also MTGRAD_COMPILE=0)' },
     'batch-size': { type: 'string', value: 'N', help: 'rows per forward pass', default: '4096' },
   },
   notes: [
@@ -63,7 +64,7 @@ export async function predictCommand(argv: string[], io: CommandIO): Promise<num
   }
 
   async function score(): Promise<number> {
-    const predictor = await loadPredictor(path, { backend, batchSize });
+    const predictor = await loadPredictor(path, { backend, batchSize, compile: f.boolean('no-compile') ? false : undefined });
     println(
       io.stderr,
       `predict: ${predictor.checkpoint.model.name} (${predictor.tasks.join(', ')}) on ${predictor.backend}`,

@@ -108,6 +108,10 @@ export const trainSpec: CommandSpec = {
     optimizer: { type: 'string', value: 'NAME', help: `optimizer: ${OPTIMIZERS.join(', ')}`, default: 'adam' },
     weighting: { type: 'string', value: 'NAME', help: `loss combination: ${WEIGHTINGS.join(', ')}`, default: 'sum' },
     clip: { type: 'string', value: 'NORM', help: 'clip the global gradient norm to NORM' },
+    'no-compile': {
+      type: 'boolean',
+      help: 'run every step and evaluation eagerly, without mt.compile capture/replay (also MTGRAD_COMPILE=0)',
+    },
     experts: {
       type: 'string',
       value: 'N',
@@ -196,6 +200,8 @@ export interface TrainSettings {
   optimizerName: OptimizerName;
   weightingName: string;
   clip?: number;
+  /** false with --no-compile; undefined leaves the default (MTGRAD_COMPILE). */
+  compile?: boolean;
   maxSteps?: number;
   earlyStop?: string;
   groupLrs: Record<string, number>;
@@ -232,6 +238,7 @@ export async function trainCommand(argv: string[], io: CommandIO): Promise<numbe
     optimizerName: f.oneOf('optimizer', OPTIMIZERS) as OptimizerName,
     weightingName: f.oneOf('weighting', WEIGHTINGS)!,
     clip: f.number('clip', { positive: true }),
+    compile: f.boolean('no-compile') ? false : undefined,
     maxSteps: f.int('max-steps'),
     earlyStop: f.string('early-stop'),
     groupLrs: parseGroupLrs(f.list('group-lr')),
@@ -308,6 +315,7 @@ export async function trainOnData(
     labels: plan.labels,
     maxSteps: s.maxSteps,
     clipGradNorm: s.clip,
+    compile: s.compile,
     earlyStopping: stopOn ? { ...stopOn, patience: s.patience } : undefined,
     gradientProbeEvery: trained.length > 1 ? s.probeEvery : 0,
     onEvent: (event) => {
