@@ -8,8 +8,10 @@
  *     [--models mmoe,ple] [--methods sum,uncertainty,...] [--seeds 0,1,2] [--epochs 4] [--max-steps N]
  *     [--backend native] [--jobs 1] [--runs DIR] [--resume]
  *
- * --datasets takes any dataset name the CLI's --data accepts (census uses --groups; others run once, without a
- * group). A name the CLI does not know is an error before anything runs. --jobs runs that many trainings at a time.
+ * --datasets takes entries NAME[:DIR[:COUNTRY]]: any dataset name the CLI's --data accepts, with the folder
+ * (`--data-dir`) and AliExpress country (`--country`) where the dataset needs them, e.g.
+ * `census,aliccp:/tmp/mtgrad-data/ccp-200k,aliexpress:/tmp/mtgrad-data/ae-200k:NL` (census uses --groups; others
+ * run once, without a group). A name the CLI does not know is an error before anything runs. --jobs runs that many trainings at a time.
  * With --resume a run whose metrics.json is already under --runs is read back instead of trained again.
  */
 import { spawn } from 'node:child_process';
@@ -33,8 +35,20 @@ const f = flags({
   runs: { type: 'string', default: join(tmpdir(), 'mtgrad-experiments', 'weighting') },
   resume: { type: 'boolean', default: false },
 });
-const datasets = (f.datasets as string).split(',');
-const unknown = datasets.filter((d) => !(DATASET_NAMES as readonly string[]).includes(d));
+interface DatasetEntry {
+  name: string;
+  dir?: string;
+  country?: string;
+}
+const entries: DatasetEntry[] = (f.datasets as string).split(',').map((e) => {
+  const [name, dir, country] = e.split(':');
+  return { name, dir, country };
+});
+/** The label a dataset entry has in run folders and section titles: the name, plus the country where one is given. */
+const labelOf = (e: DatasetEntry): string => (e.country ? `${e.name}-${e.country}` : e.name);
+const datasets = entries.map(labelOf);
+const entryOf = new Map(entries.map((e) => [labelOf(e), e]));
+const unknown = entries.map((e) => e.name).filter((d) => !(DATASET_NAMES as readonly string[]).includes(d));
 if (unknown.length)
   throw new Error(
     `--datasets: ${unknown.join(', ')} not known to this checkout's CLI (--data takes ${DATASET_NAMES.join(', ')})`,
@@ -78,10 +92,13 @@ const tag = (s: Setting, seed: number | string): string =>
   `${s.data}${s.group ? `-g${s.group}` : ''}-${s.model}-${s.method}-s${seed}`;
 
 function cliArgs(s: Setting, seed: number | string, out: string): string[] {
+  const entry = entryOf.get(s.data)!;
   return [
     'train',
     '--data',
-    s.data,
+    entry.name,
+    ...(entry.dir ? ['--data-dir', entry.dir] : []),
+    ...(entry.country ? ['--country', entry.country] : []),
     ...(s.group ? ['--group', String(s.group)] : []),
     '--model',
     s.model,
@@ -218,7 +235,7 @@ for (const data of datasets) {
   }
 }
 
-const invocation = `MTGRAD_NUM_THREADS=1 node --import tsx scripts/experiments/weighting.ts --datasets ${datasets.join(',')} --groups ${groups.join(',')} --models ${models.join(',')} --seeds ${seeds.join(',')} --epochs ${epochs}${maxSteps ? ` --max-steps ${maxSteps}` : ''} --backend ${backend} --jobs ${jobs}`;
+const invocation = `MTGRAD_NUM_THREADS=1 node --import tsx scripts/experiments/weighting.ts --datasets ${entries.map((e) => [e.name, e.dir, e.country].filter(Boolean).join(':')).join(',')} --groups ${groups.join(',')} --models ${models.join(',')} --seeds ${seeds.join(',')} --epochs ${epochs}${maxSteps ? ` --max-steps ${maxSteps}` : ''} --backend ${backend} --jobs ${jobs}`;
 const markdown = [
   '# Loss-weighting methods on MMoE and PLE: test AUC per task',
   '',
