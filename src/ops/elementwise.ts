@@ -160,9 +160,10 @@ function pickGrad(g: Tensor, chosenA: Tensor, tie: Tensor): [Tensor, Tensor] {
  */
 const BINARY_GRADS: Record<BinaryOp, BinaryGrad | 'none'> = {
   add: (g) => [g, g],
-  sub: (g) => [g, neg(g)],
-  mul: (g, a, b) => [mul(g, b), mul(g, a)],
-  div: (g, _a, b, y) => [div(g, b), neg(div(mul(g, y), b))],
+  // Only the gradients an input needs are computed (as pow does): x * constant costs one backward op, not two.
+  sub: (g, _a, b) => [g, b.requiresGrad ? neg(g) : null],
+  mul: (g, a, b) => [a.requiresGrad ? mul(g, b) : null, b.requiresGrad ? mul(g, a) : null],
+  div: (g, a, b, y) => [a.requiresGrad ? div(g, b) : null, b.requiresGrad ? neg(div(mul(g, y), b)) : null],
   pow: (g, a, b, y) => [
     a.requiresGrad ? mul(g, mul(b, pow(a, sub(b, 1)))) : null,
     // d/db a^b = a^b·ln a, defined as 0 where a <= 0 (PyTorch masks a == 0 the same way).
