@@ -82,9 +82,41 @@ export function denseFloatBinaryKernel(op: BinaryOp, a: TypedArray, b: TypedArra
         break;
     }
   }
-  const f = binaryFunction(op, 'float32'); // float formulas are the same for float32 and float64
-  for (let i = 0, ia = 0, ib = 0; i < n; i++, ia += sa, ib += sb) out[i] = f(a[ia]!, b[ib]!);
-  return true;
+  // One inline loop per op (a per-element call through binaryFunction's closure costs several ns an element).
+  switch (op) {
+    case 'add':
+      for (let i = 0, ia = 0, ib = 0; i < n; i++, ia += sa, ib += sb) out[i] = a[ia]! + b[ib]!;
+      return true;
+    case 'sub':
+      for (let i = 0, ia = 0, ib = 0; i < n; i++, ia += sa, ib += sb) out[i] = a[ia]! - b[ib]!;
+      return true;
+    case 'mul':
+      for (let i = 0, ia = 0, ib = 0; i < n; i++, ia += sa, ib += sb) out[i] = a[ia]! * b[ib]!;
+      return true;
+    case 'div':
+      for (let i = 0, ia = 0, ib = 0; i < n; i++, ia += sa, ib += sb) out[i] = a[ia]! / b[ib]!;
+      return true;
+    case 'eq':
+      for (let i = 0, ia = 0, ib = 0; i < n; i++, ia += sa, ib += sb) out[i] = a[ia]! === b[ib]! ? 1 : 0;
+      return true;
+    case 'ne':
+      for (let i = 0, ia = 0, ib = 0; i < n; i++, ia += sa, ib += sb) out[i] = a[ia]! !== b[ib]! ? 1 : 0;
+      return true;
+    case 'lt':
+      for (let i = 0, ia = 0, ib = 0; i < n; i++, ia += sa, ib += sb) out[i] = a[ia]! < b[ib]! ? 1 : 0;
+      return true;
+    case 'le':
+      for (let i = 0, ia = 0, ib = 0; i < n; i++, ia += sa, ib += sb) out[i] = a[ia]! <= b[ib]! ? 1 : 0;
+      return true;
+    case 'gt':
+      for (let i = 0, ia = 0, ib = 0; i < n; i++, ia += sa, ib += sb) out[i] = a[ia]! > b[ib]! ? 1 : 0;
+      return true;
+    case 'ge':
+      for (let i = 0, ia = 0, ib = 0; i < n; i++, ia += sa, ib += sb) out[i] = a[ia]! >= b[ib]! ? 1 : 0;
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** out = cond != 0 ? a : b, every input broadcast to outShape. */

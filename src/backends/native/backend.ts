@@ -74,7 +74,7 @@ const NATIVE_DTYPES = {
  * Elementwise ops on at most this many elements run as JS loops where that is exact (see denseFloatBinaryKernel):
  * one N-API crossing costs about a microsecond, the JS loop about a nanosecond per element.
  */
-const JS_BELOW_ELEMENTS = 1024;
+const JS_BELOW_ELEMENTS = 512;
 
 function runsNative(kernel: keyof typeof NATIVE_DTYPES, dtypes: readonly DType[], rank = 0): boolean {
   const supported: readonly DType[] = NATIVE_DTYPES[kernel];
