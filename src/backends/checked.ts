@@ -13,17 +13,7 @@ type KernelName = (typeof KERNEL_NAMES)[number];
 const CHECKS: { [K in KernelName]?: (...args: Parameters<Backend[K]>) => void } = {
   fill: (size) => check.checkCount('fill', 'size', size),
   unary: (op, x) => check.checkUnary(op, x),
-  binary: (_op, a, b, aShape, bShape, outShape) => {
-    check.sameDtype('binary', a, b);
-    check.checkBroadcastOperands(
-      'binary',
-      [
-        ['a', a, aShape],
-        ['b', b, bShape],
-      ],
-      outShape,
-    );
-  },
+  binary: (_op, a, b, aShape, bShape, outShape) => check.checkBinary(a, b, aShape, bShape, outShape),
   where: (cond, a, b, condShape, aShape, bShape, outShape) => {
     check.sameDtype('where', a, b);
     check.checkBroadcastOperands(
@@ -56,6 +46,25 @@ const CHECKS: { [K in KernelName]?: (...args: Parameters<Backend[K]>) => void } 
   adagradUpdate: check.checkAdagrad,
 };
 
+/**
+ * The kernels small eager ops call most, wrapped with their fixed arity: the generic wrapper below gathers and
+ * spreads its arguments (an array per call), which is a measurable part of an 8×8 op. Same checks, same order.
+ */
+const HOT = {
+  binary:
+    (b: Backend): Backend['binary'] =>
+    (op, x, y, xShape, yShape, outShape) => {
+      check.checkBinary(x, y, xShape, yShape, outShape);
+      return b.binary(op, x, y, xShape, yShape, outShape);
+    },
+  unary:
+    (b: Backend): Backend['unary'] =>
+    (op, x, args) => {
+      check.checkUnary(op, x);
+      return b.unary(op, x, args);
+    },
+};
+
 /** A backend behind the validating layer; `inner` is the raw backend (for its own extras, e.g. setNumThreads). */
 export type CheckedBackend<B extends Backend = Backend> = Backend & {
   readonly inner: B;
@@ -71,6 +80,11 @@ export function checked<B extends Backend>(b: B | CheckedBackend<B>): CheckedBac
   const inner = b as B;
   const layer: Partial<Record<KernelName, unknown>> = {};
   for (const k of KERNEL_NAMES) {
+    const hot = HOT[k as keyof typeof HOT];
+    if (hot) {
+      layer[k] = hot(inner);
+      continue;
+    }
     const run = (inner[k] as (...args: unknown[]) => unknown).bind(inner);
     const before = CHECKS[k] as ((...args: unknown[]) => void) | undefined;
     layer[k] = before

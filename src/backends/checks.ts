@@ -48,7 +48,8 @@ export function checkShape(kernel: string, what: string, shape: Shape): void {
 /** A storage holding exactly the elements of `shape`. */
 function checkShaped(kernel: string, what: string, s: Storage, shape: Shape): void {
   checkShape(kernel, what, shape);
-  checkElements(kernel, `${what} (shape ${fmt(shape)})`, s.size, sizeOf(shape));
+  const n = sizeOf(shape);
+  if (s.size !== n) checkElements(kernel, `${what} (shape ${fmt(shape)})`, s.size, n); // message built only to throw
 }
 
 export function checkDtype(kernel: string, what: string, s: Storage, dtypes: readonly DType[]): void {
@@ -71,10 +72,11 @@ export function checkBroadcast(kernel: string, what: string, inShape: Shape, out
       `${kernel}: ${what} shape ${fmt(inShape)} has rank ${inShape.length}, output rank is ${outShape.length}`,
     );
   }
-  inShape.forEach((d, i) => {
+  for (let i = 0; i < inShape.length; i++) {
+    const d = inShape[i];
     if (d !== outShape[i] && d !== 1)
       throw new Error(`${kernel}: ${what} shape ${fmt(inShape)} does not broadcast to ${fmt(outShape)}`);
-  });
+  }
 }
 
 /** Each operand holds its shape's elements and broadcasts to outShape. */
@@ -84,10 +86,21 @@ export function checkBroadcastOperands(
   outShape: Shape,
 ): void {
   checkShape(kernel, 'output', outShape);
-  for (const [what, s, shape] of operands) {
-    checkShaped(kernel, what, s, shape);
-    checkBroadcast(kernel, what, shape, outShape);
-  }
+  for (const [what, s, shape] of operands) checkBroadcastOperand(kernel, what, s, shape, outShape);
+}
+
+/** One operand of checkBroadcastOperands (for callers that check a fixed list without building it). */
+export function checkBroadcastOperand(kernel: string, what: string, s: Storage, shape: Shape, outShape: Shape): void {
+  checkShaped(kernel, what, s, shape);
+  checkBroadcast(kernel, what, shape, outShape);
+}
+
+/** binary's contract (checkBroadcastOperands over a and b, same order and wording), allocating nothing. */
+export function checkBinary(a: Storage, b: Storage, aShape: Shape, bShape: Shape, outShape: Shape): void {
+  if (a.dtype !== b.dtype) sameDtype('binary', a, b); // throws
+  checkShape('binary', 'output', outShape);
+  checkBroadcastOperand('binary', 'a', a, aShape, outShape);
+  checkBroadcastOperand('binary', 'b', b, bShape, outShape);
 }
 
 export function checkUnary(op: UnaryOp, x: Storage): void {

@@ -4,7 +4,8 @@
 import type { BinaryOp, UnaryArgs, UnaryOp } from '../backends/kernels.js';
 import { record } from '../autograd/record.js';
 import { Tensor } from '../tensor/tensor.js';
-import { broadcastShapes, fmt, padShape } from '../tensor/shape.js';
+import { broadcastShapes, fmt, padShape, shapesEqual } from '../tensor/shape.js';
+import { engine } from '../tensor/engine.js';
 import { backendOf, operands, scalarOn, wrap, type TensorLike } from './util.js';
 import { zerosLike } from './creation.js';
 import { opScope } from '../tensor/scope.js';
@@ -61,6 +62,7 @@ export function unary(op: UnaryOp, x: Tensor, args: UnaryArgs = {}): Tensor {
     throw new Error(`${op}: expected a float tensor, got ${fmt(x.shape)} int32 (cast it with .cast('float32'))`);
   }
   const y = wrap(be.unary(op, x.storage, args), x.shape);
+  if (!engine.gradEnabled || !x.requiresGrad) return y; // records nothing: skip building the closure
   const rule = UNARY_GRADS[op];
   return record(op, [x], y, (g) => [rule === 'zero' ? zerosLike(x) : rule(g, x, y, args)]);
 }
@@ -158,9 +160,10 @@ function pickGrad(g: Tensor, chosenA: Tensor, tie: Tensor): [Tensor, Tensor] {
  */
 const BINARY_GRADS: Record<BinaryOp, BinaryGrad | 'none'> = {
   add: (g) => [g, g],
-  sub: (g) => [g, neg(g)],
-  mul: (g, a, b) => [mul(g, b), mul(g, a)],
-  div: (g, _a, b, y) => [div(g, b), neg(div(mul(g, y), b))],
+  // Only the gradients an input needs are computed (as pow does): x * constant costs one backward op, not two.
+  sub: (g, _a, b) => [g, b.requiresGrad ? neg(g) : null],
+  mul: (g, a, b) => [a.requiresGrad ? mul(g, b) : null, b.requiresGrad ? mul(g, a) : null],
+  div: (g, a, b, y) => [a.requiresGrad ? div(g, b) : null, b.requiresGrad ? neg(div(mul(g, y), b)) : null],
   pow: (g, a, b, y) => [
     a.requiresGrad ? mul(g, mul(b, pow(a, sub(b, 1)))) : null,
     // d/db a^b = a^b·ln a, defined as 0 where a <= 0 (PyTorch masks a == 0 the same way).
@@ -177,18 +180,41 @@ const BINARY_GRADS: Record<BinaryOp, BinaryGrad | 'none'> = {
   ge: 'none',
 };
 
-export const binary = opScope(function binary(op: BinaryOp, aIn: TensorLike, bIn: TensorLike): Tensor {
+/** A number operand becomes a 0-d tensor, a temporary the op's scope disposes (the tape keeps it while needed). */
+const binaryWithNumber = opScope(function binary(op: BinaryOp, aIn: TensorLike, bIn: TensorLike): Tensor {
   const [a, b] = operands(op, aIn, bIn);
+  return binaryOfTensors(op, a, b);
+});
+
+export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
+  // Two tensors make no temporaries: no scope to open (the hot path of small eager ops).
+  if (a instanceof Tensor && b instanceof Tensor) return binaryOfTensors(op, a, b);
+  return binaryWithNumber(op, a, b);
+}
+
+function binaryOfTensors(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const be = backendOf(op, a, b);
+  if (a.dtype !== b.dtype) {
+    throw new Error(
+      `${op}: dtype mismatch: ${fmt(a.shape)} ${a.dtype} and ${fmt(b.shape)} ${b.dtype} (cast one explicitly with .cast())`,
+    );
+  }
   if (op === 'pow' && a.dtype === 'int32')
     throw new Error(`pow: expected float tensors, got int32 (cast with .cast('float32'))`);
-  const outShape = broadcastShapes(op, a.shape, b.shape);
-  const nd = outShape.length;
-  const y = wrap(be.binary(op, a.storage, b.storage, padShape(a.shape, nd), padShape(b.shape, nd), outShape), outShape);
+  let y: Tensor;
+  if (shapesEqual(a.shape, b.shape)) {
+    // Equal shapes broadcast to themselves: the (frozen) shape array is shared, nothing is padded or copied.
+    y = wrap(be.binary(op, a.storage, b.storage, a.shape, a.shape, a.shape), a.shape);
+  } else {
+    const outShape = broadcastShapes(op, a.shape, b.shape);
+    const nd = outShape.length;
+    y = wrap(be.binary(op, a.storage, b.storage, padShape(a.shape, nd), padShape(b.shape, nd), outShape), outShape);
+  }
   const rule = BINARY_GRADS[op];
-  if (rule === 'none') return y;
+  // Checked before building the tape's closure and input list, so an op that records nothing allocates neither.
+  if (rule === 'none' || !engine.gradEnabled || !(a.requiresGrad || b.requiresGrad)) return y;
   return record(op, [a, b], y, (g) => rule(g, a, b, y));
-});
+}
 
 export function add(a: TensorLike, b: TensorLike): Tensor {
   return binary('add', a, b);

@@ -11,13 +11,15 @@ import { opScope } from '../tensor/scope.js';
 
 /**
  * The differentiable core: a [Ba, ., .] @ b [Bb, ., .] with op(a) = aᵀ when transA (likewise b), where Ba and Bb are
- * each 1 or the common batch B. Output [B, m, n].
+ * each 1 or the common batch B. Output [B, m, n]. Two 2-D operands are one unbatched product with a 2-D output
+ * [m, n] (so a plain matrix product, and its gradients, need no reshapes).
  */
 function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
   const op = 'matmul';
   const be = backendOf(op, a, b);
-  const [Ba, ar, ac] = a.shape;
-  const [Bb, br, bc] = b.shape;
+  const flat = a.ndim === 2 && b.ndim === 2;
+  const [Ba, ar, ac] = flat ? [1, a.shape[0], a.shape[1]] : a.shape;
+  const [Bb, br, bc] = flat ? [1, b.shape[0], b.shape[1]] : b.shape;
   const m = transA ? ac : ar,
     k = transA ? ar : ac;
   const kb = transB ? bc : br,
@@ -35,7 +37,7 @@ function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
       aBatchStride: Ba === 1 ? 0 : m * k,
       bBatchStride: Bb === 1 ? 0 : k * n,
     }),
-    [batch, m, n],
+    flat ? [m, n] : [batch, m, n],
   );
   return record(op, [a, b], y, (g) => {
     let ga: Tensor | null = null,
@@ -79,6 +81,13 @@ export const matmul = opScope(function matmul(a: Tensor, b: Tensor): Tensor {
     throw new Error(
       `${op}: operands must be at least 1-D, got ${fmt(a.shape)} and ${fmt(b.shape)} (use mul for scalars)`,
     );
+  if (a.ndim === 2 && b.ndim === 2) {
+    if (a.shape[1] !== b.shape[0])
+      throw new Error(
+        `${op}: shapes ${fmt(a.shape)} and ${fmt(b.shape)} do not align (${a.shape[1]} != ${b.shape[0]} on the contracted axis)`,
+      );
+    return bmm(a, b, false, false); // [m, k] @ [k, n]: no batch, no reshape
+  }
   const a2 = a.ndim === 1 ? reshape(a, [1, a.shape[0]]) : a;
   const b2 = b.ndim === 1 ? reshape(b, [b.shape[0], 1]) : b;
   const [m, k] = a2.shape.slice(-2);

@@ -38,7 +38,7 @@ export class Tensor implements Tracked {
    * Shared by every tensor aliasing the same storage through stopGradient/reshape, so that an in-place update seen
    * through one alias invalidates graphs that saved another (as torch's views share one version counter).
    */
-  private versionCounter = { value: 0 };
+  private versionCounter: { value: number } | null = null; // made on first write or share (most tensors never)
   kept = false;
   /** Engine bookkeeping (see engine.ts): the collectable part, graph references, scope membership. */
   readonly cell: TensorCell;
@@ -47,7 +47,7 @@ export class Tensor implements Tracked {
   mark = 0;
   private disposed = false;
   private _requiresGrad = false;
-  private readonly hooks: GradHook[] = [];
+  private hooks: GradHook[] | null = null;
 
   constructor(storage: Storage, shape: readonly number[], dtype: DType = storage.dtype) {
     if (sizeOf(shape) !== storage.size) {
@@ -58,24 +58,30 @@ export class Tensor implements Tracked {
     this.id = engine.newId();
     this.storage = storage;
     this.cell = { storage, freed: false, grip: null };
-    this.shape = Object.freeze([...shape]);
+    // A frozen shape (another tensor's) cannot change under us: share it instead of copying.
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
     this.dtype = dtype;
     engine.track(this);
   }
 
   /** Incremented by in-place updates (optimizers); checked by backward against saved versions. */
   get version(): number {
-    return this.versionCounter.value;
+    return this.versionCounter?.value ?? 0;
   }
   set version(v: number) {
-    this.versionCounter.value = v;
+    this.counter().value = v;
+  }
+
+  private counter(): { value: number } {
+    if (this.versionCounter === null) this.versionCounter = { value: 0 };
+    return this.versionCounter;
   }
 
   /** Makes this tensor, an alias of src's storage, share src's version counter (chainable). */
   shareVersionWith(src: Tensor): this {
     if (src.storage !== this.storage)
       throw new Error('shareVersionWith: only tensors aliasing the same storage share a version counter');
-    this.versionCounter = src.versionCounter;
+    this.versionCounter = src.counter();
     return this;
   }
 
@@ -120,21 +126,23 @@ export class Tensor implements Tracked {
       throw new Error(
         `registerHook: tensor ${fmt(this.shape)} does not require grad, so no gradient will ever reach it`,
       );
-    this.hooks.push(fn);
+    if (this.hooks === null) this.hooks = [];
+    const hooks = this.hooks;
+    hooks.push(fn);
     return () => {
-      const i = this.hooks.indexOf(fn);
-      if (i >= 0) this.hooks.splice(i, 1);
+      const i = hooks.indexOf(fn);
+      if (i >= 0) hooks.splice(i, 1);
     };
   }
 
   get hasHooks(): boolean {
-    return this.hooks.length > 0;
+    return this.hooks !== null && this.hooks.length > 0;
   }
 
   /** Applies the hooks in registration order; used by the tape. */
   runHooks(g: Tensor): Tensor {
     let cur = g;
-    for (const h of this.hooks) {
+    for (const h of this.hooks ?? []) {
       const r = h(cur);
       if (r !== undefined) {
         if (

@@ -205,7 +205,7 @@ describe('philox', () => {
 });
 
 describe('buffer pool', () => {
-  it('recycles large disposed buffers zero-filled and leaves small ones to the GC', () => {
+  it('recycles disposed buffers zero-filled, large and small, and keeps a bounded number of each small length', () => {
     const b = new JsBackend();
     const big = b.fill(1 << 16, 7, 'float32'); // 256 KiB: pooled
     const bigData = b.dataOf(big);
@@ -216,7 +216,16 @@ describe('buffer pool', () => {
     expect(b.dataOf(again).every((v) => v === 0)).toBe(true);
     expect(b.memory()).toMatchObject({ buffers: 1, pooledBytes: 0 });
     const small = b.fill(100, 1, 'float32');
+    const smallData = b.dataOf(small);
     b.dispose(small);
-    expect(b.memory().pooledBytes).toBe(0);
+    expect(b.memory().pooledBytes).toBe(400);
+    const smallAgain = b.alloc('float32', 100);
+    expect(b.dataOf(smallAgain)).toBe(smallData);
+    expect(b.dataOf(smallAgain).every((v) => v === 0)).toBe(true);
+    b.dispose(smallAgain);
+    // Past 64 of one small length, disposed arrays go to the GC: a loop cannot grow the pool without bound.
+    const many = Array.from({ length: 100 }, () => b.alloc('int32', 3));
+    for (const s of many) b.dispose(s);
+    expect(b.memory().pooledBytes).toBe(400 + 64 * 12);
   });
 });

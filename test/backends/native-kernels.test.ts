@@ -25,6 +25,7 @@ import {
   NEEDED_OPS,
   type NativeAddon,
 } from '../../src/backends/native/index.js';
+import { opCodes } from '../../src/backends/native/addon.js';
 import { philox4x32 } from '../../src/backends/philox.js';
 import { prng as rng } from '../conformance/harness.js';
 import { checked } from '../../src/backends/checked.js';
@@ -490,6 +491,31 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
         }
       });
     }
+    it('small exact ops computed in JS (no addon crossing) are bit-identical to the addon kernel', () => {
+      // NativeBackend runs tiny add/sub/mul/div/comparisons as JS loops; the addon must give the same bits.
+      const codes = opCodes<BinaryOp>(addon!.opNames.binary);
+      const special = [NaN, 0, -0, Infinity, -Infinity, 1e-45, -1e-40, 3.4e38, -3.4e38, 1 / 3, 16777217, 0.1];
+      const n = 97;
+      const av = [...special, ...values(n - special.length, 5, -1e3, 1e3)];
+      const bv = [...special.slice().reverse(), ...values(n - special.length, 6, -2, 2)];
+      bv[20] = av[20]; // equal operands for the comparisons
+      for (const op of ['add', 'sub', 'mul', 'div', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'] as BinaryOp[]) {
+        for (const [bShape, bVals] of [
+          [[n], bv],
+          [[1], [bv[3]!]],
+          [[1], [-0]],
+        ] as [number[], number[]][]) {
+          const a = Float32Array.from(av),
+            b = Float32Array.from(bVals);
+          const viaAddon = new Float32Array(n);
+          addon!.binary(codes[op], a, b, viaAddon, [n], bShape, [n]);
+          const [an, bn] = [nat.upload(a, 'float32'), nat.upload(b, 'float32')];
+          const viaJs = read(nat.binary(op, an, bn, [n], bShape, [n]));
+          const bits = (x: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(x).buffer));
+          expect(bits(viaJs), `${op} b=${JSON.stringify(bShape)}`).toEqual(bits(viaAddon));
+        }
+      }
+    });
     it('rejects shapes that do not broadcast, before reaching C++', () => {
       const [a] = both('float32', [1, 2, 3]);
       expect(() => nat.binary('add', a, a, [3], [3], [4])).toThrow(/broadcast/);

@@ -25,7 +25,7 @@ import type {
   UnaryArgs,
   UnaryOp,
 } from '../kernels.js';
-import { castKernel, binaryKernel, unaryKernel, whereKernel } from './elementwise.js';
+import { castKernel, binaryKernel, denseFloatBinaryKernel, unaryKernel, whereKernel } from './elementwise.js';
 import {
   bceWithLogitsGradKernel,
   bceWithLogitsKernel,
@@ -173,7 +173,8 @@ export class JsBackend implements Backend {
     const ad = this.dataOf(a, 'binary'),
       bd = this.dataOf(b, 'binary');
     const out = this.alloc(a.dtype, sizeOf(outShape));
-    binaryKernel(op, ad, bd, aShape, bShape, outShape, out.data, a.dtype);
+    if (a.dtype === 'int32' || !denseFloatBinaryKernel(op, ad, bd, out.data))
+      binaryKernel(op, ad, bd, aShape, bShape, outShape, out.data, a.dtype);
     return out;
   }
 

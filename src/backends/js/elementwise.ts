@@ -36,6 +36,89 @@ export function binaryKernel(
   });
 }
 
+/**
+ * The binary ops whose float result is one IEEE operation on the two operands: computed in double and stored to a
+ * Float32Array they round to exactly the float32 result C gives (+ − × ÷ are correctly rounded in both, and double
+ * has more than 2·24+2 bits), and comparisons are exact. So this loop is bit-identical to the native kernel.
+ */
+const EXACT_FLOAT_BINARY: ReadonlySet<BinaryOp> = new Set([
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+]);
+
+/**
+ * The fast path of small eager ops: out = op(a, b) for float arrays where each operand is either dense (out's
+ * length) or a single element (a broadcast scalar), with the op chosen once outside the loop. Returns false, having
+ * written nothing, when the op or the operand layout is not one it handles (the caller runs the general kernel).
+ */
+export function denseFloatBinaryKernel(op: BinaryOp, a: TypedArray, b: TypedArray, out: TypedArray): boolean {
+  const n = out.length;
+  const sa = a.length === n ? 1 : a.length === 1 ? 0 : -1;
+  const sb = b.length === n ? 1 : b.length === 1 ? 0 : -1;
+  if (sa < 0 || sb < 0 || !EXACT_FLOAT_BINARY.has(op)) return false;
+  if (sa === 1 && sb === 1) {
+    switch (op) {
+      case 'add':
+        for (let i = 0; i < n; i++) out[i] = a[i]! + b[i]!;
+        return true;
+      case 'sub':
+        for (let i = 0; i < n; i++) out[i] = a[i]! - b[i]!;
+        return true;
+      case 'mul':
+        for (let i = 0; i < n; i++) out[i] = a[i]! * b[i]!;
+        return true;
+      case 'div':
+        for (let i = 0; i < n; i++) out[i] = a[i]! / b[i]!;
+        return true;
+      default:
+        break;
+    }
+  }
+  // One inline loop per op (a per-element call through binaryFunction's closure costs several ns an element).
+  switch (op) {
+    case 'add':
+      for (let i = 0, ia = 0, ib = 0; i < n; i++, ia += sa, ib += sb) out[i] = a[ia]! + b[ib]!;
+      return true;
+    case 'sub':
+      for (let i = 0, ia = 0, ib = 0; i < n; i++, ia += sa, ib += sb) out[i] = a[ia]! - b[ib]!;
+      return true;
+    case 'mul':
+      for (let i = 0, ia = 0, ib = 0; i < n; i++, ia += sa, ib += sb) out[i] = a[ia]! * b[ib]!;
+      return true;
+    case 'div':
+      for (let i = 0, ia = 0, ib = 0; i < n; i++, ia += sa, ib += sb) out[i] = a[ia]! / b[ib]!;
+      return true;
+    case 'eq':
+      for (let i = 0, ia = 0, ib = 0; i < n; i++, ia += sa, ib += sb) out[i] = a[ia]! === b[ib]! ? 1 : 0;
+      return true;
+    case 'ne':
+      for (let i = 0, ia = 0, ib = 0; i < n; i++, ia += sa, ib += sb) out[i] = a[ia]! !== b[ib]! ? 1 : 0;
+      return true;
+    case 'lt':
+      for (let i = 0, ia = 0, ib = 0; i < n; i++, ia += sa, ib += sb) out[i] = a[ia]! < b[ib]! ? 1 : 0;
+      return true;
+    case 'le':
+      for (let i = 0, ia = 0, ib = 0; i < n; i++, ia += sa, ib += sb) out[i] = a[ia]! <= b[ib]! ? 1 : 0;
+      return true;
+    case 'gt':
+      for (let i = 0, ia = 0, ib = 0; i < n; i++, ia += sa, ib += sb) out[i] = a[ia]! > b[ib]! ? 1 : 0;
+      return true;
+    case 'ge':
+      for (let i = 0, ia = 0, ib = 0; i < n; i++, ia += sa, ib += sb) out[i] = a[ia]! >= b[ib]! ? 1 : 0;
+      return true;
+    default:
+      return false;
+  }
+}
+
 /** out = cond != 0 ? a : b, every input broadcast to outShape. */
 export function whereKernel(
   cond: TypedArray,

@@ -4,17 +4,24 @@
  * ~22 ms in page faults alone, more than the arithmetic that fills it. Training steps allocate the same sizes step
  * after step, so disposed buffers are kept and handed out again (zero-filled, which runs at memory bandwidth).
  *
- * Arrays under 4 KiB are left to V8 and malloc (pooling from 4 KiB rather than 64 KiB also takes the gate-sized
- * [1024, 8] arrays of an MMoE step off the ArrayBuffer allocator: measured ~0.6 ms per step). The pool holds at
- * most `capBytes` (MTGRAD_POOL_MB, default 512 MiB); beyond that disposed arrays are simply dropped for the GC.
+ * Pooling from 4 KiB rather than 64 KiB also takes the gate-sized [1024, 8] arrays of an MMoE step off the
+ * ArrayBuffer allocator (measured ~0.6 ms per step). Arrays under 4 KiB are pooled too, in lists indexed by length
+ * (no string key to build): a fresh small typed array costs a malloc, an ArrayBuffer and GC work, about a third of
+ * an 8×8 eager op. At most SMALL_PER_LENGTH of each small length are kept. The pool holds at most `capBytes`
+ * (MTGRAD_POOL_MB, default 512 MiB); beyond that disposed arrays are simply dropped for the GC.
  */
 import type { DType, TypedArray } from '../kernels.js';
 import { readEnv } from '../../platform/env.js';
 
 const MIN_POOLED_BYTES = 4 * 1024;
+/** Kept arrays per small length: enough for the temporaries of a step's small ops, bounded whatever the loop. */
+const SMALL_PER_LENGTH = 64;
+const DTYPE_SLOT: Record<DType, number> = { float32: 0, float64: 1, int32: 2 };
 
 export class ArrayPool {
   private readonly free = new Map<string, TypedArray[]>();
+  /** Small arrays: per dtype slot, per length. */
+  private readonly small: TypedArray[][][] = [[], [], []];
   private pooledBytes = 0;
 
   constructor(private readonly capBytes = Number(readEnv('MTGRAD_POOL_MB') ?? 512) * 1024 * 1024) {}
@@ -32,8 +39,10 @@ export class ArrayPool {
    * the 8 MiB activations of a training step is a full memory-bandwidth sweep each).
    */
   takeUninitialized(dtype: DType, size: number): TypedArray | null {
-    if (size * (dtype === 'float64' ? 8 : 4) < MIN_POOLED_BYTES) return null; // never pooled: skip the lookup
-    const list = this.free.get(`${dtype}:${size}`);
+    const list =
+      size * (dtype === 'float64' ? 8 : 4) < MIN_POOLED_BYTES
+        ? this.small[DTYPE_SLOT[dtype]]![size]
+        : this.free.get(`${dtype}:${size}`);
     const arr = list?.pop();
     if (!arr) return null;
     this.pooledBytes -= arr.byteLength;
@@ -42,9 +51,21 @@ export class ArrayPool {
 
   /** Offers a no-longer-used array for reuse. */
   give(dtype: DType, arr: TypedArray): void {
-    if (arr.byteLength < MIN_POOLED_BYTES || this.pooledBytes + arr.byteLength > this.capBytes) return;
+    if (this.pooledBytes + arr.byteLength > this.capBytes) return;
     // Only whole buffers: a view into a larger ArrayBuffer would keep (and later alias) memory it does not own.
     if (arr.byteOffset !== 0 || arr.buffer.byteLength !== arr.byteLength) return;
+    if (arr.byteLength < MIN_POOLED_BYTES) {
+      const lists = this.small[DTYPE_SLOT[dtype]]!;
+      let list = lists[arr.length];
+      if (!list) {
+        list = [];
+        lists[arr.length] = list;
+      }
+      if (list.length >= SMALL_PER_LENGTH) return;
+      list.push(arr);
+      this.pooledBytes += arr.byteLength;
+      return;
+    }
     const key = `${dtype}:${arr.length}`;
     let list = this.free.get(key);
     if (!list) {
@@ -61,6 +82,7 @@ export class ArrayPool {
 
   clear(): void {
     this.free.clear();
+    for (const lists of this.small) lists.length = 0;
     this.pooledBytes = 0;
   }
 }

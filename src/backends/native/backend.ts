@@ -23,6 +23,7 @@ import type {
 } from '../kernels.js';
 import { JsBackend } from '../js/backend.js';
 import { checkIndices } from '../js/movement.js';
+import { denseFloatBinaryKernel } from '../js/elementwise.js';
 import { opCodes, type NativeAddon } from './addon.js';
 import {
   NATIVE_MAX_RANK,
@@ -68,6 +69,12 @@ const NATIVE_DTYPES = {
   sliceWrite: ALL,
   concat: ALL,
 } as const;
+
+/**
+ * Elementwise ops on at most this many elements run as JS loops where that is exact (see denseFloatBinaryKernel):
+ * one N-API crossing costs about a microsecond, the JS loop about a nanosecond per element.
+ */
+const JS_BELOW_ELEMENTS = 512;
 
 function runsNative(kernel: keyof typeof NATIVE_DTYPES, dtypes: readonly DType[], rank = 0): boolean {
   const supported: readonly DType[] = NATIVE_DTYPES[kernel];
@@ -130,16 +137,13 @@ export class NativeBackend extends JsBackend {
 
   override binary(op: BinaryOp, a: Storage, b: Storage, aShape: Shape, bShape: Shape, outShape: Shape): Storage {
     if (!runsNative('binary', [a.dtype, b.dtype])) return super.binary(op, a, b, aShape, bShape, outShape);
-    const out = this.allocUninit('float32', sizeOf(outShape));
-    this.addon.binary(
-      this.#codes.binary[op],
-      this.#f32('binary', a),
-      this.#f32('binary', b),
-      out.data as F32,
-      aShape,
-      bShape,
-      outShape,
-    );
+    const size = sizeOf(outShape);
+    const out = this.allocUninit('float32', size);
+    const ad = this.#f32('binary', a),
+      bd = this.#f32('binary', b);
+    // A tiny op costs more to cross into the addon than to compute: the exact ops run in JS there (bit-identical).
+    if (size <= JS_BELOW_ELEMENTS && denseFloatBinaryKernel(op, ad, bd, out.data)) return out;
+    this.addon.binary(this.#codes.binary[op], ad, bd, out.data as F32, aShape, bShape, outShape);
     return out;
   }
 
