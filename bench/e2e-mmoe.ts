@@ -154,7 +154,10 @@ async function measure(
     if (infer) {
       // Every zoo model has predict (MultiTaskModel); the ZooModel interface the workloads are typed with omits it.
       // The public path both ways: model.predict (compiled by default, eager with { compile: false }), outputs disposed.
-      const predictOf = Reflect.get(w.model, 'predict') as (x: unknown, o: { compile: boolean }) => Record<string, Tensor>;
+      const predictOf = Reflect.get(w.model, 'predict') as (
+        x: unknown,
+        o: { compile: boolean },
+      ) => Record<string, Tensor>;
       const compile = mode === 'compiled';
       const predict = () => predictOf.call(w.model, rebuild(tensors), { compile }); // time() reads and disposes the outputs
       note(`predict ${mode}`, await time(steps * 3, compile ? 5 : 2, predict));

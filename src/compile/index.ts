@@ -228,7 +228,9 @@ export function compile<A extends Tensor[], R extends CompiledOutput>(
           const planner = nativePlanner();
           e.native = planner?.planFor(e.program, engine.backends, storages) ?? null;
           if (!e.native && engine.backends.has('native') && storages.some((s) => s.backend === 'native'))
-            stats.nativeRefusals.push(planner ? (planner.lastRefusal() ?? 'unknown') : 'the native plan executor is not loaded');
+            stats.nativeRefusals.push(
+              planner ? (planner.lastRefusal() ?? 'unknown') : 'the native plan executor is not loaded',
+            );
         }
       } catch (err) {
         e.traces = [];

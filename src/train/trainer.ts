@@ -197,7 +197,10 @@ export class Trainer {
   }
 
   /** What the compiled step has done: per program, compile's stats (for tests and diagnostics). */
-  compileStats(): { backward: ReturnType<CompiledFunction<Tensor[], Tensor[]>['stats']>[]; update: ReturnType<CompiledFunction<Tensor[], Tensor[]>['stats']> | null } {
+  compileStats(): {
+    backward: ReturnType<CompiledFunction<Tensor[], Tensor[]>['stats']>[];
+    update: ReturnType<CompiledFunction<Tensor[], Tensor[]>['stats']> | null;
+  } {
     return {
       backward: [...this.backwardPrograms.values()].map((p) => p.fn.stats()),
       update: this.update?.fn.stats() ?? null,
@@ -229,7 +232,10 @@ export class Trainer {
       this.encoderCache =
         !lazy || encoders.length === 1
           ? { encoder: encoders[0] ?? null, why: null }
-          : { encoder: null, why: 'lazily updated parameters outside one FeatureEncoder (their rows are read on the host)' };
+          : {
+              encoder: null,
+              why: 'lazily updated parameters outside one FeatureEncoder (their rows are read on the host)',
+            };
     }
     return this.encoderCache;
   }
@@ -274,7 +280,8 @@ export class Trainer {
   private batchTensors(batch: Batch): TensorBatch {
     const tensors = toTensorBatch(batch, this.model, this.labelOf);
     const input = tensors.input as FeatureBatch;
-    if (this.model.inputSpec.kind === 'features' && input.cat) input.catHost = batch.cat.subarray(0, batch.size * batch.nCat);
+    if (this.model.inputSpec.kind === 'features' && input.cat)
+      input.catHost = batch.cat.subarray(0, batch.size * batch.nCat);
     return tensors;
   }
 
@@ -314,9 +321,7 @@ export class Trainer {
    * batch tensors, outputs the readout, the gradient norm before clipping (when clipping) and the gradients, which
    * become the parameters' .grad as backward would leave them. Null when the batch cannot be flattened.
    */
-  private compiledBackwardPass(
-    batch: Batch,
-  ): { readout: Tensor; norm: Tensor | null; probeGrads: null } | null {
+  private compiledBackwardPass(batch: Batch): { readout: Tensor; norm: Tensor | null; probeGrads: null } | null {
     const tensors = tidy(() => this.batchTensors(batch));
     const flat = flattenInput(tensors.input);
     if (!flat) {
@@ -342,7 +347,9 @@ export class Trainer {
     const norm = clipping ? out[1] : null;
     const grads = out.slice(clipping ? 2 : 1);
     if (grads.length !== program.owners.length)
-      throw new Error(`Trainer: the compiled backward returned ${grads.length} gradients for ${program.owners.length} parameters`);
+      throw new Error(
+        `Trainer: the compiled backward returned ${grads.length} gradients for ${program.owners.length} parameters`,
+      );
     program.owners.forEach((p, i) => {
       if (p.grad !== grads[i]) {
         p.grad?.dispose();

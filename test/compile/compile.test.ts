@@ -188,7 +188,9 @@ describe.each(backends)('compile on %s', (backend) => {
     g(b).dispose(); // evicts a's program
     g(a).dispose();
     expect(g.stats()).toMatchObject({ eagerCalls: 3, capturedCalls: 3, replays: 1, signatures: 3 });
-    expect(() => mt.compile((x: Tensor) => x, { maxSignatures: 0 })).toThrow(/maxSignatures must be a positive integer/);
+    expect(() => mt.compile((x: Tensor) => x, { maxSignatures: 0 })).toThrow(
+      /maxSignatures must be a positive integer/,
+    );
     mt.dispose([a, b]);
   });
 });

@@ -95,7 +95,10 @@ describe.each(BACKENDS)('compiled by default on %s', (backend) => {
       const rows = table(40, 5, kind);
       const inputAt = (start: number, n: number) =>
         mt.tidy(() => {
-          const x = kind === 'dense' ? { x: mt.tensor(rows.num.subarray(start * 6, (start + n) * 6), { shape: [n, 6] }) } : null;
+          const x =
+            kind === 'dense'
+              ? { x: mt.tensor(rows.num.subarray(start * 6, (start + n) * 6), { shape: [n, 6] }) }
+              : null;
           if (x) return x;
           return {
             cat: mt.tensor(rows.cat.subarray(start * 2, (start + n) * 2), { dtype: 'int32', shape: [n, 2] }),

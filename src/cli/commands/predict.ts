@@ -64,7 +64,11 @@ export async function predictCommand(argv: string[], io: CommandIO): Promise<num
   }
 
   async function score(): Promise<number> {
-    const predictor = await loadPredictor(path, { backend, batchSize, compile: f.boolean('no-compile') ? false : undefined });
+    const predictor = await loadPredictor(path, {
+      backend,
+      batchSize,
+      compile: f.boolean('no-compile') ? false : undefined,
+    });
     println(
       io.stderr,
       `predict: ${predictor.checkpoint.model.name} (${predictor.tasks.join(', ')}) on ${predictor.backend}`,
