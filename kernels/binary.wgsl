@@ -1,9 +1,22 @@
 // Elementwise binary ops with broadcasting: out[i] = OP(a[ia], b[ib]). Template: T (f32 | i32), OP (b_<op> for
 // float32, bi_<op> for int32), BROADCAST (false: all three share one shape, index i everywhere).
-// params: [0] count, [1] rank, [4..12) out shape, [12..20) a strides, [20..28) b strides (0 on broadcast dims).
+// ZERO_CHECK (int32 div/mod only): a zero divisor yields 0 and records the first such position in `err` ([0] tag,
+// [1] position, [2] divisor), which the next readback reports as js/native report it (index-errors.ts).
+// params: [0] count, [1] rank, [2] tag (ZERO_CHECK), [4..12) out shape, [12..20) a strides, [20..28) b strides
+// (0 on broadcast dims).
 @group(0) @binding(1) var<storage, read> a: array<{{T}}>;
 @group(0) @binding(2) var<storage, read> b: array<{{T}}>;
 @group(0) @binding(3) var<storage, read_write> out: array<{{T}}>;
+#if ZERO_CHECK
+@group(0) @binding(4) var<storage, read_write> err: array<atomic<u32>, 4>;
+var<private> position: u32;
+
+fn reportZero() {
+  if (atomicCompareExchangeWeak(&err[0], 0u, P(2)).exchanged) { atomicStore(&err[1], position); }
+}
+#else
+fn reportZero() {}
+#endif
 
 fn b_add(x: f32, y: f32) -> f32 { return x + y; }
 fn b_sub(x: f32, y: f32) -> f32 { return x - y; }
@@ -33,12 +46,13 @@ fn b_le(x: f32, y: f32) -> f32 { return select(0.0, 1.0, x <= y); }
 fn b_gt(x: f32, y: f32) -> f32 { return select(0.0, 1.0, x > y); }
 fn b_ge(x: f32, y: f32) -> f32 { return select(0.0, 1.0, x >= y); }
 
-// int32: wrapping arithmetic; div truncates and mod is the C remainder; a zero divisor gives 0 (as JS's x/0|0).
+// int32: wrapping arithmetic; div truncates and mod is the C remainder; a zero divisor gives 0 and is reported
+// (ZERO_CHECK above).
 fn bi_add(x: i32, y: i32) -> i32 { return x + y; }
 fn bi_sub(x: i32, y: i32) -> i32 { return x - y; }
 fn bi_mul(x: i32, y: i32) -> i32 { return x * y; }
-fn bi_div(x: i32, y: i32) -> i32 { if (y == 0) { return 0; } return x / y; }
-fn bi_mod(x: i32, y: i32) -> i32 { if (y == 0) { return 0; } return x % y; }
+fn bi_div(x: i32, y: i32) -> i32 { if (y == 0) { reportZero(); return 0; } return x / y; }
+fn bi_mod(x: i32, y: i32) -> i32 { if (y == 0) { reportZero(); return 0; } return x % y; }
 // Integer power by squaring; negative exponents follow the truncated real result (only |x| = 1 is non-zero).
 fn bi_pow(x: i32, y: i32) -> i32 {
   if (y < 0) {
@@ -69,6 +83,9 @@ fn bi_ge(x: i32, y: i32) -> i32 { return select(0, 1, x >= y); }
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = linearIndex(gid, nwg, 256u);
   if (i >= P(0)) { return; }
+#if ZERO_CHECK
+  position = i;
+#endif
 #if BROADCAST
   let o = stridedOffsets(i, vec3<u32>(0u));
   out[i] = {{OP}}(a[o.x], b[o.y]);

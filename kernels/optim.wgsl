@@ -2,19 +2,33 @@
 // updated element. Template: ROWS — only the rows listed in `rows` of a [size/rowSize, rowSize] view are read
 // and written (lazy/sparse update of embedding tables; grad is full-size); rows are unique, so no two threads
 // touch the same element.
-// params: [0] count (elements to update), [1] rowSize, then the optimizer's scalars from word 4 on.
+// A row outside [0, size/rowSize) is skipped (the thread returns) and the first one is recorded in `err` ([0] tag,
+// [1] position, [2] row) for the next readback to report (index-errors.ts): a shader cannot throw.
+// params: [0] count (elements to update), [1] rowSize, [2] tag, [3] row count (ROWS), then the optimizer's
+// scalars from word 4 on.
 @group(0) @binding(1) var<storage, read_write> param: array<f32>;
 @group(0) @binding(2) var<storage, read> grad: array<f32>;
 @group(0) @binding(3) var<storage, read_write> state1: array<f32>;
 @group(0) @binding(4) var<storage, read_write> state2: array<f32>;
 #if ROWS
 @group(0) @binding(5) var<storage, read> rows: array<i32>;
+@group(0) @binding(6) var<storage, read_write> err: array<atomic<u32>, 4>;
 #endif
 
+// The element thread i updates, or 0xffffffff when its row is out of range (then recorded, and nothing is touched).
 fn elementAt(i: u32) -> u32 {
 #if ROWS
   let rowSize = P(1);
-  return u32(rows[i / rowSize]) * rowSize + i % rowSize;
+  let at = i / rowSize;
+  let row = rows[at];
+  if (row < 0 || u32(row) >= P(3)) {
+    if (atomicCompareExchangeWeak(&err[0], 0u, P(2)).exchanged) {
+      atomicStore(&err[1], at);
+      atomicStore(&err[2], bitcast<u32>(row));
+    }
+    return 0xffffffffu;
+  }
+  return u32(row) * rowSize + i % rowSize;
 #else
   return i;
 #endif
@@ -27,6 +41,7 @@ fn sgd(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) n
   let i = linearIndex(gid, nwg, 256u);
   if (i >= P(0)) { return; }
   let k = elementAt(i);
+  if (k == 0xffffffffu) { return; }
   let p = param[k];
   var g = grad[k] + PF(7) * p;
   if (P(10) != 0u) {
@@ -46,6 +61,7 @@ fn adam(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let i = linearIndex(gid, nwg, 256u);
   if (i >= P(0)) { return; }
   let k = elementAt(i);
+  if (k == 0xffffffffu) { return; }
   let lr = PF(4);
   let wd = PF(8);
   var p = param[k];
@@ -68,6 +84,7 @@ fn adagrad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
   let i = linearIndex(gid, nwg, 256u);
   if (i >= P(0)) { return; }
   let k = elementAt(i);
+  if (k == 0xffffffffu) { return; }
   let p = param[k];
   let g = grad[k] + PF(6) * p;
   let s = state1[k] + g * g;

@@ -87,18 +87,6 @@ describe.each(all.filter((c) => c.backend).map((c) => [c.name, c.backend!] as co
   const fdTol = F === 'float64' ? 1e-7 : 2e-5;
   /** The js reference, for the few cases checked against it rather than a naive formula. */
   const ref = checked(new JsBackend());
-  /**
-   * Known gaps of the webgpu backend (a shader cannot throw; only gather reports bad indices, at the next read):
-   * int32 division by zero, scatterAdd indices and optimizer rows out of range are not reported there. Listed as
-   * todo tests so that they show in every run rather than pass in silence.
-   */
-  const unreported = name === 'webgpu';
-  if (unreported) {
-    it.todo('webgpu: report int32 division by zero (js and native throw)');
-    it.todo('webgpu: report scatterAdd indices out of range (js and native throw)');
-    it.todo('webgpu: report optimizer rows out of range (js and native throw)');
-  }
-
   describe('arguments are rejected before dispatch, with the same words on every backend', () => {
     it('binary: shapes that do not broadcast, and sizes that do not match their shapes', () => {
       const a = up([1, 2, 3], 'float32'),
@@ -306,8 +294,13 @@ describe.each(all.filter((c) => c.backend).map((c) => [c.name, c.backend!] as co
       expect(await read(be.binary('div', up(a, 'int32'), up(b, 'int32'), [4], [4], [4]))).toEqual([-3, -3, 3, 3]);
       expect(await read(be.binary('mod', up(a, 'int32'), up(b, 'int32'), [4], [4], [4]))).toEqual([-1, 1, -1, 1]);
       expect(await read(be.binary('mod', up([-7, 7, 5.5], F), up([3, -3, 2]), [3], [3], [3]))).toEqual([2, -2, 1.5]);
-      if (!unreported)
-        expect(() => be.binary('div', up([1], 'int32'), up([0], 'int32'), [1], [1], [1])).toThrow(/int32 div by zero/);
+      // At the op (js, native) or at the next read (webgpu, flagged by the shader): either way before the value is used.
+      const divided = async (op: 'div' | 'mod', b: number[]) =>
+        read(be.binary(op, up([1, 2, 3], 'int32'), up(b, 'int32'), [3], [b.length], [3]));
+      await expect(divided('div', [1, 0, 1])).rejects.toThrow('binary: int32 div by zero');
+      await expect(divided('mod', [0])).rejects.toThrow('binary: int32 mod by zero');
+      // The error is reported once: the next op with a valid divisor reads back normally.
+      expect(await divided('div', [1, 2, 3])).toEqual([1, 1, 1]);
       expect(await read(be.binary('add', up([2147483647], 'int32'), up([1], 'int32'), [1], [1], [1]))).toEqual([
         -2147483648,
       ]);
@@ -672,7 +665,11 @@ describe.each(all.filter((c) => c.backend).map((c) => [c.name, c.backend!] as co
       const gathered = async (indices: number[]) => read(be.gather(up([1, 2, 3]), up(indices, 'int32'), 1, 3, 1));
       await expect(gathered([1, 3])).rejects.toThrow(/gather: index 3 \(at position 1\) out of range \[0, 3\)/);
       await expect(gathered([-1])).rejects.toThrow(/index -1/);
-      if (!unreported) expect(() => be.scatterAdd(up([1]), up([5], 'int32'), 1, 3, 1)).toThrow(/scatterAdd: index 5/);
+      const scattered = async (indices: number[]) =>
+        read(be.scatterAdd(up(indices.map(() => 1)), up(indices, 'int32'), 1, 3, 1));
+      await expect(scattered([0, 5])).rejects.toThrow('scatterAdd: index 5 (at position 1) out of range [0, 3)');
+      await expect(scattered([-2])).rejects.toThrow('scatterAdd: index -2 (at position 0) out of range [0, 3)');
+      expect(await scattered([2, 0, 2])).toEqual([1, 0, 2]);
       expect(() => be.gather(up([1, 2, 3]), up([0], 'float32'), 1, 3, 1)).toThrow(
         /indices has dtype float32, expected int32/,
       );
@@ -1359,13 +1356,22 @@ describe.each(all.filter((c) => c.backend).map((c) => [c.name, c.backend!] as co
 
     it('rejects rows out of range and a rowSize that does not divide the size', async () => {
       const p = { lr: 0.1, eps: 0, weightDecay: 0, lrDecay: 0, step: 1 };
-      if (!unreported)
-        expect(() =>
-          be.adagradUpdate(up([1, 2, 3, 4]), up([1, 1, 1, 1]), up([0, 0, 0, 0]), p, {
-            rows: up([2], 'int32'),
-            rowSize: 2,
-          }),
-        ).toThrow(/row 2 \(at position 0\) out of range \[0, 2\)/);
+      // At the op (js, native) or at the next read (webgpu, flagged by the shader); the rows in range are updated.
+      const param = up([1, 2, 3, 4]);
+      const updated = async (rows: number[]) => {
+        be.adagradUpdate(param, up([1, 1, 1, 1]), up([0, 0, 0, 0]), p, { rows: up(rows, 'int32'), rowSize: 2 });
+        return read(param);
+      };
+      await expect(updated([0, 2])).rejects.toThrow('adagradUpdate: row 2 (at position 1) out of range [0, 2)');
+      await expect(updated([-1])).rejects.toThrow('adagradUpdate: row -1 (at position 0) out of range [0, 2)');
+      const sgd = { lr: 1, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, firstStep: true };
+      const q = up([1, 2, 3, 4]);
+      await expect(
+        (async () => {
+          be.sgdUpdate(q, up([1, 1, 1, 1]), null, sgd, { rows: up([1, 7], 'int32'), rowSize: 2 });
+          return read(q);
+        })(),
+      ).rejects.toThrow('sgdUpdate: row 7 (at position 1) out of range [0, 2)');
       expect(() =>
         be.adagradUpdate(up([1, 2, 3]), up([1, 1, 1]), up([0, 0, 0]), p, { rows: up([0], 'int32'), rowSize: 2 }),
       ).toThrow(/rowSize 2 does not divide/);

@@ -1,30 +1,38 @@
 /// <reference types="@webgpu/types" />
 /**
- * Out-of-range indices seen by a shader. A kernel cannot throw, so gather records the first bad index it meets in a
- * small buffer (its dispatch tag, the position, the index); every readback copies that buffer too and throws the
- * same error js and native throw at the op, naming the op and the index. Indices the host knows (uploads) are
- * checked at the op before any dispatch; this catches the ones computed on the GPU.
+ * Bad inputs seen by a shader. A kernel cannot throw, so gather, scatterAdd, the lazy-row optimizers and int32
+ * div/mod record the first bad value they meet in one small buffer (its dispatch tag, the position, the value), on
+ * the error branch only; every readback copies that buffer too and throws the same error js and native throw at the
+ * op, worded by the describer the tag was issued with.
  */
 import { USAGE_STORAGE } from './buffer-pool.js';
 
 const MAP_READ = 0x0001 | 0x0008; // MAP_READ | COPY_DST
 const RING = 4096;
 
+/** Words the error for the recorded value (an index, row or divisor) at a position. */
+export type Describe = (value: number, position: number) => string;
+
 export class IndexErrors {
   readonly buffer: GPUBuffer;
-  /** What each recent tag was for (a ring: a loop that never reads back does not grow it). */
-  private readonly ring: ({ op: string; n: number } | undefined)[] = new Array(RING);
+  /** How to word each recent tag's error (a ring: a loop that never reads back does not grow it). */
+  private readonly ring: (Describe | undefined)[] = new Array(RING);
   private nextTag = 1;
 
   constructor(private readonly device: GPUDevice) {
     this.buffer = device.createBuffer({ size: 16, usage: USAGE_STORAGE, label: 'index errors' });
   }
 
-  /** A tag for one dispatch of `op` over an axis of size n. */
+  /** A tag for one dispatch of `op` (gather, scatterAdd) indexing an axis of size n: js/native's checkIndices words. */
   tag(op: string, n: number): number {
+    return this.tagWith((index, at) => `${op}: index ${index} (at position ${at}) out of range [0, ${n})`);
+  }
+
+  /** A tag for one dispatch whose error, if the shader records one, is worded by `describe`. */
+  tagWith(describe: Describe): number {
     const t = this.nextTag;
     this.nextTag = this.nextTag >= 0x7fffffff ? 1 : this.nextTag + 1;
-    this.ring[t % RING] = { op, n };
+    this.ring[t % RING] = describe;
     return t;
   }
 
@@ -48,8 +56,9 @@ export class IndexErrors {
     if (words[0] === 0) return;
     const tagged = this.ring[words[0]! % RING];
     this.device.queue.writeBuffer(this.buffer, 0, new Uint32Array(4));
-    const index = words[2]! | 0;
-    const what = tagged ?? { op: 'gather', n: NaN };
-    throw new Error(`${what.op}: index ${index} (at position ${words[1]}) out of range [0, ${what.n})`);
+    const value = words[2]! | 0;
+    if (!tagged)
+      throw new Error(`webgpu: a kernel reported bad input ${value} (at position ${words[1]}) too long ago to name`);
+    throw new Error(tagged(value, words[1]!));
   }
 }

@@ -2,6 +2,7 @@
 import type { BinaryOp, DType, Shape, Storage, UnaryArgs, UnaryOp } from '../../kernels.js';
 import { wgslType, type WebGpuCore } from '../core.js';
 import { Params, grid } from '../params.js';
+import type { Bindings } from '../recorder.js';
 import { MAX_RANK, coalesce, sizeOf } from '../strides.js';
 import { broadcastStrides } from '../../strided-view.js';
 
@@ -57,12 +58,20 @@ export function binary(
   if (count === 0) return out;
   const { shape, strides, flat } = broadcastLayout(outShape, [aShape, bShape]);
   const isInt = a.dtype === 'int32';
+  // int32 div/mod by zero is an error on js and native: the shader flags it (index-errors.ts) for the next read.
+  const zeroCheck = isInt && (op === 'div' || op === 'mod');
+  const params = broadcastParams(count, shape, strides);
+  const bindings: Bindings = [undefined, core.buf(a), core.buf(b), core.buf(out)];
+  if (zeroCheck) {
+    params.at(2).u(core.indexErrors.tagWith(() => `binary: int32 ${op} by zero`));
+    bindings.push(core.indexErrors.buffer);
+  }
   core.run(
     'binary.wgsl',
     'main',
-    { T: wgslType(a.dtype), OP: `${isInt ? 'bi' : 'b'}_${op}`, BROADCAST: !flat },
-    [undefined, core.buf(a), core.buf(b), core.buf(out)],
-    broadcastParams(count, shape, strides),
+    { T: wgslType(a.dtype), OP: `${isInt ? 'bi' : 'b'}_${op}`, BROADCAST: !flat, ZERO_CHECK: zeroCheck },
+    bindings,
+    params,
     grid(Math.ceil(count / WG)),
   );
   return out;

@@ -143,8 +143,8 @@ export function scatterAdd(
     'scatter.wgsl',
     'accumulate',
     { T: t },
-    [undefined, core.buf(indices), undefined, core.buf(links), core.buf(src), core.buf(out)],
-    new Params().u(m).u(n).u(inner).u(count),
+    [undefined, core.buf(indices), undefined, core.buf(links), core.buf(src), core.buf(out), core.indexErrors.buffer],
+    new Params().u(m).u(n).u(inner).u(count).u(core.indexErrors.tag('scatterAdd', n)),
     grid(Math.ceil(count / WG)),
   );
   core.release(links);

@@ -14,11 +14,20 @@ function run(
 ): void {
   const count = sel ? sel.rows.size * sel.rowSize : param.size;
   if (count === 0) return;
-  if (sel) bindings[5] = core.buf(sel.rows);
   scalars
     .at(0)
     .u(count)
     .u(sel?.rowSize ?? 1);
+  if (sel) {
+    const rowCount = param.size / sel.rowSize;
+    bindings[5] = core.buf(sel.rows);
+    bindings[6] = core.indexErrors.buffer;
+    // js/native's selectedRows words, for a row the shader finds out of range.
+    const tag = core.indexErrors.tagWith(
+      (row, at) => `${entry}Update: row ${row} (at position ${at}) out of range [0, ${rowCount})`,
+    );
+    scalars.u(tag).u(rowCount);
+  }
   core.run('optim.wgsl', entry, { ROWS: sel !== undefined }, bindings, scalars, grid(Math.ceil(count / 256)));
 }
 
