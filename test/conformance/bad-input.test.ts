@@ -127,24 +127,42 @@ describe(`bad input: same error on ${backends.join(', ')}`, () => {
     });
   }
 
-  it("indices computed on the device: same error (on WebGPU at the next readback, from the shader's flag)", async () => {
-    const outcomes: unknown[] = [];
-    for (const b of backends) {
-      let got: unknown = 'no error';
-      try {
-        const idx = mt.add(i32(b, [0, 5, 1]), 2); // [2, 7, 3]: not known on the host
-        const y = mt.gather(f32(b, [5, 3]), idx);
-        await y.data();
-      } catch (e) {
-        got = { cls: (e as Error).constructor.name, message: (e as Error).message };
+  /** Inputs computed on the device, so not known on the host: on WebGPU the shader flags them for the next read. */
+  const DEVICE_CASES: { name: string; expected: string; run: (b: string) => mt.Tensor }[] = [
+    {
+      name: 'gather: index computed on the device',
+      expected: 'gather: index 7 (at position 1) out of range [0, 5)',
+      // [2, 7, 3]: not known on the host
+      run: (b) => mt.gather(f32(b, [5, 3]), mt.add(i32(b, [0, 5, 1]), 2)),
+    },
+    {
+      name: 'int32 div by a zero computed on the device',
+      expected: 'binary: int32 div by zero',
+      run: (b) => mt.div(i32(b, [4, 6, 8]), mt.sub(i32(b, [2, 1, 3]), 1)),
+    },
+    {
+      name: 'int32 mod by a zero computed on the device',
+      expected: 'binary: int32 mod by zero',
+      run: (b) => mt.mod(i32(b, [4, 6]), mt.mul(i32(b, [0, 1]), 2)),
+    },
+  ];
+  for (const c of DEVICE_CASES)
+    it(`${c.name}: same error (on WebGPU at the next readback, from the shader's flag)`, async () => {
+      const outcomes: unknown[] = [];
+      for (const b of backends) {
+        let got: unknown = 'no error';
+        try {
+          await c.run(b).data();
+        } catch (e) {
+          got = { cls: (e as Error).constructor.name, message: (e as Error).message };
+        }
+        outcomes.push(got);
       }
-      outcomes.push(got);
-    }
-    expect(outcomes[0]).toEqual({ cls: 'Error', message: 'gather: index 7 (at position 1) out of range [0, 5)' });
-    for (const [i, o] of outcomes.entries()) expect(o, `on ${backends[i]}`).toEqual(outcomes[0]);
-    // The flag is cleared once reported: the backend keeps working.
-    for (const b of backends) expect(Array.from(await mt.gather(f32(b, [5, 1], 2), i32(b, [4])).data())).toEqual([2]);
-  });
+      expect(outcomes[0]).toEqual({ cls: 'Error', message: c.expected });
+      for (const [i, o] of outcomes.entries()) expect(o, `on ${backends[i]}`).toEqual(outcomes[0]);
+      // The flag is cleared once reported: the backend keeps working.
+      for (const b of backends) expect(Array.from(await mt.gather(f32(b, [5, 1], 2), i32(b, [4])).data())).toEqual([2]);
+    });
 
   it('a masked-out label outside the classes is accepted on every backend (the row does not count)', async () => {
     for (const b of backends) {
