@@ -266,7 +266,7 @@ export async function run(args: string[]): Promise<void> {
     console.log('torch: census has no PyTorch twin here (embeddings); only wide and paper-small are compared');
   if (against.includes('onnxruntime')) {
     console.log(
-      'onnxruntime: not measured — it needs the ONNX export of the same model (issue 14b), which this branch does not have',
+      'onnxruntime: not measured — this bench does not yet export its model (exportOnnx takes a checkpoint) and time it in onnxruntime-node; `mtgrad export` + onnxruntime-node do it by hand',
     );
   }
   console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);

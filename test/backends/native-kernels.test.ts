@@ -16,6 +16,7 @@ import type {
   TypedArray,
   UnaryOp,
 } from '../../src/backends/kernels.js';
+import { UNARY_OPS } from '../../src/backends/kernels.js';
 import { JsBackend } from '../../src/backends/js/index.js';
 import {
   addonPath,
@@ -348,34 +349,7 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
   ];
 
   describe('unary', () => {
-    const OPS: UnaryOp[] = [
-      'neg',
-      'exp',
-      'expm1',
-      'log',
-      'log1p',
-      'sqrt',
-      'rsqrt',
-      'square',
-      'reciprocal',
-      'abs',
-      'sign',
-      'floor',
-      'ceil',
-      'round',
-      'sin',
-      'cos',
-      'tanh',
-      'sigmoid',
-      'logSigmoid',
-      'softplus',
-      'erf',
-      'relu',
-      'gelu',
-      'geluTanh',
-      'elu',
-      'leakyRelu',
-    ];
+    const OPS: readonly UnaryOp[] = UNARY_OPS;
     for (const op of OPS) {
       it(op, () => {
         const domain = op === 'log' || op === 'sqrt' || op === 'rsqrt' || op === 'log1p' ? [0, 10] : [-6, 6];

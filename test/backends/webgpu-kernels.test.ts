@@ -21,6 +21,7 @@ import type {
   BinaryOp,
   ReduceOp,
 } from '../../src/backends/kernels.js';
+import { UNARY_OPS } from '../../src/backends/kernels.js';
 import { JsBackend } from '../../src/backends/js/index.js';
 import { philoxFill } from '../../src/backends/philox.js';
 import { createWebGpuBackend, type WebGpuBackend } from '../../src/backends/webgpu/index.js';
@@ -113,34 +114,7 @@ describe.skipIf(!gpu)(`webgpu kernels${gpu ? ` on ${gpu.info().description}` : '
   });
 
   // ---- elementwise ----
-  const FLOAT_UNARY: UnaryOp[] = [
-    'neg',
-    'exp',
-    'expm1',
-    'log',
-    'log1p',
-    'sqrt',
-    'rsqrt',
-    'square',
-    'reciprocal',
-    'abs',
-    'sign',
-    'floor',
-    'ceil',
-    'round',
-    'sin',
-    'cos',
-    'tanh',
-    'sigmoid',
-    'logSigmoid',
-    'softplus',
-    'erf',
-    'relu',
-    'gelu',
-    'geluTanh',
-    'elu',
-    'leakyRelu',
-  ];
+  const FLOAT_UNARY: readonly UnaryOp[] = UNARY_OPS;
   const POSITIVE_ONLY = new Set<UnaryOp>(['log', 'sqrt', 'rsqrt']);
 
   it('unary float32 ops on 257 values incl. tiny, large, half-integers and zero (rtol 2e-6, atol 1e-6)', async () => {

@@ -1,36 +1,10 @@
 /** The command end to end, as a user runs it from a checkout: `node --import tsx src/cli/main.ts ...`. */
 import { describe, expect, it, beforeAll } from 'vitest';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function mtgrad(args: string[], input?: string): Promise<Result> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: process.cwd(),
-      env: { ...process.env, MTGRAD_DEBUG: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
-}
+import { type CliResult as Result, mtgrad } from './run-cli.js';
 
 /** Census rows as a user would send them: raw column values keyed by column name. */
 const ROWS = [

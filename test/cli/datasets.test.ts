@@ -1,5 +1,4 @@
 /** The CLI's dataset layer: flags and run files → DatasetSpec → loadDataset, and the real command on fixtures. */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +13,7 @@ import {
   type DatasetSpec,
 } from '../../src/cli/datasets.js';
 import { UsageError, type ParsedValues } from '../../src/cli/args.js';
+import { mtgrad } from './run-cli.js';
 
 const fixtures = resolve(import.meta.dirname, '../fixtures');
 const TRAIN_FLAGS = [
@@ -37,25 +37,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
-
-function mtgrad(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: process.cwd(),
-      env: { ...process.env, MTGRAD_DEBUG: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
 
 const TABLE = {
   columns: { f101: 'ignore', '205': 'categorical', D508: 'numeric' },

@@ -5,7 +5,6 @@
  * `mtgrad train` calls once the data is loaded), whose checkpoints `mtgrad predict` then scores.
  */
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,32 +18,7 @@ import { trainOnData, type TrainData, type TrainSettings } from '../../src/cli/c
 import type { CascadeRelation } from '../../src/cli/model-config.js';
 import { readCheckpoint } from '../../src/infer/index.js';
 import { parseSafetensors, serializeSafetensors } from '../../src/io/safetensors.js';
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function mtgrad(args: string[], input?: string): Promise<Result> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: process.cwd(),
-      env: { ...process.env, MTGRAD_DEBUG: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
-}
+import { type CliResult as Result, mtgrad } from './run-cli.js';
 
 const errorLines = (r: Result) => r.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('Warning:'));
 

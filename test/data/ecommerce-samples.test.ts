@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ALI_CCP_DENSE_FIELDS, ALI_CCP_SPARSE_FIELDS } from '../../src/data/ecommerce/ali-ccp.js';
 import { fitTable, readTable } from '../../src/data/table-reader.js';
 import type { ColumnSpec, TableSpec } from '../../src/data/schema.js';
 
@@ -12,38 +13,11 @@ for (const dir of [aliCcp, aliExpress]) {
   if (!existsSync(dir)) console.log(`SKIPPED schema smoke test: ${dir} is absent`);
 }
 
-const sparseFields = [
-  '101',
-  '121',
-  '122',
-  '124',
-  '125',
-  '126',
-  '127',
-  '128',
-  '129',
-  '205',
-  '206',
-  '207',
-  '210',
-  '216',
-  '508',
-  '509',
-  '702',
-  '853',
-  '301',
-  '109_14',
-  '110_14',
-  '127_14',
-  '150_14',
-];
-const denseFields = ['D109_14', 'D110_14', 'D127_14', 'D150_14', 'D508', 'D509', 'D702', 'D853'];
-
 describe.skipIf(!existsSync(aliCcp))('Ali-CCP sample schema', () => {
   const spec: TableSpec = {
     columns: [
-      ...sparseFields.map((column): ColumnSpec => ({ column, role: 'categorical' })),
-      ...denseFields.map((column): ColumnSpec => ({ column, role: 'numeric' })),
+      ...ALI_CCP_SPARSE_FIELDS.map((column): ColumnSpec => ({ column, role: 'categorical' })),
+      ...ALI_CCP_DENSE_FIELDS.map((column): ColumnSpec => ({ column, role: 'numeric' })),
       { column: 'click', role: 'label', task: 'ctr', positive: ['1'] },
       { column: 'purchase', role: 'label', task: 'ctcvr', positive: ['1'] },
     ],
