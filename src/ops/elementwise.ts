@@ -262,6 +262,9 @@ export function ge(a: TensorLike, b: TensorLike): Tensor {
 
 /** min(max(x, lo), hi); the gradient flows where lo <= x <= hi. */
 export const clamp = opScope(function clamp(x: Tensor, lo?: number, hi?: number): Tensor {
+  // With neither bound the result would be x itself, and disposing "the result" would dispose the input.
+  if (lo === undefined && hi === undefined)
+    throw new Error(`clamp: ${fmt(x.shape)} ${x.dtype} got neither a min nor a max; give at least one bound`);
   if (lo !== undefined && hi !== undefined && lo > hi) throw new Error(`clamp: min ${lo} is greater than max ${hi}`);
   let y = x;
   if (lo !== undefined) y = maximum(y, lo);

@@ -18,6 +18,11 @@ const i32 = (backend: string, values: number[]) => mt.tensor(Int32Array.from(val
 
 const CASES: BadCase[] = [
   {
+    name: 'clamp: neither bound',
+    expected: /^clamp: \[2,3\] float32 got neither a min nor a max; give at least one bound$/,
+    run: (b) => mt.clamp(f32(b, [2, 3])),
+  },
+  {
     name: 'gather: index past the end',
     expected: /^gather: index 7 \(at position 1\) out of range \[0, 5\)$/,
     run: (b) => mt.gather(f32(b, [5, 3]), i32(b, [0, 7, 2])),
