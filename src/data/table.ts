@@ -86,18 +86,29 @@ export class EncodedTable implements Batch {
     const num = new Float32Array(n * nNum);
     const labels: Record<string, Float32Array> = {};
     const masks: Record<string, Float32Array> = {};
-    for (const task of this.tasks) {
+    const tasks = this.tasks;
+    for (const task of tasks) {
       labels[task] = new Float32Array(n);
       masks[task] = new Float32Array(n);
     }
+    // Plain element loops: rows are short (a few ids and numbers), where subarray().set() per row costs more.
+    const srcCat = this.cat,
+      srcNum = this.num;
     for (let i = 0; i < n; i++) {
-      const r = rows[i];
+      const r = rows[i]!;
       if (!(r >= 0 && r < this.size)) throw new RangeError(`EncodedTable: row ${r} is out of range [0, ${this.size})`);
-      cat.set(this.cat.subarray(r * nCat, (r + 1) * nCat), i * nCat);
-      num.set(this.num.subarray(r * nNum, (r + 1) * nNum), i * nNum);
-      for (const task of this.tasks) {
-        labels[task][i] = this.labels[task][r];
-        masks[task][i] = this.masks[task][r];
+      for (let j = 0, s = r * nCat, d = i * nCat; j < nCat; j++) cat[d + j] = srcCat[s + j]!;
+      for (let j = 0, s = r * nNum, d = i * nNum; j < nNum; j++) num[d + j] = srcNum[s + j]!;
+    }
+    for (const task of tasks) {
+      const srcLabels = this.labels[task]!,
+        srcMasks = this.masks[task]!,
+        outLabels = labels[task]!,
+        outMasks = masks[task]!;
+      for (let i = 0; i < n; i++) {
+        const r = rows[i]!;
+        outLabels[i] = srcLabels[r]!;
+        outMasks[i] = srcMasks[r]!;
       }
     }
     return { size: n, nCat, nNum, cat, num, labels, masks };

@@ -115,10 +115,12 @@ export class FeatureEncoder extends Module {
   private hostColumn(host: ArrayLike<number>, B: number, i: number): Int32Array {
     const nCat = this.categorical.length;
     const size = this.categorical[i]!.vocabularySize;
-    return Int32Array.from({ length: B }, (_, b) => {
-      const id = host[b * nCat + i]!;
-      return id >= 0 && id < size ? id : 0;
-    });
+    const out = new Int32Array(B);
+    for (let b = 0, k = i; b < B; b++, k += nCat) {
+      const id = host[k]!;
+      out[b] = id >= 0 && id < size ? id : 0;
+    }
+    return out;
   }
 
   /**
