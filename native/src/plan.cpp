@@ -90,6 +90,24 @@ void compare_i32(int op, const int32_t* a, const int32_t* b, int32_t* y, const s
   }
 }
 
+// An optimizer's optional row selection: rows pointer (none: every element), count, row size. The rows are an
+// input that changes per replay (a captured lazy embedding update), so they are checked here, as the per-kernel
+// binding checks them: -1 is padding (skipped), any other row outside [0, n / row_size) an error.
+RowSel row_sel(Reader& r, size_t n, const char* kernel) {
+  const int32_t* rows = r.ptr<int32_t>();
+  long count = r.i(), row_size = r.i();
+  if (!rows) return RowSel{false, nullptr, 0, 0};
+  if (row_size <= 0 || n % static_cast<size_t>(row_size) != 0)
+    throw_range(r.env, std::string("runPlan: ") + kernel + ": rowSize must divide the parameter size");
+  long nrows = static_cast<long>(n / static_cast<size_t>(row_size));
+  long bad = check_rows(rows, count, nrows);
+  if (bad >= 0)
+    throw_range(r.env, std::string(kernel) + ": row " + std::to_string(rows[bad]) + " at position " +
+                           std::to_string(bad) + " is out of range [0, " + std::to_string(nrows) +
+                           ") (-1: padding, skipped)");
+  return RowSel{true, rows, count, row_size};
+}
+
 MixtureDims mixture(Reader& r) {
   MixtureDims m{};
   m.e = r.i(); m.b = r.i(); m.d = r.i(); m.t = r.i();
@@ -215,7 +233,8 @@ void run_plan_binding(const Napi::CallbackInfo& info) {
         bool decoupled = r.b();
         double step = r.num();
         if (!(step >= 1)) throw_range(env, "runPlan: adam step must be >= 1");
-        adam_f32(p, g, m, v, n, RowSel{false, nullptr, 0, 0}, lr, b1, b2, eps, wd, decoupled, step);
+        RowSel sel = row_sel(r, n, "adamUpdate");
+        adam_f32(p, g, m, v, n, sel, lr, b1, b2, eps, wd, decoupled, step);
         break;
       }
       case P_SGD: {
@@ -227,7 +246,8 @@ void run_plan_binding(const Napi::CallbackInfo& info) {
         bool nest = r.b();
         float wd = r.f();
         bool first = r.b();
-        sgd_f32(p, g, buf, n, RowSel{false, nullptr, 0, 0}, lr, mom, damp, nest, wd, first);
+        RowSel sel = row_sel(r, n, "sgdUpdate");
+        sgd_f32(p, g, buf, n, sel, lr, mom, damp, nest, wd, first);
         break;
       }
       case P_GATHER:

@@ -138,6 +138,14 @@ export class FeatureEncoder extends Module {
     });
   }
 
+  /**
+   * How many ids per example a batch looks up in `weight` (the fields embedded by it; 0 when it is none of this
+   * encoder's tables): a batch of B touches at most B × that many of its rows.
+   */
+  lookupsPerExample(weight: Tensor): number {
+    return this.categorical.filter((f) => this.embeddings.get(f.name).weight === weight).length;
+  }
+
   forward(batch: FeatureBatch): Tensor {
     const parts: Tensor[] = [];
     const nCat = this.categorical.length,

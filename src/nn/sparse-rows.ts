@@ -29,6 +29,8 @@ interface RowSet {
 
 const lazyParams = new WeakSet<Tensor>();
 const touched = new WeakMap<Tensor, RowSet>();
+/** Row lists already on the device for the next update (setRowInput): a captured update's inputs. */
+const rowInputs = new WeakMap<Tensor, Tensor>();
 
 /** Declares that `param` ([rows, ...]) takes lazy row updates. */
 export function markLazyRows(param: Tensor): void {
@@ -113,8 +115,28 @@ export function paddedTouchedRows(param: Tensor, length: number): Int32Array | n
   return out;
 }
 
+/** How many distinct rows were recorded since the last clear; null as touchedRows (a dense update). */
+export function touchedRowCount(param: Tensor): number | null {
+  return lazySet(param)?.count ?? null;
+}
+
+/**
+ * Gives the next update of `param` its rows as an int32 [length] tensor on its backend (paddedTouchedRows'
+ * layout) instead of the recorded set: a step captured by mt.compile takes the list as an input, so a replay
+ * updates this step's rows. The caller owns the tensor; null (or clearTouchedRows) forgets it.
+ */
+export function setRowInput(param: Tensor, rows: Tensor | null): void {
+  if (rows) rowInputs.set(param, rows);
+  else rowInputs.delete(param);
+}
+
+export function rowInput(param: Tensor): Tensor | null {
+  return lazyParams.has(param) ? (rowInputs.get(param) ?? null) : null;
+}
+
 /** Forgets the recorded rows (called by zeroGrad of modules and optimizers). */
 export function clearTouchedRows(param: Tensor): void {
+  rowInputs.delete(param);
   const set = touched.get(param);
   if (!set) return;
   for (let i = 0; i < set.count; i++) set.mark[set.list[i]!] = 0;

@@ -43,7 +43,8 @@ import { compile, type CompiledFunction } from '../compile/index.js';
 import { flattenInput, rebuildInput, type FlatInput } from '../models/compiled-predict.js';
 import { Module } from '../nn/module.js';
 import { FeatureEncoder, type FeatureBatch } from '../nn/feature-encoder.js';
-import { isLazyRows } from '../nn/sparse-rows.js';
+import { isLazyRows, paddedTouchedRows, setRowInput, touchedRowCount } from '../nn/sparse-rows.js';
+import { tensor } from '../ops/creation.js';
 
 export interface TrainerOptions {
   model: TaskModel;
@@ -393,9 +394,39 @@ export class Trainer {
   }
 
   /**
+   * The rows each lazily updated owner's lookups recorded, as int32 lists of a length fixed for this Trainer
+   * (min(table rows, batchSize × lookups per example): sorted rows, then SKIP_ROW padding), uploaded: inputs of
+   * the compiled update, so that a replay updates this step's rows (the same rows, the same numbers as the eager
+   * update of the recorded set). Null when a list cannot be formed so (a table outside the model's one encoder,
+   * no row or more rows than fit — a batch larger than batchSize): that step's update runs eagerly.
+   */
+  private rowLists(owners: readonly Tensor[]): Tensor[] | null {
+    const lazy = owners.filter((p) => isLazyRows(p));
+    if (lazy.length === 0) return [];
+    const encoder = this.lazyRowEncoder().encoder;
+    if (!encoder) return null;
+    const batchSize = this.options.batchSize ?? 1024;
+    const lengths: number[] = [];
+    for (const p of lazy) {
+      const length = Math.min(p.shape[0]!, batchSize * encoder.lookupsPerExample(p));
+      const count = touchedRowCount(p);
+      if (count === null || count === 0 || count > length) return null;
+      lengths.push(length);
+    }
+    return lazy.map((p, i) => {
+      const rows = paddedTouchedRows(p, lengths[i]!)!;
+      const list = tensor(rows, { dtype: 'int32', backend: p.backendName });
+      setRowInput(p, list);
+      return list;
+    });
+  }
+
+  /**
    * optimizer.step() through a compiled program whose inputs are the gradients (so it runs whatever produced
-   * them: a compiled or an eager backward). Every step of this Trainer goes through it, so the optimizer's step
-   * count it extrapolates stays the optimizer's; afterReplay keeps the JavaScript-side count right too.
+   * them: a compiled or an eager backward) and, for lazily updated embedding tables, their row lists (rowLists).
+   * Every step of this Trainer goes through it, so the optimizer's step count it extrapolates stays the
+   * optimizer's; afterReplay keeps the JavaScript-side count right too. A step that must update eagerly drops the
+   * program (its extrapolated count would miss that step); the next steps capture it again.
    */
   private applyUpdate(): void {
     const { optimizer } = this.options;
@@ -405,6 +436,23 @@ export class Trainer {
       return;
     }
     const owners = this.trainable.filter((p) => p.grad !== null);
+    const rowLists = this.rowLists(owners);
+    if (rowLists === null) {
+      this.update?.fn.dispose();
+      this.update = null;
+      optimizer.step();
+      return;
+    }
+    try {
+      this.compiledUpdate(owners, rowLists, advance);
+    } finally {
+      for (const p of owners) setRowInput(p, null);
+      dispose(rowLists);
+    }
+  }
+
+  private compiledUpdate(owners: Tensor[], rowLists: Tensor[], advance: (n: number) => void): void {
+    const { optimizer } = this.options;
     const ownerKey = owners.map((p) => p.id).join(',');
     const hyper = JSON.stringify(optimizer.paramGroups.map(({ params: _params, ...h }) => h));
     if (this.update && (this.update.owners !== ownerKey || this.update.hyper !== hyper)) {
@@ -426,7 +474,7 @@ export class Trainer {
       owners: ownerKey,
       hyper,
     };
-    this.update.fn(...owners.map((p) => p.grad!));
+    this.update.fn(...owners.map((p) => p.grad!), ...rowLists);
   }
 
   /**
