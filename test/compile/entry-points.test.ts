@@ -187,15 +187,13 @@ describe.each(BACKENDS)('the Trainer compiled by default on %s', (backend) => {
       expect(compiled.stats.backward.flatMap((s) => s.fallbacks)).toEqual([]);
       if (backend === 'native')
         for (const s of compiled.stats.backward) expect(s.nativeReplays, `${kind}: one-call plan`).toBe(s.replays);
+      // Lazy embedding rows (features) replay too: each table's rows are an input list of one fixed length
+      // (-1 padding), so the short last batch of 4 uses the same program and the same extrapolated Adam step.
       const update = compiled.stats.update!;
-      if (kind === 'dense') {
-        expect(update.replays, 'update replays').toBeGreaterThan(5);
-        expect(update.fallbacks).toEqual([]);
-      } else {
-        // Lazy embedding rows: the row set is host data that changes per batch, so the update runs eagerly.
-        expect(update.replays).toBe(0);
-        expect(update.fallbacks.join()).toMatch(/differ/);
-      }
+      expect(update.replays, `${kind}: update replays`).toBeGreaterThan(5);
+      expect(update.signatures, `${kind}: one update program`).toBe(1);
+      expect(update.fallbacks).toEqual([]);
+      if (backend === 'native') expect(update.nativeReplays, `${kind}: one-call update`).toBe(update.replays);
       eager.model.dispose();
       compiled.model.dispose();
     }
