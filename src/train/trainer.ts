@@ -614,7 +614,9 @@ export class Trainer {
         const lossSums: Record<string, number> = {};
         let epochSamples = 0;
         // A different, seed-determined order every epoch.
-        for (const batch of train.batches({ batchSize, shuffle: true, seed: seed * 1_000_003 + epoch })) {
+        // Each batch is consumed (uploaded) before the next: one set of host arrays serves them all.
+        const order = { batchSize, shuffle: true, seed: seed * 1_000_003 + epoch, reuse: true };
+        for (const batch of train.batches(order)) {
           const t0 = performance.now();
           step++;
           const probe = canProbe && (step === 1 || step % probeEvery === 0);
