@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as mt from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
 import { createModel } from '../../src/models/index.js';
+import { recordTouchedRows, setRowInput } from '../../src/nn/sparse-rows.js';
 
 const TASKS = [{ name: 'a' }, { name: 'b' }];
 const CONFIG = { inputDim: 7, tasks: TASKS, numExperts: 3, expertDims: [5], towerDims: [4] };
@@ -153,6 +154,62 @@ describe.each(backends)('compile on %s', (backend) => {
     expect(g.stats().replays).toBe(2);
     if (backend === 'native') expect(g.stats().nativeReplays).toBe(2);
     x.dispose();
+  });
+
+  it('replays a lazy-row optimizer update whose row list is an input (-1 padding), one call on native', () => {
+    if (!available) return;
+    // An embedding table updated on a few rows per step: the rows come as a fixed-length int32 list (the Trainer's
+    // layout: sorted rows, then -1), so each replay updates that step's rows — equal to the eager update of the
+    // recorded set, for Adam and SGD with momentum.
+    const rowsAt = (s: number) => [...new Set([s % 9, (s * 4 + 2) % 9, 5])].sort((a, b) => a - b);
+    const gradAt = (s: number) =>
+      mt.tensor(
+        Float32Array.from({ length: 27 }, (_, i) => Math.sin(i * 0.7 + s)),
+        { shape: [9, 3], backend },
+      );
+    for (const make of [
+      (ps: Tensor[]) => new mt.optim.Adam(ps, { lr: 0.1, weightDecay: 0.01 }),
+      (ps: Tensor[]) => new mt.optim.SGD(ps, { lr: 0.1, momentum: 0.9 }),
+    ]) {
+      mt.manualSeed(3);
+      const eager = new mt.nn.Embedding(9, 3, { backend });
+      mt.manualSeed(3);
+      const lazy = new mt.nn.Embedding(9, 3, { backend });
+      const optE = make([eager.weight]),
+        optC = make([lazy.weight]);
+      const update = mt.compile(
+        (_g: Tensor, _rows: Tensor): Tensor[] => {
+          optC.step();
+          return [];
+        },
+        { afterReplay: () => optC.advanceSteps(1) },
+      );
+      for (let s = 0; s < 7; s++) {
+        const rows = rowsAt(s);
+        eager.weight.grad = gradAt(s);
+        recordTouchedRows(eager.weight, rows);
+        optE.step();
+        optE.zeroGrad();
+        lazy.weight.grad = gradAt(s);
+        const list = mt.tensor(Int32Array.from([...rows, -1, -1, -1, -1].slice(0, 4)), { dtype: 'int32', backend });
+        setRowInput(lazy.weight, list);
+        update(lazy.weight.grad, list);
+        optC.zeroGrad();
+        list.dispose();
+        expect(Array.from(lazy.weight.dataSync()), `${optC.name} weights after step ${s}`).toEqual(
+          Array.from(eager.weight.dataSync()),
+        );
+      }
+      expect(update.stats().replays).toBe(3);
+      if (backend === 'native') expect(update.stats().nativeReplays).toBe(3);
+      // A row outside the table in a replayed list is an error naming it, as eagerly.
+      lazy.weight.grad = gradAt(0);
+      const bad = mt.tensor(Int32Array.from([1, 9, -1, -1]), { dtype: 'int32', backend });
+      setRowInput(lazy.weight, bad);
+      expect(() => update(lazy.weight.grad!, bad)).toThrow(/row 9 .*out of range \[0, 9\)/);
+      optC.zeroGrad();
+      bad.dispose();
+    }
   });
 
   it('replays random offsets from where the stream is now, also when other random ops ran in between', () => {
