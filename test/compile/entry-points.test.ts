@@ -201,6 +201,34 @@ describe.each(BACKENDS)('the Trainer compiled by default on %s', (backend) => {
     }
   }, 300_000);
 
+  it('lazy rows: a batch larger than batchSize (more rows than the fixed row list holds) updates eagerly, then the update recaptures; equal to eager', async () => {
+    if (!(await use(backend))) return;
+    const trainOn = async (compile: boolean) => {
+      mt.manualSeed(5);
+      const model = createModel('mmoe', FEATURES, { backend });
+      const optimizer = new Adam(model.parameters(), { lr: 0.03 });
+      const trainer = new Trainer({ model, optimizer, epochs: 1, batchSize: 2, seed: 1, compile });
+      await trainer.fit(table(20, 3, 'features')); // 10 steps: the update replays from the 5th
+      const replaysBefore = trainer.compileStats().update?.replays ?? 0;
+      const big = table(12, 4, 'features');
+      await trainer.step(big.gather(Array.from({ length: 12 }, (_, i) => i)), { step: 11, epoch: 1 });
+      let step = 12;
+      for (const batch of table(12, 6, 'features').batches({ batchSize: 2 }))
+        await trainer.step(batch, { step: step++, epoch: 1 });
+      return { model, replaysBefore, after: trainer.compileStats().update };
+    };
+    const eager = await trainOn(false);
+    const compiled = await trainOn(true);
+    await sameParameters(eager.model.parameters(), compiled.model.parameters(), 'after the large batch');
+    expect(compiled.replaysBefore).toBe(6);
+    // The large batch dropped the program (its extrapolated Adam step would have missed that step); the 6 steps
+    // after it captured a new one: warm-up, 3 traced calls, 2 replays.
+    expect(compiled.after?.replays).toBe(2);
+    expect(compiled.after?.fallbacks).toEqual([]);
+    eager.model.dispose();
+    compiled.model.dispose();
+  });
+
   it('a non-finite loss on a replayed step stops before the update: the weights stay as they were', async () => {
     if (!(await use(backend))) return;
     if (backend === 'webgpu') {
