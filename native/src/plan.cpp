@@ -55,38 +55,51 @@ struct Reader {
 // int32 comparisons and minimum/maximum with broadcasting (the native backend serves int32 binary ops with the js
 // kernels; these are the exact ones: results 1/0 or an operand, so both agree bit for bit). `op` is a BinaryOp
 // code (kernel_table.h), which the TypeScript side derives from opNames.binary like every other binary code.
+// The odometer walks every output dimension but the last; the last runs as a tight loop per op (a [B, F] batch
+// against a [F] row of sizes is F-element rows, not one odometer step per element).
+template <typename F>
+void compare_rows(F f, const int32_t* a, const int32_t* b, int32_t* y, const std::vector<long>& sa,
+                  const std::vector<long>& sb, const std::vector<long>& os, long total) {
+  const size_t nd = os.size();
+  if (nd == 0) {
+    if (total) y[0] = f(a[0], b[0]);
+    return;
+  }
+  const long inner = os[nd - 1], sai = sa[nd - 1], sbi = sb[nd - 1];
+  if (inner == 0) return;
+  std::vector<long> idx(nd, 0);
+  long ia = 0, ib = 0;
+  for (long i = 0; i < total; i += inner) {
+    for (long j = 0; j < inner; ++j) y[i + j] = f(a[ia + j * sai], b[ib + j * sbi]);
+    for (size_t d = nd - 1; d-- > 0;) {  // odometer over the outer output index, moving both input offsets
+      ia += sa[d]; ib += sb[d];
+      if (++idx[d] < os[d]) break;
+      ia -= sa[d] * os[d]; ib -= sb[d] * os[d];
+      idx[d] = 0;
+    }
+  }
+}
+
 void compare_i32(int op, const int32_t* a, const int32_t* b, int32_t* y, const std::vector<long>& as,
                  const std::vector<long>& bs, const std::vector<long>& os) {
   const size_t nd = os.size();
-  std::vector<long> sa(nd), sb(nd), idx(nd, 0);
+  std::vector<long> sa(nd), sb(nd);
   long ka = 1, kb = 1, total = 1;
   for (size_t d = nd; d-- > 0;) {
     sa[d] = as[d] == 1 ? 0 : ka;
     sb[d] = bs[d] == 1 ? 0 : kb;
     ka *= as[d]; kb *= bs[d]; total *= os[d];
   }
-  long ia = 0, ib = 0;
-  for (long i = 0; i < total; ++i) {
-    const int32_t x = a[ia], z = b[ib];
-    int32_t r = 0;
-    switch (op) {
-      case B_MINIMUM: r = x < z ? x : z; break;
-      case B_MAXIMUM: r = x > z ? x : z; break;
-      case B_EQ: r = x == z; break;
-      case B_NE: r = x != z; break;
-      case B_LT: r = x < z; break;
-      case B_LE: r = x <= z; break;
-      case B_GT: r = x > z; break;
-      case B_GE: r = x >= z; break;
-      default: break;  // unreachable: checked before the loop
-    }
-    y[i] = r;
-    for (size_t d = nd; d-- > 0;) {  // odometer over the output index, moving both input offsets
-      ia += sa[d]; ib += sb[d];
-      if (++idx[d] < os[d]) break;
-      ia -= sa[d] * os[d]; ib -= sb[d] * os[d];
-      idx[d] = 0;
-    }
+  switch (op) {
+    case B_MINIMUM: compare_rows([](int32_t x, int32_t z) { return x < z ? x : z; }, a, b, y, sa, sb, os, total); break;
+    case B_MAXIMUM: compare_rows([](int32_t x, int32_t z) { return x > z ? x : z; }, a, b, y, sa, sb, os, total); break;
+    case B_EQ: compare_rows([](int32_t x, int32_t z) { return int32_t(x == z); }, a, b, y, sa, sb, os, total); break;
+    case B_NE: compare_rows([](int32_t x, int32_t z) { return int32_t(x != z); }, a, b, y, sa, sb, os, total); break;
+    case B_LT: compare_rows([](int32_t x, int32_t z) { return int32_t(x < z); }, a, b, y, sa, sb, os, total); break;
+    case B_LE: compare_rows([](int32_t x, int32_t z) { return int32_t(x <= z); }, a, b, y, sa, sb, os, total); break;
+    case B_GT: compare_rows([](int32_t x, int32_t z) { return int32_t(x > z); }, a, b, y, sa, sb, os, total); break;
+    case B_GE: compare_rows([](int32_t x, int32_t z) { return int32_t(x >= z); }, a, b, y, sa, sb, os, total); break;
+    default: break;  // unreachable: checked before the call
   }
 }
 

@@ -352,15 +352,22 @@ describe('compile: what a capture cannot hold', () => {
         continue;
       }
       const table = mt.randn([6, 3], { backend });
+      // Broadcast in 2-D and 3-D too (a [B, F] batch against a [F] row of vocabulary sizes; rows against columns).
+      const sizes = mt.tensor(Int32Array.from([1, 6, 3, 5]), { dtype: 'int32', backend });
+      const column = mt.tensor(Int32Array.from([3, 0]), { dtype: 'int32', shape: [2, 1], backend });
       const f = (ids: Tensor) => {
         const oov = mt.maximum(mt.lt(ids, 0), mt.ge(ids, 6));
         const clean = mt.where(oov, 0, ids);
+        const grid = mt.reshape(ids, [2, 4]);
         return [
           mt.gather(table, clean, 0),
           mt.eq(ids, mt.minimum(ids, 3)),
           mt.ne(ids, 2),
           mt.le(ids, 1),
           mt.gt(ids, 4),
+          mt.ge(grid, sizes),
+          mt.lt(grid, column),
+          mt.minimum(mt.reshape(ids, [2, 1, 4]), mt.reshape(clean, [1, 2, 4])),
         ];
       };
       const g = mt.compile(f);
@@ -377,7 +384,7 @@ describe('compile: what a capture cannot hold', () => {
         expect(g.stats().nativeRefusals).toEqual([]);
         expect(g.stats().nativeReplays).toBe(3);
       }
-      table.dispose();
+      mt.dispose([table, sizes, column]);
     }
     await mt.init({ backend: 'js' });
   });
