@@ -10,7 +10,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { fmt } from '../tensor/shape.js';
 import { div, ge, lt, maximum, sub, where } from '../ops/elementwise.js';
 import { tensor } from '../ops/creation.js';
-import { concat, reshape, slice } from '../ops/shape.js';
+import { concat, permute, reshape, slice } from '../ops/shape.js';
 import { Module } from './module.js';
 import { ModuleDict } from './containers.js';
 import { Embedding } from './embedding.js';
@@ -164,12 +164,13 @@ export class FeatureEncoder extends Module {
       const host = batch.catHost;
       if (host && host.length !== B * nCat)
         throw new Error(`FeatureEncoder: catHost has ${host.length} ids, cat ${fmt(cat.shape)} needs ${B * nCat}`);
-      // Out-of-vocabulary ids → 0 for all fields at once (each column against its field's size, broadcast), then
-      // one column per field: 4 kernels for the mapping rather than 4 per field (census has 31 fields).
+      // Out-of-vocabulary ids → 0 for all fields at once (each column against its field's size, broadcast): 4
+      // kernels for the mapping rather than 4 per field (census has 31 fields). Then field-major, so that each
+      // field's ids are one contiguous row to cut rather than a column strided through the batch.
       const sizes = tensor(this.vocabularySizes, { dtype: 'int32', backend: cat.backendName });
-      const inVocab = where(maximum(lt(cat, 0), ge(cat, sizes)), 0, cat);
+      const byField = permute(where(maximum(lt(cat, 0), ge(cat, sizes)), 0, cat), [1, 0]);
       this.categorical.forEach((f, i) => {
-        const ids = reshape(slice(inVocab, [null, [i, i + 1]]), [B]);
+        const ids = reshape(slice(byField, [[i, i + 1]]), [B]);
         const hostIds = host ? this.hostColumn(host, B, i) : undefined;
         parts.push(this.embeddings.get(f.name).forward(ids, hostIds));
       });
