@@ -47,7 +47,13 @@ function rowSet(param: Tensor): RowSet {
   let set = touched.get(param);
   if (!set) {
     const rows = param.shape[0] ?? 0;
-    set = { mark: new Uint8Array(rows), list: new Int32Array(Math.min(rows, 1024)), count: 0, recorded: false, all: false };
+    set = {
+      mark: new Uint8Array(rows),
+      list: new Int32Array(Math.min(rows, 1024)),
+      count: 0,
+      recorded: false,
+      all: false,
+    };
     touched.set(param, set);
   }
   return set;
@@ -85,7 +91,7 @@ export function recordAllRows(param: Tensor): void {
 function lazySet(param: Tensor): RowSet | null {
   if (!lazyParams.has(param)) return null;
   const set = touched.get(param);
-  return set && set.recorded && !set.all ? set : null;
+  return set?.recorded && !set.all ? set : null;
 }
 
 /**

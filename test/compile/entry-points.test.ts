@@ -186,7 +186,10 @@ describe.each(BACKENDS)('the Trainer compiled by default on %s', (backend) => {
       expect(backwardReplays, `${kind}: backward replays`).toBeGreaterThan(5);
       expect(compiled.stats.backward.flatMap((s) => s.fallbacks)).toEqual([]);
       // Probe steps (1, 5, 10, 15, 20) have a program of their own, replayed from the 5th on.
-      expect(compiled.stats.probe.map((s) => s.replays), `${kind}: probe replays`).toEqual([1]);
+      expect(
+        compiled.stats.probe.map((s) => s.replays),
+        `${kind}: probe replays`,
+      ).toEqual([1]);
       if (backend === 'native')
         for (const s of compiled.stats.backward) expect(s.nativeReplays, `${kind}: one-call plan`).toBe(s.replays);
       // Lazy embedding rows (features) replay too: each table's rows are an input list of one fixed length
