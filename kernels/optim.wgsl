@@ -1,8 +1,8 @@
 // Optimizer updates in place over flat float32 buffers (PyTorch semantics, see kernels.ts). One thread per
 // updated element. Template: ROWS — only the rows listed in `rows` of a [size/rowSize, rowSize] view are read
 // and written (lazy/sparse update of embedding tables; grad is full-size); rows are unique, so no two threads
-// touch the same element.
-// A row outside [0, size/rowSize) is skipped (the thread returns) and the first one is recorded in `err` ([0] tag,
+// touch the same element. A row of -1 is padding (a fixed-length row list of a captured step): its threads return.
+// Any other row outside [0, size/rowSize) is skipped (the thread returns) and the first one is recorded in `err` ([0] tag,
 // [1] position, [2] row) for the next readback to report (index-errors.ts): a shader cannot throw.
 // params: [0] count (elements to update), [1] rowSize, [2] tag, [3] row count (ROWS), then the optimizer's
 // scalars from word 4 on.
@@ -15,12 +15,14 @@
 @group(0) @binding(6) var<storage, read_write> err: array<atomic<u32>, 4>;
 #endif
 
-// The element thread i updates, or 0xffffffff when its row is out of range (then recorded, and nothing is touched).
+// The element thread i updates, or 0xffffffff when its row is padding (-1) or out of range (then recorded, and
+// nothing is touched).
 fn elementAt(i: u32) -> u32 {
 #if ROWS
   let rowSize = P(1);
   let at = i / rowSize;
   let row = rows[at];
+  if (row == -1) { return 0xffffffffu; }
   if (row < 0 || u32(row) >= P(3)) {
     if (atomicCompareExchangeWeak(&err[0], 0u, P(2)).exchanged) {
       atomicStore(&err[1], at);

@@ -20,8 +20,10 @@ RowSel row_sel(const Napi::CallbackInfo& info, size_t i, size_t size) {
   if (row_size == 0 || size % static_cast<size_t>(row_size) != 0)
     throw_range(info.Env(), "rowSize must divide the parameter size");
   long nrows = static_cast<long>(size / static_cast<size_t>(row_size));
-  long bad = check_indices(rows.data, static_cast<long>(rows.size), nrows);
-  if (bad >= 0) throw_range(info.Env(), "row index at position " + std::to_string(bad) + " is out of range");
+  long bad = check_rows(rows.data, static_cast<long>(rows.size), nrows);
+  if (bad >= 0)
+    throw_range(info.Env(), "row " + std::to_string(rows.data[bad]) + " at position " + std::to_string(bad) +
+                                " is out of range [0, " + std::to_string(nrows) + ") (-1: padding, skipped)");
   return RowSel{true, rows.data, static_cast<long>(rows.size), row_size};
 }
 

@@ -66,6 +66,8 @@ struct RowSel {
   const int32_t* rows;  // `count` row indices of a [n / row_size, row_size] view (may be null when count = 0)
   long count, row_size;
 };
+// First position of a row outside [0, n) other than -1 (padding, skipped by the updates), or -1 when all are fine.
+long check_rows(const int32_t* rows, long m, long n);
 void sgd_f32(float* p, const float* g, float* buf, size_t n, const RowSel& sel, float lr, float momentum,
              float dampening, bool nesterov, float wd, bool first_step);
 void adam_f32(float* p, const float* g, float* m, float* v, size_t n, const RowSel& sel, float lr, float beta1,

@@ -22,6 +22,7 @@ void for_ranges(size_t n, const RowSel& sel, const std::function<void(size_t, si
   size_t grain = std::max<size_t>(1, kParallelElements / std::max<size_t>(1, rs));
   parallel_for(static_cast<size_t>(sel.count), grain, [&](size_t r0, size_t r1) {
     for (size_t r = r0; r < r1; ++r) {
+      if (sel.rows[r] < 0) continue;  // -1: padding of a fixed-length row list (check_rows allowed no other)
       size_t b = static_cast<size_t>(sel.rows[r]) * rs;
       fn(b, b + rs);
     }
@@ -29,6 +30,12 @@ void for_ranges(size_t n, const RowSel& sel, const std::function<void(size_t, si
 }
 
 }  // namespace
+
+long check_rows(const int32_t* rows, long m, long n) {
+  for (long j = 0; j < m; ++j)
+    if (rows[j] != -1 && (rows[j] < 0 || rows[j] >= n)) return j;
+  return -1;
+}
 
 void sgd_f32(float* p, const float* g, float* buf, size_t n, const RowSel& sel, float lr, float momentum,
              float dampening, bool nesterov, float wd, bool first_step) {

@@ -55,39 +55,70 @@ struct Reader {
 // int32 comparisons and minimum/maximum with broadcasting (the native backend serves int32 binary ops with the js
 // kernels; these are the exact ones: results 1/0 or an operand, so both agree bit for bit). `op` is a BinaryOp
 // code (kernel_table.h), which the TypeScript side derives from opNames.binary like every other binary code.
-void compare_i32(int op, const int32_t* a, const int32_t* b, int32_t* y, const std::vector<long>& as,
-                 const std::vector<long>& bs, const std::vector<long>& os) {
+// The odometer walks every output dimension but the last; the last runs as a tight loop per op (a [B, F] batch
+// against a [F] row of sizes is F-element rows, not one odometer step per element).
+template <typename F>
+void compare_rows(F f, const int32_t* a, const int32_t* b, int32_t* y, const std::vector<long>& sa,
+                  const std::vector<long>& sb, const std::vector<long>& os, long total) {
   const size_t nd = os.size();
-  std::vector<long> sa(nd), sb(nd), idx(nd, 0);
-  long ka = 1, kb = 1, total = 1;
-  for (size_t d = nd; d-- > 0;) {
-    sa[d] = as[d] == 1 ? 0 : ka;
-    sb[d] = bs[d] == 1 ? 0 : kb;
-    ka *= as[d]; kb *= bs[d]; total *= os[d];
+  if (nd == 0) {
+    if (total) y[0] = f(a[0], b[0]);
+    return;
   }
+  const long inner = os[nd - 1], sai = sa[nd - 1], sbi = sb[nd - 1];
+  if (inner == 0) return;
+  std::vector<long> idx(nd, 0);
   long ia = 0, ib = 0;
-  for (long i = 0; i < total; ++i) {
-    const int32_t x = a[ia], z = b[ib];
-    int32_t r = 0;
-    switch (op) {
-      case B_MINIMUM: r = x < z ? x : z; break;
-      case B_MAXIMUM: r = x > z ? x : z; break;
-      case B_EQ: r = x == z; break;
-      case B_NE: r = x != z; break;
-      case B_LT: r = x < z; break;
-      case B_LE: r = x <= z; break;
-      case B_GT: r = x > z; break;
-      case B_GE: r = x >= z; break;
-      default: break;  // unreachable: checked before the loop
-    }
-    y[i] = r;
-    for (size_t d = nd; d-- > 0;) {  // odometer over the output index, moving both input offsets
+  for (long i = 0; i < total; i += inner) {
+    for (long j = 0; j < inner; ++j) y[i + j] = f(a[ia + j * sai], b[ib + j * sbi]);
+    for (size_t d = nd - 1; d-- > 0;) {  // odometer over the outer output index, moving both input offsets
       ia += sa[d]; ib += sb[d];
       if (++idx[d] < os[d]) break;
       ia -= sa[d] * os[d]; ib -= sb[d] * os[d];
       idx[d] = 0;
     }
   }
+}
+
+void compare_i32(int op, const int32_t* a, const int32_t* b, int32_t* y, const std::vector<long>& as,
+                 const std::vector<long>& bs, const std::vector<long>& os) {
+  const size_t nd = os.size();
+  std::vector<long> sa(nd), sb(nd);
+  long ka = 1, kb = 1, total = 1;
+  for (size_t d = nd; d-- > 0;) {
+    sa[d] = as[d] == 1 ? 0 : ka;
+    sb[d] = bs[d] == 1 ? 0 : kb;
+    ka *= as[d]; kb *= bs[d]; total *= os[d];
+  }
+  switch (op) {
+    case B_MINIMUM: compare_rows([](int32_t x, int32_t z) { return x < z ? x : z; }, a, b, y, sa, sb, os, total); break;
+    case B_MAXIMUM: compare_rows([](int32_t x, int32_t z) { return x > z ? x : z; }, a, b, y, sa, sb, os, total); break;
+    case B_EQ: compare_rows([](int32_t x, int32_t z) { return int32_t(x == z); }, a, b, y, sa, sb, os, total); break;
+    case B_NE: compare_rows([](int32_t x, int32_t z) { return int32_t(x != z); }, a, b, y, sa, sb, os, total); break;
+    case B_LT: compare_rows([](int32_t x, int32_t z) { return int32_t(x < z); }, a, b, y, sa, sb, os, total); break;
+    case B_LE: compare_rows([](int32_t x, int32_t z) { return int32_t(x <= z); }, a, b, y, sa, sb, os, total); break;
+    case B_GT: compare_rows([](int32_t x, int32_t z) { return int32_t(x > z); }, a, b, y, sa, sb, os, total); break;
+    case B_GE: compare_rows([](int32_t x, int32_t z) { return int32_t(x >= z); }, a, b, y, sa, sb, os, total); break;
+    default: break;  // unreachable: checked before the call
+  }
+}
+
+// An optimizer's optional row selection: rows pointer (none: every element), count, row size. The rows are an
+// input that changes per replay (a captured lazy embedding update), so they are checked here, as the per-kernel
+// binding checks them: -1 is padding (skipped), any other row outside [0, n / row_size) an error.
+RowSel row_sel(Reader& r, size_t n, const char* kernel) {
+  const int32_t* rows = r.ptr<int32_t>();
+  long count = r.i(), row_size = r.i();
+  if (!rows) return RowSel{false, nullptr, 0, 0};
+  if (row_size <= 0 || n % static_cast<size_t>(row_size) != 0)
+    throw_range(r.env, std::string("runPlan: ") + kernel + ": rowSize must divide the parameter size");
+  long nrows = static_cast<long>(n / static_cast<size_t>(row_size));
+  long bad = check_rows(rows, count, nrows);
+  if (bad >= 0)
+    throw_range(r.env, std::string(kernel) + ": row " + std::to_string(rows[bad]) + " at position " +
+                           std::to_string(bad) + " is out of range [0, " + std::to_string(nrows) +
+                           ") (-1: padding, skipped)");
+  return RowSel{true, rows, count, row_size};
 }
 
 MixtureDims mixture(Reader& r) {
@@ -215,7 +246,8 @@ void run_plan_binding(const Napi::CallbackInfo& info) {
         bool decoupled = r.b();
         double step = r.num();
         if (!(step >= 1)) throw_range(env, "runPlan: adam step must be >= 1");
-        adam_f32(p, g, m, v, n, RowSel{false, nullptr, 0, 0}, lr, b1, b2, eps, wd, decoupled, step);
+        RowSel sel = row_sel(r, n, "adamUpdate");
+        adam_f32(p, g, m, v, n, sel, lr, b1, b2, eps, wd, decoupled, step);
         break;
       }
       case P_SGD: {
@@ -227,7 +259,8 @@ void run_plan_binding(const Napi::CallbackInfo& info) {
         bool nest = r.b();
         float wd = r.f();
         bool first = r.b();
-        sgd_f32(p, g, buf, n, RowSel{false, nullptr, 0, 0}, lr, mom, damp, nest, wd, first);
+        RowSel sel = row_sel(r, n, "sgdUpdate");
+        sgd_f32(p, g, buf, n, sel, lr, mom, damp, nest, wd, first);
         break;
       }
       case P_GATHER:

@@ -492,7 +492,16 @@ class OneCallPlan implements NativePlan {
         case 'adamUpdate':
         case 'sgdUpdate': {
           const pArg = m === 'adamUpdate' ? 4 : 3;
-          if (a[pArg + 1] !== undefined) throw new Unsupported(`${m} with a row selection`);
+          // A row selection (lazy embedding rows): its int32 list is read per replay, -1 entries are padding.
+          const sel = args[pArg + 1] as { rows: unknown; rowSize: number } | undefined;
+          if (sel !== undefined && info(sel.rows).dtype !== 'int32') throw new Unsupported(`${m}: rows not int32`);
+          const rowsField = () => {
+            if (sel === undefined) emit(-1, 0, 0, 0);
+            else {
+              ptr(sel.rows);
+              emit(info(sel.rows).size, sel.rowSize);
+            }
+          };
           const bufs = m === 'adamUpdate' ? [args[0], args[1], args[2], args[3]] : [args[0], args[1], args[2]];
           if (!f32(args[0])) throw new Unsupported(`${m} on non-float32 data`);
           for (const r of [bufs[0], ...bufs.slice(2)])
@@ -513,6 +522,7 @@ class OneCallPlan implements NativePlan {
               p.decoupled ? 1 : 0,
             );
             num(a[pArg], 'step', p.step as number);
+            rowsField();
           } else {
             emit(OP.SGD);
             ptr(args[0]);
@@ -528,6 +538,7 @@ class OneCallPlan implements NativePlan {
               p.weightDecay as number,
               p.firstStep ? 1 : 0,
             );
+            rowsField();
           }
           break;
         }

@@ -35,6 +35,12 @@ export interface BatchOptions {
   seed?: number;
   /** Drop a final batch smaller than batchSize. Default false. */
   dropLast?: boolean;
+  /**
+   * Reuse one set of arrays for every batch: a batch is valid only until the next one is asked for (a training
+   * loop that consumes each batch before the next spares allocating — and first-touching — fresh memory per batch).
+   * Default false.
+   */
+  reuse?: boolean;
 }
 
 export class EncodedTable implements Batch {
@@ -78,26 +84,41 @@ export class EncodedTable implements Batch {
     return Object.keys(this.labels);
   }
 
-  /** Copies the given rows, in the given order, into a new batch. */
-  gather(rows: ArrayLike<number>): Batch {
+  /**
+   * Copies the given rows, in the given order, into a new batch — or into `into`'s arrays (views of their first
+   * rows.length rows; they must hold at least that many, as a batch gathered for as many rows or more does).
+   */
+  gather(rows: ArrayLike<number>, into?: Batch): Batch {
     const n = rows.length;
     const { nCat, nNum } = this;
-    const cat = new Int32Array(n * nCat);
-    const num = new Float32Array(n * nNum);
+    if (into && into.size < n) throw new RangeError(`EncodedTable.gather: ${n} rows into a batch of ${into.size}`);
+    const cat = into ? into.cat.subarray(0, n * nCat) : new Int32Array(n * nCat);
+    const num = into ? into.num.subarray(0, n * nNum) : new Float32Array(n * nNum);
     const labels: Record<string, Float32Array> = {};
     const masks: Record<string, Float32Array> = {};
-    for (const task of this.tasks) {
-      labels[task] = new Float32Array(n);
-      masks[task] = new Float32Array(n);
+    const tasks = this.tasks;
+    for (const task of tasks) {
+      labels[task] = into ? into.labels[task]!.subarray(0, n) : new Float32Array(n);
+      masks[task] = into ? into.masks[task]!.subarray(0, n) : new Float32Array(n);
     }
+    // Plain element loops: rows are short (a few ids and numbers), where subarray().set() per row costs more.
+    const srcCat = this.cat,
+      srcNum = this.num;
     for (let i = 0; i < n; i++) {
-      const r = rows[i];
+      const r = rows[i]!;
       if (!(r >= 0 && r < this.size)) throw new RangeError(`EncodedTable: row ${r} is out of range [0, ${this.size})`);
-      cat.set(this.cat.subarray(r * nCat, (r + 1) * nCat), i * nCat);
-      num.set(this.num.subarray(r * nNum, (r + 1) * nNum), i * nNum);
-      for (const task of this.tasks) {
-        labels[task][i] = this.labels[task][r];
-        masks[task][i] = this.masks[task][r];
+      for (let j = 0, s = r * nCat, d = i * nCat; j < nCat; j++) cat[d + j] = srcCat[s + j]!;
+      for (let j = 0, s = r * nNum, d = i * nNum; j < nNum; j++) num[d + j] = srcNum[s + j]!;
+    }
+    for (const task of tasks) {
+      const srcLabels = this.labels[task]!,
+        srcMasks = this.masks[task]!,
+        outLabels = labels[task]!,
+        outMasks = masks[task]!;
+      for (let i = 0; i < n; i++) {
+        const r = rows[i]!;
+        outLabels[i] = srcLabels[r]!;
+        outMasks[i] = srcMasks[r]!;
       }
     }
     return { size: n, nCat, nNum, cat, num, labels, masks };
@@ -113,7 +134,7 @@ export class EncodedTable implements Batch {
   }
 
   *batches(options: BatchOptions): Generator<Batch> {
-    const { batchSize, shuffle = false, seed = 0, dropLast = false } = options;
+    const { batchSize, shuffle = false, seed = 0, dropLast = false, reuse = false } = options;
     if (!Number.isInteger(batchSize) || batchSize < 1)
       throw new RangeError(`batches: batchSize must be a positive integer, got ${batchSize}`);
     let order: Int32Array;
@@ -123,10 +144,13 @@ export class EncodedTable implements Batch {
       order = new Int32Array(this.size);
       for (let i = 0; i < this.size; i++) order[i] = i;
     }
+    let buffers: Batch | undefined;
     for (let start = 0; start < this.size; start += batchSize) {
       const end = Math.min(start + batchSize, this.size);
       if (dropLast && end - start < batchSize) break;
-      yield this.gather(order.subarray(start, end));
+      const batch = this.gather(order.subarray(start, end), buffers);
+      if (reuse) buffers ??= batch;
+      yield batch;
     }
   }
 }

@@ -29,5 +29,15 @@ export {
 export { applyActivation, type Activation } from './activation.js';
 export { createParameter, createBuffer, type TensorPlacement } from './parameter.js';
 export { copyInto } from './in-place.js';
-export { markLazyRows, isLazyRows, touchedRows, clearTouchedRows } from './sparse-rows.js';
+export {
+  markLazyRows,
+  isLazyRows,
+  touchedRows,
+  touchedRowCount,
+  paddedTouchedRows,
+  setRowInput,
+  rowInput,
+  clearTouchedRows,
+  SKIP_ROW,
+} from './sparse-rows.js';
 export * as init from './init.js';

@@ -43,7 +43,8 @@ import { compile, type CompiledFunction } from '../compile/index.js';
 import { flattenInput, rebuildInput, type FlatInput } from '../models/compiled-predict.js';
 import { Module } from '../nn/module.js';
 import { FeatureEncoder, type FeatureBatch } from '../nn/feature-encoder.js';
-import { isLazyRows } from '../nn/sparse-rows.js';
+import { isLazyRows, paddedTouchedRows, setRowInput, touchedRowCount } from '../nn/sparse-rows.js';
+import { tensor } from '../ops/creation.js';
 
 export interface TrainerOptions {
   model: TaskModel;
@@ -86,11 +87,12 @@ export interface TrainerOptions {
   onEvent?: (event: TrainerEvent) => void;
   /**
    * Capture and replay the step with mt.compile (default: on, unless MTGRAD_COMPILE=0 or setCompileDefault(false)).
-   * Two programs per step: forward → losses → backward (→ clipping), whose losses and gradient norm are read and
-   * checked on the host as in eager mode, then the optimizer update. The numbers are those of the eager step. Parts
-   * that need the host in the middle run eagerly: gradient probes (at probe steps), weighting strategies and
-   * routing (their backward), an update whose optimizer reads host state (lazy embedding rows, amsgrad), and an
-   * update after its hyperparameters change (recaptured; eager for good after 3 changes: an LR schedule).
+   * Two programs per step: forward → losses → backward (→ clipping; at probe steps, a program of its own that also
+   * returns the per-task gradients), whose losses and gradient norm are read and checked on the host as in eager
+   * mode, then the optimizer update (lazy embedding rows included: their row lists are inputs). The numbers are
+   * those of the eager step. Parts that need the host in the middle run eagerly: weighting strategies and routing
+   * (their backward), an update whose optimizer reads host state (amsgrad), and an update after its
+   * hyperparameters change (recaptured; eager for good after 3 changes: an LR schedule).
    */
   compile?: boolean;
 }
@@ -127,6 +129,16 @@ export interface EvaluationResult {
   gates: Record<string, number[]> | null;
 }
 
+/**
+ * A compiled forward → backward program; `owners`: the parameters its gradients belong to; `probeTasks`: on a
+ * probe step's program, the tasks whose gradients on the shared parameters follow the gradients (in this order).
+ */
+interface BackwardProgram {
+  fn: CompiledFunction<Tensor[], Tensor[]>;
+  owners: Tensor[];
+  probeTasks: string[];
+}
+
 function positiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1)
     throw new RangeError(`Trainer: ${name} must be a positive integer, got ${value}`);
@@ -146,7 +158,7 @@ export class Trainer {
   private sharedCache: Tensor[] | null = null;
   private readonly compileOn: boolean;
   /** Compiled forward → backward (→ clip), per input layout; `owners`: the parameters its gradients belong to. */
-  private readonly backwardPrograms = new Map<string, { fn: CompiledFunction<Tensor[], Tensor[]>; owners: Tensor[] }>();
+  private readonly backwardPrograms = new Map<string, BackwardProgram>();
   /** Compiled optimizer update, valid for these gradient owners and hyperparameters. */
   private update: { fn: CompiledFunction<Tensor[], Tensor[]>; owners: string; hyper: string } | null = null;
   private updateRecaptures = 0;
@@ -186,8 +198,8 @@ export class Trainer {
   }
 
   /**
-   * Why the backward pass runs eagerly at every step, or null when it is compiled (probe steps always run it
-   * eagerly). The optimizer update is compiled whenever `compile` is on and the optimizer has advanceSteps.
+   * Why the backward pass runs eagerly at every step, or null when it is compiled (probe steps included, through
+   * a program of their own). The optimizer update is compiled whenever `compile` is on and the optimizer has advanceSteps.
    */
   get eagerBackwardReason(): string | null {
     if (!this.compileOn) return 'compile is off';
@@ -198,11 +210,16 @@ export class Trainer {
 
   /** What the compiled step has done: per program, compile's stats (for tests and diagnostics). */
   compileStats(): {
+    /** Every backward program (per input layout; probe steps' programs included). */
     backward: ReturnType<CompiledFunction<Tensor[], Tensor[]>['stats']>[];
+    /** The probe steps' backward programs alone. */
+    probe: ReturnType<CompiledFunction<Tensor[], Tensor[]>['stats']>[];
     update: ReturnType<CompiledFunction<Tensor[], Tensor[]>['stats']> | null;
   } {
+    const programs = [...this.backwardPrograms.entries()];
     return {
-      backward: [...this.backwardPrograms.values()].map((p) => p.fn.stats()),
+      backward: programs.map(([, p]) => p.fn.stats()),
+      probe: programs.filter(([key]) => key.endsWith('|probe')).map(([, p]) => p.fn.stats()),
       update: this.update?.fn.stats() ?? null,
     };
   }
@@ -319,16 +336,20 @@ export class Trainer {
   /**
    * The same pass through a compiled program (captured per input layout and shape, then replayed): inputs are the
    * batch tensors, outputs the readout, the gradient norm before clipping (when clipping) and the gradients, which
-   * become the parameters' .grad as backward would leave them. Null when the batch cannot be flattened.
+   * become the parameters' .grad as backward would leave them; on a probe step (a program of its own) also the
+   * per-task gradients on the shared parameters. Null when the batch cannot be flattened.
    */
-  private compiledBackwardPass(batch: Batch): { readout: Tensor; norm: Tensor | null; probeGrads: null } | null {
+  private compiledBackwardPass(
+    batch: Batch,
+    probe: boolean,
+  ): { readout: Tensor; norm: Tensor | null; probeGrads: Record<string, Tensor[]> | null } | null {
     const tensors = tidy(() => this.batchTensors(batch));
     const flat = flattenInput(tensors.input);
     if (!flat) {
       dispose(tensors);
       return null;
     }
-    const program = this.backwardProgram(flat);
+    const program = this.backwardProgram(flat, probe);
     const args = [
       ...flat.tensors,
       ...this.lossTasks.map((t) => tensors.labels[t]),
@@ -345,7 +366,14 @@ export class Trainer {
     const clipping = this.options.clipGradNorm !== undefined;
     const readout = out[0];
     const norm = clipping ? out[1] : null;
-    const grads = out.slice(clipping ? 2 : 1);
+    const first = clipping ? 2 : 1;
+    const grads = out.slice(first, first + program.owners.length);
+    let probeGrads: Record<string, Tensor[]> | null = null;
+    if (program.probeTasks.length > 0) {
+      const n = this.shared.length;
+      const rest = out.slice(first + program.owners.length);
+      probeGrads = Object.fromEntries(program.probeTasks.map((t, k) => [t, rest.slice(k * n, (k + 1) * n)]));
+    }
     if (grads.length !== program.owners.length)
       throw new Error(
         `Trainer: the compiled backward returned ${grads.length} gradients for ${program.owners.length} parameters`,
@@ -360,18 +388,20 @@ export class Trainer {
     const hostCat = (tensors.input as FeatureBatch).catHost;
     const encoder = this.lazyRowEncoder().encoder;
     if (encoder && hostCat) encoder.recordLookups(hostCat, batch.size);
-    return { readout, norm, probeGrads: null };
+    return { readout, norm, probeGrads };
   }
 
-  private backwardProgram(flat: FlatInput): { fn: CompiledFunction<Tensor[], Tensor[]>; owners: Tensor[] } {
-    let program = this.backwardPrograms.get(flat.layout);
+  private backwardProgram(flat: FlatInput, probe: boolean): BackwardProgram {
+    const key = probe ? `${flat.layout}|probe` : flat.layout;
+    let program = this.backwardPrograms.get(key);
     if (program) return program;
     const { layout } = flat;
     const nIn = flat.tensors.length;
     const T = this.lossTasks.length;
     const clip = this.options.clipGradNorm;
-    const entry: { fn: CompiledFunction<Tensor[], Tensor[]>; owners: Tensor[] } = {
+    const entry: BackwardProgram = {
       owners: [],
+      probeTasks: [],
       fn: compile(
         (...ts: Tensor[]): Tensor[] =>
           tidy(() => {
@@ -379,23 +409,58 @@ export class Trainer {
             if (this.hostCat && 'cat' in input) (input as FeatureBatch).catHost = this.hostCat;
             const labels = Object.fromEntries(this.lossTasks.map((t, k) => [t, ts[nIn + k]]));
             const masks = Object.fromEntries(this.lossTasks.map((t, k) => [t, ts[nIn + T + k]]));
-            const { readout } = this.backwardOn({ size: ts[0].shape[0], input, labels, masks }, { step: 0, epoch: 0 });
+            const { readout, probeGrads } = this.backwardOn(
+              { size: ts[0].shape[0], input, labels, masks },
+              { step: 0, epoch: 0, probe },
+            );
             const norm = clip !== undefined ? clipGradNorm(this.trainable, clip) : null;
             entry.owners = this.trainable.filter((p) => p.grad !== null);
-            return [readout, ...(norm ? [norm] : []), ...entry.owners.map((p) => p.grad!)];
+            entry.probeTasks = probeGrads ? Object.keys(probeGrads) : [];
+            const perTask = probeGrads ? entry.probeTasks.flatMap((t) => probeGrads[t]!) : [];
+            return [readout, ...(norm ? [norm] : []), ...entry.owners.map((p) => p.grad!), ...perTask];
           }),
-        { fallback: 'eager', name: 'Trainer.backward' },
+        { fallback: 'eager', name: probe ? 'Trainer.probeBackward' : 'Trainer.backward' },
       ),
     };
-    this.backwardPrograms.set(layout, entry);
+    this.backwardPrograms.set(key, entry);
     program = entry;
     return program;
   }
 
   /**
+   * The rows each lazily updated owner's lookups recorded, as int32 lists of a length fixed for this Trainer
+   * (min(table rows, batchSize × lookups per example): sorted rows, then SKIP_ROW padding), uploaded: inputs of
+   * the compiled update, so that a replay updates this step's rows (the same rows, the same numbers as the eager
+   * update of the recorded set). Null when a list cannot be formed so (a table outside the model's one encoder,
+   * no row or more rows than fit — a batch larger than batchSize): that step's update runs eagerly.
+   */
+  private rowLists(owners: readonly Tensor[]): Tensor[] | null {
+    const lazy = owners.filter((p) => isLazyRows(p));
+    if (lazy.length === 0) return [];
+    const encoder = this.lazyRowEncoder().encoder;
+    if (!encoder) return null;
+    const batchSize = this.options.batchSize ?? 1024;
+    const lengths: number[] = [];
+    for (const p of lazy) {
+      const length = Math.min(p.shape[0]!, batchSize * encoder.lookupsPerExample(p));
+      const count = touchedRowCount(p);
+      if (count === null || count === 0 || count > length) return null;
+      lengths.push(length);
+    }
+    return lazy.map((p, i) => {
+      const rows = paddedTouchedRows(p, lengths[i]!)!;
+      const list = tensor(rows, { dtype: 'int32', backend: p.backendName });
+      setRowInput(p, list);
+      return list;
+    });
+  }
+
+  /**
    * optimizer.step() through a compiled program whose inputs are the gradients (so it runs whatever produced
-   * them: a compiled or an eager backward). Every step of this Trainer goes through it, so the optimizer's step
-   * count it extrapolates stays the optimizer's; afterReplay keeps the JavaScript-side count right too.
+   * them: a compiled or an eager backward) and, for lazily updated embedding tables, their row lists (rowLists).
+   * Every step of this Trainer goes through it, so the optimizer's step count it extrapolates stays the
+   * optimizer's; afterReplay keeps the JavaScript-side count right too. A step that must update eagerly drops the
+   * program (its extrapolated count would miss that step); the next steps capture it again.
    */
   private applyUpdate(): void {
     const { optimizer } = this.options;
@@ -405,6 +470,23 @@ export class Trainer {
       return;
     }
     const owners = this.trainable.filter((p) => p.grad !== null);
+    const rowLists = this.rowLists(owners);
+    if (rowLists === null) {
+      this.update?.fn.dispose();
+      this.update = null;
+      optimizer.step();
+      return;
+    }
+    try {
+      this.compiledUpdate(owners, rowLists, advance);
+    } finally {
+      for (const p of owners) setRowInput(p, null);
+      dispose(rowLists);
+    }
+  }
+
+  private compiledUpdate(owners: Tensor[], rowLists: Tensor[], advance: (n: number) => void): void {
+    const { optimizer } = this.options;
     const ownerKey = owners.map((p) => p.id).join(',');
     const hyper = JSON.stringify(optimizer.paramGroups.map(({ params: _params, ...h }) => h));
     if (this.update && (this.update.owners !== ownerKey || this.update.hyper !== hyper)) {
@@ -426,7 +508,7 @@ export class Trainer {
       owners: ownerKey,
       hyper,
     };
-    this.update.fn(...owners.map((p) => p.grad!));
+    this.update.fn(...owners.map((p) => p.grad!), ...rowLists);
   }
 
   /**
@@ -438,7 +520,7 @@ export class Trainer {
     const { optimizer } = this.options;
     const trainable = this.trainable;
     const pass =
-      (!at.probe && this.eagerBackwardReason === null ? this.compiledBackwardPass(batch) : null) ??
+      (this.eagerBackwardReason === null ? this.compiledBackwardPass(batch, at.probe === true) : null) ??
       this.backwardPass(batch, at);
     try {
       // Host-solved strategies read their K×K numbers asynchronously here and rewrite the shared gradients.
@@ -532,7 +614,9 @@ export class Trainer {
         const lossSums: Record<string, number> = {};
         let epochSamples = 0;
         // A different, seed-determined order every epoch.
-        for (const batch of train.batches({ batchSize, shuffle: true, seed: seed * 1_000_003 + epoch })) {
+        // Each batch is consumed (uploaded) before the next: one set of host arrays serves them all.
+        const order = { batchSize, shuffle: true, seed: seed * 1_000_003 + epoch, reuse: true };
+        for (const batch of train.batches(order)) {
           const t0 = performance.now();
           step++;
           const probe = canProbe && (step === 1 || step % probeEvery === 0);

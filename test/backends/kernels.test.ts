@@ -1284,13 +1284,17 @@ describe.each(all.filter((c) => c.backend).map((c) => [c.name, c.backend!] as co
   });
 
   describe('lazy row updates (RowSelection)', () => {
-    it('update only the selected rows, exactly as a full update would', async () => {
+    // A fixed-length list (a captured step's input) pads with -1, skipped: the same rows, the same numbers.
+    it.each([
+      ['a row list', [3, 0]],
+      ['a padded row list (-1 entries skipped)', [-1, 3, -1, 0, -1, -1, -1]],
+      ['only padding', [-1, -1]],
+    ])('update only the selected rows, exactly as a full update would: %s', async (_what, selected) => {
       const rows = 5,
         rowSize = 3,
         n = rows * rowSize;
       const init = randomValues(n, F, 80),
         grad = randomValues(n, F, 81);
-      const selected = [3, 0];
       const sel = { rows: up(selected, 'int32'), rowSize };
       const inSelection = (i: number) => selected.includes(Math.floor(i / rowSize));
 
@@ -1363,7 +1367,8 @@ describe.each(all.filter((c) => c.backend).map((c) => [c.name, c.backend!] as co
         return read(param);
       };
       await expect(updated([0, 2])).rejects.toThrow('adagradUpdate: row 2 (at position 1) out of range [0, 2)');
-      await expect(updated([-1])).rejects.toThrow('adagradUpdate: row -1 (at position 0) out of range [0, 2)');
+      await expect(updated([-2])).rejects.toThrow('adagradUpdate: row -2 (at position 0) out of range [0, 2)');
+      await expect(updated([-1, 0, -7])).rejects.toThrow('adagradUpdate: row -7 (at position 2) out of range [0, 2)');
       const sgd = { lr: 1, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, firstStep: true };
       const q = up([1, 2, 3, 4]);
       await expect(

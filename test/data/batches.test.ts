@@ -125,6 +125,22 @@ describe('EncodedTable.batches', () => {
     expect([...table.batches({ batchSize: 4, dropLast: true })]).toHaveLength(2);
   });
 
+  it('reuse: one set of arrays for every batch, each batch read before the next holds the same rows', () => {
+    const opts = { batchSize: 4, shuffle: true, seed: 3 };
+    const fresh = [...table.batches(opts)].map((b) => [Array.from(b.cat), Array.from(b.num), Array.from(b.labels.t)]);
+    const seen: number[][][] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    for (const b of table.batches({ ...opts, reuse: true })) {
+      seen.push([Array.from(b.cat), Array.from(b.num), Array.from(b.labels.t)]);
+      buffers.add(b.cat.buffer);
+    }
+    expect(seen).toEqual(fresh);
+    // 4 + 4 + 2 rows, all in the first batch's arrays (the short last batch is a view of them).
+    expect(buffers.size).toBe(1);
+    const first = table.gather([0, 1]);
+    expect(() => table.gather([0, 1, 2], first)).toThrow(/3 rows into a batch of 2/);
+  });
+
   it('takes subsets and validates shapes', () => {
     const sub = table.subset([9, 0]);
     expect(Array.from(sub.cat)).toEqual([9, 0]);

@@ -119,7 +119,10 @@ export class JsBackend implements Backend {
   upload(data: TypedArray, dtype: DType): Storage {
     const actual = dtypeOfArray(data);
     if (actual !== dtype) throw new Error(`${this.name}: upload of a ${actual} array as ${dtype}`);
-    return this.wrap(data.slice());
+    // Into a recycled buffer when one is free (a batch uploaded every step: no fresh pages to first-touch).
+    const s = this.allocUninit(dtype, data.length);
+    (s.data as typeof data).set(data);
+    return s;
   }
 
   fill(size: number, value: number, dtype: DType): Storage {

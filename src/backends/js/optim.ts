@@ -14,16 +14,18 @@ export function allElements(size: number): ElementRanges {
 
 /**
  * The selected rows (unique rows are the caller's contract; rowSize is checked before dispatch, ../checks.ts; the
- * rows' bounds, which need the data, here).
+ * rows' bounds, which need the data, here). A row of -1 (SKIP_ROW) is padding of a fixed-length row list (what a
+ * captured step passes) and is skipped; any other row outside [0, rowCount) is an error.
  */
 export function selectedRows(kernel: string, rows: Int32Array, rowSize: number, size: number): ElementRanges {
   const rowCount = size / rowSize;
   for (let j = 0; j < rows.length; j++) {
     const r = rows[j]!;
-    if (r < 0 || r >= rowCount) throw new Error(`${kernel}: row ${r} (at position ${j}) out of range [0, ${rowCount})`);
+    if (r !== -1 && (r < 0 || r >= rowCount))
+      throw new Error(`${kernel}: row ${r} (at position ${j}) out of range [0, ${rowCount}) (-1: padding, skipped)`);
   }
   return (visit) => {
-    for (let j = 0; j < rows.length; j++) visit(rows[j]! * rowSize, (rows[j]! + 1) * rowSize);
+    for (let j = 0; j < rows.length; j++) if (rows[j]! !== -1) visit(rows[j]! * rowSize, (rows[j]! + 1) * rowSize);
   };
 }
 
