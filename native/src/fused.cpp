@@ -26,6 +26,9 @@ void gated_mixture_f32(const float* experts, const float* logits, float* out, fl
   const auto axpy = m.relu ? kt.axpy_relu : kt.axpy;
   const long e = m.e, b = m.b, d = m.d;
   parallel_for(static_cast<size_t>(b), row_grain(m), [&](size_t r0, size_t r1) {
+    if (kt.mixture_rows(m.relu, experts, logits, out, weights, e, b, d, m.t, m.stride_e, m.stride_b,
+                        static_cast<long>(r0), static_cast<long>(r1)))
+      return;  // narrow experts: the whole row range in one call, same arithmetic
     for (size_t r = r0; r < r1; ++r) {
       for (long t = 0; t < m.t; ++t) {
         const size_t row = static_cast<size_t>(t * b) + r;
@@ -55,6 +58,9 @@ void gated_mixture_backward_f32(const float* g_out, const float* experts, const 
   const auto dot4 = m.relu ? kt.dot4_relu : kt.dot4;
   const long e = m.e, b = m.b, d = m.d;
   parallel_for(static_cast<size_t>(b), row_grain(m), [&](size_t r0, size_t r1) {
+    if (kt.mixture_bwd_rows(m.relu, g_out, experts, weights, g_experts, g_logits, e, b, d, m.t, m.stride_e,
+                            m.stride_b, static_cast<long>(r0), static_cast<long>(r1)))
+      return;  // narrow experts: the whole row range in one call, same arithmetic
     std::vector<float> dots(static_cast<size_t>(e));
     const size_t dd = static_cast<size_t>(d);
     for (size_t r = r0; r < r1; ++r) {
