@@ -15,8 +15,13 @@ namespace mtgrad {
 
 namespace {
 
-size_t row_grain(const MixtureDims& m) {
-  return std::max<size_t>(1, kParallelElements / static_cast<size_t>(std::max<long>(1, m.e * m.d * m.t)));
+// Rows per parallel chunk: about kParallelElements elementwise operations' worth of work. A narrow row (d < 16,
+// the whole-row-range kernels) costs far more than its e·d·t products: per logit the softmax's exp and division
+// (forward, ~64 element-operations measured) or the dot and its share of the gate gradient (backward, ~32).
+size_t row_grain(const MixtureDims& m, bool backward) {
+  const bool narrow = m.d < 16 && m.e <= 64;
+  const long per_row = narrow ? m.e * m.t * (backward ? 32 : 64) : m.e * m.d * m.t;
+  return std::max<size_t>(1, kParallelElements / static_cast<size_t>(std::max<long>(1, per_row)));
 }
 
 }  // namespace
@@ -25,7 +30,7 @@ void gated_mixture_f32(const float* experts, const float* logits, float* out, fl
   const KernelTable& kt = kernels();
   const auto axpy = m.relu ? kt.axpy_relu : kt.axpy;
   const long e = m.e, b = m.b, d = m.d;
-  parallel_for(static_cast<size_t>(b), row_grain(m), [&](size_t r0, size_t r1) {
+  parallel_for(static_cast<size_t>(b), row_grain(m, false), [&](size_t r0, size_t r1) {
     if (kt.mixture_rows(m.relu, experts, logits, out, weights, e, b, d, m.t, m.stride_e, m.stride_b,
                         static_cast<long>(r0), static_cast<long>(r1)))
       return;  // narrow experts: the whole row range in one call, same arithmetic
@@ -57,7 +62,7 @@ void gated_mixture_backward_f32(const float* g_out, const float* experts, const 
   const auto dot = m.relu ? kt.dot_relu : kt.dot;
   const auto dot4 = m.relu ? kt.dot4_relu : kt.dot4;
   const long e = m.e, b = m.b, d = m.d;
-  parallel_for(static_cast<size_t>(b), row_grain(m), [&](size_t r0, size_t r1) {
+  parallel_for(static_cast<size_t>(b), row_grain(m, true), [&](size_t r0, size_t r1) {
     if (kt.mixture_bwd_rows(m.relu, g_out, experts, weights, g_experts, g_logits, e, b, d, m.t, m.stride_e,
                             m.stride_b, static_cast<long>(r0), static_cast<long>(r1)))
       return;  // narrow experts: the whole row range in one call, same arithmetic
