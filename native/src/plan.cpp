@@ -7,6 +7,7 @@
 // (gather/scatter indices read from inputs) is checked here. Kernels are the ones the per-kernel bindings call, so
 // results are bit-identical to eager.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -195,17 +196,17 @@ bool independent(const std::vector<GemmInstr>& g, const GemmInstr& x) {
 }
 
 // Products run as members of a group since load (planCounters(): lets a test see that grouping took place).
-double g_grouped_products = 0;
+std::atomic<long> g_grouped_products{0};
 
 void run_gemm_group(const std::vector<GemmInstr>& g, GroupMode mode) {
   const KernelTable& kt = kernels();
-  g_grouped_products += static_cast<double>(g.size());
+  g_grouped_products.fetch_add(static_cast<long>(g.size()), std::memory_order_relaxed);
   double flops = 0;
   for (const GemmInstr& x : g) flops += 2.0 * static_cast<double>(x.s.m) * static_cast<double>(x.s.n) * static_cast<double>(x.s.k);
   if (mode == SHARE_A) {
     const long m = g[0].s.m, k = g[0].s.k;
     // sgemm_skinny's transposed copy of B for the rowb kernel, made once per group.
-    static std::vector<float> scratch;
+    thread_local std::vector<float> scratch;  // per thread: JS worker threads may run plans at once
     std::vector<const float*> bb(g.size());
     size_t need = 0;
     for (const GemmInstr& x : g)
@@ -519,7 +520,7 @@ static Napi::Value plan_profile_binding(const Napi::CallbackInfo& info) {
 // planCounters(): {groupedProducts} since load.
 static Napi::Value plan_counters_binding(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(info.Env());
-  o.Set("groupedProducts", g_grouped_products);
+  o.Set("groupedProducts", static_cast<double>(g_grouped_products.load()));
   return o;
 }
 
