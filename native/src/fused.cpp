@@ -15,8 +15,19 @@ namespace mtgrad {
 
 namespace {
 
-size_t row_grain(const MixtureDims& m) {
-  return std::max<size_t>(1, kParallelElements / static_cast<size_t>(std::max<long>(1, m.e * m.d * m.t)));
+// Runs body(r0, r1) over the batch rows, split over the pool when there is about kParallelElements elementwise
+// operations' worth of work. A narrow row (d < 16, the whole-row-range kernels) costs far more than its e·d·t
+// products: per logit the softmax's exp and division (forward, ~64 element-operations measured) or the dot and its
+// share of the gate gradient (backward, ~32). Narrow work is then handed out in chunks of a quarter of that, so a
+// worker that wakes late (a shared VM) claims one small chunk instead of holding up the caller with a big one.
+template <typename Body>
+void for_rows(const MixtureDims& m, bool backward, const Body& body) {
+  const bool narrow = m.d < 16 && m.e <= 64;
+  const long per_row = std::max<long>(1, narrow ? m.e * m.t * (backward ? 32 : 64) : m.e * m.d * m.t);
+  const size_t grain = std::max<size_t>(1, kParallelElements / static_cast<size_t>(per_row));
+  const size_t rows = static_cast<size_t>(m.b);
+  if (rows <= grain) body(size_t(0), rows);
+  else parallel_for(rows, narrow ? std::max<size_t>(1, grain / 4) : grain, body);
 }
 
 }  // namespace
@@ -25,7 +36,10 @@ void gated_mixture_f32(const float* experts, const float* logits, float* out, fl
   const KernelTable& kt = kernels();
   const auto axpy = m.relu ? kt.axpy_relu : kt.axpy;
   const long e = m.e, b = m.b, d = m.d;
-  parallel_for(static_cast<size_t>(b), row_grain(m), [&](size_t r0, size_t r1) {
+  for_rows(m, false, [&](size_t r0, size_t r1) {
+    if (kt.mixture_rows(m.relu, experts, logits, out, weights, e, b, d, m.t, m.stride_e, m.stride_b,
+                        static_cast<long>(r0), static_cast<long>(r1)))
+      return;  // narrow experts: the whole row range in one call, same arithmetic
     for (size_t r = r0; r < r1; ++r) {
       for (long t = 0; t < m.t; ++t) {
         const size_t row = static_cast<size_t>(t * b) + r;
@@ -54,7 +68,10 @@ void gated_mixture_backward_f32(const float* g_out, const float* experts, const 
   const auto dot = m.relu ? kt.dot_relu : kt.dot;
   const auto dot4 = m.relu ? kt.dot4_relu : kt.dot4;
   const long e = m.e, b = m.b, d = m.d;
-  parallel_for(static_cast<size_t>(b), row_grain(m), [&](size_t r0, size_t r1) {
+  for_rows(m, true, [&](size_t r0, size_t r1) {
+    if (kt.mixture_bwd_rows(m.relu, g_out, experts, weights, g_experts, g_logits, e, b, d, m.t, m.stride_e,
+                            m.stride_b, static_cast<long>(r0), static_cast<long>(r1)))
+      return;  // narrow experts: the whole row range in one call, same arithmetic
     std::vector<float> dots(static_cast<size_t>(e));
     const size_t dd = static_cast<size_t>(d);
     for (size_t r = r0; r < r1; ++r) {

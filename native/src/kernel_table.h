@@ -57,6 +57,14 @@ struct KernelTable {
   void (*dot4_relu)(const float* a, const float* b0, const float* b1, const float* b2, const float* b3, size_t n,
                     float* out);
   void (*axpy_relu)(float s, const float* x, float* y, size_t n);
+  // The whole gated mixture (forward / backward) over batch rows [r0, r1) for narrow experts (d < 16, e <= 64):
+  // the same arithmetic as the per-row dot/axpy calls, without a call per (row, task, expert). Return false (and
+  // do nothing) outside that case. se, sb: MixtureDims' stride_e, stride_b.
+  bool (*mixture_rows)(bool relu, const float* experts, const float* logits, float* out, float* weights, long e,
+                       long b, long d, long t, long se, long sb, long r0, long r1);
+  bool (*mixture_bwd_rows)(bool relu, const float* g_out, const float* experts, const float* weights,
+                           float* g_experts, float* g_logits, long e, long b, long d, long t, long se, long sb,
+                           long r0, long r1);
   // g = 0 where x <= 0: relu's gradient mask.
   void (*relu_mask)(const float* x, float* g, size_t n);
   // ---- optimizer: one Adam/AdamW update of n contiguous elements, in place ----

@@ -6,16 +6,22 @@
 // addon's own (opNames, and planNames below), so TypeScript keeps no table of them; what can change per replay
 // (gather/scatter indices read from inputs) is checked here. Kernels are the ones the per-kernel bindings call, so
 // results are bit-identical to eager.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "bindings.h"
+#include "cpu.h"
 #include "gemm/gemm.h"
 #include "kernel_table.h"
 #include "napi_util.h"
 #include "op_names.h"
 #include "ops.h"
+#include "thread_pool.h"
 
 namespace mtgrad {
 namespace {
@@ -23,6 +29,7 @@ namespace {
 enum PlanOp : int {
   P_END, P_SGEMM, P_UNARY, P_BINARY, P_BCE, P_REDUCE, P_SOFTMAX, P_COPY, P_MIXTURE, P_MIXTURE_BWD, P_ADAM, P_SGD,
   P_GATHER, P_SCATTER_ADD, P_CAST, P_RANDOM, P_WHERE, P_COMPARE_I32,
+  P_SGEMM_GROUP,  // never encoded: the profile's name for products run as one group (run_gemm_group)
 };
 
 struct Reader {
@@ -121,6 +128,163 @@ RowSel row_sel(Reader& r, size_t n, const char* kernel) {
   return RowSel{true, rows, count, row_size};
 }
 
+// Per-instruction timing, for finding where a replayed step spends its time: on when MTGRAD_PLAN_PROFILE is set
+// (read once); planProfile() returns and clears it. Off, it costs one branch per instruction.
+struct ProfileEntry {
+  int op = 0;
+  double ns = 0;
+  long calls = 0;
+  std::string what;  // the instruction's sizes, for reading the profile
+};
+const bool kProfile = std::getenv("MTGRAD_PLAN_PROFILE") != nullptr;
+// MTGRAD_PLAN_GROUP_GEMMS=0 runs every product on its own (to measure what grouping saves).
+const bool kGroupGemms = [] {
+  const char* v = std::getenv("MTGRAD_PLAN_GROUP_GEMMS");
+  return !(v && v[0] == '0');
+}();
+std::vector<ProfileEntry> g_profile;
+
+const char* const kPlanOpNames[] = {"end",     "sgemm",       "unary", "binary",     "bce",    "reduce",
+                                    "softmax", "copy",        "mixture", "mixtureBwd", "adam", "sgd",
+                                    "gather",  "scatterAdd", "cast",  "random",     "where",  "compareI32", "sgemmGroup"};
+
+// A short description of the instruction at `pos` (its numeric fields after the opcode), for the profile.
+std::string describe(const double* code, size_t pos, size_t end) {
+  std::string s;
+  for (size_t i = pos + 1; i < end && i < pos + 24; ++i) {
+    if (!s.empty()) s += ' ';
+    const double v = code[i];
+    s += v == static_cast<double>(static_cast<long>(v)) ? std::to_string(static_cast<long>(v)) : std::to_string(v);
+  }
+  return s;
+}
+
+// ---- products that share an operand ----
+// A step's products often read one big operand several times: the MMoE forward multiplies the input X by the
+// experts' and each gate's weights, the backward multiplies each one's output gradient by X again for the weight
+// gradients. Run one after another, each streams X (2 MB at paper-small's 1024 x 500: more than L2) from memory.
+// Consecutive plan products on sgemm's skinny kernels that share A (forward) or B (weight gradients) run as one
+// group instead, by blocks of rows (shared A) or of columns (shared B), every product of the group over a block
+// while that block of the shared operand is in cache. Each product still runs the kernel sgemm picks for its shape
+// (sgemm_skinny_kind), and on those kernels every element is one fixed chain of FMAs whatever block a call
+// covers, so results are sgemm's bit for bit (the eager step's).
+struct GemmInstr {
+  const float* a;
+  const float* b;
+  float* c;
+  const float* bias;
+  GemmShape s;
+  SkinnyKind kind;
+};
+
+GemmInstr read_gemm(Reader& r) {
+  GemmInstr g;
+  g.a = r.ptr<float>();
+  g.b = r.ptr<float>();
+  g.c = r.ptr<float>();
+  g.bias = r.ptr<float>();
+  GemmShape& s = g.s;
+  s.batch = r.i(); s.m = r.i(); s.k = r.i(); s.n = r.i();
+  s.trans_a = r.b(); s.trans_b = r.b();
+  s.a_stride = r.i(); s.b_stride = r.i();
+  s.act = static_cast<int>(r.i());
+  g.kind = s.batch * s.m * s.n > 0 ? sgemm_skinny_kind(s) : SKINNY_NONE;
+  return g;
+}
+
+enum GroupMode { SHARE_NONE, SHARE_A, SHARE_B };
+
+bool overlaps(const void* p, long n_floats, const void* q, long m_floats) {
+  if (!p || !q || n_floats <= 0 || m_floats <= 0) return false;
+  const char* a = static_cast<const char*>(p);
+  const char* b = static_cast<const char*>(q);
+  return a < b + m_floats * 4 && b < a + n_floats * 4;
+}
+
+// The mode in which x may join a group started by g0 (SHARE_NONE: it may not).
+GroupMode share_mode(const GemmInstr& g0, const GemmInstr& x) {
+  if (g0.kind == SKINNY_NONE || x.kind == SKINNY_NONE) return SHARE_NONE;
+  const GemmShape &s0 = g0.s, &s = x.s;
+  if (g0.a == x.a && !s0.trans_a && !s.trans_a && s0.m == s.m && s0.k == s.k) return SHARE_A;
+  if (g0.b == x.b && s0.trans_a && s.trans_a && !s0.trans_b && !s.trans_b && s0.k == s.k && s0.n == s.n &&
+      g0.kind == SKINNY_ROWB && x.kind == SKINNY_ROWB && !g0.bias && !x.bias && !s0.act && !s.act)
+    return SHARE_B;
+  return SHARE_NONE;
+}
+
+// Whether x's output is disjoint from every operand of the group and its operands from every output (a group
+// runs interleaved, so no member may read what another writes).
+bool independent(const std::vector<GemmInstr>& g, const GemmInstr& x) {
+  const long xc = x.s.m * x.s.n;
+  for (const GemmInstr& y : g) {
+    const long yc = y.s.m * y.s.n;
+    if (overlaps(x.c, xc, y.c, yc) || overlaps(x.c, xc, y.a, y.s.m * y.s.k) || overlaps(x.c, xc, y.b, y.s.k * y.s.n) ||
+        overlaps(x.c, xc, y.bias, y.s.n) || overlaps(y.c, yc, x.a, x.s.m * x.s.k) ||
+        overlaps(y.c, yc, x.b, x.s.k * x.s.n) || overlaps(y.c, yc, x.bias, x.s.n))
+      return false;
+  }
+  return !overlaps(x.c, xc, x.a, x.s.m * x.s.k) && !overlaps(x.c, xc, x.b, x.s.k * x.s.n);
+}
+
+// Products run as members of a group since load (planCounters(): lets a test see that grouping took place).
+std::atomic<long> g_grouped_products{0};
+
+void run_gemm_group(const std::vector<GemmInstr>& g, GroupMode mode) {
+  const KernelTable& kt = kernels();
+  g_grouped_products.fetch_add(static_cast<long>(g.size()), std::memory_order_relaxed);
+  double flops = 0;
+  for (const GemmInstr& x : g) flops += 2.0 * static_cast<double>(x.s.m) * static_cast<double>(x.s.n) * static_cast<double>(x.s.k);
+  if (mode == SHARE_A) {
+    const long m = g[0].s.m, k = g[0].s.k;
+    // sgemm_skinny's transposed copy of B for the rowb kernel, made once per group.
+    thread_local std::vector<float> scratch;  // per thread: JS worker threads may run plans at once
+    std::vector<const float*> bb(g.size());
+    size_t need = 0;
+    for (const GemmInstr& x : g)
+      if (x.kind == SKINNY_ROWB_BT) need += static_cast<size_t>(x.s.k * x.s.n);
+    if (scratch.size() < need) scratch.resize(need);
+    size_t at = 0;
+    for (size_t q = 0; q < g.size(); ++q) {
+      const GemmInstr& x = g[q];
+      bb[q] = x.b;
+      if (x.kind != SKINNY_ROWB_BT) continue;
+      float* t = scratch.data() + at;
+      for (long j = 0; j < x.s.n; ++j)
+        for (long p = 0; p < k; ++p) t[p * x.s.n + j] = x.b[j * k + p];
+      bb[q] = t;
+      at += static_cast<size_t>(x.s.k * x.s.n);
+    }
+    constexpr long kRows = 32;  // a block of A rows (64 KB at k = 500) stays in L2 while every product reads it
+    const size_t grain = flops >= 1e6 ? static_cast<size_t>(kRows) : static_cast<size_t>(m);
+    parallel_for(static_cast<size_t>(m), grain, [&](size_t r0, size_t r1) {
+      for (long i0 = static_cast<long>(r0); i0 < static_cast<long>(r1); i0 += kRows) {
+        const long i1 = std::min<long>(static_cast<long>(r1), i0 + kRows);
+        for (size_t q = 0; q < g.size(); ++q) {
+          const GemmInstr& x = g[q];
+          const long n = x.s.n;
+          float* c = x.c + i0 * n;
+          if (x.kind == SKINNY_DOT) kt.gemm_dot(i1 - i0, n, k, x.a + i0 * k, k, bb[q], k, c, n);
+          else kt.gemm_rowb(i1 - i0, n, k, x.a + i0 * k, k, 1, bb[q], n, c, n, false);
+          if (x.bias || x.s.act)
+            for (long i = 0; i < i1 - i0; ++i) kt.bias_act(x.s.act, c + i * n, x.bias, static_cast<size_t>(n));
+        }
+      }
+    });
+    return;
+  }
+  // SHARE_B: C_q = A_q^T B (rowb, A transposed), by 64-column blocks of B: a block (k x 64) stays in L2 while
+  // every product reads it.
+  const long k = g[0].s.k, n = g[0].s.n;
+  constexpr long kCols = 64;
+  const size_t blocks = static_cast<size_t>((n + kCols - 1) / kCols);
+  parallel_for(blocks, flops >= 1e6 ? 1 : blocks, [&](size_t b0, size_t b1) {
+    for (size_t blk = b0; blk < b1; ++blk) {
+      const long j0 = static_cast<long>(blk) * kCols, w = std::min(kCols, n - j0);
+      for (const GemmInstr& x : g) kt.gemm_rowb(x.s.m, w, k, x.a, 1, x.s.m, x.b + j0, n, x.c + j0, n, false);
+    }
+  });
+}
+
 MixtureDims mixture(Reader& r) {
   MixtureDims m{};
   m.e = r.i(); m.b = r.i(); m.d = r.i(); m.t = r.i();
@@ -142,21 +306,47 @@ void run_plan_binding(const Napi::CallbackInfo& info) {
   }
   auto code = typed_arg<double>(info, 1, "code");
   Reader r{code.data, 0, code.size, bases, env};
-  for (;;) {
+  size_t ordinal = 0, start_pos = 0;
+  int last_op = -1;
+  auto t_last = std::chrono::steady_clock::now();
+  for (;; ++ordinal) {
+    if (kProfile) {
+      const auto now = std::chrono::steady_clock::now();
+      if (last_op >= 0) {
+        if (g_profile.size() < ordinal) g_profile.resize(ordinal);
+        ProfileEntry& e = g_profile[ordinal - 1];
+        if (e.calls == 0) e = ProfileEntry{last_op, 0, 0, describe(code.data, start_pos, r.pos)};
+        e.ns += static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - t_last).count());
+        ++e.calls;
+      }
+      t_last = now;
+      start_pos = r.pos;
+    }
     const int op = static_cast<int>(r.num());
+    last_op = op;
     switch (op) {
       case P_END: return;
       case P_SGEMM: {
-        const float* a = r.ptr<float>();
-        const float* b = r.ptr<float>();
-        float* c = r.ptr<float>();
-        const float* bias = r.ptr<float>();
-        GemmShape s;
-        s.batch = r.i(); s.m = r.i(); s.k = r.i(); s.n = r.i();
-        s.trans_a = r.b(); s.trans_b = r.b();
-        s.a_stride = r.i(); s.b_stride = r.i();
-        s.act = static_cast<int>(r.i());
-        if (s.batch * s.m * s.n > 0) sgemm(a, b, c, bias, s);
+        std::vector<GemmInstr> group{read_gemm(r)};
+        GroupMode mode = SHARE_NONE;
+        // The products right after this one that share its A or B (see run_gemm_group).
+        while (kGroupGemms && r.pos < r.len && static_cast<int>(code.data[r.pos]) == P_SGEMM) {
+          Reader peek = r;
+          peek.num();
+          GemmInstr x = read_gemm(peek);
+          const GroupMode m = share_mode(group[0], x);
+          if (m == SHARE_NONE || (mode != SHARE_NONE && m != mode) || !independent(group, x)) break;
+          mode = m;
+          group.push_back(x);
+          r.pos = peek.pos;
+        }
+        if (group.size() > 1) {
+          run_gemm_group(group, mode);
+          if (kProfile) last_op = P_SGEMM_GROUP;
+          break;
+        }
+        const GemmInstr& x = group[0];
+        if (x.s.batch * x.s.m * x.s.n > 0) sgemm(x.a, x.b, x.c, x.bias, x.s);
         break;
       }
       case P_UNARY: {
@@ -341,8 +531,36 @@ Napi::Array plan_names_array(Napi::Env env, const char* const (&names)[N]) {
 }
 }  // namespace
 
+// planProfile(): [{op, what, ns, calls}] per instruction of the plans run since the last call (MTGRAD_PLAN_PROFILE
+// set; empty otherwise), then clears it. Instructions are keyed by their position, so profile one plan at a time.
+static Napi::Value plan_profile_binding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array a = Napi::Array::New(env);
+  uint32_t k = 0;
+  for (const ProfileEntry& e : g_profile) {
+    Napi::Object o = Napi::Object::New(env);
+    const size_t n_names = sizeof(kPlanOpNames) / sizeof(kPlanOpNames[0]);
+    o.Set("op", e.op >= 0 && static_cast<size_t>(e.op) < n_names ? kPlanOpNames[e.op] : "?");
+    o.Set("what", e.what);
+    o.Set("ns", e.ns);
+    o.Set("calls", static_cast<double>(e.calls));
+    a.Set(k++, o);
+  }
+  g_profile.clear();
+  return a;
+}
+
+// planCounters(): {groupedProducts} since load.
+static Napi::Value plan_counters_binding(const Napi::CallbackInfo& info) {
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("groupedProducts", static_cast<double>(g_grouped_products.load()));
+  return o;
+}
+
 void register_plan(Napi::Env env, Napi::Object exports) {
   exports.Set("runPlan", Napi::Function::New(env, run_plan_binding, "runPlan"));
+  exports.Set("planProfile", Napi::Function::New(env, plan_profile_binding, "planProfile"));
+  exports.Set("planCounters", Napi::Function::New(env, plan_counters_binding, "planCounters"));
   // The names behind the plan's numeric activation (sgemm epilogue) and distribution (random) fields, in code order
   // (op_names.h): the per-kernel bindings match these by name, the plan by code, so the TypeScript lowering derives
   // its codes from this list rather than keeping its own table.

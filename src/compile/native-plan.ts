@@ -222,6 +222,7 @@ class OneCallPlan implements NativePlan {
       | { kind: 'out'; j: number }
       | { kind: 'none' };
     const operands: { pos: number; op: Operand }[] = [];
+    const deferredFrees: number[] = [];
 
     // Lower each instruction: check it is one the addon runs eagerly too, place its results, encode it.
     for (let k = 0; k < ins.length; k++) {
@@ -596,10 +597,16 @@ class OneCallPlan implements NativePlan {
       // value stepping each call, made a constant here) must take the generic replay.
       if (dynUsed !== instr.patches.filter((p) => p.kind === 'dyn').length)
         throw new Unsupported(`${m}: a value that changes per call`);
-      // Temporaries whose last reader this was go back to the arena's free list.
-      for (const id of instr.frees) {
-        const off = offsets.get(id);
-        if (off !== undefined) release(off, program.tmpInfo[id]!.size * elemSize(program.tmpInfo[id]!.dtype));
+      // Temporaries whose last reader this was go back to the arena's free list. Within a run of products they
+      // are kept until the run ends: plan.cpp may run consecutive products that share an operand as one
+      // interleaved group, where no product's result may land on another's operand.
+      deferredFrees.push(...instr.frees);
+      if (!(m === 'matmul' && ins[k + 1]?.method === 'matmul')) {
+        for (const id of deferredFrees) {
+          const off = offsets.get(id);
+          if (off !== undefined) release(off, program.tmpInfo[id]!.size * elemSize(program.tmpInfo[id]!.dtype));
+        }
+        deferredFrees.length = 0;
       }
 
       function res(i: number): Ref {

@@ -956,6 +956,11 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
       [4, 5, 0],
       [8, 64, 257],
       [6, 9, 33],
+      // narrow experts (d < 16, e <= 64) take the whole-row-range kernels: widths 4 and 8 unrolled, others not;
+      // e = 65 falls back to the per-row calls
+      [8, 37, 4],
+      [5, 11, 8],
+      [65, 3, 2],
     ] as const) {
       for (const [t, layout, activation] of [
         [1, 'EBD', 'none'],
@@ -978,6 +983,25 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
         expectClose(read(bn.gExperts), read(bj.gExperts), 1e-5, 1e-6, `gExperts ${what}`);
         expectClose(read(bn.gLogits), read(bj.gLogits), 1e-5, 1e-5, `gLogits ${what}`);
       }
+    }
+    // Gate logits at the edges of the softmax's exp (vectorised on the narrow path): NaN, ±inf, huge spreads that
+    // underflow to 0 or to subnormal weights, and ties.
+    const specials = [NaN, Infinity, -Infinity, 1000, -1000, 700, -700, 88, -88, 0, -0, 1e-30, 745, -745, 3, 3];
+    for (const [e, d] of [
+      [4, 4],
+      [8, 3],
+      [16, 1],
+    ] as const) {
+      const b = specials.length,
+        t = 2;
+      const p = { e, b, d, t, layout: 'BED' as const, activation: 'relu' as const };
+      const logits = Array.from({ length: t * b * e }, (_, i) => (i % 3 === 1 ? specials[(i * 7) % b]! : (i % 5) - 2));
+      const [exn, exj] = both('float32', values(e * b * d, 3));
+      const [gn, gj] = both('float32', logits);
+      const fn = nat.gatedMixture(exn, gn, p),
+        fj = js.gatedMixture(exj, gj, p);
+      expectClose(read(fn.weights), read(fj.weights), 1e-6, 1e-7, `gatedMixture weights, special logits e=${e}`);
+      expectClose(read(fn.out), read(fj.out), 1e-5, 1e-6, `gatedMixture out, special logits e=${e}`);
     }
     const p = { e: 2, b: 3, d: 4, t: 2, layout: 'BED' as const, activation: 'none' as const };
     expect(() => nat.gatedMixture(both('float32', values(24, 1))[0], both('float32', values(6, 2))[0], p)).toThrow(

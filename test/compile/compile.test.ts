@@ -7,6 +7,8 @@ import * as mt from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
 import { createModel } from '../../src/models/index.js';
 import { recordTouchedRows, setRowInput } from '../../src/nn/sparse-rows.js';
+import { NativeBackend } from '../../src/backends/native/backend.js';
+import { engine } from '../../src/tensor/engine.js';
 
 const TASKS = [{ name: 'a' }, { name: 'b' }];
 const CONFIG = { inputDim: 7, tasks: TASKS, numExperts: 3, expertDims: [5], towerDims: [4] };
@@ -90,6 +92,75 @@ describe.each(backends)('compile on %s', (backend) => {
     expect(mt.memory().tensors).toBe(before);
     mt.dispose([inp.x, inp.ya, inp.yb]);
     step.dispose();
+  });
+
+  it('groups products that share an operand (the paper-small MMoE) and stays bit-identical to eager', () => {
+    if (!available || backend !== 'native') return;
+    // 1024 x 500 input, 8 experts of 4, 2 gates, towers of 8: the experts' and gates' products share X in the
+    // forward and in the weight gradients, large enough for the grouped products to be split over threads.
+    const cfg = { inputDim: 500, tasks: TASKS, numExperts: 8, expertDims: [4], towerDims: [8] };
+    const rows = 1024;
+    const make = () => {
+      mt.manualSeed(7);
+      const model = createModel('mmoe', cfg, { backend });
+      const opt = new mt.optim.Adam(model.parameters(), { lr: 0.01 });
+      return {
+        model,
+        step: (x: Tensor, ya: Tensor, yb: Tensor): Tensor => {
+          opt.zeroGrad();
+          const loss = mt.tidy(() => {
+            const losses = model.taskLosses(model.forward(x), { a: ya, b: yb });
+            const total = mt.add(losses.a!, losses.b!);
+            mt.backward(total);
+            return total;
+          });
+          opt.step();
+          return loss;
+        },
+      };
+    };
+    const eager = make(),
+      captured = make();
+    const step = mt.compile(captured.step);
+    const grouped = (): number => {
+      const reg = engine.backends.get('native');
+      const be = reg && 'inner' in reg ? reg.inner : reg;
+      if (!(be instanceof NativeBackend)) throw new Error('compile test: the native backend is not registered');
+      const counters = (be.addon as { planCounters?: () => { groupedProducts: number } }).planCounters;
+      if (typeof counters !== 'function') throw new Error('compile test: the addon has no planCounters (rebuild it)');
+      return counters().groupedProducts;
+    };
+    const before = grouped();
+    for (let s = 0; s < STEPS; s++) {
+      const x = mt.tensor(
+        Float32Array.from({ length: rows * 500 }, (_, i) => Math.sin(i * 0.013 + s)),
+        { shape: [rows, 500], backend },
+      );
+      const ya = mt.tensor(
+        Float32Array.from({ length: rows }, (_, i) => ((i * 7 + s) % 3 === 0 ? 1 : 0)),
+        { backend },
+      );
+      const yb = mt.tensor(
+        Float32Array.from({ length: rows }, (_, i) => (i + s) % 2),
+        { backend },
+      );
+      const le = eager.step(x, ya, yb);
+      const lc = step(x, ya, yb);
+      expect(Array.from(lc.dataSync()), `loss at step ${s}`).toEqual(Array.from(le.dataSync()));
+      const pe = eager.model.parameters(),
+        pc = captured.model.parameters();
+      pe.forEach((p, i) =>
+        expect(Array.from(pc[i]!.dataSync()), `parameter ${i} after step ${s}`).toEqual(Array.from(p.dataSync())),
+      );
+      mt.dispose([le, lc, x, ya, yb]);
+    }
+    const st = step.stats();
+    expect(st.nativeReplays).toBe(STEPS - 4);
+    // Per replay: the experts' and both gates' products of X, and their three weight gradients.
+    expect(grouped() - before).toBeGreaterThanOrEqual(6 * st.nativeReplays);
+    step.dispose();
+    eager.model.dispose();
+    captured.model.dispose();
   });
 
   it('hands over to eager steps seamlessly when afterReplay advances the optimizer step count', () => {

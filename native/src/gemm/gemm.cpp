@@ -381,7 +381,27 @@ void packed_gemm(const Job& j, int nthreads, int slot) {
   });
 }
 
+// Also unpacked: outputs a few columns wide with B transposed (one dot product per output, e.g. an MMoE gate
+// [B, in] x [experts, in]^T) and a few rows of long rows (its weight gradient, [experts, B] x [B, in]), where
+// packing would pad to whole MR x NR tiles and copy the big operand for little arithmetic.
+bool is_small(const GemmShape& s) {
+  const double flops = 2.0 * static_cast<double>(s.m) * static_cast<double>(s.n) * static_cast<double>(s.k);
+  return flops < kSmallFlops || s.m <= 2 || (s.trans_b && s.n <= 8) || (!s.trans_b && s.m <= 8);
+}
+
+// Skinny products (one side at most 64: expert gates, towers, their weight gradients) on the register-blocked
+// unpacked kernels where the CPU has them: packing would copy the long operand for a few tiles of work.
+bool takes_skinny(const GemmShape& s) {
+  return (is_small(s) || std::min(s.m, s.n) <= kSkinnyMax) && kernels().gemm_rowb && kernels().gemm_dot;
+}
+
 }  // namespace
+
+SkinnyKind sgemm_skinny_kind(const GemmShape& s) {
+  if (s.batch != 1 || s.m == 0 || s.n == 0 || s.k == 0 || !takes_skinny(s)) return SKINNY_NONE;
+  if (skinny_uses_dot(s.m, s.n, s.trans_a, s.trans_b)) return SKINNY_DOT;
+  return s.trans_b ? SKINNY_ROWB_BT : SKINNY_ROWB;
+}
 
 void gemm_epilogue(float* c, long m, long n, long ldc, const float* bias, int act) {
   if (!bias && !act) return;
@@ -398,13 +418,8 @@ void sgemm(const float* a, const float* b, float* c, const float* bias, const Ge
     return;
   }
   const double flops = 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
-  // Also unpacked: outputs a few columns wide with B transposed (one dot product per output, e.g. an MMoE gate
-  // [B, in] x [experts, in]^T) and a few rows of long rows (its weight gradient, [experts, B] x [B, in]), where
-  // packing would pad to whole MR x NR tiles and copy the big operand for little arithmetic.
-  const bool small = flops < kSmallFlops || m <= 2 || (s.trans_b && n <= 8) || (!s.trans_b && m <= 8);
-  // Skinny products (one side at most 64: expert gates, towers, their weight gradients) on the register-blocked
-  // unpacked kernels where the CPU has them: packing would copy the long operand for a few tiles of work.
-  if ((small || std::min(m, n) <= kSkinnyMax) && kernels().gemm_rowb) {
+  const bool small = is_small(s);
+  if (takes_skinny(s)) {
     const double total = flops * static_cast<double>(s.batch);
     if (s.batch == 1) {
       sgemm_skinny(a, b, c, m, k, n, s.trans_a, s.trans_b, bias, s.act, total >= kSkinnyParallelFlops ? num_threads() : 1);

@@ -11,6 +11,8 @@
 
 namespace mtgrad {
 
+bool skinny_uses_dot(long m, long n, bool ta, bool tb) { return tb && !ta && (n < 16 || m <= 16); }
+
 bool sgemm_skinny(const float* a, const float* b, float* c, long m, long k, long n, bool ta, bool tb,
                   const float* bias, int act, int nthreads) {
   const KernelTable& kt = kernels();
@@ -18,7 +20,7 @@ bool sgemm_skinny(const float* a, const float* b, float* c, long m, long k, long
   // NT with a short side: dot products (both operands read along k). Otherwise B is used row-major: as is for NN
   // and TN (a transposed A only changes its strides), through a transposed copy of the (short or small) B for
   // NT and TT.
-  const bool dot = tb && !ta && (n < 16 || m <= 16);
+  const bool dot = skinny_uses_dot(m, n, ta, tb);
   std::unique_ptr<float[]> bt;
   const float* bb = b;
   if (tb && !dot) {
