@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "cpu.h"
@@ -19,25 +20,43 @@ size_t row_grain(const MixtureDims& m) {
   return std::max<size_t>(1, kParallelElements / static_cast<size_t>(std::max<long>(1, m.e * m.d * m.t)));
 }
 
+// The forward's rows also pay E exponentials per gate set (a double exp costs about as much as 16 multiply-adds):
+// counted in, a small model's mixture (paper-small: E·D·T = 64 elements but 16 exponentials per row) is split over
+// the pool as its cost warrants. Rows are independent, so the split changes no result.
+size_t forward_row_grain(const MixtureDims& m) {
+  const long work = m.e * m.d * m.t + 16 * m.e * m.t;
+  return std::max<size_t>(1, kParallelElements / static_cast<size_t>(std::max<long>(1, work)));
+}
+
 }  // namespace
 
 void gated_mixture_f32(const float* experts, const float* logits, float* out, float* weights, const MixtureDims& m) {
   const KernelTable& kt = kernels();
   const auto axpy = m.relu ? kt.axpy_relu : kt.axpy;
   const long e = m.e, b = m.b, d = m.d;
-  parallel_for(static_cast<size_t>(b), row_grain(m), [&](size_t r0, size_t r1) {
+  parallel_for(static_cast<size_t>(b), forward_row_grain(m), [&](size_t r0, size_t r1) {
+    // exp(g - max) of one row, computed once (the sum and the weights use the same values): on a small model
+    // (paper-small inference) the exponentials were most of the kernel's time.
+    std::vector<double> ex(static_cast<size_t>(e));
     for (size_t r = r0; r < r1; ++r) {
       for (long t = 0; t < m.t; ++t) {
         const size_t row = static_cast<size_t>(t * b) + r;
         const float* g = logits + row * static_cast<size_t>(e);
         float* w = weights + row * static_cast<size_t>(e);
         if (e > 0) {
-          // Row softmax in double (E is small); NaN logits give NaN weights, as in the reference.
-          double mx = g[0];
-          for (long q = 1; q < e; ++q) mx = (g[q] > mx || g[q] != g[q]) ? g[q] : mx;
+          // Row softmax in double (E is small); NaN logits give NaN weights, as in the reference. The max is taken
+          // in float (exactly the same value) with the NaN test off its dependency chain (a compare-and-move
+          // chain in double was the kernel's hottest loop).
+          float mf = g[0];
+          bool nan = false;
+          for (long q = 0; q < e; ++q) {
+            nan |= g[q] != g[q];
+            mf = g[q] > mf ? g[q] : mf;
+          }
+          const double mx = nan ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(mf);
           double s = 0;
-          for (long q = 0; q < e; ++q) s += std::exp(static_cast<double>(g[q]) - mx);
-          for (long q = 0; q < e; ++q) w[q] = static_cast<float>(std::exp(static_cast<double>(g[q]) - mx) / s);
+          for (long q = 0; q < e; ++q) s += (ex[static_cast<size_t>(q)] = std::exp(static_cast<double>(g[q]) - mx));
+          for (long q = 0; q < e; ++q) w[q] = static_cast<float>(ex[static_cast<size_t>(q)] / s);
         }
         float* o = out + row * static_cast<size_t>(d);
         std::fill(o, o + d, 0.0f);
