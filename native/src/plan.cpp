@@ -16,6 +16,7 @@
 #include "napi_util.h"
 #include "op_names.h"
 #include "ops.h"
+#include "thread_pool.h"
 
 namespace mtgrad {
 namespace {
@@ -23,6 +24,8 @@ namespace {
 enum PlanOp : int {
   P_END, P_SGEMM, P_UNARY, P_BINARY, P_BCE, P_REDUCE, P_SOFTMAX, P_COPY, P_MIXTURE, P_MIXTURE_BWD, P_ADAM, P_SGD,
   P_GATHER, P_SCATTER_ADD, P_CAST, P_RANDOM, P_WHERE, P_COMPARE_I32,
+  // Consecutive products reading the same A (native-plan.ts groups them); numbered apart from the list above.
+  P_SGEMM_GROUP = 64,
 };
 
 struct Reader {
@@ -126,6 +129,46 @@ void run_plan_binding(const Napi::CallbackInfo& info) {
         s.a_stride = r.i(); s.b_stride = r.i();
         s.act = static_cast<int>(r.i());
         if (s.batch * s.m * s.n > 0) sgemm(a, b, c, bias, s);
+        break;
+      }
+      case P_SGEMM_GROUP: {
+        // count, then each member's P_SGEMM fields. Run together (A read once per row block) when every member is
+        // a batch-1 skinny product of the same row-major A; otherwise one after another, as separate P_SGEMMs.
+        const long count = r.i();
+        if (count < 1 || count > 64) throw_range(env, "runPlan: sgemm group of " + std::to_string(count) + " members");
+        std::vector<GemmShape> shapes(static_cast<size_t>(count));
+        std::vector<const float*> as(static_cast<size_t>(count));
+        std::vector<SkinnyMember> members(static_cast<size_t>(count));
+        bool together = true;
+        double flops = 0;
+        for (long q = 0; q < count; ++q) {
+          const size_t u = static_cast<size_t>(q);
+          as[u] = r.ptr<float>();
+          members[u].b = r.ptr<float>();
+          members[u].c = r.ptr<float>();
+          members[u].bias = r.ptr<float>();
+          GemmShape& s = shapes[u];
+          s.batch = r.i(); s.m = r.i(); s.k = r.i(); s.n = r.i();
+          s.trans_a = r.b(); s.trans_b = r.b();
+          s.a_stride = r.i(); s.b_stride = r.i();
+          s.act = static_cast<int>(r.i());
+          members[u].n = s.n;
+          members[u].tb = s.trans_b;
+          members[u].act = s.act;
+          together = together && !s.trans_a && sgemm_is_skinny(s) && as[u] == as[0] && s.m == shapes[0].m &&
+                     s.k == shapes[0].k;
+          flops += 2.0 * static_cast<double>(s.m) * static_cast<double>(s.n) * static_cast<double>(s.k);
+        }
+        if (together) {
+          sgemm_skinny_shared_a(as[0], shapes[0].m, shapes[0].k, members.data(), static_cast<int>(count),
+                                flops >= skinny_parallel_flops() ? num_threads() : 1);
+        } else {
+          for (long q = 0; q < count; ++q) {
+            const GemmShape& s = shapes[static_cast<size_t>(q)];
+            const SkinnyMember& mb = members[static_cast<size_t>(q)];
+            if (s.batch * s.m * s.n > 0) sgemm(as[static_cast<size_t>(q)], mb.b, mb.c, mb.bias, s);
+          }
+        }
         break;
       }
       case P_UNARY: {

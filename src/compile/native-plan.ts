@@ -28,6 +28,7 @@ import { broadcastStrides, contiguousStrides, permuteView, sizeOf, sliceView } f
 import { engine } from '../tensor/engine.js';
 import type { Program } from './plan.js';
 import { isRef, makeRef, type Ref } from './trace.js';
+import { gemmGroups } from './gemm-groups.js';
 
 type RunPlan = (buffers: TypedArray[], code: Float64Array) => void;
 
@@ -83,6 +84,7 @@ const OP = {
   RANDOM: 15,
   WHERE: 16,
   COMPARE_I32: 17,
+  SGEMM_GROUP: 64,
 } as const;
 /** int32 binary ops the plan runs itself (results 0/1 or an operand: exact in every implementation). */
 const INT32_EXACT: ReadonlySet<string> = new Set(['minimum', 'maximum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge']);
@@ -223,6 +225,10 @@ class OneCallPlan implements NativePlan {
       | { kind: 'none' };
     const operands: { pos: number; op: Operand }[] = [];
 
+    const groups = gemmGroups(ins);
+    // Frees of a group's members wait for its last member: the members run together, so no member's result may
+    // take the place of a temporary another member still reads.
+    let deferredFrees: number[] = [];
     // Lower each instruction: check it is one the addon runs eagerly too, place its results, encode it.
     for (let k = 0; k < ins.length; k++) {
       const instr = ins[k]!;
@@ -302,7 +308,9 @@ class OneCallPlan implements NativePlan {
             throw new Unsupported('matmul on non-float32 data');
           placeResults();
           const act = codeOf(codes.activation, (pp.activation as string | undefined) ?? 'none', 'matmul activation');
-          emit(OP.SGEMM);
+          const group = groups.get(k);
+          if (!group) emit(OP.SGEMM);
+          else if (group.first === k) emit(OP.SGEMM_GROUP, group.last - group.first + 1); // then each member's fields
           ptr(args[0]);
           ptr(args[1]);
           ptr(res(0));
@@ -586,7 +594,12 @@ class OneCallPlan implements NativePlan {
       if (dynUsed !== instr.patches.filter((p) => p.kind === 'dyn').length)
         throw new Unsupported(`${m}: a value that changes per call`);
       // Temporaries whose last reader this was go back to the arena's free list.
-      for (const id of instr.frees) {
+      const group = groups.get(k);
+      deferredFrees.push(...instr.frees);
+      if (group && group.last !== k) continue;
+      const frees = deferredFrees;
+      deferredFrees = [];
+      for (const id of frees) {
         const off = offsets.get(id);
         if (off !== undefined) release(off, program.tmpInfo[id]!.size * elemSize(program.tmpInfo[id]!.dtype));
       }

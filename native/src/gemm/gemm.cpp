@@ -389,6 +389,16 @@ void gemm_epilogue(float* c, long m, long n, long ldc, const float* bias, int ac
   for (long i = 0; i < m; ++i) kt.bias_act(act, c + i * ldc, bias, static_cast<size_t>(n));
 }
 
+bool sgemm_is_skinny(const GemmShape& s) {
+  if (s.batch != 1 || s.m == 0 || s.n == 0 || s.k == 0 || !kernels().gemm_rowb || !kernels().gemm_dot) return false;
+  const double flops = 2.0 * static_cast<double>(s.m) * static_cast<double>(s.n) * static_cast<double>(s.k);
+  // The same test as sgemm's below.
+  const bool small = flops < kSmallFlops || s.m <= 2 || (s.trans_b && s.n <= 8) || (!s.trans_b && s.m <= 8);
+  return small || std::min(s.m, s.n) <= kSkinnyMax;
+}
+
+double skinny_parallel_flops() { return kSkinnyParallelFlops; }
+
 void sgemm(const float* a, const float* b, float* c, const float* bias, const GemmShape& s) {
   const long m = s.m, k = s.k, n = s.n;
   if (s.batch == 0 || m == 0 || n == 0) return;

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "../cpu.h"
 #include "../thread_pool.h"
@@ -52,6 +53,49 @@ bool sgemm_skinny(const float* a, const float* b, float* c, long m, long k, long
   };
   if (nthreads <= 1 || units < 2 || !run_dynamic(nthreads, work)) work(0, 1);
   return true;
+}
+
+void sgemm_skinny_shared_a(const float* a, long m, long k, const SkinnyMember* members, int count, int nthreads) {
+  const KernelTable& kt = kernels();
+  // Per member, the form sgemm_skinny picks (A is row-major here): dot products for NT with few columns or rows,
+  // else rowb over B row-major (a transposed copy of B for NT, as sgemm_skinny makes).
+  std::vector<bool> dot(static_cast<size_t>(count));
+  std::vector<std::unique_ptr<float[]>> copies(static_cast<size_t>(count));
+  std::vector<const float*> bs(static_cast<size_t>(count));
+  for (int q = 0; q < count; ++q) {
+    const SkinnyMember& s = members[q];
+    dot[static_cast<size_t>(q)] = s.tb && (s.n < 16 || m <= 16);
+    bs[static_cast<size_t>(q)] = s.b;
+    if (s.tb && !dot[static_cast<size_t>(q)]) {
+      float* bt = new float[static_cast<size_t>(k * s.n)];
+      for (long j = 0; j < s.n; ++j)
+        for (long p = 0; p < k; ++p) bt[static_cast<size_t>(p * s.n + j)] = s.b[j * k + p];
+      copies[static_cast<size_t>(q)].reset(bt);
+      bs[static_cast<size_t>(q)] = bt;
+    }
+  }
+  // Row blocks of 21 (whole tiles of both kernels: 7-row rowb, 3-row dot), more while they fit 32 KiB of A, so a
+  // block stays in L1 while every member reads it.
+  const long rows_per = std::max<long>(21, (32768 / std::max<long>(1, k * 4)) / 21 * 21);
+  const long units = (m + rows_per - 1) / rows_per;
+  auto unit = [&](long u) {
+    const long i0 = u * rows_per, i1 = std::min(m, (u + 1) * rows_per);
+    for (int q = 0; q < count; ++q) {
+      const SkinnyMember& s = members[q];
+      const long n = s.n;
+      if (dot[static_cast<size_t>(q)])
+        kt.gemm_dot(i1 - i0, n, k, a + i0 * k, k, s.b, k, s.c + i0 * n, n);
+      else
+        kt.gemm_rowb(i1 - i0, n, k, a + i0 * k, k, 1, bs[static_cast<size_t>(q)], n, s.c + i0 * n, n, false);
+      if (s.bias || s.act)
+        for (long i = i0; i < i1; ++i) kt.bias_act(s.act, s.c + i * n, s.bias, static_cast<size_t>(n));
+    }
+  };
+  std::atomic<long> next{0};
+  auto work = [&](int, int) {
+    for (long u; (u = next.fetch_add(1, std::memory_order_relaxed)) < units;) unit(u);
+  };
+  if (nthreads <= 1 || units < 2 || !run_dynamic(nthreads, work)) work(0, 1);
 }
 
 void sgemm_small(const float* a, const float* b, float* c, long m, long k, long n, bool ta, bool tb) {
