@@ -25,11 +25,11 @@ import { tmpdir } from 'node:os';
 import * as mt from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import { e2eWorkload, E2E_CONFIGS, type E2EWorkload } from '../src/cli/commands/bench.js';
-import { loadPredictor, type EncodedRows } from '../src/infer/index.js';
+import { loadPredictor, type EncodedRows, type Predictor } from '../src/infer/index.js';
 import { saveCheckpoint } from '../src/train/checkpoint.js';
 import type { TaskModel } from '../src/models/task-model.js';
 import type { TabularInput } from '../src/models/inputs.js';
-import { ortSession } from './against/onnxruntime.js';
+import { ortSession, type OrtRun } from './against/onnxruntime.js';
 
 const CONFIGS = [...E2E_CONFIGS, 'census-dense', 'paper-small'] as const;
 type Config = (typeof CONFIGS)[number];
@@ -183,20 +183,43 @@ async function measure(
       if (compile && (ps[0]?.fallbacks.length ?? 0) > 0) out.push(`  (predict NOT captured: ${ps[0]!.fallbacks[0]})`);
       if (mode === modes[modes.length - 1]) {
         const rows = await encodedRows(w.input);
-        note('infer', await timeInfer(w.model, rows, backend, steps * 3), true, steps * 3);
-        if (againstOrt) {
+        const predictOnce = (compiled: boolean) => async () => {
+          const r = predictOf.call(w.model, rebuild(tensors), { compile: compiled });
+          await Object.values(r)[0]!.data();
+          mt.dispose(Object.values(r));
+        };
+        await withPredictor(w.model, backend, async (predictor) => {
+          const infer = () => predictor.score(rows);
+          note('infer', await timeAsync(steps * 3, 5, infer), true, steps * 3);
+          if (!againstOrt) return;
           const predicted = predictOf.call(w.model, rebuild(tensors), { compile: false });
-          const ort = await againstOnnxruntime(w.model, rows, predicted, steps * 3);
+          const ort = await openOrt(w.model, rows, predicted);
           mt.dispose(Object.values(predicted));
-          if (typeof ort === 'string') out.push(`${config.padEnd(11)} onnxruntime: not measured: ${ort}`);
-          else {
-            out.push(row(`ORT ${ort.version}`, config, 'ort', ort.timing, steps * 3));
-            out.push(
-              `  (ORT: ${ort.threads} intra-op threads, as mtgrad; max |ORT − predict| = ${ort.maxDiff.toExponential(2)})`,
-            );
-            rates.set('ORT', (BATCH / ort.timing.median) * 1000);
+          if (typeof ort === 'string') {
+            out.push(`${config.padEnd(11)} onnxruntime: not measured: ${ort}`);
+            return;
           }
-        }
+          try {
+            // ORT and the three mtgrad paths take turns, one call each per round, so all see the same load.
+            const t = await interleaved(steps * 3, 5, {
+              ORT: () => ort.run(),
+              'predict eager': predictOnce(false),
+              'predict compiled': predictOnce(true),
+              infer,
+            });
+            out.push(
+              `${config.padEnd(11)} ORT ${ort.version}, ${ort.threads} intra-op threads (mtgrad's pool), max |ORT − predict| = ${ort.maxDiff.toExponential(2)}; interleaved, one call of each per round:`,
+            );
+            for (const [what, timing] of Object.entries(t))
+              out.push(`  ${row(what, config, what === 'ORT' ? 'ort' : backend, timing, steps * 3)}`);
+            for (const what of ['predict eager', 'predict compiled', 'infer'])
+              out.push(
+                `${config.padEnd(11)} ${backend.padEnd(7)} ${what.padEnd(17)} / ORT = ${(t.ORT!.median / t[what]!.median).toFixed(2)}× (interleaved medians)`,
+              );
+          } finally {
+            await ort.release();
+          }
+        });
       }
     }
     w.model.dispose();
@@ -209,14 +232,7 @@ async function measure(
     if (e && c)
       out.push(`${config.padEnd(11)} ${backend.padEnd(7)} ${what}: compiled / eager = ${(c / e).toFixed(2)}×`);
   }
-  const ortRate = rates.get('ORT');
-  if (ortRate)
-    for (const what of ['predict eager', 'predict compiled', 'infer']) {
-      const r = rates.get(what);
-      if (r)
-        out.push(`${config.padEnd(11)} ${backend.padEnd(7)} ${what.padEnd(17)} / ORT = ${(r / ortRate).toFixed(2)}×`);
-    }
-  for (const [k, v] of rates) if (k !== 'ORT') lastRates.set(`${config}|${backend}|${k}`, v);
+  for (const [k, v] of rates) lastRates.set(`${config}|${backend}|${k}`, v);
   return out;
 }
 
@@ -233,22 +249,21 @@ async function encodedRows(input: TabularInput): Promise<EncodedRows> {
 }
 
 /**
- * The mtgrad/infer row: the model saved as a checkpoint in a temp dir, loaded with loadPredictor (compile on by
- * default, as an embedding app gets it) and scoring the encoded batch; score reads every output back.
+ * The mtgrad/infer path: the model saved as a checkpoint in a temp dir and loaded with loadPredictor (compile on by
+ * default, as an embedding app gets it); predictor.score reads every output back.
  */
-async function timeInfer(
+async function withPredictor(
   model: TaskModel<TabularInput>,
-  rows: EncodedRows,
   backend: string,
-  steps: number,
-): Promise<Timing> {
+  body: (p: Predictor) => Promise<void>,
+): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'mtgrad-bench-'));
   try {
     const path = join(dir, 'model.safetensors');
     await saveCheckpoint(path, { model });
     const predictor = await loadPredictor(path, { backend: backend as 'js' | 'native' | 'webgpu' });
     try {
-      return await timeAsync(steps, 5, () => predictor.score(rows));
+      await body(predictor);
     } finally {
       predictor.dispose();
     }
@@ -257,31 +272,58 @@ async function timeInfer(
   }
 }
 
-/** ONNX Runtime on the same model and batch, with mtgrad's native thread count; or why it was not measured. */
-async function againstOnnxruntime(
+/** Several bodies timed in rounds (each once per round, the order rotating), so they share the machine's load. */
+async function interleaved(
+  steps: number,
+  warmup: number,
+  bodies: Record<string, () => Promise<unknown>>,
+): Promise<Record<string, Timing>> {
+  const names = Object.keys(bodies);
+  const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const cpu: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
+  for (let round = 0; round < warmup + steps; round++) {
+    for (let j = 0; j < names.length; j++) {
+      const name = names[(round + j) % names.length]!;
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await bodies[name]!();
+      const dt = performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      if (round >= warmup) {
+        times[name]!.push(dt);
+        cpu[name]! += (c.user + c.system) / 1000;
+      }
+    }
+  }
+  return Object.fromEntries(
+    names.map((n) => {
+      const ts = times[n]!.sort((a, b) => a - b);
+      return [n, { median: ts[Math.floor(ts.length / 2)]!, best: ts[0]!, cpuMs: cpu[n]! / steps, leaked: 0 }];
+    }),
+  );
+}
+
+/** An ONNX Runtime session on the same model and batch (mtgrad's thread count), its scores checked against predict. */
+async function openOrt(
   model: TaskModel<TabularInput>,
   rows: EncodedRows,
   predicted: Record<string, Tensor>,
-  steps: number,
-): Promise<{ version: string; timing: Timing; threads: number; maxDiff: number } | string> {
+): Promise<(OrtRun & { threads: number; maxDiff: number }) | string> {
   const threads = nativeThreads();
   const session = await ortSession(model, rows, threads);
   if (typeof session === 'string') return session;
-  try {
-    const scores = await session.run();
-    let maxDiff = 0;
-    for (const [task, t] of Object.entries(predicted)) {
-      const mine = (await t.data()) as Float32Array;
-      const theirs = scores[task];
-      if (!theirs || theirs.length !== mine.length)
-        return `the ONNX model's output '${task}' does not match predict's (${theirs?.length ?? 'missing'} vs ${mine.length} values)`;
-      for (let i = 0; i < mine.length; i++) maxDiff = Math.max(maxDiff, Math.abs(mine[i]! - theirs[i]!));
+  const scores = await session.run();
+  let maxDiff = 0;
+  for (const [task, t] of Object.entries(predicted)) {
+    const mine = (await t.data()) as Float32Array;
+    const theirs = scores[task];
+    if (!theirs || theirs.length !== mine.length) {
+      await session.release();
+      return `the ONNX model's output '${task}' does not match predict's (${theirs?.length ?? 'missing'} vs ${mine.length} values)`;
     }
-    const timing = await timeAsync(steps, 5, () => session.run());
-    return { version: session.version, timing, threads, maxDiff };
-  } finally {
-    await session.release();
+    for (let i = 0; i < mine.length; i++) maxDiff = Math.max(maxDiff, Math.abs(mine[i]! - theirs[i]!));
   }
+  return Object.assign(session, { threads, maxDiff });
 }
 
 /** The native addon's pool size (what mtgrad computes with), else MTGRAD_NUM_THREADS, else 2. */
