@@ -23,6 +23,10 @@ size_t row_grain(const MixtureDims& m) {
 // The forward's rows also pay E exponentials per gate set (a double exp costs about as much as 16 multiply-adds):
 // counted in, a small model's mixture (paper-small: E·D·T = 64 elements but 16 exponentials per row) is split over
 // the pool as its cost warrants. Rows are independent, so the split changes no result.
+// Expert widths up to which the forward mixes inline (below this a kernel-table call per expert costs more than it
+// computes).
+constexpr long kInlineMixD = 8;
+
 size_t forward_row_grain(const MixtureDims& m) {
   const long work = m.e * m.d * m.t + 16 * m.e * m.t;
   return std::max<size_t>(1, kParallelElements / static_cast<size_t>(std::max<long>(1, work)));
@@ -61,7 +65,19 @@ void gated_mixture_f32(const float* experts, const float* logits, float* out, fl
         float* o = out + row * static_cast<size_t>(d);
         std::fill(o, o + d, 0.0f);
         // The E expert rows of batch row r are re-read per task from L1/L2 (E·D floats), never from memory twice.
-        for (long q = 0; q < e; ++q) axpy(w[q], experts + q * m.stride_e + static_cast<long>(r) * m.stride_b, o, static_cast<size_t>(d));
+        if (d <= kInlineMixD) {
+          // Narrow experts (paper-small: D = 4): an inline loop instead of E calls through the kernel table.
+          for (long q = 0; q < e; ++q) {
+            const float* x = experts + q * m.stride_e + static_cast<long>(r) * m.stride_b;
+            const float wq = w[q];
+            if (m.relu)
+              for (long j = 0; j < d; ++j) o[j] += wq * (x[j] <= 0.0f ? 0.0f : x[j]);  // relu as mix_read: NaN passes
+            else
+              for (long j = 0; j < d; ++j) o[j] += wq * x[j];
+          }
+        } else {
+          for (long q = 0; q < e; ++q) axpy(w[q], experts + q * m.stride_e + static_cast<long>(r) * m.stride_b, o, static_cast<size_t>(d));
+        }
       }
     }
   });
