@@ -1,9 +1,12 @@
 /**
  * `npm run bench -- e2e-mmoe [--backend js,native,webgpu] [--steps N] [--config census,census-dense,wide,paper-small]
- *  [--mode eager,compiled] [--infer] [--against torch]`: MMoE training throughput (forward + backward + Adam,
- * samples/s) per backend, eager and captured (mt.compile), with CPU time per step and peak RSS; --infer adds
- * inference rows (predict with its outputs disposed, eager inside tidy and compiled); --against torch measures
- * the same dense models in PyTorch (python3 + torch, bench/against/torch_mmoe.py) in the same run.
+ *  [--mode eager,compiled] [--infer] [--against torch,onnxruntime]`: MMoE training throughput (forward + backward +
+ * Adam, samples/s) per backend, eager and captured (mt.compile), with CPU time per step and peak RSS; --infer adds
+ * inference rows (predict with its outputs disposed, eager inside tidy and compiled, and `mtgrad/infer`: the model
+ * saved as a checkpoint, loaded with loadPredictor and scoring the encoded batch); --against torch measures the same
+ * dense models in PyTorch (python3 + torch, bench/against/torch_mmoe.py) in the same run; --against onnxruntime
+ * (with --infer) exports the bench's own model (same weights, in memory) to ONNX and times onnxruntime-node on the
+ * same batch with the same thread count (bench/against/onnxruntime.ts), checking its scores against predict.
  *
  * The workloads: "census" = the default `mtgrad train` model on census-shaped batches (31 categorical fields →
  * embeddings, 7 numeric, 8 experts →16, towers 16→8→1); "wide" = input 512, 8 experts 512→256 ReLU, 2 tasks,
@@ -17,9 +20,16 @@ import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import * as mt from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import { e2eWorkload, E2E_CONFIGS, type E2EWorkload } from '../src/cli/commands/bench.js';
+import { loadPredictor, type EncodedRows, type Predictor } from '../src/infer/index.js';
+import { saveCheckpoint } from '../src/train/checkpoint.js';
+import type { TaskModel } from '../src/models/task-model.js';
+import type { TabularInput } from '../src/models/inputs.js';
+import { ortSession, type OrtRun } from './against/onnxruntime.js';
 
 const CONFIGS = [...E2E_CONFIGS, 'census-dense', 'paper-small'] as const;
 type Config = (typeof CONFIGS)[number];
@@ -74,12 +84,19 @@ interface Timing {
 }
 
 async function time(steps: number, warmup: number, body: () => Tensor | Record<string, Tensor>): Promise<Timing> {
-  const once = async (): Promise<number> => {
-    const t0 = performance.now();
+  return timeAsync(steps, warmup, async () => {
     const r = body();
     const ts = r instanceof mt.Tensor ? [r] : Object.values(r);
     await ts[0]!.data();
     mt.dispose(ts);
+  });
+}
+
+/** Times `body` (awaited) `steps` times after `warmup` untimed calls. */
+async function timeAsync(steps: number, warmup: number, body: () => Promise<unknown>): Promise<Timing> {
+  const once = async (): Promise<number> => {
+    const t0 = performance.now();
+    await body();
     return performance.now() - t0;
   };
   for (let i = 0; i < warmup; i++) await once();
@@ -111,12 +128,13 @@ async function measure(
   steps: number,
   modes: readonly Mode[],
   infer: boolean,
+  againstOrt: boolean,
 ): Promise<string[]> {
   await mt.init({ backend });
   const out: string[] = [];
   const rates = new Map<string, number>();
-  const note = (what: string, t: Timing, ratio = true) => {
-    out.push(row(what, config, backend, t, steps));
+  const note = (what: string, t: Timing, ratio = true, n = steps) => {
+    out.push(row(what, config, backend, t, n));
     if (ratio) rates.set(what, (BATCH / t.median) * 1000);
   };
   for (const mode of modes) {
@@ -160,9 +178,49 @@ async function measure(
       ) => Record<string, Tensor>;
       const compile = mode === 'compiled';
       const predict = () => predictOf.call(w.model, rebuild(tensors), { compile }); // time() reads and disposes the outputs
-      note(`predict ${mode}`, await time(steps * 3, compile ? 5 : 2, predict));
+      note(`predict ${mode}`, await time(steps * 3, compile ? 5 : 2, predict), true, steps * 3);
       const ps = (Reflect.get(w.model, 'predictStats') as () => mt.CompileStats[]).call(w.model);
       if (compile && (ps[0]?.fallbacks.length ?? 0) > 0) out.push(`  (predict NOT captured: ${ps[0]!.fallbacks[0]})`);
+      if (mode === modes[modes.length - 1]) {
+        const rows = await encodedRows(w.input);
+        const predictOnce = (compiled: boolean) => async () => {
+          const r = predictOf.call(w.model, rebuild(tensors), { compile: compiled });
+          await Object.values(r)[0]!.data();
+          mt.dispose(Object.values(r));
+        };
+        await withPredictor(w.model, backend, async (predictor) => {
+          const infer = () => predictor.score(rows);
+          note('infer', await timeAsync(steps * 3, 5, infer), true, steps * 3);
+          if (!againstOrt) return;
+          const predicted = predictOf.call(w.model, rebuild(tensors), { compile: false });
+          const ort = await openOrt(w.model, rows, predicted);
+          mt.dispose(Object.values(predicted));
+          if (typeof ort === 'string') {
+            out.push(`${config.padEnd(11)} onnxruntime: not measured: ${ort}`);
+            return;
+          }
+          try {
+            // ORT and the three mtgrad paths take turns, one call each per round, so all see the same load.
+            const t = await interleaved(steps * 3, 5, {
+              ORT: () => ort.run(),
+              'predict eager': predictOnce(false),
+              'predict compiled': predictOnce(true),
+              infer,
+            });
+            out.push(
+              `${config.padEnd(11)} ORT ${ort.version}, ${ort.threads} intra-op threads (mtgrad's pool), max |ORT − predict| = ${ort.maxDiff.toExponential(2)}; interleaved, one call of each per round:`,
+            );
+            for (const [what, timing] of Object.entries(t))
+              out.push(`  ${row(what, config, what === 'ORT' ? 'ort' : backend, timing, steps * 3)}`);
+            for (const what of ['predict eager', 'predict compiled', 'infer'])
+              out.push(
+                `${config.padEnd(11)} ${backend.padEnd(7)} ${what.padEnd(17)} / ORT = ${(t.ORT!.median / t[what]!.median).toFixed(2)}× (interleaved medians)`,
+              );
+          } finally {
+            await ort.release();
+          }
+        });
+      }
     }
     w.model.dispose();
     opt.dispose();
@@ -176,6 +234,107 @@ async function measure(
   }
   for (const [k, v] of rates) lastRates.set(`${config}|${backend}|${k}`, v);
   return out;
+}
+
+/** The workload's input as encoded rows (what a loader or FittedSchema.encodeObjects gives mtgrad/infer). */
+async function encodedRows(input: TabularInput): Promise<EncodedRows> {
+  if (input instanceof mt.Tensor) {
+    const num = (await input.data()) as Float32Array;
+    return { size: input.shape[0]!, nCat: 0, nNum: input.shape[1]!, cat: new Int32Array(0), num };
+  }
+  const cat = input.cat ? ((await input.cat.data()) as Int32Array) : new Int32Array(0);
+  const num = input.num ? ((await input.num.data()) as Float32Array) : new Float32Array(0);
+  const size = (input.cat ?? input.num)!.shape[0]!;
+  return { size, nCat: input.cat?.shape[1] ?? 0, nNum: input.num?.shape[1] ?? 0, cat, num };
+}
+
+/**
+ * The mtgrad/infer path: the model saved as a checkpoint in a temp dir and loaded with loadPredictor (compile on by
+ * default, as an embedding app gets it); predictor.score reads every output back.
+ */
+async function withPredictor(
+  model: TaskModel<TabularInput>,
+  backend: string,
+  body: (p: Predictor) => Promise<void>,
+): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'mtgrad-bench-'));
+  try {
+    const path = join(dir, 'model.safetensors');
+    await saveCheckpoint(path, { model });
+    const predictor = await loadPredictor(path, { backend: backend as 'js' | 'native' | 'webgpu' });
+    try {
+      await body(predictor);
+    } finally {
+      predictor.dispose();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Several bodies timed in rounds (each once per round, the order rotating), so they share the machine's load. */
+async function interleaved(
+  steps: number,
+  warmup: number,
+  bodies: Record<string, () => Promise<unknown>>,
+): Promise<Record<string, Timing>> {
+  const names = Object.keys(bodies);
+  const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const cpu: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
+  for (let round = 0; round < warmup + steps; round++) {
+    for (let j = 0; j < names.length; j++) {
+      const name = names[(round + j) % names.length]!;
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await bodies[name]!();
+      const dt = performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      if (round >= warmup) {
+        times[name]!.push(dt);
+        cpu[name]! += (c.user + c.system) / 1000;
+      }
+    }
+  }
+  return Object.fromEntries(
+    names.map((n) => {
+      const ts = times[n]!.sort((a, b) => a - b);
+      return [n, { median: ts[Math.floor(ts.length / 2)]!, best: ts[0]!, cpuMs: cpu[n]! / steps, leaked: 0 }];
+    }),
+  );
+}
+
+/** An ONNX Runtime session on the same model and batch (mtgrad's thread count), its scores checked against predict. */
+async function openOrt(
+  model: TaskModel<TabularInput>,
+  rows: EncodedRows,
+  predicted: Record<string, Tensor>,
+): Promise<(OrtRun & { threads: number; maxDiff: number }) | string> {
+  const threads = nativeThreads();
+  const session = await ortSession(model, rows, threads);
+  if (typeof session === 'string') return session;
+  const scores = await session.run();
+  let maxDiff = 0;
+  for (const [task, t] of Object.entries(predicted)) {
+    const mine = (await t.data()) as Float32Array;
+    const theirs = scores[task];
+    if (!theirs || theirs.length !== mine.length) {
+      await session.release();
+      return `the ONNX model's output '${task}' does not match predict's (${theirs?.length ?? 'missing'} vs ${mine.length} values)`;
+    }
+    for (let i = 0; i < mine.length; i++) maxDiff = Math.max(maxDiff, Math.abs(mine[i]! - theirs[i]!));
+  }
+  return Object.assign(session, { threads, maxDiff });
+}
+
+/** The native addon's pool size (what mtgrad computes with), else MTGRAD_NUM_THREADS, else 2. */
+function nativeThreads(): number {
+  try {
+    const t = mt.backendInfo('native').threads;
+    if (typeof t === 'number' && t > 0) return t;
+  } catch {
+    // native not initialised in this run (js/webgpu only): fall back to the configured count
+  }
+  return Number(process.env.MTGRAD_NUM_THREADS ?? 2);
 }
 
 const lastRates = new Map<string, number>();
@@ -253,7 +412,7 @@ export async function run(args: string[]): Promise<void> {
     for (const b of backends) {
       const steps = stepsArg || (b === 'js' ? 3 : 10);
       try {
-        for (const line of await measure(b, c, steps, modes, infer)) console.log(line);
+        for (const line of await measure(b, c, steps, modes, infer, against.includes('onnxruntime'))) console.log(line);
       } catch (e) {
         console.log(`${c.padEnd(11)} ${b.padEnd(7)} unavailable: ${(e as Error).message.split('\n')[0]}`);
       }
@@ -264,10 +423,7 @@ export async function run(args: string[]): Promise<void> {
   }
   if (against.includes('torch') && configs.some((c) => c.startsWith('census')))
     console.log('torch: census has no PyTorch twin here (embeddings); only wide and paper-small are compared');
-  if (against.includes('onnxruntime')) {
-    console.log(
-      'onnxruntime: not measured — this bench does not yet export its model (exportOnnx takes a checkpoint) and time it in onnxruntime-node; `mtgrad export` + onnxruntime-node do it by hand',
-    );
-  }
+  if (against.includes('onnxruntime') && !infer)
+    console.log('onnxruntime: not measured — it is an inference comparison: add --infer');
   console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 }

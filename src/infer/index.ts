@@ -25,7 +25,7 @@ import {
   CheckpointError,
   type Checkpoint,
 } from './checkpoint-format.js';
-import { scoreRows, taskKindsOf } from './score.js';
+import { scoreRows, taskKindsOf, type EncodedRows } from './score.js';
 
 export {
   readCheckpoint,
@@ -71,8 +71,16 @@ export interface Predictor {
   /** The backend the model runs on. */
   readonly backend: string;
   readonly checkpoint: Omit<Checkpoint, 'tensors'>;
-  /** Raw rows (objects keyed by column name) → one object of task scores per row, in order. */
+  /**
+   * Raw rows (objects keyed by column name) → one object of task scores per row, in order. Needs the checkpoint's
+   * data schema (a CheckpointError otherwise: use score with rows encoded by the caller).
+   */
   predict(rows: ReadonlyArray<Record<string, unknown>>): Promise<Record<string, number>[]>;
+  /**
+   * Rows already encoded (cat int32 / num float32 columns, as FittedSchema.encodeObjects or a loader makes them, or
+   * a dense model's inputs as `num` with nCat 0) → one Float32Array of scores per task. No schema needed.
+   */
+  score(rows: EncodedRows): Promise<Record<string, Float32Array>>;
   /** Releases the model's tensors. */
   dispose(): void;
 }
@@ -110,9 +118,8 @@ async function checkpointFrom(source: CheckpointSource): Promise<Checkpoint> {
 
 export async function loadPredictor(source: CheckpointSource, options: PredictorOptions = {}): Promise<Predictor> {
   const checkpoint = await checkpointFrom(source);
-  if (!checkpoint.schema)
-    throw new CheckpointError(checkpoint.path, 'the checkpoint has no data schema, so raw rows cannot be encoded');
-  const schema = FittedSchema.fromJSON(checkpoint.schema);
+  // A checkpoint without a data schema (a model trained on tensors the caller encoded) scores encoded rows only.
+  const schema = checkpoint.schema ? FittedSchema.fromJSON(checkpoint.schema) : null;
   const started = await init({ backend: options.backend ?? 'auto', gpu: options.gpu });
   const model = modelFromCheckpoint(checkpoint);
   const { tensors: _weights, ...meta } = checkpoint;
@@ -124,6 +131,11 @@ export async function loadPredictor(source: CheckpointSource, options: Predictor
     backend: started.backend,
     checkpoint: meta,
     async predict(rows) {
+      if (!schema)
+        throw new CheckpointError(
+          checkpoint.path,
+          'the checkpoint has no data schema, so raw rows cannot be encoded; give predictor.score() encoded rows',
+        );
       const encoded = schema.encodeObjects(rows);
       const scores = await scoreRows(
         model,
@@ -133,6 +145,10 @@ export async function loadPredictor(source: CheckpointSource, options: Predictor
       return Array.from({ length: rows.length }, (_, i) =>
         Object.fromEntries(tasks.map((t) => [t, scores.outputs[t][i]])),
       );
+    },
+    async score(rows) {
+      const scores = await scoreRows(model, rows, { batchSize: options.batchSize, compile: options.compile });
+      return scores.outputs;
     },
     dispose() {
       model.dispose();

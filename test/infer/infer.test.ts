@@ -81,6 +81,42 @@ describe('mtgrad/infer', () => {
     predictor.dispose();
   });
 
+  it('scores encoded rows with score(), also from a checkpoint without a data schema (raw rows are then refused)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mtgrad-infer-'));
+    manualSeed(4);
+    const inner = createModel('mmoe', {
+      inputDim: 3,
+      tasks: [{ name: 'click' }, { name: 'buy' }],
+      numExperts: 2,
+      expertDims: [4],
+      towerDims: [2],
+    });
+    const path = join(dir, 'dense.safetensors');
+    await saveCheckpoint(path, { model: inner });
+    const predictor = await loadPredictor(path, { backend: 'js' });
+    const num = Float32Array.from([0.5, -1, 2, 3, 0.25, -0.75, 1, 1, 1, -2, 0, 4, 0.1, 0.2, 0.3]);
+    // batchSize 2 over 5 rows: the last short batch is scored too, in order.
+    const small = await loadPredictor(path, { backend: 'js', batchSize: 2 });
+    const scored = await small.score({
+      size: 5,
+      nCat: 0,
+      nNum: 3,
+      cat: new Int32Array(0),
+      num,
+    });
+    const expected = inner.predict(tensor(num, { shape: [5, 3] }));
+    expect(Object.keys(scored)).toEqual(['click', 'buy']);
+    expect(Array.from(scored.click)).toEqual(Array.from(expected.click.dataSync()));
+    expect(Array.from(scored.buy)).toEqual(Array.from(expected.buy.dataSync()));
+    await expect(predictor.predict([{ x: 1 }])).rejects.toThrow(/no data schema.*score\(\)/);
+    await expect(
+      predictor.score({ size: 1, nCat: 1, nNum: 3, cat: new Int32Array(1), num: new Float32Array(3) }),
+    ).rejects.toThrow(/mmoe: expects a dense input \(float \[B, 3\]\)/);
+    predictor.dispose();
+    small.dispose();
+    inner.dispose();
+  });
+
   it('imports no training code (optimizers, loss weighting, trainer, command line)', async () => {
     const root = resolve(dirname(new URL(import.meta.url).pathname), '../../src');
     const seen = new Set<string>();
