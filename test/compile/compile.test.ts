@@ -370,6 +370,8 @@ describe('compile on webgpu (kernel-by-kernel replay; no one-submit encoding yet
         mt.dispose([le, lc, inp.x, inp.ya, inp.yb]);
       }
       expect(step.stats().replays).toBe(2);
+      expect(step.stats().webgpuRefusals).toEqual([]);
+      expect(step.stats().webgpuReplays).toBe(2);
     } finally {
       await mt.init({ backend: 'js' });
     }
