@@ -113,9 +113,12 @@ class PreparedPlan implements NativePlanHandle {
     if (!inputs.every((s) => s instanceof GpuStorage)) throw new Unsupported('an input is not on the webgpu backend');
     for (const ins of program.instructions) {
       const written = WRITTEN_ARGS[ins.method];
-      const p = written && ins.patches.find((q) => q.kind === 'in' && q.obj === ins.args && written.includes(Number(q.key)));
+      const p =
+        written && ins.patches.find((q) => q.kind === 'in' && q.obj === ins.args && written.includes(Number(q.key)));
       if (p && p.kind === 'in')
-        throw new Unsupported(`input ${p.index} is updated in place by ${ins.method} (a prepared program copies inputs)`);
+        throw new Unsupported(
+          `input ${p.index} is updated in place by ${ins.method} (a prepared program copies inputs)`,
+        );
     }
     this.slots = inputs.map((s) => core.alloc(s.dtype, s.size) as GpuStorage);
     this.session = new CaptureSession(core.pool);
@@ -127,7 +130,8 @@ class PreparedPlan implements NativePlanHandle {
       this.outputs = program.outputs.map((o) => {
         if (o.ref.ref !== 'tmp') return null;
         const s = tmps[o.ref.id];
-        if (!(s instanceof GpuStorage) || !s.buffer) throw new Unsupported(`output temporary ${o.ref.id} was not produced`);
+        if (!(s instanceof GpuStorage) || !s.buffer)
+          throw new Unsupported(`output temporary ${o.ref.id} was not produced`);
         return { buffer: s.buffer, dtype: s.dtype, size: s.size };
       });
       this.prepared = new PreparedCommands(core.device, this.session.commands);
@@ -142,8 +146,7 @@ class PreparedPlan implements NativePlanHandle {
     for (const ins of program.instructions) for (const a of ins.args) this.collectExternals(a);
     this.dispatches = this.prepared.dispatches;
     this.passes = this.prepared.passes;
-    this.bytes =
-      this.session.ownedBytes + this.slots.reduce((n, s) => n + s.bucket, 0) + this.prepared.uniformBytes;
+    this.bytes = this.session.ownedBytes + this.slots.reduce((n, s) => n + s.bucket, 0) + this.prepared.uniformBytes;
   }
 
   /** Runs one kernel under the capture: its commands and allocations land in the session. */
@@ -177,7 +180,8 @@ class PreparedPlan implements NativePlanHandle {
 
   private collectExternals(v: unknown): void {
     if (v instanceof GpuStorage) {
-      if (v.buffer && !this.externals.some((e) => e.storage === v)) this.externals.push({ storage: v, buffer: v.buffer });
+      if (v.buffer && !this.externals.some((e) => e.storage === v))
+        this.externals.push({ storage: v, buffer: v.buffer });
     } else if (Array.isArray(v)) for (const x of v) this.collectExternals(x);
     else if (typeof v === 'object' && v !== null && !ArrayBuffer.isView(v))
       for (const x of Object.values(v)) this.collectExternals(x);
@@ -216,7 +220,11 @@ class PreparedPlan implements NativePlanHandle {
           'webgpu: storage used after dispose (a tensor the compiled program reads was disposed or replaced after capture)',
         );
     for (const d of this.dynamic) this.refresh(d, n);
-    const before: PreparedCopy[] = inputs.map((s, i) => ({ src: core.buf(s), dst: this.slots[i]!.buffer!, bytes: s.size * 4 }));
+    const before: PreparedCopy[] = inputs.map((s, i) => ({
+      src: core.buf(s),
+      dst: this.slots[i]!.buffer!,
+      bytes: s.size * 4,
+    }));
     const after: PreparedCopy[] = [];
     const outs = this.program.outputs.map((o, i): Storage => {
       if (o.ref.ref === 'in') return inputs[o.ref.index]!;

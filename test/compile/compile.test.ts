@@ -344,7 +344,7 @@ describe('compile: what a capture cannot hold', () => {
   });
 });
 
-describe('compile on webgpu (kernel-by-kernel replay; no one-submit encoding yet)', () => {
+describe('compile on webgpu (prepared commands: one pass, one submit; more in webgpu-plan.test.ts)', () => {
   it('replays an MMoE train step bit-identically to eager', async () => {
     try {
       await mt.init({ backend: 'webgpu' });

@@ -130,6 +130,10 @@ describe.each(BACKENDS)('compiled by default on %s', (backend) => {
       expect(st[0]!.replays).toBeGreaterThanOrEqual(2);
       expect(st[0]!.fallbacks).toEqual([]);
       if (backend === 'native') expect(st[0]!.nativeReplays).toBe(st[0]!.replays);
+      if (backend === 'webgpu') {
+        expect(st[0]!.webgpuRefusals).toEqual([]);
+        expect(st[0]!.webgpuReplays).toBe(st[0]!.replays);
+      }
       model.dispose();
     }
   }, 120_000);
@@ -187,6 +191,9 @@ describe.each(BACKENDS)('the Trainer compiled by default on %s', (backend) => {
       expect(compiled.stats.backward.flatMap((s) => s.fallbacks)).toEqual([]);
       if (backend === 'native')
         for (const s of compiled.stats.backward) expect(s.nativeReplays, `${kind}: one-call plan`).toBe(s.replays);
+      if (backend === 'webgpu')
+        for (const s of [...compiled.stats.backward, compiled.stats.update!])
+          expect(s.webgpuReplays, `${kind}: prepared commands`).toBe(s.replays);
       const update = compiled.stats.update!;
       if (kind === 'dense') {
         expect(update.replays, 'update replays').toBeGreaterThan(5);

@@ -158,7 +158,8 @@ export class Recorder {
         pass.end();
         pass = null;
       }
-      if (step.kind === 'copy') encoder.copyBufferToBuffer(step.src, step.srcOffset, step.dst, step.dstOffset, step.bytes);
+      if (step.kind === 'copy')
+        encoder.copyBufferToBuffer(step.src, step.srcOffset, step.dst, step.dstOffset, step.bytes);
       else encoder.clearBuffer(step.buffer, 0, step.bytes);
     }
     pass?.end();
