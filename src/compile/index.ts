@@ -18,7 +18,7 @@ import { buildProgram, CaptureError, type OutputSpec, type Program } from './pla
 import { replayProgram } from './replay.js';
 import { recordRun, type Recorder, type Trace } from './trace.js';
 import { nativePlanner, type NativePlanHandle } from './native-hook.js';
-import { webgpuPlanner } from './webgpu-hook.js';
+import { webgpuPlanner, type WebGpuPlanHandle } from './webgpu-hook.js';
 
 export { CaptureError } from './plan.js';
 
@@ -59,6 +59,8 @@ export interface CompileStats {
   webgpuReplays: number;
   /** Why a program on the webgpu backend replays kernel by kernel instead of through prepared commands. */
   webgpuRefusals: string[];
+  /** Per live WebGPU plan: the dispatches each replay encodes and the compute passes they take. */
+  webgpuPlans: { dispatches: number; passes: number }[];
   /**
    * Bytes held by the native one-call plans now alive (arenas for temporaries plus constants), and by the WebGPU
    * plans (their buffers; the webgpu backend's memory() counts these as live buffers). They are not tensors, so
@@ -89,7 +91,7 @@ interface Entry {
   outputs: OutputSpec[][];
   program: Program | null;
   native: NativePlanHandle | null;
-  gpu: NativePlanHandle | null;
+  gpu: WebGpuPlanHandle | null;
   replays: number;
   eager: string | null;
   structure: Structure | null;
@@ -142,6 +144,7 @@ export function compile<A extends Tensor[], R extends CompiledOutput>(
     nativeRefusals: [],
     webgpuReplays: 0,
     webgpuRefusals: [],
+    webgpuPlans: [],
     planBytes: 0,
   };
   const maxSignatures = opts.maxSignatures ?? 16;
@@ -282,6 +285,9 @@ export function compile<A extends Tensor[], R extends CompiledOutput>(
     fallbacks: [...stats.fallbacks],
     nativeRefusals: [...stats.nativeRefusals],
     webgpuRefusals: [...stats.webgpuRefusals],
+    webgpuPlans: [...entries.values()].flatMap((e) =>
+      e.gpu ? [{ dispatches: e.gpu.dispatches, passes: e.gpu.passes }] : [],
+    ),
     planBytes: [...entries.values()].reduce((n, e) => n + (e.native?.bytes ?? 0) + (e.gpu?.bytes ?? 0), 0),
   });
   out.dispose = () => {

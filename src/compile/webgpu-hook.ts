@@ -3,14 +3,32 @@
  * webgpu backend loads (tensor/init.ts), so that compile — which model.predict uses — does not load the WebGPU
  * backend's code where no one asked for it.
  */
-import type { NativePlanner } from './native-hook.js';
+import type { Backend, Storage } from '../backends/kernels.js';
+import type { NativePlanHandle } from './native-hook.js';
+import type { Program } from './plan.js';
 
-let planner: NativePlanner | null = null;
+export interface WebGpuPlanHandle extends NativePlanHandle {
+  /** Dispatches a replay encodes, and the compute passes they take (a copy or clear between dispatches ends one). */
+  readonly dispatches: number;
+  readonly passes: number;
+}
 
-export function setWebGpuPlanner(p: NativePlanner): void {
+export interface WebGpuPlanner {
+  planFor(
+    program: Program,
+    backends: ReadonlyMap<string, Backend>,
+    inputs: readonly Storage[],
+  ): WebGpuPlanHandle | null;
+  /** Why the last planFor returned null. */
+  lastRefusal(): string | null;
+}
+
+let planner: WebGpuPlanner | null = null;
+
+export function setWebGpuPlanner(p: WebGpuPlanner): void {
   planner = p;
 }
 
-export function webgpuPlanner(): NativePlanner | null {
+export function webgpuPlanner(): WebGpuPlanner | null {
   return planner;
 }

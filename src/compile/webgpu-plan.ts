@@ -23,7 +23,7 @@ import type { WebGpuCore } from '../backends/webgpu/core.js';
 import { CaptureSession, PreparedCommands, type PreparedCopy } from '../backends/webgpu/prepared.js';
 import { GpuStorage } from '../backends/webgpu/storage.js';
 import { engine } from '../tensor/engine.js';
-import type { NativePlanHandle } from './native-hook.js';
+import type { WebGpuPlanHandle } from './webgpu-hook.js';
 import type { Instruction, Patch, Program } from './plan.js';
 
 /** Why the last program could not be prepared (for stats and tests), or null when it could. */
@@ -65,7 +65,7 @@ export function webgpuPlanFor(
   program: Program,
   backends: ReadonlyMap<string, Backend>,
   inputs: readonly Storage[],
-): NativePlanHandle | null {
+): WebGpuPlanHandle | null {
   lastWebGpuPlanRefusal = null;
   // The engine registers each backend behind the validating layer (backends/checked.ts); the plan needs the raw one.
   const registered = backends.get('webgpu');
@@ -83,7 +83,7 @@ export function webgpuPlanFor(
   }
 }
 
-class PreparedPlan implements NativePlanHandle {
+class PreparedPlan implements WebGpuPlanHandle {
   readonly bytes: number;
   /** Counts for tests and the bench: dispatches per replay and compute passes they take. */
   readonly dispatches: number;

@@ -90,6 +90,10 @@ describe('compile on webgpu through prepared commands', () => {
     expect(st.replays).toBe(6);
     expect(st.webgpuReplays).toBe(6);
     expect(st.planBytes).toBeGreaterThan(0);
+    // Every dispatch of the step (forward, backward, Adam) in one compute pass.
+    expect(st.webgpuPlans.length).toBe(1);
+    expect(st.webgpuPlans[0]!.dispatches).toBeGreaterThan(50);
+    expect(st.webgpuPlans[0]!.passes).toBe(1);
     for (const m of memory) expect(m, 'live tensors, GPU buffers and bytes after each replay').toEqual(memory[0]);
     const before = gpuMemory()[2];
     step.dispose();

@@ -7,7 +7,7 @@ import type { DType, Storage } from '../kernels.js';
 import { BufferPool, USAGE_STORAGE } from './buffer-pool.js';
 import { ErrorChecks } from './error-checks.js';
 import type { TemplateValues } from './kernel-files.js';
-import type { Params } from './params.js';
+import { Params, grid } from './params.js';
 import { PipelineCache } from './pipelines.js';
 import { Recorder, type Bindings } from './recorder.js';
 import { GpuStorage } from './storage.js';
@@ -103,7 +103,17 @@ export class WebGpuCore {
     if (this.session) throw new Error('webgpu: a capture is already open');
     this.checks.throwIfFailed();
     this.session = session;
-    this.recorder.beginCapture(session.commands);
+    // A zero fill as a kernel (fill.wgsl, as `fill` runs for non-zero values): same bytes, and the pass goes on.
+    this.recorder.beginCapture(session.commands, (buffer, bytes) =>
+      this.run(
+        'fill.wgsl',
+        'main',
+        {},
+        [undefined, buffer],
+        new Params().u(bytes / 4).u(0),
+        grid(Math.ceil(bytes / 1024)),
+      ),
+    );
     this.indexErrors.startPinning();
     try {
       fn();

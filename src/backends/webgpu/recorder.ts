@@ -32,6 +32,8 @@ export class Recorder {
   private readonly maxBinding: number;
   /** While a program is captured (prepared.ts): commands go here instead of into the encoder. */
   private captured: CapturedCommand[] | null = null;
+  /** While capturing: how a clear is recorded as a dispatch, so that it does not split the compute pass. */
+  private clearAsDispatch: ((buffer: GPUBuffer, bytes: number) => void) | null = null;
 
   constructor(
     private readonly device: GPUDevice,
@@ -116,21 +118,27 @@ export class Recorder {
     this.checks.throwIfFailed();
     if (bytes === 0) return;
     if (this.captured) {
-      this.captured.push({ kind: 'clear', buffer, bytes });
+      if (this.clearAsDispatch) this.clearAsDispatch(buffer, bytes);
+      else this.captured.push({ kind: 'clear', buffer, bytes });
       return;
     }
     this.endPass();
     this.open().clearBuffer(buffer, 0, bytes);
   }
 
-  /** From now until endCapture, dispatches, copies and clears are appended to `into` instead of encoded. */
-  beginCapture(into: CapturedCommand[]): void {
+  /**
+   * From now until endCapture, dispatches, copies and clears are appended to `into` instead of encoded; clears
+   * through `clearAsDispatch` when given (a fill kernel: a clear would end the compute pass).
+   */
+  beginCapture(into: CapturedCommand[], clearAsDispatch?: (buffer: GPUBuffer, bytes: number) => void): void {
     if (this.captured) throw new Error('webgpu: a capture is already open');
     this.captured = into;
+    this.clearAsDispatch = clearAsDispatch ?? null;
   }
 
   endCapture(): void {
     this.captured = null;
+    this.clearAsDispatch = null;
   }
 
   /**
