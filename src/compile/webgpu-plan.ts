@@ -207,7 +207,7 @@ class PreparedPlan implements WebGpuPlanHandle {
         `compile: re-running ${d.ins.method} for its per-call values gave ${got.length} commands, ${d.commandCount} at capture`,
       );
     got.forEach((c, j) => {
-      if (c.kind === 'dispatch') this.prepared.setParams(this.prepared.slotOf[d.firstCommand + j]!, c.params);
+      if (c.kind === 'dispatch') this.prepared.update(d.firstCommand + j, c);
     });
   }
 

@@ -144,6 +144,23 @@ describe('compile on webgpu through prepared commands', () => {
     x.dispose();
   });
 
+  it('re-runs a kernel whose value steps by a constant each call (a host scalar through zero) for its uniforms', async () => {
+    if (!available) return;
+    let calls = 0;
+    const g = mt.compile((x: Tensor) => mt.mul(x, ++calls - 5));
+    const x = mt.ones([300], { backend: 'webgpu' });
+    const got: number[][] = [];
+    for (let i = 0; i < 9; i++) {
+      const r = g(x);
+      got.push([...new Set((await values([r]))[0])]);
+      r.dispose();
+    }
+    expect(got).toEqual([[-4], [-3], [-2], [-1], [0], [1], [2], [3], [4]]);
+    expect(g.stats().webgpuReplays).toBe(5);
+    g.dispose();
+    x.dispose();
+  });
+
   it('reports an out-of-range id of a replay at the next read, worded as eager words it', async () => {
     if (!available) return;
     const table = mt.randn([5, 3], { backend: 'webgpu' });

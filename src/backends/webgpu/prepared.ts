@@ -110,7 +110,7 @@ type PreparedStep =
       readonly kind: 'dispatch';
       readonly pipeline: GPUComputePipeline;
       readonly bindGroup: GPUBindGroup;
-      readonly groups: readonly [number, number, number];
+      groups: readonly [number, number, number];
     }
   | Exclude<CapturedCommand, { kind: 'dispatch' }>;
 
@@ -171,9 +171,18 @@ export class PreparedCommands {
     return this.uniform.size;
   }
 
-  /** Replaces the uniform words of one dispatch slot (uploaded by the next replay). */
-  setParams(slot: number, params: Uint32Array): void {
-    this.words.set(params.subarray(0, PARAM_WORDS), slot * PARAM_WORDS);
+  /**
+   * Replaces what a re-run of captured command `index` computed for this call: its uniform words (uploaded by the
+   * next replay) and workgroup counts. Its pipeline must be the captured one (the bind group is built for it).
+   */
+  update(index: number, c: CapturedCommand): void {
+    const step = this.steps[index];
+    if (step?.kind !== 'dispatch' || c.kind !== 'dispatch' || c.pipeline !== step.pipeline)
+      throw new Error(
+        `webgpu: a re-run kernel recorded ${c.kind === 'dispatch' ? c.label : c.kind} where its capture recorded another command (#${index})`,
+      );
+    this.words.set(c.params, this.slotOf[index]! * PARAM_WORDS);
+    step.groups = c.groups;
     this.dirty = true;
   }
 
