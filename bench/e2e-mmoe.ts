@@ -163,7 +163,7 @@ async function measure(
     // the rows Adam updates) still gets its row, marked with the reason.
     const compiledStep = mode === 'compiled' ? mt.compile(step, { name: 'trainStep', fallback: 'eager' }) : null;
     const trainTiming = await time(steps, compiledStep ? 5 : 2, () => (compiledStep ?? step)(...data));
-    const refusals = compiledStep?.stats().nativeRefusals ?? [];
+    const refusals = [...(compiledStep?.stats().nativeRefusals ?? []), ...(compiledStep?.stats().webgpuRefusals ?? [])];
     const fellBack = compiledStep?.stats().fallbacks ?? [];
     note(`train ${mode}`, trainTiming, fellBack.length === 0); // no compiled/eager ratio for a step that ran eagerly
     if (refusals.length) out.push(`  (replayed kernel by kernel: ${refusals[0]})`);

@@ -149,3 +149,43 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
     gLogits[(t * B + b) * E + k % E] = ws[k] * (dots[k] - mean);
   }
 }
+
+// ---- backward for narrow experts (small D): one thread per row b, no shared memory, no barriers. The workgroup
+// version above leaves most of its WG threads idle when D is a handful, and its tree reductions cost a barrier per
+// level (on software adapters each barrier switches between all of the workgroup's invocations). Same formulas;
+// the dot products are summed over d in order. params as backward's.
+@compute @workgroup_size(WG)
+fn backwardRows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let b = linearIndex(gid, nwg, WG);
+  let B = P(0);
+  let D = P(1);
+  let strideE = P(2);
+  let strideB = P(3);
+  if (b >= B) { return; }
+  var w: array<f32, K>;
+  var dot: array<f32, K>;
+  for (var k = 0u; k < K; k++) {
+    w[k] = weights[((k / E) * B + b) * E + k % E];
+    dot[k] = 0.0;
+  }
+  for (var d = 0u; d < D; d++) {
+    var g: array<f32, T>;
+    for (var t = 0u; t < T; t++) { g[t] = gOut[(t * B + b) * D + d]; }
+    for (var e = 0u; e < E; e++) {
+      let at = e * strideE + b * strideB + d;
+      let v = experts[at];
+      let x = act(v);
+      var acc = 0.0;
+      for (var t = 0u; t < T; t++) {
+        dot[t * E + e] += g[t] * x;
+        acc += w[t * E + e] * g[t];
+      }
+      gExperts[at] = actMask(v, acc);
+    }
+  }
+  for (var t = 0u; t < T; t++) {
+    var mean = 0.0;
+    for (var e = 0u; e < E; e++) { mean += w[t * E + e] * dot[t * E + e]; }
+    for (var e = 0u; e < E; e++) { gLogits[(t * B + b) * E + e] = w[t * E + e] * (dot[t * E + e] - mean); }
+  }
+}

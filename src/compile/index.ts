@@ -18,6 +18,7 @@ import { buildProgram, CaptureError, type OutputSpec, type Program } from './pla
 import { replayProgram } from './replay.js';
 import { recordRun, type Recorder, type Trace } from './trace.js';
 import { nativePlanner, type NativePlanHandle } from './native-hook.js';
+import { webgpuPlanner, type WebGpuPlanHandle } from './webgpu-hook.js';
 
 export { CaptureError } from './plan.js';
 
@@ -31,6 +32,8 @@ export interface CompileOptions {
   name?: string;
   /** Use the native backend's one-call executor where the program allows (default true). */
   nativePlan?: boolean;
+  /** Replay on WebGPU through prepared commands, one pass and one submit, where the program allows (default true). */
+  webgpuPlan?: boolean;
   /**
    * Called after each replay, for JavaScript-side bookkeeping a replay skips, e.g. `() => opt.advanceSteps(1)` so
    * that an optimizer's step count stays right for later eager steps or checkpoints.
@@ -52,10 +55,17 @@ export interface CompileStats {
   fallbacks: string[];
   /** Why a program on the native backend replays kernel by kernel instead of in one addon call. */
   nativeRefusals: string[];
+  /** Replays run as one prepared WebGPU submission (webgpu-plan.ts). */
+  webgpuReplays: number;
+  /** Why a program on the webgpu backend replays kernel by kernel instead of through prepared commands. */
+  webgpuRefusals: string[];
+  /** Per live WebGPU plan: the dispatches each replay encodes and the compute passes they take. */
+  webgpuPlans: { dispatches: number; passes: number }[];
   /**
-   * Bytes held by the native one-call plans now alive (arenas for temporaries plus constants). They are not
-   * tensors, so memory() does not count them; compiled.dispose() (or model.dispose() for a model's compiled
-   * predict) frees them.
+   * Bytes held by the native one-call plans now alive (arenas for temporaries plus constants), and by the WebGPU
+   * plans (their buffers; the webgpu backend's memory() counts these as live buffers). They are not tensors, so
+   * memory().bytes does not count them; compiled.dispose() (or model.dispose() for a model's compiled predict)
+   * frees them.
    */
   planBytes: number;
 }
@@ -81,6 +91,7 @@ interface Entry {
   outputs: OutputSpec[][];
   program: Program | null;
   native: NativePlanHandle | null;
+  gpu: WebGpuPlanHandle | null;
   replays: number;
   eager: string | null;
   structure: Structure | null;
@@ -131,6 +142,9 @@ export function compile<A extends Tensor[], R extends CompiledOutput>(
     signatures: 0,
     fallbacks: [],
     nativeRefusals: [],
+    webgpuReplays: 0,
+    webgpuRefusals: [],
+    webgpuPlans: [],
     planBytes: 0,
   };
   const maxSignatures = opts.maxSignatures ?? 16;
@@ -158,12 +172,23 @@ export function compile<A extends Tensor[], R extends CompiledOutput>(
     const key = signature(inputs);
     let e = entries.get(key);
     if (!e) {
-      e = { calls: 0, traces: [], outputs: [], program: null, native: null, replays: 0, eager: null, structure: null };
+      e = {
+        calls: 0,
+        traces: [],
+        outputs: [],
+        program: null,
+        native: null,
+        gpu: null,
+        replays: 0,
+        eager: null,
+        structure: null,
+      };
       entries.set(key, e);
       stats.signatures++;
       if (entries.size > maxSignatures) {
         const [oldKey, old] = entries.entries().next().value as [string, Entry];
         old.native?.dispose();
+        old.gpu?.dispose();
         entries.delete(oldKey);
       }
     } else if (entries.size > 1) {
@@ -179,6 +204,9 @@ export function compile<A extends Tensor[], R extends CompiledOutput>(
       if (e.native) {
         outs = e.native.run(storages, e.replays);
         stats.nativeReplays++;
+      } else if (e.gpu) {
+        outs = e.gpu.run(storages, e.replays);
+        stats.webgpuReplays++;
       } else outs = replayProgram(e.program, engine.backends, storages, e.replays);
       opts.afterReplay?.();
       return unflatten(
@@ -232,6 +260,14 @@ export function compile<A extends Tensor[], R extends CompiledOutput>(
               planner ? (planner.lastRefusal() ?? 'unknown') : 'the native plan executor is not loaded',
             );
         }
+        if (!e.native && opts.webgpuPlan !== false && storages.some((s) => s.backend === 'webgpu')) {
+          const planner = webgpuPlanner();
+          e.gpu = planner?.planFor(e.program, engine.backends, storages) ?? null;
+          if (!e.gpu)
+            stats.webgpuRefusals.push(
+              planner ? (planner.lastRefusal() ?? 'unknown') : 'the WebGPU plan executor is not loaded',
+            );
+        }
       } catch (err) {
         e.traces = [];
         e.outputs = [];
@@ -248,10 +284,17 @@ export function compile<A extends Tensor[], R extends CompiledOutput>(
     ...stats,
     fallbacks: [...stats.fallbacks],
     nativeRefusals: [...stats.nativeRefusals],
-    planBytes: [...entries.values()].reduce((n, e) => n + (e.native?.bytes ?? 0), 0),
+    webgpuRefusals: [...stats.webgpuRefusals],
+    webgpuPlans: [...entries.values()].flatMap((e) =>
+      e.gpu ? [{ dispatches: e.gpu.dispatches, passes: e.gpu.passes }] : [],
+    ),
+    planBytes: [...entries.values()].reduce((n, e) => n + (e.native?.bytes ?? 0) + (e.gpu?.bytes ?? 0), 0),
   });
   out.dispose = () => {
-    for (const e of entries.values()) e.native?.dispose();
+    for (const e of entries.values()) {
+      e.native?.dispose();
+      e.gpu?.dispose();
+    }
     entries.clear();
   };
   return out;

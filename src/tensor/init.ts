@@ -27,8 +27,16 @@ const FACTORIES: Record<Exclude<BackendName, 'auto'>, (options: BackendOptions) 
   js: async () => (await import('../backends/js/index.js')).createJsBackend(),
   native: () => platform.createNativeBackend(),
   // GpuEntry is the structural view of GPU that the public types expose; the backend uses the full WebGPU type.
-  webgpu: async (options) =>
-    (await import('../backends/webgpu/index.js')).createWebGpuBackend({ gpu: options.gpu as GPU | undefined }),
+  webgpu: async (options) => {
+    const [gpu, plans, hook] = await Promise.all([
+      import('../backends/webgpu/index.js'),
+      import('../compile/webgpu-plan.js'),
+      import('../compile/webgpu-hook.js'),
+    ]);
+    // mt.compile's prepared-command executor for this backend (kept out of compile's static imports).
+    hook.setWebGpuPlanner({ planFor: plans.webgpuPlanFor, lastRefusal: () => plans.lastWebGpuPlanRefusal });
+    return gpu.createWebGpuBackend({ gpu: options.gpu as GPU | undefined });
+  },
 };
 
 /** Starts (once) and returns the named backend without making it current. */

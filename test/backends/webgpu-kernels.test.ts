@@ -419,6 +419,17 @@ describe.skipIf(!gpu)(`webgpu kernels${gpu ? ` on ${gpu.info().description}` : '
       false,
       TILE_128,
     );
+    // Large enough for the software adapters' upright copy + direct kernel (matmul.ts uprightForDirect).
+    for (const [transA, transB] of [
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const)
+      await sameMatmul(
+        `matmul 72x36x68 tA=${transA} tB=${transB}`,
+        mm(72, 36, 68, { transA, transB, activation: 'relu' }),
+        true,
+      );
   });
 
   // The software-adapter GEMM without workgroup memory (kernels/matmul_direct.wgsl), forced on every block width,

@@ -479,7 +479,7 @@ describe('compile: what a capture cannot hold', () => {
   });
 });
 
-describe('compile on webgpu (kernel-by-kernel replay; no one-submit encoding yet)', () => {
+describe('compile on webgpu (prepared commands: one pass, one submit; more in webgpu-plan.test.ts)', () => {
   it('replays an MMoE train step bit-identically to eager', async () => {
     try {
       await mt.init({ backend: 'webgpu' });
@@ -505,6 +505,8 @@ describe('compile on webgpu (kernel-by-kernel replay; no one-submit encoding yet
         mt.dispose([le, lc, inp.x, inp.ya, inp.yb]);
       }
       expect(step.stats().replays).toBe(2);
+      expect(step.stats().webgpuRefusals).toEqual([]);
+      expect(step.stats().webgpuReplays).toBe(2);
     } finally {
       await mt.init({ backend: 'js' });
     }

@@ -130,6 +130,10 @@ describe.each(BACKENDS)('compiled by default on %s', (backend) => {
       expect(st[0]!.replays).toBeGreaterThanOrEqual(2);
       expect(st[0]!.fallbacks).toEqual([]);
       if (backend === 'native') expect(st[0]!.nativeReplays).toBe(st[0]!.replays);
+      if (backend === 'webgpu') {
+        expect(st[0]!.webgpuRefusals).toEqual([]);
+        expect(st[0]!.webgpuReplays).toBe(st[0]!.replays);
+      }
       model.dispose();
     }
   }, 120_000);
@@ -192,6 +196,9 @@ describe.each(BACKENDS)('the Trainer compiled by default on %s', (backend) => {
       ).toEqual([1]);
       if (backend === 'native')
         for (const s of compiled.stats.backward) expect(s.nativeReplays, `${kind}: one-call plan`).toBe(s.replays);
+      if (backend === 'webgpu')
+        for (const s of [...compiled.stats.backward, compiled.stats.update!])
+          expect(s.webgpuReplays, `${kind}: prepared commands`).toBe(s.replays);
       // Lazy embedding rows (features) replay too: each table's rows are an input list of one fixed length
       // (-1 padding), so the short last batch of 4 uses the same program and the same extrapolated Adam step.
       const update = compiled.stats.update!;

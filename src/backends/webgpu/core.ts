@@ -7,11 +7,12 @@ import type { DType, Storage } from '../kernels.js';
 import { BufferPool, USAGE_STORAGE } from './buffer-pool.js';
 import { ErrorChecks } from './error-checks.js';
 import type { TemplateValues } from './kernel-files.js';
-import type { Params } from './params.js';
+import { Params, grid } from './params.js';
 import { PipelineCache } from './pipelines.js';
 import { Recorder, type Bindings } from './recorder.js';
 import { GpuStorage } from './storage.js';
 import { IndexErrors } from './index-errors.js';
+import type { CaptureSession } from './prepared.js';
 
 export const WEBGPU_DTYPES: readonly DType[] = ['float32', 'int32'];
 
@@ -33,6 +34,8 @@ export class WebGpuCore {
   /** Bound where a kernel variant declares a binding it does not use this time (one read-only, one writable). */
   readonly dummyRead: GPUBuffer;
   readonly dummyWrite: GPUBuffer;
+  /** Open while a program is captured (prepared.ts): allocations and releases go to it. */
+  private session: CaptureSession | null = null;
 
   constructor(
     readonly device: GPUDevice,
@@ -58,6 +61,7 @@ export class WebGpuCore {
           `maxStorageBufferBindingSize (${limit} bytes)`,
       );
     }
+    if (this.session) return this.session.alloc(dtype, size, forQueueWrite);
     const { buffer, bucket } = this.pool.acquire(size * 4, forQueueWrite);
     return new GpuStorage(dtype, size, buffer, bucket);
   }
@@ -70,6 +74,10 @@ export class WebGpuCore {
 
   release(s: Storage): void {
     if (!(s instanceof GpuStorage) || !s.buffer) return;
+    if (this.session) {
+      this.session.release(s);
+      return;
+    }
     this.pool.release(s.buffer, s.bucket);
     s.buffer = null;
   }
@@ -85,6 +93,38 @@ export class WebGpuCore {
   ): void {
     const pipeline = this.pipelines.get(file, entry, values);
     this.recorder.dispatch(`${file.replace(/\.wgsl$/, '')}.${entry}`, pipeline, bindings, params.words, groups);
+  }
+
+  /**
+   * Runs `fn` with `session` capturing: kernels append their commands to it instead of recording them, allocate from
+   * it, and the index-error tags they issue are pinned (returned, to unpin when the program is freed).
+   */
+  capture(session: CaptureSession, fn: () => void): number[] {
+    if (this.session) throw new Error('webgpu: a capture is already open');
+    this.checks.throwIfFailed();
+    this.session = session;
+    // A zero fill as a kernel (fill.wgsl, as `fill` runs for non-zero values): same bytes, and the pass goes on.
+    this.recorder.beginCapture(session.commands, (buffer, bytes) =>
+      this.run(
+        'fill.wgsl',
+        'main',
+        {},
+        [undefined, buffer],
+        new Params().u(bytes / 4).u(0),
+        grid(Math.ceil(bytes / 1024)),
+      ),
+    );
+    this.indexErrors.startPinning();
+    try {
+      fn();
+    } catch (e) {
+      this.indexErrors.unpin(this.indexErrors.stopPinning());
+      throw e;
+    } finally {
+      this.session = null;
+      this.recorder.endCapture();
+    }
+    return this.indexErrors.stopPinning();
   }
 
   destroy(): void {

@@ -18,6 +18,13 @@ export class IndexErrors {
   /** How to word each recent tag's error (a ring: a loop that never reads back does not grow it). */
   private readonly ring: (Describe | undefined)[] = new Array(RING);
   private nextTag = 1;
+  /**
+   * Tags a prepared program (prepared.ts) bakes into its uniforms: it replays them long after the ring has moved
+   * on, so their describers are kept here, by exact tag, until the program is freed.
+   */
+  private readonly pinned = new Map<number, Describe>();
+  /** While a program is captured: the tags issued (pinned as they are issued). */
+  private collecting: number[] | null = null;
 
   constructor(private readonly device: GPUDevice) {
     this.buffer = device.createBuffer({ size: 16, usage: USAGE_STORAGE, label: 'index errors' });
@@ -33,7 +40,26 @@ export class IndexErrors {
     const t = this.nextTag;
     this.nextTag = this.nextTag >= 0x7fffffff ? 1 : this.nextTag + 1;
     this.ring[t % RING] = describe;
+    if (this.collecting) {
+      this.collecting.push(t);
+      this.pinned.set(t, describe);
+    }
     return t;
+  }
+
+  /** Starts pinning every tag issued (a capture); `stopPinning` returns them. */
+  startPinning(): void {
+    this.collecting = [];
+  }
+
+  stopPinning(): number[] {
+    const tags = this.collecting ?? [];
+    this.collecting = null;
+    return tags;
+  }
+
+  unpin(tags: readonly number[]): void {
+    for (const t of tags) this.pinned.delete(t);
   }
 
   /** Records a copy of the flag into a fresh staging buffer (to map after the submit). */
@@ -54,7 +80,7 @@ export class IndexErrors {
       staging.destroy();
     }
     if (words[0] === 0) return;
-    const tagged = this.ring[words[0]! % RING];
+    const tagged = this.pinned.get(words[0]!) ?? this.ring[words[0]! % RING];
     this.device.queue.writeBuffer(this.buffer, 0, new Uint32Array(4));
     const value = words[2]! | 0;
     if (!tagged)

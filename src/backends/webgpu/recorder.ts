@@ -10,6 +10,7 @@
  */
 import { BufferPool, USAGE_UNIFORM } from './buffer-pool.js';
 import type { ErrorChecks } from './error-checks.js';
+import type { CapturedCommand, PreparedCommands, PreparedCopy } from './prepared.js';
 
 export const PARAM_WORDS = 64; // 256 bytes: the uniform slot (and the minimum uniform offset alignment)
 const SLOT_BYTES = PARAM_WORDS * 4;
@@ -29,6 +30,10 @@ export class Recorder {
   private readonly uniformPool: BufferPool;
   /** Pool buckets round sizes up, possibly past this limit; bindings are clamped to it (the data fits, see alloc). */
   private readonly maxBinding: number;
+  /** While a program is captured (prepared.ts): commands go here instead of into the encoder. */
+  private captured: CapturedCommand[] | null = null;
+  /** While capturing: how a clear is recorded as a dispatch, so that it does not split the compute pass. */
+  private clearAsDispatch: ((buffer: GPUBuffer, bytes: number) => void) | null = null;
 
   constructor(
     private readonly device: GPUDevice,
@@ -67,6 +72,12 @@ export class Recorder {
   ): void {
     this.checks.throwIfFailed();
     if (groups[0] === 0 || groups[1] === 0 || groups[2] === 0) return;
+    if (this.captured) {
+      const words = new Uint32Array(PARAM_WORDS);
+      words.set(params.subarray(0, Math.min(params.length, PARAM_WORDS)));
+      this.captured.push({ kind: 'dispatch', label, pipeline, bindings: bindings.slice(), params: words, groups });
+      return;
+    }
     if (this.checks.debug) this.checks.begin();
     const encoder = this.open();
     if (!this.arenaBuffer) this.arenaBuffer = this.uniformPool.acquire(MAX_DISPATCHES * SLOT_BYTES, true);
@@ -95,6 +106,10 @@ export class Recorder {
   copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
     this.checks.throwIfFailed();
     if (bytes === 0) return;
+    if (this.captured) {
+      this.captured.push({ kind: 'copy', src, srcOffset, dst, dstOffset, bytes });
+      return;
+    }
     this.endPass();
     this.open().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
   }
@@ -102,8 +117,62 @@ export class Recorder {
   clear(buffer: GPUBuffer, bytes: number): void {
     this.checks.throwIfFailed();
     if (bytes === 0) return;
+    if (this.captured) {
+      if (this.clearAsDispatch) this.clearAsDispatch(buffer, bytes);
+      else this.captured.push({ kind: 'clear', buffer, bytes });
+      return;
+    }
     this.endPass();
     this.open().clearBuffer(buffer, 0, bytes);
+  }
+
+  /**
+   * From now until endCapture, dispatches, copies and clears are appended to `into` instead of encoded; clears
+   * through `clearAsDispatch` when given (a fill kernel: a clear would end the compute pass).
+   */
+  beginCapture(into: CapturedCommand[], clearAsDispatch?: (buffer: GPUBuffer, bytes: number) => void): void {
+    if (this.captured) throw new Error('webgpu: a capture is already open');
+    this.captured = into;
+    this.clearAsDispatch = clearAsDispatch ?? null;
+  }
+
+  endCapture(): void {
+    this.captured = null;
+    this.clearAsDispatch = null;
+  }
+
+  /**
+   * Encodes a prepared program after whatever is recorded: the `before` copies (inputs into their slots), every
+   * prepared dispatch in one compute pass (a prepared copy or clear ends it), the `after` copies (outputs out), and
+   * submits it all at once.
+   */
+  encodePrepared(program: PreparedCommands, before: readonly PreparedCopy[], after: readonly PreparedCopy[]): void {
+    this.checks.throwIfFailed();
+    if (this.captured) throw new Error('webgpu: a prepared program cannot run while a capture is open');
+    const encoder = this.open();
+    this.endPass();
+    for (const c of before) if (c.bytes) encoder.copyBufferToBuffer(c.src, 0, c.dst, 0, c.bytes);
+    program.flushParams();
+    let pass: GPUComputePassEncoder | null = null;
+    for (const step of program.steps) {
+      if (step.kind === 'dispatch') {
+        pass ??= encoder.beginComputePass({ label: 'prepared program' });
+        pass.setPipeline(step.pipeline);
+        pass.setBindGroup(0, step.bindGroup);
+        pass.dispatchWorkgroups(step.groups[0], step.groups[1], step.groups[2]);
+        continue;
+      }
+      if (pass) {
+        pass.end();
+        pass = null;
+      }
+      if (step.kind === 'copy')
+        encoder.copyBufferToBuffer(step.src, step.srcOffset, step.dst, step.dstOffset, step.bytes);
+      else encoder.clearBuffer(step.buffer, 0, step.bytes);
+    }
+    pass?.end();
+    for (const c of after) if (c.bytes) encoder.copyBufferToBuffer(c.src, 0, c.dst, 0, c.bytes);
+    this.submit();
   }
 
   /** Whether anything is recorded and not yet submitted. */

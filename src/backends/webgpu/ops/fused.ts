@@ -8,6 +8,8 @@ import type { GpuStorage } from '../storage.js';
 const MAX_MIXTURE_TE = 512;
 /** Floats of workgroup memory for the backward's side-by-side reductions (12 KiB; ws and dots take ≤ 4 KiB more). */
 const REDUCE_FLOATS = 3072;
+/** Experts at most this wide get the thread-per-row backward (gated.wgsl backwardRows). */
+const NARROW_EXPERTS = 16;
 
 /**
  * x[e, b, :]'s strides in elements. Counts, layout, dtypes and sizes are checked before dispatch (../../checks.ts);
@@ -66,26 +68,33 @@ export function gatedMixtureBackward(
   const gExperts = core.alloc('float32', e * b * d);
   const gLogits = core.alloc('float32', t * b * e);
   if (b === 0 || e === 0) return { gExperts, gLogits };
+  const bindings = [
+    undefined,
+    core.buf(experts),
+    undefined,
+    undefined,
+    undefined,
+    core.buf(gOut),
+    core.buf(weights),
+    core.buf(gExperts),
+    core.buf(gLogits),
+  ];
+  const params = new Params().u(b).u(d).u(strideE).u(strideB);
+  if (d <= NARROW_EXPERTS) {
+    // A thread per row (the MMoE paper's experts of 4: lavapipe ran the workgroup-per-row kernel ~30× slower).
+    core.run(
+      'gated.wgsl',
+      'backwardRows',
+      { E: e, T: t, WG: 64, C: 1, RELU: relu(p) },
+      bindings,
+      params,
+      grid(Math.ceil(b / 64)),
+    );
+    return { gExperts, gLogits };
+  }
   const wg = d >= 256 ? 128 : 64;
   const c = Math.min(te, Math.floor(REDUCE_FLOATS / wg));
-  core.run(
-    'gated.wgsl',
-    'backward',
-    { E: e, T: t, WG: wg, C: c, RELU: relu(p) },
-    [
-      undefined,
-      core.buf(experts),
-      undefined,
-      undefined,
-      undefined,
-      core.buf(gOut),
-      core.buf(weights),
-      core.buf(gExperts),
-      core.buf(gLogits),
-    ],
-    new Params().u(b).u(d).u(strideE).u(strideB),
-    grid(b),
-  );
+  core.run('gated.wgsl', 'backward', { E: e, T: t, WG: wg, C: c, RELU: relu(p) }, bindings, params, grid(b));
   return { gExperts, gLogits };
 }
 

@@ -46,6 +46,13 @@ export const directCpuTile = (n: number): DirectConfig => ({
 
 /** Most output rows a split-K dispatch handles (its rows go to the z dimension of the grid). */
 const MAX_SPLITK_ROWS = 65535;
+/**
+ * On software adapters split-K pays only for a handful of rows: its many small workgroups (rows × splits × column
+ * groups, each reducing across lanes with barriers) cost lavapipe far more than the tiled kernel's few. Measured
+ * on lavapipe (2 cores): 1024×500 · 500×8ᵀ 116 ms split-K vs 20 ms TILE_32; 32×1024ᵀ · 1024×500 72 vs 25 ms;
+ * 8×500 · 500×64ᵀ 13 vs 2 ms; but 3×700 · 700×9 0.4 vs 1.1 ms.
+ */
+const MAX_SPLITK_ROWS_SOFTWARE = 4;
 
 export function planMatmul(
   batch: number,
@@ -58,7 +65,7 @@ export function planMatmul(
 ): MatmulPlan {
   const outputs = batch * m * n;
   const smallOutputs = m === 1 || (outputs <= 16384 && k >= 256);
-  if (smallOutputs && batch * m <= MAX_SPLITK_ROWS) {
+  if (smallOutputs && batch * m <= (software ? MAX_SPLITK_ROWS_SOFTWARE : MAX_SPLITK_ROWS)) {
     // Aim for chunks of ~256 along K, at most 64 of them.
     const splits = Math.max(1, Math.min(64, Math.ceil(k / 256)));
     const chunk = Math.ceil(k / splits);

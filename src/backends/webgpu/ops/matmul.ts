@@ -6,7 +6,36 @@ import type { MatmulParams, Storage } from '../../kernels.js';
 import type { WebGpuCore } from '../core.js';
 import { Params, grid } from '../params.js';
 import type { GpuStorage } from '../storage.js';
-import { TILE_32, planMatmul, tileLoadsDivide, type MatmulPlan, type TileConfig } from './matmul-tuning.js';
+import {
+  TILE_32,
+  directCpuTile,
+  planMatmul,
+  tileLoadsDivide,
+  type MatmulPlan,
+  type TileConfig,
+} from './matmul-tuning.js';
+import { permute } from './movement.js';
+
+/**
+ * Software adapters: a transposed operand is copied upright first when the upright problem suits the direct kernel
+ * (which has no transposed loads). Measured on lavapipe: 1024×500 · (32×500)ᵀ 20–70 → 11 ms, (1024×32)ᵀ · 1024×500
+ * 16–21 → 8–10 ms, the copies included — an MMoE's expert layers forward (x·Wᵀ) and weight gradients (Gᵀ·x).
+ */
+function uprightForDirect(core: WebGpuCore, p: MatmulParams): boolean {
+  const { batch, m, n, k } = p;
+  return (
+    core.isSoftware &&
+    (p.transA || p.transB) &&
+    batch === 1 &&
+    k > 0 &&
+    k % 4 === 0 &&
+    n % 4 === 0 &&
+    m >= 32 &&
+    n >= 32 &&
+    m * n >= 64 * 64 &&
+    planMatmul(batch, m, n, k, true, p.transA, p.transB).kind === 'tiled'
+  );
+}
 
 export function matmul(
   core: WebGpuCore,
@@ -17,6 +46,15 @@ export function matmul(
 ): Storage {
   if (a.dtype !== 'float32' || b.dtype !== 'float32') throw new Error('webgpu: matmul needs float32 inputs');
   const { batch, m, n, k } = p;
+  if (!forcePlan && uprightForDirect(core, p)) {
+    const at = p.transA ? permute(core, a, [k, m], [1, 0]) : a;
+    const bt = p.transB ? permute(core, b, [n, k], [1, 0]) : b;
+    const upright = { ...p, transA: false, transB: false, aBatchStride: m * k, bBatchStride: k * n };
+    const out = matmul(core, at, bt, upright, { kind: 'direct', tile: directCpuTile(n) });
+    if (at !== a) core.release(at);
+    if (bt !== b) core.release(bt);
+    return out;
+  }
   const out = core.alloc('float32', batch * m * n) as GpuStorage;
   if (out.size === 0) return out;
   const act = `act_${p.activation ?? 'none'}`;
