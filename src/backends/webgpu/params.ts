@@ -1,5 +1,7 @@
 /** Builds the 64-word uniform parameter slot that every kernel reads (see kernels/common.wgsl). */
-import { PARAM_WORDS } from './recorder.js';
+export const PARAM_WORDS = 64; // 256 bytes: the uniform slot (and the minimum uniform offset alignment)
+/** A dispatch's storage buffers by binding index (undefined: the slot is unused). */
+export type Bindings = (GPUBuffer | undefined)[];
 
 export class Params {
   readonly words = new Uint32Array(PARAM_WORDS);

@@ -13,7 +13,7 @@
  * compute pass (a copy or clear in the middle ends the pass), and submits once.
  */
 import { bucketBytes, type BufferPool, USAGE_UNIFORM } from './buffer-pool.js';
-import { PARAM_WORDS, type Bindings } from './recorder.js';
+import { PARAM_WORDS, type Bindings } from './params.js';
 import { GpuStorage } from './storage.js';
 import type { DType } from '../kernels.js';
 

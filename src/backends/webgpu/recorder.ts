@@ -10,13 +10,11 @@
  */
 import { BufferPool, USAGE_UNIFORM } from './buffer-pool.js';
 import type { ErrorChecks } from './error-checks.js';
+import { PARAM_WORDS, type Bindings } from './params.js';
 import type { CapturedCommand, PreparedCommands, PreparedCopy } from './prepared.js';
 
-export const PARAM_WORDS = 64; // 256 bytes: the uniform slot (and the minimum uniform offset alignment)
 const SLOT_BYTES = PARAM_WORDS * 4;
 const MAX_DISPATCHES = 256;
-
-export type Bindings = (GPUBuffer | undefined)[];
 
 export class Recorder {
   /** Serial of the encoder being recorded; serials up to `submittedSerial` are on the queue. */

@@ -2,7 +2,7 @@
 import type { BinaryOp, DType, Shape, Storage, UnaryArgs, UnaryOp } from '../../kernels.js';
 import { wgslType, type WebGpuCore } from '../core.js';
 import { Params, grid } from '../params.js';
-import type { Bindings } from '../recorder.js';
+import type { Bindings } from '../params.js';
 import { MAX_RANK, coalesce, sizeOf } from '../strides.js';
 import { broadcastStrides } from '../../strided-view.js';
 

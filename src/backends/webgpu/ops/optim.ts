@@ -2,7 +2,7 @@
 import type { AdagradParams, AdamParams, RowSelection, SgdParams, Storage } from '../../kernels.js';
 import type { WebGpuCore } from '../core.js';
 import { Params, grid } from '../params.js';
-import type { Bindings } from '../recorder.js';
+import type { Bindings } from '../params.js';
 
 function run(
   core: WebGpuCore,
