@@ -214,6 +214,12 @@ export interface Backend {
   // ---- storage ----
   /** Copies `data` (whose element type matches dtype) into new storage. */
   upload(data: TypedArray, dtype: DType): Storage;
+  /**
+   * Storage over `data` without a copy where the backend keeps tensors in host memory (js, native); other backends
+   * upload it. The caller must not change `data` while the storage is alive; disposing it leaves `data` alone
+   * (it is not recycled into the backend's pool). dtype must be the array's own element type.
+   */
+  borrow(data: TypedArray, dtype: DType): Storage;
   fill(size: number, value: number, dtype: DType): Storage;
   /** Resolves with a fresh copy of the contents. */
   read(s: Storage): Promise<TypedArray>;
@@ -308,6 +314,7 @@ export interface Backend {
 
 export const KERNEL_NAMES = [
   'upload',
+  'borrow',
   'fill',
   'read',
   'readSync',

@@ -133,6 +133,14 @@ function recordingProxy(target: Backend, rec: Recorder): Backend {
           rec.hostRead(prop);
           return f.apply(t, a);
         };
+      // A borrow inside a capture is recorded as the upload it is to the plan: a replay must not read the
+      // caller's array of the capturing call (the plan copies uploads, as it does constants).
+      if (prop === 'borrow')
+        return (...a: unknown[]) => {
+          const r = t.upload(...(a as Parameters<Backend['upload']>));
+          rec.call(t.name, 'upload', a, r);
+          return r;
+        };
       if (typeof prop === 'string' && RECORDED_KERNELS.has(prop)) {
         return (...a: unknown[]) => {
           const r = f.apply(t, a);

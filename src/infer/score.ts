@@ -53,7 +53,8 @@ export async function scoreRows(model: TaskModel, rows: EncodedRows, options: Sc
       const n = Math.min(batchSize, rows.size - start);
       const batch = tidy(() =>
         noGrad(() => {
-          const input = inputFromColumns(model.modelName, model.inputSpec, rows, start, n);
+          // Borrowed: the rows are read in place, and this tidy disposes the input before scoreRows returns.
+          const input = inputFromColumns(model.modelName, model.inputSpec, rows, start, n, true);
           // The model's predict (compiled by default) is forward + σ on binary tasks, as below.
           const predicted = model.predict ? model.predict(input, { compile: options.compile }) : null;
           const out = predicted ?? model.forward(input);

@@ -223,6 +223,10 @@ export interface EncodedColumns {
  * dense: the numeric columns (the table must have no categorical ones); features: { cat, num } as they are;
  * userItem: categorical column 0 is the user id, column 1 the item id (the user–item loaders' layout). A table
  * that does not fit the model's kind is an error naming the model, the kind it expects and what the table has.
+ * `borrow`: the tensors read the rows in place where the backend can (tensor's copy: false), for a caller that
+ * disposes them before the rows can change (scoring). The copy costs more than its memcpy: the model then reads
+ * a batch just written by one core (measured, paper-small predict on 2 threads, 1024 × 500 floats: +0.18 ms a
+ * batch, of which the memcpy is 0.05 ms).
  */
 export function inputFromColumns(
   modelName: string,
@@ -230,12 +234,22 @@ export function inputFromColumns(
   rows: EncodedColumns,
   start = 0,
   n = rows.size - start,
+  borrow = false,
 ): ModelInput {
   const has = `the data has ${rows.nCat} categorical and ${rows.nNum} numeric columns`;
+  const copy = !borrow;
   const catRows = () =>
-    tensor(rows.cat.subarray(start * rows.nCat, (start + n) * rows.nCat), { dtype: 'int32', shape: [n, rows.nCat] });
+    tensor(rows.cat.subarray(start * rows.nCat, (start + n) * rows.nCat), {
+      dtype: 'int32',
+      shape: [n, rows.nCat],
+      copy,
+    });
   const numRows = () =>
-    tensor(rows.num.subarray(start * rows.nNum, (start + n) * rows.nNum), { dtype: 'float32', shape: [n, rows.nNum] });
+    tensor(rows.num.subarray(start * rows.nNum, (start + n) * rows.nNum), {
+      dtype: 'float32',
+      shape: [n, rows.nNum],
+      copy,
+    });
   switch (spec.kind) {
     case 'dense':
       if (rows.nCat !== 0 || rows.nNum !== spec.dim)

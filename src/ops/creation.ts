@@ -95,11 +95,13 @@ function dtypeOfArray(x: TypedArray): DType {
 
 /**
  * A tensor from a number, a nested array, or a typed array (with `shape`; a typed array's own element type is its
- * default dtype). Values are copied.
+ * default dtype). Values are copied, unless `copy: false` (a typed array of the tensor's dtype only): the tensor
+ * then reads the array in place on the host-memory backends (js, native; WebGPU uploads it anyway), and the
+ * array must not change while the tensor is alive. Scoring uses it so a batch is not copied before its one read.
  */
 export function tensor(
   data: NestedArray | TypedArray,
-  opts: CreateOptions & { shape?: readonly number[] } = {},
+  opts: CreateOptions & { shape?: readonly number[]; copy?: boolean } = {},
 ): Tensor {
   const op = 'tensor';
   const b = targetBackend(op, opts);
@@ -111,6 +113,16 @@ export function tensor(
     shape = opts.shape ? checkShape(op, opts.shape) : [data.length];
     if (sizeOf(shape) !== data.length)
       throw new Error(`${op}: shape ${fmt(shape)} needs ${sizeOf(shape)} values, got a typed array of ${data.length}`);
+    if (opts.copy === false) {
+      if (dtypeOfArray(data) !== dtype)
+        throw new Error(
+          `${op}: copy: false needs a typed array of the tensor's dtype ${dtype}, got a ${dtypeOfArray(data)} array`,
+        );
+      checkDtype(op, b, dtype);
+      const s = b.borrow(data, dtype);
+      rememberHost(s, data, true);
+      return finish(op, wrap(s, shape), opts);
+    }
     flat = dtypeOfArray(data) === dtype ? data : typedArrayFor(dtype, data.length);
     if (flat !== data) {
       if (dtype === 'int32') {
@@ -123,6 +135,10 @@ export function tensor(
       flat.set(data);
     }
   } else {
+    if (opts.copy === false)
+      throw new Error(
+        `${op}: copy: false needs a typed array, got ${Array.isArray(data) ? 'a nested array' : typeof data}`,
+      );
     dtype = opts.dtype ?? 'float32';
     shape = inferShape(data);
     if (opts.shape && sizeOf(opts.shape) !== sizeOf(shape))

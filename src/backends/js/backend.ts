@@ -125,6 +125,15 @@ export class JsBackend implements Backend {
     return s;
   }
 
+  borrow(data: TypedArray, dtype: DType): Storage {
+    const actual = dtypeOfArray(data);
+    if (actual !== dtype) throw new Error(`${this.name}: borrow of a ${actual} array as ${dtype}`);
+    const s = new JsStorage(this.name, dtype, data, true);
+    this.#liveBuffers++;
+    this.#liveBytes += data.byteLength;
+    return s;
+  }
+
   fill(size: number, value: number, dtype: DType): Storage {
     if (value === 0) return this.alloc(dtype, size);
     const s = this.allocUninit(dtype, size);
@@ -152,7 +161,7 @@ export class JsBackend implements Backend {
     const data = s.release();
     this.#liveBytes -= data.byteLength;
     this.#liveBuffers--;
-    this.#pool.give(s.dtype, data);
+    if (!s.borrowed) this.#pool.give(s.dtype, data);
   }
 
   memory(): BackendMemory {

@@ -9,10 +9,14 @@ export class JsStorage implements Storage {
   readonly dtype: DType;
   #data: TypedArray | null;
 
-  constructor(backend: string, dtype: DType, data: TypedArray) {
+  /** Over a caller's array (Backend.borrow): disposing it must not recycle the array into the pool. */
+  readonly borrowed: boolean;
+
+  constructor(backend: string, dtype: DType, data: TypedArray, borrowed = false) {
     this.backend = backend;
     this.dtype = dtype;
     this.#data = data;
+    this.borrowed = borrowed;
   }
 
   /** The elements. Throws once disposed, so a use-after-dispose fails loudly instead of reading stale data. */

@@ -85,6 +85,11 @@ export class WebGpuBackend implements Backend {
     return out;
   }
 
+  /** Tensors live in GPU buffers here: a borrow is an upload. */
+  borrow(data: TypedArray, dtype: DType): Storage {
+    return this.upload(data, dtype);
+  }
+
   fill(size: number, value: number, dtype: DType): Storage {
     return elementwise.fill(this.core, size, value, dtype);
   }
