@@ -143,6 +143,20 @@ const bool kGroupGemms = [] {
   return !(v && v[0] == '0');
 }();
 std::vector<ProfileEntry> g_profile;
+// How long idle workers keep spinning after a plan (MTGRAD_PLAN_SPIN_US, default 1000 µs; 0 = the pool's usual
+// MTGRAD_SPIN_US): compiled steps come in loops (training, a stream of predict calls), and a worker that fell
+// asleep in the JavaScript between two of them joins the next plan's first product late (see wake_workers).
+// ONNX Runtime's intra-op pool spins between runs by default for the same reason.
+const long kPlanLingerNs = [] {
+  const char* v = std::getenv("MTGRAD_PLAN_SPIN_US");
+  return (v ? std::max(0L, std::atol(v)) : 1000L) * 1000;
+}();
+
+// Keeps the workers spinning for a while after the plan however it ends (a thrown error included).
+struct PlanLinger {
+  PlanLinger() { wake_workers(); }
+  ~PlanLinger() { linger_workers(kPlanLingerNs); }
+};
 
 const char* const kPlanOpNames[] = {"end",     "sgemm",       "unary", "binary",     "bce",    "reduce",
                                     "softmax", "copy",        "mixture", "mixtureBwd", "adam", "sgd",
@@ -306,6 +320,7 @@ void run_plan_binding(const Napi::CallbackInfo& info) {
   }
   auto code = typed_arg<double>(info, 1, "code");
   Reader r{code.data, 0, code.size, bases, env};
+  const PlanLinger linger;
   size_t ordinal = 0, start_pos = 0;
   int last_op = -1;
   auto t_last = std::chrono::steady_clock::now();

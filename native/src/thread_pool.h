@@ -11,6 +11,11 @@ namespace mtgrad {
 int num_threads();
 void set_num_threads(int n);
 
+// Wakes sleeping workers ahead of a burst of jobs (a compiled step), so the first job does not wait for them.
+void wake_workers();
+// Idle workers spin for `ns` from now before sleeping (after a compiled step: the next one usually follows).
+void linger_workers(long ns);
+
 // Runs fn(tid, nthreads) on `nthreads` threads (the caller is tid 0) and returns when all are done.
 // nthreads is clamped to [1, num_threads()]. Not re-entrant: nested calls run serially on the caller.
 void parallel_run(int nthreads, const std::function<void(int tid, int nthreads)>& fn);
