@@ -274,11 +274,26 @@ async function withPredictor(
 
 /**
  * Several bodies timed in rounds, the order rotating, so they share the machine's load. Each body runs a block of
- * BLOCK calls per round and the block's first call is not counted: a runtime whose idle threads spin-wait after a
- * call (ONNX Runtime's intra-op pool does by default, and so may ours) would otherwise steal the cores from
- * whichever body runs next, and one call each per round measured that interference more than either side.
+ * BLOCK calls per round and the block's first call is not counted. Before each block the process is let settle
+ * until its threads are idle: a runtime whose idle threads spin-wait after a call would otherwise steal the cores
+ * from whichever body runs next. Measured here: ONNX Runtime's intra-op pool keeps both cores busy for ~15-20 ms
+ * after its last run, so without the settle every call of the next body (not only its first) competed with it;
+ * ours spins up to 1 ms after a compiled step (MTGRAD_PLAN_SPIN_US).
  */
 const BLOCK = 8;
+
+/** Waits (up to 250 ms) until the process uses under 10 % of one core over a 2 ms window: every pool asleep. */
+async function settle(): Promise<void> {
+  const deadline = performance.now() + 250;
+  while (performance.now() < deadline) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 2));
+    const c = process.cpuUsage(c0);
+    if ((c.user + c.system) / 1000 < 0.1 * (performance.now() - t0)) return;
+  }
+}
+
 async function interleaved(
   steps: number,
   warmup: number,
@@ -292,6 +307,7 @@ async function interleaved(
   for (let round = 0; round < rounds; round++) {
     for (let j = 0; j < names.length; j++) {
       const name = names[(round + j) % names.length]!;
+      await settle();
       for (let call = 0; call < BLOCK; call++) {
         const c0 = process.cpuUsage();
         const t0 = performance.now();
