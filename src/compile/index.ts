@@ -17,8 +17,7 @@ import { fmt } from '../tensor/shape.js';
 import { buildProgram, CaptureError, type OutputSpec, type Program } from './plan.js';
 import { replayProgram } from './replay.js';
 import { recordRun, type Recorder, type Trace } from './trace.js';
-import { nativePlanner, type NativePlanHandle } from './native-hook.js';
-import { webgpuPlanner, type WebGpuPlanHandle } from './webgpu-hook.js';
+import { plannerFor, type PlanHandle, type WebGpuPlanHandle } from './plan-hooks.js';
 
 export { CaptureError } from './plan.js';
 
@@ -90,7 +89,7 @@ interface Entry {
   traces: Trace[];
   outputs: OutputSpec[][];
   program: Program | null;
-  native: NativePlanHandle | null;
+  native: PlanHandle | null;
   gpu: WebGpuPlanHandle | null;
   replays: number;
   eager: string | null;
@@ -253,7 +252,7 @@ export function compile<A extends Tensor[], R extends CompiledOutput>(
       try {
         e.program = buildProgram(name, e.traces, e.outputs);
         if (opts.nativePlan !== false) {
-          const planner = nativePlanner();
+          const planner = plannerFor('native');
           e.native = planner?.planFor(e.program, engine.backends, storages) ?? null;
           if (!e.native && engine.backends.has('native') && storages.some((s) => s.backend === 'native'))
             stats.nativeRefusals.push(
@@ -261,7 +260,7 @@ export function compile<A extends Tensor[], R extends CompiledOutput>(
             );
         }
         if (!e.native && opts.webgpuPlan !== false && storages.some((s) => s.backend === 'webgpu')) {
-          const planner = webgpuPlanner();
+          const planner = plannerFor('webgpu');
           e.gpu = planner?.planFor(e.program, engine.backends, storages) ?? null;
           if (!e.gpu)
             stats.webgpuRefusals.push(

@@ -26,6 +26,7 @@ import { opCodes, type NativeAddon } from '../backends/native/addon.js';
 import { JsStorage } from '../backends/js/storage.js';
 import { broadcastStrides, contiguousStrides, permuteView, sizeOf, sliceView } from '../backends/strided-view.js';
 import { engine } from '../tensor/engine.js';
+import type { PlanHandle } from './plan-hooks.js';
 import type { Program } from './plan.js';
 import { isRef, makeRef, type Ref } from './trace.js';
 
@@ -90,12 +91,8 @@ const DTYPE_CODE: Record<DType, number> = { float32: 0, float64: 1, int32: 2 };
 const elemSize = (d: DType) => (d === 'float64' ? 8 : 4);
 const ALIGN = 64;
 
-export interface NativePlan {
-  run(inputs: readonly Storage[], n: number): Storage[];
-  dispose(): void;
+export interface NativePlan extends PlanHandle {
   readonly arenaBytes: number;
-  /** Arena plus constants: what the plan holds while alive. */
-  readonly bytes: number;
   readonly instructionCount: number;
 }
 

@@ -23,7 +23,7 @@ import type { WebGpuCore } from '../backends/webgpu/core.js';
 import { CaptureSession, PreparedCommands, type PreparedCopy } from '../backends/webgpu/prepared.js';
 import { GpuStorage } from '../backends/webgpu/storage.js';
 import { engine } from '../tensor/engine.js';
-import type { WebGpuPlanHandle } from './webgpu-hook.js';
+import type { WebGpuPlanHandle } from './plan-hooks.js';
 import type { Instruction, Patch, Program } from './plan.js';
 
 /** Why the last program could not be prepared (for stats and tests), or null when it could. */

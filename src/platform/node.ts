@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Platform } from './types.js';
-import { setNativePlanner } from '../compile/native-hook.js';
+import { setPlanner } from '../compile/plan-hooks.js';
 
 /**
  * Dawn's entry object must stay referenced for the life of the process: once it is garbage-collected, Dawn
@@ -82,8 +82,8 @@ export const platform: Platform = {
       import('../backends/native/index.js'),
       import('../compile/native-plan.js'),
     ]);
-    // mt.compile's one-call executor for this backend (kept out of compile's static imports: see native-hook.ts).
-    setNativePlanner({ planFor: plans.nativePlanFor, lastRefusal: () => plans.lastNativePlanRefusal });
+    // mt.compile's one-call executor for this backend (kept out of compile's static imports: see plan-hooks.ts).
+    setPlanner('native', { planFor: plans.nativePlanFor, lastRefusal: () => plans.lastNativePlanRefusal });
     return native.createNativeBackend();
   },
   defaultGpu: loadDawn,

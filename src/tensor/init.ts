@@ -28,13 +28,14 @@ const FACTORIES: Record<Exclude<BackendName, 'auto'>, (options: BackendOptions) 
   native: () => platform.createNativeBackend(),
   // GpuEntry is the structural view of GPU that the public types expose; the backend uses the full WebGPU type.
   webgpu: async (options) => {
-    const [gpu, plans, hook] = await Promise.all([
+    const [gpu, plans, hooks] = await Promise.all([
       import('../backends/webgpu/index.js'),
       import('../compile/webgpu-plan.js'),
-      import('../compile/webgpu-hook.js'),
+      import('../compile/plan-hooks.js'),
     ]);
-    // mt.compile's prepared-command executor for this backend (kept out of compile's static imports).
-    hook.setWebGpuPlanner({ planFor: plans.webgpuPlanFor, lastRefusal: () => plans.lastWebGpuPlanRefusal });
+    // mt.compile's prepared-command executor for this backend (kept out of compile's static imports: see
+    // plan-hooks.ts).
+    hooks.setPlanner('webgpu', { planFor: plans.webgpuPlanFor, lastRefusal: () => plans.lastWebGpuPlanRefusal });
     return gpu.createWebGpuBackend({ gpu: options.gpu as GPU | undefined });
   },
 };
