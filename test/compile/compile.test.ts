@@ -5,44 +5,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as mt from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
-import { createModel } from '../../src/models/index.js';
 import { recordTouchedRows, setRowInput } from '../../src/nn/sparse-rows.js';
 import { NativeBackend } from '../../src/backends/native/backend.js';
 import { engine } from '../../src/tensor/engine.js';
+import { mmoeBatch, mmoeTrainer, TASKS } from './mmoe-step.js';
 
-const TASKS = [{ name: 'a' }, { name: 'b' }];
-const CONFIG = { inputDim: 7, tasks: TASKS, numExperts: 3, expertDims: [5], towerDims: [4] };
 const B = 11;
 const STEPS = 7; // 1 warm-up + 3 traced + 3 replays
 
-function batch(step: number, backend: string): { x: Tensor; ya: Tensor; yb: Tensor } {
-  const x = Float32Array.from({ length: B * 7 }, (_, i) => Math.sin(i * 0.37 + step) * 2);
-  const ya = Float32Array.from({ length: B }, (_, i) => (i + step) % 2);
-  const yb = Float32Array.from({ length: B }, (_, i) => (i * 3 + step) % 2);
-  return {
-    x: mt.tensor(x, { shape: [B, 7], backend }),
-    ya: mt.tensor(ya, { backend }),
-    yb: mt.tensor(yb, { backend }),
-  };
-}
-
-function makeTrainer(backend: string) {
-  mt.manualSeed(42);
-  const model = createModel('mmoe', CONFIG, { backend });
-  const opt = new mt.optim.Adam(model.parameters(), { lr: 0.05 });
-  const step = (x: Tensor, ya: Tensor, yb: Tensor): Tensor => {
-    opt.zeroGrad();
-    const loss = mt.tidy(() => {
-      const losses = model.taskLosses(model.forward(x), { a: ya, b: yb });
-      const total = mt.add(losses.a!, losses.b!);
-      mt.backward(total);
-      return total;
-    });
-    opt.step();
-    return loss;
-  };
-  return { model, opt, step };
-}
+const batch = (step: number, backend: string) => mmoeBatch(step, backend, B);
+const makeTrainer = (backend: string) => mmoeTrainer(backend);
 
 const backends = ['js', 'native'] as const;
 
@@ -100,25 +72,7 @@ describe.each(backends)('compile on %s', (backend) => {
     // forward and in the weight gradients, large enough for the grouped products to be split over threads.
     const cfg = { inputDim: 500, tasks: TASKS, numExperts: 8, expertDims: [4], towerDims: [8] };
     const rows = 1024;
-    const make = () => {
-      mt.manualSeed(7);
-      const model = createModel('mmoe', cfg, { backend });
-      const opt = new mt.optim.Adam(model.parameters(), { lr: 0.01 });
-      return {
-        model,
-        step: (x: Tensor, ya: Tensor, yb: Tensor): Tensor => {
-          opt.zeroGrad();
-          const loss = mt.tidy(() => {
-            const losses = model.taskLosses(model.forward(x), { a: ya, b: yb });
-            const total = mt.add(losses.a!, losses.b!);
-            mt.backward(total);
-            return total;
-          });
-          opt.step();
-          return loss;
-        },
-      };
-    };
+    const make = () => mmoeTrainer(backend, cfg, 7, 0.01);
     const eager = make(),
       captured = make();
     const step = mt.compile(captured.step);

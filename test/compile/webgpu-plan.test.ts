@@ -6,10 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as mt from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
-import { createModel } from '../../src/models/index.js';
+import { mmoeBatch, mmoeTrainer } from './mmoe-step.js';
 
-const TASKS = [{ name: 'a' }, { name: 'b' }];
-const CONFIG = { inputDim: 7, tasks: TASKS, numExperts: 3, expertDims: [5], towerDims: [4] };
 const B = 11;
 
 let available = true;
@@ -25,34 +23,8 @@ afterAll(async () => {
   await mt.init({ backend: 'js' });
 });
 
-function batch(step: number, rows = B): { x: Tensor; ya: Tensor; yb: Tensor } {
-  const x = Float32Array.from({ length: rows * 7 }, (_, i) => Math.sin(i * 0.37 + step) * 2);
-  const ya = Float32Array.from({ length: rows }, (_, i) => (i + step) % 2);
-  const yb = Float32Array.from({ length: rows }, (_, i) => (i * 3 + step) % 2);
-  return {
-    x: mt.tensor(x, { shape: [rows, 7], backend: 'webgpu' }),
-    ya: mt.tensor(ya, { backend: 'webgpu' }),
-    yb: mt.tensor(yb, { backend: 'webgpu' }),
-  };
-}
-
-function makeTrainer() {
-  mt.manualSeed(42);
-  const model = createModel('mmoe', CONFIG, { backend: 'webgpu' });
-  const opt = new mt.optim.Adam(model.parameters(), { lr: 0.05 });
-  const step = (x: Tensor, ya: Tensor, yb: Tensor): Tensor => {
-    opt.zeroGrad();
-    const loss = mt.tidy(() => {
-      const losses = model.taskLosses(model.forward(x), { a: ya, b: yb });
-      const total = mt.add(losses.a!, losses.b!);
-      mt.backward(total);
-      return total;
-    });
-    opt.step();
-    return loss;
-  };
-  return { model, opt, step };
-}
+const batch = (step: number, rows = B) => mmoeBatch(step, 'webgpu', rows);
+const makeTrainer = () => mmoeTrainer('webgpu');
 
 async function values(ts: readonly Tensor[]): Promise<number[][]> {
   const out: number[][] = [];
