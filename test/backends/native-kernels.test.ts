@@ -271,6 +271,11 @@ describe.skipIf(!addon)(`native backend kernels (${addon ? addonPath() : reason}
           [1, 1024, 64, true, false],
           [1024, 64, 1, false, true],
           [1024, 1, 64, false, false],
+          // paper-small's towers (k below one vector: rowb over the transposed B, not dot) and odd short k.
+          [1024, 4, 8, false, true],
+          [1024, 8, 1, false, true],
+          [1021, 5, 13, false, true],
+          [13, 15, 300, false, true],
         ] as const) {
           check('float32', 1, m, k, n, ta, tb);
           check('float32', 1, m, k, n, ta, tb, { bias: true, activation: 'relu' });

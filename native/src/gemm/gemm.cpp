@@ -399,7 +399,7 @@ bool takes_skinny(const GemmShape& s) {
 
 SkinnyKind sgemm_skinny_kind(const GemmShape& s) {
   if (s.batch != 1 || s.m == 0 || s.n == 0 || s.k == 0 || !takes_skinny(s)) return SKINNY_NONE;
-  if (skinny_uses_dot(s.m, s.n, s.trans_a, s.trans_b)) return SKINNY_DOT;
+  if (skinny_uses_dot(s.m, s.n, s.k, s.trans_a, s.trans_b)) return SKINNY_DOT;
   return s.trans_b ? SKINNY_ROWB_BT : SKINNY_ROWB;
 }
 

@@ -32,7 +32,7 @@ enum SkinnyKind : int { SKINNY_NONE, SKINNY_DOT, SKINNY_ROWB, SKINNY_ROWB_BT };
 SkinnyKind sgemm_skinny_kind(const GemmShape& s);
 
 // Whether sgemm_skinny uses the dot kernel (NT with a short side) for this shape; otherwise rowb.
-bool skinny_uses_dot(long m, long n, bool ta, bool tb);
+bool skinny_uses_dot(long m, long n, long k, bool ta, bool tb);
 
 // Applies bias + activation to an [m, n] block of C rows (row stride ldc).
 void gemm_epilogue(float* c, long m, long n, long ldc, const float* bias, int act);
