@@ -77,9 +77,12 @@ export class JsBackend implements Backend {
 
   // ---- helpers shared with subclasses ----
 
-  /** Takes ownership of `data` (no copy) as new storage of this backend, counted in memory(). */
-  wrap(data: TypedArray): JsStorage {
-    const s = new JsStorage(this.name, dtypeOfArray(data), data);
+  /**
+   * Takes ownership of `data` (no copy) as new storage of this backend, counted in memory(); `borrowed`: the
+   * caller keeps the array (Backend.borrow), so disposing the storage does not recycle it into the pool.
+   */
+  wrap(data: TypedArray, borrowed = false): JsStorage {
+    const s = new JsStorage(this.name, dtypeOfArray(data), data, borrowed);
     this.#liveBuffers++;
     this.#liveBytes += data.byteLength;
     return s;
@@ -128,10 +131,7 @@ export class JsBackend implements Backend {
   borrow(data: TypedArray, dtype: DType): Storage {
     const actual = dtypeOfArray(data);
     if (actual !== dtype) throw new Error(`${this.name}: borrow of a ${actual} array as ${dtype}`);
-    const s = new JsStorage(this.name, dtype, data, true);
-    this.#liveBuffers++;
-    this.#liveBytes += data.byteLength;
-    return s;
+    return this.wrap(data, true);
   }
 
   fill(size: number, value: number, dtype: DType): Storage {
