@@ -45,10 +45,11 @@ bool sgemm_skinny(const float* a, const float* b, float* c, long m, long k, long
   // C is cut into fixed units (row groups when C is taller than wide, else 64-column blocks) that the threads
   // claim in turn: every element is computed by one thread in one fixed order, so the result does not depend on
   // which thread takes which unit, and a worker that wakes late leaves its units to the caller.
-  // Rows: an eighth of C a unit, at most kSkinnyUnitRows (see there).
+  // Rows: an eighth of C a unit, at most kSkinnyUnitRows on rowb (see there).
   const long colq = 64;
   const bool by_rows = m >= n || n <= colq;
-  const long rows_per = std::max<long>(dot ? 3 : 7, std::min<long>(dot ? m : kSkinnyUnitRows, (m + 7) / 8));
+  const long eighth = (m + 7) / 8;
+  const long rows_per = dot ? std::max<long>(3, eighth) : std::max<long>(7, std::min(kSkinnyUnitRows, eighth));
   const long units = by_rows ? (m + rows_per - 1) / rows_per : (n + colq - 1) / colq;
   auto unit = [&](long u) {
     const long i0 = by_rows ? u * rows_per : 0, i1 = by_rows ? std::min(m, (u + 1) * rows_per) : m;
